@@ -1,0 +1,39 @@
+# approxgen — everyday tasks. `make install` once, then `make demo` / `make test`.
+PYTHON ?= python3
+OUT    ?= out
+
+.PHONY: install demo test bench bench-search bench-c bench-hw readme-bench clean
+
+# Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
+install: .install.stamp
+.install.stamp: pyproject.toml
+	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# The main job on an example: fit GELU int8, emit the C header and the Verilog.
+demo: install
+	mkdir -p $(OUT)
+	approxgen fit configs/gelu_int8.yaml -o $(OUT)/gelu_int8.json
+	approxgen emit c $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.h
+	approxgen emit verilog $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.v
+
+test: install
+	$(PYTHON) -m pytest -q
+
+bench: bench-search bench-c bench-hw readme-bench
+
+bench-search:
+	$(PYTHON) benchmarks/bench_search.py
+
+bench-c:
+	$(PYTHON) benchmarks/bench_c.py
+
+bench-hw:
+	$(PYTHON) benchmarks/bench_hw.py
+
+# Copy benchmarks/results/*.md into the README between their markers.
+readme-bench:
+	$(PYTHON) benchmarks/update_readme.py
+
+clean:
+	rm -rf $(OUT) build dist *.egg-info .pytest_cache .install.stamp

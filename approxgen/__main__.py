@@ -1,0 +1,5 @@
+"""Allow ``python -m approxgen``."""
+
+from approxgen.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""``approxgen emit c|verilog|vectors``: render a fit into files."""
+
+from __future__ import annotations
+
+import click
+
+from approxgen.cli.common import fit_flags, load_target, write_output
+
+TARGET_HELP = "TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first)."
+
+
+@click.group("emit")
+def emit_group():
+    """Render a fit as C, Verilog or golden test vectors."""
+
+
+@emit_group.command("c")
+@click.argument("target")
+@fit_flags
+@click.option("-o", "--output", help="Header to write (default: stdout).")
+def emit_c(target, flags, output):
+    """A standalone integer-only C99 header. """
+    from approxgen.emit import c
+
+    write_output(output, c.render(load_target(target, flags)))
+
+
+@emit_group.command("verilog")
+@click.argument("target")
+@fit_flags
+@click.option("-o", "--output", help="Verilog file to write (default: stdout).")
+@click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
+              help="full: the whole datapath; lut: segment decoder and coefficient ROM only.")
+@click.option("--pipeline", is_flag=True, help="Registered version with clk/rst_n/valid.")
+@click.option("--testbench", help="Also write a self-checking test bench here.")
+def emit_verilog(target, flags, output, part, pipeline, testbench):
+    """Synthesizable Verilog-2001."""
+    from approxgen.emit import verilog
+
+    fit = load_target(target, flags)
+    module = verilog.render(fit, part=part, pipeline=pipeline)
+    bench = verilog.render_testbench(fit, part=part, pipeline=pipeline) if testbench else None
+    write_output(output, module)
+    if bench is not None:
+        write_output(testbench, bench)
+
+
+@emit_group.command("vectors")
+@click.argument("target")
+@fit_flags
+@click.option("-o", "--output", help="Vector file to write (default: stdout).")
+def emit_vectors(target, flags, output):
+    """Golden input/output vectors ($readmemh format) for every input code."""
+    from approxgen.emit import vectors
+
+    write_output(output, vectors.render(load_target(target, flags)))
+
+
+for _command in (emit_c, emit_verilog, emit_vectors):
+    _command.help = (_command.help or "") + "\n\n" + TARGET_HELP

@@ -1,0 +1,97 @@
+"""Reference functions in float64, with the defaults a spec falls back on.
+
+Each built-in knows its input ``range`` (the real interval the input format should cover, half-open
+at the top; a default power-of-two scale is derived from it), whether its input is signed, and its
+default fitting ``domain`` (the real interval, closed, whose codes are fitted and measured; ``None``
+means every input code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+from approxgen.errors import ApproxgenError
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    description: str
+    evaluate: Callable[[np.ndarray], np.ndarray]
+    input_range: tuple[float, float] | None = None
+    input_signed: bool = True
+    domain: tuple[float, float] | None = None
+    expr: str | None = None
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + special.erf(x / np.sqrt(2.0)))
+
+
+def _silu(x):
+    return x * special.expit(x)
+
+
+def _hswish(x):
+    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _mish(x):
+    return x * np.tanh(_softplus(x))
+
+
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+def _recip(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / x
+
+
+def _rsqrt(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / np.sqrt(x)
+
+
+_BUILTINS = [
+    Function("gelu", "x * Phi(x), the exact erf form", _gelu, (-8.0, 8.0)),
+    Function("silu", "x * sigmoid(x) (alias swish)", _silu, (-8.0, 8.0)),
+    Function("hswish", "x * relu6(x + 3) / 6", _hswish, (-8.0, 8.0)),
+    Function("sigmoid", "1 / (1 + exp(-x))", special.expit, (-8.0, 8.0)),
+    Function("tanh", "tanh(x)", np.tanh, (-4.0, 4.0)),
+    Function("exp", "exp(x) on x <= 0, as in softmax after max subtraction", np.exp,
+             (-8.0, 8.0), domain=(-8.0, 0.0)),
+    Function("recip", "1 / x", _recip, (0.0, 4.0), input_signed=False, domain=(0.5, 4.0)),
+    Function("rsqrt", "1 / sqrt(x), as in LayerNorm", _rsqrt, (0.0, 4.0), input_signed=False,
+             domain=(0.25, 4.0)),
+    Function("softplus", "log(1 + exp(x))", _softplus, (-8.0, 8.0)),
+    Function("mish", "x * tanh(softplus(x))", _mish, (-8.0, 8.0)),
+    Function("elu", "x if x > 0 else exp(x) - 1", _elu, (-8.0, 8.0)),
+]
+BUILTINS: dict[str, Function] = {f.name: f for f in _BUILTINS}
+ALIASES = {"swish": "silu", "hardswish": "hswish", "reciprocal": "recip"}
+
+
+def lookup(name: str, where: str | None = None) -> Function:
+    """Return the built-in called ``name`` (or an alias of it)."""
+    key = ALIASES.get(str(name).lower(), str(name).lower())
+    if key not in BUILTINS:
+        known = ", ".join(list(BUILTINS) + list(ALIASES))
+        raise ApproxgenError(f"unknown function {name!r} (known: {known}; or give expr:)", where)
+    return BUILTINS[key]
+
+
+def from_expr(text: str, where: str | None = None) -> Function:
+    """A custom function from a safe expression in ``x`` (see :mod:`approxgen.expr`)."""
+    from approxgen.expr import compile_expr
+
+    return Function("expr", text, compile_expr(text, where), expr=text)

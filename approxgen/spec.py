@@ -1,0 +1,361 @@
+"""Function specs: YAML files or CLI flags, validated into one typed :class:`Spec`.
+
+A raw spec is a plain mapping (from YAML, with CLI flags laid over it); :func:`resolve` checks every
+key and derives the defaults (scales, domain, name). Every error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from approxgen import functions
+from approxgen.errors import ApproxgenError
+from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
+from approxgen.search import SEARCHES
+
+FORMS = ("pwl", "table")
+OBJECTIVES = ("mse", "max")
+INPUT_BITS = (2, 16)
+OUTPUT_BITS = (2, 32)
+COEF_BITS = (2, 32)
+DEFAULTS = {"form": "pwl", "segments": 8, "search": "uniform", "objective": "max", "seed": 0}
+
+_TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
+             "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+_INPUT_KEYS = {"bits", "signed", "scale", "range"}
+_OUTPUT_KEYS = {"bits", "signed", "scale"}
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
+_RESERVED = {  # C and Verilog keywords a module/function name must not take
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "module", "endmodule", "input", "output",
+    "wire", "reg", "assign", "always", "begin", "end", "initial", "integer", "parameter",
+    "localparam", "function", "task", "generate", "genvar", "main",
+}
+
+
+@dataclass(frozen=True)
+class CoefFormat:
+    """A fixed coefficient format in real units: signed ``bits`` wide with ``frac`` fraction bits."""
+
+    bits: int
+    frac: int
+
+    def __str__(self) -> str:
+        return f"{self.bits}:{self.frac}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec. ``domain`` is the closed range of input codes fitted and measured."""
+
+    name: str
+    function: functions.Function
+    input: IntFormat
+    output: IntFormat
+    domain: tuple[int, int]
+    form: str = "pwl"
+    segments: int | str = 8
+    slope_format: CoefFormat | None = None
+    intercept_format: CoefFormat | None = None
+    search: str = "uniform"
+    search_options: dict = field(default_factory=dict)
+    objective: str = "max"
+    seed: int = 0
+    max_error_lsb: float | None = None
+    source: str = "<flags>"
+
+    def domain_codes(self) -> np.ndarray:
+        return np.arange(self.domain[0], self.domain[1] + 1, dtype=np.int64)
+
+    def reference(self, codes: np.ndarray) -> np.ndarray:
+        """float64 ``f(q * S_in)`` for the given codes."""
+        with np.errstate(all="ignore"):
+            return self.function.evaluate(codes.astype(np.float64) * self.input.scale)
+
+    def to_json(self) -> dict:
+        """The canonical form: what the spec hash covers and what a fit artifact records."""
+        fmt = lambda f: str(f) if f else "auto"  # noqa: E731
+        return {
+            "name": self.name,
+            "function": None if self.function.expr else self.function.name,
+            "expr": self.function.expr,
+            "input": {"bits": self.input.bits, "signed": self.input.signed,
+                      "scale": self.input.scale},
+            "output": {"bits": self.output.bits, "signed": self.output.signed,
+                       "scale": self.output.scale},
+            "domain": {"lo_code": self.domain[0], "hi_code": self.domain[1]},
+            "form": self.form,
+            "segments": self.segments,
+            "coef_format": {"slope": fmt(self.slope_format), "intercept": fmt(self.intercept_format)},
+            "search": self.search,
+            "search_options": dict(sorted(self.search_options.items())),
+            "objective": self.objective,
+            "seed": self.seed,
+            "max_error_lsb": self.max_error_lsb,
+        }
+
+    def hash(self) -> str:
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read a spec file into a raw mapping; YAML errors name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ApproxgenError(f"cannot read spec: {exc.strerror}", str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ApproxgenError(f"malformed YAML: {problem}", where) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ApproxgenError("a spec must be a mapping of keys to values", str(path))
+    return data
+
+
+def merge(raw: dict, overrides: dict) -> dict:
+    """Lay ``overrides`` (CLI flags, dotted keys like ``input.bits``) over a raw spec."""
+    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        head, _, tail = dotted.partition(".")
+        if tail:
+            sub = merged.get(head)
+            merged[head] = dict(sub) if isinstance(sub, dict) else {}
+            merged[head][tail] = value
+        else:
+            merged[head] = value
+    return merged
+
+
+def resolve(raw: dict, source: str = "<flags>") -> Spec:
+    """Validate a raw mapping into a :class:`Spec`, deriving every default."""
+    at = lambda key: f"{source}: {key}"  # noqa: E731
+    unknown = sorted(set(map(str, raw)) - _TOP_KEYS)
+    if unknown:
+        raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})",
+                             at(unknown[0]))
+
+    func = _resolve_function(raw, at)
+    inp = _section(raw, "input", _INPUT_KEYS, at)
+    out = _section(raw, "output", _OUTPUT_KEYS, at)
+
+    in_bits = _int(inp.get("bits", 8), "input.bits", at, *INPUT_BITS)
+    in_signed = _bool(inp.get("signed"), "input.signed", at)
+    if "scale" in inp and "range" in inp:
+        raise ApproxgenError("give input.scale or input.range, not both", at("input.range"))
+    rng = _range(inp["range"], "input.range", at) if "range" in inp else func.input_range
+    if in_signed is None:
+        in_signed = func.input_signed if "range" not in inp else rng[0] < 0
+    if "scale" in inp:
+        in_scale = parse_scale(inp["scale"], at("input.scale"))
+    elif rng is not None:
+        in_scale = pow2_scale_covering(rng[0], rng[1], in_bits, in_signed)
+    else:
+        raise ApproxgenError("a custom expr needs input.scale or input.range", at("input"))
+    in_fmt = IntFormat(in_bits, in_signed, in_scale)
+
+    domain = _resolve_domain(raw, func, in_fmt, at)
+    codes = np.arange(domain[0], domain[1] + 1, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        values = func.evaluate(codes.astype(np.float64) * in_scale)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        q = int(codes[bad[0]])
+        key = "domain" if "domain" in raw else ("expr" if func.expr else "function")
+        raise ApproxgenError(f"{func.name if not func.expr else 'expr'} is not finite at "
+                             f"x = {q * in_scale:g} (input code {q}) inside the fitting domain; "
+                             f"set domain to a range where it is defined", at(key))
+
+    out_bits = _int(out.get("bits", in_bits), "output.bits", at, *OUTPUT_BITS)
+    out_signed = _bool(out.get("signed"), "output.signed", at)
+    if out_signed is None:
+        out_signed = bool(values.min() < 0)
+    scale_raw = out.get("scale", "auto")
+    if scale_raw == "auto":
+        out_scale = pow2_scale_holding(float(values.min()), float(values.max()), out_bits,
+                                       out_signed)
+    else:
+        out_scale = parse_scale(scale_raw, at("output.scale"))
+    out_fmt = IntFormat(out_bits, out_signed, out_scale)
+
+    form = _choice(raw.get("form", DEFAULTS["form"]), "form", FORMS, at)
+    segments = raw.get("segments", DEFAULTS["segments"])
+    max_err = raw.get("max_error_lsb")
+    if max_err is not None:
+        max_err = _number(max_err, "max_error_lsb", at)
+        if max_err <= 0:
+            raise ApproxgenError("max_error_lsb must be > 0", at("max_error_lsb"))
+    if segments == "auto":
+        if max_err is None:
+            raise ApproxgenError("segments: auto needs max_error_lsb (the error budget)",
+                                 at("segments"))
+    else:
+        segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
+                        what="the number of input codes in the domain")
+
+    slope_fmt, intercept_fmt = _coef_formats(raw.get("coef_format", "auto"), at)
+    if (slope_fmt or intercept_fmt) and (in_fmt.scale_exp is None or out_fmt.scale_exp is None):
+        raise ApproxgenError("a fixed coef_format needs power-of-two input and output scales",
+                             at("coef_format"))
+
+    search = _choice(raw.get("search", DEFAULTS["search"]), "search", tuple(SEARCHES), at)
+    options = raw.get("search_options", {}) or {}
+    if not isinstance(options, dict):
+        raise ApproxgenError("search_options must be a mapping", at("search_options"))
+    objective = _choice(raw.get("objective", DEFAULTS["objective"]), "objective", OBJECTIVES, at)
+    seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
+
+    name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
+    if not isinstance(name, str) or not _IDENT_RE.match(name) or name in _RESERVED:
+        raise ApproxgenError(f"name must be a C/Verilog identifier (not a keyword), got {name!r}",
+                             at("name"))
+
+    return Spec(name=name, function=func, input=in_fmt, output=out_fmt, domain=domain,
+                form=form, segments=segments, slope_format=slope_fmt,
+                intercept_format=intercept_fmt, search=search,
+                search_options={str(k): v for k, v in options.items()}, objective=objective,
+                seed=seed, max_error_lsb=max_err, source=source)
+
+
+def _resolve_function(raw, at) -> functions.Function:
+    has_fn, has_expr = raw.get("function") is not None, raw.get("expr") is not None
+    if has_fn and has_expr:
+        raise ApproxgenError("give function or expr, not both", at("expr"))
+    if has_expr:
+        return functions.from_expr(raw["expr"], at("expr"))
+    if not has_fn:
+        raise ApproxgenError("missing key: give function (a built-in) or expr", at("function"))
+    if not isinstance(raw["function"], str):
+        raise ApproxgenError(f"function must be a name, got {raw['function']!r}", at("function"))
+    return functions.lookup(raw["function"], at("function"))
+
+
+def _resolve_domain(raw, func, fmt: IntFormat, at) -> tuple[int, int]:
+    if "domain" in raw and raw["domain"] is not None:
+        lo, hi = _range(raw["domain"], "domain", at)
+    elif func.domain is not None:
+        lo, hi = func.domain
+    else:
+        return fmt.min_code, fmt.max_code
+    lo_code = max(fmt.min_code, math.ceil(lo / fmt.scale - 1e-9))
+    hi_code = min(fmt.max_code, math.floor(hi / fmt.scale + 1e-9))
+    if lo_code > hi_code:
+        raise ApproxgenError(f"domain [{lo:g}, {hi:g}] holds no input code of {fmt.describe()}",
+                             at("domain"))
+    return lo_code, hi_code
+
+
+def _coef_formats(value, at):
+    if value is None or value == "auto":
+        return None, None
+    if isinstance(value, str):
+        fmt = _coef_format(value, "coef_format", at)
+        return fmt, fmt
+    if isinstance(value, dict):
+        unknown = sorted(set(map(str, value)) - {"slope", "intercept"})
+        if unknown:
+            raise ApproxgenError(f"unknown key {unknown[0]!r} (known: intercept, slope)",
+                                 at(f"coef_format.{unknown[0]}"))
+        return (_coef_format(value.get("slope", "auto"), "coef_format.slope", at),
+                _coef_format(value.get("intercept", "auto"), "coef_format.intercept", at))
+    raise ApproxgenError(f"coef_format must be 'auto', 'BITS:FRAC' or a mapping, got {value!r}",
+                         at("coef_format"))
+
+
+def _coef_format(value, key, at) -> CoefFormat | None:
+    if value is None or value == "auto":
+        return None
+    match = _COEF_RE.match(str(value)) if isinstance(value, str) else None
+    if not match:
+        raise ApproxgenError(f"expected 'auto' or BITS:FRAC such as 8:6, got {value!r}", at(key))
+    bits, frac = int(match.group(1)), int(match.group(2))
+    if not COEF_BITS[0] <= bits <= COEF_BITS[1]:
+        raise ApproxgenError(f"coefficient bits must be {COEF_BITS[0]}..{COEF_BITS[1]}, "
+                             f"got {bits}", at(key))
+    if not -32 <= frac <= 64:
+        raise ApproxgenError(f"fraction bits must be -32..64, got {frac}", at(key))
+    return CoefFormat(bits, frac)
+
+
+def _default_name(func, inp: IntFormat, out: IntFormat) -> str:
+    stem = "custom" if func.expr else func.name
+    tag = lambda f: f"{'' if f.signed else 'u'}int{f.bits}"  # noqa: E731
+    same = (inp.bits, inp.signed) == (out.bits, out.signed)
+    return f"{stem}_{tag(inp)}" if same else f"{stem}_{tag(inp)}_{tag(out)}"
+
+
+def _section(raw, key, allowed, at) -> dict:
+    value = raw.get(key, {}) or {}
+    if not isinstance(value, dict):
+        raise ApproxgenError(f"{key} must be a mapping (bits, signed, scale, ...)", at(key))
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(allowed))})",
+                             at(f"{key}.{unknown[0]}"))
+    return value
+
+
+def _int(value, key, at, lo, hi, what=None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ApproxgenError(f"expected an integer, got {value!r}", at(key))
+    try:
+        number = int(value)
+    except ValueError:
+        raise ApproxgenError(f"expected an integer, got {value!r}", at(key)) from None
+    if not lo <= number <= hi:
+        bound = f"{lo}..{hi}" if what is None else f"{lo}..{hi} ({what})"
+        raise ApproxgenError(f"must be in {bound}, got {number}", at(key))
+    return number
+
+
+def _number(value, key, at) -> float:
+    if isinstance(value, bool):
+        raise ApproxgenError(f"expected a number, got {value!r}", at(key))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ApproxgenError(f"expected a number, got {value!r}", at(key)) from None
+    if not math.isfinite(number):
+        raise ApproxgenError(f"expected a finite number, got {value!r}", at(key))
+    return number
+
+
+def _bool(value, key, at) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ApproxgenError(f"expected true or false, got {value!r}", at(key))
+
+
+def _range(value, key, at) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ApproxgenError(f"expected [lo, hi], got {value!r}", at(key))
+    lo, hi = (_number(v, key, at) for v in value)
+    if not lo < hi:
+        raise ApproxgenError(f"expected lo < hi, got [{lo:g}, {hi:g}]", at(key))
+    return lo, hi
+
+
+def _choice(value, key, choices, at) -> str:
+    if value not in choices:
+        raise ApproxgenError(f"must be one of {', '.join(choices)}, got {value!r}", at(key))
+    return value

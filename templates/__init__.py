@@ -1,0 +1,1 @@
+"""Jinja templates of the emitters (installed as the package approxgen.templates)."""
