@@ -147,9 +147,24 @@ def merge(raw: dict, overrides: dict) -> dict:
     return merged
 
 
+# Where a key came from a CLI flag, errors name the flag.
+FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
+           "output.bits": "--out-bits/--bits", "input.scale": "--in-scale",
+           "output.scale": "--out-scale", "input.signed": "--unsigned", "domain": "--domain",
+           "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
+           "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
+           "seed": "--seed", "name": "--name"}
+
+
 def resolve(raw: dict, source: str = "<flags>") -> Spec:
-    """Validate a raw mapping into a :class:`Spec`, deriving every default."""
-    at = lambda key: f"{source}: {key}"  # noqa: E731
+    """Validate a raw mapping into a :class:`Spec`, deriving every default.
+
+    ``source`` names the spec file in errors; ``"<flags>"`` means the command line.
+    """
+    def at(key: str) -> str:
+        if source == "<flags>":
+            return FLAG_OF.get(key, key)
+        return f"{source}: {key}"
     unknown = sorted(set(map(str, raw)) - _TOP_KEYS)
     if unknown:
         raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})",

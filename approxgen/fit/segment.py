@@ -9,8 +9,8 @@ outputs ``y = sat(round_shift(k q + (m << cs), s))`` against ``t``:
 Method: the continuous optimum (minimax line by golden-section search on its convex error, or least
 squares) gives a slope; a window of integer slopes around it (every slope the format allows, when
 that is few) is scanned in one vectorized pass. For each slope the best intercept is found by a
-vectorized binary search, which is exact for ``max`` (the error is quasi-convex in ``m``: ``y`` is
-monotone in ``m``) and followed by a local check for ``mse``.
+vectorized binary search for ``max`` (the error is quasi-convex in ``m``: ``y`` is monotone in
+``m``) and by an exact sweep over the output-change events for ``mse``.
 """
 
 from __future__ import annotations
@@ -97,20 +97,17 @@ def _minimax_slope(q, target) -> float:
 
 
 def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
-    """For each slope the best intercept: binary search on a monotone predicate, then a local
-    check of the neighbours (exact for ``max``, a polish for ``mse``)."""
+    """For each slope the best intercept within a bracket that surely holds it."""
+    lo, hi = _intercept_bracket(arith, q, t, slopes)
+    if objective == "mse":
+        return np.array([_best_intercept_mse(arith, q, t, int(k), int(a), int(b))
+                         for k, a, b in zip(slopes, lo, hi)], dtype=np.int64)
+    return _best_intercepts_max(arith, q, t, slopes, lo, hi)
+
+
+def _intercept_bracket(arith, q, t, slopes):
+    """Per slope, intercepts [lo, hi] from outputs below every target to above every target."""
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
-    k = slopes[:, None]
-    qq = q[None, :]
-
-    def outputs(m):
-        return pwl_output(k, m[:, None], qq, cs, s, out)
-
-    def cost(m):
-        err = outputs(m) - t[None, :]
-        return np.max(np.abs(err), axis=1) if objective == "max" else np.sum(err * err, axis=1)
-
-    # A bracket [lo, hi] where outputs go from below every target to above every target.
     tc = np.clip(t, out.min_code - 1, out.max_code + 1) * float(1 << s)
     resid = tc[None, :] - (slopes[:, None] * q[None, :]).astype(np.float64)
     span = (1 << s) + 2.0
@@ -119,13 +116,57 @@ def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
     if arith.intercept_bounds is not None:
         mlo, mhi = arith.intercept_bounds
         lo, hi = np.clip(lo, mlo, mhi), np.clip(hi, mlo, mhi)
+    return lo, hi
+
+
+def _best_intercept_mse(arith, q, t, k: int, lo: int, hi: int) -> int:
+    """Exact least-squares intercept for one slope by sweeping the output-change events.
+
+    Raising ``m`` raises each code's unsaturated output ``z = (k q + (m << cs) + 2^(s-1)) >> s``
+    one step at a time; each step changes the squared error by a known amount. Sorting all steps
+    within ``[lo, hi]`` by the ``m`` at which they happen gives the error at every distinct
+    intercept; the smallest (and, among equals, the lowest ``m``) wins.
+    """
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    u = k * q + ((1 << (s - 1)) if s else 0)
+    z0 = (u + (lo << cs)) >> s
+    steps = int((((hi - lo) << cs) >> s) + 2)
+    z_next = z0[:, None] + np.arange(1, steps + 1)[None, :]  # the value each step reaches
+    # smallest m with u + (m << cs) >= z_next << s
+    need = (z_next << s) - u[:, None]
+    at = -((-need) >> cs)  # ceil division by 2^cs
+    before = np.clip(z_next - 1, out.min_code, out.max_code) - t[:, None]
+    after = np.clip(z_next, out.min_code, out.max_code) - t[:, None]
+    delta = (after * after - before * before).ravel()
+    at = at.ravel()
+    keep = at <= hi
+    at, delta = at[keep], delta[keep]
+    order = np.argsort(at, kind="stable")
+    at, delta = at[order], delta[order]
+    y0 = np.clip(z0, out.min_code, out.max_code) - t
+    cost = float(np.dot(y0, y0)) + np.cumsum(delta)
+    last = np.r_[at[1:] != at[:-1], True] if at.size else np.zeros(0, dtype=bool)
+    cand_m, cand_cost = np.r_[lo, at[last]], np.r_[float(np.dot(y0, y0)), cost[last]]
+    return int(cand_m[np.argmin(cand_cost)])
+
+
+def _best_intercepts_max(arith, q, t, slopes, lo, hi) -> np.ndarray:
+    """Minimax intercept per slope: the error is quasi-convex in ``m`` (outputs are monotone in
+    ``m``), so a vectorized binary search on "the upper error dominates" finds it exactly."""
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    k = slopes[:, None]
+    qq = q[None, :]
+
+    def outputs(m):
+        return pwl_output(k, m[:, None], qq, cs, s, out)
+
+    def cost(m):
+        return np.max(np.abs(outputs(m) - t[None, :]), axis=1)
 
     def rising(m):
-        """True where moving m up no longer helps (monotone in m)."""
-        if objective == "max":
-            err = outputs(m) - t[None, :]
-            return err.max(axis=1) >= (-err).max(axis=1)
-        return cost(np.minimum(m + 1, hi)) >= cost(m)
+        """True where the upper error dominates (monotone in m)."""
+        err = outputs(m) - t[None, :]
+        return err.max(axis=1) >= (-err).max(axis=1)
 
     # smallest m in [lo, hi] with rising(m) (hi if none)
     left, right = lo.copy(), hi.copy()

@@ -1,0 +1,128 @@
+"""Fitting: the segment solve against brute force, artifacts, and every shipped config."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from approxgen import artifact
+from approxgen.errors import ApproxgenError
+from approxgen.fit import fit
+from approxgen.fit.arithmetic import PwlArithmetic
+from approxgen.fit.segment import solve_segment
+from approxgen.model import pwl_output
+from approxgen.spec import load_yaml, resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+GQA = {"function": "gelu", "input": {"bits": 8, "scale": "2^-5"},
+       "output": {"bits": 8, "scale": "2^-5"}, "coef_format": "8:6", "segments": 8}
+
+
+def brute_force(arith, q, t, objective):
+    """Best cost over every (slope, intercept) pair the format allows."""
+    ks = np.arange(*np.add(arith.slope_bounds, (0, 1)))
+    ms = np.arange(*np.add(arith.intercept_bounds, (0, 1)))
+    kk, mm = np.meshgrid(ks, ms, indexing="ij")
+    y = pwl_output(kk.reshape(-1, 1), mm.reshape(-1, 1), q[None, :], arith.intercept_shift,
+                   arith.shift, arith.output)
+    err = y - t[None, :]
+    cost = np.abs(err).max(axis=1) if objective == "max" else (err * err).sum(axis=1)
+    return cost.min()
+
+
+@pytest.mark.parametrize("objective", ["max", "mse"])
+@pytest.mark.parametrize("function, lo, width", [("gelu", -100, 12), ("gelu", -20, 16),
+                                                ("silu", 40, 9), ("hswish", -96, 7),
+                                                ("gelu", 110, 18)])
+def test_segment_solve_equals_brute_force_on_a_fixed_format(function, lo, width, objective):
+    spec = resolve({**GQA, "function": function, "objective": objective})
+    arith = PwlArithmetic.for_spec(spec, 8)
+    q = np.arange(lo, lo + width, dtype=np.int64)
+    t = spec.reference(q) / spec.output.scale
+    got = solve_segment(arith, q, t, objective)
+    assert got.cost == pytest.approx(brute_force(arith, q, t, objective), abs=1e-12)
+
+
+@pytest.mark.parametrize("objective", ["max", "mse"])
+def test_segment_solve_is_locally_optimal_with_automatic_format(objective):
+    spec = resolve({"function": "gelu", "input": {"bits": 10}, "objective": objective})
+    arith = PwlArithmetic.for_spec(spec, 8)
+    q = np.arange(-300, -150, dtype=np.int64)
+    t = spec.reference(q) / spec.output.scale
+    best = solve_segment(arith, q, t, objective)
+    dk, dm = np.meshgrid(np.arange(-6, 7), np.arange(-300, 301), indexing="ij")
+    y = pwl_output((best.slope + dk).reshape(-1, 1), (best.intercept + dm).reshape(-1, 1),
+                   q[None, :], arith.intercept_shift, arith.shift, arith.output)
+    err = y - t[None, :]
+    cost = np.abs(err).max(axis=1) if objective == "max" else (err * err).sum(axis=1)
+    assert best.cost <= cost.min() + 1e-9
+
+
+def test_gqa_setting_uses_the_gqa_pipeline():
+    result = fit(resolve(GQA))
+    model = result.model
+    assert (model.shift, model.intercept_shift, model.slope_bits, model.intercept_bits) == \
+        (6, 5, 8, 8)
+    assert all(-128 <= v <= 127 for v in model.slopes + model.intercepts)
+
+
+def test_more_segments_do_not_hurt_on_uniform_splits():
+    errors = [fit(resolve({"function": "gelu", "input": {"bits": 8}, "segments": k}))
+              .metrics["max_error_lsb"] for k in (2, 4, 8, 16, 32)]
+    assert errors == sorted(errors, reverse=True)
+    assert errors[-1] < 1.0
+
+
+def test_one_segment_per_code_is_the_correctly_rounded_table():
+    result = fit(resolve({"function": "tanh", "input": {"bits": 4}, "segments": 16}))
+    assert result.metrics["mismatches"] == 0
+
+
+def test_auto_segments_meets_its_budget():
+    result = fit(resolve({"function": "gelu", "input": {"bits": 8}, "segments": "auto",
+                          "max_error_lsb": 1.0}))
+    assert result.metrics["max_error_lsb"] <= 1.0
+    k = result.model.segments
+    fewer = fit(resolve({"function": "gelu", "input": {"bits": 8}, "segments": k - 1}))
+    assert fewer.metrics["max_error_lsb"] > 1.0
+
+
+def test_auto_segments_refuses_a_budget_below_the_floor():
+    with pytest.raises(ApproxgenError, match="below the correctly rounded"):
+        fit(resolve({"function": "gelu", "input": {"bits": 8}, "segments": "auto",
+                     "max_error_lsb": 0.3}))
+
+
+@pytest.mark.parametrize("config", sorted(p.name for p in (ROOT / "configs").glob("*.yaml")))
+def test_every_shipped_config_fits_and_round_trips(config):
+    path = ROOT / "configs" / config
+    result = fit(resolve(load_yaml(path), str(path)))
+    assert result.metrics["max_error_lsb"] >= result.floor_metrics["max_error_lsb"] - 1e-12
+    assert result.metrics["codes"] == result.spec.domain[1] - result.spec.domain[0] + 1
+    again = artifact.loads(result.dumps())
+    assert again.dumps() == result.dumps()
+    codes = result.spec.input.codes()
+    assert np.array_equal(again.model.evaluate(codes), result.model.evaluate(codes))
+
+
+def _tampered(change):
+    data = json.loads(fit(resolve({"function": "gelu", "input": {"bits": 8}})).dumps())
+    change(data)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("not json", "not JSON"),
+    ('{"hello": 1}', "not an approxgen fit artifact"),
+    (_tampered(lambda d: d.update(schema_version=99)), "newer than this approxgen"),
+    (_tampered(lambda d: d["model"]["slopes"].__setitem__(0, 1 << 20)), "does not fit"),
+    (_tampered(lambda d: d["model"]["breakpoints"].reverse()), "strictly increasing"),
+    (_tampered(lambda d: d["model"]["intercepts"].__setitem__(3, 7)), "metrics do not match"),
+    (_tampered(lambda d: d["spec"].update(seed=5)), "spec_hash"),
+    (_tampered(lambda d: d["spec"]["input"].update(bits=40)), "corrupted"),
+    (_tampered(lambda d: d.pop("model")), "model.form"),
+])
+def test_bad_artifacts_are_refused(text, message):
+    with pytest.raises(ApproxgenError, match=message):
+        artifact.loads(text, "fit.json")
