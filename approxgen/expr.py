@@ -59,7 +59,7 @@ class _Builder:
 
     def refuse(self, what: str):
         allowed = ", ".join(sorted(FUNCTIONS))
-        raise ApproxgenError(f"expr: {what} is not allowed (use x, numbers, pi, e, + - * / ** "
+        raise ApproxgenError(f"{what} is not allowed (use x, numbers, pi, e, + - * / ** "
                              f"and the functions {allowed})", self.where)
 
     def node(self, node):  # noqa: C901 - one branch per accepted node type
