@@ -283,7 +283,7 @@ def _resolve_domain(raw, func, fmt: IntFormat, at) -> tuple[int, int]:
 def _coef_formats(value, at):
     if value is None or value == "auto":
         return None, None
-    if isinstance(value, str):
+    if isinstance(value, (str, int)):
         fmt = _coef_format(value, "coef_format", at)
         return fmt, fmt
     if isinstance(value, dict):
@@ -300,6 +300,9 @@ def _coef_formats(value, at):
 def _coef_format(value, key, at) -> CoefFormat | None:
     if value is None or value == "auto":
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ApproxgenError(f"got the number {value}: YAML reads an unquoted 8:6 as base 60; "
+                             f"quote it, as in \"8:6\"", at(key))
     match = _COEF_RE.match(str(value)) if isinstance(value, str) else None
     if not match:
         raise ApproxgenError(f"expected 'auto' or BITS:FRAC such as 8:6, got {value!r}", at(key))

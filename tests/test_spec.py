@@ -129,6 +129,13 @@ def test_non_mapping_yaml(tmp_path):
         specs.load_yaml(path)
 
 
+def test_unquoted_coef_format_gets_a_hint(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("function: gelu\ncoef_format: 8:6\n")
+    with pytest.raises(ApproxgenError, match="quote it"):
+        resolve(specs.load_yaml(path), str(path))
+
+
 def test_fixed_coef_format_needs_pow2_scales():
     with pytest.raises(ApproxgenError, match="power-of-two"):
         resolve({"function": "gelu", "input": {"scale": 0.03}, "coef_format": "8:6"})
