@@ -1,5 +1,6 @@
 # approxgen — everyday tasks. `make install` once, then `make demo` / `make test`.
 PYTHON ?= python3
+APPROXGEN ?= $(PYTHON) -m approxgen
 OUT    ?= out
 
 .PHONY: install demo test bench bench-search bench-c bench-hw readme-bench clean
@@ -13,9 +14,9 @@ install: .install.stamp
 # The main job on an example: fit GELU int8, emit the C header and the Verilog.
 demo: install
 	mkdir -p $(OUT)
-	approxgen fit configs/gelu_int8.yaml -o $(OUT)/gelu_int8.json
-	approxgen emit c $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.h
-	approxgen emit verilog $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.v
+	$(APPROXGEN) fit configs/gelu_int8.yaml -o $(OUT)/gelu_int8.json
+	$(APPROXGEN) emit c $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.h
+	$(APPROXGEN) emit verilog $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.v
 
 test: install
 	$(PYTHON) -m pytest -q
