@@ -118,3 +118,12 @@ def test_bad_flags(args, message, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert lines[0].startswith("approxgen: error: ") and message in lines[0]
+
+
+def test_report_lists_segments_and_writes_a_plot(tmp_path):
+    png = tmp_path / "gelu.png"
+    result = run("report", "gelu", "--bits", "8", "--segments", "4", "--plot", str(png))
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert len(rows) == 4  # one row per segment
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -27,12 +27,13 @@ def main():
 
 
 def _register():
-    from approxgen.cli import cost, emit, fit, functions
+    from approxgen.cli import cost, emit, fit, functions, report
 
     main.add_command(fit.fit_command)
     main.add_command(functions.functions_command)
     main.add_command(emit.emit_group)
     main.add_command(cost.cost_command)
+    main.add_command(report.report_command)
 
 
 _register()
