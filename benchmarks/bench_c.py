@@ -1,0 +1,243 @@
+"""Per-element time of the emitted C for GELU at int8 and int16: the ``pwl`` header, the ``table``
+header, and the float path a firmware would write without approxgen (dequantize, ``erff`` from
+libm, requantize), all in ONE program run so the ratios share a machine state.
+
+The program is built twice: ``-O2`` (the baseline ISA, the primary numbers) and ``-O2
+-march=native``. Each variant runs over the same large random buffer; the time is the best of
+several rounds (rounds interleave the variants). Memory is the bytes of the header's tables.
+Writes ``benchmarks/results/c.md``; run with ``make bench-c``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from approxgen import spec as specs
+from approxgen.emit import c as emit_c
+from approxgen.fit import fit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT = ROOT / "benchmarks" / "results" / "c.md"
+ELEMENTS = 1 << 20
+ROUNDS = 15
+BUILDS = {"-O2": ["-O2"], "-O2 -march=native": ["-O2", "-march=native"]}
+PRIMARY = "-O2"
+# (row label, config, overrides); the first pwl and the table of each width are compared.
+CASES = [
+    ("int8", "pwl", "gelu_int8.yaml", {}),
+    ("int8", "table", "gelu_int8.yaml", {"form": "table"}),
+    ("int16", "pwl", "gelu_int16.yaml", {}),
+    ("int16", "pwl 16 seg", "gelu_int16.yaml", {"segments": 16}),
+    ("int16", "table", "gelu_int16.yaml", {"form": "table"}),
+]
+
+
+def fits():
+    """[(width, variant, fit)], each fit renamed to a unique C identifier."""
+    out = []
+    for width, variant, config, overrides in CASES:
+        raw = specs.merge(specs.load_yaml(ROOT / "configs" / config), overrides)
+        f = fit(specs.resolve(raw, f"configs/{config}"))
+        name = f"gelu_{width}_{variant.replace(' ', '_')}"
+        out.append((width, variant, dataclasses.replace(f, spec=dataclasses.replace(f.spec,
+                                                                                     name=name))))
+    return out
+
+
+def float_path(width: str, f) -> str:
+    """The float GELU a firmware would write: dequantize, erff, requantize with lrintf, clamp."""
+    inp, out = f.spec.input, f.spec.output
+    t = emit_c.ctype(inp.bits, inp.signed)
+    return f"""
+static void float_{width}(const {t} *x, {t} *y, size_t n)
+{{
+    size_t i;
+    for (i = 0; i < n; ++i) {{
+        float v = (float)x[i] * {inp.scale!r}f;
+        float g = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+        long r = lrintf(g * {1.0 / out.scale!r}f);
+        r = r < {out.min_code}L ? {out.min_code}L : r;
+        y[i] = ({t})(r > {out.max_code}L ? {out.max_code}L : r);
+    }}
+}}"""
+
+
+def program(cases) -> str:
+    """The benchmark program: every variant timed in interleaved rounds over the same buffer."""
+    widths = {}
+    for width, _, f in cases:
+        widths.setdefault(width, f)
+    lines = ["#define _POSIX_C_SOURCE 199309L /* clock_gettime */", "#include <math.h>",
+             "#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>"]
+    lines += [f'#include "{f.spec.name}.h"' for _, _, f in cases]
+    lines += [float_path(w, f) for w, f in widths.items()]
+    lines.append("""
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static unsigned long long state = 0x9E3779B97F4A7C15ULL;
+static unsigned random_bits(void) /* xorshift64*: the same buffer on every run */
+{
+    state ^= state >> 12; state ^= state << 25; state ^= state >> 27;
+    return (unsigned)((state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+""")
+    body, rows = [], []
+    variants = [(w, v, f"{f.spec.name}_array", _table_bytes(f)) for w, v, f in cases]
+    variants += [(w, "float (erff)", f"float_{w}", "0") for w in widths]
+    for w, f in widths.items():
+        t = emit_c.ctype(f.spec.input.bits, f.spec.input.signed)
+        body.append(f"    {t} *x_{w} = ({t} *)malloc(N * sizeof *x_{w}), "
+                    f"*y_{w} = ({t} *)malloc(N * sizeof *y_{w});")
+        body.append(f"    for (i = 0; i < N; ++i) x_{w}[i] = ({t})random_bits();")
+    for index, (w, v, fn, size) in enumerate(variants):
+        rows.append(f'        t = now(); {fn}(x_{w}, y_{w}, N); t = now() - t;\n'
+                    f'        if (t < best[{index}]) best[{index}] = t;\n'
+                    f'        for (i = 0; i < N; i += 4099) sink += (unsigned long)y_{w}[i];')
+    prints = [f'    printf("{w}\\t{v}\\t%.4f\\t%lu\\n", best[{i}] * 1e9 / N, '
+              f"(unsigned long)({size}));" for i, (w, v, _, size) in enumerate(variants)]
+    lines.append(f"""
+#define N {ELEMENTS}
+int main(void)
+{{
+    size_t i;
+    int round, k;
+    double t, best[{len(variants)}];
+    unsigned long sink = 0;
+{chr(10).join(body)}
+    for (k = 0; k < {len(variants)}; ++k) best[k] = 1e30;
+    for (round = 0; round < {ROUNDS}; ++round) {{
+{chr(10).join(rows)}
+    }}
+{chr(10).join(prints)}
+    fprintf(stderr, "checksum %lu\\n", sink);
+    return 0;
+}}""")
+    return "\n".join(lines) + "\n"
+
+
+def _table_bytes(f) -> str:
+    """A C expression: the bytes of the fit's static tables (what the header adds to .rodata)."""
+    name = f.spec.name
+    if f.model.form == "table":
+        return f"sizeof {name}_table"
+    tables = ["slopes", "offsets"] + (["breakpoints"] if f.model.segments > 1 else [])
+    return " + ".join(f"sizeof {name}_{t}" for t in tables)
+
+
+def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:
+    """Compile and run once; ({(width, variant): (ns, bytes)}, pwl loop vectorized, command)."""
+    exe = directory / "bench"
+    command = ["cc", "-std=c99", *flags, "-fopt-info-vec-optimized", "-I", str(directory),
+               str(directory / "bench.c"), "-o", str(exe), "-lm"]
+    build = subprocess.run(command, capture_output=True, text=True)
+    if build.returncode:
+        sys.exit(f"bench_c: the benchmark does not compile:\n{build.stderr}")
+    vectorized = bool(re.search(r"gelu_int16_pwl\.h:\d+:\d+: optimized: loop vectorized",
+                                build.stderr))
+    run = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+    results = {}
+    for line in run.stdout.splitlines():
+        width, variant, ns, size = line.split("\t")
+        results[(width, variant)] = (float(ns), int(size))
+    shown = " ".join(shlex.quote(c) for c in command if "-fopt-info" not in c)
+    return results, vectorized, shown.replace(str(directory) + "/", "").replace(str(directory), ".")
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    compiler = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
+    return f"{os.cpu_count()} cores, {cpu}, {compiler.splitlines()[0]}"
+
+
+def table(results: dict) -> list[str]:
+    lines = ["| input | variant | ns / element | speed-up vs float | time vs table | table bytes |",
+             "|---|---|---:|---:|---:|---:|"]
+    for (width, variant), (ns, size) in results.items():
+        flt, tab = results[(width, "float (erff)")][0], results[(width, "table")][0]
+        lines.append(f"| {width} | {variant} | {ns:.3f} | {flt / ns:.1f}x | {ns / tab:.2f}x | "
+                     f"{size} |")
+    return lines
+
+
+def verdicts(r: dict) -> list[str]:
+    def ok(flag: bool) -> str:
+        return "**met**" if flag else "**missed**"
+    p8, f8, t8 = r[("int8", "pwl")], r[("int8", "float (erff)")], r[("int8", "table")]
+    p16, f16, t16 = r[("int16", "pwl")], r[("int16", "float (erff)")], r[("int16", "table")]
+    lines = [
+        f"- pwl >= 5x faster than the float path at int8: {f8[0] / p8[0]:.1f}x, "
+        f"{ok(f8[0] / p8[0] >= 5)}",
+        f"- pwl >= 10x faster than the float path at int16: {f16[0] / p16[0]:.1f}x, "
+        f"{ok(f16[0] / p16[0] >= 10)}",
+        f"- pwl within 2x of the table's time at int16: {p16[0] / t16[0]:.2f}x, "
+        f"{ok(p16[0] <= 2 * t16[0])}",
+        f"- pwl under 2% of the table's memory at int16: {p16[1]} of {t16[1]} bytes = "
+        f"{100 * p16[1] / t16[1]:.2f}%, {ok(p16[1] < 0.02 * t16[1])}",
+    ]
+    if t8[0] < p8[0]:
+        lines.append(f"- int8: the table is faster ({t8[0]:.3f} vs {p8[0]:.3f} ns) and only "
+                     f"{t8[1]} bytes: for 8-bit inputs prefer `form: table`.")
+    return lines
+
+
+def main() -> None:
+    cases = fits()
+    all_results = {}
+    with tempfile.TemporaryDirectory(prefix="approxgen-bench-c-") as tmp:
+        directory = Path(tmp)
+        for _, _, f in cases:
+            (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
+        (directory / "bench.c").write_text(program(cases))
+        for label, flags in BUILDS.items():
+            all_results[label] = run_build(directory, flags)
+            print(f"{label}: done", file=sys.stderr)
+    seg16 = next(f.model.segments for w, v, f in cases if (w, v) == ("int16", "pwl"))
+    md = ["### C: emitted code vs. the float path (GELU)", "",
+          f"Machine: {machine()}. Command: `make bench-c` (`python benchmarks/bench_c.py`); each "
+          f"build below is one program run, best of {ROUNDS} interleaved rounds over {ELEMENTS} "
+          f"random input codes. int16 pwl: {seg16} segments (configs/gelu_int16.yaml, uniform "
+          f"search). Table bytes: the header's `static const` tables (the float path's libm code "
+          f"is not counted).", ""]
+    for label, (results, vectorized, command) in all_results.items():
+        md += [f"#### `{label}`" + (" (the targets are judged here)" if label == PRIMARY else ""),
+               "", f"`{command}` — GCC reports the int16 pwl array loop "
+               f"{'vectorized' if vectorized else 'NOT vectorized'}.", "", *table(results), "",
+               *verdicts(results), ""]
+    best_table = min(r[("int16", "table")][0] for r, _, _ in all_results.values())
+    for label, (results, _, _) in all_results.items():
+        ratio = results[("int16", "pwl")][0] / best_table
+        md.append(f"- `{label}` int16 pwl against the faster table of both builds ({best_table:.3f} "
+                  f"ns): {ratio:.2f}x")
+    md += ["", "Why the builds differ: the pwl array variant is a compare-and-mask chain over int32 lanes "
+           "(per breakpoint one compare, two ANDs, two adds, for every element). With the baseline "
+           "x86-64 ISA (SSE2: 4 lanes, no 32-bit vector multiply, two-operand instructions) that is "
+           "too many instructions per element for 32 segments; AVX2/AVX-512 (`-march=native`) run "
+           "2-4x more lanes per instruction, with three-operand forms. Fewer segments cost proportionally less (the 16-segment "
+           "row). With `-march=native` GCC also turns the table loop into gathers.", ""]
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text("\n".join(md).rstrip() + "\n")
+    print(RESULT.read_text())
+
+
+if __name__ == "__main__":
+    main()

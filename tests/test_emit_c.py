@@ -1,0 +1,334 @@
+"""``approxgen emit c``: every header compiles warning-free as C99 and as C++, and computes exactly
+what the golden model computes, for every input code, through the scalar function, the array
+variant (whole buffer, odd-sized pieces, in place) and under the sanitizers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from approxgen import spec as specs
+from approxgen.cli import main
+from approxgen.emit import c as emit_c
+from approxgen.errors import ApproxgenError
+from approxgen.fit import fit
+from conftest import require_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic"]
+CXX_FLAGS = ["-x", "c++", "-Wall", "-Wextra", "-Werror"]
+SANITIZE = ["-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g"]
+FUNCTIONS = ["gelu", "silu", "tanh", "sigmoid", "softplus", "elu", "hswish", "mish", "exp", "recip",
+             "rsqrt"]
+
+
+def draw_spec(rng: random.Random, index: int) -> dict:
+    """A random raw spec: 8/12/16-bit, signed or not, pow2 or arbitrary scales, both forms,
+    1..64 segments, auto or fixed coefficient formats, output up to 32 bits (may saturate)."""
+    in_bits = (8, 12, 16)[index % 3]
+    function = rng.choice(FUNCTIONS)
+    fixed = rng.random() < 0.3
+    exp = rng.randint(in_bits - 6, in_bits - 2)
+    out_bits = rng.choice([8, 8, 12, 16, 24, 32])
+    raw = {"name": f"r{index}_{function}", "function": function,
+           # mse only up to 16 output bits: the mse intercept sweep allocates (codes x output
+           # steps) and exhausts memory on 16-bit inputs with wider outputs (a fitter limitation)
+           "objective": rng.choice(["max", "mse"]) if out_bits <= 16 else "max",
+           "input": {"bits": in_bits, "signed": rng.random() < 0.6,
+                     "scale": f"2^-{exp}" if fixed or rng.random() < 0.5
+                     else round(rng.uniform(0.5, 1.0) * 2.0 ** -exp, 6)},
+           "output": {"bits": out_bits, "signed": rng.random() < 0.7}}
+    if rng.random() < 0.3:
+        raw["output"]["scale"] = f"2^-{rng.randint(2, raw['output']['bits'] - 1)}"
+    if rng.random() < 0.2:
+        raw["form"] = "table"
+        return raw
+    raw["segments"] = rng.choice([1, 2, 3, 5, 8, 13, 32, 48, 49, 64] if in_bits < 16
+                                 else [4, 16, 33, 49])
+    if fixed:
+        raw["coef_format"] = rng.choice(["8:6", "12:8", "6:4",
+                                         {"slope": "10:8", "intercept": "16:10"}])
+    return raw
+
+
+EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the widest formats
+    {"name": "e_shift0", "function": "hswish", "coef_format": "8:0",
+     "input": {"bits": 8, "scale": "2^-2"}, "output": {"bits": 8, "scale": "2^-2"}},
+    {"name": "e_one_segment", "function": "sigmoid", "segments": 1,
+     "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
+    {"name": "e_u16_u32", "function": "recip", "segments": 24,
+     "input": {"bits": 16, "signed": False}, "output": {"bits": 32, "signed": False}},
+]
+
+
+def drawn_fits(count: int, seed: int = 4) -> list:
+    """The edge specs, then ``count`` fits of random specs (refused specs are drawn again)."""
+    fits = [fit(specs.resolve(raw, "<edge>")) for raw in EDGE_SPECS]
+    rng, index = random.Random(seed), 0
+    count += len(fits)
+    while len(fits) < count:
+        raw = draw_spec(rng, index)
+        index += 1
+        try:
+            fits.append(fit(specs.resolve(raw, "<drawn>")))
+        except ApproxgenError:
+            continue
+    return fits
+
+
+def harness(fits) -> str:
+    """A C/C++ program including every header; for each fit it prints, per input code ascending:
+    the scalar result, the array result over the whole buffer, over odd-sized pieces (1..67
+    elements: blocks and tails), and in place (when the input and output types agree)."""
+    lines = ["#include <stdio.h>"]
+    lines += [f'#include "{f.spec.name}.h"' for f in fits]
+    calls = []
+    for f in fits:
+        name, inp, out = f.spec.name, f.spec.input, f.spec.output
+        in_t, out_t = emit_c.ctype(inp.bits, inp.signed), emit_c.ctype(out.bits, out.signed)
+        n = inp.max_code - inp.min_code + 1
+        inplace = (f"for (i = 0; i < n; ++i) same[i] = x[i];\n    {name}_array(same, same, n);"
+                   if in_t == out_t else "for (i = 0; i < n; ++i) same[i] = full[i];")
+        lines.append(f"""
+static void run_{name}(void)
+{{
+    static {in_t} x[{n}];
+    static {out_t} full[{n}], part[{n}], same[{n}];
+    size_t i, len, n = {n};
+    for (i = 0; i < n; ++i)
+        x[i] = ({in_t})({inp.min_code}LL + (long long)i);
+    {name}_array(x, full, n);
+    for (i = 0, len = 1; i < n; i += len, len = len % 67 + 1)
+        {name}_array(x + i, part + i, len < n - i ? len : n - i);
+    {inplace}
+    printf("= {name}\\n");
+    for (i = 0; i < n; ++i)
+        printf("%lld %lld %lld %lld\\n", (long long){name}(x[i]), (long long)full[i],
+               (long long)part[i], (long long)same[i]);
+}}""")
+        calls.append(f"    run_{name}();")
+    lines += ["", "int main(void)", "{", *calls, "    return 0;", "}", ""]
+    return "\n".join(lines)
+
+
+def build_and_run(fits, directory: Path, compiler: str, flags: list[str]) -> dict:
+    """Write the headers and the harness, compile, run; {name: int64 array (codes, 4)}."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for f in fits:
+        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
+    (directory / "main.c").write_text(harness(fits))
+    exe = directory / "run"
+    build = subprocess.run([compiler, *flags, "-I", str(directory), str(directory / "main.c"),
+                            "-o", str(exe)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-5000:]
+    result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "runtime error" not in result.stderr, result.stderr[-3000:]
+    outputs = {}
+    for section in result.stdout.split("= ")[1:]:
+        name, _, body = section.partition("\n")
+        outputs[name] = np.array(body.split(), dtype=np.int64).reshape(-1, 4)
+    return outputs
+
+
+def assert_bit_exact(fits, outputs: dict) -> None:
+    problems = []
+    for f in fits:
+        codes = f.spec.input.codes()
+        golden = f.model.evaluate(codes)
+        got = outputs[f.spec.name]
+        for column, how in enumerate(("scalar", "array", "array in pieces", "array in place")):
+            bad = np.flatnonzero(got[:, column] != golden)
+            if bad.size:
+                q = int(codes[bad[0]])
+                problems.append(f"{f.spec.name} ({how}): {bad.size} codes differ, first q={q}: "
+                                f"C {got[bad[0], column]} != golden {golden[bad[0]]}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """A fit of every shipped config, renamed after its file (names must be unique per program)."""
+    fits = [fit(specs.resolve(specs.load_yaml(path), str(path))) for path in CONFIGS]
+    return [dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=path.stem))
+            for f, path in zip(fits, CONFIGS)]
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    return drawn_fits(18)
+
+
+COMPILERS = {"c99 -O2": ("cc", [*C_FLAGS, "-O2"]), "c++": ("c++", CXX_FLAGS)}
+
+
+@pytest.mark.parametrize("lang", COMPILERS)
+def test_shipped_configs_are_bit_exact(shipped, lang, tmp_path):
+    compiler, flags = COMPILERS[lang]
+    require_tool(compiler)
+    assert len(shipped) == len(CONFIGS) >= 10
+    assert_bit_exact(shipped, build_and_run(shipped, tmp_path, compiler, flags))
+
+
+@pytest.mark.parametrize("lang", COMPILERS)
+def test_drawn_formats_are_bit_exact(drawn, lang, tmp_path):
+    compiler, flags = COMPILERS[lang]
+    require_tool(compiler)
+    assert_bit_exact(drawn, build_and_run(drawn, tmp_path, compiler, flags))
+
+
+def test_drawn_formats_cover_every_variant(drawn):
+    """The random draws must keep exercising every code path of the emitter."""
+    headers = [emit_c.render(f) for f in drawn]
+    pwl = [h for f, h in zip(drawn, headers) if f.model.form == "pwl"]
+    assert len(pwl) < len(drawn), "no table form drawn"
+    assert {f.spec.input.bits for f in drawn} == {8, 12, 16}
+    assert {f.spec.input.signed for f in drawn} == {True, False}
+    assert any(f.spec.slope_format is not None for f in drawn), "no fixed coef_format drawn"
+    assert any(f.spec.input.scale_exp is None for f in drawn), "no non-power-of-two scale drawn"
+    assert any("compare-and-mask chain" in h for h in pwl)
+    assert any("binary search" in h for h in pwl)
+    assert any("int32_t k" in h for h in pwl) and any("int64_t k" in h for h in pwl)
+    assert any("r = r <" in h for h in pwl) and any("r = r >" in h for h in pwl), "no saturation"
+    assert any("_SEGMENTS 1\n" in h for h in pwl), "no 1-segment fit"
+    assert any("_SHIFT 0\n" in h for h in pwl), "no fit without a final shift"
+
+
+def test_sanitizers_report_nothing(drawn, shipped, tmp_path):
+    require_tool("cc")
+    cases = drawn + [f for f in shipped if f.spec.input.bits == 8]
+    outputs = build_and_run(cases, tmp_path, "cc", [*C_FLAGS, "-O1", *SANITIZE])
+    assert_bit_exact(cases, outputs)
+
+
+def _code(header: str) -> str:
+    """The header without its comments."""
+    return re.sub(r"/\*.*?\*/", " ", header, flags=re.S)
+
+
+def test_header_is_integer_only_and_links_no_libm(shipped, tmp_path):
+    require_tool("cc")
+    nm = require_tool("nm")
+    forms = {f.model.form: f for f in shipped}
+    assert set(forms) == {"pwl", "table"}
+    for form, f in forms.items():
+        header = emit_c.render(f)
+        code = _code(header)
+        assert re.search(r"\b(float|double|long\s+double)\b", code) is None
+        assert "math.h" not in code and "<" + "stdint.h>" in code
+        (tmp_path / "h.h").write_text(header)
+        source = tmp_path / f"{form}.c"
+        name, inp, out = f.spec.name, f.spec.input, f.spec.output
+        in_t, out_t = emit_c.ctype(inp.bits, inp.signed), emit_c.ctype(out.bits, out.signed)
+        many = f"void many(const {in_t} *x, {out_t} *y, size_t n)"
+        source.write_text(f'#include "h.h"\n{out_t} one({in_t} x);\n{many};\n'
+                          f"{out_t} one({in_t} x) {{ return {name}(x); }}\n"
+                          f"{many} {{ {name}_array(x, y, n); }}\n")
+        obj = tmp_path / f"{form}.o"
+        subprocess.run(["cc", *C_FLAGS, "-O2", "-c", str(source), "-o", str(obj)], check=True)
+        defined = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True,
+                                 check=True).stdout
+        assert " many" in defined and " one" in defined
+        undefined = subprocess.run([nm, "-u", str(obj)], capture_output=True, text=True,
+                                   check=True).stdout
+        assert undefined.split() == [], f"{form} object needs {undefined!r}"
+
+
+def test_header_structure(shipped):
+    f = next(f for f in shipped if f.spec.name == "gelu_int8")
+    header = emit_c.render(f)
+    assert header == emit_c.render(f), "rendering is not deterministic"
+    assert "static inline int8_t gelu_int8(int8_t x)" in header
+    assert "static inline void gelu_int8_array(const int8_t *x, int8_t *y, size_t n)" in header
+    assert "#ifndef APPROXGEN_GELU_INT8_H" in header and 'extern "C"' in header
+    assert f"spec hash {f.spec.hash()}" in header
+    assert "#define GELU_INT8_IN_SCALE_EXP (-4)" in header
+    breakpoints = re.search(r"gelu_int8_breakpoints\[\d+\] = \{([^}]*)\}", header).group(1)
+    assert [int(v) for v in breakpoints.split(",")] == list(f.model.breakpoints)
+    assert re.search(r"\b\d+\.\d+\b", _code(header)) is None, "a non-integer literal in code"
+    u16 = next(f for f in shipped if f.spec.name == "gelu_int16")
+    assert "static inline int16_t gelu_int16(int16_t x)" in emit_c.render(u16)
+
+
+def test_literals():
+    assert emit_c.literal(-(1 << 31)) == "(-2147483647 - 1)"
+    assert emit_c.literal(1 << 40) == "INT64_C(1099511627776)"
+    assert emit_c.literal(-(1 << 63)) == "(-INT64_C(9223372036854775807) - 1)"
+    assert [emit_c.ctype(b, s) for b, s in ((8, True), (12, False), (16, True), (24, False))] == \
+        ["int8_t", "uint16_t", "int16_t", "uint32_t"]
+
+
+def test_emit_c_from_artifact_spec_and_function(tmp_path):
+    runner = CliRunner()
+    art = tmp_path / "g.json"
+    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "-o", str(art)]).exit_code == 0
+    from_artifact = runner.invoke(main, ["emit", "c", str(art)])
+    from_spec = runner.invoke(main, ["emit", "c", str(ROOT / "configs" / "gelu_int8.yaml"),
+                                     "-o", str(tmp_path / "g.h")])
+    from_name = runner.invoke(main, ["emit", "c", "gelu", "--bits", "8"])
+    assert from_artifact.exit_code == from_spec.exit_code == from_name.exit_code == 0
+    assert from_artifact.output == (tmp_path / "g.h").read_text() == from_name.output
+    assert "gelu_int8_array" in from_artifact.output
+
+
+def _corrupt_slope(data: dict) -> None:
+    data["model"]["slopes"][0] = 1 << data["model"]["slope_bits"]
+
+
+def _newer_schema(data: dict) -> None:
+    data["schema_version"] = 99
+
+
+def _not_an_artifact(data: dict) -> None:
+    data.clear()
+    data["hello"] = "world"
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_not_an_artifact, "not an approxgen fit artifact"),
+    (_newer_schema, "newer than this approxgen"),
+    (_corrupt_slope, "does not fit its declared"),
+    (None, "not an approxgen fit artifact (not JSON)"),
+])
+def test_bad_artifact_is_one_line_exit_2_nothing_written(tmp_path, damage, message):
+    runner = CliRunner()
+    art = tmp_path / "bad.json"
+    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "-o", str(art)]).exit_code == 0
+    if damage is None:
+        art.write_text("this is not json\n")
+    else:
+        data = json.loads(art.read_text())
+        damage(data)
+        art.write_text(json.dumps(data))
+    out = tmp_path / "bad.h"
+    result = runner.invoke(main, ["emit", "c", str(art), "-o", str(out)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_example_firmware_builds_and_runs(tmp_path, shipped):
+    require_tool("cc")
+    make = require_tool("make")
+    build = tmp_path / "build"
+    result = subprocess.run([make, "-s", "-C", str(ROOT / "examples" / "firmware"),
+                             f"BUILD={build}", "run"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (build / "gelu_int8.h").exists()
+    assert not list((ROOT / "examples" / "firmware").glob("*.h")), "generated file in the repo"
+    pairs = [tuple(map(int, m)) for m in re.findall(r"q=\s*(-?\d+)\s*->\s*y=\s*(-?\d+)",
+                                                   result.stdout)]
+    assert len(pairs) >= 8, result.stdout
+    gelu = next(f for f in shipped if f.spec.name == "gelu_int8")
+    q, y = np.array(pairs).T
+    assert np.array_equal(y, gelu.model.evaluate(q))
