@@ -1,12 +1,31 @@
-"""``approxgen cost``: hardware cost of a fit (placeholder until the Verilog backend lands)."""
+"""``approxgen cost``: hardware cost of each Verilog part of a fit (estimate, Yosys measure)."""
+
+from __future__ import annotations
+
+import json
 
 import click
 
-from approxgen.errors import ApproxgenError
+from approxgen.cli.common import fit_flags, load_target
 
 
 @click.command("cost")
 @click.argument("target")
-def cost_command(target):
-    """Hardware cost of each part of TARGET (estimate, and Yosys when installed)."""
-    raise ApproxgenError("cost is not implemented yet")
+@fit_flags
+@click.option("--pipeline", is_flag=True, help="Cost the pipelined modules.")
+@click.option("--no-yosys", is_flag=True, help="Estimate only, even when Yosys is installed.")
+@click.option("--no-ice40", is_flag=True, help="Skip synth_ice40 (generic synth cells only).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def cost_command(target, flags, pipeline, no_yosys, no_ice40, as_json):
+    """Hardware cost of each part of TARGET: ROM bits, comparators, multiplier and adder widths
+    (no tools needed) and, where Yosys is installed, its cells after `synth` and LUT4/carry counts
+    after `synth_ice40`. TARGET is a FIT.json, a SPEC.yaml or a function name. Yosys takes tens of
+    seconds on 16-bit tables."""
+    from approxgen import cost
+
+    report = cost.cost(load_target(target, flags), pipeline=pipeline, use_yosys=not no_yosys,
+                       ice40=not no_ice40)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(cost.format_table(report))

@@ -30,11 +30,15 @@ def emit_c(target, flags, output):
 @fit_flags
 @click.option("-o", "--output", help="Verilog file to write (default: stdout).")
 @click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
-              help="full: the whole datapath; lut: segment decoder and coefficient ROM only.")
-@click.option("--pipeline", is_flag=True, help="Registered version with clk/rst_n/valid.")
-@click.option("--testbench", help="Also write a self-checking test bench here.")
+              help="full: the whole datapath; lut: module NAME_lut, the segment decoder and "
+                   "coefficient ROM alone (x -> slope, intercept) for an existing MAC (pwl only).")
+@click.option("--pipeline", is_flag=True,
+              help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
+                   "in_valid, out_valid, LATENCY.")
+@click.option("--testbench", help="Also write a self-checking test bench here; it reads the "
+                                  "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
 def emit_verilog(target, flags, output, part, pipeline, testbench):
-    """Synthesizable Verilog-2001."""
+    """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
     from approxgen.emit import verilog
 
     fit = load_target(target, flags)
@@ -50,7 +54,7 @@ def emit_verilog(target, flags, output, part, pipeline, testbench):
 @fit_flags
 @click.option("-o", "--output", help="Vector file to write (default: stdout).")
 def emit_vectors(target, flags, output):
-    """Golden input/output vectors ($readmemh format) for every input code."""
+    """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept)."""
     from approxgen.emit import vectors
 
     write_output(output, vectors.render(load_target(target, flags)))

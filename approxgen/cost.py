@@ -1,0 +1,173 @@
+"""Hardware cost of a fit's Verilog parts: an estimate from the widths, and Yosys when installed.
+
+The estimate needs no tools: it counts what :mod:`approxgen.emit.verilog` instantiates (ROM bits,
+comparators with their widths, the multiplier and adder widths, flip-flops), from the same
+:func:`~approxgen.emit.verilog.pwl_datapath`. :func:`measure` synthesizes the emitted module with
+Yosys: generic ``synth`` (cell count) and ``synth_ice40`` (LUT4 and carry counts).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from approxgen.emit import verilog
+from approxgen.errors import ApproxgenError
+
+
+def parts(fit) -> list[str]:
+    """The parts a fit can be emitted as: ``full`` always, ``lut`` for pwl."""
+    return ["full", "lut"] if fit.model.form == "pwl" else ["full"]
+
+
+def estimate(fit, part: str = "full", pipeline: bool = False) -> dict:
+    """What the emitted module instantiates, counted from the widths (no tools)."""
+    spec, model = fit.spec, fit.model
+    in_bits, out_bits = spec.input.bits, spec.output.bits
+    est = {"rom_words": 0, "rom_bits": 0, "comparators": [], "multiplier": None, "adders": [],
+           "flip_flops": 0}
+    if model.form == "table":
+        est.update(rom_words=1 << in_bits, rom_bits=(1 << in_bits) * out_bits)
+        est["flip_flops"] = (out_bits + 1) if pipeline else 0
+        return est
+    d = verilog.pwl_datapath(model)
+    k = model.segments
+    est["comparators"] = [in_bits - d.key_shift] * (k - 1)  # x >>> c >= breakpoint >>> c
+    if part == "lut":
+        word = model.slope_bits + model.intercept_bits
+        est.update(rom_words=k, rom_bits=k * word)
+        est["flip_flops"] = (word + 1) if pipeline else 0
+        return est
+    word = (d.slope_bits if d.multiply else 0) + d.bias_bits
+    est.update(rom_words=k, rom_bits=k * word)
+    if d.multiply:
+        est["multiplier"] = {"a": d.slope_bits, "b": d.x_bits, "product": d.product_bits}
+    est["adders"] = [d.acc_bits]
+    est["comparators"] += [d.shifted_bits] * (int(d.clamp_hi) + int(d.clamp_lo))
+    if pipeline:
+        x_reg = d.low_bits or in_bits
+        stage1 = (x_reg + d.slope_bits if d.multiply else 0) + d.bias_bits
+        est["flip_flops"] = stage1 + out_bits + verilog.latency(fit, part, True)
+    return est
+
+
+def describe_estimate(est: dict) -> dict:
+    """The estimate as short strings, one per column."""
+    comps = est["comparators"]
+    by_width: dict[int, int] = {}
+    for w in comps:
+        by_width[w] = by_width.get(w, 0) + 1
+    mul = est["multiplier"]
+    return {
+        "rom": f"{est['rom_words']}x{est['rom_bits'] // est['rom_words']}={est['rom_bits']}"
+        if est["rom_words"] else "-",
+        "comparators": " ".join(f"{n}x{w}b" for w, n in sorted(by_width.items())) or "-",
+        "multiplier": f"{mul['a']}x{mul['b']}->{mul['product']}" if mul else "-",
+        "adder": " ".join(f"{w}b" for w in est["adders"]) or "-",
+        "flip_flops": str(est["flip_flops"]) if est["flip_flops"] else "-",
+    }
+
+
+def yosys_path() -> str | None:
+    return shutil.which("yosys")
+
+
+def yosys_version(yosys: str | None = None) -> str | None:
+    """``Yosys 0.23 (git sha1 ...)``, or None when Yosys is not installed."""
+    yosys = yosys or yosys_path()
+    if yosys is None:
+        return None
+    result = subprocess.run([yosys, "-V"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or None
+
+
+def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None) -> dict:
+    """Synthesize Verilog ``text`` (module ``top``): generic ``synth`` cells and, with ``ice40``,
+    ``synth_ice40`` LUT4/carry counts. Raises ApproxgenError when Yosys fails or is missing."""
+    yosys = yosys or yosys_path()
+    if yosys is None:
+        raise ApproxgenError("yosys is not installed")
+    with tempfile.TemporaryDirectory(prefix="approxgen-yosys-") as tmp:
+        src = Path(tmp) / f"{top}.v"
+        src.write_text(text)
+        script = [f"read_verilog {src}", "design -save rtl", f"synth -top {top}",
+                  f"tee -q -o {tmp}/synth.json stat -json"]
+        if ice40:
+            script += ["design -load rtl", f"synth_ice40 -top {top}",
+                       f"tee -q -o {tmp}/ice40.json stat -json"]
+        result = subprocess.run([yosys, "-q", "-p", "; ".join(script)], capture_output=True,
+                                text=True, check=False)
+        if result.returncode != 0:
+            last = (result.stderr or result.stdout).strip().splitlines()
+            raise ApproxgenError(f"yosys failed on {top}: {last[-1] if last else 'no output'}")
+        out = {"cells": _stat(Path(tmp) / "synth.json")["num_cells"]}
+        if ice40:
+            by_type = _stat(Path(tmp) / "ice40.json")["num_cells_by_type"]
+            out.update(ice40_lut4=by_type.get("SB_LUT4", 0), ice40_carry=by_type.get("SB_CARRY", 0),
+                       ice40_dff=sum(n for cell, n in by_type.items()
+                                     if cell.startswith("SB_DFF")))
+        return out
+
+
+def _stat(path: Path) -> dict:
+    return json.loads(path.read_text())["design"]
+
+
+def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True) -> dict:
+    """Estimate (and, when Yosys is installed and ``use_yosys``, measure) every part of ``fit``."""
+    yosys = yosys_path() if use_yosys else None
+    rows = []
+    for part in parts(fit):
+        row = {"part": part, "module": verilog.module_name(fit, part), "pipeline": pipeline,
+               "latency": verilog.latency(fit, part, pipeline),
+               "estimate": estimate(fit, part, pipeline)}
+        if yosys:
+            row["yosys"] = measure(verilog.render(fit, part=part, pipeline=pipeline),
+                                   row["module"], ice40=ice40, yosys=yosys)
+        rows.append(row)
+    spec, m = fit.spec, fit.metrics
+    return {
+        "name": spec.name, "form": spec.form,
+        "segments": fit.model.segments if spec.form == "pwl" else None,
+        "input": spec.input.describe(), "output": spec.output.describe(),
+        "max_error_lsb": m["max_error_lsb"], "max_abs_error": m["max_abs_error"],
+        "yosys_version": yosys_version(yosys) if yosys else None,
+        "parts": rows,
+    }
+
+
+def format_table(report: dict) -> str:
+    """A fixed-width table of :func:`cost`'s report (deterministic)."""
+    head = (f"{report['name']}: {report['form']}"
+            + (f", {report['segments']} segments" if report["segments"] else "")
+            + f", input {report['input']}, output {report['output']}; max error "
+            f"{report['max_error_lsb']:.4f} LSB ({report['max_abs_error']:.6g} real)")
+    cols = ["part", "rom (words x bits)", "comparators", "multiplier", "adder", "flip-flops"]
+    measured = report["yosys_version"] is not None
+    if measured:
+        cols += ["cells", "ice40 LUT4", "ice40 carry"]
+    rows = []
+    for row in report["parts"]:
+        e = describe_estimate(row["estimate"])
+        cells = [row["module"], e["rom"], e["comparators"], e["multiplier"], e["adder"],
+                 e["flip_flops"]]
+        if measured:
+            y = row["yosys"]
+            cells += [str(y["cells"]), str(y.get("ice40_lut4", "-")),
+                      str(y.get("ice40_carry", "-"))]
+        rows.append(cells)
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa
+    lines = [head, line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    if measured:
+        lines.append(f"measured: {report['yosys_version']}, `synth` cells and `synth_ice40` "
+                     f"LUT4/carry")
+    else:
+        lines.append("estimate only: yosys not installed (or --no-yosys)")
+    if report["parts"][0]["pipeline"]:
+        lines.append("pipelined: " + ", ".join(f"{r['module']} latency {r['latency']}"
+                                              for r in report["parts"]))
+    return "\n".join(lines)

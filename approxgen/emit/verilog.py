@@ -1,0 +1,217 @@
+"""Verilog-2001 emitter: full datapath, coefficient LUT part, pipelined variants, test bench.
+
+The arithmetic is the golden model's (:mod:`approxgen.model`), rebuilt from modular arithmetic with
+every wire exactly as wide as its value range needs (:func:`pwl_datapath`):
+
+* the segment decoder compares ``x`` with the breakpoints (a thermometer code, priority-encoded
+  into ``seg``; low bits of x that no breakpoint has are dropped); a case ROM maps ``seg`` to the
+  coefficients;
+* the full part folds the intercept shift and the rounding offset into the ROM constant
+  ``bias_i = (m_i << cs) + 2^(s-1)``, so ``acc = k_i * x + bias_i`` is one multiply-add; unsigned
+  inputs are zero-extended before the signed multiply; when the segments lie in aligned blocks
+  the multiplier takes only x's low bits (the offset form of :func:`pwl_datapath`);
+* ``y`` is ``acc[s +: R]`` (the arithmetic shift), clamped only on the sides where the value range
+  can leave the output format.
+
+:func:`pwl_datapath` is also what :mod:`approxgen.cost` estimates from, so both agree on widths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from approxgen.emit import environment, provenance
+from approxgen.emit import vectors as vec
+from approxgen.errors import ApproxgenError
+from approxgen.fixedpoint import signed_bits
+
+PARTS = ("full", "lut")
+
+
+@dataclass(frozen=True)
+class PwlDatapath:
+    """Widths (bits) of every pwl wire, from the exact value ranges over all input codes."""
+
+    segments: int
+    seg_bits: int  # the segment index
+    key_shift: int  # every breakpoint is a multiple of 2^key_shift: compare x >>> key_shift
+    low_bits: int | None  # offset form: the multiplier takes x[low_bits-1:0] (see pwl_datapath)
+    x_bits: int  # the multiplier's x operand, signed (zero-extended when x or x's low bits)
+    slope_bits: int  # needed by the slopes (may be below the declared slope_bits)
+    bias: tuple[int, ...]  # per segment: (m_i << cs) + rounding offset (+ k_i * base_i)
+    bias_bits: int
+    multiply: bool  # False when no product can be nonzero
+    product_bits: int
+    acc_bits: int
+    shift: int
+    shifted_bits: int  # acc >>> shift, before saturation
+    shifted_min: int
+    shifted_max: int
+    clamp_hi: bool
+    clamp_lo: bool
+
+
+def aligned_low_bits(model) -> int | None:
+    """The fewest low bits D such that every segment lies in one aligned block of 2^D codes."""
+    ranges = model.segment_ranges()
+    return next((d for d in range(model.input.bits + 1)
+                 if all(lo >> d == hi >> d for lo, hi in ranges)), None)
+
+
+def key_shift(model) -> int:
+    """The most low bits of x the segment decoder can drop: the breakpoints' common trailing
+    zeros (at most ``in_bits - 1``); ``x >= t`` is then ``x >>> c >= t >>> c`` exactly."""
+    zeros = [(t & -t).bit_length() - 1 for t in model.breakpoints if t]
+    return min([model.input.bits - 1, *zeros]) if model.breakpoints else 0
+
+
+def pwl_datapath(model) -> PwlDatapath:
+    """Derive every width of the full pwl datapath from ``model`` (a :class:`PwlModel`).
+
+    Offset form: when every segment lies in one aligned block of 2^D codes and ``D + 1`` bits are
+    fewer than x's, ``k*q = k*base + k*x[D-1:0]`` with ``base = (q >> D) << D`` constant per
+    segment; ``k*base`` joins the ROM constant and the multiplier shrinks to ``x[D-1:0]``, exactly.
+    """
+    w = model.widths()
+    out = model.output
+    offset = (1 << (model.shift - 1)) if model.shift else 0
+    bias = [(m << model.intercept_shift) + offset for m in model.intercepts]
+    x_bits = model.input.bits + (0 if model.input.signed else 1)
+    low = aligned_low_bits(model)
+    low_bits = low if low is not None and low + 1 < x_bits else None
+    products = []  # (segment's operand range, slope)
+    for i, ((lo, hi), k) in enumerate(zip(model.segment_ranges(), model.slopes)):
+        if low_bits is not None:
+            base = (lo >> low_bits) << low_bits
+            bias[i] += k * base
+            lo, hi = lo - base, hi - base
+        products += [k * lo, k * hi]
+    if low_bits is not None:
+        x_bits = low_bits + 1
+    slope_bits = signed_bits(min(model.slopes), max(model.slopes))
+    multiply = any(products)
+    # The product is exact in product_bits; widening to the operands keeps the multiply lint-clean.
+    product_bits = max(signed_bits(min(products), max(products)), slope_bits, x_bits) \
+        if multiply else 0
+    bias_bits = signed_bits(min(bias), max(bias))
+    acc_bits = max(w.acc_bits, product_bits, bias_bits)
+    lo, hi = w.acc_min >> model.shift, w.acc_max >> model.shift
+    return PwlDatapath(
+        segments=model.segments, seg_bits=max(1, (model.segments - 1).bit_length()),
+        key_shift=key_shift(model), low_bits=low_bits, x_bits=x_bits, slope_bits=slope_bits,
+        bias=tuple(bias), bias_bits=bias_bits, multiply=multiply, product_bits=product_bits,
+        acc_bits=acc_bits,
+        shift=model.shift, shifted_bits=signed_bits(lo, hi), shifted_min=lo, shifted_max=hi,
+        clamp_hi=hi > out.max_code, clamp_lo=lo < out.min_code)
+
+
+def lit(value: int, bits: int, signed: bool = True) -> str:
+    """A sized Verilog literal: ``-8'sd5``, ``8'sh80`` (the most negative), ``8'd200``."""
+    if not signed:
+        return f"{bits}'d{value}"
+    if value >= 0:
+        return f"{bits}'sd{value}"
+    if value == -(1 << (bits - 1)):
+        return f"{bits}'sh{(1 << (bits - 1)):x}"
+    return f"-{bits}'sd{-value}"
+
+
+def extend(name: str, have: int, want: int) -> str:
+    """Signal ``name`` (``have`` bits) sign-extended to ``want >= have`` bits."""
+    if want == have:
+        return name
+    sign = f"{name}[{have - 1}]"
+    fill = sign if want - have == 1 else f"{{{want - have}{{{sign}}}}}"
+    return f"{{{fill}, {name}}}"
+
+
+def module_name(fit, part: str = "full") -> str:
+    """``NAME`` for the full part, ``NAME_lut`` for the lut part."""
+    return fit.spec.name + ("_lut" if part == "lut" else "")
+
+
+def _check(fit, part: str) -> None:
+    if part not in PARTS:
+        raise ApproxgenError(f"unknown part {part!r} (known: {', '.join(PARTS)})", "--part")
+    if part == "lut" and fit.model.form == "table":
+        raise ApproxgenError("a table has no coefficients to feed a multiply-accumulate: the lut "
+                             "part exists for pwl fits; emit the full part (it is the ROM)",
+                             "--part")
+
+
+def latency(fit, part: str, pipeline: bool) -> int:
+    """Clock cycles from ``in_valid`` to ``out_valid`` (0: combinational)."""
+    if not pipeline:
+        return 0
+    return 2 if (fit.model.form == "pwl" and part == "full") else 1
+
+
+def _context(fit, part: str, pipeline: bool) -> dict:
+    spec, model = fit.spec, fit.model
+    inp, out = spec.input, spec.output
+    ctx = {
+        "provenance": provenance(fit), "module": module_name(fit, part), "part": part,
+        "pipeline": pipeline, "latency": latency(fit, part, pipeline),
+        "in_bits": inp.bits, "in_signed": inp.signed, "out_bits": out.bits,
+        "out_signed": out.signed, "lit": lit,
+        "out_lit": lambda v: lit(v, out.bits, out.signed),
+    }
+    if model.form == "table":
+        codes = inp.codes()
+        ctx["rom"] = [(format(int(q) & ((1 << inp.bits) - 1), f"0{(inp.bits + 3) // 4}x"), int(y))
+                      for q, y in zip(codes, model.evaluate(codes))]
+        return ctx
+    d = pwl_datapath(model)
+    key_bits = inp.bits - d.key_shift
+    ctx.update(d=d, model=model,
+               decoder=[(i, lit(t >> d.key_shift, key_bits, inp.signed))
+                        for i, t in enumerate(model.breakpoints, start=1)])
+    if part == "lut":
+        ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits), "intercept":
+                           lit(m, model.intercept_bits)})
+                      for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
+    else:
+        ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
+                      for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
+        ctx.update(_mac_expressions(d, out, "_s1" if pipeline else "_rom"))
+    return ctx
+
+
+def _mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
+    """The accumulate, shift and saturate expressions of the full part (see the module doc)."""
+    acc = extend(f"bias{sfx}", d.bias_bits, d.acc_bits)
+    if d.multiply:
+        acc = f"{extend('product', d.product_bits, d.acc_bits)} + {acc}"
+    clamped = d.clamp_hi or d.clamp_lo
+    # Without saturation only the output's bits of the shifted value are needed.
+    r = d.shifted_bits if clamped else min(d.shifted_bits, out.bits)
+    y = extend("shifted", r, out.bits) if r <= out.bits else f"shifted[{out.bits - 1}:0]"
+    if d.clamp_lo:
+        y = f"(shifted < {lit(out.min_code, r)}) ? {lit(out.min_code, out.bits, out.signed)} : {y}"
+    if d.clamp_hi:
+        y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
+    return {"acc_expr": acc, "shifted_bits": r, "y_expr": y}
+
+
+def render(fit, part: str = "full", pipeline: bool = False) -> str:
+    """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text."""
+    _check(fit, part)
+    template = fit.model.form + ("_lut" if part == "lut" else "")
+    return environment().get_template(f"verilog/{template}.v.j2").render(
+        _context(fit, part, pipeline))
+
+
+def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
+    """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file."""
+    _check(fit, part)
+    ctx = _context(fit, part, pipeline)
+    checked = ["slope", "intercept"] if part == "lut" else ["y"]
+    layout = {f.name: f for f in vec.fields(fit)}
+    ctx.update(fields=layout, checked=[layout[n] for n in checked], word_bits=vec.word_bits(fit),
+               codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
+               vectors_file=f"{fit.spec.name}.hex")
+    if part == "lut":
+        ctx["widths"] = {"slope": fit.model.slope_bits, "intercept": fit.model.intercept_bits}
+    else:
+        ctx["widths"] = {"y": fit.spec.output.bits}
+    return environment().get_template("verilog/testbench.v.j2").render(ctx)
