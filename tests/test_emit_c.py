@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from approxgen import spec as specs
+from approxgen import spec as specs, verify
 from approxgen.cli import main
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
@@ -24,9 +24,6 @@ from conftest import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
-C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic"]
-CXX_FLAGS = ["-x", "c++", "-Wall", "-Wextra", "-Werror"]
-SANITIZE = ["-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g"]
 FUNCTIONS = ["gelu", "silu", "tanh", "sigmoid", "softplus", "elu", "hswish", "mish", "exp", "recip",
              "rsqrt"]
 
@@ -85,73 +82,13 @@ def drawn_fits(count: int, seed: int = 4) -> list:
     return fits
 
 
-def harness(fits) -> str:
-    """A C/C++ program including every header; for each fit it prints, per input code ascending:
-    the scalar result, the array result over the whole buffer, over odd-sized pieces (1..67
-    elements: blocks and tails), and in place (when the input and output types agree)."""
-    lines = ["#include <stdio.h>"]
-    lines += [f'#include "{f.spec.name}.h"' for f in fits]
-    calls = []
-    for f in fits:
-        name, inp, out = f.spec.name, f.spec.input, f.spec.output
-        in_t, out_t = emit_c.ctype(inp.bits, inp.signed), emit_c.ctype(out.bits, out.signed)
-        n = inp.max_code - inp.min_code + 1
-        inplace = (f"for (i = 0; i < n; ++i) same[i] = x[i];\n    {name}_array(same, same, n);"
-                   if in_t == out_t else "for (i = 0; i < n; ++i) same[i] = full[i];")
-        lines.append(f"""
-static void run_{name}(void)
-{{
-    static {in_t} x[{n}];
-    static {out_t} full[{n}], part[{n}], same[{n}];
-    size_t i, len, n = {n};
-    for (i = 0; i < n; ++i)
-        x[i] = ({in_t})({inp.min_code}LL + (long long)i);
-    {name}_array(x, full, n);
-    for (i = 0, len = 1; i < n; i += len, len = len % 67 + 1)
-        {name}_array(x + i, part + i, len < n - i ? len : n - i);
-    {inplace}
-    printf("= {name}\\n");
-    for (i = 0; i < n; ++i)
-        printf("%lld %lld %lld %lld\\n", (long long){name}(x[i]), (long long)full[i],
-               (long long)part[i], (long long)same[i]);
-}}""")
-        calls.append(f"    run_{name}();")
-    lines += ["", "int main(void)", "{", *calls, "    return 0;", "}", ""]
-    return "\n".join(lines)
-
-
-def build_and_run(fits, directory: Path, compiler: str, flags: list[str]) -> dict:
-    """Write the headers and the harness, compile, run; {name: int64 array (codes, 4)}."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for f in fits:
-        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
-    (directory / "main.c").write_text(harness(fits))
-    exe = directory / "run"
-    build = subprocess.run([compiler, *flags, "-I", str(directory), str(directory / "main.c"),
-                            "-o", str(exe)], capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr[-5000:]
-    result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "runtime error" not in result.stderr, result.stderr[-3000:]
-    outputs = {}
-    for section in result.stdout.split("= ")[1:]:
-        name, _, body = section.partition("\n")
-        outputs[name] = np.array(body.split(), dtype=np.int64).reshape(-1, 4)
-    return outputs
-
-
 def assert_bit_exact(fits, outputs: dict) -> None:
+    """Every variant of every fit (:data:`verify.C_VARIANTS`) equals the golden model."""
     problems = []
     for f in fits:
-        codes = f.spec.input.codes()
-        golden = f.model.evaluate(codes)
-        got = outputs[f.spec.name]
-        for column, how in enumerate(("scalar", "array", "array in pieces", "array in place")):
-            bad = np.flatnonzero(got[:, column] != golden)
-            if bad.size:
-                q = int(codes[bad[0]])
-                problems.append(f"{f.spec.name} ({how}): {bad.size} codes differ, first q={q}: "
-                                f"C {got[bad[0], column]} != golden {golden[bad[0]]}")
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS)
+        if count:
+            problems.append(f"{f.spec.name}: {count} codes differ, first {first[0]}")
     assert not problems, "\n".join(problems)
 
 
@@ -168,22 +105,22 @@ def drawn():
     return drawn_fits(18)
 
 
-COMPILERS = {"c99 -O2": ("cc", [*C_FLAGS, "-O2"]), "c++": ("c++", CXX_FLAGS)}
+COMPILERS = {"c99 -O2": ("cc", False), "c++": ("c++", True)}
 
 
 @pytest.mark.parametrize("lang", COMPILERS)
 def test_shipped_configs_are_bit_exact(shipped, lang, tmp_path):
-    compiler, flags = COMPILERS[lang]
+    compiler, cxx = COMPILERS[lang]
     require_tool(compiler)
     assert len(shipped) == len(CONFIGS) >= 10
-    assert_bit_exact(shipped, build_and_run(shipped, tmp_path, compiler, flags))
+    assert_bit_exact(shipped, verify.run_c(shipped, tmp_path, compiler, cxx=cxx))
 
 
 @pytest.mark.parametrize("lang", COMPILERS)
 def test_drawn_formats_are_bit_exact(drawn, lang, tmp_path):
-    compiler, flags = COMPILERS[lang]
+    compiler, cxx = COMPILERS[lang]
     require_tool(compiler)
-    assert_bit_exact(drawn, build_and_run(drawn, tmp_path, compiler, flags))
+    assert_bit_exact(drawn, verify.run_c(drawn, tmp_path, compiler, cxx=cxx))
 
 
 def test_drawn_formats_cover_every_variant(drawn):
@@ -206,8 +143,7 @@ def test_drawn_formats_cover_every_variant(drawn):
 def test_sanitizers_report_nothing(drawn, shipped, tmp_path):
     require_tool("cc")
     cases = drawn + [f for f in shipped if f.spec.input.bits == 8]
-    outputs = build_and_run(cases, tmp_path, "cc", [*C_FLAGS, "-O1", *SANITIZE])
-    assert_bit_exact(cases, outputs)
+    assert_bit_exact(cases, verify.run_c(cases, tmp_path, "cc", sanitize=True))
 
 
 def _code(header: str) -> str:
@@ -233,8 +169,8 @@ def test_header_is_integer_only_and_links_no_libm(shipped, tmp_path):
         source.write_text(f'#include "h.h"\n{out_t} one({in_t} x);\n{many};\n'
                           f"{out_t} one({in_t} x) {{ return {name}(x); }}\n"
                           f"{many} {{ {name}_array(x, y, n); }}\n")
-        obj = tmp_path / f"{form}.o"
-        subprocess.run(["cc", *C_FLAGS, "-O2", "-c", str(source), "-o", str(obj)], check=True)
+        obj = verify.compile_c("cc", verify.c_flags(), source, tmp_path / f"{form}.o",
+                               compile_only=True)
         defined = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True,
                                  check=True).stdout
         assert " many" in defined and " one" in defined

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from approxgen import artifact
+from approxgen import artifact, verify
 from approxgen.cli import main
 from approxgen.emit import vectors, verilog
 from approxgen.errors import ApproxgenError
@@ -29,29 +29,12 @@ CONFIGS = sorted(ROOT.glob("configs/*.yaml"))
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def emit_files(tmp_path: Path, f, part="full", pipeline=False):
-    """Write NAME.v, NAME_tb.v and the vectors; return (module name, dut, tb, vec)."""
-    name = verilog.module_name(f, part)
-    dut, tb, vec = tmp_path / f"{name}.v", tmp_path / f"{name}_tb.v", tmp_path / f"{name}.hex"
-    dut.write_text(verilog.render(f, part=part, pipeline=pipeline))
-    tb.write_text(verilog.render_testbench(f, part=part, pipeline=pipeline))
-    vec.write_text(vectors.render(f))
-    return name, dut, tb, vec
-
-
-def simulate(tmp_path: Path, f, part="full", pipeline=False) -> str:
-    """One vvp run over every input code; assert it passes and return its output."""
-    iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
-    name, dut, tb, vec = emit_files(tmp_path, f, part, pipeline)
-    sim = tmp_path / f"{name}.vvp"
-    subprocess.run([iverilog, "-g2005", "-Wall", "-o", str(sim), str(dut), str(tb)], check=True,
-                   capture_output=True, text=True)
-    result = subprocess.run([vvp, "-n", str(sim), f"+vectors={vec}"], capture_output=True,
-                            text=True, cwd=tmp_path)
-    codes = 1 << f.spec.input.bits
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{name}: {codes} passed, 0 failed" in result.stdout, result.stdout
-    return result.stdout
+def simulate(tmp_path: Path, f, part="full", pipeline=False) -> verify.SimResult:
+    """The emitted test bench over every input code (:func:`verify.simulate_verilog`): it passes."""
+    require_tool("iverilog"), require_tool("vvp")
+    result = verify.simulate_verilog(f, tmp_path, part, pipeline)
+    assert (result.passed, result.failed) == (1 << f.spec.input.bits, 0), result.log
+    return result
 
 
 def lint(tmp_path: Path, f, part="full", pipeline=False) -> None:
@@ -191,21 +174,24 @@ def test_table_simulates_every_code_with_clamping(tmp_path, function, bits):
 # --- the test bench fails when it should --------------------------------------------------------
 
 def test_testbench_fails_on_a_wrong_vector_and_on_a_wrong_file(tmp_path):
-    iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
+    require_tool("iverilog"), require_tool("vvp")
     f = gelu(8)
-    name, dut, tb, vec = emit_files(tmp_path, f, pipeline=True)
-    sim = tmp_path / "sim.vvp"
-    subprocess.run([iverilog, "-g2005", "-o", str(sim), str(dut), str(tb)], check=True)
-    lines = vec.read_text().splitlines()
+    files = verify.write_verilog(f, tmp_path, pipeline=True)
+    sim = verify.compile_verilog(files)
+    lines = files.vectors.read_text().splitlines()
     i = next(n for n, line in enumerate(lines) if line.startswith("90_"))
     x, y, *rest = lines[i].split("_")
     lines[i] = "_".join([x, format((int(y, 16) + 1) % 256, "02x"), *rest])
-    vec.write_text("\n".join(lines) + "\n")
-    run = subprocess.run([vvp, "-n", str(sim), f"+vectors={vec}"], capture_output=True, text=True)
-    assert run.returncode != 0 and "255 passed, 1 failed" in run.stdout
-    vec.write_text("\n".join(lines[:-5]) + "\n")  # codes missing
-    run = subprocess.run([vvp, "-n", str(sim), f"+vectors={vec}"], capture_output=True, text=True)
-    assert run.returncode != 0 and "passed" not in run.stdout
+    files.vectors.write_text("\n".join(lines) + "\n")
+    run = verify.run_testbench(sim, files.vectors, files.module)
+    assert (run.passed, run.failed) == (255, 1) and "255 passed, 1 failed" in run.log
+    golden = int(f.model.evaluate(np.array([0x90 - 256]))[0])
+    assert run.first == [verify.Mismatch(0x90 - 256, "y", signed((golden + 1) % 256, 8), golden)]
+    files.vectors.write_text("\n".join(lines[:-5]) + "\n")  # codes missing
+    with pytest.raises(verify.ToolFailed, match=r"stopped \(status [1-9]\d*\): .*does not hold "
+                       "every input code") as stopped:
+        verify.run_testbench(sim, files.vectors, files.module)
+    assert "passed" not in stopped.value.output
 
 
 # --- vectors are the golden model ---------------------------------------------------------------
@@ -298,10 +284,11 @@ def test_yosys_synthesizes_small_designs(tmp_path, form):
     f = fit_raw(function="gelu", input={"bits": 8}, output={"bits": 8}, form=form)
     variants = [("full", False), ("full", True)] + ([("lut", False)] if form == "pwl" else [])
     for part, pipeline in variants:
-        name, dut, _, _ = emit_files(tmp_path, f, part, pipeline)
+        files = verify.write_verilog(f, tmp_path, part, pipeline)
         stat = tmp_path / "stat.json"
-        subprocess.run([yosys, "-q", "-p", f"read_verilog {dut}; synth -top {name}; check -assert; "
-                        f"tee -q -o {stat} stat -json"], check=True, capture_output=True)
+        subprocess.run([yosys, "-q", "-p", f"read_verilog {files.dut}; synth -top {files.module}; "
+                        f"check -assert; tee -q -o {stat} stat -json"], check=True,
+                       capture_output=True)
         cells = json.loads(stat.read_text())["design"]["num_cells"]
         assert cells > 20
         if pipeline:
@@ -344,8 +331,8 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, command):
         args = [*command, str(path)] + (["-o", str(out)] if command[0] == "emit" else [])
         if command == ["emit", "verilog"]:
             args += ["--testbench", str(tmp_path / f"tb-{key}.v")]
-        result = subprocess.run(["approxgen", *args], capture_output=True, text=True)
-        assert result.returncode == 2, (key, result.stderr)
+        result = CliRunner().invoke(main, args)  # in-process: 12 interpreters cost ~8 s
+        assert result.exit_code == 2, (key, result.output)
         assert len(result.stderr.strip().splitlines()) == 1 and "error" in result.stderr
         assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir() if not p.suffix == ".json") == []
@@ -355,9 +342,9 @@ def test_cli_lut_part_of_a_table_is_one_line_exit_2(tmp_path):
     art = tmp_path / "t.json"
     art.write_text(fit_raw(function="gelu", input={"bits": 8}, output={"bits": 8},
                            form="table").dumps())
-    result = subprocess.run(["approxgen", "emit", "verilog", str(art), "--part", "lut", "-o",
-                             str(tmp_path / "t.v")], capture_output=True, text=True)
-    assert result.returncode == 2 and "lut part" in result.stderr
+    result = CliRunner().invoke(main, ["emit", "verilog", str(art), "--part", "lut", "-o",
+                                       str(tmp_path / "t.v")])
+    assert result.exit_code == 2 and "lut part" in result.stderr
     assert not (tmp_path / "t.v").exists()
     assert artifact.load(art).model.form == "table"
 

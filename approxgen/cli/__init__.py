@@ -27,13 +27,14 @@ def main():
 
 
 def _register():
-    from approxgen.cli import cost, emit, fit, functions, report
+    from approxgen.cli import cost, emit, fit, functions, report, verify
 
     main.add_command(fit.fit_command)
     main.add_command(functions.functions_command)
     main.add_command(emit.emit_group)
     main.add_command(cost.cost_command)
     main.add_command(report.report_command)
+    main.add_command(verify.verify_command)
 
 
 _register()

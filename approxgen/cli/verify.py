@@ -1,0 +1,68 @@
+"""``approxgen verify``: compile and simulate a fit's emitted code on this machine's tools."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from approxgen.cli.common import fit_flags, load_target
+from approxgen.errors import ApproxgenError
+
+
+@click.command("verify")
+@click.argument("target")
+@fit_flags
+@click.option("--c/--no-c", "check_c", default=True,
+              help="Compile the C header with strict C99 flags and run it (default: on).")
+@click.option("--verilog/--no-verilog", "check_verilog", default=True,
+              help="Simulate the Verilog with its test bench: iverilog -g2005, vvp (default: on).")
+@click.option("--cc", default="cc", envvar="CC", show_default=True,
+              help="C compiler (a command, may carry flags; default $CC, else cc).")
+@click.option("--cflags", default="",
+              help="Extra compiler flags after the strict ones, e.g. '-O3 -march=native'.")
+@click.option("--cxx", help="Also compile the header as C++ with this compiler (e.g. c++).")
+@click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
+              help="Verilog part to simulate (lut: the decoder and coefficient ROM; pwl only).")
+@click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
+@click.option("--strict", is_flag=True,
+              help="A missing tool is a failure (use in CI, where the tools must be installed).")
+@click.option("--workdir", type=click.Path(file_okay=False),
+              help="Write the headers, harness, Verilog and vectors here and keep them "
+                   "(default: a temporary directory, removed).")
+def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, part, pipeline,
+                   strict, workdir):
+    """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
+    (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
+    functions over every input code; simulate the Verilog module with its self-checking test
+    bench under Icarus Verilog; compare both with the golden model and print a table.
+
+    TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first).
+
+    Exit status: 0 when every checked target matches; 1 on a mismatch, when a tool fails (the
+    table's next line quotes its first error line) or when nothing could be checked; 2 on bad
+    input. A missing tool (cc, iverilog/vvp) marks its target "skipped" and is not a failure
+    unless --strict is given.
+    """
+    from approxgen import verify
+
+    targets = [t for t, on in (("c", check_c), ("c++", cxx), ("verilog", check_verilog)) if on]
+    if not targets:
+        raise ApproxgenError("nothing to verify: --no-c and --no-verilog leave no target")
+    if workdir is not None:
+        try:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ApproxgenError(f"cannot create it: {exc.strerror or exc}", workdir) from None
+    try:
+        extra = shlex.split(cflags)
+    except ValueError as exc:
+        raise ApproxgenError(str(exc), "--cflags") from None
+    fit = load_target(target, flags)
+    report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
+                           part=part, pipeline=pipeline)
+    click.echo(report.table())
+    if not report.ok(strict=strict):
+        sys.exit(1)

@@ -1,0 +1,418 @@
+"""Prove emitted code by running it: compile the C header, simulate the Verilog, over every input
+code, and compare with the golden model (:meth:`approxgen.model.Model.evaluate`).
+
+This is the one harness both ``approxgen verify`` and the test suite use:
+
+* C: :func:`run_c` writes each fit's header and a program (:func:`c_harness`) that prints, for every
+  input code ascending, the scalar result and the array variant's over the whole buffer, in
+  odd-sized pieces and in place (:data:`C_VARIANTS`); it is compiled with strict C99 flags
+  (:data:`C_FLAGS`), or as C++ (:data:`CXX_FLAGS`), optionally under the sanitizers.
+* Verilog: :func:`simulate_verilog` writes the module, its emitted self-checking test bench and the
+  golden vectors, and runs them under Icarus Verilog (``iverilog -g2005`` + ``vvp``); the bench
+  compares every code and reports its pass/fail count and first mismatches.
+* :func:`verify` does both for one fit and returns a :class:`Report`; a missing tool is a status
+  (``skipped``), a tool that fails (compile error, crash, a bench that stops) is a one-line
+  ``error`` with the tool's first error line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from approxgen.emit import c as emit_c, vectors as emit_vectors, verilog as emit_verilog
+from approxgen.errors import ApproxgenError
+
+C_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic")
+CXX_FLAGS = ("-x", "c++", "-Wall", "-Wextra", "-Werror")
+SANITIZE = ("-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g")
+C_VARIANTS = ("scalar", "array", "array in pieces", "array in place")
+TARGETS = ("c", "c++", "verilog")
+SHOWN = 5  # mismatches kept per target
+
+
+class ToolMissing(ApproxgenError):
+    """A tool is not installed (not on PATH)."""
+
+    def __init__(self, tool: str):
+        self.tool = tool
+        super().__init__(f"{tool} not found")
+
+
+class ToolFailed(ApproxgenError):
+    """A tool failed: ``str()`` is one line (with the tool's first error line); ``output`` is all
+    it printed."""
+
+    def __init__(self, message: str, output: str = ""):
+        self.output = output
+        super().__init__(message)
+
+
+# --- running tools --------------------------------------------------------------------------------
+
+def find_tool(command: str | Sequence[str]) -> list[str]:
+    """``command`` (``"cc"``, ``"ccache gcc"`` or an argv) with its program resolved on PATH."""
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    path = shutil.which(argv[0]) if argv else None
+    if path is None:
+        raise ToolMissing(argv[0] if argv else "(empty command)")
+    return [path, *argv[1:]]
+
+
+def tool_version(argv: Sequence[str], flag: str = "--version") -> str:
+    """``NAME VERSION`` of a tool (``cc 12.2.0``), from the first line of ``argv flag``."""
+    name = Path(argv[0]).name
+    try:
+        out = subprocess.run([*argv, flag], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return name
+    first = (out.stdout or out.stderr).strip().splitlines()
+    found = re.search(r"\d+\.\d+(\.\d+)?", first[0]) if first else None
+    return f"{name} {found.group(0)}" if found else name
+
+
+def first_error(text: str) -> str:
+    """The line of a tool's output that says what went wrong (the first naming an error)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for pattern in (r"\berror\b", r"fatal|runtime error|ERROR|Error"):
+        hit = next((line for line in lines if re.search(pattern, line, re.I)), None)
+        if hit:
+            return hit
+    return lines[0] if lines else "no output"
+
+
+def run_tool(argv: Sequence[str], what: str, timeout: float = 300, check: bool = True, **kwargs):
+    """Run ``argv``; a timeout, an OS error or (with ``check``) a non-zero status is
+    :class:`ToolFailed`."""
+    try:
+        result = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
+                                timeout=timeout, **kwargs)
+    except subprocess.TimeoutExpired:
+        raise ToolFailed(f"{what} timed out after {timeout:g} s") from None
+    except OSError as exc:
+        raise ToolFailed(f"{what} could not run: {exc.strerror or exc}") from None
+    if check and result.returncode != 0:
+        output = result.stderr + result.stdout
+        raise ToolFailed(f"{what} failed (status {result.returncode}): {first_error(output)}",
+                         output)
+    return result
+
+
+# --- comparing with the golden model --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mismatch:
+    code: int  # input code
+    what: str  # the output compared: y, slope, intercept, or a C variant ("array in pieces")
+    expected: int
+    got: int
+
+    def __str__(self) -> str:
+        return f"q={self.code} {self.what}: expected {self.expected}, got {self.got}"
+
+
+def compare(fit, got: np.ndarray, names: Sequence[str] = ("y",)) -> tuple[int, list[Mismatch]]:
+    """Compare ``got`` (one row per input code ascending, one column per name in ``names``) with
+    the golden model: the number of codes where any column differs, and the first few."""
+    codes = fit.spec.input.codes()
+    expected = fit.model.evaluate(codes)
+    got = np.asarray(got, dtype=np.int64).reshape(codes.size, len(names))
+    bad = got != expected[:, None]
+    rows = np.flatnonzero(bad.any(axis=1))
+    first = []
+    for r in rows[:SHOWN]:
+        columns = np.flatnonzero(bad[r])
+        for value in dict.fromkeys(got[r, columns].tolist()):  # columns that agree: one entry
+            what = ", ".join(names[c] for c in columns if got[r, c] == value)
+            first.append(Mismatch(int(codes[r]), what, int(expected[r]), int(value)))
+    return int(rows.size), first[:SHOWN]
+
+
+# --- C --------------------------------------------------------------------------------------------
+
+def c_harness(fits) -> str:
+    """A C/C++ program including every fit's header; for each fit it writes NAME.out: per input
+    code ascending, the :data:`C_VARIANTS` as native int64: the scalar result, the array variant's
+    over the whole buffer, over odd-sized pieces (1..67 elements: blocks and tails), and in place
+    (when the input and output types agree; otherwise the whole-buffer result again). Its own
+    identifiers start with ``ag_``, clear of the fits' names."""
+    lines = ["#include <stdio.h>", "#include <stdint.h>"]
+    lines += [f'#include "{f.spec.name}.h"' for f in fits]
+    calls = []
+    for f in fits:
+        name, inp, out = f.spec.name, f.spec.input, f.spec.output
+        in_t, out_t = emit_c.ctype(inp.bits, inp.signed), emit_c.ctype(out.bits, out.signed)
+        n = inp.max_code - inp.min_code + 1
+        inplace = ("for (ag_i = 0; ag_i < ag_n; ++ag_i) ag_same[ag_i] = ag_x[ag_i];\n"
+                   f"    {name}_array(ag_same, ag_same, ag_n);" if in_t == out_t else
+                   "for (ag_i = 0; ag_i < ag_n; ++ag_i) ag_same[ag_i] = ag_full[ag_i];")
+        lines.append(f"""
+static int ag_run_{name}(void)
+{{
+    static {in_t} ag_x[{n}];
+    static {out_t} ag_full[{n}], ag_part[{n}], ag_same[{n}];
+    static int64_t ag_rows[{n}][4];
+    size_t ag_i, ag_len, ag_n = {n};
+    FILE *ag_file;
+    for (ag_i = 0; ag_i < ag_n; ++ag_i)
+        ag_x[ag_i] = ({in_t})({inp.min_code}LL + (long long)ag_i);
+    {name}_array(ag_x, ag_full, ag_n);
+    for (ag_i = 0, ag_len = 1; ag_i < ag_n; ag_i += ag_len, ag_len = ag_len % 67 + 1)
+        {name}_array(ag_x + ag_i, ag_part + ag_i, ag_len < ag_n - ag_i ? ag_len : ag_n - ag_i);
+    {inplace}
+    for (ag_i = 0; ag_i < ag_n; ++ag_i) {{
+        ag_rows[ag_i][0] = (int64_t){name}(ag_x[ag_i]);
+        ag_rows[ag_i][1] = (int64_t)ag_full[ag_i];
+        ag_rows[ag_i][2] = (int64_t)ag_part[ag_i];
+        ag_rows[ag_i][3] = (int64_t)ag_same[ag_i];
+    }}
+    ag_file = fopen("{name}.out", "wb");
+    if (ag_file == NULL || fwrite(ag_rows, sizeof ag_rows, 1, ag_file) != 1
+            || fclose(ag_file) != 0) {{
+        fprintf(stderr, "error: cannot write {name}.out\\n");
+        return 1;
+    }}
+    return 0;
+}}""")
+        calls.append(f"    ag_status |= ag_run_{name}();")
+    lines += ["", "int main(void)", "{", "    int ag_status = 0;", *calls, "    return ag_status;",
+              "}", ""]
+    return "\n".join(lines)
+
+
+def c_flags(cxx: bool = False, sanitize: bool = False, extra: Sequence[str] = ()) -> list[str]:
+    """The flags :func:`run_c` compiles with: strict C99 (or C++), ``-O2`` (``-O1`` and the
+    sanitizers with ``sanitize``), then ``extra``."""
+    base = CXX_FLAGS if cxx else C_FLAGS
+    return [*base, *(("-O1", *SANITIZE) if sanitize else ("-O2",)), *extra]
+
+
+def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, output: Path,
+              compile_only: bool = False) -> Path:
+    """Compile ``source`` (headers found next to it) into ``output``; :class:`ToolMissing` or
+    :class:`ToolFailed` (with the compiler's first error line) when that fails."""
+    argv = find_tool(cc)
+    run_tool([*argv, *flags, "-I", source.parent, *(["-c"] if compile_only else []), source,
+              "-o", output], f"{Path(argv[0]).name} {source.name}")
+    return output
+
+
+def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool = False,
+          sanitize: bool = False, extra_flags: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Render every fit's header into ``workdir`` with :func:`c_harness`, compile it
+    (:func:`c_flags`), run it; ``{name: int64 array (codes, 4)}``, the columns
+    :data:`C_VARIANTS`, the rows every input code ascending. Names must be unique."""
+    directory = Path(workdir).resolve()  # the tools run inside it
+    directory.mkdir(parents=True, exist_ok=True)
+    for f in fits:
+        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
+    source = directory / "main.c"
+    source.write_text(c_harness(fits))
+    exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags), source, directory / "harness")
+    for f in fits:
+        (directory / f"{f.spec.name}.out").unlink(missing_ok=True)
+    result = run_tool([exe], "the compiled harness", timeout=300, cwd=directory)
+    if "runtime error" in result.stderr:
+        raise ToolFailed(f"the compiled harness: {first_error(result.stderr)}", result.stderr)
+    outputs = {}
+    for f in fits:
+        path = directory / f"{f.spec.name}.out"
+        got = np.fromfile(path, dtype=np.int64) if path.exists() else np.empty(0, np.int64)
+        if got.size != f.spec.input.codes().size * len(C_VARIANTS):
+            raise ToolFailed(f"the compiled harness wrote no complete result for {f.spec.name}")
+        outputs[f.spec.name] = got.reshape(-1, len(C_VARIANTS))
+    return outputs
+
+
+# --- Verilog --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerilogFiles:
+    module: str
+    dut: Path
+    testbench: Path
+    vectors: Path
+
+
+@dataclass
+class SimResult:
+    """What the emitted test bench reported: codes passed and failed, the first mismatches."""
+
+    passed: int
+    failed: int
+    first: list[Mismatch]
+    log: str
+
+    @property
+    def codes(self) -> int:
+        return self.passed + self.failed
+
+
+def write_verilog(fit, workdir: str | Path, part: str = "full",
+                  pipeline: bool = False) -> VerilogFiles:
+    """Write NAME.v, NAME_tb.v (the emitted self-checking bench) and NAME.hex (golden vectors)."""
+    directory = Path(workdir).resolve()  # the tools run inside it
+    directory.mkdir(parents=True, exist_ok=True)
+    name = emit_verilog.module_name(fit, part)
+    files = VerilogFiles(name, directory / f"{name}.v", directory / f"{name}_tb.v",
+                         directory / f"{name}.hex")
+    files.dut.write_text(emit_verilog.render(fit, part=part, pipeline=pipeline))
+    files.testbench.write_text(emit_verilog.render_testbench(fit, part=part, pipeline=pipeline))
+    files.vectors.write_text(emit_vectors.render(fit))
+    return files
+
+
+def compile_verilog(files: VerilogFiles, iverilog: str | Sequence[str] = "iverilog") -> Path:
+    """``iverilog -g2005 -Wall`` the module and its bench into NAME.vvp next to them."""
+    sim = files.dut.with_suffix(".vvp")
+    run_tool([*find_tool(iverilog), "-g2005", "-Wall", "-o", sim, files.dut, files.testbench],
+             f"iverilog {files.dut.name}")
+    return sim
+
+
+_COUNT_RE = re.compile(r"^(\w+): (\d+) passed, (\d+) failed$", re.M)
+_MISMATCH_RE = re.compile(r"^MISMATCH x=(-?\d+):(.*)$", re.M)
+_FIELD_RE = re.compile(r"(\w+)=(-?\d+) \(expected (-?\d+)\)")
+
+
+def run_testbench(sim: Path, vectors: Path, module: str,
+                  vvp: str | Sequence[str] = "vvp") -> SimResult:
+    """Run a compiled bench on ``vectors``; :class:`ToolFailed` when it stops without its count
+    (a wrong vectors file, a broken valid protocol, a crash)."""
+    run = run_tool([*find_tool(vvp), "-n", sim, f"+vectors={vectors}"], f"vvp {sim.name}",
+                   timeout=600, check=False, cwd=sim.parent)
+    log = run.stdout + run.stderr
+    count = next((m for m in _COUNT_RE.finditer(run.stdout) if m.group(1) == module), None)
+    if count is None:
+        raise ToolFailed(f"test bench of {module} stopped (status {run.returncode}): "
+                         f"{first_error(log)}", log)
+    passed, failed = int(count.group(2)), int(count.group(3))
+    if (run.returncode != 0) != (failed != 0):
+        raise ToolFailed(f"test bench of {module} exited with status {run.returncode} after "
+                         f"{failed} failures: {first_error(log)}", log)
+    first = [Mismatch(int(m.group(1)), what, int(expected), int(got))
+             for m in _MISMATCH_RE.finditer(run.stdout)
+             for what, got, expected in _FIELD_RE.findall(m.group(2))]
+    return SimResult(passed, failed, first[:SHOWN], log)
+
+
+def simulate_verilog(fit, workdir: str | Path, part: str = "full", pipeline: bool = False,
+                     iverilog: str | Sequence[str] = "iverilog",
+                     vvp: str | Sequence[str] = "vvp") -> SimResult:
+    """Write, compile and run the module with its emitted bench over every input code."""
+    files = write_verilog(fit, workdir, part, pipeline)
+    return run_testbench(compile_verilog(files, iverilog), files.vectors, files.module, vvp)
+
+
+# --- verify: one fit, every target ----------------------------------------------------------------
+
+@dataclass
+class TargetResult:
+    """One target's verdict: ``status`` is ``pass``, ``fail`` (mismatches), ``error`` (the tool
+    failed: ``message``) or ``skipped`` (``message``: which tool is missing)."""
+
+    target: str
+    status: str
+    tool: str = ""
+    codes: int = 0
+    mismatches: int = 0
+    first: list[Mismatch] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class Report:
+    name: str
+    codes: int
+    results: list[TargetResult]
+
+    def ok(self, strict: bool = False) -> bool:
+        """Every checked target matched, at least one was checked; ``strict``: none skipped."""
+        statuses = [r.status for r in self.results]
+        allowed = {"pass"} if strict else {"pass", "skipped"}
+        return "pass" in statuses and set(statuses) <= allowed
+
+    def table(self) -> str:
+        cols = ["target", "tool", "codes", "mismatches", "verdict"]
+        verdicts = {"pass": "ok", "fail": "MISMATCH", "error": "ERROR"}
+        rows = [[r.target, r.tool or "-", str(r.codes) if r.status in ("pass", "fail") else "-",
+                 str(r.mismatches) if r.status in ("pass", "fail") else "-",
+                 verdicts.get(r.status) or f"skipped: {r.message}"] for r in self.results]
+        widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
+        right = (2, 3)
+
+        def line(cells):
+            return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+        lines = [f"{self.name}: every input code ({self.codes}) against the golden model",
+                 line(cols), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+        if all(r.status == "skipped" for r in self.results):
+            lines.append("nothing was checked: no tool found")
+        for r in self.results:
+            if r.status == "error":
+                lines.append(f"{r.target}: {r.message}")
+            lines += [f"{r.target}: {m}" for m in r.first]
+            if r.mismatches > len({m.code for m in r.first}):
+                lines.append(f"{r.target}: {r.mismatches} codes differ in all")
+        return "\n".join(lines)
+
+
+def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
+           cc: str = "cc", cxx: str = "c++", cflags: Sequence[str] = (), part: str = "full",
+           pipeline: bool = False) -> Report:
+    """Run ``fit``'s emitted code over every input code on each target (``c``: strict C99 with
+    ``cc``; ``c++``: the header compiled as C++ with ``cxx``; ``verilog``: the ``part`` module,
+    ``pipeline``d or not, under Icarus) and compare with ``fit.model``. ``workdir`` keeps the
+    generated files (default: a temporary directory). Bad arguments raise ApproxgenError; tool
+    problems are statuses in the :class:`Report`."""
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown or not targets:
+        raise ApproxgenError(f"unknown target {unknown[0]!r} (use {', '.join(TARGETS)})"
+                             if unknown else "no target to verify")
+    if "verilog" in targets:
+        emit_verilog.render(fit, part=part, pipeline=pipeline)  # bad input before any tool runs
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="approxgen-verify-") as tmp:
+            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline)
+    results = [_verify_one(fit, target, Path(workdir) / target.replace("+", "x"), cc, cxx,
+                           cflags, part, pipeline) for target in targets]
+    return Report(fit.spec.name, int(fit.spec.input.codes().size), results)
+
+
+def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline) -> TargetResult:
+    label = target
+    if target == "verilog":
+        label = " ".join(["verilog", *(["lut"] if part == "lut" else []),
+                          *(["pipelined"] if pipeline else [])])
+    result = TargetResult(label, "pass")
+    try:
+        if target == "verilog":
+            result.tool = tool_version(find_tool("iverilog"), "-V")
+            find_tool("vvp")
+            sim = simulate_verilog(fit, directory, part, pipeline)
+            result.codes, result.mismatches, result.first = sim.codes, sim.failed, sim.first
+            if sim.codes != fit.spec.input.codes().size:
+                raise ToolFailed(f"the test bench checked {sim.codes} codes, not every one")
+        else:
+            compiler = find_tool(cc if target == "c" else cxx)
+            result.tool = tool_version(compiler)
+            got = run_c([fit], directory, compiler, cxx=target == "c++",
+                        extra_flags=cflags)[fit.spec.name]
+            result.codes = got.shape[0]
+            result.mismatches, result.first = compare(fit, got, C_VARIANTS)
+    except ToolMissing as exc:
+        result.status, result.message = "skipped", str(exc)
+    except ToolFailed as exc:
+        result.status, result.message = "error", str(exc)
+    else:
+        result.status = "fail" if result.mismatches else "pass"
+    return result
