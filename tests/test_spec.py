@@ -93,6 +93,8 @@ BAD = [
     ({"function": "gelu", "coef_format": "40:6"}, "coef_format", "bits must be 2..32"),
     ({"function": "gelu", "name": "int"}, "name", "identifier"),
     ({"function": "gelu", "name": "9lives"}, "name", "identifier"),
+    ({"function": "gelu", "name": "x"}, "name", "identifier"),
+    ({"function": "gelu", "name": "printf"}, "name", "identifier"),
     ({"function": "gelu", "expr": "x"}, "expr", "not both"),
     ({}, "function", "missing key"),
     ({"expr": "x * 2"}, "input", "needs input.scale or input.range"),
