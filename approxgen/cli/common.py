@@ -84,7 +84,7 @@ def load_target(target: str, flags: dict, quiet: bool = True) -> artifact.Fit:
         return artifact.load(target)
     from approxgen.fit import fit
 
-    return fit(spec_from_target(target, flags))
+    return fit(spec_from_target(target, flags), progress=not quiet)
 
 
 def write_output(path: str | None, text: str) -> None:

@@ -21,7 +21,7 @@ def fit_command(target, flags, output, as_json, quiet):
 
     spec = spec_from_target(target, flags)
     started = time.perf_counter()
-    result = fit(spec)
+    result = fit(spec, progress=not quiet)
     seconds = time.perf_counter() - started
     text = result.dumps()
     if output:

@@ -13,8 +13,11 @@ from approxgen.model import TableModel
 from approxgen.spec import Spec
 
 
-def fit(spec: Spec) -> Fit:
-    """Fit ``spec`` and measure the result over every code of its domain."""
+def fit(spec: Spec, progress: bool = True) -> Fit:
+    """Fit ``spec`` and measure the result over every code of its domain.
+
+    ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
+    """
     codes = spec.domain_codes()
     reference = spec.reference(codes)
     floor = correctly_rounded(reference, spec.output)
@@ -22,16 +25,16 @@ def fit(spec: Spec) -> Fit:
         model = TableModel(spec.input, spec.output, spec.domain[0], tuple(int(v) for v in floor))
         info = {"method": "table", "seed": spec.seed, "settings": {}, "notes": []}
     elif spec.segments == "auto":
-        model, info = _fit_auto_segments(spec, reference, floor)
+        model, info = _fit_auto_segments(spec, reference, floor, progress)
     else:
-        model, info = _fit_pwl(spec, spec.segments)
+        model, info = _fit_pwl(spec, spec.segments, progress)
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 
 
-def _fit_pwl(spec: Spec, segments: int):
+def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
     problem = PwlProblem(spec, segments)
-    result = searches.run(spec.search, problem, spec.search_options, spec.seed)
+    result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
     model = problem.model(problem.evaluate(result.breakpoints))
@@ -40,8 +43,16 @@ def _fit_pwl(spec: Spec, segments: int):
     return model, info
 
 
-def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray):
-    """The fewest segments (found by doubling, then bisection) meeting ``max_error_lsb``."""
+def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, progress: bool):
+    """The fewest segments meeting ``max_error_lsb``.
+
+    A lower bound comes first from the exact greedy count (the fewest segments any breakpoints can
+    use with optimal integer coefficients; proven for a fixed coefficient format, a starting guess
+    with the automatic one, whose shift depends on the count). Then counts are tried with the
+    spec's search, doubling from the bound and bisecting, counts below the bound taken as failing.
+    """
+    from approxgen.search.exact import fewest_segments
+
     budget = spec.max_error_lsb
     floor_error = float(np.max(np.abs(floor * spec.output.scale - reference))) / spec.output.scale
     if floor_error > budget:
@@ -49,26 +60,37 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray):
                              f"{floor_error:.4f} LSB: no approximation can meet it",
                              f"{spec.source}: max_error_lsb")
     codes = spec.domain_codes()
+    n = codes.size
     tried: dict[int, tuple] = {}
 
     def attempt(k: int) -> bool:
         if k not in tried:
-            model, info = _fit_pwl(spec, k)
+            model, info = _fit_pwl(spec, k, progress)
             err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
             tried[k] = (model, info, err)
         return tried[k][2] <= budget
 
-    n, hi = codes.size, 1
+    guess, proven = 8, spec.slope_format is not None
+    for _ in range(3 if not proven else 1):  # the automatic shift depends on the count
+        bound = fewest_segments(PwlProblem(spec, min(guess, n)), budget)
+        if bound is None or bound == guess:
+            break
+        guess = bound
+    lower = max(1, min(bound or 1, n))
+    hi = lower
     while not attempt(hi):
         if hi == n:
             raise ApproxgenError(f"no segment count up to {n} meets max_error_lsb {budget:g}",
                                  f"{spec.source}: max_error_lsb")
         hi = min(2 * hi, n)
-    lo = hi // 2  # attempt(lo) failed or lo == 0
+    lo = max(hi // 2, lower - 1)  # attempt(lo) failed, or lo is below the bound
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if attempt(mid) else (mid, hi)
     model, info, _ = tried[hi]
+    basis = ("proven lower bound" if proven and bound is not None
+             else "estimated lower bound" if bound is not None else "no lower bound")
     info = dict(info, notes=info["notes"] + [f"segments auto: {hi} segments meet "
-                                            f"max_error_lsb {budget:g}; tried {sorted(tried)}"])
+                                            f"max_error_lsb {budget:g} ({basis} {lower}); "
+                                            f"tried {sorted(tried)}"])
     return model, info

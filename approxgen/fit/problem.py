@@ -2,7 +2,13 @@
 
 Search methods only propose breakpoints; :meth:`PwlProblem.evaluate` re-derives the integer
 coefficients of every segment (memoized by segment, so a search revisiting segments pays once)
-and returns the objective the golden model will really show.
+and returns the objective the golden model will really show; :meth:`PwlProblem.objectives` does
+the same for a whole population at once.
+
+When the candidate slopes are few enough, they are one global set shared by every segment
+(:attr:`PwlProblem.slopes`): every slope of a fixed coefficient format, or with the automatic
+format every slope between the extreme slopes of the target (padded). Then the segment solve is
+exact for ``max`` and the exact search can test all segments at once against an error bound.
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from approxgen.fit.arithmetic import PwlArithmetic
 from approxgen.fit.segment import SegmentFit, solve_segment
 from approxgen.model import PwlModel
 from approxgen.spec import Spec
+
+GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
+SLOPE_PAD = 2
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class PwlProblem:
         self.codes = spec.domain_codes()
         self.targets = spec.reference(self.codes) / spec.output.scale
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]
+        self.slopes = _global_slopes(self.arith, self.targets, self.n_codes)
         self._cache: dict[tuple[int, int], SegmentFit] = {}
 
     @property
@@ -47,7 +57,8 @@ class PwlProblem:
         hit = self._cache.get(key)
         if hit is None:
             i, j = first - self.lo, last - self.lo + 1
-            hit = solve_segment(self.arith, self.codes[i:j], self.targets[i:j], self.objective)
+            hit = solve_segment(self.arith, self.codes[i:j], self.targets[i:j], self.objective,
+                                self.slopes)
             self._cache[key] = hit
         return hit
 
@@ -60,6 +71,32 @@ class PwlProblem:
         else:
             value = sum(f.cost for f in fits) / self.n_codes
         return Evaluation(bps, value, fits)
+
+    def segment_costs(self, population: np.ndarray) -> np.ndarray:
+        """Per-segment costs (P x K) of every row of ``population`` (P x (K-1) breakpoints);
+        each distinct segment of the whole population is solved once."""
+        pop = np.asarray(population, dtype=np.int64).reshape(len(population), self.segments - 1)
+        rows = pop.shape[0]
+        edges = np.hstack([np.full((rows, 1), self.lo), pop, np.full((rows, 1), self.hi + 1)])
+        firsts, lasts = edges[:, :-1], edges[:, 1:] - 1
+        pairs = np.stack([firsts.ravel(), lasts.ravel()], axis=1)
+        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        costs = np.array([self.segment(int(a), int(b)).cost for a, b in unique])
+        return costs[inverse.ravel()].reshape(firsts.shape)
+
+    def objectives(self, population: np.ndarray, tiebreak: float = 0.0) -> np.ndarray:
+        """The objective of every row of ``population``, reduced on arrays.
+
+        ``tiebreak`` adds that fraction of the mean segment cost to a ``max`` objective: a
+        population search then also sees progress on the segments that are not the worst.
+        """
+        return self.reduce(self.segment_costs(population), tiebreak)
+
+    def reduce(self, per_segment: np.ndarray, tiebreak: float = 0.0) -> np.ndarray:
+        """Rows of per-segment costs to objectives (see :meth:`objectives`)."""
+        if self.objective == "max":
+            return per_segment.max(axis=1) + tiebreak * per_segment.mean(axis=1)
+        return per_segment.sum(axis=1) / self.n_codes
 
     def is_valid(self, breakpoints) -> bool:
         bps = np.asarray(breakpoints, dtype=np.int64)
@@ -81,3 +118,19 @@ class PwlProblem:
                          self.arith.shift, self.arith.intercept_shift, slope_bits, intercept_bits)
         model.check()
         return model
+
+
+def _global_slopes(arith, targets: np.ndarray, n_codes: int) -> np.ndarray | None:
+    """The slope set shared by every segment, or None when it would be too large."""
+    if arith.slope_bounds is not None:
+        lo, hi = arith.slope_bounds
+    elif n_codes > 1:
+        out = arith.output
+        rises = np.diff(np.clip(targets, out.min_code - 0.5, out.max_code + 0.5))
+        lo = int(np.floor(rises.min() * (1 << arith.shift))) - SLOPE_PAD
+        hi = int(np.ceil(rises.max() * (1 << arith.shift))) + SLOPE_PAD
+    else:
+        return None
+    if (hi - lo + 1) * n_codes > GLOBAL_SLOPE_ELEMENTS:
+        return None
+    return np.arange(lo, hi + 1, dtype=np.int64)

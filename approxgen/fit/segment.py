@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen.fit.arithmetic import PwlArithmetic
+from approxgen.fixedpoint import IntFormat
 from approxgen.model import pwl_output
 
 EXHAUSTIVE_ELEMENTS = 1 << 18  # scan every allowed slope when (slopes x codes) is below this
 MAX_WINDOW = 64
+PRUNE_MIN_SLOPES = 8
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,20 @@ class SegmentFit:
     sse: float  # sum (y - t)^2 in LSB^2
 
 
-def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective: str) -> SegmentFit:
+def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective: str,
+                  slopes: np.ndarray | None = None) -> SegmentFit:
+    """Best integer ``(k, m)`` for codes ``q`` and targets ``t``; ``slopes``: the candidate slopes
+    (default: every slope the format allows when few, else a window around the continuous fit)."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     out = arith.output
-    # The line aims at targets clipped to what saturation can reach.
-    target = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << arith.shift)
-    slopes = _slope_candidates(arith, q, target, objective)
+    if slopes is None:
+        # The line aims at targets clipped to what saturation can reach.
+        target = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << arith.shift)
+        slopes = _slope_candidates(arith, q, target, objective)
+    slopes = np.asarray(slopes, dtype=np.int64)
+    if slopes.size > PRUNE_MIN_SLOPES:
+        slopes = _prune_slopes(arith, q, t, slopes, objective)
     intercepts = _best_intercepts(arith, q, t, slopes, objective)
     y = pwl_output(slopes[:, None], intercepts[:, None], q[None, :], arith.intercept_shift,
                    arith.shift, out)
@@ -75,6 +84,62 @@ def _slope_candidates(arith, q, target, objective) -> np.ndarray:
     return cands
 
 
+def _prune_slopes(arith, q, t, slopes, objective) -> np.ndarray:
+    """Drop slopes that provably cannot reach the best cost (every tie is kept).
+
+    Without saturation ``y = d + C - r`` with ``d = k q / 2^s - t``, ``C`` fixed by the intercept
+    and a rounding ``r`` in ``[0, 1)``. Hence ``max |y - t| >= (ptp(d) - 1) / 2`` and
+    ``sqrt(sum (y - t)^2) >= sqrt(n var(d)) - sqrt(n) / 2`` whatever the intercept. A probe of the
+    most promising slopes gives an achievable ``ub``; when every target lies further inside the
+    output range than any error within ``ub``, a saturated output cannot be optimal either, and the
+    slopes whose bound exceeds ``ub`` go.
+    """
+    out = arith.output
+    d = slopes[:, None] * (q[None, :] / float(1 << arith.shift)) - t[None, :]
+    if objective == "max":
+        bound = (d.max(axis=1) - d.min(axis=1) - 1.0) / 2.0
+    else:
+        bound = q.size * np.maximum(d.std(axis=1) - 0.5, 0.0) ** 2
+    probe = slopes[np.argsort(bound, kind="stable")[:3]]
+    m = _best_intercepts(arith, q, t, probe, objective)
+    err = pwl_output(probe[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
+                     out) - t[None, :]
+    ub = float(np.min(np.max(np.abs(err), axis=1) if objective == "max"
+                      else np.sum(err * err, axis=1)))
+    reach = ub if objective == "max" else np.sqrt(ub)  # the largest single error within ub
+    if t.min() - out.min_code <= reach or out.max_code - t.max() <= reach:
+        return slopes
+    return slopes[bound <= ub * (1 + 1e-9) + 1e-9]
+
+
+def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes: np.ndarray,
+                     bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """For every (slope, code), the intercepts ``m`` with ``|y - t| <= bound``: ``[lo, hi]`` arrays
+    of shape (slopes, codes), empty where ``lo > hi``. Found by binary search on ``m`` (``y`` is
+    monotone in ``m``) within each slope's intercept bracket, so a segment of codes admits slope
+    ``k`` within ``bound`` iff ``max(lo[k, seg]) <= min(hi[k, seg])``."""
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    k, qq, tt = slopes[:, None], q[None, :], t[None, :]
+    mlo, mhi = _intercept_bracket(arith, q, t, slopes)
+    shape = (slopes.size, q.size)
+
+    def first_true(pred):
+        """Smallest m in the bracket with pred(m) (monotone false -> true), else mhi + 1."""
+        left = np.broadcast_to(mlo[:, None], shape).copy()
+        right = np.broadcast_to(mhi[:, None] + 1, shape).copy()
+        while np.any(left < right):
+            mid = (left + right) >> 1
+            go = pred(mid)
+            right = np.where(go, mid, right)
+            left = np.where(go, left, mid + 1)
+        return left
+
+    err = lambda m: pwl_output(k, m, qq, cs, s, out) - tt  # noqa: E731
+    lo = first_true(lambda m: err(m) >= -bound)
+    hi = first_true(lambda m: err(m) > bound) - 1
+    return lo, hi
+
+
 def _minimax_slope(q, target) -> float:
     """Slope of the continuous minimax line: minimizes the convex ``max(r) - min(r)``."""
     x = (q - q[0]).astype(np.float64)
@@ -99,10 +164,66 @@ def _minimax_slope(q, target) -> float:
 def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
     """For each slope the best intercept within a bracket that surely holds it."""
     lo, hi = _intercept_bracket(arith, q, t, slopes)
+    if objective == "mse" and arith.intercept_shift >= arith.shift:
+        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi)
     if objective == "mse":
         return np.array([_best_intercept_mse(arith, q, t, int(k), int(a), int(b))
                          for k, a, b in zip(slopes, lo, hi)], dtype=np.int64)
+    idx = _extreme_codes(arith, q, t, slopes)
+    if idx is not None:
+        q, t = q[idx], t[idx]
     return _best_intercepts_max(arith, q, t, slopes, lo, hi)
+
+
+def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi) -> np.ndarray:
+    """Least-squares intercepts when ``cs >= s``: one intercept step then moves every unsaturated
+    output by exactly ``2^(cs - s)``, so the SSE is a convex quadratic in ``m`` and the best
+    integer lies next to the continuous optimum; the neighbours are scored on the real pipeline
+    (lowest ``m`` among equals, as the event sweep). Slopes whose outputs saturate there are
+    left to the exact event sweep."""
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    wide = IntFormat(63, True, 1.0)  # the same arithmetic without saturation
+    base = pwl_output(slopes[:, None], np.zeros((1, 1), dtype=np.int64), q[None, :], cs, s, wide)
+    step = float(1 << (cs - s))
+    centre = np.floor(np.mean(t[None, :] - base, axis=1) / step).astype(np.int64)
+    cands = np.clip(centre[:, None] + np.arange(-2, 4)[None, :], lo[:, None], hi[:, None])
+    y = pwl_output(slopes[:, None, None], cands[:, :, None], q[None, None, :], cs, s, out)
+    sse = np.sum((y - t[None, None, :]) ** 2, axis=2)
+    tied = sse == sse.min(axis=1, keepdims=True)
+    best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
+    saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
+    for i in np.flatnonzero(saturated):  # not a pure quadratic there: the exact sweep decides
+        best[i] = _best_intercept_mse(arith, q, t, int(slopes[i]), int(lo[i]), int(hi[i]))
+    return best
+
+
+def _extreme_codes(arith, q, t, slopes) -> np.ndarray | None:
+    """Per slope, the codes that can hold the largest or the smallest error for some intercept,
+    as a (slopes, L) index array (rows padded by repeats); None when that would not pay.
+
+    Unsaturated, ``y - t = d + C - r`` with ``d = k q / 2^s - t``, ``C`` set by the intercept and
+    ``r`` in ``[0, 1)``: a code with ``d < max d - 1`` never has the largest error (nor one with
+    ``d > min d + 1`` the smallest), so the minimax intercept search sees the same extremes on
+    these codes alone. Used only when every target lies so far inside the output range that no
+    output near the optimum saturates.
+    """
+    out = arith.output
+    d = slopes[:, None] * (q[None, :] / float(1 << arith.shift)) - t[None, :]
+    top, bottom = d.max(axis=1, keepdims=True), d.min(axis=1, keepdims=True)
+    step = 2.0 ** max(arith.intercept_shift - arith.shift, 0)  # output move per intercept step
+    margin = float(np.max(top - bottom)) + 3.0 + 3.0 * step
+    if t.min() - out.min_code <= margin or out.max_code - t.max() <= margin:
+        return None
+    band = (d >= top - 1.0 - 1e-6) | (d <= bottom + 1.0 + 1e-6)
+    counts = band.sum(axis=1)
+    width = int(counts.max())
+    if 2 * width > q.size:
+        return None
+    rows, cols = np.nonzero(band)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    idx = np.repeat(cols[starts][:, None], width, axis=1)
+    idx[rows, np.arange(rows.size) - starts[rows]] = cols
+    return idx
 
 
 def _intercept_bracket(arith, q, t, slopes):
@@ -155,17 +276,18 @@ def _best_intercepts_max(arith, q, t, slopes, lo, hi) -> np.ndarray:
     ``m``), so a vectorized binary search on "the upper error dominates" finds it exactly."""
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     k = slopes[:, None]
-    qq = q[None, :]
+    qq = q if q.ndim == 2 else q[None, :]  # per-slope codes (and targets) may be given
+    tt = t if t.ndim == 2 else t[None, :]
 
     def outputs(m):
         return pwl_output(k, m[:, None], qq, cs, s, out)
 
     def cost(m):
-        return np.max(np.abs(outputs(m) - t[None, :]), axis=1)
+        return np.max(np.abs(outputs(m) - tt), axis=1)
 
     def rising(m):
         """True where the upper error dominates (monotone in m)."""
-        err = outputs(m) - t[None, :]
+        err = outputs(m) - tt
         return err.max(axis=1) >= (-err).max(axis=1)
 
     # smallest m in [lo, hi] with rising(m) (hi if none)
@@ -177,7 +299,9 @@ def _best_intercepts_max(arith, q, t, slopes, lo, hi) -> np.ndarray:
         left = np.where(go, left, np.maximum(mid + 1, left))
         left = np.minimum(left, right)
     best, best_cost = left, cost(left)
-    for delta in (-2, -1, 1, 2):
+    # Above ``left`` the error is the non-decreasing upper error, below it the non-increasing
+    # lower one: only smaller intercepts can tie or win (kept as before: the lowest of equals).
+    for delta in (-2, -1):
         cand = np.clip(left + delta, lo, hi)
         c = cost(cand)
         better = c < best_cost

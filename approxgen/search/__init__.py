@@ -1,20 +1,27 @@
 """Breakpoint search methods. Each is a small module with one function::
 
-    search(problem: PwlProblem, options: dict, seed: int) -> SearchResult
+    search(problem: PwlProblem, options: dict, seed: int, progress: bool) -> SearchResult
 
 that proposes integer breakpoints; the problem re-derives the coefficients and judges them on the
-golden integer model. Modules are imported only when used.
+golden integer model. Modules are imported only when used. Random searches draw only from
+generators seeded by ``seed``, so a spec always gives the same artifact.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from approxgen.errors import ApproxgenError
 
 SEARCHES = {
     "uniform": "approxgen.search.uniform",
+    "exact": "approxgen.search.exact",
+    "pso": "approxgen.search.pso",
+    "ga": "approxgen.search.ga",
 }
 
 
@@ -25,9 +32,34 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run(name: str, problem, options: dict, seed: int) -> SearchResult:
+def run(name: str, problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
     module = importlib.import_module(SEARCHES[name])
-    return module.search(problem, options, seed)
+    return module.search(problem, options, seed, progress)
+
+
+def progress_bar(total: int, desc: str, enabled: bool):
+    """A tqdm bar on stderr, shown only when ``enabled`` and stderr is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False,
+                disable=not (enabled and sys.stderr.isatty()))
+
+
+def snap_breakpoints(points, lo: int, hi: int) -> np.ndarray:
+    """Map rows of real breakpoint positions to valid integer breakpoints on the code grid.
+
+    Each row is rounded to codes and sorted; codes that collide are pushed up to the next free
+    codes (and back down from ``hi``, and up from ``lo``), so the ``D`` breakpoints stay distinct:
+    ``lo < b_1 < ... < b_D <= hi``. Needs ``D <= hi - lo``.
+    """
+    pts = np.atleast_2d(np.asarray(points, dtype=np.float64))
+    dims = pts.shape[1]
+    rank = np.arange(dims, dtype=np.int64)
+    codes = np.sort(np.floor(pts + 0.5).astype(np.int64), axis=1)
+    # b_i - i must be non-decreasing and within [lo + 1, hi - D + 1] for a strictly rising row.
+    lifted = np.maximum.accumulate(codes - rank, axis=1)
+    lifted = np.clip(lifted, lo + 1, hi - dims + 1)
+    return lifted + rank
 
 
 def read_options(options: dict, defaults: dict, where: str) -> dict:
@@ -45,3 +77,49 @@ def read_options(options: dict, defaults: dict, where: str) -> dict:
             raise ApproxgenError(f"expected {want.__name__}, got {value!r}", f"{where}.{key}")
         result[key] = value
     return result
+
+
+class BestTracker:
+    """Population fitness for a search: scores rows of breakpoints (objective plus a tie-break
+    for ``max``) and remembers the best row by the true objective (first found wins ties)."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.evaluations = 0
+        self.best: tuple[int, ...] | None = None
+        self.best_objective = np.inf
+
+    def __call__(self, population: np.ndarray, tiebreak: float = 0.0) -> np.ndarray:
+        costs = self.problem.segment_costs(population)
+        objective = self.problem.reduce(costs)
+        self.evaluations += len(population)
+        i = int(np.argmin(objective))
+        if objective[i] < self.best_objective:
+            self.best_objective = float(objective[i])
+            self.best = tuple(int(b) for b in population[i])
+        return self.problem.reduce(costs, tiebreak) if tiebreak else objective
+
+
+def polish(tracker: "BestTracker", tiebreak: float = 0.0, steps=(1, 2, 4, 8, 16)) -> None:
+    """Local refinement of ``tracker.best``: try moving each breakpoint by +-step codes (every
+    move scored at once), take the best move while it improves (objective, then tie-break)."""
+    problem = tracker.problem
+    if not tracker.best:
+        return
+    current = np.asarray(tracker.best, dtype=np.int64)
+    score = float(tracker(current[None, :], tiebreak)[0])
+    moves = np.array([d * s for s in steps for d in (-1, 1)], dtype=np.int64)
+    while True:
+        cand = np.repeat(current[None, :], moves.size * current.size, axis=0)
+        rows = np.arange(cand.shape[0])
+        cand[rows, rows // moves.size] += np.tile(moves, current.size)
+        ok = (np.all(np.diff(cand, axis=1) > 0, axis=1) & (cand[:, 0] > problem.lo)
+              & (cand[:, -1] <= problem.hi))
+        cand = cand[ok]
+        if cand.size == 0:
+            return
+        scores = tracker(cand, tiebreak)
+        i = int(np.argmin(scores))
+        if scores[i] >= score:
+            return
+        current, score = cand[i], float(scores[i])

@@ -1,0 +1,185 @@
+"""``exact``: the optimal integer breakpoints for the objective, deterministically.
+
+Breakpoints are chosen among candidate cut positions: every code of the domain (the default when
+affordable), or, for wide inputs, an evenly spaced candidate grid (recorded in the artifact's
+settings and notes; pso/ga can refine). A segment's cost is always the optimal integer-coefficient
+fit of :meth:`PwlProblem.segment`.
+
+* ``max``: the optimum ``E*`` is the smallest bound for which greedy maximal segments cover the
+  domain with K segments (a segment's feasibility is monotone in its extent, so greedy uses the
+  fewest). Bisection on the bound narrows ``E*``; a descent then tests "strictly below the best
+  partition's cost" until that fails, which makes the answer exact. With a shared slope set, one
+  vectorized pass (:func:`~approxgen.fit.segment.intercept_ranges`) tests every segment at once;
+  otherwise (wide inputs) each reach is a binary search with the segment solver, whose per-segment
+  slope windows make its cost monotone in the extent only in practice, not by construction.
+* ``mse``: dynamic programming over cut positions with every segment's optimal SSE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from approxgen.fit.segment import intercept_ranges
+from approxgen.search import SearchResult, progress_bar, read_options
+
+DEFAULTS = {
+    "candidates": 0,  # candidate cut positions; 0: every code when affordable
+    "max_candidates": 1024,  # the automatic limit for max (bisection + greedy)
+    "mse_candidates": 96,  # the automatic limit for mse (dynamic programming over all pairs)
+}
+BISECT_STEPS = 40
+
+
+def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
+    opts = read_options(options, DEFAULTS, f"{problem.spec.source}: search_options")
+    cuts = candidate_cuts(problem, opts)
+    full = cuts.size - 1 == problem.n_codes
+    settings = {**opts, "candidate_cuts": int(cuts.size - 2),
+                "grid": "every code" if full else f"~{problem.n_codes / (cuts.size - 1):.4g} codes"}
+    notes = [] if full else [f"exact on a candidate grid of {cuts.size - 2} breakpoint positions "
+                             f"(not every code): optimal on that grid only"]
+    with progress_bar(0, "exact", progress) as bar:
+        if problem.segments == 1:
+            parts = [0, cuts.size - 1]
+        elif problem.objective == "max":
+            parts, steps = _minimax(problem, cuts, bar)
+            settings["bound_tests"] = steps
+        else:
+            parts = _min_sse(problem, cuts, bar)
+    breakpoints = _fill(problem, [int(cuts[i]) for i in parts[1:-1]])
+    return SearchResult(tuple(breakpoints), settings, notes)
+
+
+def candidate_cuts(problem, opts: dict) -> np.ndarray:
+    """Cut positions ``lo = c_0 < ... < c_G = hi + 1``; a segment runs from one cut to the next."""
+    n = problem.n_codes
+    limit = opts["candidates"] or (opts["max_candidates"] if problem.objective == "max"
+                                   else opts["mse_candidates"])
+    count = max(min(n, limit), problem.segments)  # segments between consecutive cuts
+    return np.unique(problem.lo + np.floor(np.arange(count + 1) * n / count).astype(np.int64))
+
+
+def _minimax(problem, cuts: np.ndarray, bar) -> tuple[list[int], int]:
+    reach = _oracle_reach(problem, cuts) if problem.slopes is not None else _solver_reach(problem,
+                                                                                          cuts)
+    last = cuts.size - 1
+    greedy = lambda bound: _greedy(reach, last, problem.segments, bound)  # noqa: E731
+
+    def cost(parts):
+        return max(problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+                   for a, b in zip(parts, parts[1:]))
+
+    best = [round(i * last / problem.segments) for i in range(problem.segments + 1)]
+    best_cost, low, steps = cost(best), 0.0, 0
+    for _ in range(BISECT_STEPS):  # narrow [low, best_cost]; low is infeasible (or 0)
+        if best_cost - low <= 1e-9 * max(best_cost, 1.0):
+            break
+        mid = (low + best_cost) / 2
+        parts, steps = greedy(mid), steps + 1
+        bar.update()
+        if parts is None:
+            low = mid
+        else:
+            best, best_cost = parts, min(best_cost, cost(parts))
+    while True:  # descent: is anything strictly better than the best partition found?
+        parts, steps = greedy(float(np.nextafter(best_cost, -np.inf))), steps + 1
+        bar.update()
+        if parts is None:
+            return best, steps
+        new_cost = cost(parts)
+        if new_cost >= best_cost:  # the oracle and the solver disagree: keep what is proven
+            return best, steps
+        best, best_cost = parts, new_cost
+
+
+def _greedy(reach, last: int, limit: int, bound: float) -> list[int] | None:
+    """Greedy maximal segments within ``bound``: cut indices ``[0, ..., last]``, or None when
+    more than ``limit`` segments would be needed."""
+    parts = [0]
+    while parts[-1] < last and len(parts) <= limit:
+        nxt = reach(parts[-1], bound)
+        if nxt <= parts[-1]:
+            return None
+        parts.append(nxt)
+    return parts if parts[-1] == last else None
+
+
+def fewest_segments(problem, bound: float) -> int | None:
+    """The fewest segments whose optimal integer fits all stay within ``bound`` (max error, LSB),
+    over every breakpoint position; None when the problem has no shared slope set."""
+    if problem.slopes is None:
+        return None
+    cuts = problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64)
+    parts = _greedy(_oracle_reach(problem, cuts), problem.n_codes, problem.n_codes, bound)
+    return None if parts is None else len(parts) - 1
+
+
+def _oracle_reach(problem, cuts: np.ndarray):
+    """Reach for the shared slope set: intercept ranges of every (slope, code) per bound."""
+    offsets = cuts - problem.lo
+    memo: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def reach(start: int, bound: float) -> int:
+        if bound not in memo:
+            memo.clear()
+            memo[bound] = intercept_ranges(problem.arith, problem.codes, problem.targets,
+                                           problem.slopes, bound)
+        lo, hi = memo[bound]
+        first = offsets[start]
+        ok = (np.maximum.accumulate(lo[:, first:], axis=1)
+              <= np.minimum.accumulate(hi[:, first:], axis=1))
+        run = int(ok.sum(axis=1).max())  # each row is a run of True, then False
+        return int(np.searchsorted(offsets, first + run, side="right")) - 1
+
+    return reach
+
+
+def _solver_reach(problem, cuts: np.ndarray):
+    """Reach by binary search over cut positions with the segment solver (monotone cost)."""
+    last = cuts.size - 1
+
+    def reach(start: int, bound: float) -> int:
+        lo, hi = start, last  # the answer lies in [lo, hi]; lo means "not even one step"
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if problem.segment(int(cuts[start]), int(cuts[mid]) - 1).cost <= bound:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    return reach
+
+
+def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
+    """Dynamic programming over cut positions: K segments of least total SSE."""
+    g, k = cuts.size - 1, problem.segments
+    bar.reset(total=g * (g + 1) // 2)
+    cost = np.full((g + 1, g + 1), np.inf)
+    for a in range(g):
+        for b in range(a + 1, g + 1):
+            cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+        bar.update(g - a)
+    best = cost[0].copy()  # best[b]: least cost of codes before cut b in the current count
+    choice = np.zeros((k + 1, g + 1), dtype=np.int64)
+    for seg in range(2, k + 1):
+        total = best[:, None] + cost  # previous segments end at a, the new one runs a..b
+        choice[seg] = np.argmin(total, axis=0)
+        best = total[choice[seg], np.arange(g + 1)]
+    parts, end = [g], g
+    for seg in range(k, 1, -1):
+        end = int(choice[seg, end])
+        parts.append(end)
+    return [0, *reversed(parts)]
+
+
+def _fill(problem, breakpoints: list[int]) -> list[int]:
+    """Split the longest segments in two until there are K (splitting never costs more)."""
+    bps = sorted(breakpoints)
+    while len(bps) < problem.segments - 1:
+        edges = [problem.lo, *bps, problem.hi + 1]
+        widths = np.diff(edges)
+        i = int(np.argmax(widths))
+        bps.append(edges[i] + int(widths[i]) // 2)
+        bps.sort()
+    return bps

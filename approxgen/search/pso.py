@@ -1,0 +1,107 @@
+"""``pso``: particle swarm over breakpoint positions (pyswarms ``GlobalBestPSO``).
+
+A particle is K relative segment widths (a representation without the sorting ambiguity of raw
+positions); their cumulative sums place K-1 real positions in code units, which
+:func:`~approxgen.search.snap_breakpoints` maps to sorted, distinct integer breakpoints on the code
+grid. Its fitness is the objective after
+the per-segment integer coefficient solve, evaluated for the whole swarm in one call
+(:meth:`PwlProblem.objectives`). pyswarms draws from numpy's global random state: it is seeded
+from the spec seed for the run and restored afterwards, so runs are reproducible and callers'
+random state is left alone. Independent restarts and a final local polish guard against the
+narrow basins of minimax objectives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from unittest import mock
+
+import numpy as np
+
+from approxgen.errors import ApproxgenError
+from approxgen.search import (BestTracker, SearchResult, polish, progress_bar, read_options,
+                              snap_breakpoints)
+
+WIDTH_MIN = 0.05  # a particle holds K relative segment widths in [WIDTH_MIN, 1]
+DEFAULTS = {
+    "particles": 24,
+    "iterations": 80,
+    "restarts": 1,  # further independent swarms (the best over all swarms wins)
+    "inertia": 0.6,  # w
+    "cognitive": 1.4,  # c1
+    "social": 1.6,  # c2
+    "patience": 20,  # stop after this many iterations without improvement (0: never)
+    "tiebreak": 0.01,  # weight of the mean segment cost added to a max objective while flying
+    "polish": True,  # finish with a local search moving single breakpoints
+}
+
+
+def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
+    where = f"{problem.spec.source}: search_options"
+    opts = read_options(options, DEFAULTS, where)
+    _check_positive(opts, ("particles", "iterations"), where)
+    if opts["restarts"] < 0:
+        raise ApproxgenError(f"must be >= 0, got {opts['restarts']}", f"{where}.restarts")
+    dims = problem.segments
+    if dims == 1:
+        return SearchResult((), {**opts, "evaluations": 0})
+    rng = np.random.default_rng(seed)
+    tracker = BestTracker(problem)
+    swarms = opts["restarts"] + 1
+    with progress_bar(swarms * opts["iterations"], "pso", progress) as bar:
+        def fitness(swarm: np.ndarray) -> np.ndarray:
+            bar.update()
+            return tracker(decode(problem, swarm), opts["tiebreak"])
+
+        for run in range(swarms):
+            init = rng.uniform(WIDTH_MIN, 1.0, size=(opts["particles"], dims))
+            if run == 0:
+                init[0] = 1.0  # uniform breakpoints
+            with _seeded_global_numpy(int(rng.integers(2**32))), _quiet_pyswarms():
+                from pyswarms.single import GlobalBestPSO
+
+                optimizer = GlobalBestPSO(
+                    n_particles=opts["particles"], dimensions=dims,
+                    options={"w": opts["inertia"], "c1": opts["cognitive"], "c2": opts["social"]},
+                    bounds=(np.full(dims, WIDTH_MIN), np.ones(dims)), init_pos=init,
+                    ftol=1e-12 if opts["patience"] else -np.inf,
+                    ftol_iter=max(opts["patience"], 1))
+                optimizer.optimize(fitness, iters=opts["iterations"], verbose=False)
+    if opts["polish"]:
+        polish(tracker, opts["tiebreak"])
+    return SearchResult(tracker.best, {**opts, "evaluations": tracker.evaluations})
+
+
+def decode(problem, swarm: np.ndarray) -> np.ndarray:
+    """Particles (relative segment widths) to integer breakpoints on the code grid."""
+    ends = np.cumsum(swarm, axis=1)
+    positions = problem.lo - 0.5 + problem.n_codes * ends[:, :-1] / ends[:, -1:]
+    return snap_breakpoints(positions, problem.lo, problem.hi)
+
+
+def _check_positive(opts: dict, keys, where: str) -> None:
+    for key in keys:
+        if opts[key] < 1:
+            raise ApproxgenError(f"must be >= 1, got {opts[key]}", f"{where}.{key}")
+
+
+@contextlib.contextmanager
+def _seeded_global_numpy(seed: int):
+    """Seed numpy's global random state for the block, then restore the caller's state."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+@contextlib.contextmanager
+def _quiet_pyswarms():
+    """pyswarms' Reporter (created at import and on construction) reconfigures the root logger
+    and opens ./report.log; skip that logging set-up for the block (with ``verbose=False``
+    nothing is logged anyway)."""
+    import logging.config
+
+    with mock.patch.object(logging.config, "dictConfig", lambda config: None):
+        yield
