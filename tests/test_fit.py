@@ -126,3 +126,40 @@ def _tampered(change):
 def test_bad_artifacts_are_refused(text, message):
     with pytest.raises(ApproxgenError, match=message):
         artifact.loads(text, "fit.json")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_intercept_ranges_equal_brute_force(seed):
+    """The closed-form intercept ranges the exact search relies on, against every intercept."""
+    import random
+
+    from approxgen.fit import segment
+
+    rng = random.Random(seed)
+    bits = rng.choice([4, 6, 8])
+    raw = {"function": rng.choice(["gelu", "exp", "silu", "sigmoid", "tanh"]),
+           "input": {"bits": bits}, "output": {"bits": rng.choice([3, 4, 8])}}
+    if seed % 2:
+        raw.update(coef_format="8:6")
+        raw["input"]["scale"] = f"2^-{bits - 3}"
+        raw["output"]["scale"] = f"2^-{rng.randint(1, 5)}"
+    spec = resolve(raw)
+    arith = PwlArithmetic.for_spec(spec, rng.randint(1, 8))
+    q = spec.domain_codes()
+    t = spec.reference(q) / spec.output.scale
+    slopes = np.arange(-40, 41, dtype=np.int64)
+    bound = rng.choice([0.3, 0.5, 0.75, 1.0, 2.5])
+    lo, hi = segment.intercept_ranges(arith, q, t, slopes, bound)
+    mlo, mhi = segment._intercept_bracket(arith, q, t, slopes)
+    for i in rng.sample(range(slopes.size), 6):
+        ms = np.arange(mlo[i], mhi[i] + 1)
+        y = pwl_output(slopes[i], ms[:, None], q[None, :], arith.intercept_shift, arith.shift,
+                       arith.output)
+        ok = np.abs(y - t[None, :]) <= bound
+        for j in range(q.size):
+            good = ms[ok[:, j]]
+            if good.size == 0:
+                assert lo[i, j] > hi[i, j]
+            else:
+                assert (lo[i, j], hi[i, j]) == (good.min(), good.max())
+                assert good.size == hi[i, j] - lo[i, j] + 1

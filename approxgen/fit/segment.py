@@ -115,29 +115,28 @@ def _prune_slopes(arith, q, t, slopes, objective) -> np.ndarray:
 def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes: np.ndarray,
                      bound: float) -> tuple[np.ndarray, np.ndarray]:
     """For every (slope, code), the intercepts ``m`` with ``|y - t| <= bound``: ``[lo, hi]`` arrays
-    of shape (slopes, codes), empty where ``lo > hi``. Found by binary search on ``m`` (``y`` is
-    monotone in ``m``) within each slope's intercept bracket, so a segment of codes admits slope
-    ``k`` within ``bound`` iff ``max(lo[k, seg]) <= min(hi[k, seg])``."""
+    of shape (slopes, codes), empty where ``lo > hi``, clipped to each slope's intercept bracket.
+    A segment of codes thus admits slope ``k`` within ``bound`` iff
+    ``max(lo[k, seg]) <= min(hi[k, seg])``.
+
+    Closed form, by inverting :func:`~approxgen.model.pwl_output`: the acceptable outputs are the
+    integers ``y_lo..y_hi`` around ``t``; ``y >= y_lo`` iff ``k q + (m << cs) + 2^(s-1) >=
+    y_lo << s`` (or always, when ``y_lo`` is at or below the saturation floor), and likewise for
+    ``y <= y_hi``.
+    """
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
-    k, qq, tt = slopes[:, None], q[None, :], t[None, :]
     mlo, mhi = _intercept_bracket(arith, q, t, slopes)
-    shape = (slopes.size, q.size)
-
-    def first_true(pred):
-        """Smallest m in the bracket with pred(m) (monotone false -> true), else mhi + 1."""
-        left = np.broadcast_to(mlo[:, None], shape).copy()
-        right = np.broadcast_to(mhi[:, None] + 1, shape).copy()
-        while np.any(left < right):
-            mid = (left + right) >> 1
-            go = pred(mid)
-            right = np.where(go, mid, right)
-            left = np.where(go, left, mid + 1)
-        return left
-
-    err = lambda m: pwl_output(k, m, qq, cs, s, out) - tt  # noqa: E731
-    lo = first_true(lambda m: err(m) >= -bound)
-    hi = first_true(lambda m: err(m) > bound) - 1
-    return lo, hi
+    base = slopes[:, None] * q[None, :] + ((1 << (s - 1)) if s else 0)  # acc without intercept
+    y_lo = np.ceil(t - bound).astype(np.int64)[None, :]
+    y_hi = np.floor(t + bound).astype(np.int64)[None, :]
+    # m << cs >= (y_lo << s) - base   ->  m >= ceil(...)
+    need_lo = -((base - (np.clip(y_lo, out.min_code, out.max_code) << s)) >> cs)
+    lo = np.where(y_lo <= out.min_code, mlo[:, None], np.maximum(need_lo, mlo[:, None]))
+    # m << cs <= ((y_hi + 1) << s) - 1 - base  ->  m <= floor(...)
+    need_hi = (((np.clip(y_hi, out.min_code, out.max_code) + 1) << s) - 1 - base) >> cs
+    hi = np.where(y_hi >= out.max_code, mhi[:, None], np.minimum(need_hi, mhi[:, None]))
+    impossible = (y_lo > out.max_code) | (y_hi < out.min_code) | (y_lo > y_hi)
+    return np.where(impossible, mhi[:, None] + 1, lo), np.where(impossible, mlo[:, None] - 1, hi)
 
 
 def _minimax_slope(q, target) -> float:
