@@ -163,3 +163,10 @@ def test_intercept_ranges_equal_brute_force(seed):
             else:
                 assert (lo[i, j], hi[i, j]) == (good.min(), good.max())
                 assert good.size == hi[i, j] - lo[i, j] + 1
+
+
+def test_mse_on_a_wide_output_stays_in_memory():
+    """Errors of many LSB once made the exact intercept sweep allocate tens of GiB."""
+    spec = resolve({"function": "hswish", "input": {"bits": 10, "scale": "2^-7"},
+                    "output": {"bits": 24}, "objective": "mse", "segments": 2})
+    assert fit(spec).metrics["codes"] == 1024

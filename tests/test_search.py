@@ -220,8 +220,8 @@ def test_least_squares_intercepts_when_cs_at_least_s_match_the_event_sweep():
         slopes = np.arange(-20, 60, dtype=np.int64)
         lo, hi = segment._intercept_bracket(arith, q, t, slopes)
         fast = segment._best_intercepts_mse_linear(arith, q, t, slopes, lo, hi)
-        sweep = [segment._best_intercept_mse(arith, q, t, int(k), int(x), int(y))
-                 for k, x, y in zip(slopes, lo, hi)]
+        sweep = [segment._sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
+                 for i in range(slopes.size)]
         assert fast.tolist() == sweep
 
 

@@ -166,8 +166,16 @@ def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
     if objective == "mse" and arith.intercept_shift >= arith.shift:
         return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi)
     if objective == "mse":
-        return np.array([_best_intercept_mse(arith, q, t, int(k), int(a), int(b))
-                         for k, a, b in zip(slopes, lo, hi)], dtype=np.int64)
+        lo, hi, narrowed = _mse_window(arith, q, t, slopes, lo, hi)
+        best = np.empty(slopes.size, dtype=np.int64)
+        chunk = max(1, SWEEP_LIMIT // (q.size * int(np.max((((hi - lo) << arith.intercept_shift)
+                                                            >> arith.shift) + 2))))
+        idx = np.flatnonzero(narrowed)
+        for part in np.array_split(idx, max(1, -(-idx.size // chunk))) if idx.size else []:
+            best[part] = _sweep(arith, q, t, slopes[part], lo[part], hi[part])  # vectorized
+        for i in np.flatnonzero(~narrowed):  # full brackets: one slope at a time
+            best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
+        return best
     idx = _extreme_codes(arith, q, t, slopes)
     if idx is not None:
         q, t = q[idx], t[idx]
@@ -192,7 +200,7 @@ def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi) -> np.ndarray:
     best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
     saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
     for i in np.flatnonzero(saturated):  # not a pure quadratic there: the exact sweep decides
-        best[i] = _best_intercept_mse(arith, q, t, int(slopes[i]), int(lo[i]), int(hi[i]))
+        best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
     return best
 
 
@@ -239,35 +247,74 @@ def _intercept_bracket(arith, q, t, slopes):
     return lo, hi
 
 
-def _best_intercept_mse(arith, q, t, k: int, lo: int, hi: int) -> int:
-    """Exact least-squares intercept for one slope by sweeping the output-change events.
+SWEEP_LIMIT = 1 << 22  # events of one slope's full intercept sweep
+
+
+def _mse_window(arith, q, t, slopes, lo, hi):
+    """Narrow each slope's intercept bracket to where the least-squares optimum must lie.
+
+    In LSB, unsaturated errors are ``e = r + D + delta`` with ``r`` the residuals of the continuous
+    least-squares line (``sum r = 0``), ``D`` the intercept's offset from it and the rounding
+    ``delta`` in ``[-1/2, 1/2)``. Then ``SSE(D) - SSE(best) >= n (D^2 - |D| - 1 - 2 mean|r|)``
+    (some intercept has ``|D| <= 1/2`` since ``cs < s``), which is positive for
+    ``|D| > W = (1 + sqrt(5 + 8 mean|r|)) / 2``. Saturation could only lower errors outside
+    that window, so the window is used only where no output within ``|r| + W + 2`` of its target
+    can saturate (or where the full bracket would be too costly to sweep; only then is the
+    result not proven optimal); elsewhere the full bracket stays.
+    """
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    line = slopes[:, None] * (q[None, :] / float(1 << s))  # k q in output LSB
+    offset = np.mean(t[None, :] - line, axis=1)  # continuous optimum of the intercept (LSB)
+    r = line + offset[:, None] - t[None, :]
+    width = (1.0 + np.sqrt(5.0 + 8.0 * np.mean(np.abs(r), axis=1))) / 2.0
+    # errors of hundreds of LSB: rounding hardly matters; keep the sweep affordable
+    width = np.minimum(width, max(4.0, SWEEP_LIMIT / (4.0 * q.size)))
+    reach = np.abs(r) + width[:, None] + 2.0
+    safe = np.all((t[None, :] - reach > out.min_code) & (t[None, :] + reach < out.max_code),
+                  axis=1)
+    # A full sweep costs ~ codes x (bracket in LSB) events. Past SWEEP_LIMIT the errors are
+    # hundreds of LSB wide, rounding hardly matters, and the window is searched anyway.
+    events = q.size * ((((hi - lo) << cs) >> s) + 2)
+    safe = safe | (events > SWEEP_LIMIT)
+    scale = float(1 << s) / float(1 << cs)  # intercept steps per output LSB
+    narrow_lo = np.floor((offset - width - 1.0) * scale).astype(np.int64)
+    narrow_hi = np.ceil((offset + width + 1.0) * scale).astype(np.int64)
+    new_lo, new_hi = np.maximum(lo, narrow_lo), np.minimum(hi, narrow_hi)
+    safe &= new_lo <= new_hi  # a window beyond the intercept bounds: sweep the whole bracket
+    return np.where(safe, new_lo, lo), np.where(safe, new_hi, hi), safe
+
+
+def _sweep(arith, q, t, slopes, lo, hi) -> np.ndarray:
+    """Exact least-squares intercepts by sweeping the output-change events, for many slopes.
 
     Raising ``m`` raises each code's unsaturated output ``z = (k q + (m << cs) + 2^(s-1)) >> s``
     one step at a time; each step changes the squared error by a known amount. Sorting all steps
     within ``[lo, hi]`` by the ``m`` at which they happen gives the error at every distinct
-    intercept; the smallest (and, among equals, the lowest ``m``) wins.
+    intercept; the smallest (and, among equals, the lowest ``m``) wins. Vectorized over slopes,
+    which share one step count (the widest bracket's): give it brackets of similar width.
     """
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
-    u = k * q + ((1 << (s - 1)) if s else 0)
-    z0 = (u + (lo << cs)) >> s
-    steps = int((((hi - lo) << cs) >> s) + 2)
-    z_next = z0[:, None] + np.arange(1, steps + 1)[None, :]  # the value each step reaches
-    # smallest m with u + (m << cs) >= z_next << s
-    need = (z_next << s) - u[:, None]
-    at = -((-need) >> cs)  # ceil division by 2^cs
-    before = np.clip(z_next - 1, out.min_code, out.max_code) - t[:, None]
-    after = np.clip(z_next, out.min_code, out.max_code) - t[:, None]
-    delta = (after * after - before * before).ravel()
-    at = at.ravel()
-    keep = at <= hi
-    at, delta = at[keep], delta[keep]
-    order = np.argsort(at, kind="stable")
-    at, delta = at[order], delta[order]
-    y0 = np.clip(z0, out.min_code, out.max_code) - t
-    cost = float(np.dot(y0, y0)) + np.cumsum(delta)
-    last = np.r_[at[1:] != at[:-1], True] if at.size else np.zeros(0, dtype=bool)
-    cand_m, cand_cost = np.r_[lo, at[last]], np.r_[float(np.dot(y0, y0)), cost[last]]
-    return int(cand_m[np.argmin(cand_cost)])
+    u = slopes[:, None] * q[None, :] + ((1 << (s - 1)) if s else 0)
+    z0 = (u + (lo << cs)[:, None]) >> s
+    steps = int(np.max((((hi - lo) << cs) >> s)) + 2)
+    z_next = z0[:, :, None] + np.arange(1, steps + 1)[None, None, :]  # the value each step reaches
+    need = (z_next << s) - u[:, :, None]  # smallest m with u + (m << cs) >= z_next << s
+    at = (-((-need) >> cs)).reshape(slopes.size, -1)  # ceil division by 2^cs
+    before = np.clip(z_next - 1, out.min_code, out.max_code) - t[None, :, None]
+    after = np.clip(z_next, out.min_code, out.max_code) - t[None, :, None]
+    delta = (after * after - before * before).reshape(slopes.size, -1)
+    beyond = at > hi[:, None]
+    at, delta = np.where(beyond, hi[:, None] + 1, at), np.where(beyond, 0.0, delta)
+    order = np.argsort(at, axis=1, kind="stable")
+    at, delta = np.take_along_axis(at, order, 1), np.take_along_axis(delta, order, 1)
+    y0 = np.clip(z0, out.min_code, out.max_code) - t[None, :]
+    start = np.sum(y0 * y0, axis=1)
+    cost = start[:, None] + np.cumsum(delta, axis=1)
+    last = np.concatenate([at[:, 1:] != at[:, :-1], np.ones((slopes.size, 1), bool)], axis=1)
+    cost = np.where(last & (at <= hi[:, None]), cost, np.inf)
+    pick = np.argmin(cost, axis=1)
+    best_cost = cost[np.arange(slopes.size), pick]
+    return np.where(start <= best_cost, lo, at[np.arange(slopes.size), pick])
 
 
 def _best_intercepts_max(arith, q, t, slopes, lo, hi) -> np.ndarray:
