@@ -206,11 +206,12 @@ def test_literals():
 def test_emit_c_from_artifact_spec_and_function(tmp_path):
     runner = CliRunner()
     art = tmp_path / "g.json"
-    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "-o", str(art)]).exit_code == 0
+    same = ["--bits", "8", "--search", "exact"]  # as configs/gelu_int8.yaml
+    assert runner.invoke(main, ["fit", "gelu", *same, "-o", str(art)]).exit_code == 0
     from_artifact = runner.invoke(main, ["emit", "c", str(art)])
     from_spec = runner.invoke(main, ["emit", "c", str(ROOT / "configs" / "gelu_int8.yaml"),
                                      "-o", str(tmp_path / "g.h")])
-    from_name = runner.invoke(main, ["emit", "c", "gelu", "--bits", "8"])
+    from_name = runner.invoke(main, ["emit", "c", "gelu", *same])
     assert from_artifact.exit_code == from_spec.exit_code == from_name.exit_code == 0
     assert from_artifact.output == (tmp_path / "g.h").read_text() == from_name.output
     assert "gelu_int8_array" in from_artifact.output
@@ -238,7 +239,8 @@ def _not_an_artifact(data: dict) -> None:
 def test_bad_artifact_is_one_line_exit_2_nothing_written(tmp_path, damage, message):
     runner = CliRunner()
     art = tmp_path / "bad.json"
-    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "-o", str(art)]).exit_code == 0
+    same = ["--bits", "8", "--search", "exact"]  # as configs/gelu_int8.yaml
+    assert runner.invoke(main, ["fit", "gelu", *same, "-o", str(art)]).exit_code == 0
     if damage is None:
         art.write_text("this is not json\n")
     else:
