@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import re
 import shlex
 import subprocess
@@ -20,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs
 from approxgen.emit import c as emit_c
 from approxgen.fit import fit
@@ -157,14 +157,7 @@ def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     compiler = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
     return f"{os.cpu_count()} cores, {cpu}, {compiler.splitlines()[0]}"
 

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from machine import cpu_model  # benchmarks/machine.py
 from approxgen import cost
 from approxgen.emit import verilog
 from approxgen.fit import fit
@@ -150,14 +151,7 @@ def markdown(rows: list[dict], args, seconds: float) -> str:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, " \
            f"Python {platform.python_version()}"
 
