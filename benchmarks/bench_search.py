@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs
 from approxgen.fit import fit
 
@@ -160,14 +161,7 @@ def wide_table() -> tuple[list[str], list[str]]:
 
 
 def machine() -> list[str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     import deap
     import pyswarms
 
