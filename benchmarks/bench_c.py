@@ -204,12 +204,13 @@ def main() -> None:
         for label, flags in BUILDS.items():
             all_results[label] = run_build(directory, flags)
             print(f"{label}: done", file=sys.stderr)
-    seg16 = next(f.model.segments for w, v, f in cases if (w, v) == ("int16", "pwl"))
+    fit16 = next(f for w, v, f in cases if (w, v) == ("int16", "pwl"))
+    seg16, search16 = fit16.model.segments, fit16.search["method"]
     md = ["### C: emitted code vs. the float path (GELU)", "",
           f"Machine: {machine()}. Command: `make bench-c` (`python benchmarks/bench_c.py`); each "
           f"build below is one program run, best of {ROUNDS} interleaved rounds over {ELEMENTS} "
-          f"random input codes. int16 pwl: {seg16} segments (configs/gelu_int16.yaml, uniform "
-          f"search). Table bytes: the header's `static const` tables (the float path's libm code "
+          f"random input codes. int16 pwl: {seg16} segments (configs/gelu_int16.yaml, "
+          f"{search16} search). Table bytes: the header's `static const` tables (the float path's libm code "
           f"is not counted).", ""]
     for label, (results, vectorized, command) in all_results.items():
         md += [f"#### `{label}`" + (" (the targets are judged here)" if label == PRIMARY else ""),
