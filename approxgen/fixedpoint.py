@@ -142,11 +142,6 @@ def signed_bits(lo: int, hi: int) -> int:
     return width
 
 
-def unsigned_bits(hi: int) -> int:
-    """Width of the narrowest unsigned integer holding ``[0, hi]`` (at least 1)."""
-    return max(1, int(hi).bit_length())
-
-
 def fits_signed(values, bits: int) -> bool:
     arr = np.asarray(values, dtype=object)
     if arr.size == 0:
