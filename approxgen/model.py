@@ -74,13 +74,19 @@ class PwlModel:
         edges = [self.input.min_code, *self.breakpoints, self.input.max_code + 1]
         return [(edges[i], edges[i + 1] - 1) for i in range(self.segments)]
 
+    def offsets(self) -> list[int]:
+        """Per segment, the constant added to ``k*q`` before the shift: ``(m << cs) + 2^(s-1)``.
+        Emitters store these, so no target ever shifts a negative intercept."""
+        rounding = (1 << (self.shift - 1)) if self.shift else 0
+        return [(m << self.intercept_shift) + rounding for m in self.intercepts]
+
     def widths(self) -> PwlWidths:
         products, accs = [], []
-        offset = (1 << (self.shift - 1)) if self.shift else 0
-        for (lo, hi), k, m in zip(self.segment_ranges(), self.slopes, self.intercepts):
+        for (lo, hi), k, m, c in zip(self.segment_ranges(), self.slopes, self.intercepts,
+                                     self.offsets()):
             ends = (k * lo, k * hi)
             products += ends
-            accs += [e + (m << self.intercept_shift) + offset for e in ends]
+            accs += [e + c for e in ends]
             accs += [e + (m << self.intercept_shift) for e in ends]
         return PwlWidths(min(products), max(products), min(accs), max(accs),
                          signed_bits(min(products), max(products)),

@@ -91,10 +91,9 @@ def _common_context(fit) -> dict:
 def _pwl_context(model) -> dict:
     s = model.shift
     w = model.widths()
-    rounding = (1 << (s - 1)) if s else 0
     # The smallest multiple of 2^s lifting the accumulator's lower bound to >= 0 (no shift: none).
     bias = (max(0, -w.acc_min) + (1 << s) - 1) >> s << s if s else 0
-    offsets = [(m << model.intercept_shift) + rounding + bias for m in model.intercepts]
+    offsets = [c + bias for c in model.offsets()]
     slopes = list(model.slopes)
     steps = [b - a for seq in (slopes, offsets) for a, b in zip(seq, seq[1:])]
     shifted_lo, shifted_hi = w.acc_min >> s, w.acc_max >> s  # r = acc >> s before saturation
@@ -116,7 +115,7 @@ def _pwl_context(model) -> dict:
         "intercept_shift": model.intercept_shift,
         "formula": (f"((k_i * q + offsets[i]) >> {s}) - {bias >> s}" if s
                     else "k_i * q + offsets[i]"),
-        "rounding": rounding,
+        "rounding": (1 << (s - 1)) if s else 0,
         "bias": literal(bias),
         "unbias": literal(bias >> s),
         "acc_type": acc_type,

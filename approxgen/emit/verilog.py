@@ -74,8 +74,7 @@ def pwl_datapath(model) -> PwlDatapath:
     """
     w = model.widths()
     out = model.output
-    offset = (1 << (model.shift - 1)) if model.shift else 0
-    bias = [(m << model.intercept_shift) + offset for m in model.intercepts]
+    bias = model.offsets()
     x_bits = model.input.bits + (0 if model.input.signed else 1)
     low = aligned_low_bits(model)
     low_bits = low if low is not None and low + 1 < x_bits else None
