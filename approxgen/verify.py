@@ -206,14 +206,15 @@ def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, outpu
 
 
 def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool = False,
-          sanitize: bool = False, extra_flags: Sequence[str] = ()) -> dict[str, np.ndarray]:
-    """Render every fit's header into ``workdir`` with :func:`c_harness`, compile it
-    (:func:`c_flags`), run it; ``{name: int64 array (codes, 4)}``, the columns
-    :data:`C_VARIANTS`, the rows every input code ascending. Names must be unique."""
+          sanitize: bool = False, extra_flags: Sequence[str] = (),
+          segment_search: str = "auto") -> dict[str, np.ndarray]:
+    """Render every fit's header (with ``segment_search``) into ``workdir`` with
+    :func:`c_harness`, compile it (:func:`c_flags`), run it; ``{name: int64 array (codes, 4)}``,
+    the columns :data:`C_VARIANTS`, the rows every input code ascending. Names must be unique."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     for f in fits:
-        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
+        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, segment_search))
     source = directory / "main.c"
     source.write_text(c_harness(fits))
     exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags), source, directory / "harness")

@@ -10,6 +10,7 @@ import random
 import re
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from approxgen import spec as specs, verify
 from approxgen.cli import main
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
+from approxgen.fixedpoint import IntFormat
 from approxgen.fit import fit
 from conftest import require_tool
 
@@ -123,6 +125,47 @@ def test_drawn_formats_are_bit_exact(drawn, lang, tmp_path):
     assert_bit_exact(drawn, verify.run_c(drawn, tmp_path, compiler, cxx=cxx))
 
 
+@pytest.mark.parametrize("search", ["chain", "bucket", "binary"])
+def test_every_segment_search_is_bit_exact(drawn, search, tmp_path):
+    require_tool("cc")
+    pwl = [f for f in drawn if f.model.form == "pwl"]
+    assert_bit_exact(pwl, verify.run_c(pwl, tmp_path, "cc", segment_search=search))
+
+
+def _plan_segments(plan, lo: int, codes: np.ndarray) -> np.ndarray:
+    """The segment of every code as the emitted bucket search computes it."""
+    u = codes - lo
+    j = u >> plan.width_bits
+    first, threshold = np.array(plan.first), np.array(plan.threshold)
+    return first[j] + ((u & ((1 << plan.width_bits) - 1)) >= threshold[j])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bucket_plan_finds_every_segment(seed):
+    rng = random.Random(seed)
+    bits, signed = rng.choice([4, 8, 12, 16]), rng.random() < 0.5
+    fmt = IntFormat(bits, signed, 1.0)
+    grid = min(bits - 1, rng.choice([0, 0, 3, 6, 8]))  # some on a power-of-two grid (aligned)
+    count = rng.randint(0, min(40, ((1 << bits) >> grid) - 1))
+    offsets = sorted(rng.sample(range(1, (1 << bits) >> grid), count))
+    model = SimpleNamespace(input=fmt, breakpoints=[fmt.min_code + (o << grid) for o in offsets])
+    codes = fmt.codes()
+    want = np.searchsorted(np.array(model.breakpoints, dtype=np.int64), codes, side="right")
+    plan = emit_c.bucket_plan(model)
+    assert plan is not None  # one-code buckets always work
+    assert np.array_equal(_plan_segments(plan, fmt.min_code, codes), want)
+    if grid >= 6 and bits >= 6:
+        assert plan.aligned and plan.width_bits >= grid
+    else:  # the widest buckets holding one breakpoint: twice as wide would hold two
+        wider = plan.width_bits + 1
+        if not plan.aligned and wider <= bits:
+            inner = [(b - fmt.min_code) >> wider for b in model.breakpoints
+                     if (b - fmt.min_code) % (1 << wider)]
+            assert len(set(inner)) < len(inner)
+    narrow = emit_c.bucket_plan(model, min_width_bits=bits)
+    assert narrow is None or len(narrow.first) == 1
+
+
 def test_drawn_formats_cover_every_variant(drawn):
     """The random draws must keep exercising every code path of the emitter."""
     headers = [emit_c.render(f) for f in drawn]
@@ -134,6 +177,11 @@ def test_drawn_formats_cover_every_variant(drawn):
     assert any(f.spec.input.scale_exp is None for f in drawn), "no non-power-of-two scale drawn"
     assert any("compare-and-mask chain" in h for h in pwl)
     assert any("binary search" in h for h in pwl)
+    assert any("Bucket table" in h for h in pwl), "auto never picked a bucket table"
+    buckets = [emit_c.render(f, "bucket") for f in drawn if f.model.form == "pwl"]
+    assert any("Every breakpoint starts a bucket" in h for h in buckets)
+    assert any("one load and one compare" in h for h in buckets)
+    assert any("uint32_t " in h and "_buckets[" in h for h in buckets), "no 32-bit bucket entry"
     assert any("int32_t k" in h for h in pwl) and any("int64_t k" in h for h in pwl)
     assert any("r = r <" in h for h in pwl) and any("r = r >" in h for h in pwl), "no saturation"
     assert any("_SEGMENTS 1\n" in h for h in pwl), "no 1-segment fit"

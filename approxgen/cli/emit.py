@@ -18,11 +18,18 @@ def emit_group():
 @click.argument("target")
 @fit_flags
 @click.option("-o", "--output", help="Header to write (default: stdout).")
-def emit_c(target, flags, output):
+@click.option("--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]),
+              default="auto", show_default=True,
+              help="pwl: how a code finds its segment. chain: compare-and-mask over every "
+                   "breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table "
+                   "on the top input bits, one load and at most one compare; binary: branch-free "
+                   "binary search. auto: chain up to 8 segments, else bucket with buckets of at "
+                   "least 64 codes when the breakpoints allow, else chain up to 48, else binary.")
+def emit_c(target, flags, output, segment_search):
     """A standalone integer-only C99 header. """
     from approxgen.emit import c
 
-    write_output(output, c.render(load_target(target, flags)))
+    write_output(output, c.render(load_target(target, flags), segment_search))
 
 
 @emit_group.command("verilog")

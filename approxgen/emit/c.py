@@ -8,29 +8,104 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   (right-shifting one is implementation-defined in C99) and nothing is ever left-shifted. The
   accumulator type (``int32_t`` or ``int64_t``) is chosen from the exact value ranges of
   :meth:`PwlModel.widths`; saturation is emitted only on sides the range can reach.
-* The segment search is a compare-and-mask chain (branch-free, vectorized by GCC/Clang in the array
-  variant) up to :data:`CHAIN_MAX_SEGMENTS` segments, a branch-free binary search beyond.
+* The segment search (:data:`SEGMENT_SEARCHES`, ``auto`` picks by :func:`choose_segment_search`):
+
+  - ``chain``: a compare-and-mask chain accumulating the slope and offset steps of every breakpoint
+    reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element.
+  - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each bucket holds
+    its first code's segment and at most one breakpoint, so the segment is one load and at most one
+    compare. Breakpoints on a power-of-two grid (``exact`` search above 10 input bits) need no
+    compare at all.
+  - ``binary``: a branch-free binary search, O(log K) loads, no extra memory.
+
+  With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
+  search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 """
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass
+
 from approxgen.emit import environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
 
+SEGMENT_SEARCHES = ("auto", "chain", "bucket", "binary")
 # The chain costs O(K) per element but vectorizes; the binary search costs O(log K) scalar work.
 # Measured crossover (GCC 12, x86-64): ~50 segments with SSE2, >100 with AVX-512.
 CHAIN_MAX_SEGMENTS = 48
+# Up to this many segments the chain is as fast as a bucket table (GCC 12, SSE2) and needs none.
+CHAIN_PREFERRED_SEGMENTS = 8
+# ``auto`` takes buckets of at least 2^6 codes: a table of at most a 64th of a full table's entries
+# (int16: 1024); ``bucket`` asked for by name takes whatever width the breakpoints need.
+BUCKET_MIN_WIDTH_BITS = 6
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 
-def render(fit) -> str:
-    """The C header of ``fit`` (deterministic: the same fit gives the same bytes)."""
+@dataclass(frozen=True)
+class BucketPlan:
+    """Buckets of ``2^width_bits`` input codes, indexed by ``(q - min_code) >> width_bits``.
+    ``first[j]`` is the segment of bucket j's first code; ``threshold[j]`` the offset inside the
+    bucket of its one breakpoint that is not at its start (``2^width_bits`` if none)."""
+
+    width_bits: int
+    first: tuple[int, ...]
+    threshold: tuple[int, ...]
+
+    @property
+    def aligned(self) -> bool:
+        """Every breakpoint starts a bucket: the table alone gives the segment."""
+        return all(t == 1 << self.width_bits for t in self.threshold)
+
+
+def bucket_plan(model, min_width_bits: int = 0) -> BucketPlan | None:
+    """Buckets of at least ``2^min_width_bits`` codes for :attr:`PwlModel` ``model``: aligned ones
+    (every breakpoint starts a bucket: no compare) when the breakpoints lie on a grid of at least
+    ``2^BUCKET_MIN_WIDTH_BITS`` codes, else the widest holding at most one breakpoint each apart
+    from their first code; ``None`` when even the narrowest allowed hold two."""
+    bits, lo = model.input.bits, model.input.min_code
+    offsets = [b - lo for b in model.breakpoints]
+    grid = min([bits, *((o & -o).bit_length() - 1 for o in offsets)])  # trailing zero bits
+    if grid >= max(min_width_bits, min(bits, BUCKET_MIN_WIDTH_BITS)):
+        return _plan(offsets, bits, grid)
+    for width_bits in range(bits, min_width_bits - 1, -1):
+        size = 1 << width_bits
+        inner = [o >> width_bits for o in offsets if o % size]
+        if len(set(inner)) == len(inner):  # no bucket holds two breakpoints
+            return _plan(offsets, bits, width_bits)
+    return None
+
+
+def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
+    size = 1 << width_bits
+    inner = {o >> width_bits: o % size for o in offsets if o % size}
+    first = tuple(bisect.bisect_right(offsets, start) for start in range(0, 1 << bits, size))
+    return BucketPlan(width_bits, first, tuple(inner.get(j, size) for j in range(len(first))))
+
+
+def choose_segment_search(model) -> tuple[str, BucketPlan | None]:
+    """``auto``: the chain for few segments, else a small bucket table when the breakpoints allow
+    one, else the chain up to :data:`CHAIN_MAX_SEGMENTS` segments, else the binary search."""
+    if model.segments <= CHAIN_PREFERRED_SEGMENTS:
+        return "chain", None
+    plan = bucket_plan(model, min(model.input.bits, BUCKET_MIN_WIDTH_BITS))
+    if plan is not None:
+        return "bucket", plan
+    return ("chain" if model.segments <= CHAIN_MAX_SEGMENTS else "binary"), None
+
+
+def render(fit, segment_search: str = "auto") -> str:
+    """The C header of ``fit`` (deterministic: the same fit gives the same bytes).
+    ``segment_search`` (pwl only): one of :data:`SEGMENT_SEARCHES`."""
     model = fit.model
     context = _common_context(fit)
+    if segment_search not in SEGMENT_SEARCHES:
+        raise ApproxgenError(f"unknown segment search {segment_search!r} "
+                             f"(one of {', '.join(SEGMENT_SEARCHES)})")
     if model.form == "pwl":
-        context.update(_pwl_context(model))
+        context.update(_pwl_context(model, segment_search))
     elif model.form == "table":
         context.update(_table_context(model))
     else:
@@ -88,7 +163,7 @@ def _common_context(fit) -> dict:
     }
 
 
-def _pwl_context(model) -> dict:
+def _pwl_context(model, segment_search: str) -> dict:
     s = model.shift
     w = model.widths()
     # The smallest multiple of 2^s lifting the accumulator's lower bound to >= 0 (no shift: none).
@@ -98,12 +173,18 @@ def _pwl_context(model) -> dict:
     steps = [b - a for seq in (slopes, offsets) for a, b in zip(seq, seq[1:])]
     shifted_lo, shifted_hi = w.acc_min >> s, w.acc_max >> s  # r = acc >> s before saturation
     values = [w.product_min, w.product_max, w.acc_min + bias, w.acc_max + bias, *offsets, *slopes,
-              *steps, model.input.min_code, model.input.max_code, shifted_lo, shifted_hi]
+              *steps, model.input.min_code, model.input.max_code, shifted_lo, shifted_hi,
+              model.input.max_code - model.input.min_code]
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     acc_type = "int32_t" if acc_bits <= 32 and s < 32 else "int64_t"
-    chain = model.segments <= CHAIN_MAX_SEGMENTS
+    if model.segments == 1:
+        search, plan = "none", None
+    elif segment_search == "auto":
+        search, plan = choose_segment_search(model)
+    else:
+        search, plan = segment_search, bucket_plan(model) if segment_search == "bucket" else None
     return {
         "segments": model.segments,
         "breakpoints": [literal(b) for b in model.breakpoints],
@@ -122,9 +203,31 @@ def _pwl_context(model) -> dict:
         "acc_bits": acc_bits,
         "clamp_lo": shifted_lo < model.output.min_code,
         "clamp_hi": shifted_hi > model.output.max_code,
-        "search": "chain" if chain else "binary",
-        "halves": [] if chain else _halves(len(model.breakpoints)),
+        "search": search,
+        "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
+        "bucket": _bucket_context(plan, model) if plan else None,
         "block": BLOCK,
+    }
+
+
+def _bucket_context(plan: BucketPlan, model) -> dict:
+    """The bucket table as C: entries ``first | threshold << segment_bits`` (just ``first`` when
+    the plan is aligned), in the narrowest unsigned type."""
+    segment_bits = max(1, (model.segments - 1).bit_length())
+    if plan.aligned:
+        entries, entry_bits = list(plan.first), segment_bits
+    else:
+        entries = [f | t << segment_bits for f, t in zip(plan.first, plan.threshold)]
+        entry_bits = segment_bits + plan.width_bits + 1
+    return {
+        "width_bits": plan.width_bits,
+        "aligned": plan.aligned,
+        "entries": [str(e) for e in entries],
+        "type": ctype(entry_bits, False),
+        "segment_bits": segment_bits,
+        "segment_mask": (1 << segment_bits) - 1,
+        "offset_mask": (1 << plan.width_bits) - 1,
+        "min": _macro(model.input.min_code),
     }
 
 
