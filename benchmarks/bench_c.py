@@ -30,26 +30,44 @@ ELEMENTS = 1 << 20
 ROUNDS = 15
 BUILDS = {"-O2": ["-O2"], "-O2 -march=native": ["-O2", "-march=native"]}
 PRIMARY = "-O2"
-# (row label, config, overrides); the first pwl and the table of each width are compared.
+PSO_SHORT = {"search": "pso",
+             "search_options": {"particles": 12, "iterations": 10, "polish": False}}
+# (row label, config, overrides, emit c --segment-search); the rows "pwl" and "table" of each width
+# are the ones the targets compare.
 CASES = [
-    ("int8", "pwl", "gelu_int8.yaml", {}),
-    ("int8", "table", "gelu_int8.yaml", {"form": "table"}),
-    ("int16", "pwl", "gelu_int16.yaml", {}),
-    ("int16", "pwl 16 seg", "gelu_int16.yaml", {"segments": 16}),
-    ("int16", "table", "gelu_int16.yaml", {"form": "table"}),
+    ("int8", "pwl", "gelu_int8.yaml", {}, "auto"),
+    ("int8", "table", "gelu_int8.yaml", {"form": "table"}, "auto"),
+    ("int16", "pwl", "gelu_int16.yaml", {}, "auto"),
+    ("int16", "pwl chain", "gelu_int16.yaml", {}, "chain"),
+    ("int16", "pwl binary", "gelu_int16.yaml", {}, "binary"),
+    # a short swarm (the breakpoints matter here, not the error): lands on no grid
+    ("int16", "pwl pso", "gelu_int16.yaml", PSO_SHORT, "auto"),
+    ("int16", "table", "gelu_int16.yaml", {"form": "table"}, "auto"),
 ]
 
 
 def fits():
-    """[(width, variant, fit)], each fit renamed to a unique C identifier."""
-    out = []
-    for width, variant, config, overrides in CASES:
-        raw = specs.merge(specs.load_yaml(ROOT / "configs" / config), overrides)
-        f = fit(specs.resolve(raw, f"configs/{config}"))
+    """[(width, variant, fit, segment search)], each fit renamed to a unique C identifier."""
+    out, cache = [], {}
+    for width, variant, config, overrides, segment_search in CASES:
+        key = (config, repr(sorted(overrides.items())))
+        if key not in cache:
+            raw = specs.merge(specs.load_yaml(ROOT / "configs" / config), overrides)
+            cache[key] = fit(specs.resolve(raw, f"configs/{config}"))
+        f = cache[key]
         name = f"gelu_{width}_{variant.replace(' ', '_')}"
-        out.append((width, variant, dataclasses.replace(f, spec=dataclasses.replace(f.spec,
-                                                                                     name=name))))
+        renamed = dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name))
+        out.append((width, variant, renamed, segment_search))
     return out
+
+
+def search_used(header: str) -> str:
+    """The segment search a rendered header uses, as the README calls it."""
+    if "_buckets[" in header:
+        entries = re.search(r"_buckets\[(\d+)\]", header).group(1)
+        kind = "aligned" if "Every breakpoint starts a bucket" in header else "one compare"
+        return f"bucket table ({entries} entries, {kind})"
+    return "binary search" if "binary search" in header else "compare-and-mask chain"
 
 
 def float_path(width: str, f) -> str:
@@ -73,11 +91,11 @@ static void float_{width}(const {t} *x, {t} *y, size_t n)
 def program(cases) -> str:
     """The benchmark program: every variant timed in interleaved rounds over the same buffer."""
     widths = {}
-    for width, _, f in cases:
+    for width, _, f, _ in cases:
         widths.setdefault(width, f)
     lines = ["#define _POSIX_C_SOURCE 199309L /* clock_gettime */", "#include <math.h>",
              "#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>"]
-    lines += [f'#include "{f.spec.name}.h"' for _, _, f in cases]
+    lines += [f'#include "{f.spec.name}.h"' for _, _, f, _ in cases]
     lines += [float_path(w, f) for w, f in widths.items()]
     lines.append("""
 static double now(void)
@@ -95,7 +113,7 @@ static unsigned random_bits(void) /* xorshift64*: the same buffer on every run *
 }
 """)
     body, rows = [], []
-    variants = [(w, v, f"{f.spec.name}_array", _table_bytes(f)) for w, v, f in cases]
+    variants = [(w, v, f"{f.spec.name}_array", _table_bytes(f, s)) for w, v, f, s in cases]
     variants += [(w, "float (erff)", f"float_{w}", "0") for w in widths]
     for w, f in widths.items():
         t = emit_c.ctype(f.spec.input.bits, f.spec.input.signed)
@@ -128,13 +146,14 @@ int main(void)
     return "\n".join(lines) + "\n"
 
 
-def _table_bytes(f) -> str:
+def _table_bytes(f, search: str) -> str:
     """A C expression: the bytes of the fit's static tables (what the header adds to .rodata)."""
     name = f.spec.name
     if f.model.form == "table":
         return f"sizeof {name}_table"
     tables = ["slopes", "offsets"] + (["breakpoints"] if f.model.segments > 1 else [])
-    return " + ".join(f"sizeof {name}_{t}" for t in tables)
+    text = " + ".join(f"sizeof {name}_{t}" for t in tables)
+    return text + (f" + sizeof {name}_buckets" if "_buckets[" in emit_c.render(f, search) else "")
 
 
 def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:
@@ -162,13 +181,13 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, {compiler.splitlines()[0]}"
 
 
-def table(results: dict) -> list[str]:
-    lines = ["| input | variant | ns / element | speed-up vs float | time vs table | table bytes |",
-             "|---|---|---:|---:|---:|---:|"]
+def table(results: dict, searches: dict) -> list[str]:
+    lines = ["| input | variant | segment search | ns / element | speed-up vs float | "
+             "time vs table | table bytes |", "|---|---|---|---:|---:|---:|---:|"]
     for (width, variant), (ns, size) in results.items():
         flt, tab = results[(width, "float (erff)")][0], results[(width, "table")][0]
-        lines.append(f"| {width} | {variant} | {ns:.3f} | {flt / ns:.1f}x | {ns / tab:.2f}x | "
-                     f"{size} |")
+        lines.append(f"| {width} | {variant} | {searches.get((width, variant), '')} | {ns:.3f} | "
+                     f"{flt / ns:.1f}x | {ns / tab:.2f}x | {size} |")
     return lines
 
 
@@ -198,36 +217,44 @@ def main() -> None:
     all_results = {}
     with tempfile.TemporaryDirectory(prefix="approxgen-bench-c-") as tmp:
         directory = Path(tmp)
-        for _, _, f in cases:
-            (directory / f"{f.spec.name}.h").write_text(emit_c.render(f))
+        for _, _, f, search in cases:
+            (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, search))
         (directory / "bench.c").write_text(program(cases))
         for label, flags in BUILDS.items():
             all_results[label] = run_build(directory, flags)
             print(f"{label}: done", file=sys.stderr)
-    fit16 = next(f for w, v, f in cases if (w, v) == ("int16", "pwl"))
+    searches = {(w, v): search_used(emit_c.render(f, search)) if f.model.form == "pwl" else ""
+                for w, v, f, search in cases}
+    fit16 = next(f for w, v, f, _ in cases if (w, v) == ("int16", "pwl"))
     seg16, search16 = fit16.model.segments, fit16.search["method"]
     md = ["### C: emitted code vs. the float path (GELU)", "",
           f"Machine: {machine()}. Command: `make bench-c` (`python benchmarks/bench_c.py`); each "
           f"build below is one program run, best of {ROUNDS} interleaved rounds over {ELEMENTS} "
-          f"random input codes. int16 pwl: {seg16} segments (configs/gelu_int16.yaml, "
-          f"{search16} search). Table bytes: the header's `static const` tables (the float path's libm code "
-          f"is not counted).", ""]
+          f"random input codes. int16 pwl: {seg16} segments (configs/gelu_int16.yaml, {search16} "
+          f"search; `pwl pso`: the same spec fitted by a short `pso` run (12 particles, 10 "
+          f"iterations, no polish), whose breakpoints lie on no grid). "
+          f"`pwl chain` / `pwl binary`: the same fit as `pwl` emitted with `--segment-search "
+          f"chain` / `binary`. Table bytes: the header's `static const` tables (the float path's "
+          f"libm code is not counted).", ""]
     for label, (results, vectorized, command) in all_results.items():
         md += [f"#### `{label}`" + (" (the targets are judged here)" if label == PRIMARY else ""),
                "", f"`{command}` — GCC reports the int16 pwl array loop "
-               f"{'vectorized' if vectorized else 'NOT vectorized'}.", "", *table(results), "",
-               *verdicts(results), ""]
+               f"{'vectorized' if vectorized else 'NOT vectorized'}.", "",
+               *table(results, searches), "", *verdicts(results), ""]
     best_table = min(r[("int16", "table")][0] for r, _, _ in all_results.values())
     for label, (results, _, _) in all_results.items():
         ratio = results[("int16", "pwl")][0] / best_table
-        md.append(f"- `{label}` int16 pwl against the faster table of both builds ({best_table:.3f} "
-                  f"ns): {ratio:.2f}x")
-    md += ["", "Why the builds differ: the pwl array variant is a compare-and-mask chain over int32 lanes "
-           "(per breakpoint one compare, two ANDs, two adds, for every element). With the baseline "
-           "x86-64 ISA (SSE2: 4 lanes, no 32-bit vector multiply, two-operand instructions) that is "
-           "too many instructions per element for 32 segments; AVX2/AVX-512 (`-march=native`) run "
-           "2-4x more lanes per instruction, with three-operand forms. Fewer segments cost proportionally less (the 16-segment "
-           "row). With `-march=native` GCC also turns the table loop into gathers.", ""]
+        md.append(f"- `{label}` int16 pwl against the faster table of both builds "
+                  f"({best_table:.3f} ns): {ratio:.2f}x")
+    md += ["", "How the segment searches compare: the compare-and-mask chain costs one compare, "
+           "two ANDs and two adds per breakpoint for every element; vectorized, that is cheap for "
+           "few segments but O(segments). A bucket table indexed by the top input bits finds the "
+           "segment with one load (plus one compare when a bucket holds a breakpoint inside it); "
+           "the array variant then runs the search and the coefficient loads as scalar code and "
+           "the multiply, shift and saturation vectorized, in blocks of 64. `exact` search at 16 "
+           "bits puts breakpoints on a grid of 64 codes, so its table needs no compare; `pso` "
+           "breakpoints need one. With `-march=native` GCC also turns the table loop into "
+           "gathers.", ""]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(md).rstrip() + "\n")
     print(RESULT.read_text())
