@@ -369,9 +369,10 @@ class Report:
 
 def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
            cc: str = "cc", cxx: str = "c++", cflags: Sequence[str] = (), part: str = "full",
-           pipeline: bool = False) -> Report:
+           pipeline: bool = False, segment_search: str = "auto") -> Report:
     """Run ``fit``'s emitted code over every input code on each target (``c``: strict C99 with
-    ``cc``; ``c++``: the header compiled as C++ with ``cxx``; ``verilog``: the ``part`` module,
+    ``cc``; ``c++``: the header compiled as C++ with ``cxx``; both with ``segment_search``
+    (:data:`approxgen.emit.c.SEGMENT_SEARCHES`); ``verilog``: the ``part`` module,
     ``pipeline``d or not, under Icarus) and compare with ``fit.model``. ``workdir`` keeps the
     generated files (default: a temporary directory). Bad arguments raise ApproxgenError; tool
     problems are statuses in the :class:`Report`."""
@@ -383,13 +384,14 @@ def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path |
         emit_verilog.render(fit, part=part, pipeline=pipeline)  # bad input before any tool runs
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="approxgen-verify-") as tmp:
-            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline)
+            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search)
     results = [_verify_one(fit, target, Path(workdir) / target.replace("+", "x"), cc, cxx,
-                           cflags, part, pipeline) for target in targets]
+                           cflags, part, pipeline, segment_search) for target in targets]
     return Report(fit.spec.name, int(fit.spec.input.codes().size), results)
 
 
-def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline) -> TargetResult:
+def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline,
+                segment_search) -> TargetResult:
     label = target
     if target == "verilog":
         label = " ".join(["verilog", *(["lut"] if part == "lut" else []),
@@ -406,8 +408,8 @@ def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline) -> Targ
         else:
             compiler = find_tool(cc if target == "c" else cxx)
             result.tool = tool_version(compiler)
-            got = run_c([fit], directory, compiler, cxx=target == "c++",
-                        extra_flags=cflags)[fit.spec.name]
+            got = run_c([fit], directory, compiler, cxx=target == "c++", extra_flags=cflags,
+                        segment_search=segment_search)[fit.spec.name]
             result.codes = got.shape[0]
             result.mismatches, result.first = compare(fit, got, C_VARIANTS)
     except ToolMissing as exc:

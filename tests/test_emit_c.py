@@ -318,3 +318,31 @@ def test_example_firmware_builds_and_runs(tmp_path, shipped):
     gelu = next(f for f in shipped if f.spec.name == "gelu_int8")
     q, y = np.array(pairs).T
     assert np.array_equal(y, gelu.model.evaluate(q))
+
+
+def test_segment_search_option(tmp_path):
+    """``--segment-search`` on ``emit c`` and ``verify``: the choices are the emitter's; a forced
+    search is what the header uses and what verify proves."""
+    from approxgen.cli.common import segment_search_option
+
+    @segment_search_option
+    def probe(segment_search):
+        return segment_search
+
+    assert tuple(probe.__click_params__[0].type.choices) == emit_c.SEGMENT_SEARCHES
+    runner = CliRunner()
+    spec = str(ROOT / "configs" / "gelu_int16.yaml")
+    art = tmp_path / "g.json"
+    fit_args = ["fit", spec, "--segments", "12", "--search", "uniform", "-o", str(art)]
+    assert runner.invoke(main, fit_args).exit_code == 0
+    headers = {s: runner.invoke(main, ["emit", "c", str(art), "--segment-search", s]).output
+               for s in emit_c.SEGMENT_SEARCHES}
+    assert "Bucket table" in headers["auto"] and headers["auto"] == headers["bucket"]
+    assert "compare-and-mask chain" in headers["chain"] and "binary search" in headers["binary"]
+    bad = runner.invoke(main, ["emit", "c", str(art), "--segment-search", "linear"])
+    assert bad.exit_code == 2 and "--segment-search" in bad.output
+    require_tool("cc")
+    result = runner.invoke(main, ["verify", str(art), "--no-verilog", "--segment-search", "binary",
+                                  "--workdir", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    assert "binary search" in (tmp_path / "w" / "c" / "gelu_int16.h").read_text()

@@ -48,6 +48,16 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
                "name"]
 
 
+segment_search_option = click.option(
+    "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
+    show_default=True,
+    help="C, pwl: how a code finds its segment. chain: compare-and-mask over every breakpoint "
+         "(no extra memory, vectorizes, O(segments)); bucket: a small table on the top input "
+         "bits, one load and at most one compare; binary: branch-free binary search. auto: chain "
+         "up to 8 segments, else bucket with buckets of at least 64 codes when the breakpoints "
+         "allow, else chain up to 48, else binary.")
+
+
 def flag_overrides(flags: dict) -> dict:
     """Map CLI flags to dotted spec keys (``None`` means not given)."""
     in_bits = flags["in_bits"] if flags["in_bits"] is not None else flags["bits"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target, write_output
+from approxgen.cli.common import (fit_flags, load_target, segment_search_option,
+                                  write_output)
 
 TARGET_HELP = "TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first)."
 
@@ -18,13 +19,7 @@ def emit_group():
 @click.argument("target")
 @fit_flags
 @click.option("-o", "--output", help="Header to write (default: stdout).")
-@click.option("--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]),
-              default="auto", show_default=True,
-              help="pwl: how a code finds its segment. chain: compare-and-mask over every "
-                   "breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table "
-                   "on the top input bits, one load and at most one compare; binary: branch-free "
-                   "binary search. auto: chain up to 8 segments, else bucket with buckets of at "
-                   "least 64 codes when the breakpoints allow, else chain up to 48, else binary.")
+@segment_search_option
 def emit_c(target, flags, output, segment_search):
     """A standalone integer-only C99 header. """
     from approxgen.emit import c

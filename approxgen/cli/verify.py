@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target
+from approxgen.cli.common import fit_flags, load_target, segment_search_option
 from approxgen.errors import ApproxgenError
 
 
@@ -24,6 +24,7 @@ from approxgen.errors import ApproxgenError
 @click.option("--cflags", default="",
               help="Extra compiler flags after the strict ones, e.g. '-O3 -march=native'.")
 @click.option("--cxx", help="Also compile the header as C++ with this compiler (e.g. c++).")
+@segment_search_option
 @click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
               help="Verilog part to simulate (lut: the decoder and coefficient ROM; pwl only).")
 @click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
@@ -32,8 +33,8 @@ from approxgen.errors import ApproxgenError
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="Write the headers, harness, Verilog and vectors here and keep them "
                    "(default: a temporary directory, removed).")
-def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, part, pipeline,
-                   strict, workdir):
+def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segment_search, part,
+                   pipeline, strict, workdir):
     """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
     (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
     functions over every input code; simulate the Verilog module with its self-checking test
@@ -62,7 +63,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, part,
         raise ApproxgenError(str(exc), "--cflags") from None
     fit = load_target(target, flags)
     report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
-                           part=part, pipeline=pipeline)
+                           part=part, pipeline=pipeline, segment_search=segment_search)
     click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)
