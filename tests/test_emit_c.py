@@ -166,6 +166,24 @@ def test_bucket_plan_finds_every_segment(seed):
     assert narrow is None or len(narrow.first) == 1
 
 
+def test_auto_segment_search_rule():
+    fmt = IntFormat(16, True, 1.0)
+
+    def model(breakpoints):
+        return SimpleNamespace(input=fmt, breakpoints=breakpoints, segments=len(breakpoints) + 1)
+
+    aligned = model([-16384, 0, 16384])  # a grid of 2^14 codes: a 4-entry table, no compare
+    assert emit_c.choose_segment_search(aligned)[0] == "chain"
+    search, plan = emit_c.choose_segment_search(aligned, wide=True)  # int64: no SSE2 chain
+    assert search == "bucket" and plan.aligned and len(plan.first) == 4
+    crowded = model(list(range(-40, 40, 2)))  # 41 segments, two breakpoints per 64 codes
+    assert emit_c.choose_segment_search(crowded) == ("chain", None)
+    assert emit_c.choose_segment_search(model(list(range(-60, 60, 2))))[0] == "binary"
+    spread = model([-30000 + 1001 * i for i in range(40)])  # off-grid, one per 512-code bucket
+    search, plan = emit_c.choose_segment_search(spread)
+    assert search == "bucket" and not plan.aligned and plan.width_bits == 9
+
+
 def test_drawn_formats_cover_every_variant(drawn):
     """The random draws must keep exercising every code path of the emitter."""
     headers = [emit_c.render(f) for f in drawn]

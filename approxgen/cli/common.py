@@ -54,8 +54,8 @@ segment_search_option = click.option(
     help="C, pwl: how a code finds its segment. chain: compare-and-mask over every breakpoint "
          "(no extra memory, vectorizes, O(segments)); bucket: a small table on the top input "
          "bits, one load and at most one compare; binary: branch-free binary search. auto: chain "
-         "up to 8 segments, else bucket with buckets of at least 64 codes when the breakpoints "
-         "allow, else chain up to 48, else binary.")
+         "up to 8 segments (with a 32-bit accumulator), else bucket with buckets of at least 64 "
+         "codes when the breakpoints allow, else chain up to 48, else binary.")
 
 
 def flag_overrides(flags: dict) -> dict:

@@ -36,7 +36,10 @@ SEGMENT_SEARCHES = ("auto", "chain", "bucket", "binary")
 # The chain costs O(K) per element but vectorizes; the binary search costs O(log K) scalar work.
 # Measured crossover (GCC 12, x86-64): ~50 segments with SSE2, >100 with AVX-512.
 CHAIN_MAX_SEGMENTS = 48
-# Up to this many segments the chain is as fast as a bucket table (GCC 12, SSE2) and needs none.
+# Up to this many segments, with a 32-bit accumulator, the vectorized chain is about as fast as a
+# bucket table at -O2 on baseline x86-64 and faster with AVX2/AVX-512, with no table. A 64-bit
+# accumulator does not vectorize with SSE2 (no 64-bit multiply): there a bucket table is faster
+# from 4 segments on (GCC 12, gelu int16: 1.4 ns vs 2.0-4.0 ns per element).
 CHAIN_PREFERRED_SEGMENTS = 8
 # ``auto`` takes buckets of at least 2^6 codes: a table of at most a 64th of a full table's entries
 # (int16: 1024); ``bucket`` asked for by name takes whatever width the breakpoints need.
@@ -85,10 +88,11 @@ def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
     return BucketPlan(width_bits, first, tuple(inner.get(j, size) for j in range(len(first))))
 
 
-def choose_segment_search(model) -> tuple[str, BucketPlan | None]:
-    """``auto``: the chain for few segments, else a small bucket table when the breakpoints allow
-    one, else the chain up to :data:`CHAIN_MAX_SEGMENTS` segments, else the binary search."""
-    if model.segments <= CHAIN_PREFERRED_SEGMENTS:
+def choose_segment_search(model, wide: bool = False) -> tuple[str, BucketPlan | None]:
+    """``auto``: the chain for few segments (unless the accumulator is ``wide``, 64-bit), else a
+    small bucket table when the breakpoints allow one, else the chain up to
+    :data:`CHAIN_MAX_SEGMENTS` segments, else the binary search."""
+    if model.segments <= CHAIN_PREFERRED_SEGMENTS and not wide:
         return "chain", None
     plan = bucket_plan(model, min(model.input.bits, BUCKET_MIN_WIDTH_BITS))
     if plan is not None:
@@ -182,7 +186,7 @@ def _pwl_context(model, segment_search: str) -> dict:
     if model.segments == 1:
         search, plan = "none", None
     elif segment_search == "auto":
-        search, plan = choose_segment_search(model)
+        search, plan = choose_segment_search(model, wide=acc_type == "int64_t")
     else:
         search, plan = segment_search, bucket_plan(model) if segment_search == "bucket" else None
     return {
