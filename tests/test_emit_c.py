@@ -66,6 +66,11 @@ EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the wide
      "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
     {"name": "e_u16_u32", "function": "recip", "segments": 24,
      "input": {"bits": 16, "signed": False}, "output": {"bits": 32, "signed": False}},
+    # many segments: bucket tables whose 64-code buckets hold two or three breakpoints
+    {"name": "e_bucket2", "function": "tanh", "segments": 100, "input": {"bits": 12},
+     "output": {"bits": 8}},
+    {"name": "e_bucket3", "function": "silu", "segments": 150, "input": {"bits": 12,
+                                                                        "signed": False}},
 ]
 
 
@@ -136,8 +141,16 @@ def _plan_segments(plan, lo: int, codes: np.ndarray) -> np.ndarray:
     """The segment of every code as the emitted bucket search computes it."""
     u = codes - lo
     j = u >> plan.width_bits
-    first, threshold = np.array(plan.first), np.array(plan.threshold)
-    return first[j] + ((u & ((1 << plan.width_bits) - 1)) >= threshold[j])
+    first = np.array(plan.first)
+    thresholds = np.array(plan.thresholds).reshape(len(plan.first), plan.compares)
+    offset = u & ((1 << plan.width_bits) - 1)
+    return first[j] + np.sum(offset[:, None] >= thresholds[j], axis=1)
+
+
+def _most_inner(breakpoints, lo: int, width_bits: int) -> int:
+    """The most breakpoints any bucket of 2^width_bits codes holds apart from its first code."""
+    inner = [(b - lo) >> width_bits for b in breakpoints if (b - lo) % (1 << width_bits)]
+    return max(np.bincount(inner), default=0) if inner else 0
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -151,19 +164,24 @@ def test_bucket_plan_finds_every_segment(seed):
     model = SimpleNamespace(input=fmt, breakpoints=[fmt.min_code + (o << grid) for o in offsets])
     codes = fmt.codes()
     want = np.searchsorted(np.array(model.breakpoints, dtype=np.int64), codes, side="right")
-    plan = emit_c.bucket_plan(model)
-    assert plan is not None  # one-code buckets always work
-    assert np.array_equal(_plan_segments(plan, fmt.min_code, codes), want)
-    if grid >= 6 and bits >= 6:
-        assert plan.aligned and plan.width_bits >= grid
-    else:  # the widest buckets holding one breakpoint: twice as wide would hold two
-        wider = plan.width_bits + 1
-        if not plan.aligned and wider <= bits:
-            inner = [(b - fmt.min_code) >> wider for b in model.breakpoints
-                     if (b - fmt.min_code) % (1 << wider)]
-            assert len(set(inner)) < len(inner)
-    narrow = emit_c.bucket_plan(model, min_width_bits=bits)
-    assert narrow is None or len(narrow.first) == 1
+    for min_width in (0, min(bits, 6)):
+        plan = emit_c.bucket_plan(model, min_width)
+        if plan is None:  # even the narrowest allowed buckets hold more than the most compares
+            assert _most_inner(model.breakpoints, fmt.min_code, min_width) > \
+                emit_c.BUCKET_MAX_COMPARES
+            continue
+        assert plan.width_bits >= min_width
+        assert np.array_equal(_plan_segments(plan, fmt.min_code, codes), want)
+        assert plan.compares == _most_inner(model.breakpoints, fmt.min_code, plan.width_bits)
+        if grid >= 6 and bits >= 6:
+            assert plan.aligned and plan.width_bits >= grid
+        elif plan.width_bits < bits:  # the widest for its compares: wider needs more
+            wider = _most_inner(model.breakpoints, fmt.min_code, plan.width_bits + 1)
+            assert wider > max(1, plan.compares)
+        for fewer in range(1, plan.compares):  # and no allowed width needs fewer compares
+            assert all(_most_inner(model.breakpoints, fmt.min_code, w) > fewer
+                       for w in range(min_width, bits + 1))
+    assert emit_c.bucket_plan(model).compares <= 1  # one-code buckets: never two breakpoints
 
 
 def test_auto_segment_search_rule():
@@ -176,12 +194,15 @@ def test_auto_segment_search_rule():
     assert emit_c.choose_segment_search(aligned)[0] == "chain"
     search, plan = emit_c.choose_segment_search(aligned, wide=True)  # int64: no SSE2 chain
     assert search == "bucket" and plan.aligned and len(plan.first) == 4
-    crowded = model(list(range(-40, 40, 2)))  # 41 segments, two breakpoints per 64 codes
-    assert emit_c.choose_segment_search(crowded) == ("chain", None)
+    packed = model(list(range(-40, 40, 2)))  # 41 segments, 32 breakpoints per 64 codes
+    assert emit_c.choose_segment_search(packed) == ("chain", None)
     assert emit_c.choose_segment_search(model(list(range(-60, 60, 2))))[0] == "binary"
     spread = model([-30000 + 1001 * i for i in range(40)])  # off-grid, one per 512-code bucket
     search, plan = emit_c.choose_segment_search(spread)
-    assert search == "bucket" and not plan.aligned and plan.width_bits == 9
+    assert search == "bucket" and plan.compares == 1 and plan.width_bits == 9
+    crowded = model(list(range(-500, 500, 33)))  # 32 segments, <= 2 breakpoints per 64 codes
+    search, plan = emit_c.choose_segment_search(crowded)
+    assert search == "bucket" and plan.compares == 2 and plan.width_bits == 6
 
 
 def test_drawn_formats_cover_every_variant(drawn):
@@ -199,6 +220,8 @@ def test_drawn_formats_cover_every_variant(drawn):
     buckets = [emit_c.render(f, "bucket") for f in drawn if f.model.form == "pwl"]
     assert any("Every breakpoint starts a bucket" in h for h in buckets)
     assert any("one load and one compare" in h for h in buckets)
+    assert any("one load and two compares" in h for h in pwl), "auto: no two-compare table"
+    assert any("one load and three compares" in h for h in pwl), "auto: no three-compare table"
     assert any("uint32_t " in h and "_buckets[" in h for h in buckets), "no 32-bit bucket entry"
     assert any("int32_t k" in h for h in pwl) and any("int64_t k" in h for h in pwl)
     assert any("r = r <" in h for h in pwl) and any("r = r >" in h for h in pwl), "no saturation"
@@ -210,6 +233,39 @@ def test_sanitizers_report_nothing(drawn, shipped, tmp_path):
     require_tool("cc")
     cases = drawn + [f for f in shipped if f.spec.input.bits == 8]
     assert_bit_exact(cases, verify.run_c(cases, tmp_path, "cc", sanitize=True))
+
+
+def test_stray_values_stay_inside_the_tables(tmp_path):
+    """A 12-bit format in int16_t: every other int16/uint16 value runs under the sanitizers
+    (AddressSanitizer sees a read outside a table) for the bucket table and the table form."""
+    require_tool("cc")
+    fits = [fit(specs.resolve(raw, "<stray>")) for raw in EDGE_SPECS if "bucket" in raw["name"]]
+    fits.append(fit(specs.resolve({"name": "stray_table", "function": "gelu", "form": "table",
+                                   "input": {"bits": 12}}, "<stray>")))
+    calls = []
+    for f in fits:
+        in_t = emit_c.ctype(f.spec.input.bits, f.spec.input.signed)
+        out_t = emit_c.ctype(f.spec.output.bits, f.spec.output.signed)
+        (tmp_path / f"{f.spec.name}.h").write_text(emit_c.render(f, "auto"))
+        calls.append(f"""    {{
+        static {in_t} x[65536];
+        static {out_t} y[65536];
+        for (i = 0; i < 65536; ++i) {{
+            x[i] = ({in_t})(uint16_t)i;
+            sink += (long){f.spec.name}(x[i]);
+        }}
+        {f.spec.name}_array(x, y, 65536);
+        for (i = 0; i < 65536; ++i) sink += (long)y[i];
+    }}""")
+    assert any("Bucket table" in (tmp_path / f"{f.spec.name}.h").read_text() for f in fits)
+    includes = "".join(f'#include "{f.spec.name}.h"\n' for f in fits)
+    source = tmp_path / "stray.c"
+    source.write_text(f"#include <stdio.h>\n{includes}int main(void)\n{{\n    size_t i;\n"
+                      f"    long sink = 0;\n" + "\n".join(calls) +
+                      '\n    printf("%ld\\n", sink);\n    return 0;\n}\n')
+    exe = verify.compile_c("cc", verify.c_flags(sanitize=True), source, tmp_path / "stray")
+    result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "runtime error" not in result.stderr, result.stderr[-2000:]
 
 
 def _code(header: str) -> str:

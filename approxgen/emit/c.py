@@ -26,6 +26,7 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from dataclasses import dataclass
 
 from approxgen.emit import environment, provenance
@@ -44,48 +45,61 @@ CHAIN_PREFERRED_SEGMENTS = 8
 # ``auto`` takes buckets of at least 2^6 codes: a table of at most a 64th of a full table's entries
 # (int16: 1024); ``bucket`` asked for by name takes whatever width the breakpoints need.
 BUCKET_MIN_WIDTH_BITS = 6
+BUCKET_MAX_COMPARES = 3  # beyond, the entries grow past 32 bits and the chain / binary search win
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 
 @dataclass(frozen=True)
 class BucketPlan:
     """Buckets of ``2^width_bits`` input codes, indexed by ``(q - min_code) >> width_bits``.
-    ``first[j]`` is the segment of bucket j's first code; ``threshold[j]`` the offset inside the
-    bucket of its one breakpoint that is not at its start (``2^width_bits`` if none)."""
+    ``first[j]`` is the segment of bucket j's first code; ``thresholds[j]`` the offsets inside the
+    bucket of its breakpoints that are not at its start, ascending, padded with ``2^width_bits``
+    to :attr:`compares` entries. The segment of offset ``o`` in bucket j is ``first[j]`` plus the
+    number of thresholds ``<= o``."""
 
     width_bits: int
     first: tuple[int, ...]
-    threshold: tuple[int, ...]
+    thresholds: tuple[tuple[int, ...], ...]
+
+    @property
+    def compares(self) -> int:
+        """Compares per element: 0 when every breakpoint starts a bucket (aligned)."""
+        return len(self.thresholds[0])
 
     @property
     def aligned(self) -> bool:
-        """Every breakpoint starts a bucket: the table alone gives the segment."""
-        return all(t == 1 << self.width_bits for t in self.threshold)
+        return self.compares == 0
 
 
 def bucket_plan(model, min_width_bits: int = 0) -> BucketPlan | None:
     """Buckets of at least ``2^min_width_bits`` codes for :attr:`PwlModel` ``model``: aligned ones
     (every breakpoint starts a bucket: no compare) when the breakpoints lie on a grid of at least
     ``2^BUCKET_MIN_WIDTH_BITS`` codes, else the widest holding at most one breakpoint each apart
-    from their first code; ``None`` when even the narrowest allowed hold two."""
+    from their first code, else at most two, ... up to :data:`BUCKET_MAX_COMPARES`; ``None`` when
+    even the narrowest allowed buckets hold more."""
     bits, lo = model.input.bits, model.input.min_code
     offsets = [b - lo for b in model.breakpoints]
     grid = min([bits, *((o & -o).bit_length() - 1 for o in offsets)])  # trailing zero bits
     if grid >= max(min_width_bits, min(bits, BUCKET_MIN_WIDTH_BITS)):
         return _plan(offsets, bits, grid)
-    for width_bits in range(bits, min_width_bits - 1, -1):
-        size = 1 << width_bits
-        inner = [o >> width_bits for o in offsets if o % size]
-        if len(set(inner)) == len(inner):  # no bucket holds two breakpoints
-            return _plan(offsets, bits, width_bits)
+    for compares in range(1, BUCKET_MAX_COMPARES + 1):
+        for width_bits in range(bits, min_width_bits - 1, -1):
+            inner = Counter(o >> width_bits for o in offsets if o % (1 << width_bits))
+            if max(inner.values(), default=0) <= compares:
+                return _plan(offsets, bits, width_bits)
     return None
 
 
 def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
     size = 1 << width_bits
-    inner = {o >> width_bits: o % size for o in offsets if o % size}
-    first = tuple(bisect.bisect_right(offsets, start) for start in range(0, 1 << bits, size))
-    return BucketPlan(width_bits, first, tuple(inner.get(j, size) for j in range(len(first))))
+    starts = range(0, 1 << bits, size)
+    inner = [[] for _ in starts]
+    for o in offsets:
+        if o % size:
+            inner[o >> width_bits].append(o % size)
+    compares = max(map(len, inner))
+    return BucketPlan(width_bits, tuple(bisect.bisect_right(offsets, start) for start in starts),
+                      tuple(tuple(t + [size] * (compares - len(t))) for t in inner))
 
 
 def choose_segment_search(model, wide: bool = False) -> tuple[str, BucketPlan | None]:
@@ -215,23 +229,35 @@ def _pwl_context(model, segment_search: str) -> dict:
 
 
 def _bucket_context(plan: BucketPlan, model) -> dict:
-    """The bucket table as C: entries ``first | threshold << segment_bits`` (just ``first`` when
-    the plan is aligned), in the narrowest unsigned type."""
+    """The bucket table as C: entry ``first | t_1 << b | t_2 << (b + w + 1) | ...`` (``b`` bits
+    for the segment, ``w + 1`` per threshold) in the narrowest unsigned type, and the expression
+    that decodes it."""
     segment_bits = max(1, (model.segments - 1).bit_length())
-    if plan.aligned:
-        entries, entry_bits = list(plan.first), segment_bits
-    else:
-        entries = [f | t << segment_bits for f, t in zip(plan.first, plan.threshold)]
-        entry_bits = segment_bits + plan.width_bits + 1
+    field = plan.width_bits + 1  # a threshold is 1 .. 2^w
+    entries = [f | sum(t << (segment_bits + i * field) for i, t in enumerate(ts))
+               for f, ts in zip(plan.first, plan.thresholds)]
+    entry_type = ctype(segment_bits + plan.compares * field, False)
+    terms = [f"(size_t)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(size_t)e"]
+    for i in range(plan.compares):
+        shifted = f"(e >> {segment_bits + i * field})"
+        if i < plan.compares - 1:
+            shifted = f"({shifted} & {(1 << field) - 1}u)"
+        terms.append(f"(size_t)(o >= {shifted})")
     return {
         "width_bits": plan.width_bits,
-        "aligned": plan.aligned,
+        "compares": plan.compares,
+        "compares_text": ("", "one compare", "two compares", "three compares")[plan.compares],
         "entries": [str(e) for e in entries],
-        "type": ctype(entry_bits, False),
+        "type": entry_type,
+        "entry_var_type": entry_type if entry_type in ("uint32_t", "uint64_t") else "unsigned",
         "segment_bits": segment_bits,
-        "segment_mask": (1 << segment_bits) - 1,
+        "field_bits": field,
         "offset_mask": (1 << plan.width_bits) - 1,
         "min": _macro(model.input.min_code),
+        "index": (f"(u >> {plan.width_bits}) & {len(entries) - 1}u"
+                  if _holds_stray_codes(model.input) and len(entries) > 1
+                  else f"u >> {plan.width_bits}"),
+        "decode": " + ".join(terms),
     }
 
 
@@ -246,11 +272,18 @@ def _halves(n: int) -> list[int]:
 
 def _table_context(model) -> dict:
     lo, hi = model.lo_code, model.hi_code
+    stray = _holds_stray_codes(model.input)
     return {
         "values": [literal(v) for v in model.values],
         "lo": _macro(lo),
         "hi": _macro(hi),
         "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
-        "clamp_lo": lo > model.input.min_code,
-        "clamp_hi": hi < model.input.max_code,
+        "clamp_lo": lo > model.input.min_code or (stray and (lo > 0 or model.input.signed)),
+        "clamp_hi": hi < model.input.max_code or stray,
     }
+
+
+def _holds_stray_codes(fmt: IntFormat) -> bool:
+    """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t):
+    the lookups then keep such a value inside their tables (its result is unspecified)."""
+    return fmt.bits not in (8, 16, 32)
