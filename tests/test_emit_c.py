@@ -235,6 +235,22 @@ def test_sanitizers_report_nothing(drawn, shipped, tmp_path):
     assert_bit_exact(cases, verify.run_c(cases, tmp_path, "cc", sanitize=True))
 
 
+def test_clustered_breakpoints_get_wide_bucket_entries(drawn, tmp_path):
+    """Breakpoints in clusters of three (a real fit's coefficients, its breakpoints moved): three
+    compares per bucket in 64-bit entries, still bit-exact with the golden model."""
+    require_tool("cc")
+    base = next(f for f in drawn if f.spec.name == "e_u16_u32")
+    k = base.model.segments
+    clusters = [c * 2731 + d for c in range(1, (k + 1) // 3 + 1) for d in (0, 3, 7)][:k - 1]
+    model = dataclasses.replace(base.model, breakpoints=tuple(clusters))
+    model.check()
+    moved = dataclasses.replace(base, model=model, spec=dataclasses.replace(base.spec,
+                                                                            name="clustered"))
+    header = emit_c.render(moved)
+    assert "one load and three compares" in header and "uint64_t clustered_buckets[" in header
+    assert_bit_exact([moved], verify.run_c([moved], tmp_path, "cc"))
+
+
 def test_stray_values_stay_inside_the_tables(tmp_path):
     """A 12-bit format in int16_t: every other int16/uint16 value runs under the sanitizers
     (AddressSanitizer sees a read outside a table) for the bucket table and the table form."""

@@ -257,7 +257,7 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
         "index": (f"(u >> {plan.width_bits}) & {len(entries) - 1}u"
                   if _holds_stray_codes(model.input) and len(entries) > 1
                   else f"u >> {plan.width_bits}"),
-        "decode": " + ".join(terms),
+        "decode": (" + " if len(terms) <= 2 else "\n        + ").join(terms),
     }
 
 
