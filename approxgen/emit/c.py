@@ -12,10 +12,10 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 
   - ``chain``: a compare-and-mask chain accumulating the slope and offset steps of every breakpoint
     reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element.
-  - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each bucket holds
-    its first code's segment and at most one breakpoint, so the segment is one load and at most one
-    compare. Breakpoints on a power-of-two grid (``exact`` search above 10 input bits) need no
-    compare at all.
+  - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each entry holds
+    its bucket's first segment and the offsets of the (at most :data:`BUCKET_MAX_COMPARES`)
+    breakpoints inside it, so the segment is one load and a compare per such breakpoint.
+    Breakpoints on a power-of-two grid (``exact`` search above 10 input bits) need no compare.
   - ``binary``: a branch-free binary search, O(log K) loads, no extra memory.
 
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
@@ -45,7 +45,8 @@ CHAIN_PREFERRED_SEGMENTS = 8
 # ``auto`` takes buckets of at least 2^6 codes: a table of at most a 64th of a full table's entries
 # (int16: 1024); ``bucket`` asked for by name takes whatever width the breakpoints need.
 BUCKET_MIN_WIDTH_BITS = 6
-BUCKET_MAX_COMPARES = 3  # beyond, the entries grow past 32 bits and the chain / binary search win
+# Three thresholds of up to 17 bits and the segment index still fit one 64-bit entry.
+BUCKET_MAX_COMPARES = 3
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 
@@ -72,7 +73,7 @@ class BucketPlan:
 
 
 def bucket_plan(model, min_width_bits: int = 0) -> BucketPlan | None:
-    """Buckets of at least ``2^min_width_bits`` codes for :attr:`PwlModel` ``model``: aligned ones
+    """Buckets of at least ``2^min_width_bits`` codes for a pwl ``model``: aligned ones
     (every breakpoint starts a bucket: no compare) when the breakpoints lie on a grid of at least
     ``2^BUCKET_MIN_WIDTH_BITS`` codes, else the widest holding at most one breakpoint each apart
     from their first code, else at most two, ... up to :data:`BUCKET_MAX_COMPARES`; ``None`` when
