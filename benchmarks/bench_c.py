@@ -243,7 +243,8 @@ def main() -> None:
           f"search; `pwl pso`: the same spec fitted by a short `pso` run (12 particles, 10 "
           f"iterations, no polish), whose breakpoints lie on no grid). "
           f"`pwl chain` / `pwl binary`: the same fit as `pwl` emitted with `--segment-search "
-          f"chain` / `binary`. Table bytes: the header's `static const` tables (the float path's "
+          f"chain` / `binary`. int12 rows: configs/gelu_int8.yaml at 12 bits (scale 2^-8), "
+          f"`uniform` search, 100 and 150 segments. Table bytes: the header's `static const` tables (the float path's "
           f"libm code is not counted).", ""]
     for label, (results, vectorized, command) in all_results.items():
         md += [f"#### `{label}`" + (" (the targets are judged here)" if label == PRIMARY else ""),
