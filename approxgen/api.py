@@ -42,7 +42,7 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     raw = specs.merge(raw, overrides(keys))
     if calibrate is None:
         if calibration is not None:
-            raise ApproxgenError("calibration needs calibrate (the samples)", "calibration")
+            raise ApproxgenError("needs calibrate (the samples)", "calibration")
         from approxgen.fit import fit as fit_spec
 
         return fit_spec(specs.resolve(raw, source), progress=progress)
@@ -51,10 +51,11 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     return calibration_module.fit_calibrated(raw, source, calibrate, calibration, progress)
 
 
-def spec_source(target: str | Path | dict) -> tuple[dict, str]:
-    """A raw spec mapping and the source its errors name, from a name, a mapping or a file."""
+def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
+    """A raw spec mapping and the source its errors name, from a name, a mapping or a file
+    (``source`` names keys of a function name or a mapping; ``"<flags>"`` names CLI flags)."""
     if isinstance(target, dict):
-        return dict(target), SOURCE
+        return dict(target), source
     if isinstance(target, Path) or (isinstance(target, str)
                                     and target.endswith((".yaml", ".yml", ".json"))):
         if str(target).endswith(".json"):
@@ -62,7 +63,7 @@ def spec_source(target: str | Path | dict) -> tuple[dict, str]:
                                  str(target))
         return specs.load_yaml(target), str(target)
     if isinstance(target, str):
-        return {"function": target}, SOURCE
+        return {"function": target}, source
     raise ApproxgenError(f"expected a function name, a spec mapping or a spec path, got "
                          f"{type(target).__name__}", f"{SOURCE}: function_or_spec")
 

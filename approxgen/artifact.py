@@ -17,7 +17,7 @@ import numpy as np
 
 from approxgen import __version__
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat
+from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
 from approxgen.model import MODELS, Model
 from approxgen.spec import Spec, resolve
@@ -33,9 +33,10 @@ class Fit:
     metrics: dict
     floor_metrics: dict
     search: dict  # method, seed, settings, notes
+    calibration: dict | None = None  # see approxgen.calibrate.record
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "tool_version": __version__,
@@ -46,6 +47,9 @@ class Fit:
             "metrics": self.metrics,
             "floor_metrics": self.floor_metrics,
         }
+        if self.calibration is not None:
+            data["calibration"] = self.calibration
+        return data
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
@@ -64,13 +68,13 @@ class Fit:
 
     def quantize(self, x) -> np.ndarray:
         """Input codes of real values ``x``: round to nearest (ties up), saturate to the format."""
-        fmt = self.spec.input
-        with np.errstate(all="ignore"):
+        try:
             values = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ApproxgenError("expected real numbers", "x") from None
         if np.isnan(values).any():
             raise ApproxgenError("cannot quantize NaN", "x")
-        codes = np.floor(values / fmt.scale + 0.5)
-        return np.clip(codes, fmt.min_code, fmt.max_code).astype(np.int64)
+        return quantize(values, self.spec.input)
 
     def dequantize(self, y) -> np.ndarray:
         """Real values (float64) of output codes ``y`` (integers of the output format)."""
@@ -109,13 +113,22 @@ def loads(text: str, where: str = "<fit>") -> Fit:
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
     metrics, floor_metrics = measure_model(spec, model)
+    calibration = data.get("calibration")
+    if calibration is not None:
+        from approxgen.calibrate import check_record
+
+        calibration, sample_metrics = check_record(calibration, spec, model, where)
+        metrics = {**metrics, **sample_metrics}
+    elif isinstance(data.get("metrics"), dict) and any(
+            str(key).startswith("sample_") for key in data["metrics"]):
+        raise ApproxgenError("corrupted fit artifact: sample metrics without calibration", where)
     if not _same_metrics(data.get("metrics"), metrics):
         raise ApproxgenError("corrupted fit artifact: stored metrics do not match the model",
                              where)
     search = data.get("search")
     if not isinstance(search, dict):
         raise ApproxgenError("corrupted fit artifact: search missing", where)
-    return Fit(spec, model, metrics, floor_metrics, search)
+    return Fit(spec, model, metrics, floor_metrics, search, calibration)
 
 
 def load(path: str | Path) -> Fit:

@@ -133,6 +133,13 @@ def saturate(values, fmt: IntFormat):
     return np.clip(values, fmt.min_code, fmt.max_code)
 
 
+def quantize(values, fmt: IntFormat) -> np.ndarray:
+    """Codes of real ``values`` (float64, no NaN): round to nearest, ties up, saturate to ``fmt``."""
+    with np.errstate(all="ignore"):
+        codes = np.floor(np.asarray(values, dtype=np.float64) / fmt.scale + 0.5)
+    return np.clip(codes, fmt.min_code, fmt.max_code).astype(np.int64)
+
+
 def signed_bits(lo: int, hi: int) -> int:
     """Width of the narrowest two's-complement integer that holds every value of ``[lo, hi]``."""
     lo, hi = int(lo), int(hi)
