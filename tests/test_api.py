@@ -1,7 +1,9 @@
 """The Python API: approxgen.fit / load / emit and the Fit methods, with their errors."""
 
+import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -9,7 +11,9 @@ import pytest
 import approxgen
 from approxgen import ApproxgenError
 from approxgen.fit import fit as fit_spec
+from approxgen.emit.c import scale_ratio
 from approxgen.spec import resolve
+from conftest import require_tool
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +159,39 @@ def test_emit_needs_a_fit():
     with pytest.raises(ApproxgenError, match="expected a Fit") as info:
         approxgen.emit("gelu", "c")
     assert info.value.where == "fit"
+
+
+# --- the C header carries every non-power-of-two scale as NUM / DEN ------------------------------
+
+@pytest.mark.parametrize("scale, expected", [
+    (0.1, (1, 10)), (0.05, (1, 20)), (0.0123, (123, 10000)), (1 / 3, (1, 3)),
+    (1 / 3000, (1, 3000)), (3.0, (3, 1)), (0.1 + 0.2, (1351079888211149, 2 ** 52)),
+    (2.0 ** -60 * 3, (3, 2 ** 60)), (math.pi, (3141592653589793, 10 ** 15)), (1e-20, None)])
+def test_scale_ratio_is_exact_in_double(scale, expected):
+    ratio = scale_ratio(scale)
+    assert ratio == expected
+    if ratio is None:
+        return
+    num, den = ratio
+    assert 0 < num < 2 ** 63 and 0 < den <= 2 ** 62
+    assert float(num) / float(den) == scale or Fraction(num, den) == Fraction(scale)
+
+
+def test_c_header_scale_macros_compile_and_equal_the_scales(tmp_path):
+    cc = require_tool("cc")
+    fit = approxgen.fit("gelu", bits=8, input={"scale": 0.05}, output={"scale": 1 / 3},
+                        segments=4)
+    header = approxgen.emit(fit, "c")
+    assert "GELU_INT8_IN_SCALE_NUM 1\n" in header and "GELU_INT8_IN_SCALE_DEN 20\n" in header
+    (tmp_path / "g.h").write_text(header)
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\n#include "g.h"\nint main(void) {\n'
+        '  printf("%.17g %.17g\\n", (double)GELU_INT8_IN_SCALE_NUM / (double)GELU_INT8_IN_SCALE_DEN,'
+        ' (double)GELU_INT8_OUT_SCALE_NUM / (double)GELU_INT8_OUT_SCALE_DEN);\n'
+        '  return 0;\n}\n')
+    subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic",
+                    "-o", str(tmp_path / "main"), str(tmp_path / "main.c")], check=True)
+    out = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=True)
+    assert [float(v) for v in out.stdout.split()] == [0.05, 1 / 3]
+    pow2 = approxgen.emit(approxgen.fit("gelu", bits=8, segments=4), "c")
+    assert "_SCALE_NUM" not in pow2 and "GELU_INT8_IN_SCALE_EXP" in pow2
