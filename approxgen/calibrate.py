@@ -3,7 +3,8 @@
 The samples pick what a spec leaves unset: the input scale (``absmax``, ``percentile:P`` or
 ``mse``), the fitting domain (the codes the quantized samples occupy, inside the function's own
 domain) and the output scale (the smallest holding ``f`` over those codes). Scales are powers of
-two: requantizing to and from them is a shift, and fixed coefficient formats need them.
+two (requantizing to and from them is a shift, and fixed coefficient formats need them) unless the
+method ends in ``:exact``.
 
 A calibrated fit records the samples' histogram over the input codes (sparse), their count, a hash
 and the share clipped at the input; ``sample_mse`` and ``sample_max_error_lsb`` are the errors
@@ -23,7 +24,7 @@ import numpy as np
 
 from approxgen import spec as specs
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, pow2_scale_holding, quantize
+from approxgen.fixedpoint import IntFormat, pow2_scale_holding, quantize, scale_holding
 from approxgen.metrics import measure_samples
 
 DEFAULT_METHOD = "percentile:99.99"
@@ -89,40 +90,52 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def parse_method(method: str | None, where: str = "calibration") -> tuple[str, float | None]:
-    """``absmax``, ``percentile:P`` (0 < P <= 100) or ``mse`` as (kind, P)."""
+def parse_method(method: str | None, where: str = "calibration") -> tuple[str, float | None, bool]:
+    """``absmax``, ``percentile:P`` (0 < P <= 100) or ``mse`` as (kind, P, exact); ``:exact``
+    after absmax or percentile:P asks for exact scales rather than powers of two."""
     text = DEFAULT_METHOD if method is None else method
+    usage = f"expected absmax, percentile:P or mse (absmax and percentile:P may end in :exact), " \
+            f"got {text!r}"
     if not isinstance(text, str):
-        raise ApproxgenError(f"expected absmax, percentile:P or mse, got {text!r}", where)
-    kind, _, arg = text.strip().partition(":")
-    if kind in ("absmax", "mse") and not arg:
-        return kind, None
-    if kind == "percentile":
+        raise ApproxgenError(usage, where)
+    parts = text.strip().split(":")
+    exact = len(parts) > 1 and parts[-1] == "exact"
+    if exact:
+        parts.pop()
+    kind, args = parts[0], parts[1:]
+    if kind in ("absmax", "mse") and not args and not (exact and kind == "mse"):
+        return kind, None, exact
+    if kind == "percentile" and len(args) == 1:
         try:
-            p = float(arg)
+            p = float(args[0])
         except ValueError:
             p = math.nan
         if 0 < p <= 100:
-            return kind, p
+            return kind, p, exact
         raise ApproxgenError(f"percentile:P needs 0 < P <= 100, got {text!r}", where)
-    raise ApproxgenError(f"expected absmax, percentile:P or mse, got {text!r}", where)
+    raise ApproxgenError(usage, where)
+
+
+def holding(lo: float, hi: float, bits: int, signed: bool, exact: bool) -> float:
+    """The smallest scale (``exact``) or power-of-two scale whose codes hold ``[lo, hi]``."""
+    return (scale_holding if exact else pow2_scale_holding)(lo, hi, bits, signed)
 
 
 def input_scale(samples: np.ndarray, bits: int, signed: bool,
-                method: tuple[str, float | None]) -> float:
-    """The power-of-two input scale ``method`` picks for ``samples``.
+                method: tuple[str, float | None, bool]) -> float:
+    """The input scale ``method`` picks for ``samples`` (a power of two unless exact).
 
     absmax: the smallest scale holding every sample (none clipped); percentile:P: the smallest
     holding the P-th and (100-P)-th percentiles; mse: of the absmax scale and the
     ``MSE_CANDIDATES - 1`` powers of two below it, the one with the least mean squared
     quantization error of the samples (ties: the larger scale).
     """
-    kind, p = method
+    kind, p, exact = method
     if kind == "percentile":
         lo, hi = np.percentile(samples, [100.0 - p, p])
     else:
         lo, hi = samples.min(), samples.max()
-    top = pow2_scale_holding(min(float(lo), 0.0), max(float(hi), 0.0), bits, signed)
+    top = holding(min(float(lo), 0.0), max(float(hi), 0.0), bits, signed, exact)
     if kind != "mse":
         return top
     best, best_error = top, math.inf
@@ -171,8 +184,8 @@ def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | No
                              f"{spec.domain[0]}..{spec.domain[1]})", at("domain"))
     if "scale" not in out:
         values = spec.reference(inside)
-        keys["output.scale"] = pow2_scale_holding(float(values.min()), float(values.max()),
-                                                  spec.output.bits, spec.output.signed)
+        keys["output.scale"] = holding(float(values.min()), float(values.max()),
+                                       spec.output.bits, spec.output.signed, parsed[2])
     return specs.merge(raw, keys)
 
 

@@ -74,15 +74,18 @@ def test_bad_sample_arrays(samples, message):
 
 
 @pytest.mark.parametrize("text, parsed", [
-    (None, ("percentile", 99.99)), ("absmax", ("absmax", None)), ("mse", ("mse", None)),
-    ("percentile:99.9", ("percentile", 99.9)), ("percentile:100", ("percentile", 100.0)),
+    (None, ("percentile", 99.99, False)), ("absmax", ("absmax", None, False)),
+    ("mse", ("mse", None, False)), ("percentile:99.9", ("percentile", 99.9, False)),
+    ("percentile:100", ("percentile", 100.0, False)), ("absmax:exact", ("absmax", None, True)),
+    ("percentile:99:exact", ("percentile", 99.0, True)),
 ])
 def test_parse_method(text, parsed):
     assert calibrate.parse_method(text) == parsed
 
 
 @pytest.mark.parametrize("text", ["abs", "percentile", "percentile:0", "percentile:101",
-                                  "percentile:x", "mse:3", 5])
+                                  "percentile:x", "mse:3", "mse:exact", "absmax:3",
+                                  "percentile:exact", "exact", 5])
 def test_bad_methods(text):
     with pytest.raises(ApproxgenError) as info:
         calibrate.parse_method(text)
@@ -97,7 +100,7 @@ def clipped(samples, fmt):
 
 @pytest.mark.parametrize("bits, signed", [(8, True), (16, True), (8, False)])
 def test_absmax_is_the_smallest_power_of_two_clipping_nothing(bits, signed):
-    scale = calibrate.input_scale(X, bits, signed, ("absmax", None))
+    scale = calibrate.input_scale(X, bits, signed, ("absmax", None, False))
     assert math.log2(scale).is_integer()
     if signed:
         assert clipped(X, IntFormat(bits, signed, scale)) == 0
@@ -109,20 +112,20 @@ def test_absmax_is_the_smallest_power_of_two_clipping_nothing(bits, signed):
 
 def test_percentile_holds_both_percentiles_and_clips_the_tails():
     fmt8 = lambda s: IntFormat(8, True, s)  # noqa: E731
-    scale = calibrate.input_scale(X, 8, True, ("percentile", 99.0))
+    scale = calibrate.input_scale(X, 8, True, ("percentile", 99.0, False))
     lo, hi = np.percentile(X, [1.0, 99.0])
     assert fmt8(scale).min_code * scale <= lo and hi <= fmt8(scale).max_code * scale
     half = scale / 2
     assert lo < fmt8(half).min_code * half or hi > fmt8(half).max_code * half
-    assert scale < calibrate.input_scale(X, 8, True, ("absmax", None))
+    assert scale < calibrate.input_scale(X, 8, True, ("absmax", None, False))
     assert 0 < clipped(X, fmt8(scale)) <= 0.02 * X.size
-    assert calibrate.input_scale(X, 8, True, ("percentile", 100.0)) == \
-        calibrate.input_scale(X, 8, True, ("absmax", None))
+    assert calibrate.input_scale(X, 8, True, ("percentile", 100.0, False)) == \
+        calibrate.input_scale(X, 8, True, ("absmax", None, False))
 
 
 def test_mse_picks_the_least_quantization_error_of_its_candidates():
-    scale = calibrate.input_scale(X, 8, True, ("mse", None))
-    top = calibrate.input_scale(X, 8, True, ("absmax", None))
+    scale = calibrate.input_scale(X, 8, True, ("mse", None, False))
+    top = calibrate.input_scale(X, 8, True, ("absmax", None, False))
 
     def error(s):
         return np.mean((quantize(X, IntFormat(8, True, s)) * s - X) ** 2)
@@ -136,7 +139,7 @@ def test_mse_picks_the_least_quantization_error_of_its_candidates():
 def test_calibrated_fit_picks_scale_domain_and_output_scale():
     fit = approxgen.fit("gelu", bits=8, calibrate=X, calibration="percentile:99.9")
     spec = fit.spec
-    assert spec.input.scale == calibrate.input_scale(X, 8, True, ("percentile", 99.9))
+    assert spec.input.scale == calibrate.input_scale(X, 8, True, ("percentile", 99.9, False))
     codes = quantize(X, spec.input)
     assert spec.domain == (codes.min(), codes.max())
     values = spec.reference(np.unique(codes))
@@ -147,6 +150,24 @@ def test_calibrated_fit_picks_scale_domain_and_output_scale():
     assert cal["method"] == "percentile:99.9" and cal["samples"] == X.size
     assert cal["clipped"] == clipped(X, spec.input) > 0
     assert sum(cal["histogram"]["counts"]) == X.size
+
+
+def test_exact_scales_hold_the_range_with_nothing_to_spare():
+    fit = approxgen.fit("gelu", bits=8, calibrate=X, calibration="absmax:exact")
+    inp, out = fit.spec.input, fit.spec.output
+    assert inp.scale_exp is None and out.scale_exp is None
+    assert inp.scale == max(X.max() / 127, -X.min() / 128)
+    assert fit.calibration["clipped"] == 0 and fit.calibration["method"] == "absmax:exact"
+    values = fit.spec.reference(np.unique(fit.quantize(X)))
+    assert out.scale == max(values.max() / 127, -values.min() / 128)
+    assert artifact.loads(fit.dumps()).dumps() == fit.dumps()
+    assert "_IN_SCALE_NUM" in approxgen.emit(fit, "c")
+
+
+def test_an_expr_takes_its_scale_from_the_samples():
+    fit = approxgen.fit({"expr": "x * x"}, bits=8, calibrate=X, calibration="absmax")
+    assert fit.spec.input.scale == calibrate.input_scale(X, 8, True, ("absmax", None, False))
+    assert fit.calibration["clipped"] == 0
 
 
 def test_given_keys_are_kept():

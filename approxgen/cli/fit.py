@@ -22,7 +22,8 @@ from approxgen.errors import ApproxgenError
 @click.option("--calibration", "method",
               help="How --calibrate picks the power-of-two input scale: absmax (clip nothing), "
                    "percentile:P (clip beyond the P-th percentiles) or mse (least quantization "
-                   "error). Default percentile:99.99.")
+                   "error). Default percentile:99.99. absmax:exact and percentile:P:exact pick "
+                   "exact input and output scales instead of powers of two.")
 def fit_command(target, flags, output, as_json, quiet, samples, method):
     """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
     from approxgen.fit import fit
