@@ -149,7 +149,7 @@ def input_scale(samples: np.ndarray, bits: int, signed: bool,
 
 
 def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | None,
-                   method_where: str = "calibration") -> dict:
+                   method_where: str = "calibration", samples_where: str = "calibrate") -> dict:
     """``raw`` with the input scale, domain and output scale the samples pick, where unset."""
     parsed = parse_method(method, method_where)
     at = (lambda key: specs.FLAG_OF.get(key, key)) if source == "<flags>" \
@@ -175,7 +175,7 @@ def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | No
         lo, hi = max(int(codes.min()), own[0]), min(int(codes.max()), own[1])
         if lo > hi:
             raise ApproxgenError(f"no sample lies inside the function's domain (input codes "
-                                 f"{own[0]}..{own[1]})", at("domain"))
+                                 f"{own[0]}..{own[1]})", samples_where)
         keys["domain"] = [lo * scale, hi * scale]
     spec = specs.resolve(specs.merge(raw, keys), source)
     inside = _inside(np.unique(codes), spec.domain)
@@ -224,6 +224,11 @@ def sample_metrics(spec, model, calibration: dict) -> dict:
     return measure_samples(model.evaluate(codes), spec.reference(codes), spec.output, counts)
 
 
+def measure(fit, samples: Any) -> dict:
+    """``sample_mse`` and ``sample_max_error_lsb`` of ``fit`` over other samples (held out)."""
+    return sample_metrics(fit.spec, fit.model, record(fit.spec, load_samples(samples), None))
+
+
 def outside_domain(spec, calibration: dict) -> int:
     """How many samples have input codes outside the fitting domain."""
     hist = calibration["histogram"]
@@ -247,7 +252,10 @@ def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | No
 
     parse_method(method, method_where)
     samples = load_samples(samples_source, samples_where)
-    spec = specs.resolve(calibrated_raw(raw, source, samples, method, method_where), source)
+    if isinstance(samples_source, (str, Path)):
+        samples_where = str(samples_source)
+    spec = specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
+                                        samples_where), source)
     return attach(fit(spec, progress=progress), samples, method)
 
 

@@ -187,7 +187,9 @@ def test_function_domain_bounds_the_calibrated_domain():
 
 
 @pytest.mark.parametrize("keys, where", [
-    ({"function": "recip", "calibrate": [-3.0, -2.0]}, "approxgen.fit(): domain"),
+    ({"function": "recip", "calibrate": [-3.0, -2.0]}, "calibrate"),
+    ({"function": "gelu", "calibrate": [-3.0, -2.0], "domain": [1, 2]},
+     "approxgen.fit(): domain"),
     ({"function": "gelu", "calibrate": X, "input": {"range": [-4, 4]}},
      "approxgen.fit(): input.range"),
     ({"function": "gelu", "calibrate": X, "calibration": "p99"}, "calibration"),
@@ -208,6 +210,14 @@ def test_sample_metrics_are_the_errors_over_the_samples():
     assert fit.metrics["sample_max_error_lsb"] == \
         pytest.approx(np.max(np.abs(err)) / fit.spec.output.scale, rel=1e-12)
     assert fit.metrics["sample_max_error_lsb"] <= fit.metrics["max_error_lsb"]
+
+
+def test_measure_on_held_out_samples():
+    fit = approxgen.fit("gelu", bits=8, segments=4, calibrate=X)
+    sample_keys = {"sample_mse", "sample_max_error_lsb"}
+    assert calibrate.measure(fit, X) == {k: fit.metrics[k] for k in sample_keys}
+    held_out = calibrate.measure(fit, heavy_tailed(seed=1))
+    assert held_out.keys() == sample_keys and held_out != calibrate.measure(fit, X)
 
 
 def test_a_point_mass_measures_that_code_alone():
