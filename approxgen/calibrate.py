@@ -221,6 +221,9 @@ def sample_metrics(spec, model, calibration: dict) -> dict:
     counts = np.asarray(hist["counts"], dtype=np.int64)
     keep = (codes >= spec.domain[0]) & (codes <= spec.domain[1])
     codes, counts = codes[keep], counts[keep]
+    if codes.size == 0:
+        raise ApproxgenError(f"no sample lies inside the fitting domain (input codes "
+                             f"{spec.domain[0]}..{spec.domain[1]})", "samples")
     return measure_samples(model.evaluate(codes), spec.reference(codes), spec.output, counts)
 
 

@@ -218,6 +218,8 @@ def test_measure_on_held_out_samples():
     assert calibrate.measure(fit, X) == {k: fit.metrics[k] for k in sample_keys}
     held_out = calibrate.measure(fit, heavy_tailed(seed=1))
     assert held_out.keys() == sample_keys and held_out != calibrate.measure(fit, X)
+    with pytest.raises(ApproxgenError, match="no sample lies inside the fitting domain"):
+        calibrate.measure(approxgen.fit("exp", bits=8), [1.0, 2.0])
 
 
 def test_a_point_mass_measures_that_code_alone():
