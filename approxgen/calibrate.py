@@ -154,8 +154,10 @@ def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | No
     parsed = parse_method(method, method_where)
     at = (lambda key: specs.FLAG_OF.get(key, key)) if source == "<flags>" \
         else (lambda key: f"{source}: {key}")
-    inp = raw.get("input") if isinstance(raw.get("input"), dict) else {}
-    out = raw.get("output") if isinstance(raw.get("output"), dict) else {}
+    for key in ("input", "output"):  # merging keys over a non-mapping would hide it
+        if raw.get(key) and not isinstance(raw[key], dict):
+            raise ApproxgenError(f"{key} must be a mapping (bits, signed, scale, ...)", at(key))
+    inp, out = raw.get("input") or {}, raw.get("output") or {}
     if "range" in inp:
         raise ApproxgenError("give input.range or calibration samples, not both",
                              at("input.range"))

@@ -194,6 +194,7 @@ def test_function_domain_bounds_the_calibrated_domain():
      "approxgen.fit(): input.range"),
     ({"function": "gelu", "calibrate": X, "calibration": "p99"}, "calibration"),
     ({"function": "gelu", "calibrate": [np.inf]}, "calibrate"),
+    ({"function": "gelu", "calibrate": X, "input": 8}, "approxgen.fit(): input"),
 ])
 def test_calibration_errors(keys, where):
     target = keys.pop("function")
