@@ -105,8 +105,8 @@ def pow2_scale_covering(lo: float, hi: float, bits: int, signed: bool) -> float:
     return math.ldexp(1.0, math.ceil(math.log2(need) - 1e-12))
 
 
-def pow2_scale_holding(lo: float, hi: float, bits: int, signed: bool) -> float:
-    """The smallest power-of-two scale whose codes hold every value of ``[lo, hi]`` (closed)."""
+def scale_holding(lo: float, hi: float, bits: int, signed: bool) -> float:
+    """The smallest scale whose codes hold every value of ``[lo, hi]`` (closed)."""
     fmt = IntFormat(bits, signed, 1.0)
     need = 0.0
     if hi > 0:
@@ -115,7 +115,12 @@ def pow2_scale_holding(lo: float, hi: float, bits: int, signed: bool) -> float:
         need = max(need, -lo / -fmt.min_code) if signed else need
     if need <= 0:
         need = 1.0 / max(fmt.max_code, 1)
-    exp = math.ceil(math.log2(need) - 1e-12)
+    return need
+
+
+def pow2_scale_holding(lo: float, hi: float, bits: int, signed: bool) -> float:
+    """The smallest power-of-two scale whose codes hold every value of ``[lo, hi]`` (closed)."""
+    exp = math.ceil(math.log2(scale_holding(lo, hi, bits, signed)) - 1e-12)
     return math.ldexp(1.0, exp)
 
 
@@ -131,6 +136,13 @@ def round_shift(values, shift: int):
 def saturate(values, fmt: IntFormat):
     """Clamp codes to the range of ``fmt``."""
     return np.clip(values, fmt.min_code, fmt.max_code)
+
+
+def quantize(values, fmt: IntFormat) -> np.ndarray:
+    """Codes of real ``values`` (float64, no NaN): round to nearest, ties up, saturate to ``fmt``."""
+    with np.errstate(all="ignore"):
+        codes = np.floor(np.asarray(values, dtype=np.float64) / fmt.scale + 0.5)
+    return np.clip(codes, fmt.min_code, fmt.max_code).astype(np.int64)
 
 
 def signed_bits(lo: int, hi: int) -> int:

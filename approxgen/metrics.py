@@ -37,3 +37,13 @@ def measure_model(spec, model) -> tuple[dict, dict]:
     floor = correctly_rounded(reference, spec.output)
     return (measure(model.evaluate(codes), reference, spec.output),
             measure(floor, reference, spec.output))
+
+
+def measure_samples(outputs: np.ndarray, reference: np.ndarray, out: IntFormat,
+                    counts: np.ndarray) -> dict:
+    """``sample_mse`` (real units) and ``sample_max_error_lsb`` at codes seen ``counts`` times:
+    the errors of :func:`measure` weighted by how often calibration samples hit each code."""
+    error = np.asarray(outputs, dtype=np.int64).astype(np.float64) * out.scale - reference
+    weights = np.asarray(counts, dtype=np.float64)
+    return {"sample_mse": float(np.sum(weights * error * error) / np.sum(weights)),
+            "sample_max_error_lsb": float(np.max(np.abs(error))) / out.scale}

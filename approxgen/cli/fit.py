@@ -6,7 +6,8 @@ import time
 
 import click
 
-from approxgen.cli.common import fit_flags, spec_from_target, write_output
+from approxgen.cli.common import fit_flags, flag_overrides, spec_from_target, write_output
+from approxgen.errors import ApproxgenError
 
 
 @click.command("fit")
@@ -15,13 +16,31 @@ from approxgen.cli.common import fit_flags, spec_from_target, write_output
 @click.option("-o", "--output", "output", help="Write the fit artifact (JSON) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
-def fit_command(target, flags, output, as_json, quiet):
+@click.option("--calibrate", "samples",
+              help="Samples of the input (.npy, .npz or .txt) picking the input scale, the "
+                   "output scale and the domain that are not given; adds sample metrics.")
+@click.option("--calibration", "method",
+              help="How --calibrate picks the power-of-two input scale: absmax (clip nothing), "
+                   "percentile:P (clip beyond the P-th percentiles) or mse (least quantization "
+                   "error). Default percentile:99.99. absmax:exact and percentile:P:exact pick "
+                   "exact input and output scales instead of powers of two.")
+def fit_command(target, flags, output, as_json, quiet, samples, method):
     """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
     from approxgen.fit import fit
 
-    spec = spec_from_target(target, flags)
     started = time.perf_counter()
-    result = fit(spec, progress=not quiet)
+    if samples is None:
+        if method is not None:
+            raise ApproxgenError("needs --calibrate (the samples)", "--calibration")
+        result = fit(spec_from_target(target, flags), progress=not quiet)
+    else:
+        from approxgen import api, calibrate, spec as specs
+
+        raw, source = api.spec_source(target, "<flags>")
+        raw = specs.merge(raw, flag_overrides(flags))
+        result = calibrate.fit_calibrated(raw, source, samples, method, not quiet,
+                                          samples_where="--calibrate",
+                                          method_where="--calibration")
     seconds = time.perf_counter() - started
     text = result.dumps()
     if output:
@@ -55,8 +74,24 @@ def summary(result, seconds: float | None = None) -> str:
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):
         lines.append(f"  {label:<15}{m['max_error_lsb']:>14.4f}{m['mismatches']:>12d}"
                      f"{m['max_abs_error']:>15.6g}{m['mse']:>12.4g}")
+    if result.calibration is not None:
+        lines += calibration_lines(result)
     for note in info.get("notes", []):
         lines.append(f"  note: {note}")
     if seconds is not None:
         lines.append(f"  fitted in {seconds:.2f} s")
     return "\n".join(lines)
+
+
+def calibration_lines(result) -> list[str]:
+    """The summary of a calibrated fit: coverage of the samples, and the sample metrics."""
+    from approxgen.calibrate import outside_domain
+
+    cal, m = result.calibration, result.metrics
+    n = cal["samples"]
+    outside = outside_domain(result.spec, cal)
+    return [f"  calibration {cal['method']} on {n} samples (sha256 {cal['sha256']}): "
+            f"{cal['clipped']} ({100 * cal['clipped'] / n:.3g}%) clipped at the input, "
+            f"{outside} ({100 * outside / n:.3g}%) outside the domain",
+            f"  {'over samples':<15}{m['sample_max_error_lsb']:>14.4f}{'':>12}{'':>15}"
+            f"{m['sample_mse']:>12.4g}"]

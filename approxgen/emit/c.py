@@ -26,6 +26,7 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 from __future__ import annotations
 
 import bisect
+import fractions
 from collections import Counter
 from dataclasses import dataclass
 
@@ -165,9 +166,28 @@ def _signed_ctype(lo: int, hi: int) -> str:
 
 def _format_context(fmt: IntFormat) -> dict:
     exp = fmt.scale_exp
+    num, den = (exp is None and scale_ratio(fmt.scale)) or (None, None)
     return {"bits": fmt.bits, "signed": int(fmt.signed), "min": _macro(fmt.min_code),
             "max": _macro(fmt.max_code), "type": ctype(fmt.bits, fmt.signed),
-            "scale_exp": None if exp is None else _macro(exp), "scale": repr(fmt.scale)}
+            "scale_exp": None if exp is None else _macro(exp), "scale": repr(fmt.scale),
+            "scale_num": None if num is None else literal(num),
+            "scale_den": None if den is None else literal(den)}
+
+
+def scale_ratio(scale: float) -> tuple[int, int] | None:
+    """Integers ``(num, den)`` with ``(double)num / (double)den == scale`` bit for bit, both at
+    most 2^53 (exact in a double): the shortest decimal (``0.1`` -> 1/10), else the closest
+    fraction with such a denominator; else the exact ``m / 2^k`` (k <= 62); else None."""
+    limit = 1 << 53
+    for ratio in (fractions.Fraction(repr(scale)),
+                  fractions.Fraction(scale).limit_denominator(limit)):
+        if 0 < ratio.numerator <= limit and ratio.denominator <= limit \
+                and ratio.numerator / ratio.denominator == scale:
+            return ratio.numerator, ratio.denominator
+    exact = fractions.Fraction(scale)
+    if exact.numerator < 1 << 62 and exact.denominator <= 1 << 62:
+        return exact.numerator, exact.denominator
+    return None
 
 
 def _common_context(fit) -> dict:

@@ -1,0 +1,110 @@
+"""The Python API: fit, load and emit without the command line.
+
+>>> import approxgen
+>>> fit = approxgen.fit("gelu", bits=8, segments=8)
+>>> y = fit.apply([-1.0, 0.5, 2.0])        # float -> input codes -> integer model -> float
+>>> header = approxgen.emit(fit, "c")
+
+Keys are those of a spec file (nested mappings allowed, e.g. ``input={"bits": 8}``); they are laid
+over the spec with :func:`approxgen.spec.merge` and validated by :func:`approxgen.spec.resolve`, the
+path every spec takes. Errors are :class:`~approxgen.errors.ApproxgenError` naming the key.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+from approxgen import artifact, spec as specs
+from approxgen.artifact import Fit
+from approxgen.errors import ApproxgenError
+
+SOURCE = "approxgen.fit()"
+
+# The emit registry: target name -> module whose ``render(fit, **options) -> str`` renders it.
+EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
+            "vectors": "approxgen.emit.vectors"}
+
+
+def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
+        calibration: str | None = None, progress: bool = False, **keys: Any) -> Fit:
+    """Fit a built-in function name, a spec mapping or a spec file (``.yaml``/``.yml``).
+
+    ``keys`` are spec keys laid over it (``segments=16``, ``input={"bits": 16}``); ``bits=N``
+    sets both input and output widths unless ``input``/``output`` give them. ``calibrate``: samples
+    of the function's input (an array, or a ``.npy``/``.npz``/``.txt`` path) that pick the input
+    scale, output scale and domain not given explicitly (see :mod:`approxgen.calibrate`);
+    ``calibration``: ``absmax``, ``percentile:P`` or ``mse``.
+    """
+    raw, source = spec_source(function_or_spec)
+    raw = specs.merge(raw, overrides(keys))
+    if calibrate is None:
+        if calibration is not None:
+            raise ApproxgenError("needs calibrate (the samples)", "calibration")
+        from approxgen.fit import fit as fit_spec
+
+        return fit_spec(specs.resolve(raw, source), progress=progress)
+    from approxgen import calibrate as calibration_module
+
+    return calibration_module.fit_calibrated(raw, source, calibrate, calibration, progress)
+
+
+def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
+    """A raw spec mapping and the source its errors name, from a name, a mapping or a file
+    (``source`` names keys of a function name or a mapping; ``"<flags>"`` names CLI flags)."""
+    if isinstance(target, dict):
+        return dict(target), source
+    if isinstance(target, Path) or (isinstance(target, str)
+                                    and target.endswith((".yaml", ".yml", ".json"))):
+        if str(target).endswith(".json"):
+            raise ApproxgenError("a fit artifact is loaded with approxgen.load(), not fitted",
+                                 str(target))
+        return specs.load_yaml(target), str(target)
+    if isinstance(target, str):
+        return {"function": target}, source
+    raise ApproxgenError(f"expected a function name, a spec mapping or a spec path, got "
+                         f"{type(target).__name__}", f"{SOURCE}: function_or_spec")
+
+
+def overrides(keys: dict) -> dict:
+    """Keyword keys as dotted spec keys: nested mappings become ``input.bits`` and so on."""
+    dotted: dict = {}
+    if keys.get("bits") is not None:
+        dotted["input.bits"] = dotted["output.bits"] = keys["bits"]
+    for key, value in keys.items():
+        if key == "bits":
+            continue
+        if isinstance(value, dict) and key in ("input", "output"):
+            dotted.update({f"{key}.{sub}": v for sub, v in value.items()})
+        else:
+            dotted[key] = value
+    return dotted
+
+
+def load(path: str | Path) -> Fit:
+    """Read and fully re-validate a fit artifact written by ``Fit.save`` or ``approxgen fit -o``."""
+    return artifact.load(path)
+
+
+def emit(fit: Fit, target: str, **options: Any) -> str:
+    """Render ``fit`` as ``"c"``, ``"verilog"`` or ``"vectors"`` text; ``options`` are the
+    emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    if not isinstance(fit, Fit):
+        raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
+                             f"{type(fit).__name__}", "fit")
+    if target not in EMITTERS:
+        raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
+                             "target")
+    render = importlib.import_module(EMITTERS[target]).render
+    try:
+        inspect.signature(render).bind(fit, **options)
+    except TypeError as exc:
+        raise ApproxgenError(f"bad options for {target}: {exc}", "options") from None
+    try:
+        return render(fit, **options)
+    except ApproxgenError as exc:  # emitters name CLI flags (--part): name the option instead
+        if exc.where and exc.where.startswith("--"):
+            raise ApproxgenError(exc.message, exc.where[2:].replace("-", "_")) from None
+        raise
