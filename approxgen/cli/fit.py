@@ -6,7 +6,8 @@ import time
 
 import click
 
-from approxgen.cli.common import fit_flags, spec_from_target, write_output
+from approxgen import outputs
+from approxgen.cli.common import fit_flags, input_paths, spec_from_target
 
 
 @click.command("fit")
@@ -19,16 +20,19 @@ def fit_command(target, flags, output, as_json, quiet):
     """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
     from approxgen.fit import fit
 
+    inputs, planned, names = input_paths(target), [], []
+    if output:
+        planned, names = [(output, "")], ["-o"]
+    if as_json:
+        planned, names = planned + [(None, "")], names + ["--json"]
+    outputs.validate(planned, inputs, names)
     spec = spec_from_target(target, flags)
     started = time.perf_counter()
     result = fit(spec, progress=not quiet)
     seconds = time.perf_counter() - started
     text = result.dumps()
-    if output:
-        write_output(output, text)
-    if as_json:
-        write_output(None, text)
-    elif not quiet:
+    outputs.write_all([(path, text) for path, _ in planned], inputs, names)
+    if not as_json and not quiet:
         click.echo(summary(result, seconds))
 
 
