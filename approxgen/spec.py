@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from approxgen import functions
 from approxgen.errors import ApproxgenError
@@ -118,19 +117,16 @@ class Spec:
 
 
 def load_yaml(path: str | Path) -> dict:
-    """Read a spec file into a raw mapping; YAML errors name the file and line."""
+    """Read a spec file into a raw mapping with :mod:`approxgen.safeload`'s limits; errors name
+    the file and line."""
+    from approxgen.safeload import load_yaml_bytes
+
     path = Path(path)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
         raise ApproxgenError(f"cannot read spec: {exc.strerror}", str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ApproxgenError(f"malformed YAML: {problem}", where) from None
+    data = load_yaml_bytes(data, str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
