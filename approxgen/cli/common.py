@@ -91,9 +91,20 @@ def load_target(target: str, flags: dict, quiet: bool = True) -> artifact.Fit:
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", target)
         return artifact.load(target)
+    return fit_spec(spec_from_target(target, flags), progress=not quiet)
+
+
+def fit_spec(spec: specs.Spec, progress: bool = False) -> artifact.Fit:
+    """Fit ``spec``; an error of the model's integer contract (raised without a location, such
+    as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
     from approxgen.fit import fit
 
-    return fit(spec_from_target(target, flags), progress=not quiet)
+    try:
+        return fit(spec, progress=progress)
+    except ApproxgenError as exc:
+        if exc.where is not None:
+            raise
+        raise ApproxgenError(exc.message, spec.at("coef_format")) from None
 
 
 def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:

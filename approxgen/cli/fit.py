@@ -7,7 +7,7 @@ import time
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import fit_flags, input_paths, spec_from_target
+from approxgen.cli.common import fit_flags, fit_spec, input_paths, spec_from_target
 
 
 @click.command("fit")
@@ -18,8 +18,6 @@ from approxgen.cli.common import fit_flags, input_paths, spec_from_target
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
 def fit_command(target, flags, output, as_json, quiet):
     """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
-    from approxgen.fit import fit
-
     inputs, planned, names = input_paths(target), [], []
     if output:
         planned, names = [(output, "")], ["-o"]
@@ -28,7 +26,7 @@ def fit_command(target, flags, output, as_json, quiet):
     outputs.validate(planned, inputs, names)
     spec = spec_from_target(target, flags)
     started = time.perf_counter()
-    result = fit(spec, progress=not quiet)
+    result = fit_spec(spec, progress=not quiet)
     seconds = time.perf_counter() - started
     text = result.dumps()
     outputs.write_all([(path, text) for path, _ in planned], inputs, names)
