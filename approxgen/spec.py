@@ -253,7 +253,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     options = raw.get("search_options", {}) or {}
     if not isinstance(options, dict):
         raise ApproxgenError("search_options must be a mapping", at("search_options"))
-    _check_plain(options, "search_options", at)
+    check_plain(options, "search_options", at)
     objective = _choice(raw.get("objective", DEFAULTS["objective"]), "objective", OBJECTIVES, at)
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
 
@@ -361,7 +361,7 @@ def _check_shifts(slope_fmt, intercept_fmt, inp: IntFormat, out: IntFormat, at) 
                              f"use more fraction bits", at("coef_format.intercept"))
 
 
-def _check_plain(value, key, at) -> None:
+def check_plain(value, key, at) -> None:
     """Only plain JSON-safe data: strings, booleans, null, bounded ints, finite floats, lists
     and mappings with string keys, nested at most 8 deep and holding at most 1000 items."""
     stack, count = [(value, key, 0)], 0
@@ -381,6 +381,8 @@ def _check_plain(value, key, at) -> None:
             raise ApproxgenError(f"expected a finite number, got {item!r}", at(path))
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 1 << 63:
             raise ApproxgenError(f"integer {item} is too large", at(path))
+        elif isinstance(item, str) and (len(item) > 400 or not item.isprintable()):
+            raise ApproxgenError("strings must be short, printable and on one line", at(path))
         elif not (item is None or isinstance(item, (str, bool, int, float))):
             raise ApproxgenError(f"expected a number, string, list or mapping, got {item!r}",
                                  at(path))
