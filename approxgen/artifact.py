@@ -150,7 +150,9 @@ def _spec_from_json(data, where) -> Spec:
                                           "output")}
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
-        raw["domain"] = [domain["lo_code"] * inp["scale"], domain["hi_code"] * inp["scale"]]
+        # half a code above hi_code: a one-code domain still gives lo < hi
+        raw["domain"] = [domain["lo_code"] * inp["scale"],
+                         (domain["hi_code"] + 0.5) * inp["scale"]]
     except (KeyError, TypeError, ValueError, OverflowError):
         raise ApproxgenError("corrupted fit artifact: spec is incomplete", where) from None
     try:
@@ -181,14 +183,14 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
         model = MODELS[data["form"]].from_json(data, spec.input, spec.output)
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
-    _keys(data, set(model.to_json()), "model.", where)
-    if not _same_json(model.to_json(), data):
-        raise ApproxgenError("corrupted fit artifact: model widths (product_bits, acc_bits) do "
-                             "not match its integers", where)
     problem = _disagreement(model, spec)
     if problem:
         raise ApproxgenError(f"corrupted fit artifact: the model disagrees with its spec: "
                              f"{problem}", where)
+    _keys(data, set(model.to_json()), "model.", where)
+    if not _same_json(model.to_json(), data):
+        raise ApproxgenError("corrupted fit artifact: model widths (product_bits, acc_bits) do "
+                             "not match its integers", where)
     return model
 
 
