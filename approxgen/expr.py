@@ -45,6 +45,8 @@ def compile_expr(text: str, where: str | None = None) -> Callable[[np.ndarray], 
         raise ApproxgenError("expr must be a non-empty string", where)
     if len(text) > 2000:
         raise ApproxgenError("expr is too long (over 2000 characters)", where)
+    if not all(ch.isprintable() or ch in "\n\t" for ch in text):
+        raise ApproxgenError("expr holds a control character", where)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:

@@ -108,7 +108,7 @@ def fit_spec(spec: specs.Spec, progress: bool = False) -> artifact.Fit:
 
 
 def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:
-    """Write ``text`` to ``path`` (stdout for None or ``-``) safely: see :mod:`approxgen.outputs`."""
+    """Write ``text`` to ``path`` (stdout for None or ``-``): see :mod:`approxgen.outputs`."""
     outputs.write_all([(path, text)], inputs, [flag] if flag else None)
 
 
