@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from approxgen import __version__
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, read_failure
 from approxgen.metrics import measure_model
 from approxgen.model import MODELS, Model
 from approxgen.safeload import load_json_bytes
@@ -123,7 +123,7 @@ def load(path: str | Path) -> Fit:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ApproxgenError(f"cannot read fit artifact: {exc.strerror}", str(path)) from None
+        raise read_failure(exc, "fit artifact", str(path)) from None
     return loads(data, str(path))
 
 

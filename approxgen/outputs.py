@@ -24,15 +24,11 @@ import sys
 import tempfile
 from typing import Iterable, Sequence
 
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, OSFailure
 
 
-class OutputError(Exception):
+class OutputError(OSFailure):
     """An OS error while writing an output: one line, exit status 1."""
-
-    def __init__(self, message: str, where: str):
-        self.message, self.where = message, where
-        super().__init__(f"{where}: {message}")
 
 
 def _umask() -> int:

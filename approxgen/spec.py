@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen import functions
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES
 
@@ -129,7 +129,7 @@ def load_yaml(path: str | Path) -> dict:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ApproxgenError(f"cannot read spec: {exc.strerror}", str(path)) from None
+        raise read_failure(exc, "spec", str(path)) from None
     data = load_yaml_bytes(data, str(path))
     if data is None:
         data = {}
@@ -258,7 +258,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
-    if not isinstance(name, str) or not _IDENT_RE.match(name) or name in _RESERVED:
+    if not isinstance(name, str) or not _IDENT_RE.fullmatch(name) or name in _RESERVED:
         raise ApproxgenError(f"name must be a C/Verilog identifier, not a keyword or a name the "
                              f"emitted code or the C library uses, got {name!r}",
                              at("name"))

@@ -42,6 +42,7 @@ BAD_SPECS = {
     "big-option": ("function: gelu\nsearch_options: {k: 99999999999999999999999}\n",
                    "search_options.k"),
     "bad-name": ("function: gelu\nname: \"a\\nb\"\n", "name"),
+    "name-newline": ("function: gelu\nname: \"gelu_x\\n\"\n", "name"),
 }
 
 
@@ -127,3 +128,18 @@ def test_model_contract_errors_name_file_and_key(work, monkeypatch):
     spec = _spec(work, "function: gelu\n")
     assert_refused(["fit", spec, "-q"], work, names=("s.yaml: coef_format", "62 bits"))
     assert_refused(["emit", "c", "gelu"], work, names=("--coef-format", "62 bits"))
+
+
+@pytest.mark.parametrize("code, status", [(13, 1), (5, 1), (2, 2)])  # EACCES, EIO, ENOENT
+def test_read_errors_os_failures_exit_1_missing_files_exit_2(work, monkeypatch, code, status):
+    import os
+    from pathlib import Path
+
+    spec = _spec(work, "function: gelu\n")
+
+    class Broken(type(Path())):
+        def read_bytes(self):
+            raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("approxgen.spec.Path", Broken)
+    assert_refused(["fit", spec, "-q"], work, status=status, names=("s.yaml", os.strerror(code)))

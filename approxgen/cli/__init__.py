@@ -12,8 +12,7 @@ import warnings
 import click
 
 from approxgen import __version__
-from approxgen.errors import ApproxgenError
-from approxgen.outputs import OutputError
+from approxgen.errors import ApproxgenError, OSFailure
 
 
 class _Interrupted(Exception):
@@ -51,7 +50,7 @@ class _Group(click.Group):
             sys.stdout.flush()
         except ApproxgenError as exc:
             _fail(str(exc), 2)
-        except OutputError as exc:
+        except OSFailure as exc:
             _fail(str(exc), 1)
         except click.UsageError as exc:
             cmd = exc.ctx.command_path if exc.ctx is not None else "approxgen"
