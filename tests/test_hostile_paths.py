@@ -211,3 +211,9 @@ def test_runtime_warnings_never_reach_stderr(work, monkeypatch):
     monkeypatch.setattr(common, "fit_spec", noisy)
     result = invoke(["emit", "c", "gelu", "--bits", "4", "--segments", "2"], cwd=work)
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_bare_command_shows_its_help():
+    for args in ([], ["emit"]):
+        result = invoke(args)
+        assert result.exit_code == 0 and result.stdout.startswith("Usage:"), result.stderr

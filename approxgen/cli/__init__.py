@@ -15,6 +15,9 @@ from approxgen import __version__
 from approxgen.errors import ApproxgenError, OSFailure
 
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Interrupted(Exception):
     """Ctrl-C inside a command (kept apart from click, which would print ``Aborted!``)."""
 
@@ -52,6 +55,9 @@ class _Group(click.Group):
             _fail(str(exc), 2)
         except OSFailure as exc:
             _fail(str(exc), 1)
+        except _NO_ARGS as exc:  # a bare `approxgen` or `approxgen emit`: show the help
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as exc:
             cmd = exc.ctx.command_path if exc.ctx is not None else "approxgen"
             _fail(f"{cmd}: {exc.format_message()}", exc.exit_code)
