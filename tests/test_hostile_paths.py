@@ -217,3 +217,44 @@ def test_a_bare_command_shows_its_help():
     for args in ([], ["emit"]):
         result = invoke(args)
         assert result.exit_code == 0 and result.stdout.startswith("Usage:"), result.stderr
+
+
+SIGINT_SCRIPT = """
+import os, signal, sys
+import approxgen.fit
+from approxgen.cli import main
+
+def interrupted(spec, progress=True):
+    os.kill(os.getpid(), signal.SIGINT)
+    signal.pause()
+
+approxgen.fit.fit = interrupted
+sys.argv = ["approxgen", "emit", "c", "gelu", "-o", sys.argv[1]]
+main()
+"""
+
+
+def test_a_real_sigint_exits_130_with_one_line(tmp_path):
+    out = tmp_path / "out.h"
+    result = subprocess.run([sys.executable, "-c", SIGINT_SCRIPT, str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 130
+    assert result.stderr == "approxgen: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spec, args", [
+    (b"function: gel\xffu\n", []),
+    (b"expr: \"x + 10.0**400\"\ninput: {scale: 2^-3}\n", []),
+    (b"function: gelu\nsearch_options: " + b"[" * 10000 + b"\n", []),
+])
+def test_real_processes_print_one_line(tmp_path, spec, args):
+    path = tmp_path / "s.yaml"
+    path.write_bytes(spec)
+    result = subprocess.run([sys.executable, "-m", "approxgen", "fit", str(path), "-q",
+                             "-o", str(tmp_path / "f.json"), *args], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"approxgen: error: {path}"), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
