@@ -2,28 +2,36 @@
 
 It records the canonical spec (and its hash), the integers of the model, the search method with its
 seed and settings, and the metrics measured over every domain code. No timestamps: the same spec and
-version always give the same bytes. Loading re-validates all of it, so a hand-edited or corrupted
-file is refused rather than emitted.
+version always give the same bytes. Loading re-validates all of it (see :func:`loads`), and checks a
+sha256 digest of the canonical content, so a hand-edited or corrupted file is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from approxgen import __version__
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
 from approxgen.model import MODELS, Model
-from approxgen.spec import Spec, resolve
+from approxgen.safeload import load_json_bytes
+from approxgen.spec import Spec, check_plain, resolve
 
 SCHEMA = "approxgen-fit"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: every key checked, "digest" of the canonical content
+_TOP_KEYS = {"schema", "schema_version", "tool_version", "spec_hash", "spec", "model", "search",
+             "metrics", "floor_metrics", "digest"}
+_SEARCH_KEYS = {"method", "seed", "settings", "notes"}
+_VERSION_RE = re.compile(r"^[0-9A-Za-z.+_-]{1,40}$")
+_MAX_NOTES, _MAX_NOTE = 32, 400
 
 
 @dataclass(frozen=True)
@@ -49,16 +57,23 @@ class Fit:
         }
         if self.calibration is not None:
             data["calibration"] = self.calibration
+        data["digest"] = digest(data)
         return data
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+        """The artifact's JSON text; never NaN or Infinity (refused, naming the spec)."""
+        try:
+            return json.dumps(self.to_json(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        except ValueError:
+            raise ApproxgenError("the fit holds a number that is not finite (its metrics or "
+                                 "search settings); check the scales and search_options",
+                                 self.spec.source) from None
 
     def save(self, path: str | Path) -> None:
         """Write the artifact to ``path`` atomically (never half a file)."""
-        from approxgen.cli.common import write_output
+        from approxgen.outputs import write_all
 
-        write_output(str(path), self.dumps())
+        write_all([(str(path), self.dumps())])
 
     def evaluate(self, codes) -> np.ndarray:
         """Output codes (int64, same shape) of integer input ``codes``: what the emitted C and
@@ -85,12 +100,28 @@ class Fit:
         return self.dequantize(self.evaluate(self.quantize(x)))
 
 
-def loads(text: str, where: str = "<fit>") -> Fit:
-    """Parse and fully re-validate an artifact; every problem is an ApproxgenError."""
+def digest(data: dict) -> str:
+    """sha256 of the canonical JSON of an artifact without its ``digest`` key."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def loads(text: str | bytes, where: str = "<fit>") -> Fit:
+    """Parse and fully re-validate an artifact; every problem is an ApproxgenError.
+
+    Checked: every key and its type (no unknown or missing keys), the spec (re-resolved, and
+    equal to its canonical form and spec_hash), the model against the spec (form, segment count,
+    breakpoints inside the domain's code range, declared widths, shifts), the search record
+    (method, seed, plain single-line strings), the metrics (re-measured), and last the digest of
+    the canonical content, so any other edit is refused too."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApproxgenError("not an approxgen fit artifact (not JSON)", where) from None
+        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
+                               "fit artifact")
+    except ApproxgenError as exc:
+        if "not valid JSON" in exc.message or "not UTF-8" in exc.message:
+            raise ApproxgenError("not an approxgen fit artifact (not JSON)", where) from None
+        raise
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ApproxgenError("not an approxgen fit artifact (no \"schema\": \"approxgen-fit\")",
                              where)
@@ -100,18 +131,17 @@ def loads(text: str, where: str = "<fit>") -> Fit:
     if version > SCHEMA_VERSION:
         raise ApproxgenError(f"fit artifact has schema {version}, newer than this approxgen "
                              f"{__version__} reads ({SCHEMA_VERSION}): upgrade approxgen", where)
-    spec = _spec_from_json(data.get("spec"), where)
-    if data.get("spec_hash") != spec.hash():
+    if version < SCHEMA_VERSION:
+        raise ApproxgenError(f"fit artifact has the older schema {version} (this approxgen reads "
+                             f"{SCHEMA_VERSION}): fit it again with approxgen fit", where)
+    _keys(data, _TOP_KEYS | ({"calibration"} & set(data)), "", where)
+    if not isinstance(data["tool_version"], str) or not _VERSION_RE.match(data["tool_version"]):
+        raise ApproxgenError("corrupted fit artifact: tool_version", where)
+    spec = _spec_from_json(data["spec"], where)
+    if data["spec_hash"] != spec.hash():
         raise ApproxgenError("corrupted fit artifact: spec_hash does not match the spec", where)
-    model_data = data.get("model")
-    if not isinstance(model_data, dict) or model_data.get("form") not in MODELS:
-        raise ApproxgenError("corrupted fit artifact: model.form missing or unknown", where)
-    if model_data["form"] != spec.form:
-        raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
-    try:
-        model = MODELS[model_data["form"]].from_json(model_data, spec.input, spec.output)
-    except ApproxgenError as exc:
-        raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
+    model = _model_from_json(data["model"], spec, where)
+    search = _search_from_json(data["search"], spec, where)
     metrics, floor_metrics = measure_model(spec, model)
     calibration = data.get("calibration")
     if calibration is not None:
@@ -119,30 +149,45 @@ def loads(text: str, where: str = "<fit>") -> Fit:
 
         calibration, sample_metrics = check_record(calibration, spec, model, where)
         metrics = {**metrics, **sample_metrics}
-    elif isinstance(data.get("metrics"), dict) and any(
+    elif isinstance(data["metrics"], dict) and any(
             str(key).startswith("sample_") for key in data["metrics"]):
         raise ApproxgenError("corrupted fit artifact: sample metrics without calibration", where)
-    if not _same_metrics(data.get("metrics"), metrics):
+    if not _same_metrics(data["metrics"], metrics):
         raise ApproxgenError("corrupted fit artifact: stored metrics do not match the model",
                              where)
-    search = data.get("search")
-    if not isinstance(search, dict):
-        raise ApproxgenError("corrupted fit artifact: search missing", where)
+    if not _same_metrics(data["floor_metrics"], floor_metrics):
+        raise ApproxgenError("corrupted fit artifact: stored floor_metrics do not match the spec",
+                             where)
+    if not isinstance(data["digest"], str) or data["digest"] != digest(data):
+        raise ApproxgenError("corrupted fit artifact: digest does not match its content "
+                             "(hand-edited?): fit it again", where)
     return Fit(spec, model, metrics, floor_metrics, search, calibration)
 
 
 def load(path: str | Path) -> Fit:
     try:
-        text = Path(path).read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ApproxgenError(f"cannot read fit artifact: {getattr(exc, 'strerror', exc)}",
-                             str(path)) from None
-    return loads(text, str(path))
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise read_failure(exc, "fit artifact", str(path)) from None
+    return loads(data, str(path))
+
+
+def _keys(data, allowed: set, prefix: str, where: str) -> None:
+    """``data`` is a mapping with exactly the keys ``allowed``."""
+    if not isinstance(data, dict):
+        raise ApproxgenError(f"corrupted fit artifact: {prefix.rstrip('.') or 'top level'} must "
+                             f"be a mapping", where)
+    missing, unknown = sorted(allowed - set(data)), sorted(set(data) - allowed)
+    if missing:
+        raise ApproxgenError(f"corrupted fit artifact: missing key {prefix}{missing[0]}", where)
+    if unknown:
+        raise ApproxgenError(f"corrupted fit artifact: unknown key {prefix}{unknown[0]}", where)
 
 
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
+    _keys(data, _SPEC_KEYS, "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
@@ -150,8 +195,10 @@ def _spec_from_json(data, where) -> Spec:
                                           "output")}
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
-        raw["domain"] = [domain["lo_code"] * inp["scale"], domain["hi_code"] * inp["scale"]]
-    except (KeyError, TypeError):
+        # half a code above hi_code: a one-code domain still gives lo < hi
+        raw["domain"] = [domain["lo_code"] * inp["scale"],
+                         (domain["hi_code"] + 0.5) * inp["scale"]]
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ApproxgenError("corrupted fit artifact: spec is incomplete", where) from None
     try:
         spec = resolve(raw, f"{where}: spec")
@@ -159,15 +206,111 @@ def _spec_from_json(data, where) -> Spec:
         raise ApproxgenError(f"corrupted fit artifact: {exc}", where) from None
     if [spec.domain[0], spec.domain[1]] != [domain["lo_code"], domain["hi_code"]]:
         raise ApproxgenError("corrupted fit artifact: spec.domain", where)
+    canonical = spec.to_json()
+    for key in sorted(canonical):
+        if not _same_json(canonical[key], data[key]):
+            raise ApproxgenError(f"corrupted fit artifact: spec.{key} is not in canonical form",
+                                 where)
     return spec
 
 
+_SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
+              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+
+
+def _model_from_json(data, spec: Spec, where: str) -> Model:
+    """The model, checked against its own contract and against the spec."""
+    if not isinstance(data, dict) or data.get("form") not in MODELS:
+        raise ApproxgenError("corrupted fit artifact: model.form missing or unknown", where)
+    if data["form"] != spec.form:
+        raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
+    try:
+        model = MODELS[data["form"]].from_json(data, spec.input, spec.output)
+    except ApproxgenError as exc:
+        raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
+    problem = _disagreement(model, spec)
+    if problem:
+        raise ApproxgenError(f"corrupted fit artifact: the model disagrees with its spec: "
+                             f"{problem}", where)
+    _keys(data, set(model.to_json()), "model.", where)
+    if not _same_json(model.to_json(), data):
+        raise ApproxgenError("corrupted fit artifact: model widths (product_bits, acc_bits) do "
+                             "not match its integers", where)
+    return model
+
+
+def _disagreement(model: Model, spec: Spec) -> str | None:
+    """Why ``model`` cannot be a fit of ``spec`` (None when it can)."""
+    lo, hi = spec.domain
+    if spec.form == "table":
+        if (model.lo_code, model.hi_code) != (lo, hi):
+            return f"the table covers codes {model.lo_code}..{model.hi_code}, the domain {lo}..{hi}"
+        return None
+    from approxgen.fit.arithmetic import PwlArithmetic
+
+    count = model.segments
+    if spec.segments != "auto" and count != spec.segments:
+        return f"{count} segments, the spec says {spec.segments}"
+    if count > hi - lo + 1:
+        return f"{count} segments for {hi - lo + 1} domain codes"
+    if model.breakpoints and not (lo < model.breakpoints[0] and model.breakpoints[-1] <= hi):
+        return f"a breakpoint lies outside the domain codes {lo + 1}..{hi}"
+    try:
+        arith = PwlArithmetic.for_spec(spec, count)
+    except ApproxgenError as exc:
+        return exc.message
+    if (model.shift, model.intercept_shift) != (arith.shift, arith.intercept_shift):
+        return (f"shifts {model.shift}, {model.intercept_shift}; its coef_format gives "
+                f"{arith.shift}, {arith.intercept_shift}")
+    for what, fmt, bits in (("slope", spec.slope_format, model.slope_bits),
+                            ("intercept", spec.intercept_format, model.intercept_bits)):
+        if fmt is not None and bits != fmt.bits:
+            return f"{what}_bits {bits}, its coef_format says {fmt.bits}"
+    return None
+
+
+def _search_from_json(data, spec: Spec, where: str) -> dict:
+    _keys(data, _SEARCH_KEYS, "search.", where)
+    method = "table" if spec.form == "table" else spec.search
+    if data["method"] != method:
+        raise ApproxgenError(f"corrupted fit artifact: search.method must be {method!r} for this "
+                             f"spec", where)
+    if isinstance(data["seed"], bool) or data["seed"] != spec.seed:
+        raise ApproxgenError("corrupted fit artifact: search.seed differs from spec.seed", where)
+    if not isinstance(data["settings"], dict):
+        raise ApproxgenError("corrupted fit artifact: search.settings must be a mapping", where)
+    try:
+        check_plain(data["settings"], "search.settings", lambda k: k)
+    except ApproxgenError as exc:
+        raise ApproxgenError(f"corrupted fit artifact: {exc}", where) from None
+    notes = data["notes"]
+    if not isinstance(notes, list) or len(notes) > _MAX_NOTES:
+        raise ApproxgenError("corrupted fit artifact: search.notes must be a list of strings",
+                             where)
+    for note in notes:
+        if not isinstance(note, str) or len(note) > _MAX_NOTE or not note.isprintable():
+            raise ApproxgenError("corrupted fit artifact: search.notes holds a value that is "
+                                 "not a short single-line printable string", where)
+    return data
+
+
+def _same_json(a, b) -> bool:
+    """Equal as canonical JSON (so 1 and 1.0, or True and 1, differ)."""
+    dump = lambda v: json.dumps(v, sort_keys=True, allow_nan=False)  # noqa: E731
+    try:
+        return dump(a) == dump(b)
+    except (ValueError, TypeError):
+        return False
+
+
 def _same_metrics(stored, measured: dict) -> bool:
-    if not isinstance(stored, dict):
+    if not isinstance(stored, dict) or set(stored) != set(measured):
         return False
     for key, value in measured.items():
         other = stored.get(key)
         if isinstance(other, bool) or not isinstance(other, (int, float)):
+            return False
+        if isinstance(value, int) and not (isinstance(other, int) and other == value):
             return False
         if not math.isclose(float(other), float(value), rel_tol=1e-9, abs_tol=1e-12):
             return False

@@ -126,8 +126,10 @@ class PwlModel:
             raise ApproxgenError("pwl breakpoints must be strictly increasing")
         if bps and (bps[0] <= self.input.min_code or bps[-1] > self.input.max_code):
             raise ApproxgenError("pwl breakpoints must lie inside the input code range")
-        if self.shift < 0 or self.intercept_shift < 0 or self.shift > MAX_ACC_BITS:
-            raise ApproxgenError("pwl shifts must be in 0..62")
+        if not (0 <= self.shift <= MAX_ACC_BITS and 0 <= self.intercept_shift <= MAX_ACC_BITS):
+            raise ApproxgenError(f"pwl shifts must be in 0..{MAX_ACC_BITS}")
+        if not (1 <= self.slope_bits <= MAX_ACC_BITS and 1 <= self.intercept_bits <= MAX_ACC_BITS):
+            raise ApproxgenError(f"slope_bits and intercept_bits must be in 1..{MAX_ACC_BITS}")
         if not fits_signed(self.slopes, self.slope_bits):
             raise ApproxgenError(f"a slope does not fit its declared {self.slope_bits} bits")
         if not fits_signed(self.intercepts, self.intercept_bits):

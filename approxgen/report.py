@@ -62,5 +62,5 @@ def plot(fit: Fit, path: str) -> None:
     bottom.set_ylabel("error (LSB)")
     bottom.set_xlabel("x")
     fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
+    fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from approxgen import functions
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES
 
@@ -82,6 +81,10 @@ class Spec:
     max_error_lsb: float | None = None
     source: str = "<flags>"
 
+    def at(self, key: str) -> str:
+        """Where ``key`` of this spec came from, for errors: ``file: key`` or the CLI flag."""
+        return where_of(self.source, key)
+
     def domain_codes(self) -> np.ndarray:
         return np.arange(self.domain[0], self.domain[1] + 1, dtype=np.int64)
 
@@ -118,19 +121,16 @@ class Spec:
 
 
 def load_yaml(path: str | Path) -> dict:
-    """Read a spec file into a raw mapping; YAML errors name the file and line."""
+    """Read a spec file into a raw mapping with :mod:`approxgen.safeload`'s limits; errors name
+    the file and line."""
+    from approxgen.safeload import load_yaml_bytes
+
     path = Path(path)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
-        raise ApproxgenError(f"cannot read spec: {exc.strerror}", str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ApproxgenError(f"malformed YAML: {problem}", where) from None
+        raise read_failure(exc, "spec", str(path)) from None
+    data = load_yaml_bytes(data, str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -163,15 +163,20 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "seed": "--seed", "name": "--name"}
 
 
+def where_of(source: str, key: str) -> str:
+    """``source: key`` for a spec file, the flag (``--max-error-lsb``) for the command line."""
+    if source == "<flags>":
+        return FLAG_OF.get(key, key)
+    return f"{source}: {key}"
+
+
 def resolve(raw: dict, source: str = "<flags>") -> Spec:
     """Validate a raw mapping into a :class:`Spec`, deriving every default.
 
     ``source`` names the spec file in errors; ``"<flags>"`` means the command line.
     """
     def at(key: str) -> str:
-        if source == "<flags>":
-            return FLAG_OF.get(key, key)
-        return f"{source}: {key}"
+        return where_of(source, key)
     unknown = sorted(set(map(str, raw)) - _TOP_KEYS)
     if unknown:
         raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})",
@@ -194,6 +199,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
         in_scale = pow2_scale_covering(rng[0], rng[1], in_bits, in_signed)
     else:
         raise ApproxgenError("a custom expr needs input.scale or input.range", at("input"))
+    _scale_in_range(in_scale, "input.scale" if "scale" in inp else "input.range", at)
     in_fmt = IntFormat(in_bits, in_signed, in_scale)
 
     domain = _resolve_domain(raw, func, in_fmt, at)
@@ -218,6 +224,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
                                        out_signed)
     else:
         out_scale = parse_scale(scale_raw, at("output.scale"))
+    _scale_in_range(out_scale, "output.scale", at)
     out_fmt = IntFormat(out_bits, out_signed, out_scale)
 
     form = _choice(raw.get("form", DEFAULTS["form"]), "form", FORMS, at)
@@ -240,15 +247,18 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
         raise ApproxgenError("a fixed coef_format needs power-of-two input and output scales",
                              at("coef_format"))
 
+    _check_shifts(slope_fmt, intercept_fmt, in_fmt, out_fmt, at)
+
     search = _choice(raw.get("search", DEFAULTS["search"]), "search", tuple(SEARCHES), at)
     options = raw.get("search_options", {}) or {}
     if not isinstance(options, dict):
         raise ApproxgenError("search_options must be a mapping", at("search_options"))
+    check_plain(options, "search_options", at)
     objective = _choice(raw.get("objective", DEFAULTS["objective"]), "objective", OBJECTIVES, at)
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
-    if not isinstance(name, str) or not _IDENT_RE.match(name) or name in _RESERVED:
+    if not isinstance(name, str) or not _IDENT_RE.fullmatch(name) or name in _RESERVED:
         raise ApproxgenError(f"name must be a C/Verilog identifier, not a keyword or a name the "
                              f"emitted code or the C library uses, got {name!r}",
                              at("name"))
@@ -280,8 +290,9 @@ def _resolve_domain(raw, func, fmt: IntFormat, at) -> tuple[int, int]:
         lo, hi = func.domain
     else:
         return fmt.min_code, fmt.max_code
-    lo_code = max(fmt.min_code, math.ceil(lo / fmt.scale - 1e-9))
-    hi_code = min(fmt.max_code, math.floor(hi / fmt.scale + 1e-9))
+    edge = lambda v: min(max(v / fmt.scale, fmt.min_code - 1.0), fmt.max_code + 1.0)  # noqa: E731
+    lo_code = max(fmt.min_code, math.ceil(edge(lo) - 1e-9))
+    hi_code = min(fmt.max_code, math.floor(edge(hi) + 1e-9))
     if lo_code > hi_code:
         raise ApproxgenError(f"domain [{lo:g}, {hi:g}] holds no input code of {fmt.describe()}",
                              at("domain"))
@@ -321,6 +332,60 @@ def _coef_format(value, key, at) -> CoefFormat | None:
     if not -32 <= frac <= 64:
         raise ApproxgenError(f"fraction bits must be -32..64, got {frac}", at(key))
     return CoefFormat(bits, frac)
+
+
+SCALE_EXP = (-64, 64)  # a scale lies in 2^-64 .. 2^64: products and metrics stay finite floats
+
+
+def _scale_in_range(scale: float, key: str, at) -> None:
+    lo, hi = (math.ldexp(1.0, e) for e in SCALE_EXP)
+    if not lo <= scale <= hi:
+        raise ApproxgenError(f"scale {scale:g} is outside 2^{SCALE_EXP[0]}..2^{SCALE_EXP[1]}",
+                             at(key))
+
+
+def _check_shifts(slope_fmt, intercept_fmt, inp: IntFormat, out: IntFormat, at) -> None:
+    """A fixed coef_format fixes the pipeline's shifts; refuse any beyond the int64 model."""
+    if slope_fmt is None or inp.scale_exp is None or out.scale_exp is None:
+        return
+    from approxgen.model import MAX_ACC_BITS
+
+    shift = slope_fmt.frac - inp.scale_exp + out.scale_exp
+    key = "coef_format.slope" if slope_fmt is not intercept_fmt else "coef_format"
+    if shift > MAX_ACC_BITS:
+        raise ApproxgenError(f"{slope_fmt} needs an output shift of {shift} bits, more than the "
+                             f"{MAX_ACC_BITS} the integer pipeline allows; use fewer fraction "
+                             f"bits", at(key))
+    if intercept_fmt is not None and shift - out.scale_exp - intercept_fmt.frac > MAX_ACC_BITS:
+        raise ApproxgenError(f"{intercept_fmt} needs an intercept shift over {MAX_ACC_BITS} bits; "
+                             f"use more fraction bits", at("coef_format.intercept"))
+
+
+def check_plain(value, key, at) -> None:
+    """Only plain JSON-safe data: strings, booleans, null, bounded ints, finite floats, lists
+    and mappings with string keys, nested at most 8 deep and holding at most 1000 items."""
+    stack, count = [(value, key, 0)], 0
+    while stack:
+        item, path, level = stack.pop()
+        count += 1
+        if count > 1000 or level > 8:
+            raise ApproxgenError("too large or too deeply nested", at(key))
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if not isinstance(k, str):
+                    raise ApproxgenError(f"keys must be strings, got {k!r}", at(path))
+                stack.append((v, f"{path}.{k}", level + 1))
+        elif isinstance(item, list):
+            stack.extend((v, path, level + 1) for v in item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ApproxgenError(f"expected a finite number, got {item!r}", at(path))
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 1 << 63:
+            raise ApproxgenError(f"integer {item} is too large", at(path))
+        elif isinstance(item, str) and (len(item) > 400 or not item.isprintable()):
+            raise ApproxgenError("strings must be short, printable and on one line", at(path))
+        elif not (item is None or isinstance(item, (str, bool, int, float))):
+            raise ApproxgenError(f"expected a number, string, list or mapping, got {item!r}",
+                                 at(path))
 
 
 def _default_name(func, inp: IntFormat, out: IntFormat) -> str:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
-from pathlib import Path
 
 import click
 
-from approxgen import artifact, spec as specs
+from approxgen import artifact, outputs, spec as specs
 from approxgen.errors import ApproxgenError
 
 FIT_FLAGS = [
@@ -93,26 +91,27 @@ def load_target(target: str, flags: dict, quiet: bool = True) -> artifact.Fit:
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", target)
         return artifact.load(target)
+    return fit_spec(spec_from_target(target, flags), progress=not quiet)
+
+
+def fit_spec(spec: specs.Spec, progress: bool = False) -> artifact.Fit:
+    """Fit ``spec``; an error of the model's integer contract (raised without a location, such
+    as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
     from approxgen.fit import fit
 
-    return fit(spec_from_target(target, flags), progress=not quiet)
-
-
-def write_output(path: str | None, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (or stdout for None or ``-``): never half a file."""
-    if path is None or path == "-":
-        click.echo(text, nl=False)
-        return
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise ApproxgenError("output directory does not exist", str(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        return fit(spec, progress=progress)
+    except ApproxgenError as exc:
+        if exc.where is not None:
+            raise
+        raise ApproxgenError(exc.message, spec.at("coef_format")) from None
+
+
+def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:
+    """Write ``text`` to ``path`` (stdout for None or ``-``): see :mod:`approxgen.outputs`."""
+    outputs.write_all([(path, text)], inputs, [flag] if flag else None)
+
+
+def input_paths(*targets: str | None) -> list[str]:
+    """The given targets that name existing files (the inputs no output may overwrite)."""
+    return [t for t in targets if t is not None and os.path.lexists(t)]

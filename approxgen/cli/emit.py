@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from approxgen.cli.common import (fit_flags, load_target, segment_search_option,
+from approxgen import outputs
+from approxgen.cli.common import (fit_flags, input_paths, load_target, segment_search_option,
                                   write_output)
 
 TARGET_HELP = "TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first)."
@@ -24,7 +25,9 @@ def emit_c(target, flags, output, segment_search):
     """A standalone integer-only C99 header. """
     from approxgen.emit import c
 
-    write_output(output, c.render(load_target(target, flags), segment_search))
+    inputs = input_paths(target)
+    outputs.validate([(output, "")], inputs, ["-o"])
+    write_output(output, c.render(load_target(target, flags), segment_search), inputs, "-o")
 
 
 @emit_group.command("verilog")
@@ -43,12 +46,14 @@ def emit_verilog(target, flags, output, part, pipeline, testbench):
     """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
     from approxgen.emit import verilog
 
+    inputs, names = input_paths(target), ["-o", "--testbench"]
+    planned = [(output, "")] + ([(testbench, "")] if testbench else [])
+    outputs.validate(planned, inputs, names)
     fit = load_target(target, flags)
-    module = verilog.render(fit, part=part, pipeline=pipeline)
-    bench = verilog.render_testbench(fit, part=part, pipeline=pipeline) if testbench else None
-    write_output(output, module)
-    if bench is not None:
-        write_output(testbench, bench)
+    files = [(output, verilog.render(fit, part=part, pipeline=pipeline))]
+    if testbench:
+        files.append((testbench, verilog.render_testbench(fit, part=part, pipeline=pipeline)))
+    outputs.write_all(files, inputs, names)
 
 
 @emit_group.command("vectors")
@@ -59,7 +64,9 @@ def emit_vectors(target, flags, output):
     """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept)."""
     from approxgen.emit import vectors
 
-    write_output(output, vectors.render(load_target(target, flags)))
+    inputs = input_paths(target)
+    outputs.validate([(output, "")], inputs, ["-o"])
+    write_output(output, vectors.render(load_target(target, flags)), inputs, "-o")
 
 
 for _command in (emit_c, emit_verilog, emit_vectors):

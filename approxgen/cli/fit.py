@@ -6,7 +6,8 @@ import time
 
 import click
 
-from approxgen.cli.common import fit_flags, flag_overrides, spec_from_target, write_output
+from approxgen import outputs
+from approxgen.cli.common import fit_flags, fit_spec, flag_overrides, input_paths, spec_from_target
 from approxgen.errors import ApproxgenError
 
 
@@ -26,13 +27,17 @@ from approxgen.errors import ApproxgenError
                    "exact input and output scales instead of powers of two.")
 def fit_command(target, flags, output, as_json, quiet, samples, method):
     """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
-    from approxgen.fit import fit
-
+    if samples is None and method is not None:
+        raise ApproxgenError("needs --calibrate (the samples)", "--calibration")
+    inputs, planned, names = input_paths(target, samples), [], []
+    if output:
+        planned, names = [(output, "")], ["-o"]
+    if as_json:
+        planned, names = planned + [(None, "")], names + ["--json"]
+    outputs.validate(planned, inputs, names)
     started = time.perf_counter()
     if samples is None:
-        if method is not None:
-            raise ApproxgenError("needs --calibrate (the samples)", "--calibration")
-        result = fit(spec_from_target(target, flags), progress=not quiet)
+        result = fit_spec(spec_from_target(target, flags), progress=not quiet)
     else:
         from approxgen import api, calibrate, spec as specs
 
@@ -43,11 +48,8 @@ def fit_command(target, flags, output, as_json, quiet, samples, method):
                                           method_where="--calibration")
     seconds = time.perf_counter() - started
     text = result.dumps()
-    if output:
-        write_output(output, text)
-    if as_json:
-        write_output(None, text)
-    elif not quiet:
+    outputs.write_all([(path, text) for path, _ in planned], inputs, names)
+    if not as_json and not quiet:
         click.echo(summary(result, seconds))
 
 

@@ -16,5 +16,5 @@ def functions_command():
         dom = f"[{fn.domain[0]:g}, {fn.domain[1]:g}]" if fn.domain else "all codes"
         click.echo(f"{fn.name:<10} {rng:<16} {dom:<14} {fn.description}")
     click.echo("aliases: " + ", ".join(f"{a} = {t}" for a, t in ALIASES.items()))
-    click.echo("expr: an expression in x with + - * / **, comparisons, "
+    click.echo("expr: an expression in x with + - * / **, comparisons (1.0 or 0.0), "
                + ", ".join(sorted(CONSTANTS)) + " and " + ", ".join(sorted(FUNCTIONS)))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target
+from approxgen import outputs
+from approxgen.cli.common import fit_flags, input_paths, load_target
+from approxgen.errors import ApproxgenError
 
 
 @click.command("report")
@@ -16,8 +18,13 @@ def report_command(target, flags, plot_path):
     from approxgen import report
     from approxgen.cli.fit import summary
 
+    inputs = input_paths(target)
+    if plot_path:
+        if not plot_path.lower().endswith(".png"):
+            raise ApproxgenError("the plot is a PNG: give a path ending in .png", "--plot")
+        outputs.validate([(plot_path, b"")], inputs, ["--plot"])
     fit = load_target(target, flags)
     click.echo(summary(fit))
     click.echo(report.segment_table(fit))
     if plot_path:
-        report.plot(fit, plot_path)
+        outputs.write_file_via(plot_path, lambda tmp: report.plot(fit, tmp), inputs, "--plot")

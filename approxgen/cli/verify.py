@@ -10,6 +10,7 @@ import click
 
 from approxgen.cli.common import fit_flags, load_target, segment_search_option
 from approxgen.errors import ApproxgenError
+from approxgen.outputs import OutputError
 
 
 @click.command("verify")
@@ -52,18 +53,28 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
     targets = [t for t, on in (("c", check_c), ("c++", cxx), ("verilog", check_verilog)) if on]
     if not targets:
         raise ApproxgenError("nothing to verify: --no-c and --no-verilog leave no target")
-    if workdir is not None:
-        try:
-            Path(workdir).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ApproxgenError(f"cannot create it: {exc.strerror or exc}", workdir) from None
     try:
         extra = shlex.split(cflags)
     except ValueError as exc:
         raise ApproxgenError(str(exc), "--cflags") from None
+    if workdir is not None:
+        _check_workdir(workdir)
     fit = load_target(target, flags)
+    if workdir is not None:
+        try:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create it: {exc.strerror or exc}",
+                              f"--workdir {workdir}") from None
     report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
                            part=part, pipeline=pipeline, segment_search=segment_search)
     click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)
+
+
+def _check_workdir(workdir: str) -> None:
+    """Refuse a --workdir that exists and is not a directory (before anything is created)."""
+    path = Path(workdir)
+    if path.exists() and not path.is_dir():
+        raise ApproxgenError("exists and is not a directory", f"--workdir {workdir}")

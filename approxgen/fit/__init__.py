@@ -58,7 +58,7 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, pro
     if floor_error > budget:
         raise ApproxgenError(f"max_error_lsb {budget:g} is below the correctly rounded table's "
                              f"{floor_error:.4f} LSB: no approximation can meet it",
-                             f"{spec.source}: max_error_lsb")
+                             spec.at("max_error_lsb"))
     codes = spec.domain_codes()
     n = codes.size
     tried: dict[int, tuple] = {}
@@ -81,7 +81,7 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, pro
     while not attempt(hi):
         if hi == n:
             raise ApproxgenError(f"no segment count up to {n} meets max_error_lsb {budget:g}",
-                                 f"{spec.source}: max_error_lsb")
+                                 spec.at("max_error_lsb"))
         hi = min(2 * hi, n)
     lo = max(hi // 2, lower - 1)  # attempt(lo) failed, or lo is below the bound
     while hi - lo > 1:

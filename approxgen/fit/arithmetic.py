@@ -29,7 +29,7 @@ class PwlArithmetic:
 
     @classmethod
     def for_spec(cls, spec: Spec, segments: int) -> "PwlArithmetic":
-        where = f"{spec.source}: coef_format"
+        where = spec.at("coef_format")
         a, b = _neg(spec.input.scale_exp), _neg(spec.output.scale_exp)
         if spec.slope_format is not None:
             shift = spec.slope_format.frac + a - b
