@@ -12,15 +12,17 @@ import operator
 from typing import Callable
 
 import numpy as np
-from scipy import special
 
 from approxgen.errors import ApproxgenError
+from approxgen.functions import erf as _erf, erfc as _erfc, expit as _expit
+
+
 
 FUNCTIONS: dict[str, Callable] = {
     "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "log2": np.log2,
     "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
     "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "sin": np.sin, "cos": np.cos,
-    "atan": np.arctan, "erf": special.erf, "erfc": special.erfc, "sigmoid": special.expit,
+    "atan": np.arctan, "erf": _erf, "erfc": _erfc, "sigmoid": _expit,
     "min": np.minimum, "max": np.maximum, "clip": np.clip, "where": np.where,
 }
 CONSTANTS = {"pi": np.pi, "e": np.e}

@@ -127,3 +127,29 @@ def test_report_lists_segments_and_writes_a_plot(tmp_path):
     rows = [line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert len(rows) == 4  # one row per segment
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _modules_after(*args):
+    code = ("import sys\nfrom approxgen.cli import main\ntry:\n    main(list(sys.argv[1:]))\n"
+            "except SystemExit:\n    pass\nprint('MODULES', ' '.join(sorted(sys.modules)), "
+            "file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    line = [x for x in result.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    return set(line.split()[1:])
+
+
+HEAVY = {"numpy", "scipy", "pyswarms", "deap", "matplotlib", "tqdm", "jinja2", "yaml"}
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["fit", "--help"]])
+def test_version_and_help_import_no_library(args):
+    assert not HEAVY & {m.split(".")[0] for m in _modules_after(*args)}
+
+
+def test_emit_c_from_an_artifact_imports_no_search_or_plotting(tmp_path):
+    art = tmp_path / "g.json"
+    assert run("fit", "gelu", "--bits", "8", "--segments", "4", "-q", "-o", str(art)).returncode == 0
+    loaded = {m.split(".")[0] for m in _modules_after("emit", "c", str(art), "-o",
+                                                      str(tmp_path / "g.h"))}
+    assert (tmp_path / "g.h").exists() and "jinja2" in loaded
+    assert not {"pyswarms", "deap", "matplotlib", "tqdm"} & loaded

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from approxgen import artifact, spec as specs
 from approxgen.errors import ApproxgenError
 
 FIT_FLAGS = [
@@ -75,8 +74,10 @@ def flag_overrides(flags: dict) -> dict:
     }
 
 
-def spec_from_target(target: str, flags: dict) -> specs.Spec:
+def spec_from_target(target: str, flags: dict):
     """A spec from a YAML file or a built-in function name, with flags laid over it."""
+    from approxgen import spec as specs
+
     overrides = flag_overrides(flags)
     if target.endswith((".yaml", ".yml")):
         raw, source = specs.load_yaml(target), target
@@ -85,8 +86,10 @@ def spec_from_target(target: str, flags: dict) -> specs.Spec:
     return specs.resolve(specs.merge(raw, overrides), source)
 
 
-def load_target(target: str, flags: dict, quiet: bool = True) -> artifact.Fit:
+def load_target(target: str, flags: dict, quiet: bool = True):
     """A Fit from an artifact (``.json``), a spec file or a function name (fitting first)."""
+    from approxgen import artifact
+
     if target.endswith(".json"):
         given = [k for k, v in flag_overrides(flags).items() if v is not None]
         if given:

@@ -2,13 +2,13 @@
 
 import click
 
-from approxgen.expr import CONSTANTS, FUNCTIONS
-from approxgen.functions import ALIASES, BUILTINS
-
 
 @click.command("functions")
 def functions_command():
     """List built-in functions with their default ranges and domains."""
+    from approxgen.expr import CONSTANTS, FUNCTIONS
+    from approxgen.functions import ALIASES, BUILTINS
+
     click.echo(f"{'name':<10} {'input range':<16} {'domain':<14} description")
     for fn in BUILTINS.values():
         lo, hi = fn.input_range
