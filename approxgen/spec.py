@@ -122,19 +122,28 @@ def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     try:
         text = path.read_text()
-    except OSError as exc:
-        raise ApproxgenError(f"cannot read spec: {exc.strerror}", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ApproxgenError(f"cannot read spec: {getattr(exc, 'strerror', None) or exc}",
+                             str(path)) from None
+    return loads_yaml(text, str(path), stem=path.stem)
+
+
+def loads_yaml(text: str, where: str, stem: str | None = None) -> dict:
+    """Parse spec text into a raw mapping. Without ``name:``, a spec file is named after its
+    file ``stem`` (when that is a usable identifier)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        where = f"{where}:{mark.line + 1}" if mark is not None else where
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ApproxgenError(f"malformed YAML: {problem}", where) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ApproxgenError("a spec must be a mapping of keys to values", str(path))
+        raise ApproxgenError("a spec must be a mapping of keys to values", where)
+    if "name" not in data and stem and _IDENT_RE.match(stem) and stem not in _RESERVED:
+        data["name"] = stem
     return data
 
 

@@ -153,3 +153,47 @@ def test_emit_c_from_an_artifact_imports_no_search_or_plotting(tmp_path):
                                                       str(tmp_path / "g.h"))}
     assert (tmp_path / "g.h").exists() and "jinja2" in loaded
     assert not {"pyswarms", "deap", "matplotlib", "tqdm"} & loaded
+
+
+SMALL_SPEC = "function: silu\ninput: {bits: 8}\nsegments: 4\n"
+
+
+def test_spec_from_stdin_and_fit_o_dash_writes_only_json_to_stdout():
+    result = subprocess.run([sys.executable, "-m", "approxgen", "fit", "-", "-o", "-"],
+                            input=SMALL_SPEC, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # nothing but the artifact
+    assert data["spec"]["name"] == "silu_int8" and len(data["model"]["slopes"]) == 4
+    assert "max_error_lsb" in result.stderr  # the summary
+
+
+def test_spec_without_name_is_named_after_its_file(tmp_path):
+    (tmp_path / "my_silu.yaml").write_text(SMALL_SPEC)
+    data = json.loads(run("fit", "my_silu.yaml", "--json", cwd=tmp_path).stdout)
+    assert data["spec"]["name"] == "my_silu"
+    (tmp_path / "bad-name.yaml").write_text(SMALL_SPEC)  # no identifier: the default name
+    assert json.loads(run("fit", "bad-name.yaml", "--json",
+                          cwd=tmp_path).stdout)["spec"]["name"] == "silu_int8"
+
+
+def test_shipped_configs_are_named_after_their_files():
+    from approxgen import spec as specs
+
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        assert specs.resolve(specs.load_yaml(path), str(path)).name == path.stem
+
+
+def test_input_kind_comes_from_the_content(tmp_path):
+    (tmp_path / "gelu.json").write_text('{"function": "gelu", "input": {"bits": 8}}')
+    (tmp_path / "spec.txt").write_text(SMALL_SPEC)
+    assert json.loads(run("fit", "gelu.json", "--json", cwd=tmp_path).stdout)["spec"]["name"] \
+        == "gelu"
+    assert run("fit", "spec.txt", "-q", "-o", "fit.txt", cwd=tmp_path).returncode == 0
+    header = run("emit", "c", "fit.txt", cwd=tmp_path)  # an artifact, whatever its name
+    assert header.returncode == 0 and "spec" in header.stdout
+    piped = subprocess.run([sys.executable, "-m", "approxgen", "emit", "c", "-"],
+                           input=(tmp_path / "fit.txt").read_text(), capture_output=True,
+                           text=True)
+    assert piped.returncode == 0 and piped.stdout == header.stdout
+    again = run("fit", "fit.txt", cwd=tmp_path)
+    assert again.returncode == 2 and "is a fit artifact, not a spec" in again.stderr

@@ -74,31 +74,76 @@ def flag_overrides(flags: dict) -> dict:
     }
 
 
-def spec_from_target(target: str, flags: dict):
-    """A spec from a YAML file or a built-in function name, with flags laid over it."""
+def read_target(target: str) -> tuple[str, str | None, str]:
+    """What TARGET is, judged by its content: ``(kind, text, where)``.
+
+    ``-`` is stdin; an existing file (or a name with a path or a spec/artifact extension) is
+    read, and is a fit ``"artifact"`` when it is JSON with a ``"schema"`` key (or is named
+    ``.json`` and is no YAML mapping either), else a ``"spec"`` (YAML, of which JSON is a
+    subset); anything else is a ``"function"`` name.
+    """
+    import json
+
+    if target == "-":
+        text, where = click.get_text_stream("stdin").read(), "<stdin>"
+    elif (os.path.exists(target) or os.sep in target
+          or target.endswith((".yaml", ".yml", ".json"))):
+        try:
+            text = Path(target).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            what = "fit artifact" if target.endswith(".json") else "spec"
+            raise ApproxgenError(f"cannot read {what}: "
+                                 f"{getattr(exc, 'strerror', None) or exc}", target) from None
+        where = target
+    else:
+        return "function", None, target
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None if target.endswith(".json") and not _is_yaml_mapping(text) else {}
+    return ("spec" if isinstance(data, dict) and "schema" not in data else "artifact",
+            text, where)
+
+
+def _is_yaml_mapping(text: str) -> bool:
+    import yaml
+
+    try:
+        return isinstance(yaml.safe_load(text), dict)
+    except yaml.YAMLError:
+        return False
+
+
+def spec_from_target(target: str, flags: dict, read: tuple | None = None):
+    """A spec from a spec file, stdin (``-``) or a function name, with flags laid over it."""
     from approxgen import spec as specs
 
-    overrides = flag_overrides(flags)
-    if target.endswith((".yaml", ".yml")):
-        raw, source = specs.load_yaml(target), target
+    kind, text, where = read or read_target(target)
+    if kind == "artifact":
+        raise ApproxgenError("is a fit artifact, not a spec: emit, verify, cost and report take "
+                             "it as it is", where)
+    if kind == "spec":
+        stem = None if target == "-" else Path(target).stem
+        raw, source = specs.loads_yaml(text, where, stem=stem), where
     else:
         raw, source = {"function": target}, "<flags>"
-    return specs.resolve(specs.merge(raw, overrides), source)
+    return specs.resolve(specs.merge(raw, flag_overrides(flags)), source)
 
 
 def load_target(target: str, flags: dict, quiet: bool = True):
-    """A Fit from an artifact (``.json``), a spec file or a function name (fitting first)."""
-    from approxgen import artifact
+    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first)."""
+    read = read_target(target)
+    if read[0] == "artifact":
+        from approxgen import artifact
 
-    if target.endswith(".json"):
         given = [k for k, v in flag_overrides(flags).items() if v is not None]
         if given:
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
-                                 f"or function, not to a fit artifact", target)
-        return artifact.load(target)
+                                 f"or function, not to a fit artifact", read[2])
+        return artifact.loads(read[1], read[2])
     from approxgen.fit import fit
 
-    return fit(spec_from_target(target, flags), progress=not quiet)
+    return fit(spec_from_target(target, flags, read), progress=not quiet)
 
 
 def write_output(path: str | None, text: str) -> None:

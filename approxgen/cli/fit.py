@@ -12,11 +12,14 @@ from approxgen.cli.common import fit_flags, spec_from_target, write_output
 @click.command("fit")
 @click.argument("target")
 @fit_flags
-@click.option("-o", "--output", "output", help="Write the fit artifact (JSON) here.")
+@click.option("-o", "--output", "output",
+              help="Write the fit artifact (JSON) here; '-' writes it alone to stdout (the "
+                   "summary then goes to stderr).")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
 def fit_command(target, flags, output, as_json, quiet):
-    """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
+    """Fit TARGET (a built-in function name, a SPEC.yaml, or '-' for a spec on stdin) over
+    every input code."""
     from approxgen.fit import fit
 
     spec = spec_from_target(target, flags)
@@ -24,12 +27,13 @@ def fit_command(target, flags, output, as_json, quiet):
     result = fit(spec, progress=not quiet)
     seconds = time.perf_counter() - started
     text = result.dumps()
-    if output:
+    to_stdout = as_json or output == "-"
+    if output and output != "-":
         write_output(output, text)
-    if as_json:
+    if to_stdout:
         write_output(None, text)
-    elif not quiet:
-        click.echo(summary(result, seconds))
+    if not quiet and not as_json:
+        click.echo(summary(result, seconds), err=output == "-")
 
 
 def summary(result, seconds: float | None = None) -> str:
