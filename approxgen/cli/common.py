@@ -78,9 +78,9 @@ def read_target(target: str) -> tuple[str, str | None, str]:
     """What TARGET is, judged by its content: ``(kind, text, where)``.
 
     ``-`` is stdin; an existing file (or a name with a path or a spec/artifact extension) is
-    read, and is a fit ``"artifact"`` when it is JSON with a ``"schema"`` key (or is named
-    ``.json`` and is no YAML mapping either), else a ``"spec"`` (YAML, of which JSON is a
-    subset); anything else is a ``"function"`` name.
+    read: a ``"spec"`` when it is a YAML mapping (JSON is YAML) without ``"schema"``, and when
+    named ``.json`` one with ``function`` or ``expr``; else a fit ``"artifact"``. Anything else
+    is a ``"function"`` name.
     """
     import json
 
@@ -101,8 +101,10 @@ def read_target(target: str) -> tuple[str, str | None, str]:
         data = json.loads(text)
     except ValueError:
         data = None if target.endswith(".json") and not _is_yaml_mapping(text) else {}
-    return ("spec" if isinstance(data, dict) and "schema" not in data else "artifact",
-            text, where)
+    if isinstance(data, dict) and "schema" not in data and (
+            "function" in data or "expr" in data or not target.endswith(".json")):
+        return "spec", text, where
+    return "artifact", text, where
 
 
 def _is_yaml_mapping(text: str) -> bool:
