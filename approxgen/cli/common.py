@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -153,16 +152,6 @@ def write_output(path: str | None, text: str) -> None:
     if path is None or path == "-":
         click.echo(text, nl=False)
         return
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise ApproxgenError("output directory does not exist", str(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from approxgen.outputs import write_all
+
+    write_all([(path, text)])
