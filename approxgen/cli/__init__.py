@@ -24,7 +24,6 @@ COMMANDS = {
     "verify": "approxgen.cli.verify:verify_command",
     "cost": "approxgen.cli.cost:cost_command",
     "report": "approxgen.cli.report:report_command",
-    "sweep": "approxgen.cli.sweep:sweep_command",
     "functions": "approxgen.cli.functions:functions_command",
 }
 
@@ -44,13 +43,7 @@ class _Group(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # a command not built in this version
-                return None
-            raise
-        return getattr(module, attr)
+        return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx):
         try:
@@ -58,6 +51,10 @@ class _Group(click.Group):
         except ApproxgenError as exc:
             click.echo(f"approxgen: error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a file system error: one line, exit 1
+            where = exc.filename if exc.filename is not None else "approxgen"
+            click.echo(f"approxgen: error: {where}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("approxgen: interrupted", err=True)
             sys.exit(130)

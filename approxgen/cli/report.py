@@ -40,10 +40,7 @@ def report_command(target, flags, out_dir, plot_path, as_json):
     files = []
     if out_dir:
         directory = Path(out_dir)
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.ClickException(f"{out_dir}: {exc.strerror or exc}") from None
+        directory.mkdir(parents=True, exist_ok=True)
         png = f"{fit.spec.name}.png"
         files += [(directory / f"{fit.spec.name}.md", report.markdown(fit, [png])),
                   (directory / png, report.plot_bytes(fit, ".png"))]
