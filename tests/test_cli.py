@@ -1,6 +1,7 @@
 """The command line: the fit contract, and one clear line with exit 2 for every bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,9 +142,14 @@ def _modules_after(*args):
 HEAVY = {"numpy", "scipy", "pyswarms", "deap", "matplotlib", "tqdm", "jinja2", "yaml"}
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["fit", "--help"]])
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
 def test_version_and_help_import_no_library(args):
     assert not HEAVY & {m.split(".")[0] for m in _modules_after(*args)}
+
+
+def test_subcommand_help_imports_no_search_library():
+    loaded = {m.split(".")[0] for m in _modules_after("fit", "--help")}
+    assert not {"scipy", "pyswarms", "deap", "matplotlib", "tqdm"} & loaded
 
 
 def test_emit_c_from_an_artifact_imports_no_search_or_plotting(tmp_path):
@@ -197,3 +203,40 @@ def test_input_kind_comes_from_the_content(tmp_path):
     assert piped.returncode == 0 and piped.stdout == header.stdout
     again = run("fit", "fit.txt", cwd=tmp_path)
     assert again.returncode == 2 and "is a fit artifact, not a spec" in again.stderr
+
+
+def test_choices_come_from_the_registries_and_complete_in_the_shell():
+    from approxgen import search
+    from approxgen.emit import verilog
+    from approxgen.spec import FORMS, OBJECTIVES
+
+    for words, cword, expected in [("approxgen fit gelu --search ", 4, search.SEARCHES),
+                                   ("approxgen fit gelu --form ", 4, FORMS),
+                                   ("approxgen fit gelu --objective ", 4, OBJECTIVES),
+                                   ("approxgen emit verilog g.json --part ", 5, verilog.PARTS)]:
+        env = dict(os.environ, _APPROXGEN_COMPLETE="bash_complete", COMP_WORDS=words,
+                   COMP_CWORD=str(cword))
+        out = subprocess.run([sys.executable, "-m", "approxgen"], env=env, capture_output=True,
+                             text=True).stdout
+        assert [line.split(",", 1)[1] for line in out.split()] == list(expected)
+    result = run("fit", "gelu", "--search", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("approxgen: error: --search: 'nope' is not one of "
+                                     + ", ".join(repr(s) for s in search.SEARCHES) + ".")
+
+
+def test_functions_json():
+    data = json.loads(run("functions", "--json").stdout)
+    assert {"gelu", "exp", "recip"} <= {f["name"] for f in data["functions"]}
+    assert data["aliases"]["swish"] == "silu" and "erf" in data["expr"]["functions"]
+
+
+def test_verify_json(tmp_path):
+    from conftest import require_tool
+
+    require_tool("cc")
+    result = run("verify", "gelu", "--bits", "6", "--segments", "2", "--no-verilog", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["results"][0]["target"] == "c"
+    assert data["results"][0]["mismatches"] == 0 and data["codes"] == 64

@@ -51,6 +51,10 @@ class _Group(click.Group):
         except ApproxgenError as exc:
             click.echo(f"approxgen: error: {exc}", err=True)
             sys.exit(2)
+        except click.BadParameter as exc:  # e.g. --search not in its registry: one line
+            where = "/".join(exc.param.opts) if exc.param is not None else exc.param_hint
+            click.echo(f"approxgen: error: {where}: {exc.message}", err=True)
+            sys.exit(2)
         except OSError as exc:  # a file system error: one line, exit 1
             where = exc.filename if exc.filename is not None else "approxgen"
             click.echo(f"approxgen: error: {where}: {exc.strerror or exc}", err=True)

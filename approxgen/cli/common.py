@@ -10,6 +10,26 @@ import click
 
 from approxgen.errors import ApproxgenError
 
+class RegistryChoice(click.Choice):
+    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
+    only when the choices are needed (parsing, ``--help``, shell completion)."""
+
+    def __init__(self, registry: str):
+        self._registry = registry
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self):
+        import importlib
+
+        module, attr = self._registry.split(":")
+        return tuple(getattr(importlib.import_module(module), attr))
+
+    @choices.setter
+    def choices(self, value):  # click.Choice.__init__ assigns; the registry decides
+        pass
+
+
 FIT_FLAGS = [
     click.option("--bits", type=int, help="Input and output width (default scales)."),
     click.option("--in-bits", type=int, help="Input width (2..16)."),
@@ -18,12 +38,15 @@ FIT_FLAGS = [
     click.option("--out-scale", help="Output scale: a number, 2^k or auto."),
     click.option("--unsigned", is_flag=True, default=None, help="Unsigned input codes."),
     click.option("--domain", nargs=2, type=float, help="Fitting domain LO HI (real units)."),
-    click.option("--form", help="pwl or table."),
+    click.option("--form", type=RegistryChoice("approxgen.spec:FORMS"),
+                 help="pwl (piecewise linear) or table (correctly rounded)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
-    click.option("--search", help="Breakpoint search method (uniform, ...)."),
-    click.option("--objective", help="max (minimax) or mse."),
+    click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
+                 help="Breakpoint search method."),
+    click.option("--objective", type=RegistryChoice("approxgen.spec:OBJECTIVES"),
+                 help="max (minimax, in LSB) or mse."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
 ]
@@ -45,6 +68,12 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
                "name"]
 
+
+part_option = click.option(
+    "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
+    show_default=True,
+    help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment decoder and "
+         "coefficient ROM alone (x -> slope, intercept) for an existing MAC (pwl only).")
 
 segment_search_option = click.option(
     "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
