@@ -99,16 +99,20 @@ def render(fit) -> list[tuple[str, str]]:
             (f"{name}.md", report.markdown(fit))]
 
 
-def build_one(source: str, out_dir: str) -> Product:
-    """Fit (or reuse the cached fit of) one spec file and render its files in memory."""
+def build_one(source: str, out_dir: str, progress: bool = False) -> Product:
+    """Fit (or reuse the cached fit of) one spec file and render its files in memory;
+    ``progress``: plain status lines on stderr during a long fit."""
+    from approxgen import progress as reporter
     from approxgen.fit import fit as fit_spec
+
+    reporter.set_mode("plain" if progress else "off")
 
     spec = load_spec(Path(source))
     started = time.perf_counter()
     fit = cached_fit(spec, Path(out_dir))
     how = "cached"
     if fit is None:
-        fit = fit_spec(spec, progress=False)
+        fit = fit_spec(spec, progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
     shape = f"pwl, {fit.model.segments} segments" if spec.form == "pwl" else spec.form
@@ -117,10 +121,11 @@ def build_one(source: str, out_dir: str) -> Product:
     return Product(source, spec.name, tuple(render(fit)), line)
 
 
-def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None) -> list[Product]:
+def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
+          progress: bool = False) -> list[Product]:
     """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
     called with each product as soon as it and those before it are done."""
-    args = [(str(s), str(out_dir)) for s in sources]
+    args = [(str(s), str(out_dir), progress) for s in sources]
     products = []
     if jobs > 1 and len(args) > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(args))) as pool:

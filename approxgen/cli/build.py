@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from approxgen.cli.common import progress_option, set_progress
+
 
 @click.command("build")
 @click.argument("specs", nargs=-1, type=click.Path())
@@ -17,8 +19,9 @@ import click
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name each file (with a short diff) that a build "
                    "would change, 0 when everything is up to date.")
-@click.option("-q", "--quiet", is_flag=True, help="No per-spec lines.")
-def build_command(specs, out_dir, jobs, check, quiet):
+@click.option("-q", "--quiet", is_flag=True, help="No per-spec lines, no progress.")
+@progress_option
+def build_command(specs, out_dir, jobs, check, quiet, progress):
     """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
     the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
     NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report).
@@ -41,7 +44,9 @@ def build_command(specs, out_dir, jobs, check, quiet):
         if not quiet:
             click.echo(product.line)
 
-    products = build.build(sources, out, jobs=jobs, on_product=None if check else show)
+    set_progress(progress, quiet)
+    products = build.build(sources, out, jobs=jobs, on_product=None if check else show,
+                           progress=progress and not quiet)
     changed = build.changes(products, out)
     files = sum(len(p.files) for p in products)
     if check:

@@ -69,6 +69,20 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
                "name"]
 
 
+progress_option = click.option(
+    "--progress", is_flag=True,
+    help="Plain status lines on stderr every few seconds while fitting (for CI logs); without "
+         "it a progress bar shows only on a terminal; -q silences both.")
+
+
+def set_progress(progress: bool, quiet: bool) -> bool:
+    """Set :mod:`approxgen.progress` from the flags; True when fits should report progress."""
+    from approxgen import progress as reporter
+
+    reporter.set_mode("off" if quiet else "plain" if progress else "auto")
+    return not quiet
+
+
 part_option = click.option(
     "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
     show_default=True,

@@ -6,7 +6,8 @@ import time
 
 import click
 
-from approxgen.cli.common import fit_flags, spec_from_target, write_output
+from approxgen.cli.common import (fit_flags, progress_option, set_progress, spec_from_target,
+                                  write_output)
 
 
 @click.command("fit")
@@ -17,14 +18,15 @@ from approxgen.cli.common import fit_flags, spec_from_target, write_output
                    "summary then goes to stderr).")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
-def fit_command(target, flags, output, as_json, quiet):
+@progress_option
+def fit_command(target, flags, output, as_json, quiet, progress):
     """Fit TARGET (a built-in function name, a SPEC.yaml, or '-' for a spec on stdin) over
     every input code."""
     from approxgen.fit import fit
 
     spec = spec_from_target(target, flags)
     started = time.perf_counter()
-    result = fit(spec, progress=not quiet)
+    result = fit(spec, progress=set_progress(progress, quiet))
     seconds = time.perf_counter() - started
     text = result.dumps()
     to_stdout = as_json or output == "-"
