@@ -134,3 +134,49 @@ def test_bad_input_exit_2_nothing_written(project, extra, message):
 def test_missing_spec_path_is_bad_input(project):
     result = run("build", "nope", "--out", "out", cwd=project)
     assert result.returncode == 2 and "nope: no such spec file or directory" in result.stderr
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_project_builds_runs_and_checks_without_an_activated_venv(tmp_path):
+    from conftest import require_tool
+
+    require_tool("cc")
+    make = require_tool("make")
+    build_dir = tmp_path / "build"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv on PATH: no bare approxgen
+    argv = [make, "-s", "-C", str(ROOT / "examples/project"), f"BUILD={build_dir}",
+            f"PYTHON={sys.executable}"]
+    result = subprocess.run(argv + ["run", "check"], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "up to date: 3 specs, 18 files" in result.stdout
+    assert "act_gelu: pwl, 8 segments" in result.stdout and "exp(logit-max)" in result.stdout
+    header = build_dir / "generated/act_silu.h"
+    header.write_text(header.read_text() + "/* edited */\n")
+    stale = subprocess.run(argv + ["check"], capture_output=True, text=True, env=env)
+    assert stale.returncode != 0 and "act_silu.h: would change" in stale.stdout
+    assert not (ROOT / "examples/project/build").exists()
+
+
+def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_path):
+    from conftest import require_tool
+
+    make = require_tool("make")
+
+    def dry(python):
+        result = subprocess.run([make, "-n", "-s", "--no-print-directory", "-C", str(ROOT),
+                                 f"PYTHON={python}", "test"],
+                                capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line.strip()]
+
+    ours = dry(sys.executable)
+    assert ours[-1] == f"{sys.executable} -m pytest -q"
+    assert all(line.startswith((sys.executable, "touch .install.")) for line in ours)
+    assert not any(line.split()[0] in ("approxgen", "pytest", "pip") for line in ours)
+    stamps = {line for line in ours if line.startswith("touch")}
+    if stamps:  # not yet installed here: a stamp named after this interpreter
+        other = {line for line in dry("/usr/bin/python3") if line.startswith("touch")}
+        assert other and other != stamps
