@@ -24,6 +24,7 @@ COMMANDS = {
     "verify": "approxgen.cli.verify:verify_command",
     "cost": "approxgen.cli.cost:cost_command",
     "report": "approxgen.cli.report:report_command",
+    "sweep": "approxgen.cli.sweep:sweep_command",
     "functions": "approxgen.cli.functions:functions_command",
 }
 

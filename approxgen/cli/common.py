@@ -52,15 +52,20 @@ FIT_FLAGS = [
 ]
 
 
-def fit_flags(command):
-    """Decorate ``command`` with every fit flag (collected into one ``flags`` dict)."""
+def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
+    """Decorate ``command`` with every fit flag but ``exclude`` (collected into one ``flags``
+    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``."""
+    if command is None:
+        return functools.partial(fit_flags, exclude=exclude)
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        flags = {name: kwargs.pop(name) for name in _FLAG_NAMES}
+        flags = {name: None if name in exclude else kwargs.pop(name) for name in _FLAG_NAMES}
         return command(*args, flags=flags, **kwargs)
 
-    for option in reversed(FIT_FLAGS):
-        wrapper = option(wrapper)
+    for name, option in reversed(list(zip(_FLAG_NAMES, FIT_FLAGS))):
+        if name not in exclude:
+            wrapper = option(wrapper)
     return wrapper
 
 
@@ -158,8 +163,9 @@ def _is_yaml_mapping(text: str) -> bool:
         return False
 
 
-def spec_from_target(target: str, flags: dict, read: tuple | None = None):
-    """A spec from a spec file, stdin (``-``) or a function name, with flags laid over it."""
+def raw_from_target(target: str, flags: dict, read: tuple | None = None) -> tuple[dict, str]:
+    """The raw spec mapping (flags laid over it) of a spec file, stdin (``-``) or a function
+    name, and the source its errors name."""
     from approxgen import spec as specs
 
     kind, text, where = read or read_target(target)
@@ -171,7 +177,14 @@ def spec_from_target(target: str, flags: dict, read: tuple | None = None):
         raw, source = specs.loads_yaml(text, where, stem=stem), where
     else:
         raw, source = {"function": target}, "<flags>"
-    return specs.resolve(specs.merge(raw, flag_overrides(flags)), source)
+    return specs.merge(raw, flag_overrides(flags)), source
+
+
+def spec_from_target(target: str, flags: dict, read: tuple | None = None):
+    """A spec from a spec file, stdin (``-``) or a function name, with flags laid over it."""
+    from approxgen import spec as specs
+
+    return specs.resolve(*raw_from_target(target, flags, read))
 
 
 def load_target(target: str, flags: dict, quiet: bool = True):
