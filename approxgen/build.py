@@ -9,7 +9,6 @@ differ from the disk, ``--check`` compares them and writes nothing: the same cod
 
 from __future__ import annotations
 
-import concurrent.futures
 import difflib
 import json
 import time
@@ -105,9 +104,8 @@ def build_one(source: str, out_dir: str, progress: bool = False) -> Product:
     from approxgen import progress as reporter
     from approxgen.fit import fit as fit_spec
 
-    reporter.set_mode("plain" if progress else "off")
-
     spec = load_spec(Path(source))
+    reporter.set_mode("plain" if progress else "off", label=spec.name)
     started = time.perf_counter()
     fit = cached_fit(spec, Path(out_dir))
     how = "cached"
@@ -124,22 +122,42 @@ def build_one(source: str, out_dir: str, progress: bool = False) -> Product:
 def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
           progress: bool = False) -> list[Product]:
     """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
-    called with each product as soon as it and those before it are done."""
+    called with each product as soon as it and those before it are done. On Ctrl-C (or any
+    error) the worker processes are stopped at once."""
     args = [(str(s), str(out_dir), progress) for s in sources]
     products = []
     if jobs > 1 and len(args) > 1:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(args))) as pool:
-            results = pool.map(build_one, *zip(*args))
-            for product in results:
+        import multiprocessing
+
+        pool = multiprocessing.Pool(min(jobs, len(args)), initializer=_ignore_sigint)
+        try:
+            for product in pool.imap(_build_args, args):
                 products.append(product)
                 if on_product:
                     on_product(product)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     else:
         for a in args:
             products.append(build_one(*a))
             if on_product:
                 on_product(products[-1])
     return products
+
+
+def _build_args(args: tuple) -> Product:
+    return build_one(*args)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, str | None, str]]:

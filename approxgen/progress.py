@@ -9,14 +9,15 @@ import time
 
 MODES = ("auto", "plain", "off")
 _mode = "auto"
+_label = ""  # what is being worked on (a spec's name in a build), shown in status lines
 INTERVAL = 5.0  # seconds between plain status lines
 
 
-def set_mode(mode: str) -> None:
-    global _mode
+def set_mode(mode: str, label: str = "") -> None:
+    global _mode, _label
     if mode not in MODES:
         raise ValueError(f"progress mode must be one of {MODES}, got {mode!r}")
-    _mode = mode
+    _mode, _label = mode, label
 
 
 def mode() -> str:
@@ -26,7 +27,7 @@ def mode() -> str:
 def bar(total: int, desc: str, enabled: bool = True):
     """A progress reporter with tqdm's ``update``/``reset``/context-manager interface."""
     if enabled and _mode == "plain":
-        return StatusLines(total, desc)
+        return StatusLines(total, f"{_label}: {desc}" if _label else desc)
     if not enabled or _mode == "off" or not sys.stderr.isatty():
         return _Silent()
     from tqdm import tqdm

@@ -180,3 +180,20 @@ def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_pa
     if stamps:  # not yet installed here: a stamp named after this interpreter
         other = {line for line in dry("/usr/bin/python3") if line.startswith("touch")}
         assert other and other != stamps
+
+
+def test_interrupted_parallel_build_exits_130_and_writes_nothing(project):
+    import signal
+
+    for name in ("slow_a", "slow_b"):
+        (project / "specs" / f"{name}.yaml").write_text(
+            "function: gelu\ninput: {bits: 10}\nsearch: pso\n")
+    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "build", "specs", "--out", "out",
+                             "--jobs", "2", "--progress"], cwd=project, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # a worker is fitting
+    assert ": pso: working" in first, first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "approxgen: interrupted"
+    assert not (project / "out").exists()

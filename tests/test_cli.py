@@ -240,3 +240,18 @@ def test_verify_json(tmp_path):
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["results"][0]["target"] == "c"
     assert data["results"][0]["mismatches"] == 0 and data["codes"] == 64
+
+
+def test_interrupt_exits_130_with_one_line(tmp_path):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "fit", "gelu", "--bits", "12",
+                             "--search", "pso", "--progress", "-o", str(tmp_path / "f.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # the first status line: the search is running
+    assert first.startswith("approxgen: pso: working"), first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "approxgen: interrupted" and "Traceback" not in err
+    assert not (tmp_path / "f.json").exists()

@@ -27,6 +27,9 @@ def test_plain_status_lines_count_and_finish():
 
 
 def test_modes_pick_the_reporter(capsys):
+    progress.set_mode("plain", label="act_gelu")
+    status = progress_bar(10, "pso", True)
+    assert isinstance(status, progress.StatusLines) and status.desc == "act_gelu: pso"
     progress.set_mode("plain")
     assert isinstance(progress_bar(10, "pso", True), progress.StatusLines)
     assert not isinstance(progress_bar(10, "pso", False), progress.StatusLines)  # -q / off
