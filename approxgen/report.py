@@ -13,7 +13,7 @@ from approxgen.metrics import correctly_rounded
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 # Metadata the plot formats would otherwise fill with a date or a version: left out.
-_PLOT_METADATA = {".png": {"Software": None},
+PLOT_METADATA = {".png": {"Software": None},
                   ".svg": {"Date": None, "Creator": None},
                   ".pdf": {"CreationDate": None, "ModDate": None, "Creator": None,
                            "Producer": None}}
@@ -174,6 +174,6 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
         bottom.legend(loc="best", fontsize="small")
         fig.tight_layout()
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=_PLOT_METADATA[suffix])
+        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
         plt.close(fig)
     return buffer.getvalue()

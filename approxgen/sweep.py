@@ -142,7 +142,7 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from approxgen.report import _PLOT_METADATA
+    from approxgen.report import PLOT_METADATA
 
     key = "cells" if all(r["cells"] is not None for r in rows) else "table_bytes"
     with matplotlib.rc_context({"svg.hashsalt": "approxgen"}):
@@ -162,6 +162,6 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
         ax.legend(loc="best")
         fig.tight_layout()
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=_PLOT_METADATA[suffix])
+        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
         plt.close(fig)
     return buffer.getvalue()
