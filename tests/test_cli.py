@@ -192,6 +192,9 @@ def test_shipped_configs_are_named_after_their_files():
 def test_input_kind_comes_from_the_content(tmp_path):
     (tmp_path / "gelu.json").write_text('{"function": "gelu", "input": {"bits": 8}}')
     (tmp_path / "spec.txt").write_text(SMALL_SPEC)
+    (tmp_path / "yaml_in.json").write_text(SMALL_SPEC)  # YAML, named .json: still a spec
+    assert json.loads(run("fit", "yaml_in.json", "--json", cwd=tmp_path).stdout)["spec"][
+        "name"] == "yaml_in"
     assert json.loads(run("fit", "gelu.json", "--json", cwd=tmp_path).stdout)["spec"]["name"] \
         == "gelu"
     assert run("fit", "spec.txt", "-q", "-o", "fit.txt", cwd=tmp_path).returncode == 0

@@ -144,23 +144,27 @@ def read_target(target: str) -> tuple[str, str | None, str]:
         where = target
     else:
         return "function", None, target
+    json_name = target.endswith(".json")
     try:
         data = json.loads(text)
-    except ValueError:
-        data = None if target.endswith(".json") and not _is_yaml_mapping(text) else {}
+    except ValueError:  # not JSON: YAML, unless named .json and no YAML mapping either
+        data = _yaml_mapping(text)
+        if data is None:
+            return ("artifact" if json_name else "spec"), text, where
     if isinstance(data, dict) and "schema" not in data and (
-            "function" in data or "expr" in data or not target.endswith(".json")):
+            "function" in data or "expr" in data or not json_name):
         return "spec", text, where
-    return "artifact", text, where
+    return ("artifact" if json_name or isinstance(data, dict) else "spec"), text, where
 
 
-def _is_yaml_mapping(text: str) -> bool:
+def _yaml_mapping(text: str) -> dict | None:
     import yaml
 
     try:
-        return isinstance(yaml.safe_load(text), dict)
+        data = yaml.safe_load(text)
     except yaml.YAMLError:
-        return False
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def raw_from_target(target: str, flags: dict, read: tuple | None = None) -> tuple[dict, str]:
