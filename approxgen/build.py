@@ -1,7 +1,7 @@
 """``approxgen build``: fit and emit every spec of a project, cached, in parallel, checkable.
 
 Each spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
-``NAME.hex`` and ``NAME.md`` in the output directory. The artifact doubles as the cache: when it
+``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
 records the spec's canonical hash and this tool version (and re-validates), the fit is reused
 instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
 differ from the disk, ``--check`` compares them and writes nothing: the same code path.
@@ -23,11 +23,12 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Product:
-    """One spec built in memory: its files (name in the output directory, text) and a summary."""
+    """One spec built in memory: its files (name in the output directory, text or bytes) and a
+    summary."""
 
     source: str
     name: str
-    files: tuple[tuple[str, str], ...]
+    files: tuple[tuple[str, str | bytes], ...]
     line: str  # one line: name, form, segments, max error, mismatches, cached or fitted
 
 
@@ -84,23 +85,24 @@ def cached_fit(spec, out_dir: Path):
     return fit if fit.spec.to_json() == spec.to_json() else None
 
 
-def render(fit) -> list[tuple[str, str]]:
-    """Every file of one fit: (file name, text)."""
+def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
+    """Every file of one fit: (file name, text; a plot's bytes)."""
     from approxgen import report
     from approxgen.emit import c, vectors, verilog
 
     name = fit.spec.name
+    png = [(f"{name}.png", report.plot_bytes(fit, ".png"))] if plots else []
     return [(f"{name}.json", fit.dumps()),
             (f"{name}.h", c.render(fit, "auto")),
             (f"{name}.v", verilog.render(fit)),
             (f"{name}_tb.v", verilog.render_testbench(fit)),
             (f"{name}.hex", vectors.render(fit)),
-            (f"{name}.md", report.markdown(fit))]
+            (f"{name}.md", report.markdown(fit, [file for file, _ in png]))] + png
 
 
-def build_one(source: str, out_dir: str, progress: bool = False) -> Product:
+def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = False) -> Product:
     """Fit (or reuse the cached fit of) one spec file and render its files in memory;
-    ``progress``: plain status lines on stderr during a long fit."""
+    ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
     from approxgen import progress as reporter
     from approxgen.fit import fit as fit_spec
 
@@ -116,15 +118,15 @@ def build_one(source: str, out_dir: str, progress: bool = False) -> Product:
     shape = f"pwl, {fit.model.segments} segments" if spec.form == "pwl" else spec.form
     line = (f"{spec.name}: {shape}, max error {m['max_error_lsb']:.4f} LSB, "
             f"{m['mismatches']} mismatches, {how}")
-    return Product(source, spec.name, tuple(render(fit)), line)
+    return Product(source, spec.name, tuple(render(fit, plots)), line)
 
 
 def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
-          progress: bool = False) -> list[Product]:
+          progress: bool = False, plots: bool = False) -> list[Product]:
     """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
     called with each product as soon as it and those before it are done. On Ctrl-C (or any
     error) the worker processes are stopped at once."""
-    args = [(str(s), str(out_dir), progress) for s in sources]
+    args = [(str(s), str(out_dir), progress, plots) for s in sources]
     products = []
     if jobs > 1 and len(args) > 1:
         import multiprocessing
@@ -160,27 +162,32 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, str | None, str]]:
-    """The files whose disk content differs: (path, text on disk or None if missing, new text)."""
+def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, object, object]]:
+    """The files whose disk content differs: (path, content on disk or None if missing, new
+    content), text files as text, plots as bytes."""
     out = []
     for product in products:
-        for name, text in product.files:
+        for name, new in product.files:
             path = out_dir / name
             try:
-                old = path.read_text()
+                old = path.read_bytes()
             except FileNotFoundError:
                 old = None
-            except (OSError, UnicodeDecodeError):
-                old = ""
-            if old != text:
-                out.append((path, old, text))
+            except OSError:
+                old = b""
+            if old is not None and isinstance(new, str):
+                old = old.decode("utf-8", errors="replace")
+            if old != new:
+                out.append((path, old, new))
     return out
 
 
-def short_diff(path: Path, old: str | None, new: str, limit: int = 12) -> str:
+def short_diff(path: Path, old, new, limit: int = 12) -> str:
     """How ``path`` would change: 'missing', or the first ``limit`` lines of a unified diff."""
     if old is None:
         return f"{path}: missing"
+    if isinstance(new, bytes):
+        return f"{path}: would change ({len(old)} bytes on disk, {len(new)} would be written)"
     lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), f"{path} (on disk)",
                                       f"{path} (would be written)", n=1, lineterm=""))
     more = len(lines) - limit

@@ -197,3 +197,15 @@ def test_interrupted_parallel_build_exits_130_and_writes_nothing(project):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip().splitlines()[-1] == "approxgen: interrupted"
     assert not (project / "out").exists()
+
+
+def test_plots_are_built_and_checked_too(project):
+    assert run("build", "specs/act_gelu.yaml", "--out", "out", "--plots", cwd=project).returncode == 0
+    png = project / "out/act_gelu.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![act_gelu](act_gelu.png)" in (project / "out/act_gelu.md").read_text()
+    check = ["build", "specs/act_gelu.yaml", "--out", "out", "--plots", "--check"]
+    assert run(*check, cwd=project).returncode == 0
+    png.write_bytes(png.read_bytes()[:-10])
+    stale = run(*check, cwd=project)
+    assert stale.returncode == 1 and "out/act_gelu.png: would change" in stale.stdout

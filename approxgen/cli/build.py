@@ -19,12 +19,15 @@ from approxgen.cli.common import progress_option, set_progress
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name each file (with a short diff) that a build "
                    "would change, 0 when everything is up to date.")
+@click.option("--plots", is_flag=True,
+              help="Also write NAME.png (the report's plots; needs matplotlib, slower).")
 @click.option("-q", "--quiet", is_flag=True, help="No per-spec lines, no progress.")
 @progress_option
-def build_command(specs, out_dir, jobs, check, quiet, progress):
+def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
     """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
     the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
-    NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report).
+    NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report) and,
+    with --plots, NAME.png.
 
     A fit is reused from OUT/NAME.json when the spec's canonical hash and the approxgen version
     are unchanged; only files whose content changes are written. One line per spec: name, form,
@@ -46,7 +49,7 @@ def build_command(specs, out_dir, jobs, check, quiet, progress):
 
     set_progress(progress, quiet)
     products = build.build(sources, out, jobs=jobs, on_product=None if check else show,
-                           progress=progress and not quiet)
+                           progress=progress and not quiet, plots=plots)
     changed = build.changes(products, out)
     files = sum(len(p.files) for p in products)
     if check:
