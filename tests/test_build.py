@@ -209,3 +209,26 @@ def test_plots_are_built_and_checked_too(project):
     png.write_bytes(png.read_bytes()[:-10])
     stale = run(*check, cwd=project)
     assert stale.returncode == 1 and "out/act_gelu.png: would change" in stale.stdout
+
+
+def test_write_all_checks_every_path_first_and_writes_text_and_bytes(tmp_path):
+    import os
+    import stat
+
+    from approxgen.errors import ApproxgenError
+    from approxgen.outputs import write_all
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text("function: gelu\n")
+    good = [(tmp_path / "a.h", "text\n"), (tmp_path / "a.png", b"\x89PNG bytes")]
+    for bad in ([(tmp_path / "missing/b.h", "x")], [(tmp_path / "a.h", "again")],
+                [(tmp_path, "x")], [(spec, "x")]):
+        with pytest.raises(ApproxgenError):
+            write_all(good + bad, inputs=[spec])
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]  # nothing written
+    write_all(good, inputs=[spec])
+    assert (tmp_path / "a.h").read_text() == "text\n"
+    assert (tmp_path / "a.png").read_bytes() == b"\x89PNG bytes"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a.h").stat().st_mode) == 0o666 & ~umask
