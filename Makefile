@@ -1,13 +1,20 @@
 # approxgen — everyday tasks. `make install` once, then `make demo` / `make test`.
+# Use a virtualenv (system Pythons refuse `pip install`, PEP 668); it need not be activated:
+#   python3 -m venv venv && make PYTHON=venv/bin/python test
 PYTHON ?= python3
+# A relative PYTHON (venv/bin/python) stays valid in sub-makes run from other directories.
+override PYTHON := $(if $(findstring /,$(PYTHON)),$(abspath $(PYTHON)),$(PYTHON))
+export PYTHON
 APPROXGEN ?= $(PYTHON) -m approxgen
 OUT    ?= out
+# One stamp per interpreter: switching PYTHON installs into the new one.
+STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
 .PHONY: install demo test bench bench-search bench-c bench-hw readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
-install: .install.stamp
-.install.stamp: pyproject.toml
+install: $(STAMP)
+$(STAMP): pyproject.toml
 	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
@@ -37,4 +44,4 @@ readme-bench:
 	$(PYTHON) benchmarks/update_readme.py
 
 clean:
-	rm -rf $(OUT) build dist *.egg-info .pytest_cache .install.stamp
+	rm -rf $(OUT) build dist *.egg-info .pytest_cache .install.*stamp

@@ -1,5 +1,5 @@
-"""Allow ``python -m approxgen``."""
+"""Allow ``python -m approxgen`` (the same command, also for shell completion)."""
 
 from approxgen.cli import main
 
-main()
+main(prog_name="approxgen")

@@ -11,9 +11,9 @@ import ast
 from typing import Callable
 
 import numpy as np
-from scipy import special
 
 from approxgen.errors import ApproxgenError
+from approxgen.functions import erf as _erf, erfc as _erfc, expit as _expit
 
 # name -> (function, number of arguments): each takes exactly these positional arguments.
 SIGNATURES: dict[str, tuple[Callable, int]] = {
@@ -21,7 +21,7 @@ SIGNATURES: dict[str, tuple[Callable, int]] = {
     "log2": (np.log2, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1), "sign": (np.sign, 1),
     "floor": (np.floor, 1), "ceil": (np.ceil, 1), "tanh": (np.tanh, 1), "sinh": (np.sinh, 1),
     "cosh": (np.cosh, 1), "sin": (np.sin, 1), "cos": (np.cos, 1), "atan": (np.arctan, 1),
-    "erf": (special.erf, 1), "erfc": (special.erfc, 1), "sigmoid": (special.expit, 1),
+    "erf": (_erf, 1), "erfc": (_erfc, 1), "sigmoid": (_expit, 1),
     "min": (np.minimum, 2), "max": (np.maximum, 2), "clip": (np.clip, 3),
     "where": (np.where, 3),
 }

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import special
 
 from approxgen.errors import ApproxgenError
 
@@ -28,12 +27,32 @@ class Function:
     expr: str | None = None
 
 
+def erf(x):
+    """scipy.special.erf, imported on first use (scipy costs start-up time)."""
+    from scipy import special
+
+    return special.erf(x)
+
+
+def erfc(x):
+    from scipy import special
+
+    return special.erfc(x)
+
+
+def expit(x):
+    """The logistic sigmoid (scipy.special.expit, imported on first use)."""
+    from scipy import special
+
+    return special.expit(x)
+
+
 def _gelu(x):
-    return 0.5 * x * (1.0 + special.erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
 def _silu(x):
-    return x * special.expit(x)
+    return x * expit(x)
 
 
 def _hswish(x):
@@ -66,7 +85,7 @@ _BUILTINS = [
     Function("gelu", "x * Phi(x), the exact erf form", _gelu, (-8.0, 8.0)),
     Function("silu", "x * sigmoid(x) (alias swish)", _silu, (-8.0, 8.0)),
     Function("hswish", "x * relu6(x + 3) / 6", _hswish, (-8.0, 8.0)),
-    Function("sigmoid", "1 / (1 + exp(-x))", special.expit, (-8.0, 8.0)),
+    Function("sigmoid", "1 / (1 + exp(-x))", expit, (-8.0, 8.0)),
     Function("tanh", "tanh(x)", np.tanh, (-4.0, 4.0)),
     Function("exp", "exp(x) on x <= 0, as in softmax after max subtraction", np.exp,
              (-8.0, 8.0), domain=(-8.0, 0.0)),

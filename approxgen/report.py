@@ -1,66 +1,179 @@
-"""Human-facing views of a fit: a per-segment table and an error plot."""
+"""Human-facing views of a fit: a per-segment table, a JSON summary, a Markdown report and error
+plots. Every view is deterministic (no dates, no paths): a build writes the same bytes each time.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from approxgen.artifact import Fit
+from approxgen.errors import ApproxgenError
 from approxgen.metrics import correctly_rounded
 
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+# Metadata the plot formats would otherwise fill with a date or a version: left out.
+PLOT_METADATA = {".png": {"Software": None},
+                  ".svg": {"Date": None, "Creator": None},
+                  ".pdf": {"CreationDate": None, "ModDate": None, "Creator": None,
+                           "Producer": None}}
 
-def segment_table(fit: Fit) -> str:
-    """One row per pwl segment: its codes and real range, integers, and its measured errors."""
-    spec, model = fit.spec, fit.model
-    if spec.form != "pwl":
-        return f"table of {len(model.values)} entries, codes {model.lo_code}..{model.hi_code}"
+
+def _outputs(fit):
+    """Domain codes, float64 reference, the model's and the correctly rounded table's outputs."""
+    spec = fit.spec
     codes = spec.domain_codes()
     reference = spec.reference(codes)
-    err_lsb = (model.evaluate(codes) * spec.output.scale - reference) / spec.output.scale
-    floor = correctly_rounded(reference, spec.output)
+    return codes, reference, fit.model.evaluate(codes), correctly_rounded(reference, spec.output)
+
+
+def segment_rows(fit) -> list[dict]:
+    """One dict per pwl segment that holds domain codes: codes, real range, integers, errors."""
+    spec, model = fit.spec, fit.model
+    if spec.form != "pwl":
+        return []
+    codes, reference, y, floor = _outputs(fit)
+    err_lsb = np.abs(y * spec.output.scale - reference) / spec.output.scale
     idx = model.segment_index(codes)
-    rows = [f"  {'seg':>3} {'codes':>13} {'x from':>10} {'x to':>10} {'slope':>10} "
-            f"{'intercept':>11} {'max_err_lsb':>11} {'mismatch':>8}"]
-    for i, (lo, hi) in enumerate(model.segment_ranges()):
+    rows = []
+    for i in range(model.segments):
         mask = idx == i
         if not mask.any():
             continue
-        seg_codes = codes[mask]
-        rows.append(f"  {i:>3} {f'{seg_codes[0]}..{seg_codes[-1]}':>13} "
-                    f"{seg_codes[0] * spec.input.scale:>10.5g} "
-                    f"{seg_codes[-1] * spec.input.scale:>10.5g} {model.slopes[i]:>10d} "
-                    f"{model.intercepts[i]:>11d} {np.max(np.abs(err_lsb[mask])):>11.4f} "
-                    f"{int(np.count_nonzero(model.evaluate(seg_codes) != floor[mask])):>8d}")
-    return "\n".join(rows)
+        seg = codes[mask]
+        rows.append({"segment": i, "lo_code": int(seg[0]), "hi_code": int(seg[-1]),
+                     "x_lo": float(seg[0] * spec.input.scale),
+                     "x_hi": float(seg[-1] * spec.input.scale),
+                     "slope": int(model.slopes[i]), "intercept": int(model.intercepts[i]),
+                     "max_error_lsb": float(np.max(err_lsb[mask])),
+                     "mismatches": int(np.count_nonzero(y[mask] != floor[mask]))})
+    return rows
 
 
-def plot(fit: Fit, path: str) -> None:
-    """Write a PNG: the function and the approximation, and the error in output LSB per code."""
+def segment_table(fit) -> str:
+    """One text row per pwl segment: its codes and real range, integers, measured errors."""
+    model = fit.model
+    if fit.spec.form != "pwl":
+        return f"table of {len(model.values)} entries, codes {model.lo_code}..{model.hi_code}"
+    lines = [f"  {'seg':>3} {'codes':>13} {'x from':>10} {'x to':>10} {'slope':>10} "
+             f"{'intercept':>11} {'max_err_lsb':>11} {'mismatch':>8}"]
+    for r in segment_rows(fit):
+        codes = f"{r['lo_code']}..{r['hi_code']}"
+        lines.append(f"  {r['segment']:>3} {codes:>13} {r['x_lo']:>10.5g} {r['x_hi']:>10.5g} "
+                     f"{r['slope']:>10d} {r['intercept']:>11d} {r['max_error_lsb']:>11.4f} "
+                     f"{r['mismatches']:>8d}")
+    return "\n".join(lines)
+
+
+def to_json(fit) -> dict:
+    """The report as data (``report --json``): spec, integers, metrics and segments."""
+    data = fit.to_json()
+    return {"name": fit.spec.name, "spec": data["spec"], "model": data["model"],
+            "search": data["search"], "metrics": data["metrics"],
+            "floor_metrics": data["floor_metrics"], "segments": segment_rows(fit)}
+
+
+def markdown(fit, plots: list[str] = ()) -> str:
+    """A Markdown summary: formats, integers, metrics beside the correctly rounded table's, every
+    segment, and links to ``plots`` (paths relative to the Markdown file)."""
+    from approxgen.emit import provenance
+
+    spec, model, info = fit.spec, fit.model, fit.search
+    function = f"expr `{spec.function.expr}`" if spec.function.expr else spec.function.name
+    lines = [f"# {spec.name}", "", f"<!-- {provenance(fit)[0]} -->", "",
+             f"- function: {function}",
+             f"- input: {spec.input.describe()}, domain codes {spec.domain[0]}..{spec.domain[1]} "
+             f"({spec.domain[1] - spec.domain[0] + 1} codes)",
+             f"- output: {spec.output.describe()}"]
+    if spec.form == "pwl":
+        w = model.widths()
+        lines += [f"- form: pwl, {model.segments} segments; search {info['method']} "
+                  f"(seed {info['seed']}), objective {spec.objective}",
+                  f"- integers: slope {model.slope_bits} b, intercept {model.intercept_bits} b "
+                  f"(<< {model.intercept_shift}), shift {model.shift}, accumulator "
+                  f"{w.acc_bits} b"]
+    else:
+        lines.append(f"- form: table (correctly rounded), {len(model.values)} entries of "
+                     f"{spec.output.bits} b")
+    lines += [f"- spec hash: `{spec.hash()}`", "", "## Metrics", "",
+              "Over every domain code, against float64 f; mismatches: codes whose output "
+              "differs from the correctly rounded table.", "",
+              "| | max error (LSB) | mismatches | max abs error | mse |", "|---|---:|---:|---:|---:|"]
+    for label, m in (("approximation", fit.metrics), ("correctly rounded table", fit.floor_metrics)):
+        lines.append(f"| {label} | {m['max_error_lsb']:.4f} | {m['mismatches']} | "
+                     f"{m['max_abs_error']:.6g} | {m['mse']:.6g} |")
+    for note in info.get("notes", []):
+        lines += ["", f"Note: {note}"]
+    rows = segment_rows(fit)
+    if rows:
+        lines += ["", "## Segments", "",
+                  "| seg | codes | x from | x to | slope | intercept | max error (LSB) | "
+                  "mismatches |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for r in rows:
+            lines.append(f"| {r['segment']} | {r['lo_code']}..{r['hi_code']} | {r['x_lo']:.5g} | "
+                         f"{r['x_hi']:.5g} | {r['slope']} | {r['intercept']} | "
+                         f"{r['max_error_lsb']:.4f} | {r['mismatches']} |")
+    if plots:
+        lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def check_plot_path(path: str, where: str = "--plot") -> str:
+    """The plot format of ``path`` (its suffix), or an error naming ``where``."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise ApproxgenError(f"a plot is {', '.join(PLOT_SUFFIXES)}, got {path!r}", where)
+    return suffix
+
+
+def plot(fit, path: str) -> None:
+    """Write :func:`plot_bytes` to ``path`` (its suffix picks the format)."""
+    from approxgen.outputs import write_all
+
+    write_all([(path, plot_bytes(fit, check_plot_path(path, str(path))))])
+
+
+def plot_bytes(fit, suffix: str = ".png") -> bytes:
+    """A plot (.png, .svg or .pdf; deterministic bytes): the function and the approximation with
+    its segment boundaries; the error per code in output LSB beside the correctly rounded
+    table's, mismatching codes marked."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     spec, model = fit.spec, fit.model
-    codes = spec.domain_codes()
+    codes, reference, y, floor = _outputs(fit)
     x = codes * spec.input.scale
-    reference = spec.reference(codes)
-    y = model.evaluate(codes) * spec.output.scale
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
-                                      gridspec_kw={"height_ratios": [2, 1]})
-    top.plot(x, reference, label="f (float64)", color="black", linewidth=1)
-    top.step(x, y, where="mid", label=f"{spec.form} (integer)", color="tab:blue", linewidth=1)
-    if spec.form == "pwl":
-        for b in model.breakpoints:
-            top.axvline(b * spec.input.scale, color="tab:gray", linewidth=0.5, linestyle=":")
-    top.set_ylabel("output")
-    top.set_title(f"{spec.name}: max error {fit.metrics['max_error_lsb']:.3f} LSB "
-                  f"(floor {fit.floor_metrics['max_error_lsb']:.3f})")
-    top.legend(loc="best")
-    bottom.plot(x, (y - reference) / spec.output.scale, color="tab:red", linewidth=0.8)
-    bottom.axhline(0.5, color="tab:gray", linewidth=0.5, linestyle="--")
-    bottom.axhline(-0.5, color="tab:gray", linewidth=0.5, linestyle="--")
-    bottom.set_ylabel("error (LSB)")
-    bottom.set_xlabel("x")
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    lsb = spec.output.scale
+    with matplotlib.rc_context({"svg.hashsalt": "approxgen", "path.simplify": False}):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
+                                          gridspec_kw={"height_ratios": [2, 1]})
+        top.plot(x, reference, label="f (float64)", color="black", linewidth=1)
+        top.step(x, y * lsb, where="mid", label=f"{spec.form} (integer)", color="tab:blue",
+                 linewidth=1)
+        if spec.form == "pwl":
+            for b in model.breakpoints:
+                top.axvline(b * spec.input.scale, color="tab:gray", linewidth=0.5, linestyle=":")
+        top.set_ylabel("output")
+        top.set_title(f"{spec.name}: max error {fit.metrics['max_error_lsb']:.3f} LSB, "
+                      f"{fit.metrics['mismatches']} mismatches "
+                      f"(table {fit.floor_metrics['max_error_lsb']:.3f})")
+        top.legend(loc="best")
+        bottom.plot(x, floor - reference / lsb, color="tab:gray", linewidth=0.8,
+                    label="correctly rounded table")
+        bottom.plot(x, y - reference / lsb, color="tab:red", linewidth=0.8, label=spec.form)
+        bad = y != floor
+        if bad.any():
+            bottom.plot(x[bad], (y - reference / lsb)[bad], "x", color="tab:red", markersize=4,
+                        label=f"mismatch ({int(bad.sum())})")
+        bottom.set_ylabel("error (LSB)")
+        bottom.set_xlabel("x")
+        bottom.legend(loc="best", fontsize="small")
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
+        plt.close(fig)
+    return buffer.getvalue()

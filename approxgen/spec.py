@@ -121,20 +121,27 @@ class Spec:
 
 
 def load_yaml(path: str | Path) -> dict:
-    """Read a spec file into a raw mapping with :mod:`approxgen.safeload`'s limits; errors name
-    the file and line."""
-    from approxgen.safeload import load_yaml_bytes
-
+    """Read a spec file into a raw mapping; errors name the file and line."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise read_failure(exc, "spec", str(path)) from None
-    data = load_yaml_bytes(data, str(path))
+    return loads_yaml(data, str(path), stem=path.stem)
+
+
+def loads_yaml(data: bytes | str, where: str, stem: str | None = None) -> dict:
+    """Parse spec bytes into a raw mapping (with :mod:`approxgen.safeload`'s limits). Without
+    ``name:``, a spec file is named after its file ``stem`` (when that is a usable identifier)."""
+    from approxgen.safeload import load_yaml_bytes
+
+    data = load_yaml_bytes(data.encode() if isinstance(data, str) else data, where)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ApproxgenError("a spec must be a mapping of keys to values", str(path))
+        raise ApproxgenError("a spec must be a mapping of keys to values", where)
+    if "name" not in data and stem and _IDENT_RE.match(stem) and stem not in _RESERVED:
+        data["name"] = stem
     return data
 
 

@@ -37,7 +37,7 @@ def test_fit_by_name_equals_the_spec_path(gelu8):
 
 
 def test_fit_takes_a_dict_a_path_and_nested_keys(tmp_path):
-    spec_file = tmp_path / "g.yaml"
+    spec_file = tmp_path / "silu_int8.yaml"  # a spec file without name: is named after it
     spec_file.write_text("function: silu\ninput: {bits: 8}\nsegments: 4\n")
     from_path = approxgen.fit(str(spec_file))
     from_dict = approxgen.fit({"function": "silu", "input": {"bits": 8}}, segments=4)

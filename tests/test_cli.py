@@ -1,6 +1,7 @@
 """The command line: the fit contract, and one clear line with exit 2 for every bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,133 @@ def test_report_lists_segments_and_writes_a_plot(tmp_path):
     rows = [line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert len(rows) == 4  # one row per segment
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _modules_after(*args):
+    code = ("import sys\nfrom approxgen.cli import main\ntry:\n    main(list(sys.argv[1:]))\n"
+            "except SystemExit:\n    pass\nprint('MODULES', ' '.join(sorted(sys.modules)), "
+            "file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    line = [x for x in result.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    return set(line.split()[1:])
+
+
+HEAVY = {"numpy", "scipy", "pyswarms", "deap", "matplotlib", "tqdm", "jinja2", "yaml"}
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_import_no_library(args):
+    assert not HEAVY & {m.split(".")[0] for m in _modules_after(*args)}
+
+
+def test_subcommand_help_imports_no_search_library():
+    loaded = {m.split(".")[0] for m in _modules_after("fit", "--help")}
+    assert not {"scipy", "pyswarms", "deap", "matplotlib", "tqdm"} & loaded
+
+
+def test_emit_c_from_an_artifact_imports_no_search_or_plotting(tmp_path):
+    art = tmp_path / "g.json"
+    assert run("fit", "gelu", "--bits", "8", "--segments", "4", "-q", "-o", str(art)).returncode == 0
+    loaded = {m.split(".")[0] for m in _modules_after("emit", "c", str(art), "-o",
+                                                      str(tmp_path / "g.h"))}
+    assert (tmp_path / "g.h").exists() and "jinja2" in loaded
+    assert not {"pyswarms", "deap", "matplotlib", "tqdm"} & loaded
+
+
+SMALL_SPEC = "function: silu\ninput: {bits: 8}\nsegments: 4\n"
+
+
+def test_spec_from_stdin_and_fit_o_dash_writes_only_json_to_stdout():
+    result = subprocess.run([sys.executable, "-m", "approxgen", "fit", "-", "-o", "-"],
+                            input=SMALL_SPEC, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # nothing but the artifact
+    assert data["spec"]["name"] == "silu_int8" and len(data["model"]["slopes"]) == 4
+    assert "max_error_lsb" in result.stderr  # the summary
+
+
+def test_spec_without_name_is_named_after_its_file(tmp_path):
+    (tmp_path / "my_silu.yaml").write_text(SMALL_SPEC)
+    data = json.loads(run("fit", "my_silu.yaml", "--json", cwd=tmp_path).stdout)
+    assert data["spec"]["name"] == "my_silu"
+    (tmp_path / "bad-name.yaml").write_text(SMALL_SPEC)  # no identifier: the default name
+    assert json.loads(run("fit", "bad-name.yaml", "--json",
+                          cwd=tmp_path).stdout)["spec"]["name"] == "silu_int8"
+
+
+def test_shipped_configs_are_named_after_their_files():
+    from approxgen import spec as specs
+
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        assert specs.resolve(specs.load_yaml(path), str(path)).name == path.stem
+
+
+def test_input_kind_comes_from_the_content(tmp_path):
+    (tmp_path / "gelu.json").write_text('{"function": "gelu", "input": {"bits": 8}}')
+    (tmp_path / "spec.txt").write_text(SMALL_SPEC)
+    (tmp_path / "yaml_in.json").write_text(SMALL_SPEC)  # YAML, named .json: still a spec
+    assert json.loads(run("fit", "yaml_in.json", "--json", cwd=tmp_path).stdout)["spec"][
+        "name"] == "yaml_in"
+    assert json.loads(run("fit", "gelu.json", "--json", cwd=tmp_path).stdout)["spec"]["name"] \
+        == "gelu"
+    assert run("fit", "spec.txt", "-q", "-o", "fit.txt", cwd=tmp_path).returncode == 0
+    header = run("emit", "c", "fit.txt", cwd=tmp_path)  # an artifact, whatever its name
+    assert header.returncode == 0 and "spec" in header.stdout
+    piped = subprocess.run([sys.executable, "-m", "approxgen", "emit", "c", "-"],
+                           input=(tmp_path / "fit.txt").read_text(), capture_output=True,
+                           text=True)
+    assert piped.returncode == 0 and piped.stdout == header.stdout
+    again = run("fit", "fit.txt", cwd=tmp_path)
+    assert again.returncode == 2 and "is a fit artifact, not a spec" in again.stderr
+
+
+def test_choices_come_from_the_registries_and_complete_in_the_shell():
+    from approxgen import search
+    from approxgen.emit import verilog
+    from approxgen.spec import FORMS, OBJECTIVES
+
+    for words, cword, expected in [("approxgen fit gelu --search ", 4, search.SEARCHES),
+                                   ("approxgen fit gelu --form ", 4, FORMS),
+                                   ("approxgen fit gelu --objective ", 4, OBJECTIVES),
+                                   ("approxgen emit verilog g.json --part ", 5, verilog.PARTS)]:
+        env = dict(os.environ, _APPROXGEN_COMPLETE="bash_complete", COMP_WORDS=words,
+                   COMP_CWORD=str(cword))
+        out = subprocess.run([sys.executable, "-m", "approxgen"], env=env, capture_output=True,
+                             text=True).stdout
+        assert [line.split(",", 1)[1] for line in out.split()] == list(expected)
+    result = run("fit", "gelu", "--search", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("approxgen: error: --search: 'nope' is not one of "
+                                     + ", ".join(repr(s) for s in search.SEARCHES) + ".")
+
+
+def test_functions_json():
+    data = json.loads(run("functions", "--json").stdout)
+    assert {"gelu", "exp", "recip"} <= {f["name"] for f in data["functions"]}
+    assert data["aliases"]["swish"] == "silu" and "erf" in data["expr"]["functions"]
+
+
+def test_verify_json(tmp_path):
+    from conftest import require_tool
+
+    require_tool("cc")
+    result = run("verify", "gelu", "--bits", "6", "--segments", "2", "--no-verilog", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["results"][0]["target"] == "c"
+    assert data["results"][0]["mismatches"] == 0 and data["codes"] == 64
+
+
+def test_interrupt_exits_130_with_one_line(tmp_path):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "fit", "gelu", "--bits", "12",
+                             "--search", "pso", "--progress", "-o", str(tmp_path / "f.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # the first status line: the search is running
+    assert first.startswith("approxgen: pso: working"), first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "approxgen: interrupted" and "Traceback" not in err
+    assert not (tmp_path / "f.json").exists()

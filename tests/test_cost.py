@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 from approxgen import cost
 from approxgen.emit import verilog
@@ -64,11 +65,11 @@ def test_yosys_measures_cells_and_ice40_luts():
 def test_cli_cost_json_and_table(tmp_path):
     art = tmp_path / "g.json"
     art.write_text(gelu8().dumps())
-    out = subprocess.run(["approxgen", "cost", str(art), "--no-yosys", "--json"],
+    out = subprocess.run([sys.executable, "-m", "approxgen", "cost", str(art), "--no-yosys", "--json"],
                          capture_output=True, text=True, check=True).stdout
     report = json.loads(out)
     assert [p["part"] for p in report["parts"]] == ["full", "lut"]
     assert report["yosys_version"] is None
-    out = subprocess.run(["approxgen", "cost", str(art), "--no-yosys", "--pipeline"],
+    out = subprocess.run([sys.executable, "-m", "approxgen", "cost", str(art), "--no-yosys", "--pipeline"],
                          capture_output=True, text=True, check=True).stdout
     assert "latency 2" in out and "latency 1" in out

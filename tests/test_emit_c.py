@@ -9,6 +9,7 @@ import json
 import random
 import re
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -398,7 +399,7 @@ def test_example_firmware_builds_and_runs(tmp_path, shipped):
     make = require_tool("make")
     build = tmp_path / "build"
     result = subprocess.run([make, "-s", "-C", str(ROOT / "examples" / "firmware"),
-                             f"BUILD={build}", "run"], capture_output=True, text=True, timeout=120)
+                             f"BUILD={build}", f"PYTHON={sys.executable}", "run"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (build / "gelu_int8.h").exists()
     assert not list((ROOT / "examples" / "firmware").glob("*.h")), "generated file in the repo"

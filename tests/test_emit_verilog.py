@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -353,7 +354,8 @@ def test_hdl_example_runs_under_icarus(tmp_path):
     require_tool("iverilog")
     make = require_tool("make")
     build = tmp_path / "build"
-    result = subprocess.run([make, "-s", "-C", str(ROOT / "examples/hdl"), f"BUILD={build}"],
+    result = subprocess.run([make, "-s", "-C", str(ROOT / "examples/hdl"), f"BUILD={build}",
+                             f"PYTHON={sys.executable}"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "gelu( 2.000) =" in result.stdout and "gelu_int8: 256 passed, 0 failed" in result.stdout

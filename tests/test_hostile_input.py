@@ -142,4 +142,5 @@ def test_read_errors_os_failures_exit_1_missing_files_exit_2(work, monkeypatch, 
             raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr("approxgen.spec.Path", Broken)
+    monkeypatch.setattr("approxgen.cli.common.Path", Broken)
     assert_refused(["fit", spec, "-q"], work, status=status, names=("s.yaml", os.strerror(code)))

@@ -1,10 +1,16 @@
 """The ``approxgen`` command. Each subcommand lives in a small module that parses its arguments
 and calls the library. Every failure is one line on stderr, ``approxgen: error: <where>: <what>``:
 bad input (an :class:`ApproxgenError` or a click usage error) exits 2, an OS error while reading or
-writing (disk full, permission, ``> /dev/full``) exits 1, Ctrl-C exits 130."""
+writing (disk full, permission, ``> /dev/full``) exits 1, Ctrl-C exits 130.
+
+Subcommand modules are imported only when their command runs (or ``--help`` lists them), and
+they import the library (numpy, scipy, matplotlib, ...) only inside the command, so
+``approxgen --version`` and ``--help`` start fast.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
@@ -37,8 +43,36 @@ def _silence_stdout() -> None:
     except (OSError, ValueError, AttributeError):
         pass
 
+# name -> "module:attribute" of the click command; imported on first use.
+COMMANDS = {
+    "fit": "approxgen.cli.fit:fit_command",
+    "build": "approxgen.cli.build:build_command",
+    "emit": "approxgen.cli.emit:emit_group",
+    "verify": "approxgen.cli.verify:verify_command",
+    "cost": "approxgen.cli.cost:cost_command",
+    "report": "approxgen.cli.report:report_command",
+    "sweep": "approxgen.cli.sweep:sweep_command",
+    "functions": "approxgen.cli.functions:functions_command",
+}
+
 
 class _Group(click.Group):
+    """A group whose subcommands load lazily from :data:`COMMANDS`."""
+
+    def list_commands(self, ctx):
+        return [name for name in COMMANDS if self._lazy(name) is not None]
+
+    def get_command(self, ctx, cmd_name):
+        return self._lazy(cmd_name)
+
+    @staticmethod
+    def _lazy(name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -59,6 +93,9 @@ class _Group(click.Group):
             click.echo(exc.ctx.get_help())
             sys.exit(0)
         except click.UsageError as exc:
+            if (isinstance(exc, click.BadParameter) and exc.param is not None
+                    and not isinstance(exc, click.MissingParameter)):
+                _fail(f"{'/'.join(exc.param.opts)}: {exc.message}", 2)  # name the flag
             cmd = exc.ctx.command_path if exc.ctx is not None else "approxgen"
             _fail(f"{cmd}: {exc.format_message()}", exc.exit_code)
         except click.ClickException as exc:
@@ -75,18 +112,8 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="approxgen")
 def main():
-    """Fit integer-only approximations of non-linear functions and emit C and Verilog."""
+    """Fit integer-only approximations of non-linear functions and emit C and Verilog.
 
-
-def _register():
-    from approxgen.cli import cost, emit, fit, functions, report, verify
-
-    main.add_command(fit.fit_command)
-    main.add_command(functions.functions_command)
-    main.add_command(emit.emit_group)
-    main.add_command(cost.cost_command)
-    main.add_command(report.report_command)
-    main.add_command(verify.verify_command)
-
-
-_register()
+    Exit status: 0 ok; 1 a failed check (verify, build --check) or an OS error; 2 bad input;
+    130 interrupted. Shell completion (bash): eval "$(_APPROXGEN_COMPLETE=bash_source approxgen)".
+    """

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
 
 import click
 
-from approxgen import artifact, outputs, spec as specs
 from approxgen.errors import ApproxgenError
+
+class RegistryChoice(click.Choice):
+    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
+    only when the choices are needed (parsing, ``--help``, shell completion)."""
+
+    def __init__(self, registry: str):
+        self._registry = registry
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self):
+        import importlib
+
+        module, attr = self._registry.split(":")
+        return tuple(getattr(importlib.import_module(module), attr))
+
+    @choices.setter
+    def choices(self, value):  # click.Choice.__init__ assigns; the registry decides
+        pass
+
 
 FIT_FLAGS = [
     click.option("--bits", type=int, help="Input and output width (default scales)."),
@@ -18,26 +38,34 @@ FIT_FLAGS = [
     click.option("--out-scale", help="Output scale: a number, 2^k or auto."),
     click.option("--unsigned", is_flag=True, default=None, help="Unsigned input codes."),
     click.option("--domain", nargs=2, type=float, help="Fitting domain LO HI (real units)."),
-    click.option("--form", help="pwl or table."),
+    click.option("--form", type=RegistryChoice("approxgen.spec:FORMS"),
+                 help="pwl (piecewise linear) or table (correctly rounded)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
-    click.option("--search", help="Breakpoint search method (uniform, ...)."),
-    click.option("--objective", help="max (minimax) or mse."),
+    click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
+                 help="Breakpoint search method."),
+    click.option("--objective", type=RegistryChoice("approxgen.spec:OBJECTIVES"),
+                 help="max (minimax, in LSB) or mse."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
 ]
 
 
-def fit_flags(command):
-    """Decorate ``command`` with every fit flag (collected into one ``flags`` dict)."""
+def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
+    """Decorate ``command`` with every fit flag but ``exclude`` (collected into one ``flags``
+    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``."""
+    if command is None:
+        return functools.partial(fit_flags, exclude=exclude)
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        flags = {name: kwargs.pop(name) for name in _FLAG_NAMES}
+        flags = {name: None if name in exclude else kwargs.pop(name) for name in _FLAG_NAMES}
         return command(*args, flags=flags, **kwargs)
 
-    for option in reversed(FIT_FLAGS):
-        wrapper = option(wrapper)
+    for name, option in reversed(list(zip(_FLAG_NAMES, FIT_FLAGS))):
+        if name not in exclude:
+            wrapper = option(wrapper)
     return wrapper
 
 
@@ -45,6 +73,26 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
                "name"]
 
+
+progress_option = click.option(
+    "--progress", is_flag=True,
+    help="Plain status lines on stderr every few seconds while fitting (for CI logs); without "
+         "it a progress bar shows only on a terminal; -q silences both.")
+
+
+def set_progress(progress: bool, quiet: bool) -> bool:
+    """Set :mod:`approxgen.progress` from the flags; True when fits should report progress."""
+    from approxgen import progress as reporter
+
+    reporter.set_mode("off" if quiet else "plain" if progress else "auto")
+    return not quiet
+
+
+part_option = click.option(
+    "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
+    show_default=True,
+    help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment decoder and "
+         "coefficient ROM alone (x -> slope, intercept) for an existing MAC (pwl only).")
 
 segment_search_option = click.option(
     "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
@@ -73,28 +121,93 @@ def flag_overrides(flags: dict) -> dict:
     }
 
 
-def spec_from_target(target: str, flags: dict) -> specs.Spec:
-    """A spec from a YAML file or a built-in function name, with flags laid over it."""
-    overrides = flag_overrides(flags)
-    if target.endswith((".yaml", ".yml")):
-        raw, source = specs.load_yaml(target), target
+def read_target(target: str) -> tuple[str, str | None, str]:
+    """What TARGET is, judged by its content: ``(kind, text, where)``.
+
+    ``-`` is stdin; an existing file (or a name with a path or a spec/artifact extension) is
+    read: a ``"spec"`` when it is a YAML mapping (JSON is YAML) without ``"schema"``, and when
+    named ``.json`` one with ``function`` or ``expr``; else a fit ``"artifact"``. Anything else
+    is a ``"function"`` name.
+    """
+    import json
+
+    from approxgen.errors import read_failure
+    from approxgen.safeload import decode
+
+    if target == "-":
+        data, where = click.get_binary_stream("stdin").read(), "<stdin>"
+    elif (os.path.exists(target) or os.sep in target
+          or target.endswith((".yaml", ".yml", ".json"))):
+        try:
+            data = Path(target).read_bytes()
+        except OSError as exc:
+            what = "fit artifact" if target.endswith(".json") else "spec"
+            raise read_failure(exc, what, target) from None
+        where = target
+    else:
+        return "function", None, target
+    json_name = target.endswith(".json")
+    try:
+        parsed = json.loads(decode(data, where))
+    except (ValueError, RecursionError):  # not JSON: YAML, unless named .json and no YAML mapping either
+        parsed = _yaml_mapping(data, where)
+        if parsed is None:
+            return ("artifact" if json_name else "spec"), data, where
+    if isinstance(parsed, dict) and "schema" not in parsed and (
+            "function" in parsed or "expr" in parsed or not json_name):
+        return "spec", data, where
+    return ("artifact" if json_name or isinstance(parsed, dict) else "spec"), data, where
+
+
+def _yaml_mapping(data: bytes, where: str) -> dict | None:
+    from approxgen.safeload import load_yaml_bytes
+
+    try:
+        parsed = load_yaml_bytes(data, where)
+    except ApproxgenError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def raw_from_target(target: str, flags: dict, read: tuple | None = None) -> tuple[dict, str]:
+    """The raw spec mapping (flags laid over it) of a spec file, stdin (``-``) or a function
+    name, and the source its errors name."""
+    from approxgen import spec as specs
+
+    kind, text, where = read or read_target(target)
+    if kind == "artifact":
+        raise ApproxgenError("is a fit artifact, not a spec: emit, verify, cost and report take "
+                             "it as it is", where)
+    if kind == "spec":
+        stem = None if target == "-" else Path(target).stem
+        raw, source = specs.loads_yaml(text, where, stem=stem), where
     else:
         raw, source = {"function": target}, "<flags>"
-    return specs.resolve(specs.merge(raw, overrides), source)
+    return specs.merge(raw, flag_overrides(flags)), source
 
 
-def load_target(target: str, flags: dict, quiet: bool = True) -> artifact.Fit:
-    """A Fit from an artifact (``.json``), a spec file or a function name (fitting first)."""
-    if target.endswith(".json"):
+def spec_from_target(target: str, flags: dict, read: tuple | None = None):
+    """A spec from a spec file, stdin (``-``) or a function name, with flags laid over it."""
+    from approxgen import spec as specs
+
+    return specs.resolve(*raw_from_target(target, flags, read))
+
+
+def load_target(target: str, flags: dict, quiet: bool = True):
+    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first)."""
+    read = read_target(target)
+    if read[0] == "artifact":
+        from approxgen import artifact
+
         given = [k for k, v in flag_overrides(flags).items() if v is not None]
         if given:
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
-                                 f"or function, not to a fit artifact", target)
-        return artifact.load(target)
-    return fit_spec(spec_from_target(target, flags), progress=not quiet)
+                                 f"or function, not to a fit artifact", read[2])
+        return artifact.loads(read[1], read[2])
+    return fit_spec(spec_from_target(target, flags, read), progress=not quiet)
 
 
-def fit_spec(spec: specs.Spec, progress: bool = False) -> artifact.Fit:
+def fit_spec(spec, progress: bool = False):
     """Fit ``spec``; an error of the model's integer contract (raised without a location, such
     as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
     from approxgen.fit import fit
@@ -109,9 +222,11 @@ def fit_spec(spec: specs.Spec, progress: bool = False) -> artifact.Fit:
 
 def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:
     """Write ``text`` to ``path`` (stdout for None or ``-``): see :mod:`approxgen.outputs`."""
+    from approxgen import outputs
+
     outputs.write_all([(path, text)], inputs, [flag] if flag else None)
 
 
 def input_paths(*targets: str | None) -> list[str]:
     """The given targets that name existing files (the inputs no output may overwrite)."""
-    return [t for t in targets if t is not None and os.path.lexists(t)]
+    return [t for t in targets if t is not None and t != "-" and os.path.lexists(t)]

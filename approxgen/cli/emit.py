@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import (fit_flags, input_paths, load_target, segment_search_option,
+from approxgen.cli.common import (fit_flags, input_paths, load_target, part_option,
+                                  segment_search_option,
                                   write_output)
 
 TARGET_HELP = "TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first)."
@@ -34,9 +35,7 @@ def emit_c(target, flags, output, segment_search):
 @click.argument("target")
 @fit_flags
 @click.option("-o", "--output", help="Verilog file to write (default: stdout).")
-@click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
-              help="full: the whole datapath; lut: module NAME_lut, the segment decoder and "
-                   "coefficient ROM alone (x -> slope, intercept) for an existing MAC (pwl only).")
+@part_option
 @click.option("--pipeline", is_flag=True,
               help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
                    "in_valid, out_valid, LATENCY.")

@@ -7,14 +7,17 @@ import time
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import fit_flags, fit_spec, flag_overrides, input_paths, spec_from_target
+from approxgen.cli.common import (fit_flags, fit_spec, input_paths, progress_option,
+                                  raw_from_target, set_progress, spec_from_target)
 from approxgen.errors import ApproxgenError
 
 
 @click.command("fit")
 @click.argument("target")
 @fit_flags
-@click.option("-o", "--output", "output", help="Write the fit artifact (JSON) here.")
+@click.option("-o", "--output", "output",
+              help="Write the fit artifact (JSON) here; '-' writes it alone to stdout (the "
+                   "summary then goes to stderr).")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
 @click.option("--calibrate", "samples",
@@ -25,8 +28,10 @@ from approxgen.errors import ApproxgenError
                    "percentile:P (clip beyond the P-th percentiles) or mse (least quantization "
                    "error). Default percentile:99.99. absmax:exact and percentile:P:exact pick "
                    "exact input and output scales instead of powers of two.")
-def fit_command(target, flags, output, as_json, quiet, samples, method):
-    """Fit TARGET (a built-in function name or a SPEC.yaml) over every input code."""
+@progress_option
+def fit_command(target, flags, output, as_json, quiet, samples, method, progress):
+    """Fit TARGET (a built-in function name, a SPEC.yaml, or '-' for a spec on stdin) over
+    every input code."""
     if samples is None and method is not None:
         raise ApproxgenError("needs --calibrate (the samples)", "--calibration")
     inputs, planned, names = input_paths(target, samples), [], []
@@ -35,22 +40,22 @@ def fit_command(target, flags, output, as_json, quiet, samples, method):
     if as_json:
         planned, names = planned + [(None, "")], names + ["--json"]
     outputs.validate(planned, inputs, names)
+    show = set_progress(progress, quiet)
     started = time.perf_counter()
     if samples is None:
-        result = fit_spec(spec_from_target(target, flags), progress=not quiet)
+        result = fit_spec(spec_from_target(target, flags), progress=show)
     else:
-        from approxgen import api, calibrate, spec as specs
+        from approxgen import calibrate
 
-        raw, source = api.spec_source(target, "<flags>")
-        raw = specs.merge(raw, flag_overrides(flags))
-        result = calibrate.fit_calibrated(raw, source, samples, method, not quiet,
+        raw, source = raw_from_target(target, flags)
+        result = calibrate.fit_calibrated(raw, source, samples, method, show,
                                           samples_where="--calibrate",
                                           method_where="--calibration")
     seconds = time.perf_counter() - started
     text = result.dumps()
     outputs.write_all([(path, text) for path, _ in planned], inputs, names)
-    if not as_json and not quiet:
-        click.echo(summary(result, seconds))
+    if not quiet and not as_json:
+        click.echo(summary(result, seconds), err=output == "-")
 
 
 def summary(result, seconds: float | None = None) -> str:

@@ -2,13 +2,26 @@
 
 import click
 
-from approxgen.expr import CONSTANTS, FUNCTIONS
-from approxgen.functions import ALIASES, BUILTINS
-
 
 @click.command("functions")
-def functions_command():
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def functions_command(as_json):
     """List built-in functions with their default ranges and domains."""
+    from approxgen.expr import CONSTANTS, FUNCTIONS
+    from approxgen.functions import ALIASES, BUILTINS
+
+    if as_json:
+        import json
+
+        data = {"functions": [{"name": fn.name, "description": fn.description,
+                               "input_range": list(fn.input_range) if fn.input_range else None,
+                               "input_signed": fn.input_signed,
+                               "domain": list(fn.domain) if fn.domain else None}
+                              for fn in BUILTINS.values()],
+                "aliases": dict(ALIASES),
+                "expr": {"constants": sorted(CONSTANTS), "functions": sorted(FUNCTIONS)}}
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
     click.echo(f"{'name':<10} {'input range':<16} {'domain':<14} description")
     for fn in BUILTINS.values():
         lo, hi = fn.input_range

@@ -1,30 +1,56 @@
-"""``approxgen report``: a fit's summary, its segments, and optionally an error plot."""
+"""``approxgen report``: a fit's summary and segments; a Markdown report and plots with -o."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import fit_flags, input_paths, load_target
+from approxgen.cli.common import fit_flags, input_paths, load_target, write_output
 from approxgen.errors import ApproxgenError
 
 
 @click.command("report")
 @click.argument("target")
 @fit_flags
-@click.option("--plot", "plot_path", help="Also write a PNG of the function and the error.")
-def report_command(target, flags, plot_path):
-    """Summarize TARGET (FIT.json, SPEC.yaml or a function name): metrics and every segment."""
+@click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False),
+              help="Write NAME.md (Markdown summary) and NAME.png (plots) into this directory "
+                   "(created if missing).")
+@click.option("--plot", "plot_path", help="Also write a plot here: .png, .svg or .pdf.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report (spec, integers, metrics, segments) as JSON.")
+def report_command(target, flags, out_dir, plot_path, as_json):
+    """Summarize TARGET (FIT.json, SPEC.yaml, '-' or a function name): metrics beside the
+    correctly rounded table's, and every segment. Plots show the function and the approximation
+    with the segment boundaries, and the error per code in output LSB beside the correctly
+    rounded table's, mismatching codes marked."""
     from approxgen import report
-    from approxgen.cli.fit import summary
 
     inputs = input_paths(target)
+    suffix = report.check_plot_path(plot_path) if plot_path else None
+    if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise ApproxgenError("not a directory", "-o")
     if plot_path:
-        if not plot_path.lower().endswith(".png"):
-            raise ApproxgenError("the plot is a PNG: give a path ending in .png", "--plot")
         outputs.validate([(plot_path, b"")], inputs, ["--plot"])
     fit = load_target(target, flags)
-    click.echo(summary(fit))
-    click.echo(report.segment_table(fit))
+    files, names = [], []
+    if out_dir:
+        png = f"{fit.spec.name}.png"
+        files += [(str(Path(out_dir) / f"{fit.spec.name}.md"), report.markdown(fit, [png])),
+                  (str(Path(out_dir) / png), report.plot_bytes(fit, ".png"))]
+        names += ["-o", "-o"]
     if plot_path:
-        outputs.write_file_via(plot_path, lambda tmp: report.plot(fit, tmp), inputs, "--plot")
+        files.append((plot_path, report.plot_bytes(fit, suffix)))
+        names.append("--plot")
+    if out_dir:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    outputs.write_all(files, inputs, names)
+    if as_json:
+        write_output(None, json.dumps(report.to_json(fit), indent=2, sort_keys=True) + "\n")
+    else:
+        from approxgen.cli.fit import summary
+
+        click.echo(summary(fit))
+        click.echo(report.segment_table(fit))

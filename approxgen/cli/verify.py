@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target, segment_search_option
+from approxgen.cli.common import fit_flags, load_target, part_option, segment_search_option
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
@@ -26,16 +26,18 @@ from approxgen.outputs import OutputError
               help="Extra compiler flags after the strict ones, e.g. '-O3 -march=native'.")
 @click.option("--cxx", help="Also compile the header as C++ with this compiler (e.g. c++).")
 @segment_search_option
-@click.option("--part", type=click.Choice(["full", "lut"]), default="full", show_default=True,
-              help="Verilog part to simulate (lut: the decoder and coefficient ROM; pwl only).")
+@part_option
 @click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
 @click.option("--strict", is_flag=True,
               help="A missing tool is a failure (use in CI, where the tools must be installed).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the verdicts as JSON (per target: status, tool, codes, mismatches, "
+                   "first mismatches) with \"ok\".")
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="Write the headers, harness, Verilog and vectors here and keep them "
                    "(default: a temporary directory, removed).")
 def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segment_search, part,
-                   pipeline, strict, workdir):
+                   pipeline, strict, as_json, workdir):
     """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
     (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
     functions over every input code; simulate the Verilog module with its self-checking test
@@ -68,7 +70,14 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
                               f"--workdir {workdir}") from None
     report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
                            part=part, pipeline=pipeline, segment_search=segment_search)
-    click.echo(report.table())
+    if as_json:
+        import dataclasses
+        import json
+
+        data = dict(dataclasses.asdict(report), ok=report.ok(strict=strict), strict=strict)
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)
 

@@ -10,7 +10,6 @@ generators seeded by ``seed``, so a spec always gives the same artifact.
 from __future__ import annotations
 
 import importlib
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,11 +37,11 @@ def run(name: str, problem, options: dict, seed: int, progress: bool = False) ->
 
 
 def progress_bar(total: int, desc: str, enabled: bool):
-    """A tqdm bar on stderr, shown only when ``enabled`` and stderr is a terminal."""
-    from tqdm import tqdm
+    """Progress on stderr when ``enabled``: as :mod:`approxgen.progress` is set (a bar on a
+    terminal, plain status lines with ``--progress``, nothing with ``-q``)."""
+    from approxgen.progress import bar
 
-    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False,
-                disable=not (enabled and sys.stderr.isatty()))
+    return bar(total, desc, enabled)
 
 
 def snap_breakpoints(points, lo: int, hi: int) -> np.ndarray:

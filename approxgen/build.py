@@ -1,0 +1,195 @@
+"""``approxgen build``: fit and emit every spec of a project, cached, in parallel, checkable.
+
+Each spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
+``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
+records the spec's canonical hash and this tool version (and re-validates), the fit is reused
+instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
+differ from the disk, ``--check`` compares them and writes nothing: the same code path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from approxgen import __version__
+from approxgen.errors import ApproxgenError
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Product:
+    """One spec built in memory: its files (name in the output directory, text or bytes) and a
+    summary."""
+
+    source: str
+    name: str
+    files: tuple[tuple[str, str | bytes], ...]
+    line: str  # one line: name, form, segments, max error, mismatches, cached or fitted
+
+
+def collect(paths) -> list[Path]:
+    """Spec files: each file given, and every ``*.yaml``/``*.yml`` of each directory (sorted)."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ApproxgenError("no such spec file or directory", str(given))
+    if not found:
+        raise ApproxgenError("no spec files (*.yaml, *.yml) found", ", ".join(map(str, paths)))
+    return found
+
+
+def load_spec(path: Path):
+    from approxgen import spec as specs
+
+    return specs.resolve(specs.load_yaml(path), str(path))
+
+
+def check_specs(paths: list[Path]) -> None:
+    """Validate every spec and reject two with the same name (they would share files)."""
+    names: dict[str, Path] = {}
+    for path in paths:
+        name = load_spec(path).name
+        if name in names:
+            raise ApproxgenError(f"name {name!r} is also the name of {names[name]}: each spec "
+                                 f"needs its own name (its files are named after it)", str(path))
+        names[name] = path
+
+
+def cached_fit(spec, out_dir: Path):
+    """The fit in ``out_dir/NAME.json`` when it is for this exact spec and tool version."""
+    from approxgen import artifact
+
+    path = out_dir / f"{spec.name}.json"
+    try:
+        text = path.read_text()
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or (data.get("spec_hash"), data.get("tool_version")) != (
+            spec.hash(), __version__):
+        return None
+    try:
+        fit = artifact.loads(text, str(path))
+    except ApproxgenError:
+        return None
+    return fit if fit.spec.to_json() == spec.to_json() else None
+
+
+def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
+    """Every file of one fit: (file name, text; a plot's bytes)."""
+    from approxgen import report
+    from approxgen.emit import c, vectors, verilog
+
+    name = fit.spec.name
+    png = [(f"{name}.png", report.plot_bytes(fit, ".png"))] if plots else []
+    return [(f"{name}.json", fit.dumps()),
+            (f"{name}.h", c.render(fit, "auto")),
+            (f"{name}.v", verilog.render(fit)),
+            (f"{name}_tb.v", verilog.render_testbench(fit)),
+            (f"{name}.hex", vectors.render(fit)),
+            (f"{name}.md", report.markdown(fit, [file for file, _ in png]))] + png
+
+
+def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = False) -> Product:
+    """Fit (or reuse the cached fit of) one spec file and render its files in memory;
+    ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
+    from approxgen import progress as reporter
+    from approxgen.fit import fit as fit_spec
+
+    spec = load_spec(Path(source))
+    reporter.set_mode("plain" if progress else "off", label=spec.name)
+    started = time.perf_counter()
+    fit = cached_fit(spec, Path(out_dir))
+    how = "cached"
+    if fit is None:
+        fit = fit_spec(spec, progress=progress)
+        how = f"fitted in {time.perf_counter() - started:.2f} s"
+    m = fit.metrics
+    shape = f"pwl, {fit.model.segments} segments" if spec.form == "pwl" else spec.form
+    line = (f"{spec.name}: {shape}, max error {m['max_error_lsb']:.4f} LSB, "
+            f"{m['mismatches']} mismatches, {how}")
+    return Product(source, spec.name, tuple(render(fit, plots)), line)
+
+
+def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
+          progress: bool = False, plots: bool = False) -> list[Product]:
+    """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
+    called with each product as soon as it and those before it are done. On Ctrl-C (or any
+    error) the worker processes are stopped at once."""
+    args = [(str(s), str(out_dir), progress, plots) for s in sources]
+    products = []
+    if jobs > 1 and len(args) > 1:
+        import multiprocessing
+
+        pool = multiprocessing.Pool(min(jobs, len(args)), initializer=_ignore_sigint)
+        try:
+            for product in pool.imap(_build_args, args):
+                products.append(product)
+                if on_product:
+                    on_product(product)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    else:
+        for a in args:
+            products.append(build_one(*a))
+            if on_product:
+                on_product(products[-1])
+    return products
+
+
+def _build_args(args: tuple) -> Product:
+    return build_one(*args)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, object, object]]:
+    """The files whose disk content differs: (path, content on disk or None if missing, new
+    content), text files as text, plots as bytes."""
+    out = []
+    for product in products:
+        for name, new in product.files:
+            path = out_dir / name
+            try:
+                old = path.read_bytes()
+            except FileNotFoundError:
+                old = None
+            except OSError:
+                old = b""
+            if old is not None and isinstance(new, str):
+                old = old.decode("utf-8", errors="replace")
+            if old != new:
+                out.append((path, old, new))
+    return out
+
+
+def short_diff(path: Path, old, new, limit: int = 12) -> str:
+    """How ``path`` would change: 'missing', or the first ``limit`` lines of a unified diff."""
+    if old is None:
+        return f"{path}: missing"
+    if isinstance(new, bytes):
+        return f"{path}: would change ({len(old)} bytes on disk, {len(new)} would be written)"
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), f"{path} (on disk)",
+                                      f"{path} (would be written)", n=1, lineterm=""))
+    more = len(lines) - limit
+    shown = lines[:limit] + ([f"... {more} more diff lines"] if more > 0 else [])
+    return f"{path}: would change\n" + "\n".join("    " + line for line in shown)

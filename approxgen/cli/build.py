@@ -1,0 +1,67 @@
+"""``approxgen build``: fit and emit every spec of a project; ``--check`` for stale output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from approxgen.cli.common import progress_option, set_progress
+
+
+@click.command("build")
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Output directory (created if missing).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Specs built in parallel (processes).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 and name each file (with a short diff) that a build "
+                   "would change, 0 when everything is up to date.")
+@click.option("--plots", is_flag=True,
+              help="Also write NAME.png (the report's plots; needs matplotlib, slower).")
+@click.option("-q", "--quiet", is_flag=True, help="No per-spec lines, no progress.")
+@progress_option
+def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
+    """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
+    the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
+    NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report) and,
+    with --plots, NAME.png.
+
+    A fit is reused from OUT/NAME.json when the spec's canonical hash and the approxgen version
+    are unchanged; only files whose content changes are written. One line per spec: name, form,
+    segments, max error, mismatches, cached or fitted.
+
+    Exit status: 0 built / up to date; 1 --check found a file that would change, or an OS
+    error; 2 bad input (nothing is written).
+    """
+    from approxgen import build
+    from approxgen.outputs import write_all
+
+    sources = build.collect(specs or ["."])
+    build.check_specs(sources)
+    out = Path(out_dir)
+
+    def show(product):
+        if not quiet:
+            click.echo(product.line)
+
+    set_progress(progress, quiet)
+    products = build.build(sources, out, jobs=jobs, on_product=None if check else show,
+                           progress=progress and not quiet, plots=plots)
+    changed = build.changes(products, out)
+    files = sum(len(p.files) for p in products)
+    if check:
+        for path, old, new in changed:
+            click.echo(build.short_diff(path, old, new))
+        if changed:
+            click.echo(f"{len(changed)} of {files} files out of date: run approxgen build")
+            sys.exit(1)
+        if not quiet:
+            click.echo(f"up to date: {len(products)} specs, {files} files in {out}")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    write_all([(path, new) for path, _, new in changed], inputs=sources)
+    if not quiet:
+        click.echo(f"{len(changed)} files written, {files - len(changed)} unchanged in {out}")

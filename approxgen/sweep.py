@@ -1,0 +1,167 @@
+"""Design-space sweeps: one function fitted over a grid of forms, segment counts and searches,
+with error, mismatches, C table bytes, Yosys cells (when installed) and fit time per point, and
+the Pareto front of error against cost."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from approxgen.errors import ApproxgenError
+
+COLUMNS = ("name", "form", "segments", "search", "max_error_lsb", "mismatches", "table_bytes",
+           "cells", "fit_seconds", "pareto")
+COSTS = ("table_bytes", "cells")
+_C_TYPES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
+            "int64_t": 8, "uint64_t": 8}
+_TABLE_RE = re.compile(r"^static const (\w+) \w+\[(\d+)\]", re.M)
+
+
+def parse_list(text: str | None, known, flag: str, convert=str) -> list:
+    """A comma-separated flag value, each item checked against ``known`` (None: any)."""
+    items = [item.strip() for item in (text or "").split(",") if item.strip()]
+    if not items:
+        raise ApproxgenError("give at least one value", flag)
+    out = []
+    for item in items:
+        try:
+            value = convert(item)
+        except ValueError:
+            raise ApproxgenError(f"not a valid value: {item!r}", flag) from None
+        if known is not None and value not in known:
+            raise ApproxgenError(f"unknown {item!r} (known: {', '.join(map(str, known))})", flag)
+        out.append(value)
+    return list(dict.fromkeys(out))
+
+
+def grid(forms: list[str], segments: list[int], searches: list[str]) -> list[dict]:
+    """The points: a table once (its segments and search do not apply), pwl at every pair."""
+    points = []
+    for form in forms:
+        if form == "table":
+            points.append({"form": form})
+        else:
+            points += [{"form": form, "segments": k, "search": s}
+                       for k in segments for s in searches]
+    return points
+
+
+def table_bytes(header: str) -> int:
+    """Bytes of a C header's ``static const`` tables (what it adds to .rodata)."""
+    return sum(_C_TYPES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
+
+
+def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
+        progress: bool = False) -> list[dict]:
+    """Fit every point (the raw spec with the point's keys laid over it) and measure it.
+
+    Every spec is validated before the first fit, so bad input fails fast.
+    """
+    from approxgen import cost, spec as specs
+    from approxgen.emit import c, verilog
+    from approxgen.fit import fit
+    from approxgen.progress import bar
+
+    resolved = [specs.resolve(specs.merge(raw, point), source) for point in points]
+    tool = cost.yosys_path() if yosys else None
+    rows = []
+    with bar(len(resolved), "sweep", progress) as status:
+        for spec in resolved:
+            started = time.perf_counter()
+            result = fit(spec, progress=False)
+            seconds = time.perf_counter() - started
+            cells = None
+            if tool:
+                module = verilog.module_name(result, "full")
+                cells = cost.measure(verilog.render(result), module, ice40=False,
+                                     yosys=tool)["cells"]
+            pwl = spec.form == "pwl"
+            rows.append({"name": spec.name, "form": spec.form,
+                         "segments": result.model.segments if pwl else None,
+                         "search": spec.search if pwl else None,
+                         "max_error_lsb": result.metrics["max_error_lsb"],
+                         "mismatches": result.metrics["mismatches"],
+                         "table_bytes": table_bytes(c.render(result)), "cells": cells,
+                         "fit_seconds": round(seconds, 3)})
+            status.update()
+    mark_pareto(rows, "cells" if tool else "table_bytes")
+    return rows
+
+
+def mark_pareto(rows: list[dict], cost_key: str) -> None:
+    """Set ``pareto``: no other row has lower-or-equal error and cost with one strictly lower."""
+    for row in rows:
+        e, k = row["max_error_lsb"], row[cost_key]
+        row["pareto"] = not any(
+            (o["max_error_lsb"] <= e and o[cost_key] <= k)
+            and (o["max_error_lsb"] < e or o[cost_key] < k) for o in rows)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def format_table(rows: list[dict]) -> str:
+    """A fixed-width text table of the rows."""
+    cells = [[_cell(r[c]) for c in COLUMNS] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(COLUMNS)]
+    left = {0, 1, 3}
+
+    def line(values):
+        return "  ".join(v.ljust(w) if i in left else v.rjust(w)
+                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    return "\n".join([line(COLUMNS), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def to_csv(rows: list[dict]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row[k] is None else row[k] for k in COLUMNS})
+    return out.getvalue()
+
+
+def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
+    """A Pareto plot: max error (LSB) against cost (Yosys cells when measured, else C table
+    bytes), every point labelled, the front joined (deterministic bytes)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from approxgen.report import PLOT_METADATA
+
+    key = "cells" if all(r["cells"] is not None for r in rows) else "table_bytes"
+    with matplotlib.rc_context({"svg.hashsalt": "approxgen"}):
+        fig, ax = plt.subplots(figsize=(7, 5))
+        for r in rows:
+            label = "table" if r["form"] == "table" else f"{r['search']} {r['segments']}"
+            ax.plot(r[key], r["max_error_lsb"], "o", color="tab:blue" if r["pareto"]
+                    else "tab:gray")
+            ax.annotate(label, (r[key], r["max_error_lsb"]), textcoords="offset points",
+                        xytext=(4, 4), fontsize="small")
+        front = sorted((r[key], r["max_error_lsb"]) for r in rows if r["pareto"])
+        ax.plot(*zip(*front), "-", color="tab:blue", linewidth=1, label="Pareto front")
+        ax.set_xscale("log")
+        ax.set_xlabel("Yosys cells" if key == "cells" else "C table bytes")
+        ax.set_ylabel("max error (LSB)")
+        ax.set_title(f"{rows[0]['name']}: error against cost")
+        ax.legend(loc="best")
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
+        plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,64 @@
+"""``approxgen sweep``: a grid of fits as a table, CSV, JSON and a Pareto plot."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from approxgen import sweep
+
+ARGS = ["sweep", "gelu", "--bits", "6", "--segments", "2,4", "--search", "uniform,exact",
+        "--no-yosys"]
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_sweep_table_csv_json_and_plot(tmp_path):
+    result = run(*ARGS, "--csv", "s.csv", "--plot", "s.svg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["name", "form", "segments", "search"]
+    assert len(lines) == 2 + 2 * 2 + 1  # header, rule, pwl 2x2, table
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text())))
+    assert [(r["form"], r["segments"], r["search"]) for r in rows] == [
+        ("pwl", "2", "uniform"), ("pwl", "2", "exact"), ("pwl", "4", "uniform"),
+        ("pwl", "4", "exact"), ("table", "", "")]
+    assert b"<svg" in (tmp_path / "s.svg").read_bytes()
+    data = json.loads(run(*ARGS, "--json", cwd=tmp_path).stdout)
+    table = data[-1]
+    assert table["form"] == "table" and table["mismatches"] == 0 and table["table_bytes"] == 64
+    exact4 = data[3]
+    assert exact4["max_error_lsb"] <= data[2]["max_error_lsb"]  # exact beats uniform
+    assert exact4["pareto"] and not data[2]["pareto"]  # uniform 4: no better, no cheaper
+    assert data[0]["pareto"] and not table["pareto"]  # at 6 bits exact 4 matches the table
+
+
+def test_table_bytes_counts_the_static_tables():
+    header = ("static const int8_t g_breakpoints[7] = {\n};\nstatic const int16_t g_slopes[8]"
+              " = {\n};\nstatic const int32_t g_offsets[8] = {\n};\n")
+    assert sweep.table_bytes(header) == 7 + 16 + 32
+
+
+def test_pareto_front():
+    rows = [{"max_error_lsb": e, "table_bytes": b} for e, b in
+            [(1.0, 10), (0.5, 20), (0.7, 30), (0.5, 20), (2.0, 5)]]
+    sweep.mark_pareto(rows, "table_bytes")
+    assert [r["pareto"] for r in rows] == [True, True, False, True, True]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--search", "exact,nope"], "--search: unknown 'nope'"),
+    (["--segments", "4,x"], "--segments: not a valid value: 'x'"),
+    (["--form", "quadratic"], "--form: unknown 'quadratic'"),
+    (["--plot", "p.gif"], "--plot: a plot is"),
+])
+def test_bad_lists_exit_2(tmp_path, args, message):
+    result = run("sweep", "gelu", "--bits", "6", "--no-yosys", *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
