@@ -218,29 +218,3 @@ def _commit(staged: list[tuple[str, str, str]]) -> None:
         raise
     for _, backup in done:
         _unlink_quietly(backup)
-
-
-def write_file_via(path: str, writer, inputs: Iterable[str] = (), flag: str | None = None) -> None:
-    """Validate ``path`` like :func:`write_all`, then let ``writer(tmp_path)`` produce the file in a
-    temp path beside it (same suffix), renamed into place only if ``writer`` succeeds.
-
-    For libraries that write files themselves (matplotlib). Errors of ``writer`` propagate."""
-    (target,) = validate([(path, b"")], inputs, [flag] if flag else None)
-    where = f"{flag} {path}" if flag else str(path)
-    tmp = None
-    try:
-        try:
-            tmp = _temp_beside(target, ".tmp" + os.path.splitext(target)[1])
-        except OSError as exc:
-            raise OutputError(f"cannot write: {exc.strerror or exc}", where) from None
-        writer(tmp)
-        try:
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.chmod(tmp, _mode_for(target))
-            os.replace(tmp, target)
-            tmp = None
-        except OSError as exc:
-            raise OutputError(f"cannot write: {exc.strerror or exc}", where) from None
-    finally:
-        _unlink_quietly(tmp)
