@@ -126,13 +126,6 @@ def check_plot_path(path: str, where: str = "--plot") -> str:
     return suffix
 
 
-def plot(fit, path: str) -> None:
-    """Write :func:`plot_bytes` to ``path`` (its suffix picks the format)."""
-    from approxgen.outputs import write_all
-
-    write_all([(path, plot_bytes(fit, check_plot_path(path, str(path))))])
-
-
 def plot_bytes(fit, suffix: str = ".png") -> bytes:
     """A plot (.png, .svg or .pdf; deterministic bytes): the function and the approximation with
     its segment boundaries; the error per code in output LSB beside the correctly rounded
