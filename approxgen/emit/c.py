@@ -226,6 +226,7 @@ def _pwl_context(model, segment_search: str) -> dict:
         "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
         "bucket": _bucket_context(plan, model) if plan else None,
         "block": BLOCK,
+        "clamp_input": _input_clamp(model.input),
     }
 
 
@@ -238,12 +239,12 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
     entries = [f | sum(t << (segment_bits + i * field) for i, t in enumerate(ts))
                for f, ts in zip(plan.first, plan.thresholds)]
     entry_type = ctype(segment_bits + plan.compares * field, False)
-    terms = [f"(size_t)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(size_t)e"]
+    terms = [f"(unsigned)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(unsigned)e"]
     for i in range(plan.compares):
         shifted = f"(e >> {segment_bits + i * field})"
         if i < plan.compares - 1:
             shifted = f"({shifted} & {(1 << field) - 1}u)"
-        terms.append(f"(size_t)(o >= {shifted})")
+        terms.append(f"(unsigned)(o >= {shifted})")
     return {
         "width_bits": plan.width_bits,
         "compares": plan.compares,
@@ -255,9 +256,8 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
         "field_bits": field,
         "offset_mask": (1 << plan.width_bits) - 1,
         "min": _macro(model.input.min_code),
-        "index": (f"(u >> {plan.width_bits}) & {len(entries) - 1}u"
-                  if _holds_stray_codes(model.input) and len(entries) > 1
-                  else f"u >> {plan.width_bits}"),
+        # u < 2^bits: the input is clamped to its codes first (see _input_clamp)
+        "index": f"u >> {plan.width_bits}" if len(entries) > 1 else "0",
         "decode": (" + " if len(terms) <= 2 else "\n        + ").join(terms),
     }
 
@@ -285,6 +285,15 @@ def _table_context(model) -> dict:
 
 
 def _holds_stray_codes(fmt: IntFormat) -> bool:
-    """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t):
-    the lookups then keep such a value inside their tables (its result is unspecified)."""
+    """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
     return fmt.bits not in (8, 16, 32)
+
+
+def _input_clamp(fmt: IntFormat) -> dict | None:
+    """pwl: where the C input type holds values that are no code of ``fmt``, they are clamped to
+    the code range (``lo``: also from below) before any lookup or arithmetic, so their result is
+    the nearest code's: no read outside a table and no accumulator overflow (the accumulator's
+    type is chosen for the codes only). ``None`` when every value is a code."""
+    if not _holds_stray_codes(fmt):
+        return None
+    return {"lo": fmt.signed}
