@@ -140,6 +140,12 @@ def ctype(bits: int, signed: bool) -> str:
     raise ApproxgenError(f"no C integer type holds {bits} bits")
 
 
+def ctype_range(bits: int, signed: bool) -> tuple[int, int]:
+    """The smallest and largest value of :func:`ctype` ``(bits, signed)``."""
+    width = int(ctype(bits, signed).lstrip("u")[3:-2])
+    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+
+
 def literal(value: int) -> str:
     """A C integer constant expression for ``value`` (``-5``, ``INT64_C(5000000000)``).
 
@@ -286,7 +292,7 @@ def _table_context(model) -> dict:
 
 def _holds_stray_codes(fmt: IntFormat) -> bool:
     """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
-    return fmt.bits not in (8, 16, 32)
+    return ctype_range(fmt.bits, fmt.signed) != (fmt.min_code, fmt.max_code)
 
 
 def _input_clamp(fmt: IntFormat) -> dict | None:
