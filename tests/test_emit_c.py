@@ -289,7 +289,7 @@ def tiny():
     for raw in EDGE_SPECS:  # and bucket tables with two and three compares, 12 bits in int16_t
         if "bucket" in raw["name"]:
             fits.append(fit(specs.resolve(raw, "<edge>")))
-            searches[raw["name"]] = "bucket"
+            searches[raw["name"]] = "auto"  # wide buckets, several compares
     return fits, searches
 
 
