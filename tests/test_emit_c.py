@@ -400,6 +400,62 @@ def test_header_structure(shipped):
     assert "static inline int16_t gelu_int16(int16_t x)" in emit_c.render(u16)
 
 
+# Names that break some output (issue 9, item 10): the issue's and more of each kind.
+REFUSED_NAMES = [
+    # C99/C11 keywords and reserved identifiers, <stdint.h>/<stddef.h> and C library names
+    "_Bool", "int8_t", "INT64_C", "SIZE_MAX", "__LINE__", "auto", "register", "restrict",
+    "inline", "_Noreturn", "_private", "__x", "uint32_t", "intptr_t", "size_t", "my_t",
+    "UINT8_MAX", "INT_MAX", "INTMAX_C", "NULL", "offsetof", "EOF", "printf", "malloc", "exp",
+    "tanh", "main", "errno",
+    # C++
+    "class", "new", "true", "false", "bool", "nullptr", "delete", "this", "template",
+    "namespace", "operator", "xor", "not", "std",
+    # Verilog-2001 and SystemVerilog
+    "or", "and", "wand", "tri", "posedge", "table", "real", "logic", "buf", "wire", "reg",
+    "module", "input", "always", "begin", "end", "assign", "supply0", "event", "bit", "byte",
+    "string", "interface", "program", "package", "var", "type", "unique", "always_ff",
+    # the outputs' own names and derived names (another fit's symbols or modules)
+    "APPROXGEN_INLINE", "approxgen_gelu", "ag_run", "blocks_end", "q", "x", "clk", "dut",
+    "SHIFT", "gelu_array", "gelu_table", "gelu_segment", "gelu_lut", "gelu_tb",
+    # not identifiers
+    "9lives", "a-b", "a b", "x" * 64, "gel\u00fc",
+]
+
+
+@pytest.mark.parametrize("name", REFUSED_NAMES)
+def test_names_that_break_an_output_are_refused(name, tmp_path):
+    out = tmp_path / "f.json"
+    result = CliRunner().invoke(main, ["fit", "gelu", "--bits", "8", "--name", name,
+                                       "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("approxgen: error: --name: "), result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_every_emitter_refuses_a_reserved_name_at_render(shipped):
+    """A fit that did not come through the spec's validation (e.g. built in code) still cannot
+    render under a reserved name: each emitter checks its own."""
+    from approxgen.emit import verilog as emit_verilog
+
+    f = next(f for f in shipped if f.model.form == "pwl")
+    for name, render in [("class", emit_c.render), ("logic", emit_verilog.render),
+                         ("x_tb", emit_verilog.render_testbench)]:
+        bad = dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name))
+        with pytest.raises(ApproxgenError, match="name"):
+            render(bad)
+
+
+def test_allowed_names_compile_as_c_and_cxx(shipped, tmp_path):
+    """Names next to the refused ones (a keyword's prefix or suffix, upper case) still work."""
+    require_tool("cc"), require_tool("c++")
+    base = next(f for f in shipped if f.spec.name == "gelu_int8")
+    fits = [dataclasses.replace(base, spec=dataclasses.replace(base.spec, name=name))
+            for name in ("classy", "Table", "int8", "new_gelu", "gelu_arrays", "x2", "TRUE")]
+    for cxx, compiler in ((False, "cc"), (True, "c++")):
+        assert_bit_exact(fits, verify.run_c(fits, tmp_path / compiler, compiler, cxx=cxx))
+
+
 def test_literals():
     assert emit_c.literal(-(1 << 31)) == "(-2147483647 - 1)"
     assert emit_c.literal(1 << 40) == "INT64_C(1099511627776)"
