@@ -231,3 +231,19 @@ def test_hostile_strings_stay_in_comments(hostile, tmp_path):
 ])
 def test_comment_text(text, safe):
     assert emit.comment_text(text) == safe
+
+
+@pytest.mark.parametrize("search", ["chain", "bucket", "binary"])
+def test_two_segments_every_search_at_o2(tmp_path, search):
+    """Issue 9, item 4: ``fit gelu --bits 8 --segments 2`` then ``verify --segment-search binary``
+    had 128 wrong codes at -O2 (GCC 12.2 miscompiled a size_t index made from a compare)."""
+    require_tool("cc")
+    art = tmp_path / "s2.json"
+    runner = CliRunner()
+    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "--segments", "2",
+                                "-o", str(art)]).exit_code == 0
+    for flags in ("-O2", "-O3"):
+        result = invoke(str(art), "--segment-search", search, "--no-verilog", "--cflags", flags,
+                        "--strict")
+        assert result.exit_code == 0, result.output
+        assert rows(result.output)["c"][1:] == ["256", "0", "ok"]
