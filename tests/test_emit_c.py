@@ -63,7 +63,7 @@ def draw_spec(rng: random.Random, index: int) -> dict:
 EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the widest formats
     {"name": "e_shift0", "function": "hswish", "coef_format": "8:0",
      "input": {"bits": 8, "scale": "2^-2"}, "output": {"bits": 8, "scale": "2^-2"}},
-    {"name": "e_one_segment", "function": "sigmoid", "segments": 1,
+    {"name": "e_one_seg", "function": "sigmoid", "segments": 1,
      "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
     {"name": "e_u16_u32", "function": "recip", "segments": 24,
      "input": {"bits": 16, "signed": False}, "output": {"bits": 32, "signed": False}},
