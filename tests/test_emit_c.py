@@ -416,7 +416,7 @@ REFUSED_NAMES = [
     "string", "interface", "program", "package", "var", "type", "unique", "always_ff",
     # the outputs' own names and derived names (another fit's symbols or modules)
     "APPROXGEN_INLINE", "approxgen_gelu", "ag_run", "blocks_end", "q", "x", "clk", "dut",
-    "SHIFT", "gelu_array", "gelu_table", "gelu_segment", "gelu_lut", "gelu_tb",
+    "SHIFT", "gelu_array", "gelu_values", "gelu_segment", "gelu_lut", "gelu_tb",
     # not identifiers
     "9lives", "a-b", "a b", "x" * 64, "gel\u00fc",
 ]
@@ -451,7 +451,8 @@ def test_allowed_names_compile_as_c_and_cxx(shipped, tmp_path):
     require_tool("cc"), require_tool("c++")
     base = next(f for f in shipped if f.spec.name == "gelu_int8")
     fits = [dataclasses.replace(base, spec=dataclasses.replace(base.spec, name=name))
-            for name in ("classy", "Table", "int8", "new_gelu", "gelu_arrays", "x2", "TRUE")]
+            for name in ("classy", "Table", "int8", "new_gelu", "gelu_arrays", "x2", "TRUE",
+                         "gelu_int8_table")]
     for cxx, compiler in ((False, "cc"), (True, "c++")):
         assert_bit_exact(fits, verify.run_c(fits, tmp_path / compiler, compiler, cxx=cxx))
 
