@@ -21,6 +21,12 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
+* A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
+  is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
+  same), so it gets the nearest code's result and no table index or accumulator leaves the range
+  the width analysis covers.
+* Names: :func:`name_problem` says which fit names the header cannot take (C99/C11 and C++
+  keywords, C library names, the header's own and derived names).
 """
 
 from __future__ import annotations
