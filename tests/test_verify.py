@@ -200,7 +200,7 @@ def hostile():
 def test_hostile_strings_stay_in_comments(hostile, tmp_path):
     """The C and C++ compile warning-free and run bit-exact, the Verilog simulates bit-exact
     under Icarus (module, bench and vectors all carry the provenance) without printing the
-    injected text, and Verilator's lint is silent."""
+    injected text, Verilator's lint is silent and Yosys reads it."""
     require_tool("cc"), require_tool("c++"), require_tool("iverilog"), require_tool("vvp")
     verilator = require_tool("verilator")
     report = verify.verify(hostile, ["c", "c++"], workdir=tmp_path)
@@ -219,6 +219,10 @@ def test_hostile_strings_stay_in_comments(hostile, tmp_path):
     lint = subprocess.run([verilator, "--lint-only", "-Wall", "hostile.v"], capture_output=True,
                           text=True, cwd=tmp_path)
     assert lint.returncode == 0 and not lint.stderr.strip(), lint.stderr
+    yosys = require_tool("yosys")
+    read = subprocess.run([yosys, "-q", "-p", "read_verilog hostile.v; hierarchy -top hostile"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert read.returncode == 0, read.stdout + read.stderr
 
 
 @pytest.mark.parametrize("text, safe", [
