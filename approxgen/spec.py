@@ -31,23 +31,13 @@ _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "s
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
-_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
-_RESERVED = {  # names a module/function must not take: C and Verilog keywords first
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "module", "endmodule", "input", "output",
-    "wire", "reg", "assign", "always", "begin", "end", "initial", "integer", "parameter",
-    "localparam", "function", "task", "generate", "genvar", "main",
-    # names the emitted C and Verilog use for their own ports, locals and wires
-    "x", "y", "q", "k", "c", "m", "r", "i", "j", "n", "lo", "hi", "seg", "slope", "intercept",
-    "bias", "acc", "product", "shifted", "clk", "rst_n", "in_valid", "out_valid", "blocks_end",
-    # names <stdint.h>, <stddef.h>, <stdio.h> and <stdlib.h> declare
-    "size_t", "ptrdiff_t", "printf", "puts", "stdout", "stderr", "stdin", "exit", "abort",
-    "malloc", "calloc", "free", "memcpy", "memset", "remove", "rename", "abs", "labs", "div",
-    "rand", "srand", "time", "clock", "signal", "raise", "errno", "assert", "offsetof", "NULL",
-}
+def _name_problem(name) -> str | None:
+    """Why ``name`` cannot name the emitted function/module: each emitter declares its reserved
+    names (:func:`approxgen.emit.name_problem` asks them all)."""
+    from approxgen.emit import name_problem
+
+    return name_problem(name)
 
 
 @dataclass(frozen=True)
@@ -140,7 +130,7 @@ def loads_yaml(data: bytes | str, where: str, stem: str | None = None) -> dict:
         data = {}
     if not isinstance(data, dict):
         raise ApproxgenError("a spec must be a mapping of keys to values", where)
-    if "name" not in data and stem and _IDENT_RE.match(stem) and stem not in _RESERVED:
+    if "name" not in data and stem and _name_problem(stem) is None:
         data["name"] = stem
     return data
 
@@ -265,10 +255,10 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
-    if not isinstance(name, str) or not _IDENT_RE.fullmatch(name) or name in _RESERVED:
-        raise ApproxgenError(f"name must be a C/Verilog identifier, not a keyword or a name the "
-                             f"emitted code or the C library uses, got {name!r}",
-                             at("name"))
+    problem = _name_problem(name)
+    if problem:
+        raise ApproxgenError(f"name must be an identifier the emitted C and Verilog can use: "
+                             f"{name!r} {problem}", at("name"))
 
     return Spec(name=name, function=func, input=in_fmt, output=out_fmt, domain=domain,
                 form=form, segments=segments, slope_format=slope_fmt,

@@ -4,9 +4,10 @@ code, and compare with the golden model (:meth:`approxgen.model.Model.evaluate`)
 This is the one harness both ``approxgen verify`` and the test suite use:
 
 * C: :func:`run_c` writes each fit's header and a program (:func:`c_harness`) that prints, for every
-  input code ascending, the scalar result and the array variant's over the whole buffer, in
-  odd-sized pieces and in place (:data:`C_VARIANTS`); it is compiled with strict C99 flags
-  (:data:`C_FLAGS`), or as C++ (:data:`CXX_FLAGS`), optionally under the sanitizers.
+  input code ascending (or every value of the input's C type), the scalar result and the array
+  variant's over the whole buffer, in odd-sized pieces and in place (:data:`C_VARIANTS`); it is
+  compiled with strict C99 flags (:data:`C_FLAGS`), or as C++ (:data:`CXX_FLAGS`), at a chosen
+  optimization level, optionally under the sanitizers.
 * Verilog: :func:`simulate_verilog` writes the module, its emitted self-checking test bench and the
   golden vectors, and runs them under Icarus Verilog (``iverilog -g2005`` + ``vvp``); the bench
   compares every code and reports its pass/fail count and first mismatches.
@@ -24,7 +25,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -119,38 +120,60 @@ class Mismatch:
         return f"q={self.code} {self.what}: expected {self.expected}, got {self.got}"
 
 
-def compare(fit, got: np.ndarray, names: Sequence[str] = ("y",)) -> tuple[int, list[Mismatch]]:
-    """Compare ``got`` (one row per input code ascending, one column per name in ``names``) with
-    the golden model: the number of codes where any column differs, and the first few."""
-    codes = fit.spec.input.codes()
-    expected = fit.model.evaluate(codes)
+def input_values(fit, every_value: bool = False) -> np.ndarray:
+    """What the harness feeds ``fit``'s code, ascending: every input code, or (``every_value``)
+    every value of the input's C type (a 12-bit format: all 65536 values of ``int16_t``)."""
+    fmt = fit.spec.input
+    if not every_value:
+        return fmt.codes()
+    lo, hi = emit_c.ctype_range(fmt.bits, fmt.signed)
+    return np.arange(lo, hi + 1, dtype=np.int64)
+
+
+def expected(fit, values: np.ndarray) -> np.ndarray:
+    """The golden model's output for each of ``values``; a value that is no input code (see
+    :func:`input_values`) gets the nearest code's, as the emitted C clamps it."""
+    fmt = fit.spec.input
+    return fit.model.evaluate(np.clip(values, fmt.min_code, fmt.max_code))
+
+
+def compare(fit, got: np.ndarray, names: Sequence[str] = ("y",),
+            every_value: bool = False) -> tuple[int, list[Mismatch]]:
+    """Compare ``got`` (one row per :func:`input_values` ascending, one column per name in
+    ``names``) with :func:`expected`: the number of rows where any column differs, and the first
+    few."""
+    codes = input_values(fit, every_value)
+    want = expected(fit, codes)
     got = np.asarray(got, dtype=np.int64).reshape(codes.size, len(names))
-    bad = got != expected[:, None]
+    bad = got != want[:, None]
     rows = np.flatnonzero(bad.any(axis=1))
     first = []
     for r in rows[:SHOWN]:
         columns = np.flatnonzero(bad[r])
         for value in dict.fromkeys(got[r, columns].tolist()):  # columns that agree: one entry
             what = ", ".join(names[c] for c in columns if got[r, c] == value)
-            first.append(Mismatch(int(codes[r]), what, int(expected[r]), int(value)))
+            first.append(Mismatch(int(codes[r]), what, int(want[r]), int(value)))
     return int(rows.size), first[:SHOWN]
 
 
 # --- C --------------------------------------------------------------------------------------------
 
-def c_harness(fits) -> str:
+def c_harness(fits, every_value: bool = False) -> str:
     """A C/C++ program including every fit's header; for each fit it writes NAME.out: per input
-    code ascending, the :data:`C_VARIANTS` as native int64: the scalar result, the array variant's
-    over the whole buffer, over odd-sized pieces (1..67 elements: blocks and tails), and in place
-    (when the input and output types agree; otherwise the whole-buffer result again). Its own
-    identifiers start with ``ag_``, clear of the fits' names."""
+    code ascending (``every_value``: per value of the input's C type, :func:`input_values`), the
+    :data:`C_VARIANTS` as native int64: the scalar result, the array variant's over the whole
+    buffer, over odd-sized pieces (1..67 elements: blocks and tails), and in place (when the input
+    and output types agree; otherwise the whole-buffer result again). Its own identifiers start
+    with ``ag_``, clear of the fits' names (:mod:`approxgen.emit.c` reserves the prefix)."""
+    sizes = [input_values(f, every_value).size for f in fits]
     lines = ["#include <stdio.h>", "#include <stdint.h>"]
     lines += [f'#include "{f.spec.name}.h"' for f in fits]
+    lines += ["", f"static int64_t ag_rows[{max(sizes, default=1)}][4]; /* shared by the fits */"]
     calls = []
-    for f in fits:
+    for f, n in zip(fits, sizes):
         name, inp, out = f.spec.name, f.spec.input, f.spec.output
         in_t, out_t = emit_c.ctype(inp.bits, inp.signed), emit_c.ctype(out.bits, out.signed)
-        n = inp.max_code - inp.min_code + 1
+        first = int(input_values(f, every_value)[0])
         inplace = ("for (ag_i = 0; ag_i < ag_n; ++ag_i) ag_same[ag_i] = ag_x[ag_i];\n"
                    f"    {name}_array(ag_same, ag_same, ag_n);" if in_t == out_t else
                    "for (ag_i = 0; ag_i < ag_n; ++ag_i) ag_same[ag_i] = ag_full[ag_i];")
@@ -159,11 +182,10 @@ static int ag_run_{name}(void)
 {{
     static {in_t} ag_x[{n}];
     static {out_t} ag_full[{n}], ag_part[{n}], ag_same[{n}];
-    static int64_t ag_rows[{n}][4];
     size_t ag_i, ag_len, ag_n = {n};
     FILE *ag_file;
     for (ag_i = 0; ag_i < ag_n; ++ag_i)
-        ag_x[ag_i] = ({in_t})({inp.min_code}LL + (long long)ag_i);
+        ag_x[ag_i] = ({in_t})({first}LL + (long long)ag_i);
     {name}_array(ag_x, ag_full, ag_n);
     for (ag_i = 0, ag_len = 1; ag_i < ag_n; ag_i += ag_len, ag_len = ag_len % 67 + 1)
         {name}_array(ag_x + ag_i, ag_part + ag_i, ag_len < ag_n - ag_i ? ag_len : ag_n - ag_i);
@@ -175,7 +197,7 @@ static int ag_run_{name}(void)
         ag_rows[ag_i][3] = (int64_t)ag_same[ag_i];
     }}
     ag_file = fopen("{name}.out", "wb");
-    if (ag_file == NULL || fwrite(ag_rows, sizeof ag_rows, 1, ag_file) != 1
+    if (ag_file == NULL || fwrite(ag_rows, sizeof ag_rows[0], ag_n, ag_file) != ag_n
             || fclose(ag_file) != 0) {{
         fprintf(stderr, "error: cannot write {name}.out\\n");
         return 1;
@@ -188,11 +210,14 @@ static int ag_run_{name}(void)
     return "\n".join(lines)
 
 
-def c_flags(cxx: bool = False, sanitize: bool = False, extra: Sequence[str] = ()) -> list[str]:
-    """The flags :func:`run_c` compiles with: strict C99 (or C++), ``-O2`` (``-O1`` and the
-    sanitizers with ``sanitize``), then ``extra``."""
+def c_flags(cxx: bool = False, sanitize: bool = False, extra: Sequence[str] = (),
+            opt: str | None = None) -> list[str]:
+    """The flags :func:`run_c` compiles with: strict C99 (or C++), the optimization level
+    ``opt`` (default ``-O2``, or ``-O1`` with ``sanitize``), the sanitizers with ``sanitize``,
+    then ``extra``."""
     base = CXX_FLAGS if cxx else C_FLAGS
-    return [*base, *(("-O1", *SANITIZE) if sanitize else ("-O2",)), *extra]
+    level = opt or ("-O1" if sanitize else "-O2")
+    return [*base, level, *(SANITIZE if sanitize else ()), *extra]
 
 
 def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, output: Path,
@@ -207,27 +232,32 @@ def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, outpu
 
 def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool = False,
           sanitize: bool = False, extra_flags: Sequence[str] = (),
-          segment_search: str = "auto") -> dict[str, np.ndarray]:
-    """Render every fit's header (with ``segment_search``) into ``workdir`` with
-    :func:`c_harness`, compile it (:func:`c_flags`), run it; ``{name: int64 array (codes, 4)}``,
-    the columns :data:`C_VARIANTS`, the rows every input code ascending. Names must be unique."""
+          segment_search: str | Mapping[str, str] = "auto", every_value: bool = False,
+          opt: str | None = None) -> dict[str, np.ndarray]:
+    """Render every fit's header into ``workdir`` with ``segment_search`` (one for all, or per
+    fit name), write :func:`c_harness` (``every_value``: over every value of the input's C type),
+    compile it (:func:`c_flags`), run it; ``{name: int64 array (values, 4)}``, the columns
+    :data:`C_VARIANTS`, the rows :func:`input_values` ascending. Names must be unique. A
+    sanitizer report is :class:`ToolFailed`."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     for f in fits:
-        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, segment_search))
+        search = segment_search if isinstance(segment_search, str) \
+            else segment_search.get(f.spec.name, "auto")
+        (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, search))
     source = directory / "main.c"
-    source.write_text(c_harness(fits))
-    exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags), source, directory / "harness")
+    source.write_text(c_harness(fits, every_value))
+    exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags, opt), source, directory / "harness")
     for f in fits:
         (directory / f"{f.spec.name}.out").unlink(missing_ok=True)
     result = run_tool([exe], "the compiled harness", timeout=300, cwd=directory)
-    if "runtime error" in result.stderr:
+    if "runtime error" in result.stderr or "Sanitizer" in result.stderr:
         raise ToolFailed(f"the compiled harness: {first_error(result.stderr)}", result.stderr)
     outputs = {}
     for f in fits:
         path = directory / f"{f.spec.name}.out"
         got = np.fromfile(path, dtype=np.int64) if path.exists() else np.empty(0, np.int64)
-        if got.size != f.spec.input.codes().size * len(C_VARIANTS):
+        if got.size != input_values(f, every_value).size * len(C_VARIANTS):
             raise ToolFailed(f"the compiled harness wrote no complete result for {f.spec.name}")
         outputs[f.spec.name] = got.reshape(-1, len(C_VARIANTS))
     return outputs

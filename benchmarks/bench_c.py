@@ -163,7 +163,7 @@ def _table_bytes(f, header: str) -> str:
     """A C expression: the bytes of the fit's static tables (what the header adds to .rodata)."""
     name = f.spec.name
     if f.model.form == "table":
-        return f"sizeof {name}_table"
+        return f"sizeof {name}_values"
     tables = ["slopes", "offsets"] + (["breakpoints"] if f.model.segments > 1 else [])
     text = " + ".join(f"sizeof {name}_{t}" for t in tables)
     return text + (f" + sizeof {name}_buckets" if "_buckets[" in header else "")

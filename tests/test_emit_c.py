@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import re
 import subprocess
@@ -63,7 +64,7 @@ def draw_spec(rng: random.Random, index: int) -> dict:
 EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the widest formats
     {"name": "e_shift0", "function": "hswish", "coef_format": "8:0",
      "input": {"bits": 8, "scale": "2^-2"}, "output": {"bits": 8, "scale": "2^-2"}},
-    {"name": "e_one_segment", "function": "sigmoid", "segments": 1,
+    {"name": "e_one_seg", "function": "sigmoid", "segments": 1,
      "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
     {"name": "e_u16_u32", "function": "recip", "segments": 24,
      "input": {"bits": 16, "signed": False}, "output": {"bits": 32, "signed": False}},
@@ -252,37 +253,103 @@ def test_clustered_breakpoints_get_wide_bucket_entries(drawn, tmp_path):
     assert_bit_exact([moved], verify.run_c([moved], tmp_path, "cc"))
 
 
-def test_stray_values_stay_inside_the_tables(tmp_path):
-    """A 12-bit format in int16_t: every other int16/uint16 value runs under the sanitizers
-    (AddressSanitizer sees a read outside a table) for the bucket table and the table form."""
-    require_tool("cc")
-    fits = [fit(specs.resolve(raw, "<stray>")) for raw in EDGE_SPECS if "bucket" in raw["name"]]
-    fits.append(fit(specs.resolve({"name": "stray_table", "function": "gelu", "form": "table",
-                                   "input": {"bits": 12}}, "<stray>")))
-    calls = []
+# Small and degenerate fits (issue 9): 1, 2, 3 segments, 2..16-bit formats (12 in int16_t),
+# signed and unsigned, 32-bit outputs (a 64-bit accumulator), and the issue's reproducers.
+TINY_SPECS = [
+    {"function": "gelu", "input": {"bits": 2}},
+    {"function": "sigmoid", "input": {"bits": 4}, "search": "exact"},
+    {"function": "recip", "input": {"bits": 4, "signed": False}},
+    {"function": "silu", "input": {"bits": 8}, "search": "exact"},
+    {"function": "tanh", "input": {"bits": 12}, "domain": [-1, 1.3]},
+    {"function": "gelu", "input": {"bits": 12}, "output": {"bits": 32}, "search": "exact",
+     "domain": [-3, 7]},
+    {"function": "sigmoid", "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
+    {"function": "rsqrt", "input": {"bits": 16, "signed": False}},
+]
+TINY_SEGMENTS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """``(fits, searches)``: every TINY_SPECS fit as a table and with 1, 2, 3 segments, the pwl
+    ones once per segment search whose code differs (renamed apart: one program holds them)."""
+    fits, searches = [], {}
+    for index, raw in enumerate(TINY_SPECS):
+        for form, segments in [("table", None), *(("pwl", k) for k in TINY_SEGMENTS)]:
+            base = fit(specs.resolve({**raw, "form": form, "segments": segments or 1}, "<tiny>"))
+            seen = set()
+            for search in emit_c.SEGMENT_SEARCHES:
+                name = f"t{index}_{form}{segments or ''}_{search}"
+                renamed = dataclasses.replace(base, spec=dataclasses.replace(base.spec, name=name))
+                code = _code(emit_c.render(renamed, search)).replace(name, "N") \
+                    .replace(name.upper(), "N")
+                if code not in seen:  # auto (and one segment) repeat another search's code
+                    seen.add(code)
+                    fits.append(renamed)
+                    searches[name] = search
+    for raw in EDGE_SPECS:  # and bucket tables with two and three compares, 12 bits in int16_t
+        if "bucket" in raw["name"]:
+            fits.append(fit(specs.resolve(raw, "<edge>")))
+            searches[raw["name"]] = "auto"  # wide buckets, several compares
+    return fits, searches
+
+
+def require_sanitizers(compiler: str, tmp_path: Path) -> None:
+    """``compiler`` links ASan+UBSan programs (clang needs its runtime, libclang-rt-dev): fail
+    under CI=true (CI installs it), else skip, as :func:`conftest.require_tool`."""
+    source = tmp_path / "probe.c"
+    source.write_text("int main(void) { return 0; }\n")
+    try:
+        verify.compile_c(compiler, verify.SANITIZE, source, tmp_path / "probe")
+    except verify.ToolFailed as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{compiler} cannot build with the sanitizers under CI=true: {exc}")
+        pytest.skip(f"{compiler} cannot build with the sanitizers: {exc}")
+
+
+TINY_BUILDS = {  # the sanitizers at -O0 and -O2; -O2 and -O3 without (vectorized as shipped)
+    "O0-sanitized": ("-O0", True), "O2-sanitized": ("-O2", True), "O2": ("-O2", False),
+    "O3": ("-O3", False)}
+
+
+@pytest.mark.parametrize("build", TINY_BUILDS)
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_every_value_of_the_input_type_is_safe_and_right(tiny, compiler, build, tmp_path):
+    """Every form and segment search, over EVERY value of the C input type (int16_t: 65536), at
+    -O0/-O2/-O3 with gcc and clang, under ASan+UBSan for -O0/-O2: input codes give the golden
+    model's output, other values the nearest code's (clamped), and nothing reads outside a
+    table or overflows (a sanitizer report fails the run)."""
+    require_tool(compiler)
+    fits, searches = tiny
+    opt, sanitize = TINY_BUILDS[build]
+    if sanitize:
+        require_sanitizers(compiler, tmp_path)
+    outputs = verify.run_c(fits, tmp_path, compiler, sanitize=sanitize, opt=opt,
+                           segment_search=searches, every_value=True)
+    problems = []
     for f in fits:
-        in_t = emit_c.ctype(f.spec.input.bits, f.spec.input.signed)
-        out_t = emit_c.ctype(f.spec.output.bits, f.spec.output.signed)
-        (tmp_path / f"{f.spec.name}.h").write_text(emit_c.render(f, "auto"))
-        calls.append(f"""    {{
-        static {in_t} x[65536];
-        static {out_t} y[65536];
-        for (i = 0; i < 65536; ++i) {{
-            x[i] = ({in_t})(uint16_t)i;
-            sink += (long){f.spec.name}(x[i]);
-        }}
-        {f.spec.name}_array(x, y, 65536);
-        for (i = 0; i < 65536; ++i) sink += (long)y[i];
-    }}""")
-    assert any("Bucket table" in (tmp_path / f"{f.spec.name}.h").read_text() for f in fits)
-    includes = "".join(f'#include "{f.spec.name}.h"\n' for f in fits)
-    source = tmp_path / "stray.c"
-    source.write_text(f"#include <stdio.h>\n{includes}int main(void)\n{{\n    size_t i;\n"
-                      f"    long sink = 0;\n" + "\n".join(calls) +
-                      '\n    printf("%ld\\n", sink);\n    return 0;\n}\n')
-    exe = verify.compile_c("cc", verify.c_flags(sanitize=True), source, tmp_path / "stray")
-    result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0 and "runtime error" not in result.stderr, result.stderr[-2000:]
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        if count:
+            problems.append(f"{f.spec.name} ({searches[f.spec.name]}): {count} values differ, "
+                            f"first {first[0]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_tiny_fits_cover_every_shape(tiny):
+    """The matrix above exercises what it claims: one-entry bucket tables, stray values on both
+    sides, each search, both accumulator widths."""
+    fits, searches = tiny
+    headers = {f.spec.name: emit_c.render(f, searches[f.spec.name]) for f in fits}
+    assert {f.spec.input.bits for f in fits} == {2, 4, 8, 12, 16}
+    assert any("_buckets[1] = {" in h for h in headers.values()), "no one-entry bucket table"
+    assert any("binary search" in h for h in headers.values())
+    assert any("compare-and-mask chain" in h for h in headers.values())
+    clamped = [h for h in headers.values() if "_code(" in h]
+    assert any("q < (" in h for h in clamped) and any("q < (" not in h for h in clamped)
+    assert any("int64_t k" in h for h in headers.values())
+    assert any("int32_t k" in h for h in headers.values())
+    assert any("three compares" in h and "_code(" in h for h in headers.values())
 
 
 def _code(header: str) -> str:
@@ -332,6 +399,63 @@ def test_header_structure(shipped):
     assert re.search(r"\b\d+\.\d+\b", _code(header)) is None, "a non-integer literal in code"
     u16 = next(f for f in shipped if f.spec.name == "gelu_int16")
     assert "static inline int16_t gelu_int16(int16_t x)" in emit_c.render(u16)
+
+
+# Names that break some output (issue 9, item 10): the issue's and more of each kind.
+REFUSED_NAMES = [
+    # C99/C11 keywords and reserved identifiers, <stdint.h>/<stddef.h> and C library names
+    "_Bool", "int8_t", "INT64_C", "SIZE_MAX", "__LINE__", "auto", "register", "restrict",
+    "inline", "_Noreturn", "_private", "__x", "uint32_t", "intptr_t", "size_t", "my_t",
+    "UINT8_MAX", "INT_MAX", "INTMAX_C", "NULL", "offsetof", "EOF", "printf", "malloc", "exp",
+    "tanh", "main", "errno",
+    # C++
+    "class", "new", "true", "false", "bool", "nullptr", "delete", "this", "template",
+    "namespace", "operator", "xor", "not", "std",
+    # Verilog-2001 and SystemVerilog
+    "or", "and", "wand", "tri", "posedge", "table", "real", "logic", "buf", "wire", "reg",
+    "module", "input", "always", "begin", "end", "assign", "supply0", "event", "bit", "byte",
+    "string", "interface", "program", "package", "var", "type", "unique", "always_ff",
+    # the outputs' own names and derived names (another fit's symbols or modules)
+    "APPROXGEN_INLINE", "approxgen_gelu", "ag_run", "blocks_end", "q", "x", "clk", "dut",
+    "SHIFT", "gelu_array", "gelu_values", "gelu_segment", "gelu_lut", "gelu_tb",
+    # not identifiers
+    "9lives", "a-b", "a b", "x" * 64, "gel\u00fc",
+]
+
+
+@pytest.mark.parametrize("name", REFUSED_NAMES)
+def test_names_that_break_an_output_are_refused(name, tmp_path):
+    out = tmp_path / "f.json"
+    result = CliRunner().invoke(main, ["fit", "gelu", "--bits", "8", "--name", name,
+                                       "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("approxgen: error: --name: "), result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_every_emitter_refuses_a_reserved_name_at_render(shipped):
+    """A fit that did not come through the spec's validation (e.g. built in code) still cannot
+    render under a reserved name: each emitter checks its own."""
+    from approxgen.emit import verilog as emit_verilog
+
+    f = next(f for f in shipped if f.model.form == "pwl")
+    for name, render in [("class", emit_c.render), ("logic", emit_verilog.render),
+                         ("x_tb", emit_verilog.render_testbench)]:
+        bad = dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name))
+        with pytest.raises(ApproxgenError, match="name"):
+            render(bad)
+
+
+def test_allowed_names_compile_as_c_and_cxx(shipped, tmp_path):
+    """Names next to the refused ones (a keyword's prefix or suffix, upper case) still work."""
+    require_tool("cc"), require_tool("c++")
+    base = next(f for f in shipped if f.spec.name == "gelu_int8")
+    fits = [dataclasses.replace(base, spec=dataclasses.replace(base.spec, name=name))
+            for name in ("classy", "Table", "int8", "new_gelu", "gelu_arrays", "x2", "TRUE",
+                         "gelu_int8_table")]
+    for cxx, compiler in ((False, "cc"), (True, "c++")):
+        assert_bit_exact(fits, verify.run_c(fits, tmp_path / compiler, compiler, cxx=cxx))
 
 
 def test_literals():

@@ -3,13 +3,15 @@ exits 2 on bad input, and reports a missing tool as skipped (a failure under --s
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import subprocess
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from approxgen import artifact as artifacts, verify
+from approxgen import artifact as artifacts, emit, verify
 from approxgen.cli import main
 from approxgen.emit import c as emit_c, vectors as emit_vectors, verilog as emit_verilog
 from approxgen.errors import ApproxgenError
@@ -179,3 +181,73 @@ def test_library_report(good):
     assert first[0].got == first[0].expected + 1
     with pytest.raises(ApproxgenError, match="unknown target"):
         verify.verify(good, ["vhdl"])
+
+
+# --- hostile strings (issue 9, item 5) -----------------------------------------------------------
+
+HOSTILE_METHOD = 'uniform\n    initial $display("PWNED");\n// */ int pwned; /* ??/\n\\'
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    """A valid multi-line ``expr: |`` and, as a hand-edited artifact could hold, a search method
+    that tries to end its comment in C (``*/``, a ``??/`` line splice) and in Verilog (a newline)."""
+    base = fit_raw(name="hostile", expr="(x *\n  sigmoid(1.702 * x))\n",
+                   input={"bits": 8, "range": [-8, 8]}, segments=4)
+    return dataclasses.replace(base, search={**base.search, "method": HOSTILE_METHOD})
+
+
+def test_hostile_strings_stay_in_comments(hostile, tmp_path):
+    """The C and C++ compile warning-free and run bit-exact, the Verilog simulates bit-exact
+    under Icarus (module, bench and vectors all carry the provenance) without printing the
+    injected text, Verilator's lint is silent and Yosys reads it."""
+    require_tool("cc"), require_tool("c++"), require_tool("iverilog"), require_tool("vvp")
+    verilator = require_tool("verilator")
+    report = verify.verify(hostile, ["c", "c++"], workdir=tmp_path)
+    assert report.ok(strict=True), report.table()
+    sim = verify.simulate_verilog(hostile, tmp_path / "v")
+    assert (sim.passed, sim.failed) == (256, 0) and "PWNED" not in sim.log, sim.log
+    header = emit_c.render(hostile)
+    assert "PWNED" in header and "PWNED" not in re.sub(r"/\*.*?\*/", "", header, flags=re.S)
+    assert "??" not in header and "\\" not in header.split("#ifndef")[0]
+    for text in (emit_verilog.render(hostile), emit_verilog.render_testbench(hostile),
+                 emit_vectors.render(hostile)):
+        code = [line for line in text.splitlines() if not line.startswith("//")]
+        assert "PWNED" in text and not any("PWNED" in line for line in code)
+    assert "// name hostile: expr (x * sigmoid(1.702 * x))\n" in emit_verilog.render(hostile)
+    (tmp_path / "hostile.v").write_text(emit_verilog.render(hostile))
+    lint = subprocess.run([verilator, "--lint-only", "-Wall", "hostile.v"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert lint.returncode == 0 and not lint.stderr.strip(), lint.stderr
+    yosys = require_tool("yosys")
+    read = subprocess.run([yosys, "-q", "-p", "read_verilog hostile.v; hierarchy -top hostile"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert read.returncode == 0, read.stdout + read.stderr
+
+
+@pytest.mark.parametrize("text, safe", [
+    ("plain text (x * 2)", "plain text (x * 2)"),
+    ("a */ b /* c", "a * / b / * c"),
+    ("*/*/", "* / * /"),
+    ("two\nlines\r\n", "two<U+000A>lines<U+000D><U+000A>"),
+    ("trigraph ??/ splice \\", "trigraph ? ?/ splice <U+005C>"),
+    ("tab\tand \u00e9\u2028", "tab<U+0009>and <U+00E9><U+2028>"),
+])
+def test_comment_text(text, safe):
+    assert emit.comment_text(text) == safe
+
+
+@pytest.mark.parametrize("search", ["chain", "bucket", "binary"])
+def test_two_segments_every_search_at_o2(tmp_path, search):
+    """Issue 9, item 4: ``fit gelu --bits 8 --segments 2`` then ``verify --segment-search binary``
+    had 128 wrong codes at -O2 (GCC 12.2 miscompiled a size_t index made from a compare)."""
+    require_tool("cc")
+    art = tmp_path / "s2.json"
+    runner = CliRunner()
+    assert runner.invoke(main, ["fit", "gelu", "--bits", "8", "--segments", "2",
+                                "-o", str(art)]).exit_code == 0
+    for flags in ("-O2", "-O3"):
+        result = invoke(str(art), "--segment-search", search, "--no-verilog", "--cflags", flags,
+                        "--strict")
+        assert result.exit_code == 0, result.output
+        assert rows(result.output)["c"][1:] == ["256", "0", "ok"]

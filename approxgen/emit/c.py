@@ -21,16 +21,23 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
+* A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
+  is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
+  same), so it gets the nearest code's result and no table index or accumulator leaves the range
+  the width analysis covers.
+* Names: :func:`name_problem` says which fit names the header cannot take (C99/C11 and C++
+  keywords, C library names, the header's own and derived names).
 """
 
 from __future__ import annotations
 
 import bisect
 import fractions
+import re
 from collections import Counter
 from dataclasses import dataclass
 
-from approxgen.emit import environment, provenance
+from approxgen.emit import check_name, environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
 
@@ -49,6 +56,80 @@ BUCKET_MIN_WIDTH_BITS = 6
 # Three thresholds of up to 17 bits and the segment index still fit one 64-bit entry.
 BUCKET_MAX_COMPARES = 3
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
+
+# --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
+TARGET = "C"
+_C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic
+    _Generic _Noreturn _Static_assert _Thread_local""".split())
+_CXX_KEYWORDS = frozenset("""
+    alignas alignof and and_eq asm bitand bitor bool catch char8_t char16_t char32_t class compl
+    concept const_cast consteval constexpr constinit co_await co_return co_yield decltype delete
+    dynamic_cast explicit export false final friend import module mutable namespace new noexcept
+    not not_eq nullptr operator or or_eq override private protected public reflexpr
+    reinterpret_cast requires static_assert static_cast std template this thread_local throw true
+    try typeid typename using virtual wchar_t xor xor_eq""".split())
+# What <stdint.h> and <stddef.h> (included by the header) and the standard headers a program
+# including it commonly also includes (<stdio.h>, <stdlib.h>, <string.h>, <math.h>, <limits.h>,
+# <stdbool.h>, <assert.h>, <errno.h>, <ctype.h>, <time.h>, <signal.h>, <setjmp.h>, <stdarg.h>)
+# declare or define; the "_t" suffix and the INT*/UINT* macro families are rules (name_problem).
+_C_LIBRARY = frozenset("""
+    NULL offsetof SIZE_MAX PTRDIFF_MIN PTRDIFF_MAX SIG_ATOMIC_MIN SIG_ATOMIC_MAX WCHAR_MIN WCHAR_MAX
+    WINT_MIN WINT_MAX CHAR_BIT SCHAR_MIN SCHAR_MAX UCHAR_MAX CHAR_MIN CHAR_MAX MB_LEN_MAX SHRT_MIN
+    SHRT_MAX USHRT_MAX INT_MIN INT_MAX UINT_MAX LONG_MIN LONG_MAX ULONG_MAX LLONG_MIN LLONG_MAX
+    ULLONG_MAX bool true false assert errno EDOM ERANGE EILSEQ EOF BUFSIZ FILENAME_MAX FOPEN_MAX
+    L_tmpnam SEEK_CUR SEEK_END SEEK_SET TMP_MAX stdin stdout stderr FILE fpos_t remove rename
+    tmpfile tmpnam fclose fflush fopen freopen setbuf setvbuf fprintf fscanf printf scanf snprintf
+    sprintf sscanf vfprintf vfscanf vprintf vscanf vsnprintf vsprintf vsscanf fgetc fgets fputc
+    fputs getc getchar gets putc putchar puts ungetc fread fwrite fgetpos fseek fsetpos ftell
+    rewind clearerr feof ferror perror EXIT_FAILURE EXIT_SUCCESS RAND_MAX MB_CUR_MAX atof atoi
+    atol atoll strtod strtof strtold strtol strtoll strtoul strtoull rand srand calloc free malloc
+    realloc abort atexit exit _Exit getenv system bsearch qsort abs labs llabs div ldiv lldiv
+    mblen mbtowc wctomb mbstowcs wcstombs memcpy memmove strcpy strncpy strcat strncat memcmp
+    strcmp strcoll strncmp strxfrm memchr strchr strcspn strpbrk strrchr strspn strstr strtok
+    memset strerror strlen HUGE_VAL HUGE_VALF HUGE_VALL INFINITY NAN FP_INFINITE FP_NAN FP_NORMAL
+    FP_SUBNORMAL FP_ZERO FP_ILOGB0 FP_ILOGBNAN MATH_ERRNO MATH_ERREXCEPT math_errhandling
+    fpclassify isfinite isinf isnan isnormal signbit acos asin atan atan2 cos sin tan acosh asinh
+    atanh cosh sinh tanh exp exp2 expm1 frexp ilogb ldexp log log10 log1p log2 logb modf scalbn
+    scalbln cbrt fabs hypot pow sqrt erf erfc lgamma tgamma ceil floor nearbyint rint lrint llrint
+    round lround llround trunc fmod remainder remquo copysign nan nextafter nexttoward fdim fmax
+    fmin fma isgreater isgreaterequal isless islessequal islessgreater isunordered isalnum isalpha
+    isblank iscntrl isdigit isgraph islower isprint ispunct isspace isupper isxdigit tolower
+    toupper clock difftime mktime time asctime ctime gmtime localtime strftime CLOCKS_PER_SEC
+    signal raise SIGABRT SIGFPE SIGILL SIGINT SIGSEGV SIGTERM SIG_DFL SIG_ERR SIG_IGN setjmp longjmp
+    jmp_buf va_start va_arg va_end va_copy va_list main""".split())
+# The header's own names: its macros, the locals and parameters of its functions.
+_C_HEADER = frozenset("""
+    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end""".split())
+RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
+# NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
+DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
+                    "_segment", "_eval", "_code", "_values")
+_INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` would break the C header (and its use from C++), or ``None``: a C99/C11 or C++
+    keyword, reserved by C (a leading underscore, ``*_t`` types, ``INT*_MAX``-like macros), a
+    standard library name, one of the header's own names or prefixes (``APPROXGEN_``, the
+    ``ag_`` of :mod:`approxgen.verify`'s harness), or a derived name of another fit."""
+    if name in _C_KEYWORDS or name in _CXX_KEYWORDS:
+        return f"is a keyword of {'C' if name in _C_KEYWORDS else 'C++'}"
+    if name.startswith("_"):
+        return "starts with an underscore (reserved in C)"
+    if name.endswith("_t") or _INT_MACRO_RE.fullmatch(name):
+        return "is reserved by the C standard (type names end in _t; INT*_MAX-like macros)"
+    if name in _C_LIBRARY:
+        return "is a name the C standard library declares"
+    if name in _C_HEADER or name.upper().startswith("APPROXGEN") or name.startswith("ag_"):
+        return "is a name the C header or its test harness uses itself"
+    suffix = next((s for s in DERIVED_SUFFIXES if name.endswith(s)), None)
+    if suffix:
+        return (f"ends with {suffix}: the C header of a fit named {name[:-len(suffix)] or 'X'} "
+                f"defines {name}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -141,6 +222,12 @@ def ctype(bits: int, signed: bool) -> str:
     raise ApproxgenError(f"no C integer type holds {bits} bits")
 
 
+def ctype_range(bits: int, signed: bool) -> tuple[int, int]:
+    """The smallest and largest value of :func:`ctype` ``(bits, signed)``."""
+    width = int(ctype(bits, signed).lstrip("u")[3:-2])
+    return (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+
+
 def literal(value: int) -> str:
     """A C integer constant expression for ``value`` (``-5``, ``INT64_C(5000000000)``).
 
@@ -191,12 +278,12 @@ def scale_ratio(scale: float) -> tuple[int, int] | None:
 
 
 def _common_context(fit) -> dict:
-    name = fit.spec.name
+    name = check_name(fit)
     return {
         "name": name,
         "macro": name.upper(),
         "guard": f"APPROXGEN_{name.upper()}_H",
-        "provenance": [line.replace("*/", "* /") for line in provenance(fit)],
+        "provenance": provenance(fit),
         "input": _format_context(fit.spec.input),
         "output": _format_context(fit.spec.output),
     }
@@ -246,6 +333,7 @@ def _pwl_context(model, segment_search: str) -> dict:
         "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
         "bucket": _bucket_context(plan, model) if plan else None,
         "block": BLOCK,
+        "clamp_input": _input_clamp(model.input),
     }
 
 
@@ -258,12 +346,12 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
     entries = [f | sum(t << (segment_bits + i * field) for i, t in enumerate(ts))
                for f, ts in zip(plan.first, plan.thresholds)]
     entry_type = ctype(segment_bits + plan.compares * field, False)
-    terms = [f"(size_t)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(size_t)e"]
+    terms = [f"(unsigned)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(unsigned)e"]
     for i in range(plan.compares):
         shifted = f"(e >> {segment_bits + i * field})"
         if i < plan.compares - 1:
             shifted = f"({shifted} & {(1 << field) - 1}u)"
-        terms.append(f"(size_t)(o >= {shifted})")
+        terms.append(f"(unsigned)(o >= {shifted})")
     return {
         "width_bits": plan.width_bits,
         "compares": plan.compares,
@@ -275,9 +363,8 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
         "field_bits": field,
         "offset_mask": (1 << plan.width_bits) - 1,
         "min": _macro(model.input.min_code),
-        "index": (f"(u >> {plan.width_bits}) & {len(entries) - 1}u"
-                  if _holds_stray_codes(model.input) and len(entries) > 1
-                  else f"u >> {plan.width_bits}"),
+        # u < 2^bits: the input is clamped to its codes first (see _input_clamp)
+        "index": f"u >> {plan.width_bits}" if len(entries) > 1 else "0",
         "decode": (" + " if len(terms) <= 2 else "\n        + ").join(terms),
     }
 
@@ -305,6 +392,15 @@ def _table_context(model) -> dict:
 
 
 def _holds_stray_codes(fmt: IntFormat) -> bool:
-    """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t):
-    the lookups then keep such a value inside their tables (its result is unspecified)."""
-    return fmt.bits not in (8, 16, 32)
+    """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
+    return ctype_range(fmt.bits, fmt.signed) != (fmt.min_code, fmt.max_code)
+
+
+def _input_clamp(fmt: IntFormat) -> dict | None:
+    """pwl: where the C input type holds values that are no code of ``fmt``, they are clamped to
+    the code range (``lo``: also from below) before any lookup or arithmetic, so their result is
+    the nearest code's: no read outside a table and no accumulator overflow (the accumulator's
+    type is chosen for the codes only). ``None`` when every value is a code."""
+    if not _holds_stray_codes(fmt):
+        return None
+    return {"lo": fmt.signed}

@@ -15,6 +15,8 @@ import numpy as np
 
 from approxgen.emit import provenance
 
+TARGET = "vectors"  # a data file: it reserves no name
+
 
 @dataclass(frozen=True)
 class Field:

@@ -20,12 +20,63 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from approxgen.emit import environment, provenance
+from approxgen.emit import check_name, environment, provenance
 from approxgen.emit import vectors as vec
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import signed_bits
 
 PARTS = ("full", "lut")
+
+# --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
+TARGET = "Verilog"
+_VERILOG_KEYWORDS = frozenset("""
+    always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign
+    default defparam design disable edge else end endcase endconfig endfunction endgenerate
+    endmodule endprimitive endspecify endtable endtask event for force forever fork function
+    generate genvar highz0 highz1 if ifnone incdir include initial inout input instance integer
+    join large liblist library localparam macromodule medium module nand negedge nmos nor
+    noshowcancelled not notif0 notif1 or output parameter pmos posedge primitive pull0 pull1
+    pulldown pullup pulsestyle_onevent pulsestyle_ondetect rcmos real realtime reg release repeat
+    rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled signed small specify specparam
+    strong0 strong1 supply0 supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand
+    trior trireg unsigned use uwire vectored wait wand weak0 weak1 while wire wor xnor xor""".split())
+_SYSTEMVERILOG_KEYWORDS = frozenset("""
+    accept_on alias always_comb always_ff always_latch assert assume before bind bins binsof bit
+    break byte chandle checker class clocking const constraint context continue cover covergroup
+    coverpoint cross dist do endchecker endclass endclocking endgroup endinterface endpackage
+    endprogram endproperty endsequence enum eventually expect export extends extern final
+    first_match foreach forkjoin global iff ignore_bins illegal_bins implements implies import
+    inside int interconnect interface intersect join_any join_none let local logic longint matches
+    modport nettype new nexttime null package packed priority program property protected pure rand
+    randc randcase randsequence ref reject_on restrict return s_always s_eventually s_nexttime
+    s_until s_until_with sequence shortint shortreal soft solve static string strong struct super
+    sync_accept_on sync_reject_on tagged this throughout timeprecision timeunit type typedef union
+    unique unique0 until until_with untyped var virtual void wait_order weak wildcard with within
+    """.split())
+# The modules' and the test bench's own names: ports, wires, parameters, tasks, the instance.
+_VERILOG_MODULE = frozenset("""
+    x y clk rst_n in_valid out_valid slope intercept seg x_key slope_rom bias_rom intercept_rom
+    slope_s1 bias_s1 intercept_s1 x_s1 x_operand product acc shifted y_rom y_s1 y_s2 valid_q
+    IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
+    SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
+    check load_vectors cycle sent got sent_at i dut""".split())
+RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
+DERIVED_SUFFIXES = ("_lut", "_tb")  # modules NAME_lut and NAME_tb
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` would break the Verilog (or a SystemVerilog tool reading it), or ``None``: a
+    keyword, a name the modules or the test bench use inside, or a derived module name."""
+    if name in _VERILOG_KEYWORDS or name in _SYSTEMVERILOG_KEYWORDS:
+        return ("is a keyword of " +
+                ("Verilog-2001" if name in _VERILOG_KEYWORDS else "SystemVerilog"))
+    if name in _VERILOG_MODULE:
+        return "is a name the Verilog module or its test bench uses itself"
+    suffix = next((s for s in DERIVED_SUFFIXES if name.endswith(s)), None)
+    if suffix:
+        return (f"ends with {suffix}: the Verilog of a fit named {name[:-len(suffix)] or 'X'} "
+                f"defines module {name}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -126,7 +177,7 @@ def extend(name: str, have: int, want: int) -> str:
 
 def module_name(fit, part: str = "full") -> str:
     """``NAME`` for the full part, ``NAME_lut`` for the lut part."""
-    return fit.spec.name + ("_lut" if part == "lut" else "")
+    return check_name(fit) + ("_lut" if part == "lut" else "")
 
 
 def _check(fit, part: str) -> None:
