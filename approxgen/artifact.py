@@ -20,7 +20,7 @@ from approxgen.model import MODELS, Model
 from approxgen.spec import Spec, resolve
 
 SCHEMA = "approxgen-fit"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: metrics against sat(f), with saturated_codes and max_clip_lsb
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ def loads(text: str, where: str = "<fit>") -> Fit:
     if version > SCHEMA_VERSION:
         raise ApproxgenError(f"fit artifact has schema {version}, newer than this approxgen "
                              f"{__version__} reads ({SCHEMA_VERSION}): upgrade approxgen", where)
+    if version < SCHEMA_VERSION:
+        raise ApproxgenError(f"fit artifact has schema {version}, whose metrics measure against "
+                             f"unsaturated f; this approxgen reads schema {SCHEMA_VERSION}: fit "
+                             f"the spec again", where)
     spec = _spec_from_json(data.get("spec"), where)
     if data.get("spec_hash") != spec.hash():
         raise ApproxgenError("corrupted fit artifact: spec_hash does not match the spec", where)

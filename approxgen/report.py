@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from approxgen.artifact import Fit
-from approxgen.metrics import correctly_rounded
+from approxgen.metrics import correctly_rounded, target
 
 
 def segment_table(fit: Fit) -> str:
@@ -14,7 +14,7 @@ def segment_table(fit: Fit) -> str:
     if spec.form != "pwl":
         return f"table of {len(model.values)} entries, codes {model.lo_code}..{model.hi_code}"
     codes = spec.domain_codes()
-    reference = spec.reference(codes)
+    reference = target(spec, codes)
     err_lsb = (model.evaluate(codes) * spec.output.scale - reference) / spec.output.scale
     floor = correctly_rounded(reference, spec.output)
     idx = model.segment_index(codes)
@@ -43,11 +43,11 @@ def plot(fit: Fit, path: str) -> None:
     spec, model = fit.spec, fit.model
     codes = spec.domain_codes()
     x = codes * spec.input.scale
-    reference = spec.reference(codes)
+    reference = target(spec, codes)
     y = model.evaluate(codes) * spec.output.scale
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
                                       gridspec_kw={"height_ratios": [2, 1]})
-    top.plot(x, reference, label="f (float64)", color="black", linewidth=1)
+    top.plot(x, reference, label="sat(f) (float64)", color="black", linewidth=1)
     top.step(x, y, where="mid", label=f"{spec.form} (integer)", color="tab:blue", linewidth=1)
     if spec.form == "pwl":
         for b in model.breakpoints:

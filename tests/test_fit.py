@@ -170,3 +170,44 @@ def test_mse_on_a_wide_output_stays_in_memory():
     spec = resolve({"function": "hswish", "input": {"bits": 10, "scale": "2^-7"},
                     "output": {"bits": 24}, "objective": "mse", "segments": 2})
     assert fit(spec).metrics["codes"] == 1024
+
+
+# The issue-10 reproducer: f leaves the int8 output range on a quarter of the domain.
+SATURATING = {"function": "gelu", "input": {"bits": 8, "scale": "2^-3"},
+              "output": {"bits": 8, "scale": "2^-4"}, "search": "exact"}
+
+
+def test_saturating_fit_reaches_the_correctly_rounded_table():
+    result = fit(resolve(SATURATING))
+    m = result.metrics
+    assert m["mismatches"] == 0
+    assert m["max_error_lsb"] == pytest.approx(result.floor_metrics["max_error_lsb"])
+    assert m["max_error_lsb"] < 0.5
+    assert m["saturated_codes"] == 64  # x >= 8 - 2^-4 ... gelu(x) > 127/16
+    assert m["max_clip_lsb"] == pytest.approx(127 * 0.125 * 16 - 127, abs=0.01)
+
+
+@pytest.mark.parametrize("method", ["uniform", "exact", "pso", "ga"])
+def test_golden_model_metrics_and_searches_agree_on_the_saturated_target(method):
+    spec = resolve({**SATURATING, "search": method, "segments": 4,
+                    "search_options": {} if method in ("uniform", "exact") else
+                    {"iterations": 20} if method == "pso" else {"generations": 20}})
+    result = fit(spec)
+    codes = spec.domain_codes()
+    g = np.clip(spec.reference(codes), -128 / 16, 127 / 16)
+    err = (result.model.evaluate(codes) / 16 - g) * 16
+    assert result.metrics["max_error_lsb"] == pytest.approx(np.abs(err).max())
+    # the search's own objective is the golden model's error against sat(f)
+    from approxgen.fit.problem import PwlProblem
+    problem = PwlProblem(spec, 4)
+    assert problem.evaluate(result.model.breakpoints).objective == \
+        pytest.approx(np.abs(err).max())
+    roundtrip = artifact.loads(result.dumps())
+    assert roundtrip.metrics == result.metrics
+
+
+def test_older_schema_is_refused_with_a_reason():
+    data = json.loads(fit(resolve({"function": "gelu", "input": {"bits": 4}})).dumps())
+    data["schema_version"] = 1
+    with pytest.raises(ApproxgenError, match="schema 1.*fit the spec again"):
+        artifact.loads(json.dumps(data), "old.json")

@@ -8,7 +8,7 @@ from approxgen import search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
-from approxgen.metrics import correctly_rounded, measure, measure_model
+from approxgen.metrics import correctly_rounded, measure, measure_model, target
 from approxgen.model import TableModel
 from approxgen.spec import Spec
 
@@ -19,7 +19,7 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
     ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
     """
     codes = spec.domain_codes()
-    reference = spec.reference(codes)
+    reference = target(spec, codes)  # sat(f): what the output can hold
     floor = correctly_rounded(reference, spec.output)
     if spec.form == "table":
         model = TableModel(spec.input, spec.output, spec.domain[0], tuple(int(v) for v in floor))

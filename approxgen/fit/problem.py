@@ -19,6 +19,7 @@ import numpy as np
 
 from approxgen.fit.arithmetic import PwlArithmetic
 from approxgen.fit.segment import SegmentFit, solve_segment
+from approxgen.metrics import target
 from approxgen.model import PwlModel
 from approxgen.spec import Spec
 
@@ -42,7 +43,7 @@ class PwlProblem:
         self.objective = spec.objective
         self.arith = PwlArithmetic.for_spec(spec, segments)
         self.codes = spec.domain_codes()
-        self.targets = spec.reference(self.codes) / spec.output.scale
+        self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in output LSB
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]
         self.slopes = _global_slopes(self.arith, self.targets, self.n_codes)
         self._cache: dict[tuple[int, int], SegmentFit] = {}
