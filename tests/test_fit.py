@@ -211,3 +211,50 @@ def test_older_schema_is_refused_with_a_reason():
     data["schema_version"] = 1
     with pytest.raises(ApproxgenError, match="schema 1.*fit the spec again"):
         artifact.loads(json.dumps(data), "old.json")
+
+
+def test_closed_form_least_squares_equals_brute_force_over_every_integer_pair():
+    """Seeded random segments (auto and fixed formats, saturating or not): wherever the batch
+    solver claims a proven optimum, no integer (k, m) in a wide window does better."""
+    from approxgen.fit import mse
+    from approxgen.metrics import target
+
+    rng = np.random.default_rng(10)
+    proven = 0
+    for trial in range(120):
+        bits = int(rng.integers(3, 7))
+        raw = {"function": ["gelu", "silu", "tanh", "exp", "sigmoid"][trial % 5],
+               "input": {"bits": bits, "scale": f"2^-{int(rng.integers(0, 4))}"},
+               "output": {"bits": int(rng.integers(3, 7)), "scale": f"2^-{int(rng.integers(0, 4))}"},
+               "objective": "mse", "segments": 1}
+        if trial % 3 == 0:
+            raw["coef_format"] = "6:4"
+        spec = resolve(raw)
+        try:
+            arith = PwlArithmetic.for_spec(spec, int(2 ** rng.integers(max(0, bits - 2), bits + 3)))
+        except ApproxgenError:
+            continue
+        if not mse.applies(arith):
+            continue
+        codes = spec.domain_codes()
+        w = int(rng.integers(1, min(12, codes.size) + 1))
+        a = int(rng.integers(0, codes.size - w + 1))
+        q = codes[a:a + w]
+        t = target(spec, q) / spec.output.scale
+        k, m, sse, top, ok = mse.solve_batch(arith, q[None, :], t[None, :])
+        y = pwl_output(k[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
+                       arith.output)
+        assert sse[0] == pytest.approx(((y - t) ** 2).sum(), abs=1e-9)  # measured, not modelled
+        size = 1 << arith.shift
+        ks, ms = np.arange(-6 * size, 6 * size + 1), np.arange(-40 * size, 40 * size + 1)
+        if arith.slope_bounds:
+            ks = np.arange(arith.slope_bounds[0], arith.slope_bounds[1] + 1)
+            ms = np.arange(arith.intercept_bounds[0], arith.intercept_bounds[1] + 1)
+        best = min(((pwl_output(part[:, None, None], ms[None, :, None], q[None, None, :],
+                                arith.intercept_shift, arith.shift, arith.output) - t) ** 2)
+                   .sum(-1).min() for part in np.array_split(ks, 16))
+        assert sse[0] >= best - 1e-9
+        if ok[0]:
+            proven += 1
+            assert sse[0] == pytest.approx(best, abs=1e-9)
+    assert proven > 40

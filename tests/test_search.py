@@ -240,3 +240,16 @@ def test_cli_fit_quiet_prints_nothing_and_records_the_search(tmp_path):
         "every code"
     loud = CliRunner().invoke(main, args)
     assert loud.exit_code == 0 and "search exact" in loud.output
+
+
+@pytest.mark.parametrize("base", [SMALL, SILU, {**SMALL, "coef_format": "auto",
+                                                "output": {"bits": 5, "scale": "2^-3"}}])
+def test_mse_lower_bounds_never_exceed_the_optimal_segment_cost(base):
+    from approxgen.fit import mse
+
+    problem = PwlProblem(make_spec(base, objective="mse"), 4)
+    cuts = problem.lo + np.arange(problem.n_codes + 1)
+    bounds = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+    for a in range(cuts.size - 1):
+        for b in range(a + 1, cuts.size):
+            assert bounds[a, b] <= problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost + 1e-9

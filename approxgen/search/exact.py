@@ -152,14 +152,47 @@ def _solver_reach(problem, cuts: np.ndarray):
 
 
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
-    """Dynamic programming over cut positions: K segments of least total SSE."""
+    """K segments of least total SSE: dynamic programming over cut positions.
+
+    With the closed-form solver (:mod:`approxgen.fit.mse`), every segment first gets a lower
+    bound; the bounds' best partition, solved exactly, gives an achievable total; only segments
+    that can sit in a partition within that total are solved exactly. The others keep their
+    bounds, which is exact: a partition using one costs more than the achievable total.
+    """
+    from approxgen.fit import mse
+
     g, k = cuts.size - 1, problem.segments
+    if problem.objective == "mse" and mse.applies(problem.arith) and k > 1:
+        cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+        exact = _segment_costs(problem, cuts, _partition(cost, k))
+        limit = sum(exact.values())
+        need = mse.useful_segments(cost, k, limit)
+        a_idx, b_idx = np.nonzero(need)
+        problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
+        for a, b in zip(a_idx, b_idx):
+            cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+        bar.update(int(a_idx.size))
+        return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
+    a_idx, b_idx = np.triu_indices(g + 1, 1)
+    problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)  # batched: every segment at once
     for a in range(g):
         for b in range(a + 1, g + 1):
             cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
         bar.update(g - a)
+    return _partition(cost, k)
+
+
+def _segment_costs(problem, cuts: np.ndarray, parts: list[int]) -> dict:
+    problem.solve_many(cuts[parts[:-1]], cuts[parts[1:]] - 1)
+    return {(a, b): problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+            for a, b in zip(parts, parts[1:])}
+
+
+def _partition(cost: np.ndarray, k: int) -> list[int]:
+    """The cut indices ``[0, ..., g]`` of the K segments of least total ``cost``."""
+    g = cost.shape[0] - 1
     best = cost[0].copy()  # best[b]: least cost of codes before cut b in the current count
     choice = np.zeros((k + 1, g + 1), dtype=np.int64)
     for seg in range(2, k + 1):
