@@ -105,7 +105,7 @@ def _spec_from_json(data, where) -> Spec:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
-                                          "output")}
+                                          "output", "acc_bits")}
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         raw["domain"] = [domain["lo_code"] * inp["scale"], domain["hi_code"] * inp["scale"]]

@@ -258,3 +258,48 @@ def test_closed_form_least_squares_equals_brute_force_over_every_integer_pair():
             proven += 1
             assert sse[0] == pytest.approx(best, abs=1e-9)
     assert proven > 40
+
+
+WIDE = {"function": "gelu", "input": {"bits": 10}, "output": {"bits": 24}, "segments": 4,
+        "search": "uniform"}
+
+
+def test_acc_bits_choices_follow_the_rule():
+    from approxgen.fit import ACC_TOLERANCE_LSB
+    from approxgen.fit.arithmetic import auto_shift
+
+    wide = fit(resolve({**WIDE, "acc_bits": 64}))
+    narrow = fit(resolve({**WIDE, "acc_bits": 32}))
+    chosen = fit(resolve({**WIDE, "acc_bits": "auto"}))
+    assert wide.model.shift == auto_shift(10, 4) and wide.model.widths().acc_bits > 32
+    assert narrow.model.widths().acc_bits <= 32
+    # the largest shift that fits: one more would not
+    from approxgen.fit import _fit_pwl_at
+    above, _ = _fit_pwl_at(resolve(WIDE), 4, narrow.model.shift + 1, False)
+    assert above.widths().acc_bits > 32
+    cost = narrow.metrics["max_error_lsb"] - wide.metrics["max_error_lsb"]
+    expect = narrow if cost <= ACC_TOLERANCE_LSB else wide
+    assert chosen.model == expect.model
+    assert any("acc_bits" in note for note in chosen.search["notes"])
+
+
+def test_acc_bits_auto_takes_32_bits_when_nearly_free():
+    spec = resolve({**WIDE, "output": {"bits": 20}, "segments": 8})
+    result = fit(spec)
+    assert result.model.widths().acc_bits <= 32
+    assert artifact.loads(result.dumps()).spec.acc_bits == "auto"
+
+
+@pytest.mark.parametrize("value", [48, "wide", True, 32.5])
+def test_bad_acc_bits_is_refused(value):
+    with pytest.raises(ApproxgenError, match="acc_bits: must be auto, 32 or 64"):
+        resolve({**WIDE, "acc_bits": value}, "s.yaml")
+
+
+def test_acc_bits_32_with_a_fixed_format_that_needs_more_is_refused():
+    raw = {"function": "gelu", "input": {"bits": 16, "scale": "2^-8"},
+           "output": {"bits": 24, "scale": "2^-16"}, "coef_format": "30:24", "segments": 4,
+           "search": "uniform", "acc_bits": 32}
+    with pytest.raises(ApproxgenError, match="s.yaml: acc_bits: .*40-bit accumulator"):
+        fit(resolve(raw, "s.yaml"))
+    assert fit(resolve({**raw, "acc_bits": "auto"})).model.widths().acc_bits == 40

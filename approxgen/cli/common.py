@@ -24,10 +24,12 @@ FIT_FLAGS = [
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
-    click.option("--search", help="Breakpoint search method (uniform, ...)."),
+    click.option("--search", help="Breakpoint search method (exact: the default, uniform, pso, ga)."),
     click.option("--objective", help="max (minimax) or mse."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
+    click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
+                                    "1/16 LSB), 32 or 64."),
 ]
 
 
@@ -45,7 +47,7 @@ def fit_flags(command):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
-               "name"]
+               "name", "acc_bits"]
 
 
 segment_search_option = click.option(
@@ -71,7 +73,7 @@ def flag_overrides(flags: dict) -> dict:
         "form": flags["form"], "segments": flags["segments"],
         "max_error_lsb": flags["max_error_lsb"], "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"],
+        "name": flags["name"], "acc_bits": flags["acc_bits"],
     }
 
 

@@ -17,7 +17,10 @@ continuous fit gives an achievable SSE; every slope whose bound stays within it 
 result is the exact optimum over all integer ``(k, m)`` - provided no output saturates. Where a
 target lies within ``sqrt(best SSE)`` of the output range's ends a saturated output might do
 better: unless the result already equals the correctly rounded floor (nothing does better), those
-segments are reported as not ``proven`` and left to the general solver.
+segments are reported as not ``proven`` and left to the general solver. When the bound admits more
+than :data:`MAX_SLOPES` slopes (errors of many LSB, where rounding hardly matters), only the
+nearest are scanned: the optimum among those, not a proven one (and kept: the general solver
+is no better placed there).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from approxgen.model import pwl_output
 
 CHUNK_ELEMENTS = 1 << 21  # (segments x slopes x codes) per numpy pass
+MAX_SLOPES = 65  # slopes scanned per segment at most (more only when errors are many LSB)
 
 
 def applies(arith) -> bool:
@@ -62,6 +66,12 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray):
         first = np.maximum(first, arith.slope_bounds[0])
         last = np.minimum(last, arith.slope_bounds[1])
     last = np.maximum(last, first)
+    # Errors of many LSB make the bound loose while rounding hardly matters: scan the
+    # MAX_SLOPES slopes nearest the continuous fit only (optimal among those, not proven).
+    excess = np.maximum(last - first + 1 - MAX_SLOPES, 0)
+    middle = np.clip(np.round(beta * (1 << s)).astype(np.int64), first, last)
+    first = np.where(excess > 0, np.clip(middle - MAX_SLOPES // 2, first, last), first)
+    last = np.where(excess > 0, np.minimum(first + MAX_SLOPES - 1, last), last)
     slope = np.empty(rows, dtype=np.int64)
     intercept = np.empty(rows, dtype=np.int64)
     span = last - first + 1
@@ -90,7 +100,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray):
     room = np.minimum(t - out.min_code, out.max_code - t).min(axis=1)
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
     floor = np.sum(rounded * rounded, axis=1)  # no integer outputs do better
-    proven = usable & ((room * room > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9))
+    proven = usable & ((room * room > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9)
+                       | (excess > 0))  # capped: the general solver would not do better
     return slope, intercept, sse, np.max(np.abs(err), axis=1), proven
 
 

@@ -38,11 +38,11 @@ class Evaluation:
 
 
 class PwlProblem:
-    def __init__(self, spec: Spec, segments: int):
+    def __init__(self, spec: Spec, segments: int, shift: int | None = None):
         self.spec = spec
         self.segments = segments
         self.objective = spec.objective
-        self.arith = PwlArithmetic.for_spec(spec, segments)
+        self.arith = PwlArithmetic.for_spec(spec, segments, shift)
         self.codes = spec.domain_codes()
         self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in output LSB
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]

@@ -20,18 +20,29 @@ from __future__ import annotations
 import numpy as np
 
 from approxgen.fit.segment import intercept_ranges
-from approxgen.search import SearchResult, progress_bar, read_options
+from approxgen.errors import ApproxgenError
+from approxgen.search import Option, SearchResult, progress_bar, read_options
 
-DEFAULTS = {
-    "candidates": 0,  # candidate cut positions; 0: every code when affordable
-    "max_candidates": 1024,  # the automatic limit for max (bisection + greedy)
-    "mse_candidates": 96,  # the automatic limit for mse (dynamic programming over all pairs)
+MSE_GRID_LIMIT = 2048  # the DP keeps several (grid x grid) float matrices: ~0.4 GB at most
+OPTIONS = {
+    "candidates": Option(0, 0, 1 << 20, "candidate cut positions; 0: the automatic limit"),
+    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max (bisection)"),
+    "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
 
 
-def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
-    opts = read_options(options, DEFAULTS, f"{problem.spec.source}: search_options")
+def options(raw: dict, where: str, objective: str) -> dict:
+    opts = read_options(raw, OPTIONS, where)
+    if objective == "mse" and opts["candidates"] > MSE_GRID_LIMIT:
+        raise ApproxgenError(f"expected at most {MSE_GRID_LIMIT} with objective mse (the "
+                             f"dynamic programming's memory grows with its square), got "
+                             f"{opts['candidates']}", f"{where}.candidates")
+    return opts
+
+
+def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
+    opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     cuts = candidate_cuts(problem, opts)
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
@@ -154,15 +165,14 @@ def _solver_reach(problem, cuts: np.ndarray):
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     """K segments of least total SSE: dynamic programming over cut positions.
 
-    With the closed-form solver (:mod:`approxgen.fit.mse`), every segment first gets a lower
-    bound; the bounds' best partition, solved exactly, gives an achievable total; only segments
+    Every segment first gets a lower bound (:func:`approxgen.fit.mse.lower_bounds`); the bounds' best partition, solved exactly, gives an achievable total; only segments
     that can sit in a partition within that total are solved exactly. The others keep their
     bounds, which is exact: a partition using one costs more than the achievable total.
     """
     from approxgen.fit import mse
 
     g, k = cuts.size - 1, problem.segments
-    if problem.objective == "mse" and mse.applies(problem.arith) and k > 1:
+    if k > 1:
         cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
         exact = _segment_costs(problem, cuts, _partition(cost, k))
         limit = sum(exact.values())
