@@ -225,7 +225,8 @@ def test_closed_form_least_squares_equals_brute_force_over_every_integer_pair():
         bits = int(rng.integers(3, 7))
         raw = {"function": ["gelu", "silu", "tanh", "exp", "sigmoid"][trial % 5],
                "input": {"bits": bits, "scale": f"2^-{int(rng.integers(0, 4))}"},
-               "output": {"bits": int(rng.integers(3, 7)), "scale": f"2^-{int(rng.integers(0, 4))}"},
+               "output": {"bits": int(rng.integers(3, 7)),
+                          "scale": f"2^-{int(rng.integers(0, 4))}"},
                "objective": "mse", "segments": 1}
         if trial % 3 == 0:
             raw["coef_format"] = "6:4"

@@ -24,7 +24,7 @@ FIT_FLAGS = [
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
-    click.option("--search", help="Breakpoint search method (exact: the default, uniform, pso, ga)."),
+    click.option("--search", help="Breakpoint search: exact (the default), uniform, pso, ga."),
     click.option("--objective", help="max (minimax) or mse."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),

@@ -3,10 +3,11 @@
     search(problem: PwlProblem, options: dict, seed: int, progress: bool) -> SearchResult
 
 that proposes integer breakpoints; the problem re-derives the coefficients and judges them on the
-golden integer model. Each also defines ``options(raw, where, objective) -> dict``, which validates its
-``search_options`` (every option has a type and an inclusive range, :class:`Option`) so that a
-spec is refused before any work. Modules are imported only when used. Random searches draw only from
-generators seeded by ``seed``, so a spec always gives the same artifact.
+golden integer model. Each also defines ``options(raw, where, objective) -> dict``, which
+validates its ``search_options`` (every option has a type and an inclusive range,
+:class:`Option`) so that a spec is refused before any work. Modules are imported only when used.
+Random searches draw only from generators seeded by ``seed``, so a spec always gives the same
+artifact.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ fit of :meth:`PwlProblem.segment`.
   vectorized pass (:func:`~approxgen.fit.segment.intercept_ranges`) tests every segment at once;
   otherwise (wide inputs) each reach is a binary search with the segment solver, whose per-segment
   slope windows make its cost monotone in the extent only in practice, not by construction.
-* ``mse``: dynamic programming over cut positions with every segment's optimal SSE.
+* ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
+  segments that proven lower bounds rule out (:func:`_min_sse`).
 """
 
 from __future__ import annotations
@@ -165,9 +166,10 @@ def _solver_reach(problem, cuts: np.ndarray):
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     """K segments of least total SSE: dynamic programming over cut positions.
 
-    Every segment first gets a lower bound (:func:`approxgen.fit.mse.lower_bounds`); the bounds' best partition, solved exactly, gives an achievable total; only segments
-    that can sit in a partition within that total are solved exactly. The others keep their
-    bounds, which is exact: a partition using one costs more than the achievable total.
+    Every segment first gets a lower bound (:func:`approxgen.fit.mse.lower_bounds`); the
+    bounds' best partition, solved exactly, gives an achievable total; only segments that can
+    sit in a partition within that total are solved exactly (batched by width). The others keep
+    their bounds, which is exact: a partition using one costs more than the achievable total.
     """
     from approxgen.fit import mse
 
