@@ -26,7 +26,8 @@ from approxgen.safeload import load_json_bytes
 from approxgen.spec import Spec, check_plain, resolve
 
 SCHEMA = "approxgen-fit"
-SCHEMA_VERSION = 2  # 2: every key checked, "digest" of the canonical content
+SCHEMA_VERSION = 2  # 2: metrics against sat(f) (+ saturated_codes, max_clip_lsb); every key
+#   checked; "digest" of the canonical content
 _TOP_KEYS = {"schema", "schema_version", "tool_version", "spec_hash", "spec", "model", "search",
              "metrics", "floor_metrics", "digest"}
 _SEARCH_KEYS = {"method", "seed", "settings", "notes"}
@@ -132,8 +133,9 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
         raise ApproxgenError(f"fit artifact has schema {version}, newer than this approxgen "
                              f"{__version__} reads ({SCHEMA_VERSION}): upgrade approxgen", where)
     if version < SCHEMA_VERSION:
-        raise ApproxgenError(f"fit artifact has the older schema {version} (this approxgen reads "
-                             f"{SCHEMA_VERSION}): fit it again with approxgen fit", where)
+        raise ApproxgenError(f"fit artifact has the older schema {version}, whose metrics measure "
+                             f"against unsaturated f (this approxgen reads {SCHEMA_VERSION}): fit "
+                             f"the spec again", where)
     _keys(data, _TOP_KEYS | ({"calibration"} & set(data)), "", where)
     if not isinstance(data["tool_version"], str) or not _VERSION_RE.match(data["tool_version"]):
         raise ApproxgenError("corrupted fit artifact: tool_version", where)
@@ -192,7 +194,7 @@ def _spec_from_json(data, where) -> Spec:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
-                                          "output")}
+                                          "output", "acc_bits")}
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi
@@ -215,7 +217,8 @@ def _spec_from_json(data, where) -> Spec:
 
 
 _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
-              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
+              "acc_bits"}
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:

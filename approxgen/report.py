@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.metrics import correctly_rounded
+from approxgen.metrics import correctly_rounded, target
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 # Metadata the plot formats would otherwise fill with a date or a version: left out.
@@ -20,10 +20,10 @@ PLOT_METADATA = {".png": {"Software": None},
 
 
 def _outputs(fit):
-    """Domain codes, float64 reference, the model's and the correctly rounded table's outputs."""
+    """Domain codes, float64 target sat(f), the model's and the correctly rounded table's outputs."""
     spec = fit.spec
     codes = spec.domain_codes()
-    reference = spec.reference(codes)
+    reference = target(spec, codes)  # sat(f): what the output can hold
     return codes, reference, fit.model.evaluate(codes), correctly_rounded(reference, spec.output)
 
 
@@ -144,7 +144,7 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "approxgen", "path.simplify": False}):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
                                           gridspec_kw={"height_ratios": [2, 1]})
-        top.plot(x, reference, label="f (float64)", color="black", linewidth=1)
+        top.plot(x, reference, label="sat(f) (float64)", color="black", linewidth=1)
         top.step(x, y * lsb, where="mid", label=f"{spec.form} (integer)", color="tab:blue",
                  linewidth=1)
         if spec.form == "pwl":

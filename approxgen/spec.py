@@ -18,17 +18,18 @@ import numpy as np
 from approxgen import functions
 from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
-from approxgen.search import SEARCHES
+from approxgen.search import SEARCHES, check_options
 
 FORMS = ("pwl", "table")
 OBJECTIVES = ("mse", "max")
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
-DEFAULTS = {"form": "pwl", "segments": 8, "search": "uniform", "objective": "max", "seed": 0}
+DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
-             "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+             "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
+             "acc_bits"}
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -64,11 +65,12 @@ class Spec:
     segments: int | str = 8
     slope_format: CoefFormat | None = None
     intercept_format: CoefFormat | None = None
-    search: str = "uniform"
+    search: str = "exact"
     search_options: dict = field(default_factory=dict)
     objective: str = "max"
     seed: int = 0
     max_error_lsb: float | None = None
+    acc_bits: str | int = "auto"  # auto, 32 or 64: the pwl accumulator the shift must fit
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -103,6 +105,7 @@ class Spec:
             "objective": self.objective,
             "seed": self.seed,
             "max_error_lsb": self.max_error_lsb,
+            "acc_bits": self.acc_bits,
         }
 
     def hash(self) -> str:
@@ -157,7 +160,7 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "output.scale": "--out-scale", "input.signed": "--unsigned", "domain": "--domain",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
-           "seed": "--seed", "name": "--name"}
+           "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -253,6 +256,13 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     check_plain(options, "search_options", at)
     objective = _choice(raw.get("objective", DEFAULTS["objective"]), "objective", OBJECTIVES, at)
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
+    options = {str(k): v for k, v in options.items()}
+    acc_bits = raw.get("acc_bits", "auto")
+    if isinstance(acc_bits, str) and acc_bits.strip() in ("32", "64"):
+        acc_bits = int(acc_bits)
+    if acc_bits != "auto" and (isinstance(acc_bits, bool) or acc_bits not in (32, 64)):
+        raise ApproxgenError(f"must be auto, 32 or 64, got {acc_bits!r}", at("acc_bits"))
+    check_options(search, options, at("search_options"), objective)  # before any work
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
@@ -264,7 +274,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
                 form=form, segments=segments, slope_format=slope_fmt,
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
-                seed=seed, max_error_lsb=max_err, source=source)
+                seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, source=source)
 
 
 def _resolve_function(raw, at) -> functions.Function:

@@ -174,7 +174,87 @@ def machine() -> list[str]:
             "metrics), single process, on a machine shared with other jobs"]
 
 
+# Issue 10's table: (case, before as the issue measured it, spec, target seconds).
+ENGINE_ROWS = [
+    ("`fit gelu --bits 8` (default search)", "1.27 LSB (uniform)",
+     {"function": "gelu", "input": {"bits": 8}}, 1.0),
+    ("saturating gelu (in 2^-3, out 2^-4), exact", "127 LSB, 23 mismatches",
+     {"function": "gelu", "input": {"bits": 8, "scale": "2^-3"},
+      "output": {"bits": 8, "scale": "2^-4"}, "search": "exact"}, 1.0),
+    ("`fit gelu --bits 8 --search exact --objective mse`", "110 s CPU (323 s wall)",
+     {"function": "gelu", "input": {"bits": 8}, "search": "exact", "objective": "mse"}, 1.0),
+    ("int16 `exact`, 32 segments (configs/gelu_int16.yaml)", "8-20 s, 1023-position grid",
+     "configs/gelu_int16.yaml", 10.0),
+    ("int16 gelu 8 segments, `exact`, acc_bits auto", "33-bit accumulator",
+     ("configs/gelu_int16.yaml", {"segments": 8}), 10.0),
+    ("int16 tanh `--segments auto --max-error-lsb 1.5 --search exact` (in 2^-12, out 2^-15)",
+     "500 s", {"function": "tanh", "input": {"bits": 16, "scale": "2^-12"},
+               "output": {"bits": 16, "scale": "2^-15"}, "segments": "auto",
+               "max_error_lsb": 1.5, "search": "exact"}, 20.0),
+]
+ENGINE_LIMIT = 240  # seconds per row; a row over it is stopped and reported as such
+ENGINE_RESULTS = RESULTS.parent / "engine.md"
+
+
+def _engine_probe(raw) -> str:
+    """A child program fitting ``raw`` and printing seconds, error, mismatches, accumulator."""
+    return (
+        "import json, sys, time\n"
+        "from approxgen import spec as specs\n"
+        "from approxgen.fit import fit\n"
+        f"raw = {raw!r}\n"
+        "if isinstance(raw, tuple):\n"
+        "    raw = {**specs.load_yaml(raw[0]), **raw[1]}\n"
+        "elif isinstance(raw, str):\n"
+        "    raw = specs.load_yaml(raw)\n"
+        "spec = specs.resolve(raw, '<bench>')\n"
+        "t0, c0 = time.perf_counter(), time.process_time()\n"
+        "r = fit(spec, progress=False)\n"
+        "acc = r.model.widths().acc_bits if spec.form == 'pwl' else 0\n"
+        "print(json.dumps([time.perf_counter() - t0, time.process_time() - c0,\n"
+        "                  r.metrics['max_error_lsb'], r.metrics['mismatches'], acc,\n"
+        "                  r.model.segments, r.search['method']]))\n")
+
+
+def engine_table() -> list[str]:
+    """Issue 10's fit-engine rows, each fitted in a child process stopped at ENGINE_LIMIT."""
+    import json
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    rows = []
+    for case, before, raw, target in ENGINE_ROWS:
+        print(f"  {case}", flush=True)
+        try:
+            done = subprocess.run([sys.executable, "-c", _engine_probe(raw)], cwd=root,
+                                  capture_output=True, text=True, timeout=ENGINE_LIMIT)
+            wall, cpu, err, mism, acc, segs, method = json.loads(done.stdout)
+            rows.append([case, before, f"{wall:.2f}", f"{cpu:.2f}", method, segs, f"{err:.4f}",
+                         mism, acc, "yes" if wall < target else "no"])
+        except subprocess.TimeoutExpired:
+            rows.append([case, before, f"> {ENGINE_LIMIT} (stopped)", "", "", "", "", "", "",
+                         "no"])
+    header = ["case", "before (issue 10)", "fit s (wall)", "CPU s", "search", "segments",
+              "max_error_lsb", "mismatches", "acc bits", f"under target"]
+    return table(header, rows)
+
+
+def engine_main() -> int:
+    lines = ["<!-- written by benchmarks/bench_search.py --engine; do not edit -->",
+             "### Fit engine (issue 10)", "", *machine()[:2],
+             "- command: `python benchmarks/bench_search.py --engine`; each row fits in a fresh "
+             "process (import time excluded), stopped after "
+             f"{ENGINE_LIMIT} s; targets: 1 s for int8, 10 s int16 exact, 20 s int16 auto", "",
+             *engine_table(), ""]
+    ENGINE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    ENGINE_RESULTS.write_text("\n".join(lines))
+    print(f"wrote {ENGINE_RESULTS}", flush=True)
+    return 0
+
+
 def main() -> int:
+    if "--engine" in sys.argv[1:]:
+        return engine_main()
     print("table 1: GQA-LUT's setting", flush=True)
     t1, v1 = int8_table("8:6", targets=True)
     print("table 2: float-domain MSE", flush=True)

@@ -60,7 +60,7 @@ def test_unsigned_flag():
 def test_table_form_is_correctly_rounded():
     data = json.loads(run("fit", "gelu", "--bits", "8", "--form", "table", "--json").stdout)
     assert data["metrics"]["mismatches"] == 0
-    assert data["metrics"] == data["floor_metrics"]
+    assert {k: data["metrics"][k] for k in data["floor_metrics"]} == data["floor_metrics"]
     assert data["metrics"]["max_error_lsb"] <= 0.5
 
 

@@ -40,7 +40,7 @@ def draw_spec(rng: random.Random, index: int) -> dict:
     fixed = rng.random() < 0.3
     exp = rng.randint(in_bits - 6, in_bits - 2)
     out_bits = rng.choice([8, 8, 12, 16, 24, 32])
-    raw = {"name": f"r{index}_{function}", "function": function,
+    raw = {"name": f"r{index}_{function}", "function": function, "search": "uniform",
            # mse only up to 16 output bits: the mse intercept sweep allocates (codes x output
            # steps) and exhausts memory on 16-bit inputs with wider outputs (a fitter limitation)
            "objective": rng.choice(["max", "mse"]) if out_bits <= 16 else "max",
@@ -62,17 +62,17 @@ def draw_spec(rng: random.Random, index: int) -> dict:
 
 
 EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the widest formats
-    {"name": "e_shift0", "function": "hswish", "coef_format": "8:0",
+    {"search": "uniform", "name": "e_shift0", "function": "hswish", "coef_format": "8:0",
      "input": {"bits": 8, "scale": "2^-2"}, "output": {"bits": 8, "scale": "2^-2"}},
-    {"name": "e_one_seg", "function": "sigmoid", "segments": 1,
+    {"search": "uniform", "name": "e_one_seg", "function": "sigmoid", "segments": 1,
      "input": {"bits": 12, "signed": False}, "output": {"bits": 8}},
-    {"name": "e_u16_u32", "function": "recip", "segments": 24,
+    {"search": "uniform", "name": "e_u16_u32", "function": "recip", "segments": 24,
      "input": {"bits": 16, "signed": False}, "output": {"bits": 32, "signed": False}},
     # many segments: bucket tables whose 64-code buckets hold two or three breakpoints
-    {"name": "e_bucket2", "function": "tanh", "segments": 100, "input": {"bits": 12},
-     "output": {"bits": 8}},
-    {"name": "e_bucket3", "function": "silu", "segments": 150, "input": {"bits": 12,
-                                                                        "signed": False}},
+    {"search": "uniform", "name": "e_bucket2", "function": "tanh", "segments": 100,
+     "input": {"bits": 12}, "output": {"bits": 8}},
+    {"search": "uniform", "name": "e_bucket3", "function": "silu", "segments": 150,
+     "input": {"bits": 12, "signed": False}},
 ]
 
 

@@ -170,3 +170,137 @@ def test_mse_on_a_wide_output_stays_in_memory():
     spec = resolve({"function": "hswish", "input": {"bits": 10, "scale": "2^-7"},
                     "output": {"bits": 24}, "objective": "mse", "segments": 2})
     assert fit(spec).metrics["codes"] == 1024
+
+
+# The issue-10 reproducer: f leaves the int8 output range on a quarter of the domain.
+SATURATING = {"function": "gelu", "input": {"bits": 8, "scale": "2^-3"},
+              "output": {"bits": 8, "scale": "2^-4"}, "search": "exact"}
+
+
+def test_saturating_fit_reaches_the_correctly_rounded_table():
+    result = fit(resolve(SATURATING))
+    m = result.metrics
+    assert m["mismatches"] == 0
+    assert m["max_error_lsb"] == pytest.approx(result.floor_metrics["max_error_lsb"])
+    assert m["max_error_lsb"] < 0.5
+    assert m["saturated_codes"] == 64  # x >= 8 - 2^-4 ... gelu(x) > 127/16
+    assert m["max_clip_lsb"] == pytest.approx(127 * 0.125 * 16 - 127, abs=0.01)
+
+
+@pytest.mark.parametrize("method", ["uniform", "exact", "pso", "ga"])
+def test_golden_model_metrics_and_searches_agree_on_the_saturated_target(method):
+    spec = resolve({**SATURATING, "search": method, "segments": 4,
+                    "search_options": {} if method in ("uniform", "exact") else
+                    {"iterations": 20} if method == "pso" else {"generations": 20}})
+    result = fit(spec)
+    codes = spec.domain_codes()
+    g = np.clip(spec.reference(codes), -128 / 16, 127 / 16)
+    err = (result.model.evaluate(codes) / 16 - g) * 16
+    assert result.metrics["max_error_lsb"] == pytest.approx(np.abs(err).max())
+    # the search's own objective is the golden model's error against sat(f)
+    from approxgen.fit.problem import PwlProblem
+    problem = PwlProblem(spec, 4)
+    assert problem.evaluate(result.model.breakpoints).objective == \
+        pytest.approx(np.abs(err).max())
+    roundtrip = artifact.loads(result.dumps())
+    assert roundtrip.metrics == result.metrics
+
+
+def test_older_schema_is_refused_with_a_reason():
+    data = json.loads(fit(resolve({"function": "gelu", "input": {"bits": 4}})).dumps())
+    data["schema_version"] = 1
+    with pytest.raises(ApproxgenError, match="schema 1.*fit the spec again"):
+        artifact.loads(json.dumps(data), "old.json")
+
+
+def test_closed_form_least_squares_equals_brute_force_over_every_integer_pair():
+    """Seeded random segments (auto and fixed formats, saturating or not): wherever the batch
+    solver claims a proven optimum, no integer (k, m) in a wide window does better."""
+    from approxgen.fit import mse
+    from approxgen.metrics import target
+
+    rng = np.random.default_rng(10)
+    proven = 0
+    for trial in range(120):
+        bits = int(rng.integers(3, 7))
+        raw = {"function": ["gelu", "silu", "tanh", "exp", "sigmoid"][trial % 5],
+               "input": {"bits": bits, "scale": f"2^-{int(rng.integers(0, 4))}"},
+               "output": {"bits": int(rng.integers(3, 7)),
+                          "scale": f"2^-{int(rng.integers(0, 4))}"},
+               "objective": "mse", "segments": 1}
+        if trial % 3 == 0:
+            raw["coef_format"] = "6:4"
+        spec = resolve(raw)
+        try:
+            arith = PwlArithmetic.for_spec(spec, int(2 ** rng.integers(max(0, bits - 2), bits + 3)))
+        except ApproxgenError:
+            continue
+        if not mse.applies(arith):
+            continue
+        codes = spec.domain_codes()
+        w = int(rng.integers(1, min(12, codes.size) + 1))
+        a = int(rng.integers(0, codes.size - w + 1))
+        q = codes[a:a + w]
+        t = target(spec, q) / spec.output.scale
+        k, m, sse, top, ok = mse.solve_batch(arith, q[None, :], t[None, :])
+        y = pwl_output(k[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
+                       arith.output)
+        assert sse[0] == pytest.approx(((y - t) ** 2).sum(), abs=1e-9)  # measured, not modelled
+        size = 1 << arith.shift
+        ks, ms = np.arange(-6 * size, 6 * size + 1), np.arange(-40 * size, 40 * size + 1)
+        if arith.slope_bounds:
+            ks = np.arange(arith.slope_bounds[0], arith.slope_bounds[1] + 1)
+            ms = np.arange(arith.intercept_bounds[0], arith.intercept_bounds[1] + 1)
+        best = min(((pwl_output(part[:, None, None], ms[None, :, None], q[None, None, :],
+                                arith.intercept_shift, arith.shift, arith.output) - t) ** 2)
+                   .sum(-1).min() for part in np.array_split(ks, 16))
+        assert sse[0] >= best - 1e-9
+        if ok[0]:
+            proven += 1
+            assert sse[0] == pytest.approx(best, abs=1e-9)
+    assert proven > 40
+
+
+WIDE = {"function": "gelu", "input": {"bits": 10}, "output": {"bits": 24}, "segments": 4,
+        "search": "uniform"}
+
+
+def test_acc_bits_choices_follow_the_rule():
+    from approxgen.fit import ACC_TOLERANCE_LSB
+    from approxgen.fit.arithmetic import auto_shift
+
+    wide = fit(resolve({**WIDE, "acc_bits": 64}))
+    narrow = fit(resolve({**WIDE, "acc_bits": 32}))
+    chosen = fit(resolve({**WIDE, "acc_bits": "auto"}))
+    assert wide.model.shift == auto_shift(10, 4) and wide.model.widths().acc_bits > 32
+    assert narrow.model.widths().acc_bits <= 32
+    # the largest shift that fits: one more would not
+    from approxgen.fit import _fit_pwl_at
+    above, _ = _fit_pwl_at(resolve(WIDE), 4, narrow.model.shift + 1, False)
+    assert above.widths().acc_bits > 32
+    cost = narrow.metrics["max_error_lsb"] - wide.metrics["max_error_lsb"]
+    expect = narrow if cost <= ACC_TOLERANCE_LSB else wide
+    assert chosen.model == expect.model
+    assert any("acc_bits" in note for note in chosen.search["notes"])
+
+
+def test_acc_bits_auto_takes_32_bits_when_nearly_free():
+    spec = resolve({**WIDE, "output": {"bits": 20}, "segments": 8})
+    result = fit(spec)
+    assert result.model.widths().acc_bits <= 32
+    assert artifact.loads(result.dumps()).spec.acc_bits == "auto"
+
+
+@pytest.mark.parametrize("value", [48, "wide", True, 32.5])
+def test_bad_acc_bits_is_refused(value):
+    with pytest.raises(ApproxgenError, match="acc_bits: must be auto, 32 or 64"):
+        resolve({**WIDE, "acc_bits": value}, "s.yaml")
+
+
+def test_acc_bits_32_with_a_fixed_format_that_needs_more_is_refused():
+    raw = {"function": "gelu", "input": {"bits": 16, "scale": "2^-8"},
+           "output": {"bits": 24, "scale": "2^-16"}, "coef_format": "30:24", "segments": 4,
+           "search": "uniform", "acc_bits": 32}
+    with pytest.raises(ApproxgenError, match="s.yaml: acc_bits: .*40-bit accumulator"):
+        fit(resolve(raw, "s.yaml"))
+    assert fit(resolve({**raw, "acc_bits": "auto"})).model.widths().acc_bits == 40

@@ -103,7 +103,7 @@ def test_hostile_json_is_refused(text, message):
 
 def test_older_schema_is_refused_with_advice():
     data = resealed(dict(good(), schema_version=1))
-    with pytest.raises(ApproxgenError, match="older schema 1.*fit it again"):
+    with pytest.raises(ApproxgenError, match="older schema 1.*fit the spec again"):
         artifact.loads(json.dumps(data))
 
 

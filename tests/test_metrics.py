@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from approxgen.fixedpoint import IntFormat
-from approxgen.metrics import correctly_rounded, measure
+from approxgen.metrics import correctly_rounded, measure, saturate, saturation
 
 OUT = IntFormat(4, True, 0.5)  # codes -8..7, real -4.0..3.5
 
@@ -33,7 +33,15 @@ def test_correctly_rounded_saturates_and_rounds_half_up():
     assert correctly_rounded(reference, OUT).tolist() == [7, -8, 1, 0, 1]
 
 
-def test_saturation_is_counted_as_error():
-    reference = np.array([5.0])  # beyond 3.5
+def test_error_is_measured_against_the_saturated_target():
+    reference = np.array([5.0, -4.25, 1.0])  # beyond 3.5, below -4.0, inside
     m = measure(correctly_rounded(reference, OUT), reference, OUT)
-    assert m["mismatches"] == 0 and m["max_error_lsb"] == pytest.approx(3.0)
+    assert m["mismatches"] == 0 and m["max_error_lsb"] == 0.0
+    m = measure(np.array([6, -8, 2]), reference, OUT)  # 3.0 against sat(5.0) = 3.5
+    assert m["max_error_lsb"] == pytest.approx(1.0)
+
+
+def test_saturation_counts_clipped_codes_and_the_largest_gap():
+    reference = np.array([5.0, -4.25, 1.0, 3.5])
+    assert saturation(reference, OUT) == {"saturated_codes": 2, "max_clip_lsb": 3.0}
+    assert saturate(reference, OUT).tolist() == [3.5, -4.0, 1.0, 3.5]

@@ -240,3 +240,83 @@ def test_cli_fit_quiet_prints_nothing_and_records_the_search(tmp_path):
         "every code"
     loud = CliRunner().invoke(main, args)
     assert loud.exit_code == 0 and "search exact" in loud.output
+
+
+@pytest.mark.parametrize("base", [SMALL, SILU, {**SMALL, "coef_format": "auto",
+                                                "output": {"bits": 5, "scale": "2^-3"}}])
+def test_mse_lower_bounds_never_exceed_the_optimal_segment_cost(base):
+    from approxgen.fit import mse
+
+    problem = PwlProblem(make_spec(base, objective="mse"), 4)
+    cuts = problem.lo + np.arange(problem.n_codes + 1)
+    bounds = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+    for a in range(cuts.size - 1):
+        for b in range(a + 1, cuts.size):
+            assert bounds[a, b] <= problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost + 1e-9
+
+
+def test_the_headline_command_reaches_the_floor_by_default():
+    from click.testing import CliRunner
+
+    from approxgen.cli import main
+
+    result = CliRunner().invoke(main, ["fit", "gelu", "--bits", "8"])
+    assert result.exit_code == 0, result.output
+    assert "search exact" in result.output
+    row = next(line for line in result.output.splitlines() if "approximation" in line).split()
+    assert row[1:3] == ["0.4976", "0"]
+    assert "on 0 of 256 domain codes" in result.output
+
+
+def _option_cases():
+    from approxgen.search import exact, ga, pso
+
+    for name, module in (("exact", exact), ("pso", pso), ("ga", ga)):
+        for key, opt in module.OPTIONS.items():
+            yield name, key, "many"  # wrong type
+            if isinstance(opt.default, bool):
+                yield name, key, 1
+                continue
+            yield name, key, opt.lo - 1
+            yield name, key, opt.hi + 1 if isinstance(opt.default, int) else opt.hi * 1.5 + 1
+            if isinstance(opt.default, float):
+                yield name, key, float("nan")
+                yield name, key, float("inf")
+            else:
+                yield name, key, 2.5
+
+
+@pytest.mark.parametrize("method,key,value", list(_option_cases()))
+def test_every_search_option_has_a_type_and_a_range(method, key, value):
+    """Refused when the spec is read (before any work), naming the file and the key."""
+    with pytest.raises(ApproxgenError) as info:
+        make_spec(SMALL, search=method, search_options={key: value})
+    text = str(info.value)
+    assert text.startswith("<test>: search_options." + key + ":") and "\n" not in text
+
+
+@pytest.mark.parametrize("method,options,key", [
+    ("ga", {"tournament": 65, "population": 64}, "tournament"),
+    ("ga", {"elite": 8, "population": 8}, "elite"),
+    ("exact", {"candidates": 4096}, "candidates"),  # with objective mse
+    ("uniform", {"particles": 3}, "particles"),
+])
+def test_search_option_cross_checks(method, options, key):
+    with pytest.raises(ApproxgenError, match=f"search_options.{key}"):
+        make_spec(SMALL, search=method, search_options=options, objective="mse")
+
+
+def test_table_form_validates_search_options_too():
+    with pytest.raises(ApproxgenError, match="search_options.k"):
+        make_spec(SMALL, form="table", search_options={"k": 1})
+
+
+def test_readme_documents_every_search_option():
+    from pathlib import Path
+
+    from approxgen.search import exact, ga, pso
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name, module in (("exact", exact), ("pso", pso), ("ga", ga)):
+        for key, opt in module.OPTIONS.items():
+            assert f"| {name} | `{key}` | {opt.describe()} |" in readme

@@ -16,7 +16,7 @@ def test_defaults_for_gelu_int8():
     assert (spec.input.bits, spec.input.signed, spec.input.scale) == (8, True, 2.0 ** -4)
     assert (spec.output.bits, spec.output.signed, spec.output.scale) == (8, True, 2.0 ** -4)
     assert spec.domain == (-128, 127)
-    assert (spec.form, spec.segments, spec.search, spec.objective) == ("pwl", 8, "uniform", "max")
+    assert (spec.form, spec.segments, spec.search, spec.objective) == ("pwl", 8, "exact", "max")
 
 
 def test_recip_defaults_avoid_zero():

@@ -44,11 +44,13 @@ FIT_FLAGS = [
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
     click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
-                 help="Breakpoint search method."),
+                 help="Breakpoint search method (default exact)."),
     click.option("--objective", type=RegistryChoice("approxgen.spec:OBJECTIVES"),
                  help="max (minimax, in LSB) or mse."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
+    click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
+                                    "1/16 LSB), 32 or 64."),
 ]
 
 
@@ -71,7 +73,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
-               "name"]
+               "name", "acc_bits"]
 
 
 progress_option = click.option(
@@ -117,7 +119,7 @@ def flag_overrides(flags: dict) -> dict:
         "form": flags["form"], "segments": flags["segments"],
         "max_error_lsb": flags["max_error_lsb"], "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"],
+        "name": flags["name"], "acc_bits": flags["acc_bits"],
     }
 
 

@@ -8,9 +8,11 @@ from approxgen import search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
-from approxgen.metrics import correctly_rounded, measure, measure_model
+from approxgen.metrics import correctly_rounded, measure, measure_model, target
 from approxgen.model import TableModel
 from approxgen.spec import Spec
+
+ACC_TOLERANCE_LSB = 1 / 16  # acc_bits auto: what a 32-bit accumulator may cost in max error
 
 
 def fit(spec: Spec, progress: bool = True) -> Fit:
@@ -19,7 +21,7 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
     ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
     """
     codes = spec.domain_codes()
-    reference = spec.reference(codes)
+    reference = target(spec, codes)  # sat(f): what the output can hold
     floor = correctly_rounded(reference, spec.output)
     if spec.form == "table":
         model = TableModel(spec.input, spec.output, spec.domain[0], tuple(int(v) for v in floor))
@@ -33,7 +35,48 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
 
 
 def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
-    problem = PwlProblem(spec, segments)
+    """The pwl fit with ``segments``, its shift chosen for ``spec.acc_bits``.
+
+    ``64``: the automatic shift (whatever accumulator it needs, up to 62 bits). ``32``: the
+    largest shift whose accumulator fits 32 bits. ``auto``: the 32-bit choice when its max error
+    is at most :data:`ACC_TOLERANCE_LSB` above the 64-bit choice's, else the 64-bit one.
+    """
+    wide, info = _fit_pwl_at(spec, segments, None, progress)
+    bits = wide.widths().acc_bits
+    if spec.acc_bits == 64 or bits <= 32:
+        return wide, info
+    where = f"{spec.source}: acc_bits" if spec.source != "<flags>" else "--acc-bits"
+    if spec.slope_format is not None:
+        if spec.acc_bits == 32:
+            raise ApproxgenError(f"the fixed coef_format needs a {bits}-bit accumulator, more "
+                                 f"than 32", where)
+        return wide, info
+    shift = wide.shift - (bits - 32)
+    while shift >= 0:
+        narrow, narrow_info = _fit_pwl_at(spec, segments, shift, progress)
+        if narrow.widths().acc_bits <= 32:
+            break
+        shift -= 1
+    else:
+        if spec.acc_bits == 32:
+            raise ApproxgenError("no shift gives a 32-bit accumulator", where)
+        return wide, info
+    codes = spec.domain_codes()
+    reference = target(spec, codes)
+    errors = [measure(m.evaluate(codes), reference, spec.output)["max_error_lsb"]
+              for m in (wide, narrow)]
+    cost = f"{errors[1] - errors[0]:+.4f} LSB max error"
+    if spec.acc_bits == 32 or errors[1] <= errors[0] + ACC_TOLERANCE_LSB:
+        note = (f"acc_bits {spec.acc_bits}: shift {shift} for a 32-bit accumulator "
+                f"({cost} against shift {wide.shift}, {bits} bits)")
+        return narrow, dict(narrow_info, notes=narrow_info["notes"] + [note])
+    note = (f"acc_bits auto: shift {wide.shift}, a {bits}-bit accumulator (a 32-bit one, "
+            f"shift {shift}, would cost {cost})")
+    return wide, dict(info, notes=info["notes"] + [note])
+
+
+def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool):
+    problem = PwlProblem(spec, segments, shift)
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")

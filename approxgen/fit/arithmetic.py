@@ -28,7 +28,8 @@ class PwlArithmetic:
     intercept_bounds: tuple[int, int] | None
 
     @classmethod
-    def for_spec(cls, spec: Spec, segments: int) -> "PwlArithmetic":
+    def for_spec(cls, spec: Spec, segments: int, shift: int | None = None) -> "PwlArithmetic":
+        """The pipeline of ``spec``; ``shift`` overrides the automatic format's shift."""
         where = spec.at("coef_format")
         a, b = _neg(spec.input.scale_exp), _neg(spec.output.scale_exp)
         if spec.slope_format is not None:
@@ -37,7 +38,7 @@ class PwlArithmetic:
                 raise ApproxgenError(f"slope format {spec.slope_format} has too few fraction bits "
                                      f"for these scales (the output shift would be {shift})",
                                      where)
-        else:
+        elif shift is None:
             shift = auto_shift(spec.input.bits, segments)
         if spec.intercept_format is not None:
             intercept_shift = shift + b - spec.intercept_format.frac

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from approxgen.fit import mse
 from approxgen.fit.arithmetic import PwlArithmetic
 from approxgen.fit.segment import SegmentFit, solve_segment
+from approxgen.metrics import target
 from approxgen.model import PwlModel
 from approxgen.spec import Spec
 
@@ -36,13 +38,13 @@ class Evaluation:
 
 
 class PwlProblem:
-    def __init__(self, spec: Spec, segments: int):
+    def __init__(self, spec: Spec, segments: int, shift: int | None = None):
         self.spec = spec
         self.segments = segments
         self.objective = spec.objective
-        self.arith = PwlArithmetic.for_spec(spec, segments)
+        self.arith = PwlArithmetic.for_spec(spec, segments, shift)
         self.codes = spec.domain_codes()
-        self.targets = spec.reference(self.codes) / spec.output.scale
+        self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in output LSB
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]
         self.slopes = _global_slopes(self.arith, self.targets, self.n_codes)
         self._cache: dict[tuple[int, int], SegmentFit] = {}
@@ -56,11 +58,34 @@ class PwlProblem:
         key = (first, last)
         hit = self._cache.get(key)
         if hit is None:
-            i, j = first - self.lo, last - self.lo + 1
-            hit = solve_segment(self.arith, self.codes[i:j], self.targets[i:j], self.objective,
-                                self.slopes)
-            self._cache[key] = hit
+            self.solve_many(np.array([first]), np.array([last]))
+            hit = self._cache[key]
         return hit
+
+    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray) -> None:
+        """Solve (and cache) every segment ``firsts[i]..lasts[i]`` not solved yet; least squares
+        runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`)."""
+        todo = {(int(a), int(b)) for a, b in zip(firsts, lasts)} - self._cache.keys()
+        if not todo:
+            return
+        rest = sorted(todo)
+        if self.objective == "mse" and mse.applies(self.arith):
+            pairs = np.array(rest, dtype=np.int64)
+            widths = pairs[:, 1] - pairs[:, 0] + 1
+            rest = []
+            for w in np.unique(widths):
+                group = pairs[widths == w]
+                idx = (group[:, :1] - self.lo) + np.arange(w)[None, :]
+                k, m, sse, top, proven = mse.solve_batch(self.arith, self.codes[idx],
+                                                         self.targets[idx])
+                for i in np.flatnonzero(proven):
+                    self._cache[(int(group[i, 0]), int(group[i, 1]))] = SegmentFit(
+                        int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
+                rest += [(int(a), int(b)) for a, b in group[~proven]]
+        for first, last in rest:  # the general solver (saturation may pay, or max)
+            i, j = first - self.lo, last - self.lo + 1
+            self._cache[(first, last)] = solve_segment(
+                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes)
 
     def evaluate(self, breakpoints) -> Evaluation:
         bps = tuple(int(b) for b in breakpoints)
@@ -81,6 +106,7 @@ class PwlProblem:
         firsts, lasts = edges[:, :-1], edges[:, 1:] - 1
         pairs = np.stack([firsts.ravel(), lasts.ravel()], axis=1)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        self.solve_many(unique[:, 0], unique[:, 1])
         costs = np.array([self.segment(int(a), int(b)).cost for a, b in unique])
         return costs[inverse.ravel()].reshape(firsts.shape)
 

@@ -3,8 +3,11 @@
     search(problem: PwlProblem, options: dict, seed: int, progress: bool) -> SearchResult
 
 that proposes integer breakpoints; the problem re-derives the coefficients and judges them on the
-golden integer model. Modules are imported only when used. Random searches draw only from
-generators seeded by ``seed``, so a spec always gives the same artifact.
+golden integer model. Each also defines ``options(raw, where, objective) -> dict``, which
+validates its ``search_options`` (every option has a type and an inclusive range,
+:class:`Option`) so that a spec is refused before any work. Modules are imported only when used.
+Random searches draw only from generators seeded by ``seed``, so a spec always gives the same
+artifact.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ def run(name: str, problem, options: dict, seed: int, progress: bool = False) ->
     return module.search(problem, options, seed, progress)
 
 
+def check_options(name: str, options: dict, where: str, objective: str) -> dict:
+    """Validate ``options`` of search ``name`` (types, ranges, cross-checks) before any work;
+    every module defines ``options(raw, where, objective) -> dict``."""
+    return importlib.import_module(SEARCHES[name]).options(options, where, objective)
+
+
 def progress_bar(total: int, desc: str, enabled: bool):
     """Progress on stderr when ``enabled``: as :mod:`approxgen.progress` is set (a bar on a
     terminal, plain status lines with ``--progress``, nothing with ``-q``)."""
@@ -61,21 +70,56 @@ def snap_breakpoints(points, lo: int, hi: int) -> np.ndarray:
     return lifted + rank
 
 
-def read_options(options: dict, defaults: dict, where: str) -> dict:
-    """Validate ``search_options`` against ``defaults`` (name -> default value, typed)."""
-    result = dict(defaults)
+@dataclass(frozen=True)
+class Option:
+    """A search option: its default (whose type is the option's type) and inclusive range."""
+
+    default: int | float | bool
+    lo: float | None = None
+    hi: float | None = None
+    doc: str = ""
+
+    def describe(self) -> str:
+        kind = type(self.default).__name__
+        if self.lo is None:
+            return kind
+        return f"{kind} in {_number(self.lo)}..{_number(self.hi)}"
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def read_options(options: dict, schema: dict, where: str) -> dict:
+    """Validate ``search_options`` against ``schema`` (name -> :class:`Option`) before any work:
+    known names, the option's type (an int is accepted for a float), finite, within range."""
+    result = {key: opt.default for key, opt in schema.items()}
+    if not isinstance(options, dict):
+        raise ApproxgenError("search_options must be a mapping", where)
     for key, value in options.items():
-        if key not in defaults:
-            known = ", ".join(sorted(defaults)) or "none"
-            raise ApproxgenError(f"unknown option {key!r} (known: {known})",
-                                 f"{where}.{key}")
-        want = type(defaults[key])
+        if key not in schema:
+            known = ", ".join(sorted(schema)) or "none"
+            raise ApproxgenError(f"unknown option {key!r} (known: {known})", f"{where}.{key}")
+        opt = schema[key]
+        want = type(opt.default)
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, want) or isinstance(value, bool) != (want is bool):
-            raise ApproxgenError(f"expected {want.__name__}, got {value!r}", f"{where}.{key}")
+            raise ApproxgenError(f"expected {opt.describe()}, got {_shown(value)}",
+                                 f"{where}.{key}")
+        if want is float and not np.isfinite(value):
+            raise ApproxgenError(f"expected a finite {opt.describe()}, got {value!r}",
+                                 f"{where}.{key}")
+        if opt.lo is not None and not opt.lo <= value <= opt.hi:
+            raise ApproxgenError(f"expected {opt.describe()}, got {_shown(value)}",
+                                 f"{where}.{key}")
         result[key] = value
     return result
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class BestTracker:

@@ -12,7 +12,8 @@ fit of :meth:`PwlProblem.segment`.
   vectorized pass (:func:`~approxgen.fit.segment.intercept_ranges`) tests every segment at once;
   otherwise (wide inputs) each reach is a binary search with the segment solver, whose per-segment
   slope windows make its cost monotone in the extent only in practice, not by construction.
-* ``mse``: dynamic programming over cut positions with every segment's optimal SSE.
+* ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
+  segments that proven lower bounds rule out (:func:`_min_sse`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,29 @@ from __future__ import annotations
 import numpy as np
 
 from approxgen.fit.segment import intercept_ranges
-from approxgen.search import SearchResult, progress_bar, read_options
+from approxgen.errors import ApproxgenError
+from approxgen.search import Option, SearchResult, progress_bar, read_options
 
-DEFAULTS = {
-    "candidates": 0,  # candidate cut positions; 0: every code when affordable
-    "max_candidates": 1024,  # the automatic limit for max (bisection + greedy)
-    "mse_candidates": 96,  # the automatic limit for mse (dynamic programming over all pairs)
+MSE_GRID_LIMIT = 2048  # the DP keeps several (grid x grid) float matrices: ~0.4 GB at most
+OPTIONS = {
+    "candidates": Option(0, 0, 1 << 20, "candidate cut positions; 0: the automatic limit"),
+    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max (bisection)"),
+    "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
 
 
-def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
-    opts = read_options(options, DEFAULTS, f"{problem.spec.source}: search_options")
+def options(raw: dict, where: str, objective: str) -> dict:
+    opts = read_options(raw, OPTIONS, where)
+    if objective == "mse" and opts["candidates"] > MSE_GRID_LIMIT:
+        raise ApproxgenError(f"expected at most {MSE_GRID_LIMIT} with objective mse (the "
+                             f"dynamic programming's memory grows with its square), got "
+                             f"{opts['candidates']}", f"{where}.candidates")
+    return opts
+
+
+def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
+    opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     cuts = candidate_cuts(problem, opts)
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
@@ -152,14 +164,47 @@ def _solver_reach(problem, cuts: np.ndarray):
 
 
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
-    """Dynamic programming over cut positions: K segments of least total SSE."""
+    """K segments of least total SSE: dynamic programming over cut positions.
+
+    Every segment first gets a lower bound (:func:`approxgen.fit.mse.lower_bounds`); the
+    bounds' best partition, solved exactly, gives an achievable total; only segments that can
+    sit in a partition within that total are solved exactly (batched by width). The others keep
+    their bounds, which is exact: a partition using one costs more than the achievable total.
+    """
+    from approxgen.fit import mse
+
     g, k = cuts.size - 1, problem.segments
+    if k > 1:
+        cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+        exact = _segment_costs(problem, cuts, _partition(cost, k))
+        limit = sum(exact.values())
+        need = mse.useful_segments(cost, k, limit)
+        a_idx, b_idx = np.nonzero(need)
+        problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
+        for a, b in zip(a_idx, b_idx):
+            cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+        bar.update(int(a_idx.size))
+        return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
+    a_idx, b_idx = np.triu_indices(g + 1, 1)
+    problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)  # batched: every segment at once
     for a in range(g):
         for b in range(a + 1, g + 1):
             cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
         bar.update(g - a)
+    return _partition(cost, k)
+
+
+def _segment_costs(problem, cuts: np.ndarray, parts: list[int]) -> dict:
+    problem.solve_many(cuts[parts[:-1]], cuts[parts[1:]] - 1)
+    return {(a, b): problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+            for a, b in zip(parts, parts[1:])}
+
+
+def _partition(cost: np.ndarray, k: int) -> list[int]:
+    """The cut indices ``[0, ..., g]`` of the K segments of least total ``cost``."""
+    g = cost.shape[0] - 1
     best = cost[0].copy()  # best[b]: least cost of codes before cut b in the current count
     choice = np.zeros((k + 1, g + 1), dtype=np.int64)
     for seg in range(2, k + 1):

@@ -19,25 +19,39 @@ import random
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, SearchResult, polish, progress_bar, read_options,
+from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+                              read_options,
                               snap_breakpoints)
 from approxgen.search.uniform import uniform_breakpoints
 
-DEFAULTS = {
-    "population": 64,
-    "generations": 150,
-    "restarts": 1,  # further independent populations (the best over all runs wins)
-    "crossover": 0.6,  # probability that a pair is crossed
-    "mutation": 0.4,  # probability that an individual is mutated
-    "gene_mutation": 0.3,  # probability that a breakpoint of a mutated individual moves
-    "sigma": 0.25,  # std of a move, as a fraction of the mean segment width
-    "tournament": 3,
-    "elite": 2,
-    "patience": 40,  # end a run after this many generations without improvement (0: never)
-    "tiebreak": 0.01,  # weight of the mean segment cost added to a max objective
-    "polish": True,  # finish with a local search moving single breakpoints
+OPTIONS = {
+    "population": Option(64, 2, 10_000, "individuals per generation"),
+    "generations": Option(150, 1, 100_000, "generations per run"),
+    "restarts": Option(1, 0, 100, "further independent populations (the best over all wins)"),
+    "crossover": Option(0.6, 0.0, 1.0, "probability that a pair is crossed"),
+    "mutation": Option(0.4, 0.0, 1.0, "probability that an individual is mutated"),
+    "gene_mutation": Option(0.3, 0.0, 1.0, "probability that a breakpoint of a mutated "
+                                           "individual moves"),
+    "sigma": Option(0.25, 0.0, 10.0, "std of a move, as a fraction of the mean segment width"),
+    "tournament": Option(3, 1, 10_000, "tournament size, at most the population"),
+    "elite": Option(2, 0, 9_999, "individuals kept as they are, fewer than the population"),
+    "patience": Option(40, 0, 100_000, "end a run after this many generations without "
+                                       "improvement (0: never)"),
+    "tiebreak": Option(0.01, 0.0, 1.0, "weight of the mean segment cost added to a max "
+                                       "objective"),
+    "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
 
+
+def options(raw: dict, where: str, objective: str) -> dict:
+    opts = read_options(raw, OPTIONS, where)
+    if opts["tournament"] > opts["population"]:
+        raise ApproxgenError(f"expected at most the population ({opts['population']}), got "
+                             f"{opts['tournament']}", f"{where}.tournament")
+    if opts["elite"] >= opts["population"]:
+        raise ApproxgenError(f"expected fewer than the population ({opts['population']}), got "
+                             f"{opts['elite']}", f"{where}.elite")
+    return opts
 
 def rounding_mutation(individual, lo: int, hi: int, sigma: float, indpb: float):
     """GQA-LUT's rounding mutation, in place: each breakpoint (or, half of the time, each segment
@@ -52,15 +66,10 @@ def rounding_mutation(individual, lo: int, hi: int, sigma: float, indpb: float):
     return (individual,)
 
 
-def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
+def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
     from deap import base, creator, tools
 
-    where = f"{problem.spec.source}: search_options"
-    opts = read_options(options, DEFAULTS, where)
-    for key, least in (("population", 2), ("generations", 1), ("tournament", 1), ("restarts", 0),
-                       ("elite", 0)):
-        if opts[key] < least:
-            raise ApproxgenError(f"must be >= {least}, got {opts[key]}", f"{where}.{key}")
+    opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     runs = opts["restarts"] + 1
     dims, lo, hi = problem.segments - 1, problem.lo, problem.hi
     if dims == 0:

@@ -18,30 +18,32 @@ from unittest import mock
 
 import numpy as np
 
-from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, SearchResult, polish, progress_bar, read_options,
+from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+                              read_options,
                               snap_breakpoints)
 
 WIDTH_MIN = 0.05  # a particle holds K relative segment widths in [WIDTH_MIN, 1]
-DEFAULTS = {
-    "particles": 24,
-    "iterations": 80,
-    "restarts": 1,  # further independent swarms (the best over all swarms wins)
-    "inertia": 0.6,  # w
-    "cognitive": 1.4,  # c1
-    "social": 1.6,  # c2
-    "patience": 20,  # stop after this many iterations without improvement (0: never)
-    "tiebreak": 0.01,  # weight of the mean segment cost added to a max objective while flying
-    "polish": True,  # finish with a local search moving single breakpoints
+OPTIONS = {
+    "particles": Option(24, 2, 1000, "swarm size"),
+    "iterations": Option(80, 1, 100_000, "iterations per swarm"),
+    "restarts": Option(1, 0, 100, "further independent swarms (the best over all wins)"),
+    "inertia": Option(0.6, 0.0, 2.0, "w"),
+    "cognitive": Option(1.4, 0.0, 4.0, "c1"),
+    "social": Option(1.6, 0.0, 4.0, "c2"),
+    "patience": Option(20, 0, 100_000, "stop after this many iterations without improvement "
+                                        "(0: never)"),
+    "tiebreak": Option(0.01, 0.0, 1.0, "weight of the mean segment cost added to a max "
+                                       "objective while flying"),
+    "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
 
 
-def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
-    where = f"{problem.spec.source}: search_options"
-    opts = read_options(options, DEFAULTS, where)
-    _check_positive(opts, ("particles", "iterations"), where)
-    if opts["restarts"] < 0:
-        raise ApproxgenError(f"must be >= 0, got {opts['restarts']}", f"{where}.restarts")
+def options(raw: dict, where: str, objective: str) -> dict:
+    return read_options(raw, OPTIONS, where)
+
+
+def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
+    opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     dims = problem.segments
     if dims == 1:
         return SearchResult((), {**opts, "evaluations": 0})
@@ -77,12 +79,6 @@ def decode(problem, swarm: np.ndarray) -> np.ndarray:
     ends = np.cumsum(swarm, axis=1)
     positions = problem.lo - 0.5 + problem.n_codes * ends[:, :-1] / ends[:, -1:]
     return snap_breakpoints(positions, problem.lo, problem.hi)
-
-
-def _check_positive(opts: dict, keys, where: str) -> None:
-    for key in keys:
-        if opts[key] < 1:
-            raise ApproxgenError(f"must be >= 1, got {opts[key]}", f"{where}.{key}")
 
 
 @contextlib.contextmanager

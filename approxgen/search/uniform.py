@@ -13,6 +13,10 @@ def uniform_breakpoints(lo: int, hi: int, segments: int) -> tuple[int, ...]:
     return tuple(int(lo + np.floor(i * n / segments)) for i in range(1, segments))
 
 
+def options(raw: dict, where: str, objective: str) -> dict:
+    return read_options(raw, {}, where)
+
+
 def search(problem, options: dict, seed: int, progress: bool = False) -> SearchResult:
     read_options(options, {}, f"{problem.spec.source}: search_options")
     return SearchResult(uniform_breakpoints(problem.lo, problem.hi, problem.segments))

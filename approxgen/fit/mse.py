@@ -1,0 +1,219 @@
+"""Exact integer least squares for many pwl segments at once (closed form, no event sweep).
+
+For a slope ``k`` write the intercept's contribution ``m << cs = 2^s M + v 2^cs`` with
+``0 <= v < P = 2^(s - cs)``. Then every unsaturated output is
+``y_i = M + c_i + [v >= p_i]`` with ``c_i = (k q_i + 2^(s-1)) >> s`` and the step
+``p_i = ceil((2^s - r_i) / 2^cs)`` set by the remainder ``r_i`` of that shift. Sorting the ``p_i``
+lists the at most ``n + 1`` distinct output patterns over ``v``; for each, the SSE is a convex
+quadratic in the integer ``M`` (prefix sums of the sorted residuals give its coefficients), whose
+best integer is next to ``mean / n``. So one sort per (segment, slope) gives the exact best
+intercept, for every segment of a batch and every candidate slope in one numpy pass.
+
+Slopes: the SSE of any integer line with slope ``k`` is at least
+``(sqrt(SSE_ls + n var(q) (k/2^s - beta)^2) - sqrt(n)/2)^2`` (``beta``, ``SSE_ls``: the continuous
+least-squares line; the rounding moves the outputs by less than one LSB, which shortens the
+residual vector's component off the constants by at most ``sqrt(n)/2``). The slope of the
+continuous fit gives an achievable SSE; every slope whose bound stays within it is scanned, so the
+result is the exact optimum over all integer ``(k, m)`` - provided no output saturates. Where a
+target lies within ``sqrt(best SSE)`` of the output range's ends a saturated output might do
+better: unless the result already equals the correctly rounded floor (nothing does better), those
+segments are reported as not ``proven`` and left to the general solver. When the bound admits more
+than :data:`MAX_SLOPES` slopes (errors of many LSB, where rounding hardly matters), only the
+nearest are scanned: the optimum among those, not a proven one (and kept: the general solver
+is no better placed there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from approxgen.model import pwl_output
+
+CHUNK_ELEMENTS = 1 << 21  # (segments x slopes x codes) per numpy pass
+MAX_SLOPES = 65  # slopes scanned per segment at most (more only when errors are many LSB)
+
+
+def applies(arith) -> bool:
+    """The closed form needs a rounding shift wider than the intercept's: ``cs < s``."""
+    return arith.intercept_shift < arith.shift
+
+
+def solve_batch(arith, q: np.ndarray, t: np.ndarray):
+    """Best integer ``(k, m)`` by SSE for each row of ``q`` (J x w codes) and ``t`` (targets in
+    output LSB, within the output range). Returns ``slope, intercept, sse, max_error, proven``
+    arrays of length J; ``sse`` and ``max_error`` are measured on the golden pipeline."""
+    q = np.asarray(q, dtype=np.int64)
+    t = np.asarray(t, dtype=np.float64)
+    rows, w = q.shape
+    s = arith.shift
+    qc = q - q.mean(axis=1, keepdims=True)
+    var_q = np.mean(qc * qc, axis=1)
+    tc = t - t.mean(axis=1, keepdims=True)
+    beta = np.divide(np.sum(qc * tc, axis=1), w * var_q, out=np.zeros(rows), where=var_q > 0)
+    sse_ls = np.sum((tc - beta[:, None] * qc) ** 2, axis=1)
+    centre = _clip_slopes(arith, np.round(beta * (1 << s)).astype(np.int64))
+    ub, _ = _best_for_slopes(arith, q, t, centre[:, None])
+    ub = np.maximum(ub[:, 0], 0.0)  # (rounding of the prefix sums)
+    usable = np.isfinite(ub)  # else no intercept in bounds at the centre: the general solver
+    ub = np.where(usable, ub, 0.0)
+    # every slope whose lower bound stays within the centre's SSE
+    room = np.maximum((np.sqrt(ub) + np.sqrt(w) / 2.0) ** 2 - sse_ls, 0.0)
+    radius = np.divide(np.sqrt(room), np.sqrt(w * var_q), out=np.zeros(rows), where=var_q > 0)
+    radius = radius * (1 << s) * (1 + 1e-9) + 1e-9
+    first = np.ceil(beta * (1 << s) - radius).astype(np.int64)
+    last = np.floor(beta * (1 << s) + radius).astype(np.int64)
+    if arith.slope_bounds is not None:
+        first = np.maximum(first, arith.slope_bounds[0])
+        last = np.minimum(last, arith.slope_bounds[1])
+    last = np.maximum(last, first)
+    # Errors of many LSB make the bound loose while rounding hardly matters: scan the
+    # MAX_SLOPES slopes nearest the continuous fit only (optimal among those, not proven).
+    excess = np.maximum(last - first + 1 - MAX_SLOPES, 0)
+    middle = np.clip(np.round(beta * (1 << s)).astype(np.int64), first, last)
+    first = np.where(excess > 0, np.clip(middle - MAX_SLOPES // 2, first, last), first)
+    last = np.where(excess > 0, np.minimum(first + MAX_SLOPES - 1, last), last)
+    slope = np.empty(rows, dtype=np.int64)
+    intercept = np.empty(rows, dtype=np.int64)
+    span = last - first + 1
+    order = np.argsort(span, kind="stable")  # rows of similar slope counts share a pass
+    start = 0
+    while start < rows:
+        count = int(span[order[start]])
+        take = max(1, CHUNK_ELEMENTS // max(1, w * count))
+        stop = min(rows, start + take)
+        while stop > start + 1 and int(span[order[stop - 1]]) * (stop - start) * w \
+                > CHUNK_ELEMENTS:
+            stop -= 1
+        part = order[start:stop]
+        width = int(span[part].max())
+        ks = first[part, None] + np.arange(width)[None, :]
+        sse, m = _best_for_slopes(arith, q[part], t[part], ks)
+        sse = np.where(ks <= last[part, None], sse, np.inf)
+        pick = np.argmin(sse, axis=1)  # ties: the lowest slope
+        slope[part] = ks[np.arange(part.size), pick]
+        intercept[part] = m[np.arange(part.size), pick]
+        start = stop
+    y = pwl_output(slope[:, None], intercept[:, None], q, arith.intercept_shift, s, arith.output)
+    err = y - t
+    sse = np.sum(err * err, axis=1)
+    out = arith.output
+    room = np.minimum(t - out.min_code, out.max_code - t).min(axis=1)
+    rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
+    floor = np.sum(rounded * rounded, axis=1)  # no integer outputs do better
+    proven = usable & ((room * room > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9)
+                       | (excess > 0))  # capped: the general solver would not do better
+    return slope, intercept, sse, np.max(np.abs(err), axis=1), proven
+
+
+def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
+    if arith.slope_bounds is None:
+        return k
+    return np.clip(k, *arith.slope_bounds)
+
+
+def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray):
+    """SSE (unsaturated arithmetic) and the lowest best intercept for each slope of ``ks``
+    (J x L) on the rows of ``q``, ``t`` (J x w)."""
+    s, cs = arith.shift, arith.intercept_shift
+    n = q.shape[1]
+    period = 1 << (s - cs)
+    u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
+    c0 = u >> s
+    p = -((-((1 << s) - (u & ((1 << s) - 1)))) >> cs)  # ceil((2^s - r) / 2^cs), in 1..P
+    d = t[:, None, :] - c0
+    offset = np.floor(d.mean(axis=2, keepdims=True))  # keep the sums small: M = offset + M'
+    d = d - offset
+    order = np.argsort(p, axis=2, kind="stable")
+    ps = np.take_along_axis(p, order, 2)
+    ds = np.take_along_axis(d, order, 2)
+    j = np.arange(n + 1, dtype=np.float64)
+    cum = np.concatenate([np.zeros(ds.shape[:2] + (1,)), np.cumsum(ds, axis=2)], axis=2)
+    s1 = d.sum(axis=2, keepdims=True) - j  # sum of (t - y) with M' = 0, after j steps
+    s2 = np.sum(d * d, axis=2, keepdims=True) - 2.0 * cum + j
+    v = np.concatenate([np.zeros(ps.shape[:2] + (1,), dtype=np.int64), ps], axis=2)
+    nxt = np.concatenate([ps, np.full(ps.shape[:2] + (1,), period, dtype=np.int64)], axis=2)
+    valid = (v < period) & (v != nxt)  # a distinct output pattern for some v in [0, P)
+    mm = np.floor(s1 / n)
+    best_sse = np.full(s1.shape, np.inf)
+    best_m = np.zeros(s1.shape, dtype=np.int64)
+    for step in (0.0, 1.0):
+        big_m = mm + step
+        sse = s2 - 2.0 * big_m * s1 + n * big_m * big_m
+        m = (big_m + offset).astype(np.int64) * period + v
+        if arith.intercept_bounds is not None:
+            lo, hi = arith.intercept_bounds
+            sse = np.where((m >= lo) & (m <= hi), sse, np.inf)
+        better = (sse < best_sse) | ((sse == best_sse) & (m < best_m))
+        best_sse, best_m = np.where(better, sse, best_sse), np.where(better, m, best_m)
+    if arith.intercept_bounds is not None:  # a clipped M: the bound itself, when in range
+        lo, hi = arith.intercept_bounds
+        for big in (-((v - lo) // period), (hi - v) // period):  # ceil, floor of (bound - v) / P
+            m = big * period + v
+            big_m = big - offset
+            sse = s2 - 2.0 * big_m * s1 + n * big_m * big_m
+            sse = np.where((m >= lo) & (m <= hi), sse, np.inf)
+            better = (sse < best_sse) | ((sse == best_sse) & (m < best_m))
+            best_sse, best_m = np.where(better, sse, best_sse), np.where(better, m, best_m)
+    best_sse = np.where(valid, best_sse, np.inf)
+    key = np.where(np.isfinite(best_sse), best_sse, np.inf)
+    low = key.min(axis=2, keepdims=True)
+    tied = key <= low
+    m_pick = np.where(tied, best_m, np.iinfo(np.int64).max).min(axis=2)
+    return low[:, :, 0], m_pick
+
+
+def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """A lower bound on the least SSE of every segment ``cuts[a]..cuts[b] - 1`` (a matrix,
+    ``inf`` where ``a >= b``), from prefix sums.
+
+    An integer output is at least its target's distance to the nearest integer away (the
+    correctly rounded floor). Unsaturated outputs on any set of ``n`` codes obey the slope bound
+    of the module docstring with ``k`` free: ``(sqrt(SSE_ls) - sqrt(n)/2)^2``. A saturated output
+    costs at least the squared distance ``room^2`` of its target to the range's end. So, with
+    ``far`` = the codes whose room is at least ``r``: either a far code saturates (``>= r^2``) or
+    every far code is unsaturated (the bound over them). The bound is the largest over a few
+    ``r``, and at least the floor.
+    """
+    out = arith.output
+    x = (codes - codes[0]).astype(np.float64)
+    floor_err = t - np.clip(np.floor(t + 0.5), out.min_code, out.max_code)
+    room = np.minimum(t - out.min_code, out.max_code - t)
+    offsets = cuts - codes[0]
+    tc = t - t.mean()
+    g = cuts.size
+
+    def span(v):
+        """Sums of ``v`` over every segment (a g x g matrix)."""
+        c = np.concatenate([[0.0], np.cumsum(v)])[offsets]
+        return c[None, :] - c[:, None]
+
+    best = span(floor_err * floor_err)
+    for r in (0.5, 2.0, 8.0, 32.0, 128.0):
+        far = (room >= r).astype(np.float64)
+        n, sq, sqq, st, stt, sqt = (span(v * far) for v in (np.ones_like(x), x, x * x, tc,
+                                                           tc * tc, x * tc))
+        with np.errstate(all="ignore"):
+            cqq = sqq - sq * sq / n
+            cqt = sqt - sq * st / n
+            sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
+            line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
+        best = np.maximum(best, np.where(n > 0, np.minimum(r * r, line), 0.0))
+    best = best * (1 - 1e-9) - 1e-9  # float sums: stay below the true bound
+    upper = np.triu(np.ones((g, g), dtype=bool), 1)
+    return np.where(upper, np.maximum(best, 0.0), np.inf)
+
+
+def useful_segments(cost: np.ndarray, segments: int, limit: float) -> np.ndarray:
+    """Which segments ``(a, b)`` belong to some partition of exactly ``segments`` segments whose
+    total of ``cost`` (lower bounds) stays within ``limit`` (a boolean matrix)."""
+    g = cost.shape[0] - 1
+    fwd = [np.where(np.arange(g + 1) == 0, 0.0, np.inf)]
+    bwd = [np.where(np.arange(g + 1) == g, 0.0, np.inf)]
+    for _ in range(segments):
+        fwd.append((fwd[-1][:, None] + cost).min(axis=0))
+        bwd.append((cost + bwd[-1][None, :]).min(axis=1))
+    ok = np.zeros(cost.shape, dtype=bool)
+    slack = limit * (1 + 1e-9) + 1e-9
+    for j in range(1, segments + 1):
+        ok |= fwd[j - 1][:, None] + cost + bwd[segments - j][None, :] <= slack
+    return ok
