@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from approxgen import functions
+from approxgen import forms as _forms, functions
 from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES
 
-FORMS = ("pwl", "table")
+FORMS = tuple(_forms.FORMS)  # the registry of form plug-ins
 OBJECTIVES = ("mse", "max")
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)

@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from approxgen import forms
 from approxgen.emit import check_name, environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
@@ -205,13 +206,9 @@ def render(fit, segment_search: str = "auto") -> str:
     if segment_search not in SEGMENT_SEARCHES:
         raise ApproxgenError(f"unknown segment search {segment_search!r} "
                              f"(one of {', '.join(SEGMENT_SEARCHES)})")
-    if model.form == "pwl":
-        context.update(_pwl_context(model, segment_search))
-    elif model.form == "table":
-        context.update(_table_context(model))
-    else:
-        raise ApproxgenError(f"emit c does not know the form {model.form!r}")
-    return environment().get_template(f"c/{model.form}.h.j2").render(**context)
+    form = forms.of(model)
+    context.update(form.c_context(model, segment_search))
+    return environment().get_template(form.c_template()).render(**context)
 
 
 def ctype(bits: int, signed: bool) -> str:
@@ -289,7 +286,8 @@ def _common_context(fit) -> dict:
     }
 
 
-def _pwl_context(model, segment_search: str) -> dict:
+def pwl_context(model, segment_search: str) -> dict:
+    """The pwl header's context: types from the exact value ranges, the segment search."""
     s = model.shift
     w = model.widths()
     # The smallest multiple of 2^s lifting the accumulator's lower bound to >= 0 (no shift: none).
@@ -378,19 +376,6 @@ def _halves(n: int) -> list[int]:
     return steps
 
 
-def _table_context(model) -> dict:
-    lo, hi = model.lo_code, model.hi_code
-    stray = _holds_stray_codes(model.input)
-    return {
-        "values": [literal(v) for v in model.values],
-        "lo": _macro(lo),
-        "hi": _macro(hi),
-        "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
-        "clamp_lo": lo > model.input.min_code or (stray and (lo > 0 or model.input.signed)),
-        "clamp_hi": hi < model.input.max_code or stray,
-    }
-
-
 def _holds_stray_codes(fmt: IntFormat) -> bool:
     """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
     return ctype_range(fmt.bits, fmt.signed) != (fmt.min_code, fmt.max_code)
@@ -404,3 +389,4 @@ def _input_clamp(fmt: IntFormat) -> dict | None:
     if not _holds_stray_codes(fmt):
         return None
     return {"lo": fmt.signed}
+

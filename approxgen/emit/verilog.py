@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from approxgen import forms
 from approxgen.emit import check_name, environment, provenance
 from approxgen.emit import vectors as vec
 from approxgen.errors import ApproxgenError
@@ -183,17 +184,16 @@ def module_name(fit, part: str = "full") -> str:
 def _check(fit, part: str) -> None:
     if part not in PARTS:
         raise ApproxgenError(f"unknown part {part!r} (known: {', '.join(PARTS)})", "--part")
-    if part == "lut" and fit.model.form == "table":
-        raise ApproxgenError("a table has no coefficients to feed a multiply-accumulate: the lut "
-                             "part exists for pwl fits; emit the full part (it is the ROM)",
-                             "--part")
+    problem = forms.of(fit.model).part_problem(part)
+    if problem:
+        raise ApproxgenError(problem, "--part")
 
 
 def latency(fit, part: str, pipeline: bool) -> int:
     """Clock cycles from ``in_valid`` to ``out_valid`` (0: combinational)."""
     if not pipeline:
         return 0
-    return 2 if (fit.model.form == "pwl" and part == "full") else 1
+    return forms.of(fit.model).latency(part)
 
 
 def _context(fit, part: str, pipeline: bool) -> dict:
@@ -206,48 +206,23 @@ def _context(fit, part: str, pipeline: bool) -> dict:
         "out_signed": out.signed, "lit": lit,
         "out_lit": lambda v: lit(v, out.bits, out.signed),
     }
-    if model.form == "table":
-        codes = inp.codes()
-        ctx["rom"] = [(format(int(q) & ((1 << inp.bits) - 1), f"0{(inp.bits + 3) // 4}x"), int(y))
-                      for q, y in zip(codes, model.evaluate(codes))]
-        return ctx
-    d = pwl_datapath(model)
-    key_bits = inp.bits - d.key_shift
-    ctx.update(d=d, model=model,
-               decoder=[(i, lit(t >> d.key_shift, key_bits, inp.signed))
-                        for i, t in enumerate(model.breakpoints, start=1)])
-    if part == "lut":
-        ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits), "intercept":
-                           lit(m, model.intercept_bits)})
-                      for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
-    else:
-        ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
-                      for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
-        ctx.update(_mac_expressions(d, out, "_s1" if pipeline else "_rom"))
+    ctx.update(forms.of(model).verilog_context(fit, part, pipeline))
     return ctx
 
 
-def _mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
+def mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
     """The accumulate, shift and saturate expressions of the full part (see the module doc)."""
     acc = extend(f"bias{sfx}", d.bias_bits, d.acc_bits)
     if d.multiply:
         acc = f"{extend('product', d.product_bits, d.acc_bits)} + {acc}"
-    clamped = d.clamp_hi or d.clamp_lo
-    # Without saturation only the output's bits of the shifted value are needed.
-    r = d.shifted_bits if clamped else min(d.shifted_bits, out.bits)
-    y = extend("shifted", r, out.bits) if r <= out.bits else f"shifted[{out.bits - 1}:0]"
-    if d.clamp_lo:
-        y = f"(shifted < {lit(out.min_code, r)}) ? {lit(out.min_code, out.bits, out.signed)} : {y}"
-    if d.clamp_hi:
-        y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
+    r, y = saturate_expr(d.shifted_bits, d.clamp_lo, d.clamp_hi, out)
     return {"acc_expr": acc, "shifted_bits": r, "y_expr": y}
 
 
 def render(fit, part: str = "full", pipeline: bool = False) -> str:
     """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text."""
     _check(fit, part)
-    template = fit.model.form + ("_lut" if part == "lut" else "")
-    return environment().get_template(f"verilog/{template}.v.j2").render(
+    return environment().get_template(forms.of(fit.model).verilog_template(part)).render(
         _context(fit, part, pipeline))
 
 
@@ -255,13 +230,23 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
     """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file."""
     _check(fit, part)
     ctx = _context(fit, part, pipeline)
-    checked = ["slope", "intercept"] if part == "lut" else ["y"]
+    widths = forms.of(fit.model).testbench_checked(fit.model, part)
     layout = {f.name: f for f in vec.fields(fit)}
-    ctx.update(fields=layout, checked=[layout[n] for n in checked], word_bits=vec.word_bits(fit),
+    ctx.update(fields=layout, checked=[layout[n] for n in widths], widths=widths, word_bits=vec.word_bits(fit),
                codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
                vectors_file=f"{fit.spec.name}.hex")
-    if part == "lut":
-        ctx["widths"] = {"slope": fit.model.slope_bits, "intercept": fit.model.intercept_bits}
-    else:
-        ctx["widths"] = {"y": fit.spec.output.bits}
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
+
+
+def saturate_expr(shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out) -> tuple[int, str]:
+    """``(bits used of shifted, y expression)``: ``shifted`` clamped to the output codes on the
+    sides its range can leave them."""
+    clamped = clamp_hi or clamp_lo
+    # Without saturation only the output's bits of the shifted value are needed.
+    r = shifted_bits if clamped else min(shifted_bits, out.bits)
+    y = extend("shifted", r, out.bits) if r <= out.bits else f"shifted[{out.bits - 1}:0]"
+    if clamp_lo:
+        y = f"(shifted < {lit(out.min_code, r)}) ? {lit(out.min_code, out.bits, out.signed)} : {y}"
+    if clamp_hi:
+        y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
+    return r, y

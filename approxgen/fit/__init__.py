@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from approxgen import search as searches
+from approxgen import forms, search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
-from approxgen.metrics import correctly_rounded, measure, measure_model
-from approxgen.model import TableModel
+from approxgen.metrics import measure, measure_model
 from approxgen.spec import Spec
 
 
@@ -18,16 +17,7 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
 
     ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
     """
-    codes = spec.domain_codes()
-    reference = spec.reference(codes)
-    floor = correctly_rounded(reference, spec.output)
-    if spec.form == "table":
-        model = TableModel(spec.input, spec.output, spec.domain[0], tuple(int(v) for v in floor))
-        info = {"method": "table", "seed": spec.seed, "settings": {}, "notes": []}
-    elif spec.segments == "auto":
-        model, info = _fit_auto_segments(spec, reference, floor, progress)
-    else:
-        model, info = _fit_pwl(spec, spec.segments, progress)
+    model, info = forms.get(spec.form).fit(spec, progress)
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 
