@@ -42,7 +42,8 @@ def describe_estimate(est: dict) -> dict:
         "rom": f"{est['rom_words']}x{est['rom_bits'] // est['rom_words']}={est['rom_bits']}"
         if est["rom_words"] else "-",
         "comparators": " ".join(f"{n}x{w}b" for w, n in sorted(by_width.items())) or "-",
-        "multiplier": f"{mul['a']}x{mul['b']}->{mul['product']}" if mul else "-",
+        "multiplier": " ".join(f"{m['a']}x{m['b']}->{m['product']}"
+                               for m in est.get("multipliers") or [mul] if m) or "-",
         "adder": " ".join(f"{w}b" for w in est["adders"]) or "-",
         "flip_flops": str(est["flip_flops"]) if est["flip_flops"] else "-",
     }

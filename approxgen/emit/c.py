@@ -390,3 +390,42 @@ def _input_clamp(fmt: IntFormat) -> dict | None:
         return None
     return {"lo": fmt.signed}
 
+
+def _floor_bias(lo: int, shift: int) -> int:
+    """The smallest multiple of ``2^shift`` lifting ``lo`` to >= 0 (0 without a shift)."""
+    return (max(0, -lo) + (1 << shift) - 1) >> shift << shift if shift else 0
+
+
+def quadratic_context(model, segment_search: str) -> dict:
+    """The quadratic header's context: both floor shifts see only values >= 0 (biases folded into
+    the b and c tables), and one type, int32_t or int64_t, holds every intermediate."""
+    w = model.widths()
+    s, s1 = model.shift, model.inner_shift
+    bias1, bias2 = _floor_bias(w.p1[0], s1), _floor_bias(w.acc[0], s)
+    b = [v - (bias1 >> s1) for v in model.b]
+    c = [v + bias2 for v in model.offsets()]
+    inp = model.input
+    values = [w.p1[0] + bias1, w.p1[1] + bias1, *w.h, *w.p2, w.acc[0] + bias2, w.acc[1] + bias2,
+              *b, *c, *model.a, w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
+              model.lo_code - inp.max_code, model.hi_code - inp.min_code]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    origins = list(model.origins)
+    return {
+        "segments": model.segments, "shift": s, "inner_shift": s1,
+        "lo": literal(model.lo_code), "hi": literal(model.hi_code),
+        "breakpoints": [literal(t) for t in model.breakpoints],
+        "origins": [literal(o) for o in origins],
+        "origin_type": _signed_ctype(min(origins), max(origins)),
+        "a": [literal(v) for v in model.a], "a_type": _signed_ctype(min(model.a), max(model.a)),
+        "b": [literal(v) for v in b], "b_type": _signed_ctype(min(b), max(b)),
+        "c": [literal(v) for v in c], "c_type": _signed_ctype(min(c), max(c)),
+        "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
+        "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
+        "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
+        "sat_lo": w.shifted[0] < model.output.min_code,
+        "sat_hi": w.shifted[1] > model.output.max_code,
+    }

@@ -58,6 +58,9 @@ _SYSTEMVERILOG_KEYWORDS = frozenset("""
 _VERILOG_MODULE = frozenset("""
     x y clk rst_n in_valid out_valid slope intercept seg x_key slope_rom bias_rom intercept_rom
     slope_s1 bias_s1 intercept_s1 x_s1 x_operand product acc shifted y_rom y_s1 y_s2 valid_q
+    a b c origin a_rom b_rom c_rom offset_rom origin_rom a_s1 b_s1 c_s1 offset_s1 origin_s1 x_wide
+    x_clamped d_full d_rom d_s1 d_operand p1 p1_shifted h p2 A_BITS B_BITS C_BITS OFFSET_BITS
+    ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
     check load_vectors cycle sent got sent_at i dut""".split())
@@ -238,6 +241,34 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
 
 
+# --- form quadratic ------------------------------------------------------------------------------
+
+def quadratic_datapath(model) -> dict:
+    """Every width of the quadratic datapath (see :mod:`approxgen.forms.quadratic`): exact value
+    widths, widened where needed to the operands' so every multiply and add is lint-clean."""
+    w = model.widths()
+    inp, out = model.input, model.output
+    a_bits = signed_bits(min(model.a), max(model.a))
+    b_bits = signed_bits(min(model.b), max(model.b))
+    offsets = model.offsets()
+    offset_bits = signed_bits(min(offsets), max(offsets))
+    origin_bits = inp.bits + (0 if inp.signed else 1)
+    d_bits = w.d_bits
+    p1_bits = max(w.bits("p1"), a_bits, d_bits + 1)
+    p1_shifted = max(1, p1_bits - model.inner_shift)
+    h_bits = max(w.bits("h"), p1_shifted, b_bits)
+    p2_bits = max(w.bits("p2"), h_bits, d_bits + 1)
+    shifted_bits = w.bits("shifted")
+    acc_bits = max(w.bits("acc"), p2_bits, offset_bits, model.shift + shifted_bits)
+    return {"a_bits": a_bits, "b_bits": b_bits, "offset_bits": offset_bits,
+            "origin_bits": origin_bits, "d_bits": d_bits, "p1_bits": p1_bits,
+            "p1_shifted_bits": p1_shifted, "h_bits": h_bits, "p2_bits": p2_bits,
+            "acc_bits": acc_bits, "shifted_bits": shifted_bits,
+            "clamp_hi": w.shifted[1] > out.max_code, "clamp_lo": w.shifted[0] < out.min_code,
+            "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code),
+            "clamp_bits": inp.bits, "seg_bits": max(1, (model.segments - 1).bit_length())}
+
+
 def saturate_expr(shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out) -> tuple[int, str]:
     """``(bits used of shifted, y expression)``: ``shifted`` clamped to the output codes on the
     sides its range can leave them."""
@@ -250,3 +281,39 @@ def saturate_expr(shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out) -> tup
     if clamp_hi:
         y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
     return r, y
+
+
+def quadratic_context(fit, part: str, pipeline: bool) -> dict:
+    model, inp = fit.model, fit.spec.input
+    q = quadratic_datapath(model)
+    sfx = "_s1" if pipeline else "_rom"
+    ctx = {"q": q, "model": model, "lo_lit": lit(model.lo_code, inp.bits + 1),
+           "x_wide_expr": extend("x", inp.bits, inp.bits + 1) if inp.signed
+           else "$signed({1'b0, x})",
+           "hi_lit": lit(model.hi_code, inp.bits + 1),
+           "d_expr": lambda xc: (f"{extend(xc, inp.bits + 1, inp.bits + 2)} - "
+                                 f"{extend('origin_rom', q['origin_bits'], inp.bits + 2)}"),
+           "clamp_x_lo": model.lo_code > inp.min_code, "clamp_x_hi": model.hi_code < inp.max_code,
+           "decoder": [(i, lit(t, inp.bits, inp.signed))
+                       for i, t in enumerate(model.breakpoints, start=1)]}
+    if part == "lut":
+        ctx["rom"] = [(i, {"a": lit(a, model.a_bits), "b": lit(b, model.b_bits),
+                           "c": lit(c, model.c_bits),
+                           "origin": lit(o, inp.bits, inp.signed)})
+                      for i, (a, b, c, o) in enumerate(zip(model.a, model.b, model.c,
+                                                           model.origins))]
+        return ctx
+    ctx["rom"] = [(i, {"a": lit(a, q["a_bits"]), "b": lit(b, q["b_bits"]),
+                       "offset": lit(c, q["offset_bits"]),
+                       "origin": lit(o, q["origin_bits"])})
+                  for i, (a, b, c, o) in enumerate(zip(model.a, model.b, model.offsets(),
+                                                       model.origins))]
+    p1s = "p1[P1_BITS-1:S1]" if model.inner_shift < q["p1_bits"] else "p1[P1_BITS-1]"
+    ctx["h_expr"] = (f"{extend('p1_shifted', q['p1_shifted_bits'], q['h_bits'])} + "
+                     f"{extend('b' + sfx, q['b_bits'], q['h_bits'])}")
+    ctx["p1_shifted_expr"] = p1s
+    ctx["acc_expr"] = (f"{extend('p2', q['p2_bits'], q['acc_bits'])} + "
+                       f"{extend('offset' + sfx, q['offset_bits'], q['acc_bits'])}")
+    ctx["shifted_bits"], ctx["y_expr"] = saturate_expr(q["shifted_bits"], q["clamp_lo"],
+                                                       q["clamp_hi"], fit.spec.output)
+    return ctx

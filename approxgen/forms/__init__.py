@@ -17,6 +17,7 @@ from approxgen.errors import ApproxgenError
 FORMS = {
     "pwl": "approxgen.forms.pwl",
     "table": "approxgen.forms.table",
+    "quadratic": "approxgen.forms.quadratic",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
 
