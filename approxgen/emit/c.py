@@ -429,3 +429,30 @@ def quadratic_context(model, segment_search: str) -> dict:
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
     }
+
+
+def ibert_context(model) -> dict:
+    """The I-BERT header's context: the final shift sees only values >= 0 (a bias folded into the
+    rounding offset), one type holds every intermediate."""
+    ranges = model.ranges()
+    k = model.shift
+    bias = _floor_bias(ranges["acc"][0], k)
+    values = [v for lo_hi in ranges.values() for v in lo_hi]
+    values += [ranges["acc"][0] + bias, ranges["acc"][1] + bias, model.multiplier,
+               model.q_b, model.q_c, model.q_1, model.input.min_code, -model.input.min_code]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    rounding = (1 << (k - 1)) if k else 0
+    inp, out = model.input, model.output
+    return {
+        "kind": model.kind, "q_b": literal(model.q_b), "q_c": literal(model.q_c),
+        "q_1": literal(model.q_1), "clip": literal(-model.q_b),
+        "multiplier": literal(model.multiplier), "shift": k,
+        "offset": literal(rounding + bias), "unbias": literal(bias >> k),
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "stray": _holds_stray_codes(inp), "in_min": _macro(inp.min_code),
+        "in_max": _macro(inp.max_code),
+        "sat_lo": ranges["shifted"][0] < out.min_code,
+        "sat_hi": ranges["shifted"][1] > out.max_code,
+    }

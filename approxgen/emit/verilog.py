@@ -60,7 +60,7 @@ _VERILOG_MODULE = frozenset("""
     slope_s1 bias_s1 intercept_s1 x_s1 x_operand product acc shifted y_rom y_s1 y_s2 valid_q
     a b c origin a_rom b_rom c_rom offset_rom origin_rom a_s1 b_s1 c_s1 offset_s1 origin_s1 x_wide
     x_clamped d_full d_rom d_s1 d_operand p1 p1_shifted h p2 A_BITS B_BITS C_BITS OFFSET_BITS
-    ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1
+    ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
     check load_vectors cycle sent got sent_at i dut""".split())
@@ -317,3 +317,67 @@ def quadratic_context(fit, part: str, pipeline: bool) -> dict:
     ctx["shifted_bits"], ctx["y_expr"] = saturate_expr(q["shifted_bits"], q["clamp_lo"],
                                                        q["clamp_hi"], fit.spec.output)
     return ctx
+
+
+# --- form ibert ----------------------------------------------------------------------------------
+
+def ibert_context(model) -> dict:
+    """The I-BERT datapath as a list of wires ``(bits, name, expression)``: each as wide as its
+    value range over every input code (widened to its operands', so every operation is exact and
+    lint-clean), from :meth:`approxgen.forms.ibert.IbertModel.ranges`."""
+    inp, out = model.input, model.output
+    rng, bits = model.ranges(), model.bits()
+    n = inp.bits + 1
+    wires: list[tuple[int, str, str]] = []
+
+    def wire(name: str, width: int, expr: str) -> int:
+        wires.append((width, name, expr))
+        return width
+
+    wx = wire("x_wide", n, extend("x", inp.bits, n) if inp.signed else "$signed({1'b0, x})")
+    if model.kind == "gelu":
+        wire("x_abs", n, f"(x_wide < {lit(0, n)}) ? -x_wide : x_wide")
+        wire("t", n, f"(x_abs > {lit(-model.q_b, n)}) ? {lit(-model.q_b, n)} : x_abs")
+        wu = wire("u", max(bits["u"], n), f"{extend('t', n, max(bits['u'], n))} + "
+                                           f"{lit(model.q_b, max(bits['u'], n))}")
+        wl = max(bits["L"], wu)
+        wire("poly", wl, f"{extend('u', wu, wl)} * {extend('u', wu, wl)} + {lit(model.q_c, wl)}")
+        we = wire("erf", max(bits["erf"], wl),
+                  f"(x_wide < {lit(0, n)}) ? -{extend('poly', wl, max(bits['erf'], wl))} : "
+                  f"{extend('poly', wl, max(bits['erf'], wl))}")
+        ws = wire("sum", max(bits["s"], we), f"{extend('erf', we, max(bits['s'], we))} + "
+                                              f"{lit(model.q_1, max(bits['s'], we))}")
+        wv = max(bits["v"], ws, wx)
+        wire("v", wv, f"{extend('x_wide', wx, wv)} * {extend('sum', ws, wv)}")
+    else:
+        zmax = rng["z"][1]
+        zb = max(1, zmax.bit_length())
+        wire("x_neg", n, f"(x_wide > {lit(0, n)}) ? {lit(0, n)} : x_wide")
+        wire("p", n, "-x_neg")
+        wires.append((-zb, "z", _reverse_chain(zmax, zb, n, model.q_1, "z")))
+        wire("z_ln2", n, _reverse_chain(zmax, zb, n, model.q_1, "zq"))
+        wire("r", n, "x_neg + z_ln2")
+        wu = wire("u", max(bits["u"], n), f"{extend('r', n, max(bits['u'], n))} + "
+                                           f"{lit(model.q_b, max(bits['u'], n))}")
+        wl = max(bits["L"], wu)
+        wire("poly", wl, f"{extend('u', wu, wl)} * {extend('u', wu, wl)} + {lit(model.q_c, wl)}")
+        wv = wire("v", wl, "poly >>> z")
+    m_bits = signed_bits(model.multiplier, model.multiplier)
+    shifted_bits = bits["shifted"]
+    wa = max(bits["acc"], wv, m_bits, model.shift + shifted_bits)
+    rounding = (1 << (model.shift - 1)) if model.shift else 0
+    wire("acc", wa, f"{extend('v', wv, wa)} * {lit(model.multiplier, wa)} + {lit(rounding, wa)}")
+    r = rng["shifted"]
+    used, y = saturate_expr(shifted_bits, r[0] < out.min_code, r[1] > out.max_code, out)
+    return {"model": model, "wires": wires, "acc_bits": wa, "shift": model.shift,
+            "shifted_bits": used, "y_expr": y}
+
+
+def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
+    """``z = floor(p / q_ln2)`` (or ``z * q_ln2``) as a priority chain of compares, largest first."""
+    terms = []
+    for j in range(zmax, 0, -1):
+        value = f"{zb}'d{j}" if what == "z" else lit(j * q_ln2, n)
+        terms.append(f"(p >= {lit(j * q_ln2, n)}) ? {value} :")
+    terms.append(f"{zb}'d0" if what == "z" else lit(0, n))
+    return "\n        ".join(terms)

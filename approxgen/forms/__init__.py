@@ -18,6 +18,7 @@ FORMS = {
     "pwl": "approxgen.forms.pwl",
     "table": "approxgen.forms.table",
     "quadratic": "approxgen.forms.quadratic",
+    "ibert": "approxgen.forms.ibert",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
 
