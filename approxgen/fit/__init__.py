@@ -23,7 +23,7 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
 
 
 def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
-    problem = PwlProblem(spec, segments)
+    problem = problem_class(spec)(spec, segments)
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
@@ -31,6 +31,15 @@ def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
     info = {"method": spec.search, "seed": spec.seed, "settings": result.settings,
             "notes": list(result.notes)}
     return model, info
+
+
+def problem_class(spec):
+    """The pwl problem for the spec's objective (``rounding``: :mod:`approxgen.fit.rounding`)."""
+    if spec.objective == "rounding":
+        from approxgen.fit.rounding import RoundingPwlProblem
+
+        return RoundingPwlProblem
+    return PwlProblem
 
 
 def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, progress: bool):

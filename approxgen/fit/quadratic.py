@@ -141,8 +141,16 @@ def fit_quadratic(spec, progress: bool = False):
     from approxgen import search as searches
     from approxgen.metrics import measure
 
+    problem_class = QuadraticProblem
+    if spec.objective == "rounding":
+        from approxgen.fit.rounding import RoundingQuadraticProblem, fit_exact
+
+        problem_class = RoundingQuadraticProblem
+        if spec.segments == "auto":
+            return fit_exact(spec, problem_class)
+
     def run(k: int):
-        problem = QuadraticProblem(spec, k)
+        problem = problem_class(spec, k)
         result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
         if not problem.is_valid(result.breakpoints):
             raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")

@@ -143,6 +143,10 @@ class PwlForm(Form):
     def fit(self, spec, progress: bool):
         from approxgen import fit as fitting
 
+        if spec.segments == "auto" and spec.objective == "rounding":
+            from approxgen.fit.rounding import RoundingPwlProblem, fit_exact
+
+            return fit_exact(spec, RoundingPwlProblem)
         if spec.segments == "auto":
             codes = spec.domain_codes()
             reference = spec.reference(codes)
