@@ -241,9 +241,6 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
                         what="the number of input codes in the domain")
 
     slope_fmt, intercept_fmt = _coef_formats(raw.get("coef_format", "auto"), at)
-    if (slope_fmt or intercept_fmt) and "coef_format" not in _forms.get(form).spec_keys:
-        raise ApproxgenError(f"form {form} takes no coef_format (its coefficient formats are "
-                             f"chosen by the form)", at("coef_format"))
     if (slope_fmt or intercept_fmt) and (in_fmt.scale_exp is None or out_fmt.scale_exp is None):
         raise ApproxgenError("a fixed coef_format needs power-of-two input and output scales",
                              at("coef_format"))

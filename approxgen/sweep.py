@@ -55,8 +55,10 @@ def table_bytes(header: str) -> int:
 
 
 def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
-        progress: bool = False) -> list[dict]:
-    """Fit every point (the raw spec with the point's keys laid over it) and measure it.
+        progress: bool = False, applicable_only: bool = False) -> list[dict]:
+    """Fit every point (the raw spec with the point's keys laid over it) and measure it;
+    ``applicable_only``: skip points whose form cannot approximate the function (the default
+    grid of every form).
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
@@ -66,6 +68,8 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     from approxgen.progress import bar
 
     resolved = [specs.resolve(specs.merge(raw, point), source) for point in points]
+    if applicable_only:
+        resolved = [s for s in resolved if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
     rows = []
     with bar(len(resolved), "sweep", progress) as status:
@@ -151,7 +155,8 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "approxgen"}):
         fig, ax = plt.subplots(figsize=(7, 5))
         for r in rows:
-            label = r["form"] if r["segments"] is None else f"{r['search']} {r['segments']}"
+            label = (r["form"] if r["segments"] is None
+                     else f"{r['form']} {r['search']} {r['segments']}")
             ax.plot(r[key], r["max_error_lsb"], "o", color="tab:blue" if r["pareto"]
                     else "tab:gray")
             ax.annotate(label, (r[key], r["max_error_lsb"]), textcoords="offset points",

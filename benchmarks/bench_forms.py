@@ -1,13 +1,14 @@
 """Forms side by side: pwl vs quadratic vs ibert vs table for gelu, silu and exp.
 
 At int8 (input scale 2^-5) and int16 (2^-12), output scale automatic, every form at 4, 8 and 16
-segments (``exact`` search at int8, ``uniform`` at int16 to keep it cheap), I-BERT's integer GELU and
+segments (``exact`` search at int8; at int16 ``uniform`` by default to keep it cheap, or
+``--int16-search exact``), I-BERT's integer GELU and
 exp, and the correctly rounded table: max error (LSB), mismatches vs the table, C table bytes,
 Yosys ``synth`` cells of the full Verilog part, fit seconds. Checks the issue's targets and writes
 markdown to benchmarks/results/forms.md. Every number is fitted, emitted and synthesized on this
 run.
 
-    python benchmarks/bench_forms.py [--segments 4 8 16] [--table16]
+    python benchmarks/bench_forms.py [--segments 4 8 16] [--int16-search exact] [--table16]
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from approxgen.sweep import table_bytes
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ("gelu", "silu", "exp")
 WIDTHS = {8: 2 ** -5, 16: 2 ** -12}
-SEARCH = {8: "exact", 16: "uniform"}
 
 
 def spec(function: str, bits: int, **extra):
@@ -57,12 +57,13 @@ def measure(function, bits, label, yosys, **extra) -> dict:
 
 def bench(args) -> list[dict]:
     rows = []
+    search = {8: "exact", 16: args.int16_search}
     for bits in (8, 16):
         for function in FUNCTIONS:
             for form in ("pwl", "quadratic"):
                 for k in args.segments:
                     rows.append(measure(function, bits, f"{form} {k}", True, form=form,
-                                        segments=k, search=SEARCH[bits]))
+                                        segments=k, search=search[bits]))
             if function in ("gelu", "exp"):
                 rows.append(measure(function, bits, "ibert", True, form="ibert"))
             rows.append(measure(function, bits, "table", bits == 8 or args.table16,
@@ -106,10 +107,12 @@ def markdown(rows, args, seconds) -> str:
              "### Forms side by side (issue 11)", "",
              f"- machine: {os.cpu_count()} CPUs, {cpu_model()}; {platform.system()} "
              f"{platform.machine()}; python {platform.python_version()}",
-             "- command: `make bench-forms` (= `python benchmarks/bench_forms.py`), "
-             f"{seconds:.0f} s in all",
+             "- command: " + ("`make bench-forms` (= `python benchmarks/bench_forms.py`)"
+                              if args.int16_search == "uniform" else
+                              f"`python benchmarks/bench_forms.py --int16-search "
+                              f"{args.int16_search}`") + f", {seconds:.0f} s in all",
              "- input scale 2^-5 (int8) / 2^-12 (int16), output scale automatic; search "
-             "`exact` at int8, `uniform` at int16; cells: Yosys `synth` of the combinational full "
+             f"`exact` at int8, `{args.int16_search}` at int16; cells: Yosys `synth` of the combinational full "
              "part (`-`: not synthesized); bytes: the C header's `static const` tables", "",
              "| function | bits | design | max error (LSB) | mismatches | table bytes | cells | "
              "fit s |", "|---|---:|---|---:|---:|---:|---:|---:|"]
@@ -125,6 +128,8 @@ def markdown(rows, args, seconds) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, nargs="+", default=[4, 8, 16])
+    parser.add_argument("--int16-search", default="uniform",
+                        help="breakpoint search at int16 (default uniform: cheap)")
     parser.add_argument("--table16", action="store_true",
                         help="also synthesize the 65536-entry int16 tables (slow)")
     args = parser.parse_args()

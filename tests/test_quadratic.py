@@ -139,7 +139,3 @@ def test_cost_estimate_and_yosys(gelu8):
     assert [r["part"] for r in report["parts"]] == ["full", "lut"]
     assert all(r["yosys"]["cells"] > 0 for r in report["parts"])
 
-
-def test_coef_format_only_where_the_form_reads_it():
-    with pytest.raises(ApproxgenError, match="form quadratic takes no coef_format"):
-        quad(coef_format="8:6")

@@ -46,6 +46,10 @@ class Form:
     spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
 
     # --- fitting -------------------------------------------------------------------------------
+    def supports(self, function) -> bool:
+        """Whether the form can approximate ``function`` (a :class:`approxgen.functions.Function`)."""
+        return True
+
     def fit(self, spec, progress: bool):
         """``(model, search info)`` for a validated spec (info: method, seed, settings, notes)."""
         raise NotImplementedError

@@ -150,9 +150,12 @@ class IbertForm(Form):
     name = "ibert"
     model_class = IbertModel
 
+    def supports(self, function) -> bool:
+        return not function.expr and function.name in KINDS
+
     def fit(self, spec, progress: bool):
         fn = spec.function
-        if fn.expr or fn.name not in KINDS:
+        if not self.supports(fn):
             raise ApproxgenError(f"form ibert computes I-BERT's {' and '.join(KINDS)}, not "
                                  f"{fn.expr and 'an expr' or fn.name}", spec.at("form"))
         model = constants(fn.name, spec.input, spec.output)
