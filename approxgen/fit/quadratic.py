@@ -25,7 +25,7 @@ from approxgen.fit.problem import Evaluation, PwlProblem
 from approxgen.fixedpoint import signed_bits
 from approxgen.forms.quadratic import QuadraticModel
 
-GUARD_BITS = 6  # s and s1: the inner floor and a's rounding cost <= 2^-GUARD LSB on an average segment
+GUARD_BITS = 3  # s, s1: the inner floor and a's rounding cost <= 2^-3 LSB on an average segment
 LAWSON_STEPS = 30
 A_RADIUS, B_RADIUS, C_STEPS = 1, 2, 8
 
@@ -40,11 +40,11 @@ class QuadSegment:
     sse: float
 
 
-def shifts_for(n_codes: int, segments: int) -> tuple[int, int]:
+def shifts_for(n_codes: int, segments: int, guard: int = GUARD_BITS) -> tuple[int, int]:
     """``(s, s1)`` for ``segments`` segments over ``n_codes`` codes (see the form's docstring)."""
     width = max(1.0, n_codes / segments)
     log_w = math.ceil(math.log2(width)) if width > 1 else 0
-    return log_w + GUARD_BITS, log_w + GUARD_BITS
+    return log_w + guard, log_w + guard
 
 
 def _real_fit(d: np.ndarray, t: np.ndarray, objective: str) -> np.ndarray:
@@ -103,6 +103,8 @@ def solve_quadratic(d: np.ndarray, t: np.ndarray, objective: str, shift: int, in
 class QuadraticProblem(PwlProblem):
     """A quadratic fitting problem: the same interface as :class:`PwlProblem` for the searches."""
 
+    guard = GUARD_BITS
+
     def __init__(self, spec, segments: int):
         self.spec = spec
         self.segments = segments
@@ -111,7 +113,7 @@ class QuadraticProblem(PwlProblem):
         self.targets = spec.reference(self.codes) / spec.output.scale
         self.lo, self.hi = spec.domain
         self.slopes = None  # no shared candidate set: searches use the segment solver
-        self.shift, self.inner_shift = shifts_for(self.n_codes, segments)
+        self.shift, self.inner_shift = shifts_for(self.n_codes, segments, self.guard)
         self._cache: dict[tuple[int, int], QuadSegment] = {}
 
     def segment(self, first: int, last: int) -> QuadSegment:

@@ -61,6 +61,7 @@ class RoundingPwlProblem(_Rounding, PwlProblem):
 
 
 class RoundingQuadraticProblem(_Rounding, QuadraticProblem):
+    guard = 6  # exactness wants the precision: wide greedy segments meet the table more often
     def __init__(self, spec, segments: int):
         super().__init__(spec, segments)
         self._setup()
@@ -111,10 +112,25 @@ def fewest_exact_segments(spec, problem_class, guess: int = 8):
                 f"fit reproduces the correctly rounded table at some single code (shifts for "
                 f"{count} segments)", spec.at("objective"))
         if len(cuts) + 1 == count:
-            return problem, cuts
+            return _fewer(spec, problem_class, problem, cuts)
         count = len(cuts) + 1
     raise ApproxgenError(f"objective rounding: the segment count did not settle (tried "
                          f"{tried}); give segments explicitly", spec.at("segments"))
+
+
+def _fewer(spec, problem_class, problem, cuts):
+    """Fewer segments may be exact with the finer shifts of a smaller count: try counts below
+    until greedy needs more segments than the count it was built for."""
+    k = len(cuts)
+    while k >= 1:
+        smaller = problem_class(spec, k)
+        found = greedy_exact(smaller)
+        if found is None or len(found) + 1 > k:
+            break
+        if len(found) + 1 == k:
+            problem, cuts = smaller, found
+        k -= 1
+    return problem, cuts
 
 
 def fit_exact(spec, problem_class):

@@ -15,7 +15,8 @@ multipliers are ``coef x log2(width)`` bits instead of ``coef x in_bits``, and `
 costs ``2^-(s+s1) d^2`` rather than ``2^-(s+s1) q^2``. Each coefficient has its own fixed-point
 format: ``c`` and ``b`` are worth ``2^-s`` (LSB and LSB per code), ``a`` ``2^-(s+s1)`` LSB per
 code^2; ``s`` and ``s1`` are chosen from the average segment width so the inner floor shift and the
-rounding of ``a`` each cost at most ~1/64 LSB on it, and each coefficient's width is the narrowest
+rounding of ``a`` each cost at most ~1/8 LSB on it (more guard bits buy little: the integer
+search absorbs it; fewer multiplier bits), and each coefficient's width is the narrowest
 holding its values (:meth:`QuadraticModel.widths` gives every intermediate's exact range).
 """
 
