@@ -139,3 +139,17 @@ def test_cost_estimate_and_yosys(gelu8):
     assert [r["part"] for r in report["parts"]] == ["full", "lut"]
     assert all(r["yosys"]["cells"] > 0 for r in report["parts"])
 
+
+
+def test_report_rows_summary_and_provenance(gelu8):
+    from approxgen import report
+    from approxgen.cli.fit import summary
+    from approxgen.emit import provenance
+
+    rows = report.segment_rows(gelu8)
+    assert len(rows) == 8 and all({"a", "b", "c"} <= set(r) for r in rows)
+    assert sum(r["mismatches"] for r in rows) == gelu8.metrics["mismatches"]
+    assert report.segment_table(gelu8).splitlines()[0].split()[6:9] == ["a", "b", "c"]
+    assert "| a | b | c |" in report.markdown(gelu8)
+    assert "form quadratic, 8 segments, search exact" in summary(gelu8)
+    assert any("form quadratic, 8 segments" in line for line in provenance(gelu8))
