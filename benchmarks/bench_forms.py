@@ -112,8 +112,8 @@ def markdown(rows, args, seconds) -> str:
                               f"`python benchmarks/bench_forms.py --int16-search "
                               f"{args.int16_search}`") + f", {seconds:.0f} s in all",
              "- input scale 2^-5 (int8) / 2^-12 (int16), output scale automatic; search "
-             f"`exact` at int8, `{args.int16_search}` at int16; cells: Yosys `synth` of the combinational full "
-             "part (`-`: not synthesized); bytes: the C header's `static const` tables", "",
+             f"`exact` at int8, `{args.int16_search}` at int16; cells: Yosys `synth` of the "
+             "combinational full part (`-`: not synthesized); bytes: the C header's `static const` tables", "",
              "| function | bits | design | max error (LSB) | mismatches | table bytes | cells | "
              "fit s |", "|---|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:

@@ -1,4 +1,4 @@
-"""form: ibert — I-BERT's integer GELU and exp: constants from the paper, C and Verilog bit for bit."""
+"""form: ibert — I-BERT's integer GELU and exp: the paper's constants; C and Verilog bit-exact."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""objective: rounding — mismatches against the correctly rounded table, checked by brute force."""
+"""objective: rounding — mismatches against the correctly rounded table, by brute force."""
 
 from __future__ import annotations
 

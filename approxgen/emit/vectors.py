@@ -2,7 +2,8 @@
 
 Each line holds the fields of :func:`fields` in order, each zero-padded to whole hex digits and
 separated by ``_`` (``$readmemh`` ignores underscores): the input code ``x``, the output ``y`` and
-the form's own fields (pwl: the ``slope`` and ``intercept`` the segment decoder selects for ``x``). Lines run over
+the form's own fields (pwl: the ``slope`` and ``intercept`` the segment decoder selects for
+``x``; quadratic: ``a``, ``b``, ``c``, ``origin``). Lines run over
 every input code, ascending from the format's smallest code. The test bench
 (:func:`approxgen.emit.verilog.render_testbench`) slices the same fields out of each word.
 """

@@ -235,7 +235,8 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
     ctx = _context(fit, part, pipeline)
     widths = forms.of(fit.model).testbench_checked(fit.model, part)
     layout = {f.name: f for f in vec.fields(fit)}
-    ctx.update(fields=layout, checked=[layout[n] for n in widths], widths=widths, word_bits=vec.word_bits(fit),
+    ctx.update(fields=layout, checked=[layout[n] for n in widths], widths=widths,
+               word_bits=vec.word_bits(fit),
                codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
                vectors_file=f"{fit.spec.name}.hex")
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
@@ -374,7 +375,7 @@ def ibert_context(model) -> dict:
 
 
 def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
-    """``z = floor(p / q_ln2)`` (or ``z * q_ln2``) as a priority chain of compares, largest first."""
+    """``z = floor(p / q_ln2)`` (or ``z * q_ln2``): a priority chain of compares, largest first."""
     terms = []
     for j in range(zmax, 0, -1):
         value = f"{zb}'d{j}" if what == "z" else lit(j * q_ln2, n)

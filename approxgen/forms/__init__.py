@@ -47,7 +47,7 @@ class Form:
 
     # --- fitting -------------------------------------------------------------------------------
     def supports(self, function) -> bool:
-        """Whether the form can approximate ``function`` (a :class:`approxgen.functions.Function`)."""
+        """Whether the form can approximate ``function`` (a ``functions.Function``)."""
         return True
 
     def fit(self, spec, progress: bool):

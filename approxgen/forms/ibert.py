@@ -15,8 +15,8 @@ scale ``a S^2``.
 
 The result is requantized to the output format with one integer multiply and a rounding shift,
 ``y = sat((v m + 2^(k-1)) >> k)``, ``m / 2^k`` the ratio of the scales (``m`` of the output's bits
-+ :data:`M_BITS`, at most 31, and within the int64 golden model). Used on int8 codes directly the constants are coarse
-(``q_b`` of a few tens); the benchmark reports what that gives.
++ :data:`M_BITS`, at most 31, and within the int64 golden model). Used on int8 codes directly the
+constants are coarse (``q_b`` of a few tens); the benchmark reports what that gives.
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ def constants(kind: str, inp: IntFormat, out: IntFormat) -> IbertModel:
     shift = 0
     for k in range(MAX_ACC_BITS, -1, -1):
         m = round(ratio * 2.0 ** k)
-        if abs(m) < 1 << min(31, out.bits + M_BITS) and signed_bits(-v_max * abs(m), v_max * abs(m)) + 1 \
+        product = v_max * abs(m)
+        if abs(m) < 1 << min(31, out.bits + M_BITS) and signed_bits(-product, product) + 1 \
                 <= MAX_ACC_BITS:
             shift = k
             break

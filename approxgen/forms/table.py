@@ -82,7 +82,7 @@ class TableForm(Form):
     def part_problem(self, part: str) -> str | None:
         if part == "lut":
             return ("a table has no coefficients to feed a multiply-accumulate: the lut part "
-                    "exists for pwl fits; emit the full part (it is the ROM)")
+                    "exists for segmented forms; emit the full part (it is the ROM)")
         return super().part_problem(part)
 
     def c_context(self, model, segment_search: str) -> dict:
