@@ -25,7 +25,7 @@ MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are ref
 
 def get(name: str) -> "Form":
     """The form plug-in called ``name`` (an ApproxgenError if there is none)."""
-    if name not in FORMS:
+    if not isinstance(name, str) or name not in FORMS:
         raise ApproxgenError(f"unknown form {name!r} (known: {', '.join(FORMS)})")
     return importlib.import_module(FORMS[name]).FORM
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, saturate, signed_bits
+from approxgen.fixedpoint import IntFormat, fits_signed, saturate, signed_bits
 from approxgen.forms import MAX_ACC_BITS, Form, json_int
 
 GELU = (-0.2888, -1.769, 1.0)
@@ -103,6 +103,8 @@ class IbertModel:
         return model
 
     def check(self) -> None:
+        if not fits_signed([self.q_b, self.q_c, self.q_1, self.multiplier], 32 + MAX_ACC_BITS // 2):
+            raise ApproxgenError("ibert constants must be below 2^62 in magnitude")
         if not 0 <= self.shift <= MAX_ACC_BITS:
             raise ApproxgenError(f"ibert shift must be in 0..{MAX_ACC_BITS}")
         if self.kind == "exp" and self.q_1 < 1:

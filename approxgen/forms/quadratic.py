@@ -143,6 +143,11 @@ class QuadraticModel:
                 raise ApproxgenError(f"{name}_bits must be in 1..{MAX_ACC_BITS}")
             if not fits_signed(getattr(self, name), bits):
                 raise ApproxgenError(f"a coefficient {name} does not fit its declared {bits} bits")
+        # A bound from the declared widths first, so the int64 evaluation below cannot wrap.
+        d_bits = (self.hi_code - self.lo_code).bit_length() + 1
+        h_bits = max(self.a_bits + d_bits - self.inner_shift, self.b_bits) + 1
+        if max(self.a_bits + d_bits, h_bits + d_bits + 1, self.c_bits + 1) > MAX_ACC_BITS:
+            raise ApproxgenError(f"an intermediate could need more than {MAX_ACC_BITS} bits")
         w = self.widths()
         if max(w.bits(n) for n in ("p1", "h", "p2", "acc")) > MAX_ACC_BITS:
             raise ApproxgenError(f"an intermediate would need more than {MAX_ACC_BITS} bits")
