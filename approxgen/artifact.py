@@ -21,7 +21,8 @@ from approxgen import __version__
 from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
-from approxgen.model import MODELS, Model
+from approxgen import forms
+from approxgen.model import Model
 from approxgen.safeload import load_json_bytes
 from approxgen.spec import Spec, check_plain, resolve
 
@@ -223,12 +224,13 @@ _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:
     """The model, checked against its own contract and against the spec."""
-    if not isinstance(data, dict) or data.get("form") not in MODELS:
+    if not isinstance(data, dict) or not isinstance(data.get("form"), str) \
+            or data["form"] not in forms.FORMS:
         raise ApproxgenError("corrupted fit artifact: model.form missing or unknown", where)
     if data["form"] != spec.form:
         raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
     try:
-        model = MODELS[data["form"]].from_json(data, spec.input, spec.output)
+        model = forms.get(data["form"]).model_class.from_json(data, spec.input, spec.output)
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
     problem = _disagreement(model, spec)
@@ -243,38 +245,13 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
 
 
 def _disagreement(model: Model, spec: Spec) -> str | None:
-    """Why ``model`` cannot be a fit of ``spec`` (None when it can)."""
-    lo, hi = spec.domain
-    if spec.form == "table":
-        if (model.lo_code, model.hi_code) != (lo, hi):
-            return f"the table covers codes {model.lo_code}..{model.hi_code}, the domain {lo}..{hi}"
-        return None
-    from approxgen.fit.arithmetic import PwlArithmetic
-
-    count = model.segments
-    if spec.segments != "auto" and count != spec.segments:
-        return f"{count} segments, the spec says {spec.segments}"
-    if count > hi - lo + 1:
-        return f"{count} segments for {hi - lo + 1} domain codes"
-    if model.breakpoints and not (lo < model.breakpoints[0] and model.breakpoints[-1] <= hi):
-        return f"a breakpoint lies outside the domain codes {lo + 1}..{hi}"
-    try:
-        arith = PwlArithmetic.for_spec(spec, count)
-    except ApproxgenError as exc:
-        return exc.message
-    if (model.shift, model.intercept_shift) != (arith.shift, arith.intercept_shift):
-        return (f"shifts {model.shift}, {model.intercept_shift}; its coef_format gives "
-                f"{arith.shift}, {arith.intercept_shift}")
-    for what, fmt, bits in (("slope", spec.slope_format, model.slope_bits),
-                            ("intercept", spec.intercept_format, model.intercept_bits)):
-        if fmt is not None and bits != fmt.bits:
-            return f"{what}_bits {bits}, its coef_format says {fmt.bits}"
-    return None
+    """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says."""
+    return forms.get(spec.form).disagreement(model, spec)
 
 
 def _search_from_json(data, spec: Spec, where: str) -> dict:
     _keys(data, _SEARCH_KEYS, "search.", where)
-    method = "table" if spec.form == "table" else spec.search
+    method = forms.get(spec.form).method(spec)
     if data["method"] != method:
         raise ApproxgenError(f"corrupted fit artifact: search.method must be {method!r} for this "
                              f"spec", where)

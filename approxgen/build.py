@@ -115,7 +115,9 @@ def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = F
         fit = fit_spec(spec, progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
-    shape = f"pwl, {fit.model.segments} segments" if spec.form == "pwl" else spec.form
+    from approxgen import forms
+
+    shape = forms.of(fit.model).shape(fit.model)
     line = (f"{spec.name}: {shape}, max error {m['max_error_lsb']:.4f} LSB, "
             f"{m['mismatches']} mismatches, {how}")
     return Product(source, spec.name, tuple(render(fit, plots)), line)

@@ -14,44 +14,21 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from approxgen import forms
 from approxgen.emit import verilog
 from approxgen.errors import ApproxgenError
 
 
 def parts(fit) -> list[str]:
-    """The parts a fit can be emitted as: ``full`` always, ``lut`` for pwl."""
-    return ["full", "lut"] if fit.model.form == "pwl" else ["full"]
+    """The Verilog parts the fit's form has (``full`` always; pwl: also ``lut``)."""
+    return list(forms.of(fit.model).verilog_parts)
 
 
 def estimate(fit, part: str = "full", pipeline: bool = False) -> dict:
     """What the emitted module instantiates, counted from the widths (no tools)."""
-    spec, model = fit.spec, fit.model
-    in_bits, out_bits = spec.input.bits, spec.output.bits
     est = {"rom_words": 0, "rom_bits": 0, "comparators": [], "multiplier": None, "adders": [],
            "flip_flops": 0}
-    if model.form == "table":
-        est.update(rom_words=1 << in_bits, rom_bits=(1 << in_bits) * out_bits)
-        est["flip_flops"] = (out_bits + 1) if pipeline else 0
-        return est
-    d = verilog.pwl_datapath(model)
-    k = model.segments
-    est["comparators"] = [in_bits - d.key_shift] * (k - 1)  # x >>> c >= breakpoint >>> c
-    if part == "lut":
-        word = model.slope_bits + model.intercept_bits
-        est.update(rom_words=k, rom_bits=k * word)
-        est["flip_flops"] = (word + 1) if pipeline else 0
-        return est
-    word = (d.slope_bits if d.multiply else 0) + d.bias_bits
-    est.update(rom_words=k, rom_bits=k * word)
-    if d.multiply:
-        est["multiplier"] = {"a": d.slope_bits, "b": d.x_bits, "product": d.product_bits}
-    est["adders"] = [d.acc_bits]
-    est["comparators"] += [d.shifted_bits] * (int(d.clamp_hi) + int(d.clamp_lo))
-    if pipeline:
-        x_reg = d.low_bits or in_bits
-        stage1 = (x_reg + d.slope_bits if d.multiply else 0) + d.bias_bits
-        est["flip_flops"] = stage1 + out_bits + verilog.latency(fit, part, True)
-    return est
+    return forms.of(fit.model).estimate(fit, part, pipeline, est)
 
 
 def describe_estimate(est: dict) -> dict:
@@ -65,7 +42,8 @@ def describe_estimate(est: dict) -> dict:
         "rom": f"{est['rom_words']}x{est['rom_bits'] // est['rom_words']}={est['rom_bits']}"
         if est["rom_words"] else "-",
         "comparators": " ".join(f"{n}x{w}b" for w, n in sorted(by_width.items())) or "-",
-        "multiplier": f"{mul['a']}x{mul['b']}->{mul['product']}" if mul else "-",
+        "multiplier": " ".join(f"{m['a']}x{m['b']}->{m['product']}"
+                               for m in est.get("multipliers") or [mul] if m) or "-",
         "adder": " ".join(f"{w}b" for w in est["adders"]) or "-",
         "flip_flops": str(est["flip_flops"]) if est["flip_flops"] else "-",
     }
@@ -131,7 +109,7 @@ def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True
     spec, m = fit.spec, fit.metrics
     return {
         "name": spec.name, "form": spec.form,
-        "segments": fit.model.segments if spec.form == "pwl" else None,
+        "segments": forms.of(fit.model).segments(fit.model),
         "input": spec.input.describe(), "output": spec.output.describe(),
         "max_error_lsb": m["max_error_lsb"], "max_abs_error": m["max_abs_error"],
         "yosys_version": yosys_version(yosys) if yosys else None,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from approxgen import forms
 from approxgen.errors import ApproxgenError
 from approxgen.metrics import correctly_rounded, target
 
@@ -28,9 +29,11 @@ def _outputs(fit):
 
 
 def segment_rows(fit) -> list[dict]:
-    """One dict per pwl segment that holds domain codes: codes, real range, integers, errors."""
+    """One dict per segment that holds domain codes: codes, real range, the form's integers,
+    errors (none for an unsegmented form)."""
     spec, model = fit.spec, fit.model
-    if spec.form != "pwl":
+    form = forms.of(model)
+    if not form.segmented:
         return []
     codes, reference, y, floor = _outputs(fit)
     err_lsb = np.abs(y * spec.output.scale - reference) / spec.output.scale
@@ -44,24 +47,26 @@ def segment_rows(fit) -> list[dict]:
         rows.append({"segment": i, "lo_code": int(seg[0]), "hi_code": int(seg[-1]),
                      "x_lo": float(seg[0] * spec.input.scale),
                      "x_hi": float(seg[-1] * spec.input.scale),
-                     "slope": int(model.slopes[i]), "intercept": int(model.intercepts[i]),
+                     **form.row_values(model, i),
                      "max_error_lsb": float(np.max(err_lsb[mask])),
                      "mismatches": int(np.count_nonzero(y[mask] != floor[mask]))})
     return rows
 
 
 def segment_table(fit) -> str:
-    """One text row per pwl segment: its codes and real range, integers, measured errors."""
-    model = fit.model
-    if fit.spec.form != "pwl":
-        return f"table of {len(model.values)} entries, codes {model.lo_code}..{model.hi_code}"
-    lines = [f"  {'seg':>3} {'codes':>13} {'x from':>10} {'x to':>10} {'slope':>10} "
-             f"{'intercept':>11} {'max_err_lsb':>11} {'mismatch':>8}"]
+    """One text row per segment: its codes and real range, integers, measured errors."""
+    form = forms.of(fit.model)
+    if not form.segmented:
+        return form.segment_table(fit)
+    columns = form.row_columns()
+    lines = [f"  {'seg':>3} {'codes':>13} {'x from':>10} {'x to':>10} "
+             + "".join(f"{name:>{width}} " for name, width in columns)
+             + f"{'max_err_lsb':>11} {'mismatch':>8}"]
     for r in segment_rows(fit):
         codes = f"{r['lo_code']}..{r['hi_code']}"
         lines.append(f"  {r['segment']:>3} {codes:>13} {r['x_lo']:>10.5g} {r['x_hi']:>10.5g} "
-                     f"{r['slope']:>10d} {r['intercept']:>11d} {r['max_error_lsb']:>11.4f} "
-                     f"{r['mismatches']:>8d}")
+                     + "".join(f"{r[name]:>{width}d} " for name, width in columns)
+                     + f"{r['max_error_lsb']:>11.4f} {r['mismatches']:>8d}")
     return "\n".join(lines)
 
 
@@ -85,16 +90,7 @@ def markdown(fit, plots: list[str] = ()) -> str:
              f"- input: {spec.input.describe()}, domain codes {spec.domain[0]}..{spec.domain[1]} "
              f"({spec.domain[1] - spec.domain[0] + 1} codes)",
              f"- output: {spec.output.describe()}"]
-    if spec.form == "pwl":
-        w = model.widths()
-        lines += [f"- form: pwl, {model.segments} segments; search {info['method']} "
-                  f"(seed {info['seed']}), objective {spec.objective}",
-                  f"- integers: slope {model.slope_bits} b, intercept {model.intercept_bits} b "
-                  f"(<< {model.intercept_shift}), shift {model.shift}, accumulator "
-                  f"{w.acc_bits} b"]
-    else:
-        lines.append(f"- form: table (correctly rounded), {len(model.values)} entries of "
-                     f"{spec.output.bits} b")
+    lines += forms.of(model).markdown_lines(fit)
     lines += [f"- spec hash: `{spec.hash()}`", "", "## Metrics", "",
               "Over every domain code, against float64 f; mismatches: codes whose output "
               "differs from the correctly rounded table.", "",
@@ -106,13 +102,15 @@ def markdown(fit, plots: list[str] = ()) -> str:
         lines += ["", f"Note: {note}"]
     rows = segment_rows(fit)
     if rows:
+        names = [name for name, _ in forms.of(model).row_columns()]
         lines += ["", "## Segments", "",
-                  "| seg | codes | x from | x to | slope | intercept | max error (LSB) | "
-                  "mismatches |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+                  "| seg | codes | x from | x to | " + "".join(f"{n} | " for n in names)
+                  + "max error (LSB) | mismatches |",
+                  "|---:|---|---:|---:|" + "---:|" * len(names) + "---:|---:|"]
         for r in rows:
             lines.append(f"| {r['segment']} | {r['lo_code']}..{r['hi_code']} | {r['x_lo']:.5g} | "
-                         f"{r['x_hi']:.5g} | {r['slope']} | {r['intercept']} | "
-                         f"{r['max_error_lsb']:.4f} | {r['mismatches']} |")
+                         f"{r['x_hi']:.5g} | " + "".join(f"{r[n]} | " for n in names)
+                         + f"{r['max_error_lsb']:.4f} | {r['mismatches']} |")
     if plots:
         lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
@@ -147,9 +145,8 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
         top.plot(x, reference, label="sat(f) (float64)", color="black", linewidth=1)
         top.step(x, y * lsb, where="mid", label=f"{spec.form} (integer)", color="tab:blue",
                  linewidth=1)
-        if spec.form == "pwl":
-            for b in model.breakpoints:
-                top.axvline(b * spec.input.scale, color="tab:gray", linewidth=0.5, linestyle=":")
+        for b in forms.of(model).boundaries(model):
+            top.axvline(b * spec.input.scale, color="tab:gray", linewidth=0.5, linestyle=":")
         top.set_ylabel("output")
         top.set_title(f"{spec.name}: max error {fit.metrics['max_error_lsb']:.3f} LSB, "
                       f"{fit.metrics['mismatches']} mismatches "

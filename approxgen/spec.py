@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from approxgen import functions
+from approxgen import forms as _forms, functions
 from approxgen.errors import ApproxgenError, read_failure
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES, check_options
 
-FORMS = ("pwl", "table")
-OBJECTIVES = ("mse", "max")
+FORMS = tuple(_forms.FORMS)  # the registry of form plug-ins
+OBJECTIVES = ("mse", "max", "rounding")
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
@@ -235,8 +235,9 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
         if max_err <= 0:
             raise ApproxgenError("max_error_lsb must be > 0", at("max_error_lsb"))
     if segments == "auto":
-        if max_err is None:
-            raise ApproxgenError("segments: auto needs max_error_lsb (the error budget)",
+        if max_err is None and raw.get("objective") != "rounding":
+            raise ApproxgenError("segments: auto needs max_error_lsb (the error budget) or "
+                                 "objective: rounding",
                                  at("segments"))
     else:
         segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,

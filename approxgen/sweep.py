@@ -35,10 +35,13 @@ def parse_list(text: str | None, known, flag: str, convert=str) -> list:
 
 
 def grid(forms: list[str], segments: list[int], searches: list[str]) -> list[dict]:
-    """The points: a table once (its segments and search do not apply), pwl at every pair."""
+    """The points: an unsegmented form (table) once (segments and search do not apply), a
+    segmented one (pwl) at every pair."""
+    from approxgen import forms as registry
+
     points = []
     for form in forms:
-        if form == "table":
+        if not registry.get(form).segmented:
             points.append({"form": form})
         else:
             points += [{"form": form, "segments": k, "search": s}
@@ -52,17 +55,21 @@ def table_bytes(header: str) -> int:
 
 
 def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
-        progress: bool = False) -> list[dict]:
-    """Fit every point (the raw spec with the point's keys laid over it) and measure it.
+        progress: bool = False, applicable_only: bool = False) -> list[dict]:
+    """Fit every point (the raw spec with the point's keys laid over it) and measure it;
+    ``applicable_only``: skip points whose form cannot approximate the function (the default
+    grid of every form).
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
-    from approxgen import cost, spec as specs
+    from approxgen import cost, forms, spec as specs
     from approxgen.emit import c, verilog
     from approxgen.fit import fit
     from approxgen.progress import bar
 
     resolved = [specs.resolve(specs.merge(raw, point), source) for point in points]
+    if applicable_only:
+        resolved = [s for s in resolved if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
     rows = []
     with bar(len(resolved), "sweep", progress) as status:
@@ -75,10 +82,10 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
                 module = verilog.module_name(result, "full")
                 cells = cost.measure(verilog.render(result), module, ice40=False,
                                      yosys=tool)["cells"]
-            pwl = spec.form == "pwl"
+            form = forms.of(result.model)
             rows.append({"name": spec.name, "form": spec.form,
-                         "segments": result.model.segments if pwl else None,
-                         "search": spec.search if pwl else None,
+                         "segments": form.segments(result.model),
+                         "search": spec.search if form.segmented else None,
                          "max_error_lsb": result.metrics["max_error_lsb"],
                          "mismatches": result.metrics["mismatches"],
                          "table_bytes": table_bytes(c.render(result)), "cells": cells,
@@ -148,7 +155,8 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "approxgen"}):
         fig, ax = plt.subplots(figsize=(7, 5))
         for r in rows:
-            label = "table" if r["form"] == "table" else f"{r['search']} {r['segments']}"
+            label = (r["form"] if r["segments"] is None
+                     else f"{r['form']} {r['search']} {r['segments']}")
             ax.plot(r[key], r["max_error_lsb"], "o", color="tab:blue" if r["pareto"]
                     else "tab:gray")
             ax.annotate(label, (r[key], r["max_error_lsb"]), textcoords="offset points",

@@ -11,7 +11,7 @@ import pytest
 from approxgen import sweep
 
 ARGS = ["sweep", "gelu", "--bits", "6", "--segments", "2,4", "--search", "uniform,exact",
-        "--no-yosys"]
+        "--no-yosys", "--form", "pwl,table"]
 
 
 def run(*args, cwd):
@@ -39,6 +39,16 @@ def test_sweep_table_csv_json_and_plot(tmp_path):
     assert data[0]["pareto"] and not table["pareto"]  # at 6 bits exact 4 matches the table
 
 
+def test_default_grid_is_every_form_that_applies(tmp_path):
+    """Without --form: every registered form that can approximate the function (no ibert for
+    silu: it computes only gelu and exp)."""
+    args = ["sweep", "--bits", "6", "--segments", "2", "--search", "uniform", "--no-yosys", "--json"]
+    forms = {f: [r["form"] for r in json.loads(run(*args[:1], f, *args[1:], cwd=tmp_path).stdout)]
+             for f in ("gelu", "silu")}
+    assert forms == {"gelu": ["pwl", "table", "quadratic", "ibert"],
+                     "silu": ["pwl", "table", "quadratic"]}
+
+
 def test_table_bytes_counts_the_static_tables():
     header = ("static const int8_t g_breakpoints[7] = {\n};\nstatic const int16_t g_slopes[8]"
               " = {\n};\nstatic const int32_t g_offsets[8] = {\n};\n")
@@ -55,7 +65,7 @@ def test_pareto_front():
 @pytest.mark.parametrize("args, message", [
     (["--search", "exact,nope"], "--search: unknown 'nope'"),
     (["--segments", "4,x"], "--segments: not a valid value: 'x'"),
-    (["--form", "quadratic"], "--form: unknown 'quadratic'"),
+    (["--form", "cubic"], "--form: unknown 'cubic'"),
     (["--plot", "p.gif"], "--plot: a plot is"),
 ])
 def test_bad_lists_exit_2(tmp_path, args, message):

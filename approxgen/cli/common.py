@@ -94,7 +94,8 @@ part_option = click.option(
     "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
     show_default=True,
     help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment decoder and "
-         "coefficient ROM alone (x -> slope, intercept) for an existing MAC (pwl only).")
+         "coefficient ROM alone (pwl: x -> slope, intercept; quadratic: x -> a, b, c, "
+         "origin) for an existing MAC.")
 
 segment_search_option = click.option(
     "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",

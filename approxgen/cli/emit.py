@@ -60,7 +60,8 @@ def emit_verilog(target, flags, output, part, pipeline, testbench):
 @fit_flags
 @click.option("-o", "--output", help="Vector file to write (default: stdout).")
 def emit_vectors(target, flags, output):
-    """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept)."""
+    """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept;
+    quadratic: a, b, c, origin)."""
     from approxgen.emit import vectors
 
     inputs = input_paths(target)

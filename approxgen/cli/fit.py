@@ -62,20 +62,14 @@ def summary(result, seconds: float | None = None) -> str:
     """A short human-readable table of a fit."""
     spec, model, info = result.spec, result.model, result.search
     fn = spec.function.name if not spec.function.expr else f"expr {spec.function.expr!r}"
-    lines = [f"{spec.name}: {fn}, form {spec.form}"
-             + (f", {model.segments} segments" if spec.form == "pwl" else "")
-             + (f", search {info['method']} (seed {info['seed']}), objective {spec.objective}"
-                if spec.form == "pwl" else ""),
+    from approxgen import forms
+
+    form = forms.of(model)
+    lines = [f"{spec.name}: {fn}, form {spec.form}" + form.summary_suffix(result),
              f"  input   {spec.input.describe()}, domain codes {spec.domain[0]}..{spec.domain[1]}"
              f" ({spec.domain[1] - spec.domain[0] + 1} codes)",
              f"  output  {spec.output.describe()}"]
-    if spec.form == "pwl":
-        w = model.widths()
-        lines.append(f"  integers: slope {model.slope_bits} b, intercept {model.intercept_bits} b"
-                     f" (<< {model.intercept_shift}), shift {model.shift}, "
-                     f"accumulator {w.acc_bits} b")
-    else:
-        lines.append(f"  integers: {len(model.values)} table entries of {spec.output.bits} b")
+    lines.append(f"  integers: {form.integers_line(model, spec)}")
     lines.append(f"  {'':<15}{'max_error_lsb':>14}{'mismatches':>12}{'max_abs_error':>15}"
                  f"{'mse':>12}")
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):

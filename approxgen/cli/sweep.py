@@ -39,7 +39,8 @@ def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_j
                         sweep.parse_list(searches, search.SEARCHES, "--search"))
     suffix = report.check_plot_path(plot_path) if plot_path else None
     raw, source = raw_from_target(target, flags)
-    rows = sweep.run(raw, source, points, yosys=yosys, progress=set_progress(progress, quiet))
+    rows = sweep.run(raw, source, points, yosys=yosys, progress=set_progress(progress, quiet),
+                     applicable_only=not forms)
     files = []
     if csv_path and csv_path != "-":
         files.append((csv_path, sweep.to_csv(rows)))

@@ -18,7 +18,7 @@ import re
 
 import jinja2
 
-from approxgen import __version__
+from approxgen import __version__, forms
 from approxgen.errors import ApproxgenError
 
 EMITTERS = ("approxgen.emit.c", "approxgen.emit.verilog", "approxgen.emit.vectors")
@@ -78,11 +78,7 @@ def provenance(fit) -> list[str]:
         f"input  {spec.input.describe()}, domain codes {spec.domain[0]}..{spec.domain[1]}",
         f"output {spec.output.describe()}",
     ]
-    if spec.form == "pwl":
-        lines.append(f"form pwl, {fit.model.segments} segments, search {info['method']}, "
-                     f"seed {info['seed']}, objective {spec.objective}")
-    else:
-        lines.append("form table (correctly rounded)")
+    lines.append(forms.get(spec.form).provenance_line(fit))
     lines.append(f"measured over every domain code: max error {m['max_error_lsb']:.4f} LSB, "
                  f"{m['mismatches']} mismatches vs correctly rounded, "
                  f"max abs error {m['max_abs_error']:.6g}, mse {m['mse']:.6g}")

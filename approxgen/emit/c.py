@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from approxgen import forms
 from approxgen.emit import check_name, environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
@@ -205,13 +206,9 @@ def render(fit, segment_search: str = "auto") -> str:
     if segment_search not in SEGMENT_SEARCHES:
         raise ApproxgenError(f"unknown segment search {segment_search!r} "
                              f"(one of {', '.join(SEGMENT_SEARCHES)})")
-    if model.form == "pwl":
-        context.update(_pwl_context(model, segment_search))
-    elif model.form == "table":
-        context.update(_table_context(model))
-    else:
-        raise ApproxgenError(f"emit c does not know the form {model.form!r}")
-    return environment().get_template(f"c/{model.form}.h.j2").render(**context)
+    form = forms.of(model)
+    context.update(form.c_context(model, segment_search))
+    return environment().get_template(form.c_template()).render(**context)
 
 
 def ctype(bits: int, signed: bool) -> str:
@@ -289,7 +286,8 @@ def _common_context(fit) -> dict:
     }
 
 
-def _pwl_context(model, segment_search: str) -> dict:
+def pwl_context(model, segment_search: str) -> dict:
+    """The pwl header's context: types from the exact value ranges, the segment search."""
     s = model.shift
     w = model.widths()
     # The smallest multiple of 2^s lifting the accumulator's lower bound to >= 0 (no shift: none).
@@ -378,19 +376,6 @@ def _halves(n: int) -> list[int]:
     return steps
 
 
-def _table_context(model) -> dict:
-    lo, hi = model.lo_code, model.hi_code
-    stray = _holds_stray_codes(model.input)
-    return {
-        "values": [literal(v) for v in model.values],
-        "lo": _macro(lo),
-        "hi": _macro(hi),
-        "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
-        "clamp_lo": lo > model.input.min_code or (stray and (lo > 0 or model.input.signed)),
-        "clamp_hi": hi < model.input.max_code or stray,
-    }
-
-
 def _holds_stray_codes(fmt: IntFormat) -> bool:
     """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
     return ctype_range(fmt.bits, fmt.signed) != (fmt.min_code, fmt.max_code)
@@ -404,3 +389,70 @@ def _input_clamp(fmt: IntFormat) -> dict | None:
     if not _holds_stray_codes(fmt):
         return None
     return {"lo": fmt.signed}
+
+
+def _floor_bias(lo: int, shift: int) -> int:
+    """The smallest multiple of ``2^shift`` lifting ``lo`` to >= 0 (0 without a shift)."""
+    return (max(0, -lo) + (1 << shift) - 1) >> shift << shift if shift else 0
+
+
+def quadratic_context(model, segment_search: str) -> dict:
+    """The quadratic header's context: both floor shifts see only values >= 0 (biases folded into
+    the b and c tables), and one type, int32_t or int64_t, holds every intermediate."""
+    w = model.widths()
+    s, s1 = model.shift, model.inner_shift
+    bias1, bias2 = _floor_bias(w.p1[0], s1), _floor_bias(w.acc[0], s)
+    b = [v - (bias1 >> s1) for v in model.b]
+    c = [v + bias2 for v in model.offsets()]
+    inp = model.input
+    values = [w.p1[0] + bias1, w.p1[1] + bias1, *w.h, *w.p2, w.acc[0] + bias2, w.acc[1] + bias2,
+              *b, *c, *model.a, w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
+              model.lo_code - inp.max_code, model.hi_code - inp.min_code]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    origins = list(model.origins)
+    return {
+        "segments": model.segments, "shift": s, "inner_shift": s1,
+        "lo": literal(model.lo_code), "hi": literal(model.hi_code),
+        "breakpoints": [literal(t) for t in model.breakpoints],
+        "origins": [literal(o) for o in origins],
+        "origin_type": _signed_ctype(min(origins), max(origins)),
+        "a": [literal(v) for v in model.a], "a_type": _signed_ctype(min(model.a), max(model.a)),
+        "b": [literal(v) for v in b], "b_type": _signed_ctype(min(b), max(b)),
+        "c": [literal(v) for v in c], "c_type": _signed_ctype(min(c), max(c)),
+        "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
+        "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
+        "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
+        "sat_lo": w.shifted[0] < model.output.min_code,
+        "sat_hi": w.shifted[1] > model.output.max_code,
+    }
+
+
+def ibert_context(model) -> dict:
+    """The I-BERT header's context: the final shift sees only values >= 0 (a bias folded into the
+    rounding offset), one type holds every intermediate."""
+    ranges = model.ranges()
+    k = model.shift
+    bias = _floor_bias(ranges["acc"][0], k)
+    values = [v for lo_hi in ranges.values() for v in lo_hi]
+    values += [ranges["acc"][0] + bias, ranges["acc"][1] + bias, model.multiplier,
+               model.q_b, model.q_c, model.q_1, model.input.min_code, -model.input.min_code]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    rounding = (1 << (k - 1)) if k else 0
+    inp, out = model.input, model.output
+    return {
+        "kind": model.kind, "q_b": literal(model.q_b), "q_c": literal(model.q_c),
+        "q_1": literal(model.q_1), "clip": literal(-model.q_b),
+        "multiplier": literal(model.multiplier), "shift": k,
+        "offset": literal(rounding + bias), "unbias": literal(bias >> k),
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "stray": _holds_stray_codes(inp), "in_min": _macro(inp.min_code),
+        "in_max": _macro(inp.max_code),
+        "sat_lo": ranges["shifted"][0] < out.min_code,
+        "sat_hi": ranges["shifted"][1] > out.max_code,
+    }

@@ -1,8 +1,9 @@
 """Golden test vectors: one ``$readmemh`` word per input code, computed by the golden model.
 
 Each line holds the fields of :func:`fields` in order, each zero-padded to whole hex digits and
-separated by ``_`` (``$readmemh`` ignores underscores): the input code ``x``, the output ``y`` and,
-for ``pwl``, the ``slope`` and ``intercept`` the segment decoder selects for ``x``. Lines run over
+separated by ``_`` (``$readmemh`` ignores underscores): the input code ``x``, the output ``y`` and
+the form's own fields (pwl: the ``slope`` and ``intercept`` the segment decoder selects for
+``x``; quadratic: ``a``, ``b``, ``c``, ``origin``). Lines run over
 every input code, ascending from the format's smallest code. The test bench
 (:func:`approxgen.emit.verilog.render_testbench`) slices the same fields out of each word.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from approxgen import forms
 from approxgen.emit import provenance
 
 TARGET = "vectors"  # a data file: it reserves no name
@@ -38,8 +40,7 @@ def fields(fit) -> list[Field]:
     """The fields of a vector word, most significant first."""
     spec, model = fit.spec, fit.model
     named = [("x", spec.input.bits, spec.input.signed), ("y", spec.output.bits, spec.output.signed)]
-    if model.form == "pwl":
-        named += [("slope", model.slope_bits, True), ("intercept", model.intercept_bits, True)]
+    named += forms.of(model).vector_fields(model)
     out, lo = [], 0
     for name, bits, signed in reversed(named):
         out.append(Field(name, bits, signed, lo))
@@ -56,10 +57,7 @@ def golden(fit) -> dict[str, np.ndarray]:
     model = fit.model
     x = fit.spec.input.codes()
     values = {"x": x, "y": model.evaluate(x)}
-    if model.form == "pwl":
-        idx = model.segment_index(x)
-        values["slope"] = np.asarray(model.slopes, dtype=np.int64)[idx]
-        values["intercept"] = np.asarray(model.intercepts, dtype=np.int64)[idx]
+    values.update(forms.of(model).vector_values(model, x))
     return values
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from approxgen import forms
 from approxgen.emit import check_name, environment, provenance
 from approxgen.emit import vectors as vec
 from approxgen.errors import ApproxgenError
@@ -57,6 +58,9 @@ _SYSTEMVERILOG_KEYWORDS = frozenset("""
 _VERILOG_MODULE = frozenset("""
     x y clk rst_n in_valid out_valid slope intercept seg x_key slope_rom bias_rom intercept_rom
     slope_s1 bias_s1 intercept_s1 x_s1 x_operand product acc shifted y_rom y_s1 y_s2 valid_q
+    a b c origin a_rom b_rom c_rom offset_rom origin_rom a_s1 b_s1 c_s1 offset_s1 origin_s1 x_wide
+    x_clamped d_full d_rom d_s1 d_operand p1 p1_shifted h p2 A_BITS B_BITS C_BITS OFFSET_BITS
+    ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
     check load_vectors cycle sent got sent_at i dut""".split())
@@ -183,17 +187,16 @@ def module_name(fit, part: str = "full") -> str:
 def _check(fit, part: str) -> None:
     if part not in PARTS:
         raise ApproxgenError(f"unknown part {part!r} (known: {', '.join(PARTS)})", "--part")
-    if part == "lut" and fit.model.form == "table":
-        raise ApproxgenError("a table has no coefficients to feed a multiply-accumulate: the lut "
-                             "part exists for pwl fits; emit the full part (it is the ROM)",
-                             "--part")
+    problem = forms.of(fit.model).part_problem(part)
+    if problem:
+        raise ApproxgenError(problem, "--part")
 
 
 def latency(fit, part: str, pipeline: bool) -> int:
     """Clock cycles from ``in_valid`` to ``out_valid`` (0: combinational)."""
     if not pipeline:
         return 0
-    return 2 if (fit.model.form == "pwl" and part == "full") else 1
+    return forms.of(fit.model).latency(part)
 
 
 def _context(fit, part: str, pipeline: bool) -> dict:
@@ -206,48 +209,23 @@ def _context(fit, part: str, pipeline: bool) -> dict:
         "out_signed": out.signed, "lit": lit,
         "out_lit": lambda v: lit(v, out.bits, out.signed),
     }
-    if model.form == "table":
-        codes = inp.codes()
-        ctx["rom"] = [(format(int(q) & ((1 << inp.bits) - 1), f"0{(inp.bits + 3) // 4}x"), int(y))
-                      for q, y in zip(codes, model.evaluate(codes))]
-        return ctx
-    d = pwl_datapath(model)
-    key_bits = inp.bits - d.key_shift
-    ctx.update(d=d, model=model,
-               decoder=[(i, lit(t >> d.key_shift, key_bits, inp.signed))
-                        for i, t in enumerate(model.breakpoints, start=1)])
-    if part == "lut":
-        ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits), "intercept":
-                           lit(m, model.intercept_bits)})
-                      for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
-    else:
-        ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
-                      for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
-        ctx.update(_mac_expressions(d, out, "_s1" if pipeline else "_rom"))
+    ctx.update(forms.of(model).verilog_context(fit, part, pipeline))
     return ctx
 
 
-def _mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
+def mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
     """The accumulate, shift and saturate expressions of the full part (see the module doc)."""
     acc = extend(f"bias{sfx}", d.bias_bits, d.acc_bits)
     if d.multiply:
         acc = f"{extend('product', d.product_bits, d.acc_bits)} + {acc}"
-    clamped = d.clamp_hi or d.clamp_lo
-    # Without saturation only the output's bits of the shifted value are needed.
-    r = d.shifted_bits if clamped else min(d.shifted_bits, out.bits)
-    y = extend("shifted", r, out.bits) if r <= out.bits else f"shifted[{out.bits - 1}:0]"
-    if d.clamp_lo:
-        y = f"(shifted < {lit(out.min_code, r)}) ? {lit(out.min_code, out.bits, out.signed)} : {y}"
-    if d.clamp_hi:
-        y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
+    r, y = saturate_expr(d.shifted_bits, d.clamp_lo, d.clamp_hi, out)
     return {"acc_expr": acc, "shifted_bits": r, "y_expr": y}
 
 
 def render(fit, part: str = "full", pipeline: bool = False) -> str:
     """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text."""
     _check(fit, part)
-    template = fit.model.form + ("_lut" if part == "lut" else "")
-    return environment().get_template(f"verilog/{template}.v.j2").render(
+    return environment().get_template(forms.of(fit.model).verilog_template(part)).render(
         _context(fit, part, pipeline))
 
 
@@ -255,13 +233,152 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
     """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file."""
     _check(fit, part)
     ctx = _context(fit, part, pipeline)
-    checked = ["slope", "intercept"] if part == "lut" else ["y"]
+    widths = forms.of(fit.model).testbench_checked(fit.model, part)
     layout = {f.name: f for f in vec.fields(fit)}
-    ctx.update(fields=layout, checked=[layout[n] for n in checked], word_bits=vec.word_bits(fit),
+    ctx.update(fields=layout, checked=[layout[n] for n in widths], widths=widths,
+               word_bits=vec.word_bits(fit),
                codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
                vectors_file=f"{fit.spec.name}.hex")
-    if part == "lut":
-        ctx["widths"] = {"slope": fit.model.slope_bits, "intercept": fit.model.intercept_bits}
-    else:
-        ctx["widths"] = {"y": fit.spec.output.bits}
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
+
+
+# --- form quadratic ------------------------------------------------------------------------------
+
+def quadratic_datapath(model) -> dict:
+    """Every width of the quadratic datapath (see :mod:`approxgen.forms.quadratic`): exact value
+    widths, widened where needed to the operands' so every multiply and add is lint-clean."""
+    w = model.widths()
+    inp, out = model.input, model.output
+    a_bits = signed_bits(min(model.a), max(model.a))
+    b_bits = signed_bits(min(model.b), max(model.b))
+    offsets = model.offsets()
+    offset_bits = signed_bits(min(offsets), max(offsets))
+    origin_bits = inp.bits + (0 if inp.signed else 1)
+    d_bits = w.d_bits
+    p1_bits = max(w.bits("p1"), a_bits, d_bits + 1)
+    p1_shifted = max(1, p1_bits - model.inner_shift)
+    h_bits = max(w.bits("h"), p1_shifted, b_bits)
+    p2_bits = max(w.bits("p2"), h_bits, d_bits + 1)
+    shifted_bits = w.bits("shifted")
+    acc_bits = max(w.bits("acc"), p2_bits, offset_bits, model.shift + shifted_bits)
+    return {"a_bits": a_bits, "b_bits": b_bits, "offset_bits": offset_bits,
+            "origin_bits": origin_bits, "d_bits": d_bits, "p1_bits": p1_bits,
+            "p1_shifted_bits": p1_shifted, "h_bits": h_bits, "p2_bits": p2_bits,
+            "acc_bits": acc_bits, "shifted_bits": shifted_bits,
+            "clamp_hi": w.shifted[1] > out.max_code, "clamp_lo": w.shifted[0] < out.min_code,
+            "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code),
+            "clamp_bits": inp.bits, "seg_bits": max(1, (model.segments - 1).bit_length())}
+
+
+def saturate_expr(shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out) -> tuple[int, str]:
+    """``(bits used of shifted, y expression)``: ``shifted`` clamped to the output codes on the
+    sides its range can leave them."""
+    clamped = clamp_hi or clamp_lo
+    # Without saturation only the output's bits of the shifted value are needed.
+    r = shifted_bits if clamped else min(shifted_bits, out.bits)
+    y = extend("shifted", r, out.bits) if r <= out.bits else f"shifted[{out.bits - 1}:0]"
+    if clamp_lo:
+        y = f"(shifted < {lit(out.min_code, r)}) ? {lit(out.min_code, out.bits, out.signed)} : {y}"
+    if clamp_hi:
+        y = f"(shifted > {lit(out.max_code, r)}) ? {lit(out.max_code, out.bits, out.signed)} : {y}"
+    return r, y
+
+
+def quadratic_context(fit, part: str, pipeline: bool) -> dict:
+    model, inp = fit.model, fit.spec.input
+    q = quadratic_datapath(model)
+    sfx = "_s1" if pipeline else "_rom"
+    ctx = {"q": q, "model": model, "lo_lit": lit(model.lo_code, inp.bits + 1),
+           "x_wide_expr": extend("x", inp.bits, inp.bits + 1) if inp.signed
+           else "$signed({1'b0, x})",
+           "hi_lit": lit(model.hi_code, inp.bits + 1),
+           "d_expr": lambda xc: (f"{extend(xc, inp.bits + 1, inp.bits + 2)} - "
+                                 f"{extend('origin_rom', q['origin_bits'], inp.bits + 2)}"),
+           "clamp_x_lo": model.lo_code > inp.min_code, "clamp_x_hi": model.hi_code < inp.max_code,
+           "decoder": [(i, lit(t, inp.bits, inp.signed))
+                       for i, t in enumerate(model.breakpoints, start=1)]}
+    if part == "lut":
+        ctx["rom"] = [(i, {"a": lit(a, model.a_bits), "b": lit(b, model.b_bits),
+                           "c": lit(c, model.c_bits),
+                           "origin": lit(o, inp.bits, inp.signed)})
+                      for i, (a, b, c, o) in enumerate(zip(model.a, model.b, model.c,
+                                                           model.origins))]
+        return ctx
+    ctx["rom"] = [(i, {"a": lit(a, q["a_bits"]), "b": lit(b, q["b_bits"]),
+                       "offset": lit(c, q["offset_bits"]),
+                       "origin": lit(o, q["origin_bits"])})
+                  for i, (a, b, c, o) in enumerate(zip(model.a, model.b, model.offsets(),
+                                                       model.origins))]
+    p1s = "p1[P1_BITS-1:S1]" if model.inner_shift < q["p1_bits"] else "p1[P1_BITS-1]"
+    ctx["h_expr"] = (f"{extend('p1_shifted', q['p1_shifted_bits'], q['h_bits'])} + "
+                     f"{extend('b' + sfx, q['b_bits'], q['h_bits'])}")
+    ctx["p1_shifted_expr"] = p1s
+    ctx["acc_expr"] = (f"{extend('p2', q['p2_bits'], q['acc_bits'])} + "
+                       f"{extend('offset' + sfx, q['offset_bits'], q['acc_bits'])}")
+    ctx["shifted_bits"], ctx["y_expr"] = saturate_expr(q["shifted_bits"], q["clamp_lo"],
+                                                       q["clamp_hi"], fit.spec.output)
+    return ctx
+
+
+# --- form ibert ----------------------------------------------------------------------------------
+
+def ibert_context(model) -> dict:
+    """The I-BERT datapath as a list of wires ``(bits, name, expression)``: each as wide as its
+    value range over every input code (widened to its operands', so every operation is exact and
+    lint-clean), from :meth:`approxgen.forms.ibert.IbertModel.ranges`."""
+    inp, out = model.input, model.output
+    rng, bits = model.ranges(), model.bits()
+    n = inp.bits + 1
+    wires: list[tuple[int, str, str]] = []
+
+    def wire(name: str, width: int, expr: str) -> int:
+        wires.append((width, name, expr))
+        return width
+
+    wx = wire("x_wide", n, extend("x", inp.bits, n) if inp.signed else "$signed({1'b0, x})")
+    if model.kind == "gelu":
+        wire("x_abs", n, f"(x_wide < {lit(0, n)}) ? -x_wide : x_wide")
+        wire("t", n, f"(x_abs > {lit(-model.q_b, n)}) ? {lit(-model.q_b, n)} : x_abs")
+        wu = wire("u", max(bits["u"], n), f"{extend('t', n, max(bits['u'], n))} + "
+                                           f"{lit(model.q_b, max(bits['u'], n))}")
+        wl = max(bits["L"], wu)
+        wire("poly", wl, f"{extend('u', wu, wl)} * {extend('u', wu, wl)} + {lit(model.q_c, wl)}")
+        we = wire("erf", max(bits["erf"], wl),
+                  f"(x_wide < {lit(0, n)}) ? -{extend('poly', wl, max(bits['erf'], wl))} : "
+                  f"{extend('poly', wl, max(bits['erf'], wl))}")
+        ws = wire("sum", max(bits["s"], we), f"{extend('erf', we, max(bits['s'], we))} + "
+                                              f"{lit(model.q_1, max(bits['s'], we))}")
+        wv = max(bits["v"], ws, wx)
+        wire("v", wv, f"{extend('x_wide', wx, wv)} * {extend('sum', ws, wv)}")
+    else:
+        zmax = rng["z"][1]
+        zb = max(1, zmax.bit_length())
+        wire("x_neg", n, f"(x_wide > {lit(0, n)}) ? {lit(0, n)} : x_wide")
+        wire("p", n, "-x_neg")
+        wires.append((-zb, "z", _reverse_chain(zmax, zb, n, model.q_1, "z")))
+        wire("z_ln2", n, _reverse_chain(zmax, zb, n, model.q_1, "zq"))
+        wire("r", n, "x_neg + z_ln2")
+        wu = wire("u", max(bits["u"], n), f"{extend('r', n, max(bits['u'], n))} + "
+                                           f"{lit(model.q_b, max(bits['u'], n))}")
+        wl = max(bits["L"], wu)
+        wire("poly", wl, f"{extend('u', wu, wl)} * {extend('u', wu, wl)} + {lit(model.q_c, wl)}")
+        wv = wire("v", wl, "poly >>> z")
+    m_bits = signed_bits(model.multiplier, model.multiplier)
+    shifted_bits = bits["shifted"]
+    wa = max(bits["acc"], wv, m_bits, model.shift + shifted_bits)
+    rounding = (1 << (model.shift - 1)) if model.shift else 0
+    wire("acc", wa, f"{extend('v', wv, wa)} * {lit(model.multiplier, wa)} + {lit(rounding, wa)}")
+    r = rng["shifted"]
+    used, y = saturate_expr(shifted_bits, r[0] < out.min_code, r[1] > out.max_code, out)
+    return {"model": model, "wires": wires, "acc_bits": wa, "shift": model.shift,
+            "shifted_bits": used, "y_expr": y}
+
+
+def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
+    """``z = floor(p / q_ln2)`` (or ``z * q_ln2``): a priority chain of compares, largest first."""
+    terms = []
+    for j in range(zmax, 0, -1):
+        value = f"{zb}'d{j}" if what == "z" else lit(j * q_ln2, n)
+        terms.append(f"(p >= {lit(j * q_ln2, n)}) ? {value} :")
+    terms.append(f"{zb}'d0" if what == "z" else lit(0, n))
+    return "\n        ".join(terms)

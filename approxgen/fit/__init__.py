@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from approxgen import search as searches
+from approxgen import forms, search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
-from approxgen.metrics import correctly_rounded, measure, measure_model, target
-from approxgen.model import TableModel
+from approxgen.metrics import measure, measure_model, target
 from approxgen.spec import Spec
 
 ACC_TOLERANCE_LSB = 1 / 16  # acc_bits auto: what a 32-bit accumulator may cost in max error
@@ -20,16 +19,7 @@ def fit(spec: Spec, progress: bool = True) -> Fit:
 
     ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
     """
-    codes = spec.domain_codes()
-    reference = target(spec, codes)  # sat(f): what the output can hold
-    floor = correctly_rounded(reference, spec.output)
-    if spec.form == "table":
-        model = TableModel(spec.input, spec.output, spec.domain[0], tuple(int(v) for v in floor))
-        info = {"method": "table", "seed": spec.seed, "settings": {}, "notes": []}
-    elif spec.segments == "auto":
-        model, info = _fit_auto_segments(spec, reference, floor, progress)
-    else:
-        model, info = _fit_pwl(spec, spec.segments, progress)
+    model, info = forms.get(spec.form).fit(spec, progress)
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 
@@ -76,7 +66,7 @@ def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
 
 
 def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool):
-    problem = PwlProblem(spec, segments, shift)
+    problem = problem_class(spec)(spec, segments, shift)
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
@@ -84,6 +74,15 @@ def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool):
     info = {"method": spec.search, "seed": spec.seed, "settings": result.settings,
             "notes": list(result.notes)}
     return model, info
+
+
+def problem_class(spec):
+    """The pwl problem for the spec's objective (``rounding``: :mod:`approxgen.fit.rounding`)."""
+    if spec.objective == "rounding":
+        from approxgen.fit.rounding import RoundingPwlProblem
+
+        return RoundingPwlProblem
+    return PwlProblem
 
 
 def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, progress: bool):

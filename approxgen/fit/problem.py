@@ -87,6 +87,13 @@ class PwlProblem:
             self._cache[(first, last)] = solve_segment(
                 self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes)
 
+    def lower_bounds(self, cuts: np.ndarray) -> np.ndarray | None:
+        """Proven lower bounds of the cost of every segment between two ``cuts`` (a matrix), or
+        None when this problem has none (then the exact search solves every segment)."""
+        if self.objective == "mse":
+            return mse.lower_bounds(self.arith, self.codes, self.targets, cuts)
+        return None
+
     def evaluate(self, breakpoints) -> Evaluation:
         bps = tuple(int(b) for b in breakpoints)
         edges = (self.lo, *bps, self.hi + 1)

@@ -166,7 +166,8 @@ def _solver_reach(problem, cuts: np.ndarray):
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     """K segments of least total SSE: dynamic programming over cut positions.
 
-    Every segment first gets a lower bound (:func:`approxgen.fit.mse.lower_bounds`); the
+    Every segment first gets a lower bound (:meth:`PwlProblem.lower_bounds`, when the problem
+    has them); the
     bounds' best partition, solved exactly, gives an achievable total; only segments that can
     sit in a partition within that total are solved exactly (batched by width). The others keep
     their bounds, which is exact: a partition using one costs more than the achievable total.
@@ -174,8 +175,8 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     from approxgen.fit import mse
 
     g, k = cuts.size - 1, problem.segments
-    if k > 1:
-        cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+    cost = problem.lower_bounds(cuts) if k > 1 else None
+    if cost is not None:
         exact = _segment_costs(problem, cuts, _partition(cost, k))
         limit = sum(exact.values())
         need = mse.useful_segments(cost, k, limit)

@@ -1,0 +1,164 @@
+"""Forms: what an approximation computes. Each form is a plug-in module holding ``FORM``, an
+instance of a :class:`Form` subclass, and is named in :data:`FORMS` (imported only when used).
+
+A form brings its golden model class (``evaluate``, ``to_json``/``from_json``, ``check``; the one
+definition of its integer arithmetic), how it is fitted, its C and Verilog templates and their
+context, its vector fields, its cost estimate, and its report rows and summary lines. Shared code
+asks the form (:func:`get`) and never branches on its name. Adding a form = one module here, its
+templates, and one line in :data:`FORMS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from approxgen.errors import ApproxgenError
+
+FORMS = {
+    "pwl": "approxgen.forms.pwl",
+    "table": "approxgen.forms.table",
+    "quadratic": "approxgen.forms.quadratic",
+    "ibert": "approxgen.forms.ibert",
+}
+MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
+
+
+def get(name: str) -> "Form":
+    """The form plug-in called ``name`` (an ApproxgenError if there is none)."""
+    if not isinstance(name, str) or name not in FORMS:
+        raise ApproxgenError(f"unknown form {name!r} (known: {', '.join(FORMS)})")
+    return importlib.import_module(FORMS[name]).FORM
+
+
+def of(model) -> "Form":
+    """The form plug-in of a golden model instance."""
+    return get(model.form)
+
+
+class Form:
+    """The protocol every form implements. Defaults suit an unsegmented form without
+    coefficients; segmented forms override the hooks marked so."""
+
+    name: str = ""
+    model_class: type = object
+    segmented: bool = False  # has segments, a breakpoint search and an objective
+    verilog_parts: tuple[str, ...] = ("full",)
+    spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
+
+    # --- fitting -------------------------------------------------------------------------------
+    def supports(self, function) -> bool:
+        """Whether the form can approximate ``function`` (a ``functions.Function``)."""
+        return True
+
+    def fit(self, spec, progress: bool):
+        """``(model, search info)`` for a validated spec (info: method, seed, settings, notes)."""
+        raise NotImplementedError
+
+    def method(self, spec) -> str:
+        """The ``search.method`` a fit of ``spec`` records."""
+        return spec.search if self.segmented else self.name
+
+    def disagreement(self, model, spec) -> str | None:
+        """Why ``model`` cannot be a fit of ``spec`` (None when it can)."""
+        return None
+
+    # --- descriptions ---------------------------------------------------------------------------
+    def segments(self, model) -> int | None:
+        return model.segments if self.segmented else None
+
+    def shape(self, model) -> str:
+        """``pwl, 8 segments`` / ``table``: one phrase for status lines."""
+        k = self.segments(model)
+        return f"{self.name}, {k} segments" if k is not None else self.name
+
+    def provenance_line(self, fit) -> str:
+        info = fit.search
+        return (f"form {self.name}, {fit.model.segments} segments, search {info['method']}, "
+                f"seed {info['seed']}, objective {fit.spec.objective}")
+
+    def summary_suffix(self, fit) -> str:
+        """What follows ``form NAME`` on the first line of ``approxgen fit``'s summary."""
+        if not self.segmented:
+            return ""
+        info = fit.search
+        return (f", {fit.model.segments} segments, search {info['method']} (seed {info['seed']}),"
+                f" objective {fit.spec.objective}")
+
+    def integers_line(self, model, spec) -> str:
+        """What the integers are and how wide (``approxgen fit``'s summary)."""
+        raise NotImplementedError
+
+    def markdown_lines(self, fit) -> list[str]:
+        """The Markdown report's bullet lines on the form and its integers."""
+        info = fit.search
+        return [f"- form: {self.name}, {fit.model.segments} segments; search {info['method']} "
+                f"(seed {info['seed']}), objective {fit.spec.objective}",
+                f"- integers: {self.integers_line(fit.model, fit.spec)}"]
+
+    def segment_table(self, fit) -> str:
+        """The text of ``report`` for an unsegmented form (segmented ones list their rows)."""
+        raise NotImplementedError
+
+    def row_columns(self) -> list[tuple[str, int]]:
+        """(name, text width) of the form's own per-segment integers in report tables."""
+        return []
+
+    def row_values(self, model, segment: int) -> dict[str, int]:
+        """The integers of ``segment`` named as in :meth:`row_columns`."""
+        return {}
+
+    def boundaries(self, model) -> tuple[int, ...]:
+        """Input codes where a new segment starts (drawn in plots)."""
+        return ()
+
+    # --- emitters -------------------------------------------------------------------------------
+    def c_template(self) -> str:
+        return f"c/{self.name}.h.j2"
+
+    def c_context(self, model, segment_search: str) -> dict:
+        raise NotImplementedError
+
+    def verilog_template(self, part: str) -> str:
+        return f"verilog/{self.name}{'_lut' if part == 'lut' else ''}.v.j2"
+
+    def part_problem(self, part: str) -> str | None:
+        """Why this form has no Verilog ``part`` (None when it has)."""
+        return None if part in self.verilog_parts else f"the {self.name} form has no {part} part"
+
+    def latency(self, part: str) -> int:
+        """Pipelined latency (clock cycles) of ``part``."""
+        return 1
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        raise NotImplementedError
+
+    def testbench_checked(self, model, part: str) -> dict[str, int]:
+        """Vector fields the test bench compares for ``part`` -> their widths."""
+        return {"y": model.output.bits}
+
+    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
+        """Extra vector fields after x and y: (name, bits, signed)."""
+        return []
+
+    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Values of :meth:`vector_fields` for every code ``x``."""
+        return {}
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        """Fill the hardware estimate ``est`` (keys of :func:`approxgen.cost.estimate`)."""
+        raise NotImplementedError
+
+
+def json_int(data: dict, key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApproxgenError(f"model.{key} must be an integer")
+    return value
+
+
+def json_ints(data: dict, key: str) -> list[int]:
+    value = data.get(key)
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int)
+                                          for v in value):
+        raise ApproxgenError(f"model.{key} must be a list of integers")
+    return value
