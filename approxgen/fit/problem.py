@@ -9,6 +9,11 @@ When the candidate slopes are few enough, they are one global set shared by ever
 (:attr:`PwlProblem.slopes`): every slope of a fixed coefficient format, or with the automatic
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
+
+Weights (``weights: samples``: the calibration samples' histogram over the domain codes,
+:attr:`PwlProblem.weights`) change the objective, not the searches: ``mse`` becomes
+``sum w (y - t)^2 / sum w`` and ``max`` the largest ``|y - t|`` over codes of positive weight. A
+segment no sample falls in costs nothing; it keeps the unweighted fit of its codes.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ class Evaluation:
 
 
 class PwlProblem:
-    def __init__(self, spec: Spec, segments: int, shift: int | None = None):
+    def __init__(self, spec: Spec, segments: int, shift: int | None = None,
+                 weights: np.ndarray | None = None):
+        """``weights``: one non-negative number per domain code (some positive), or None."""
         self.spec = spec
         self.segments = segments
         self.objective = spec.objective
@@ -47,6 +54,10 @@ class PwlProblem:
         self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in output LSB
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]
         self.slopes = _global_slopes(self.arith, self.targets, self.n_codes)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.total = float(self.n_codes if weights is None else self.weights.sum())
+        self._prefix = None if weights is None else np.concatenate([[0.0],
+                                                                   np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
 
     @property
@@ -69,15 +80,24 @@ class PwlProblem:
         if not todo:
             return
         rest = sorted(todo)
-        if self.objective == "mse" and mse.applies(self.arith):
+        if self.weights is not None:  # segments without samples: the unweighted fit, free
+            empty = [(a, b) for a, b in rest if self._weight(a, b) <= 0]
+            rest = [(a, b) for a, b in rest if self._weight(a, b) > 0]
+            for first, last in empty:
+                i, j = first - self.lo, last - self.lo + 1
+                fit = solve_segment(self.arith, self.codes[i:j], self.targets[i:j],
+                                    self.objective, self.slopes)
+                self._cache[(first, last)] = SegmentFit(fit.slope, fit.intercept, 0.0, 0.0, 0.0)
+        if self.objective == "mse" and mse.applies(self.arith) and rest:
             pairs = np.array(rest, dtype=np.int64)
             widths = pairs[:, 1] - pairs[:, 0] + 1
             rest = []
             for w in np.unique(widths):
                 group = pairs[widths == w]
                 idx = (group[:, :1] - self.lo) + np.arange(w)[None, :]
-                k, m, sse, top, proven = mse.solve_batch(self.arith, self.codes[idx],
-                                                         self.targets[idx])
+                k, m, sse, top, proven = mse.solve_batch(
+                    self.arith, self.codes[idx], self.targets[idx],
+                    None if self.weights is None else self.weights[idx])
                 for i in np.flatnonzero(proven):
                     self._cache[(int(group[i, 0]), int(group[i, 1]))] = SegmentFit(
                         int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
@@ -85,7 +105,12 @@ class PwlProblem:
         for first, last in rest:  # the general solver (saturation may pay, or max)
             i, j = first - self.lo, last - self.lo + 1
             self._cache[(first, last)] = solve_segment(
-                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes)
+                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes,
+                None if self.weights is None else self.weights[i:j])
+
+    def _weight(self, first: int, last: int) -> float:
+        """The total weight of domain codes ``first..last``."""
+        return float(self._prefix[last - self.lo + 1] - self._prefix[first - self.lo])
 
     def evaluate(self, breakpoints) -> Evaluation:
         bps = tuple(int(b) for b in breakpoints)
@@ -94,7 +119,7 @@ class PwlProblem:
         if self.objective == "max":
             value = max(f.cost for f in fits)
         else:
-            value = sum(f.cost for f in fits) / self.n_codes
+            value = sum(f.cost for f in fits) / self.total
         return Evaluation(bps, value, fits)
 
     def segment_costs(self, population: np.ndarray) -> np.ndarray:
@@ -122,7 +147,7 @@ class PwlProblem:
         """Rows of per-segment costs to objectives (see :meth:`objectives`)."""
         if self.objective == "max":
             return per_segment.max(axis=1) + tiebreak * per_segment.mean(axis=1)
-        return per_segment.sum(axis=1) / self.n_codes
+        return per_segment.sum(axis=1) / self.total
 
     def is_valid(self, breakpoints) -> bool:
         bps = np.asarray(breakpoints, dtype=np.int64)

@@ -135,7 +135,7 @@ def _oracle_reach(problem, cuts: np.ndarray):
         if bound not in memo:
             memo.clear()
             memo[bound] = intercept_ranges(problem.arith, problem.codes, problem.targets,
-                                           problem.slopes, bound)
+                                           problem.slopes, bound, problem.weights)
         lo, hi = memo[bound]
         first = offsets[start]
         ok = (np.maximum.accumulate(lo[:, first:], axis=1)
@@ -175,7 +175,8 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
 
     g, k = cuts.size - 1, problem.segments
     if k > 1:
-        cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+        cost = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts,
+                                problem.weights)
         exact = _segment_costs(problem, cuts, _partition(cost, k))
         limit = sum(exact.values())
         need = mse.useful_segments(cost, k, limit)
