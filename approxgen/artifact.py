@@ -228,7 +228,8 @@ _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:
     """The model, checked against its own contract and against the spec."""
-    if not isinstance(data, dict) or data.get("form") not in MODELS:
+    if not isinstance(data, dict) or not isinstance(data.get("form"), str) \
+            or data["form"] not in MODELS:
         raise ApproxgenError("corrupted fit artifact: model.form missing or unknown", where)
     if data["form"] != spec.form:
         raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
