@@ -1,5 +1,6 @@
 """Fits weighted by the calibration samples' histogram (``weights: samples``)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -124,3 +125,20 @@ def test_cli_weights(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip() == ("approxgen: error: --weights: weights: samples needs "
                                   "calibration samples (--calibrate, or calibrate= in the API)")
+
+
+def test_report_shows_the_histogram_of_a_calibrated_fit():
+    from approxgen import report
+
+    samples = heavy_tailed(5000, 4)
+    fit = approxgen.fit("gelu", calibrate=samples, weights="samples", bits=8, segments=4,
+                        objective="mse")
+    png = report.plot_bytes(fit)
+    assert png == report.plot_bytes(fit)  # deterministic
+    plain = dataclasses.replace(fit, calibration=None)
+    # the calibrated plot has a third panel: it is taller
+    height = lambda data: int.from_bytes(data[20:24], "big")  # noqa: E731 (PNG IHDR)
+    assert height(png) > height(report.plot_bytes(plain))
+    text = report.markdown(fit)
+    assert "objective mse weighted by the calibration samples" in text
+    assert "Over the 5000 calibration samples" in text
