@@ -29,6 +29,7 @@ from approxgen.metrics import target
 from approxgen.model import PwlModel
 from approxgen.spec import Spec
 
+FREE = SegmentFit(0, 0, 0.0, 0.0, 0.0)  # a segment without samples: costs nothing
 GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
 SLOPE_PAD = 2
 
@@ -83,11 +84,8 @@ class PwlProblem:
         if self.weights is not None:  # segments without samples: the unweighted fit, free
             empty = [(a, b) for a, b in rest if self._weight(a, b) <= 0]
             rest = [(a, b) for a, b in rest if self._weight(a, b) > 0]
-            for first, last in empty:
-                i, j = first - self.lo, last - self.lo + 1
-                fit = solve_segment(self.arith, self.codes[i:j], self.targets[i:j],
-                                    self.objective, self.slopes)
-                self._cache[(first, last)] = SegmentFit(fit.slope, fit.intercept, 0.0, 0.0, 0.0)
+            for key in empty:  # coefficients only when a model needs them (:meth:`model`)
+                self._cache[key] = FREE
         if self.objective == "mse" and mse.applies(self.arith) and rest:
             pairs = np.array(rest, dtype=np.int64)
             widths = pairs[:, 1] - pairs[:, 0] + 1
@@ -107,6 +105,12 @@ class PwlProblem:
             self._cache[(first, last)] = solve_segment(
                 self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes,
                 None if self.weights is None else self.weights[i:j])
+
+    def _unweighted(self, first: int, last: int) -> SegmentFit:
+        """The unweighted fit of codes ``first..last`` (for a segment no sample falls in)."""
+        i, j = first - self.lo, last - self.lo + 1
+        return solve_segment(self.arith, self.codes[i:j], self.targets[i:j], self.objective,
+                             self.slopes)
 
     def _weight(self, first: int, last: int) -> float:
         """The total weight of domain codes ``first..last``."""
@@ -158,8 +162,11 @@ class PwlProblem:
         """The golden model of an evaluated breakpoint set, with its declared widths."""
         from approxgen.fixedpoint import signed_bits
 
-        slopes = tuple(f.slope for f in evaluation.segments)
-        intercepts = tuple(f.intercept for f in evaluation.segments)
+        edges = (self.lo, *evaluation.breakpoints, self.hi + 1)
+        fits = [self._unweighted(a, b - 1) if f is FREE else f
+                for f, a, b in zip(evaluation.segments, edges, edges[1:])]
+        slopes = tuple(f.slope for f in fits)
+        intercepts = tuple(f.intercept for f in fits)
         spec = self.spec
         slope_bits = (spec.slope_format.bits if spec.slope_format
                       else signed_bits(min(slopes), max(slopes)))
