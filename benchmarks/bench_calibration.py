@@ -23,7 +23,7 @@ from approxgen import calibrate
 RESULTS = Path(__file__).resolve().parent / "results" / "calibration.md"
 SAMPLES = 200_000
 SEEDS = {"calibration": 0, "held-out": 1}
-BITS = (8, 16)
+BITS = tuple(int(b) for b in sys.argv[1:]) or (8, 16)
 SEGMENTS = (4, 8, 16)
 TARGET = 0.5  # weighted held-out mse at most this share of the unweighted one (int16, 4 and 8)
 GENERATOR = ("numpy default_rng(seed): with probability 0.97 N(-0.7, 0.9), else "
@@ -79,6 +79,7 @@ def main() -> None:
                 f"{fa.metrics['max_error_lsb']:.3f} | {fb.metrics['max_error_lsb']:.3f} | "
                 f"{ta:.1f} / {tb:.1f} |")
             print(lines[-1], file=sys.stderr, flush=True)
+            RESULTS.write_text("\n".join(lines) + "\n")  # rows so far (a long run may be cut)
             if bits == 16 and segments in (4, 8):
                 ok = ratio <= TARGET
                 verdicts.append(f"- int16, {segments} segments: weighted / unweighted held-out "

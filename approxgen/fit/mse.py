@@ -105,11 +105,12 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
     sse = np.sum(wt * err * err, axis=1)
     out = arith.output
     seen = wt > 0
-    room = np.where(seen, np.minimum(t - out.min_code, out.max_code - t), np.inf).min(axis=1)
-    least = np.where(seen, wt, np.inf).min(axis=1)  # a saturated code costs >= least room^2
+    room = np.minimum(t - out.min_code, out.max_code - t)
+    # a saturated output at a code costs at least its weight times its room squared
+    saturating = np.where(seen, wt * room * room, np.inf).min(axis=1)
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
     floor = np.sum(wt * rounded * rounded, axis=1)  # no integer outputs do better
-    proven = usable & ((least * room * room > sse * (1 + 1e-9) + 1e-9)
+    proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
                        | (sse <= floor + 1e-9)
                        | (excess > 0))  # capped: the general solver would not do better
     return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven
