@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-forms readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-calibration readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -28,7 +28,7 @@ demo: install
 test: install
 	$(PYTHON) -m pytest -q
 
-bench: bench-search bench-c bench-hw bench-forms readme-bench
+bench: bench-search bench-c bench-hw bench-calibration readme-bench
 
 bench-search:
 	$(PYTHON) benchmarks/bench_search.py
@@ -39,8 +39,8 @@ bench-c:
 bench-hw:
 	$(PYTHON) benchmarks/bench_hw.py
 
-bench-forms:
-	$(PYTHON) benchmarks/bench_forms.py
+bench-calibration:
+	$(PYTHON) benchmarks/bench_calibration.py
 
 # Copy benchmarks/results/*.md into the README between their markers.
 readme-bench:

@@ -152,6 +152,9 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
 
         calibration, sample_metrics = check_record(calibration, spec, model, where)
         metrics = {**metrics, **sample_metrics}
+    elif spec.weights != "none":
+        raise ApproxgenError(f"corrupted fit artifact: spec.weights is {spec.weights} but there "
+                             f"is no calibration", where)
     elif isinstance(data["metrics"], dict) and any(
             str(key).startswith("sample_") for key in data["metrics"]):
         raise ApproxgenError("corrupted fit artifact: sample metrics without calibration", where)
@@ -190,12 +193,14 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS, "spec.", where)
+    _keys(data, _SPEC_KEYS | ({"weights"} & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
+        if "weights" in data:
+            raw["weights"] = data["weights"]
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi

@@ -215,6 +215,18 @@ def record(spec, samples: np.ndarray, method: str | None) -> dict:
             "histogram": {"codes": unique.tolist(), "counts": counts.tolist()}}
 
 
+def code_weights(spec, calibration: dict) -> np.ndarray:
+    """The histogram's counts at every domain code (zero where no sample fell): the weights of
+    ``weights: samples``."""
+    hist = calibration["histogram"]
+    codes = np.asarray(hist["codes"], dtype=np.int64)
+    counts = np.asarray(hist["counts"], dtype=np.float64)
+    keep = (codes >= spec.domain[0]) & (codes <= spec.domain[1])
+    weights = np.zeros(spec.domain[1] - spec.domain[0] + 1)
+    weights[codes[keep] - spec.domain[0]] = counts[keep]
+    return weights
+
+
 def sample_metrics(spec, model, calibration: dict) -> dict:
     """``sample_mse`` and ``sample_max_error_lsb`` over the histogram's codes inside the domain
     (samples outside it are not fitted, so not measured)."""
@@ -261,7 +273,8 @@ def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | No
         samples_where = str(samples_source)
     spec = specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
                                         samples_where), source)
-    return attach(fit(spec, progress=progress), samples, method)
+    weights = code_weights(spec, record(spec, samples, method))
+    return attach(fit(spec, progress=progress, weights=weights), samples, method)
 
 
 def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:

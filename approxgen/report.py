@@ -98,6 +98,11 @@ def markdown(fit, plots: list[str] = ()) -> str:
     for label, m in (("approximation", fit.metrics), ("correctly rounded table", fit.floor_metrics)):
         lines.append(f"| {label} | {m['max_error_lsb']:.4f} | {m['mismatches']} | "
                      f"{m['max_abs_error']:.6g} | {m['mse']:.6g} |")
+    if fit.calibration is not None:
+        m = fit.metrics
+        lines += ["", f"Over the {fit.calibration['samples']} calibration samples "
+                      f"({fit.calibration['method']}): max error "
+                      f"{m['sample_max_error_lsb']:.4f} LSB, mse {m['sample_mse']:.6g}."]
     for note in info.get("notes", []):
         lines += ["", f"Note: {note}"]
     rows = segment_rows(fit)
@@ -127,7 +132,8 @@ def check_plot_path(path: str, where: str = "--plot") -> str:
 def plot_bytes(fit, suffix: str = ".png") -> bytes:
     """A plot (.png, .svg or .pdf; deterministic bytes): the function and the approximation with
     its segment boundaries; the error per code in output LSB beside the correctly rounded
-    table's, mismatching codes marked."""
+    table's, mismatching codes marked; for a calibrated fit, under them the samples' histogram
+    over the domain codes (what ``weights: samples`` weights the fit by)."""
     import io
 
     import matplotlib
@@ -139,9 +145,12 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
     codes, reference, y, floor = _outputs(fit)
     x = codes * spec.input.scale
     lsb = spec.output.scale
+    calibrated = fit.calibration is not None
     with matplotlib.rc_context({"svg.hashsalt": "approxgen", "path.simplify": False}):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
-                                          gridspec_kw={"height_ratios": [2, 1]})
+        fig, axes = plt.subplots(3 if calibrated else 2, 1, figsize=(8, 8 if calibrated else 6),
+                                 sharex=True,
+                                 gridspec_kw={"height_ratios": [2, 1, 1][:2 + calibrated]})
+        top, bottom = axes[0], axes[1]
         top.plot(x, reference, label="sat(f) (float64)", color="black", linewidth=1)
         top.step(x, y * lsb, where="mid", label=f"{spec.form} (integer)", color="tab:blue",
                  linewidth=1)
@@ -160,10 +169,27 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
             bottom.plot(x[bad], (y - reference / lsb)[bad], "x", color="tab:red", markersize=4,
                         label=f"mismatch ({int(bad.sum())})")
         bottom.set_ylabel("error (LSB)")
-        bottom.set_xlabel("x")
         bottom.legend(loc="best", fontsize="small")
+        if calibrated:
+            _histogram(axes[2], fit, x)
+        axes[-1].set_xlabel("x")
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
         plt.close(fig)
     return buffer.getvalue()
+
+
+def _histogram(axis, fit, x) -> None:
+    """The calibration samples per domain code (log scale), the weights of ``weights: samples``."""
+    from approxgen.calibrate import code_weights, outside_domain
+
+    counts = code_weights(fit.spec, fit.calibration)
+    cal = fit.calibration
+    axis.fill_between(x, counts, step="mid", color="tab:green", alpha=0.6, linewidth=0)
+    axis.set_yscale("symlog", linthresh=1.0)
+    axis.set_ylim(bottom=0)
+    used = "weights of the fit" if fit.spec.weights == "samples" else "not weighting the fit"
+    axis.set_ylabel("samples")
+    axis.set_title(f"{cal['samples']} calibration samples ({used}); "
+                   f"{outside_domain(fit.spec, cal)} outside the domain", fontsize="small")

@@ -22,6 +22,7 @@ from approxgen.search import SEARCHES, check_options
 
 FORMS = tuple(_forms.FORMS)  # the registry of form plug-ins
 OBJECTIVES = ("mse", "max", "rounding")
+WEIGHTS = ("none", "samples")  # samples: the objective weighted by the calibration histogram
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
@@ -29,7 +30,7 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits"}
+             "acc_bits", "weights"}
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -71,6 +72,7 @@ class Spec:
     seed: int = 0
     max_error_lsb: float | None = None
     acc_bits: str | int = "auto"  # auto, 32 or 64: the pwl accumulator the shift must fit
+    weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -106,6 +108,8 @@ class Spec:
             "seed": self.seed,
             "max_error_lsb": self.max_error_lsb,
             "acc_bits": self.acc_bits,
+            # only when set, so unweighted specs keep their hash
+            **({"weights": self.weights} if self.weights != "none" else {}),
         }
 
     def hash(self) -> str:
@@ -160,7 +164,8 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "output.scale": "--out-scale", "input.signed": "--unsigned", "domain": "--domain",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
-           "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits"}
+           "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
+           "weights": "--weights"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -264,6 +269,10 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     if acc_bits != "auto" and (isinstance(acc_bits, bool) or acc_bits not in (32, 64)):
         raise ApproxgenError(f"must be auto, 32 or 64, got {acc_bits!r}", at("acc_bits"))
     check_options(search, options, at("search_options"), objective)  # before any work
+    weights = _choice(raw.get("weights", "none"), "weights", WEIGHTS, at)
+    if weights != "none" and not _forms.get(form).weighted:
+        raise ApproxgenError(f"form {form} does not fit weighted objectives (weights: samples "
+                             f"works with form pwl)", at("weights"))
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
@@ -275,7 +284,8 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
                 form=form, segments=segments, slope_format=slope_fmt,
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
-                seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, source=source)
+                seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
+                source=source)
 
 
 def _resolve_function(raw, at) -> functions.Function:

@@ -51,6 +51,10 @@ FIT_FLAGS = [
     click.option("--name", help="Identifier of the emitted function/module."),
     click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
                                     "1/16 LSB), 32 or 64."),
+    click.option("--weights", type=RegistryChoice("approxgen.spec:WEIGHTS"),
+                 help="none, or samples: weight the objective by the histogram of the "
+                      "--calibrate samples over the input codes (mse: weighted mean; max: over "
+                      "the codes the samples hit)."),
 ]
 
 
@@ -73,7 +77,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
-               "name", "acc_bits"]
+               "name", "acc_bits", "weights"]
 
 
 progress_option = click.option(
@@ -120,7 +124,7 @@ def flag_overrides(flags: dict) -> dict:
         "form": flags["form"], "segments": flags["segments"],
         "max_error_lsb": flags["max_error_lsb"], "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"], "acc_bits": flags["acc_bits"],
+        "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
     }
 
 

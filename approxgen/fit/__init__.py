@@ -14,24 +14,35 @@ from approxgen.spec import Spec
 ACC_TOLERANCE_LSB = 1 / 16  # acc_bits auto: what a 32-bit accumulator may cost in max error
 
 
-def fit(spec: Spec, progress: bool = True) -> Fit:
+def fit(spec: Spec, progress: bool = True, weights: np.ndarray | None = None) -> Fit:
     """Fit ``spec`` and measure the result over every code of its domain.
 
     ``progress``: let long searches show a progress bar (only ever on a terminal's stderr).
+    ``weights``: with ``weights: samples``, one weight per domain code (the calibration
+    histogram, :func:`approxgen.calibrate.code_weights`); the objective is weighted by them.
     """
-    model, info = forms.get(spec.form).fit(spec, progress)
+    if spec.weights == "none":
+        weights = None
+    elif weights is None:
+        raise ApproxgenError("weights: samples needs calibration samples (--calibrate, or "
+                             "calibrate= in the API)", spec.at("weights"))
+    form = forms.get(spec.form)
+    if weights is not None and not form.weighted:
+        raise ApproxgenError(f"form {spec.form} does not fit weighted objectives (weights: "
+                             f"samples works with form pwl)", spec.at("weights"))
+    model, info = form.fit(spec, progress, weights)
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 
 
-def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
+def _fit_pwl(spec: Spec, segments: int, progress: bool = False, weights=None):
     """The pwl fit with ``segments``, its shift chosen for ``spec.acc_bits``.
 
     ``64``: the automatic shift (whatever accumulator it needs, up to 62 bits). ``32``: the
     largest shift whose accumulator fits 32 bits. ``auto``: the 32-bit choice when its max error
     is at most :data:`ACC_TOLERANCE_LSB` above the 64-bit choice's, else the 64-bit one.
     """
-    wide, info = _fit_pwl_at(spec, segments, None, progress)
+    wide, info = _fit_pwl_at(spec, segments, None, progress, weights)
     bits = wide.widths().acc_bits
     if spec.acc_bits == 64 or bits <= 32:
         return wide, info
@@ -43,7 +54,7 @@ def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
         return wide, info
     shift = wide.shift - (bits - 32)
     while shift >= 0:
-        narrow, narrow_info = _fit_pwl_at(spec, segments, shift, progress)
+        narrow, narrow_info = _fit_pwl_at(spec, segments, shift, progress, weights)
         if narrow.widths().acc_bits <= 32:
             break
         shift -= 1
@@ -65,8 +76,8 @@ def _fit_pwl(spec: Spec, segments: int, progress: bool = False):
     return wide, dict(info, notes=info["notes"] + [note])
 
 
-def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool):
-    problem = problem_class(spec)(spec, segments, shift)
+def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool, weights=None):
+    problem = problem_class(spec)(spec, segments, shift, weights)
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
@@ -85,8 +96,10 @@ def problem_class(spec):
     return PwlProblem
 
 
-def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, progress: bool):
-    """The fewest segments meeting ``max_error_lsb``.
+def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, progress: bool,
+                       weights=None):
+    """The fewest segments meeting ``max_error_lsb`` (with weights: over the codes of positive
+    weight, the codes the samples hit).
 
     A lower bound comes first from the exact greedy count (the fewest segments any breakpoints can
     use with optimal integer coefficients; proven for a fixed coefficient format, a starting guess
@@ -96,25 +109,28 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, pro
     from approxgen.search.exact import fewest_segments
 
     budget = spec.max_error_lsb
-    floor_error = float(np.max(np.abs(floor * spec.output.scale - reference))) / spec.output.scale
+    codes = spec.domain_codes()
+    seen = np.ones(codes.size, dtype=bool) if weights is None else np.asarray(weights) > 0
+    floor_error = float(np.max(np.abs(floor * spec.output.scale - reference)[seen])) \
+        / spec.output.scale
     if floor_error > budget:
         raise ApproxgenError(f"max_error_lsb {budget:g} is below the correctly rounded table's "
                              f"{floor_error:.4f} LSB: no approximation can meet it",
                              spec.at("max_error_lsb"))
-    codes = spec.domain_codes()
     n = codes.size
     tried: dict[int, tuple] = {}
 
     def attempt(k: int) -> bool:
         if k not in tried:
-            model, info = _fit_pwl(spec, k, progress)
-            err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
+            model, info = _fit_pwl(spec, k, progress, weights)
+            err = measure(model.evaluate(codes)[seen], reference[seen],
+                          spec.output)["max_error_lsb"]
             tried[k] = (model, info, err)
         return tried[k][2] <= budget
 
     guess, proven = 8, spec.slope_format is not None
     for _ in range(3 if not proven else 1):  # the automatic shift depends on the count
-        bound = fewest_segments(PwlProblem(spec, min(guess, n)), budget)
+        bound = fewest_segments(PwlProblem(spec, min(guess, n), weights=weights), budget)
         if bound is None or bound == guess:
             break
         guess = bound

@@ -38,21 +38,28 @@ def applies(arith) -> bool:
     return arith.intercept_shift < arith.shift
 
 
-def solve_batch(arith, q: np.ndarray, t: np.ndarray):
+def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None):
     """Best integer ``(k, m)`` by SSE for each row of ``q`` (J x w codes) and ``t`` (targets in
     output LSB, within the output range). Returns ``slope, intercept, sse, max_error, proven``
-    arrays of length J; ``sse`` and ``max_error`` are measured on the golden pipeline."""
+    arrays of length J; ``sse`` and ``max_error`` are measured on the golden pipeline.
+
+    ``weights`` (J x w, non-negative, a positive sum per row): the SSE is ``sum w (y - t)^2``
+    (every bound above holds with ``n`` the weight sum and weighted means and variances);
+    ``max_error`` is then over the codes of positive weight."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
-    rows, w = q.shape
+    wt = np.ones(q.shape) if weights is None else np.asarray(weights, dtype=np.float64)
+    rows, cols = q.shape
+    w = wt.sum(axis=1)  # the weight of each row (its code count when unweighted)
     s = arith.shift
-    qc = q - q.mean(axis=1, keepdims=True)
-    var_q = np.mean(qc * qc, axis=1)
-    tc = t - t.mean(axis=1, keepdims=True)
-    beta = np.divide(np.sum(qc * tc, axis=1), w * var_q, out=np.zeros(rows), where=var_q > 0)
-    sse_ls = np.sum((tc - beta[:, None] * qc) ** 2, axis=1)
+    qc = q - (wt * q).sum(axis=1, keepdims=True) / w[:, None]
+    var_q = np.sum(wt * qc * qc, axis=1) / w
+    tc = t - (wt * t).sum(axis=1, keepdims=True) / w[:, None]
+    beta = np.divide(np.sum(wt * qc * tc, axis=1), w * var_q, out=np.zeros(rows),
+                     where=var_q > 0)
+    sse_ls = np.sum(wt * (tc - beta[:, None] * qc) ** 2, axis=1)
     centre = _clip_slopes(arith, np.round(beta * (1 << s)).astype(np.int64))
-    ub, _ = _best_for_slopes(arith, q, t, centre[:, None])
+    ub, _ = _best_for_slopes(arith, q, t, centre[:, None], wt)
     ub = np.maximum(ub[:, 0], 0.0)  # (rounding of the prefix sums)
     usable = np.isfinite(ub)  # else no intercept in bounds at the centre: the general solver
     ub = np.where(usable, ub, 0.0)
@@ -79,15 +86,15 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray):
     start = 0
     while start < rows:
         count = int(span[order[start]])
-        take = max(1, CHUNK_ELEMENTS // max(1, w * count))
+        take = max(1, CHUNK_ELEMENTS // max(1, cols * count))
         stop = min(rows, start + take)
-        while stop > start + 1 and int(span[order[stop - 1]]) * (stop - start) * w \
+        while stop > start + 1 and int(span[order[stop - 1]]) * (stop - start) * cols \
                 > CHUNK_ELEMENTS:
             stop -= 1
         part = order[start:stop]
         width = int(span[part].max())
         ks = first[part, None] + np.arange(width)[None, :]
-        sse, m = _best_for_slopes(arith, q[part], t[part], ks)
+        sse, m = _best_for_slopes(arith, q[part], t[part], ks, wt[part])
         sse = np.where(ks <= last[part, None], sse, np.inf)
         pick = np.argmin(sse, axis=1)  # ties: the lowest slope
         slope[part] = ks[np.arange(part.size), pick]
@@ -95,14 +102,18 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray):
         start = stop
     y = pwl_output(slope[:, None], intercept[:, None], q, arith.intercept_shift, s, arith.output)
     err = y - t
-    sse = np.sum(err * err, axis=1)
+    sse = np.sum(wt * err * err, axis=1)
     out = arith.output
-    room = np.minimum(t - out.min_code, out.max_code - t).min(axis=1)
+    seen = wt > 0
+    room = np.minimum(t - out.min_code, out.max_code - t)
+    # a saturated output at a code costs at least its weight times its room squared
+    saturating = np.where(seen, wt * room * room, np.inf).min(axis=1)
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
-    floor = np.sum(rounded * rounded, axis=1)  # no integer outputs do better
-    proven = usable & ((room * room > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9)
+    floor = np.sum(wt * rounded * rounded, axis=1)  # no integer outputs do better
+    proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
+                       | (sse <= floor + 1e-9)
                        | (excess > 0))  # capped: the general solver would not do better
-    return slope, intercept, sse, np.max(np.abs(err), axis=1), proven
+    return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven
 
 
 def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
@@ -111,25 +122,29 @@ def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
     return np.clip(k, *arith.slope_bounds)
 
 
-def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray):
-    """SSE (unsaturated arithmetic) and the lowest best intercept for each slope of ``ks``
-    (J x L) on the rows of ``q``, ``t`` (J x w)."""
+def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt: np.ndarray):
+    """Weighted SSE (unsaturated arithmetic) and the lowest best intercept for each slope of
+    ``ks`` (J x L) on the rows of ``q``, ``t``, weights ``wt`` (J x w)."""
     s, cs = arith.shift, arith.intercept_shift
-    n = q.shape[1]
+    n = wt.sum(axis=1)[:, None, None]  # the total weight (the code count when unweighted)
+    wt = wt[:, None, :]
     period = 1 << (s - cs)
     u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
     c0 = u >> s
     p = -((-((1 << s) - (u & ((1 << s) - 1)))) >> cs)  # ceil((2^s - r) / 2^cs), in 1..P
     d = t[:, None, :] - c0
-    offset = np.floor(d.mean(axis=2, keepdims=True))  # keep the sums small: M = offset + M'
+    # keep the sums small: M = offset + M'
+    offset = np.floor(np.sum(wt * d, axis=2, keepdims=True) / n)
     d = d - offset
     order = np.argsort(p, axis=2, kind="stable")
     ps = np.take_along_axis(p, order, 2)
-    ds = np.take_along_axis(d, order, 2)
-    j = np.arange(n + 1, dtype=np.float64)
-    cum = np.concatenate([np.zeros(ds.shape[:2] + (1,)), np.cumsum(ds, axis=2)], axis=2)
-    s1 = d.sum(axis=2, keepdims=True) - j  # sum of (t - y) with M' = 0, after j steps
-    s2 = np.sum(d * d, axis=2, keepdims=True) - 2.0 * cum + j
+    ws = np.take_along_axis(np.broadcast_to(wt, d.shape), order, 2)
+    wd = ws * np.take_along_axis(d, order, 2)
+    zero = np.zeros(ps.shape[:2] + (1,))
+    j = np.concatenate([zero, np.cumsum(ws, axis=2)], axis=2)  # weight stepped after j steps
+    cum = np.concatenate([zero, np.cumsum(wd, axis=2)], axis=2)
+    s1 = np.sum(wt * d, axis=2, keepdims=True) - j  # weighted sum of (t - y) with M' = 0
+    s2 = np.sum(wt * d * d, axis=2, keepdims=True) - 2.0 * cum + j
     v = np.concatenate([np.zeros(ps.shape[:2] + (1,), dtype=np.int64), ps], axis=2)
     nxt = np.concatenate([ps, np.full(ps.shape[:2] + (1,), period, dtype=np.int64)], axis=2)
     valid = (v < period) & (v != nxt)  # a distinct output pattern for some v in [0, P)
@@ -162,9 +177,12 @@ def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray):
     return low[:, :, 0], m_pick
 
 
-def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
+                 weights: np.ndarray | None = None) -> np.ndarray:
     """A lower bound on the least SSE of every segment ``cuts[a]..cuts[b] - 1`` (a matrix,
-    ``inf`` where ``a >= b``), from prefix sums.
+    ``inf`` where ``a >= b``), from prefix sums.  With ``weights``, of the weighted SSE: every
+    sum below is weighted, ``n`` is the weight, and a saturated code costs at least the
+    smallest positive weight times ``room^2``.
 
     An integer output is at least its target's distance to the nearest integer away (the
     correctly rounded floor). Unsaturated outputs on any set of ``n`` codes obey the slope bound
@@ -175,11 +193,13 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray) -> n
     ``r``, and at least the floor.
     """
     out = arith.output
+    wt = np.ones(codes.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    least = float(wt[wt > 0].min()) if np.any(wt > 0) else 0.0
     x = (codes - codes[0]).astype(np.float64)
     floor_err = t - np.clip(np.floor(t + 0.5), out.min_code, out.max_code)
     room = np.minimum(t - out.min_code, out.max_code - t)
     offsets = cuts - codes[0]
-    tc = t - t.mean()
+    tc = t - np.sum(wt * t) / max(float(wt.sum()), 1e-300)
     g = cuts.size
 
     def span(v):
@@ -187,9 +207,9 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray) -> n
         c = np.concatenate([[0.0], np.cumsum(v)])[offsets]
         return c[None, :] - c[:, None]
 
-    best = span(floor_err * floor_err)
+    best = span(wt * floor_err * floor_err)
     for r in (0.5, 2.0, 8.0, 32.0, 128.0):
-        far = (room >= r).astype(np.float64)
+        far = (room >= r) * wt
         n, sq, sqq, st, stt, sqt = (span(v * far) for v in (np.ones_like(x), x, x * x, tc,
                                                            tc * tc, x * tc))
         with np.errstate(all="ignore"):
@@ -197,7 +217,7 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray) -> n
             cqt = sqt - sq * st / n
             sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
             line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
-        best = np.maximum(best, np.where(n > 0, np.minimum(r * r, line), 0.0))
+        best = np.maximum(best, np.where(n > 0, np.minimum(least * r * r, line), 0.0))
     best = best * (1 - 1e-9) - 1e-9  # float sums: stay below the true bound
     upper = np.triu(np.ones((g, g), dtype=bool), 1)
     return np.where(upper, np.maximum(best, 0.0), np.inf)

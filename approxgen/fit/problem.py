@@ -9,6 +9,11 @@ When the candidate slopes are few enough, they are one global set shared by ever
 (:attr:`PwlProblem.slopes`): every slope of a fixed coefficient format, or with the automatic
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
+
+Weights (``weights: samples``: the calibration samples' histogram over the domain codes,
+:attr:`PwlProblem.weights`) change the objective, not the searches: ``mse`` becomes
+``sum w (y - t)^2 / sum w`` and ``max`` the largest ``|y - t|`` over codes of positive weight. A
+segment no sample falls in costs nothing; it keeps the unweighted fit of its codes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from approxgen.metrics import target
 from approxgen.model import PwlModel
 from approxgen.spec import Spec
 
+FREE = SegmentFit(0, 0, 0.0, 0.0, 0.0)  # a segment without samples: costs nothing
 GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
 SLOPE_PAD = 2
 
@@ -38,7 +44,9 @@ class Evaluation:
 
 
 class PwlProblem:
-    def __init__(self, spec: Spec, segments: int, shift: int | None = None):
+    def __init__(self, spec: Spec, segments: int, shift: int | None = None,
+                 weights: np.ndarray | None = None):
+        """``weights``: one non-negative number per domain code (some positive), or None."""
         self.spec = spec
         self.segments = segments
         self.objective = spec.objective
@@ -47,6 +55,10 @@ class PwlProblem:
         self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in output LSB
         self.lo, self.hi = spec.domain  # breakpoints lie in (lo, hi]
         self.slopes = _global_slopes(self.arith, self.targets, self.n_codes)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.total = float(self.n_codes if weights is None else self.weights.sum())
+        self._prefix = None if weights is None else np.concatenate([[0.0],
+                                                                   np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
 
     @property
@@ -69,15 +81,21 @@ class PwlProblem:
         if not todo:
             return
         rest = sorted(todo)
-        if self.objective == "mse" and mse.applies(self.arith):
+        if self.weights is not None:  # segments without samples: the unweighted fit, free
+            empty = [(a, b) for a, b in rest if self._weight(a, b) <= 0]
+            rest = [(a, b) for a, b in rest if self._weight(a, b) > 0]
+            for key in empty:  # coefficients only when a model needs them (:meth:`model`)
+                self._cache[key] = FREE
+        if self.objective == "mse" and mse.applies(self.arith) and rest:
             pairs = np.array(rest, dtype=np.int64)
             widths = pairs[:, 1] - pairs[:, 0] + 1
             rest = []
             for w in np.unique(widths):
                 group = pairs[widths == w]
                 idx = (group[:, :1] - self.lo) + np.arange(w)[None, :]
-                k, m, sse, top, proven = mse.solve_batch(self.arith, self.codes[idx],
-                                                         self.targets[idx])
+                k, m, sse, top, proven = mse.solve_batch(
+                    self.arith, self.codes[idx], self.targets[idx],
+                    None if self.weights is None else self.weights[idx])
                 for i in np.flatnonzero(proven):
                     self._cache[(int(group[i, 0]), int(group[i, 1]))] = SegmentFit(
                         int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
@@ -85,13 +103,24 @@ class PwlProblem:
         for first, last in rest:  # the general solver (saturation may pay, or max)
             i, j = first - self.lo, last - self.lo + 1
             self._cache[(first, last)] = solve_segment(
-                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes)
+                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes,
+                None if self.weights is None else self.weights[i:j])
+
+    def _unweighted(self, first: int, last: int) -> SegmentFit:
+        """The unweighted fit of codes ``first..last`` (for a segment no sample falls in)."""
+        i, j = first - self.lo, last - self.lo + 1
+        return solve_segment(self.arith, self.codes[i:j], self.targets[i:j], self.objective,
+                             self.slopes)
+
+    def _weight(self, first: int, last: int) -> float:
+        """The total weight of domain codes ``first..last``."""
+        return float(self._prefix[last - self.lo + 1] - self._prefix[first - self.lo])
 
     def lower_bounds(self, cuts: np.ndarray) -> np.ndarray | None:
         """Proven lower bounds of the cost of every segment between two ``cuts`` (a matrix), or
         None when this problem has none (then the exact search solves every segment)."""
         if self.objective == "mse":
-            return mse.lower_bounds(self.arith, self.codes, self.targets, cuts)
+            return mse.lower_bounds(self.arith, self.codes, self.targets, cuts, self.weights)
         return None
 
     def evaluate(self, breakpoints) -> Evaluation:
@@ -101,7 +130,7 @@ class PwlProblem:
         if self.objective == "max":
             value = max(f.cost for f in fits)
         else:
-            value = sum(f.cost for f in fits) / self.n_codes
+            value = sum(f.cost for f in fits) / self.total
         return Evaluation(bps, value, fits)
 
     def segment_costs(self, population: np.ndarray) -> np.ndarray:
@@ -129,7 +158,7 @@ class PwlProblem:
         """Rows of per-segment costs to objectives (see :meth:`objectives`)."""
         if self.objective == "max":
             return per_segment.max(axis=1) + tiebreak * per_segment.mean(axis=1)
-        return per_segment.sum(axis=1) / self.n_codes
+        return per_segment.sum(axis=1) / self.total
 
     def is_valid(self, breakpoints) -> bool:
         bps = np.asarray(breakpoints, dtype=np.int64)
@@ -140,8 +169,11 @@ class PwlProblem:
         """The golden model of an evaluated breakpoint set, with its declared widths."""
         from approxgen.fixedpoint import signed_bits
 
-        slopes = tuple(f.slope for f in evaluation.segments)
-        intercepts = tuple(f.intercept for f in evaluation.segments)
+        edges = (self.lo, *evaluation.breakpoints, self.hi + 1)
+        fits = [self._unweighted(a, b - 1) if f is FREE else f
+                for f, a, b in zip(evaluation.segments, edges, edges[1:])]
+        slopes = tuple(f.slope for f in fits)
+        intercepts = tuple(f.intercept for f in fits)
         spec = self.spec
         slope_bits = (spec.slope_format.bits if spec.slope_format
                       else signed_bits(min(slopes), max(slopes)))

@@ -114,6 +114,7 @@ class QuadraticProblem(PwlProblem):
         self.targets = target(spec, self.codes) / spec.output.scale  # sat(f), in LSB
         self.lo, self.hi = spec.domain
         self.slopes = None  # no shared candidate set: searches use the segment solver
+        self.weights, self.total, self._prefix = None, float(self.n_codes), None  # unweighted
         self.shift, self.inner_shift = shifts_for(self.n_codes, segments, self.guard)
         self._cache: dict[tuple[int, int], QuadSegment] = {}
 

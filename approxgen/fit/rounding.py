@@ -55,8 +55,8 @@ class _Rounding:
 
 
 class RoundingPwlProblem(_Rounding, PwlProblem):
-    def __init__(self, spec, segments: int, shift: int | None = None):
-        super().__init__(spec, segments, shift)
+    def __init__(self, spec, segments: int, shift: int | None = None, weights=None):
+        super().__init__(spec, segments, shift, weights)
         self._setup()
 
     def _solve(self, i, j, first):

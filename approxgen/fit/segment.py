@@ -6,6 +6,10 @@ outputs ``y = sat(round_shift(k q + (m << cs), s))`` against ``t``:
 
 * ``max``: ``max |y - t|``;  ``mse``: ``sum (y - t)^2``.
 
+With per-code ``weights`` (a calibration histogram), ``mse`` is ``sum w (y - t)^2`` and ``max``
+is ``max |y - t|`` over the codes of positive weight: codes of zero weight are left out of the
+solve entirely (they cost nothing whatever the coefficients).
+
 Method: the continuous optimum (minimax line by golden-section search on its convex error, or least
 squares) gives a slope; a window of integer slopes around it (every slope the format allows, when
 that is few) is scanned in one vectorized pass. For each slope the best intercept is found by a
@@ -32,38 +36,50 @@ PRUNE_MIN_SLOPES = 8
 class SegmentFit:
     slope: int
     intercept: int
-    cost: float  # the objective: max |y - t| or sum (y - t)^2
-    max_error: float  # max |y - t| in output LSB
-    sse: float  # sum (y - t)^2 in LSB^2
+    cost: float  # the objective: max |y - t| or sum (y - t)^2 (weighted: see the module doc)
+    max_error: float  # max |y - t| in output LSB (over codes of positive weight)
+    sse: float  # sum (y - t)^2 in LSB^2 (weighted)
 
 
 def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective: str,
-                  slopes: np.ndarray | None = None) -> SegmentFit:
+                  slopes: np.ndarray | None = None,
+                  weights: np.ndarray | None = None) -> SegmentFit:
     """Best integer ``(k, m)`` for codes ``q`` and targets ``t``; ``slopes``: the candidate slopes
-    (default: every slope the format allows when few, else a window around the continuous fit)."""
+    (default: every slope the format allows when few, else a window around the continuous fit);
+    ``weights``: per code, non-negative, some positive (default: all ones)."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
+    w = np.ones(q.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weights is not None:
+        keep = w > 0
+        q, t, w = q[keep], t[keep], w[keep]
     out = arith.output
     if slopes is None:
         # The line aims at targets clipped to what saturation can reach.
         target = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << arith.shift)
-        slopes = _slope_candidates(arith, q, target, objective)
+        slopes = _slope_candidates(arith, q, target, objective, w)
     slopes = np.asarray(slopes, dtype=np.int64)
     if slopes.size > PRUNE_MIN_SLOPES:
-        slopes = _prune_slopes(arith, q, t, slopes, objective)
-    intercepts = _best_intercepts(arith, q, t, slopes, objective)
+        slopes = _prune_slopes(arith, q, t, slopes, objective, w)
+    intercepts = _best_intercepts(arith, q, t, slopes, objective, w)
     y = pwl_output(slopes[:, None], intercepts[:, None], q[None, :], arith.intercept_shift,
                    arith.shift, out)
     err = y - t[None, :]
     max_err = np.max(np.abs(err), axis=1)
-    sse = np.sum(err * err, axis=1)
+    sse = np.sum(w * err * err, axis=1)
     primary, secondary = (max_err, sse) if objective == "max" else (sse, max_err)
     best = np.lexsort((secondary, primary))[0]  # ties: secondary objective, then candidate order
     return SegmentFit(int(slopes[best]), int(intercepts[best]), float(primary[best]),
                       float(max_err[best]), float(sse[best]))
 
 
-def _slope_candidates(arith, q, target, objective) -> np.ndarray:
+def _unit(q, w) -> np.ndarray:
+    """Weights ``w``, or ones for every code of ``q`` (its last axis)."""
+    return np.ones(np.shape(q)[-1]) if w is None else w
+
+
+def _slope_candidates(arith, q, target, objective, w=None) -> np.ndarray:
+    w = _unit(q, w)
     n = q.size
     lo, hi = arith.slope_bounds or (None, None)
     if lo is not None and (hi - lo + 1) * n <= EXHAUSTIVE_ELEMENTS:
@@ -73,8 +89,10 @@ def _slope_candidates(arith, q, target, objective) -> np.ndarray:
     elif objective == "max":
         centre = _minimax_slope(q, target)
     else:
-        qc = q - q.mean()
-        centre = float(np.dot(qc, target - target.mean()) / np.dot(qc, qc))
+        qc = q - np.sum(w * q) / np.sum(w)
+        tc = target - np.sum(w * target) / np.sum(w)
+        spread = np.dot(w * qc, qc)
+        centre = float(np.dot(w * qc, tc) / spread) if spread > 0 else 0.0
     width = n - 1 if n > 1 else 1
     radius = int(min(MAX_WINDOW, max(8, np.ceil(4.0 * (1 << arith.shift) / width))))
     base = int(np.round(centre))
@@ -84,7 +102,7 @@ def _slope_candidates(arith, q, target, objective) -> np.ndarray:
     return cands
 
 
-def _prune_slopes(arith, q, t, slopes, objective) -> np.ndarray:
+def _prune_slopes(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     """Drop slopes that provably cannot reach the best cost (every tie is kept).
 
     Without saturation ``y = d + C - r`` with ``d = k q / 2^s - t``, ``C`` fixed by the intercept
@@ -92,28 +110,34 @@ def _prune_slopes(arith, q, t, slopes, objective) -> np.ndarray:
     ``sqrt(sum (y - t)^2) >= sqrt(n var(d)) - sqrt(n) / 2`` whatever the intercept. A probe of the
     most promising slopes gives an achievable ``ub``; when every target lies further inside the
     output range than any error within ``ub``, a saturated output cannot be optimal either, and the
-    slopes whose bound exceeds ``ub`` go.
+    slopes whose bound exceeds ``ub`` go. Weighted: ``n`` is the weight, ``var`` weighted, and a
+    single error within ``ub`` is at most ``sqrt(ub / min w)``.
     """
+    w = _unit(q, w)
     out = arith.output
     d = slopes[:, None] * (q[None, :] / float(1 << arith.shift)) - t[None, :]
     if objective == "max":
         bound = (d.max(axis=1) - d.min(axis=1) - 1.0) / 2.0
     else:
-        bound = q.size * np.maximum(d.std(axis=1) - 0.5, 0.0) ** 2
+        total = np.sum(w)
+        dc = d - (d @ w)[:, None] / total
+        bound = total * np.maximum(np.sqrt((dc * dc) @ w / total) - 0.5, 0.0) ** 2
     probe = slopes[np.argsort(bound, kind="stable")[:3]]
-    m = _best_intercepts(arith, q, t, probe, objective)
+    m = _best_intercepts(arith, q, t, probe, objective, w)
     err = pwl_output(probe[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
                      out) - t[None, :]
     ub = float(np.min(np.max(np.abs(err), axis=1) if objective == "max"
-                      else np.sum(err * err, axis=1)))
-    reach = ub if objective == "max" else np.sqrt(ub)  # the largest single error within ub
+                      else (err * err) @ w))
+    # the largest single error within ub
+    reach = ub if objective == "max" else np.sqrt(ub / np.min(w))
     if t.min() - out.min_code <= reach or out.max_code - t.max() <= reach:
         return slopes
     return slopes[bound <= ub * (1 + 1e-9) + 1e-9]
 
 
 def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes: np.ndarray,
-                     bound: float) -> tuple[np.ndarray, np.ndarray]:
+                     bound: float, weights: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """For every (slope, code), the intercepts ``m`` with ``|y - t| <= bound``: ``[lo, hi]`` arrays
     of shape (slopes, codes), empty where ``lo > hi``, clipped to each slope's intercept bracket.
     A segment of codes thus admits slope ``k`` within ``bound`` iff
@@ -122,7 +146,7 @@ def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes:
     Closed form, by inverting :func:`~approxgen.model.pwl_output`: the acceptable outputs are the
     integers ``y_lo..y_hi`` around ``t``; ``y >= y_lo`` iff ``k q + (m << cs) + 2^(s-1) >=
     y_lo << s`` (or always, when ``y_lo`` is at or below the saturation floor), and likewise for
-    ``y <= y_hi``.
+    ``y <= y_hi``. Codes of zero ``weights`` constrain nothing (their range is the bracket).
     """
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     mlo, mhi = _intercept_bracket(arith, q, t, slopes)
@@ -136,7 +160,11 @@ def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes:
     need_hi = (((np.clip(y_hi, out.min_code, out.max_code) + 1) << s) - 1 - base) >> cs
     hi = np.where(y_hi >= out.max_code, mhi[:, None], np.minimum(need_hi, mhi[:, None]))
     impossible = (y_lo > out.max_code) | (y_hi < out.min_code) | (y_lo > y_hi)
-    return np.where(impossible, mhi[:, None] + 1, lo), np.where(impossible, mlo[:, None] - 1, hi)
+    lo, hi = np.where(impossible, mhi[:, None] + 1, lo), np.where(impossible, mlo[:, None] - 1, hi)
+    if weights is not None:
+        free = (np.asarray(weights) <= 0)[None, :]
+        lo, hi = np.where(free, mlo[:, None], lo), np.where(free, mhi[:, None], hi)
+    return lo, hi
 
 
 def _minimax_slope(q, target) -> float:
@@ -160,21 +188,23 @@ def _minimax_slope(q, target) -> float:
     return (a + b) / 2.0
 
 
-def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
-    """For each slope the best intercept within a bracket that surely holds it."""
+def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
+    """For each slope the best intercept within a bracket that surely holds it (``mse``:
+    weighted by ``w``, positive)."""
+    w = _unit(q, w)
     lo, hi = _intercept_bracket(arith, q, t, slopes)
     if objective == "mse" and arith.intercept_shift >= arith.shift:
-        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi)
+        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w)
     if objective == "mse":
-        lo, hi, narrowed = _mse_window(arith, q, t, slopes, lo, hi)
+        lo, hi, narrowed = _mse_window(arith, q, t, slopes, lo, hi, w)
         best = np.empty(slopes.size, dtype=np.int64)
         chunk = max(1, SWEEP_LIMIT // (q.size * int(np.max((((hi - lo) << arith.intercept_shift)
                                                             >> arith.shift) + 2))))
         idx = np.flatnonzero(narrowed)
         for part in np.array_split(idx, max(1, -(-idx.size // chunk))) if idx.size else []:
-            best[part] = _sweep(arith, q, t, slopes[part], lo[part], hi[part])  # vectorized
+            best[part] = _sweep(arith, q, t, slopes[part], lo[part], hi[part], w)  # vectorized
         for i in np.flatnonzero(~narrowed):  # full brackets: one slope at a time
-            best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
+            best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1], w)[0]
         return best
     idx = _extreme_codes(arith, q, t, slopes)
     if idx is not None:
@@ -182,25 +212,26 @@ def _best_intercepts(arith, q, t, slopes, objective) -> np.ndarray:
     return _best_intercepts_max(arith, q, t, slopes, lo, hi)
 
 
-def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi) -> np.ndarray:
+def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
     """Least-squares intercepts when ``cs >= s``: one intercept step then moves every unsaturated
     output by exactly ``2^(cs - s)``, so the SSE is a convex quadratic in ``m`` and the best
     integer lies next to the continuous optimum; the neighbours are scored on the real pipeline
     (lowest ``m`` among equals, as the event sweep). Slopes whose outputs saturate there are
     left to the exact event sweep."""
+    w = _unit(q, w)
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     wide = IntFormat(63, True, 1.0)  # the same arithmetic without saturation
     base = pwl_output(slopes[:, None], np.zeros((1, 1), dtype=np.int64), q[None, :], cs, s, wide)
     step = float(1 << (cs - s))
-    centre = np.floor(np.mean(t[None, :] - base, axis=1) / step).astype(np.int64)
+    centre = np.floor(((t[None, :] - base) @ w / np.sum(w)) / step).astype(np.int64)
     cands = np.clip(centre[:, None] + np.arange(-2, 4)[None, :], lo[:, None], hi[:, None])
     y = pwl_output(slopes[:, None, None], cands[:, :, None], q[None, None, :], cs, s, out)
-    sse = np.sum((y - t[None, None, :]) ** 2, axis=2)
+    sse = ((y - t[None, None, :]) ** 2) @ w
     tied = sse == sse.min(axis=1, keepdims=True)
     best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
     saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
     for i in np.flatnonzero(saturated):  # not a pure quadratic there: the exact sweep decides
-        best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
+        best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1], w)[0]
     return best
 
 
@@ -250,7 +281,7 @@ def _intercept_bracket(arith, q, t, slopes):
 SWEEP_LIMIT = 1 << 22  # events of one slope's full intercept sweep
 
 
-def _mse_window(arith, q, t, slopes, lo, hi):
+def _mse_window(arith, q, t, slopes, lo, hi, w=None):
     """Narrow each slope's intercept bracket to where the least-squares optimum must lie.
 
     In LSB, unsaturated errors are ``e = r + D + delta`` with ``r`` the residuals of the continuous
@@ -260,13 +291,16 @@ def _mse_window(arith, q, t, slopes, lo, hi):
     ``|D| > W = (1 + sqrt(5 + 8 mean|r|)) / 2``. Saturation could only lower errors outside
     that window, so the window is used only where no output within ``|r| + W + 2`` of its target
     can saturate (or where the full bracket would be too costly to sweep; only then is the
-    result not proven optimal); elsewhere the full bracket stays.
+    result not proven optimal); elsewhere the full bracket stays. Weighted: ``n`` is the
+    weight and the means are weighted.
     """
+    w = _unit(q, w)
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     line = slopes[:, None] * (q[None, :] / float(1 << s))  # k q in output LSB
-    offset = np.mean(t[None, :] - line, axis=1)  # continuous optimum of the intercept (LSB)
+    total = np.sum(w)
+    offset = (t[None, :] - line) @ w / total  # continuous optimum of the intercept (LSB)
     r = line + offset[:, None] - t[None, :]
-    width = (1.0 + np.sqrt(5.0 + 8.0 * np.mean(np.abs(r), axis=1))) / 2.0
+    width = (1.0 + np.sqrt(5.0 + 8.0 * (np.abs(r) @ w / total))) / 2.0
     # errors of hundreds of LSB: rounding hardly matters; keep the sweep affordable
     width = np.minimum(width, max(4.0, SWEEP_LIMIT / (4.0 * q.size)))
     reach = np.abs(r) + width[:, None] + 2.0
@@ -284,7 +318,7 @@ def _mse_window(arith, q, t, slopes, lo, hi):
     return np.where(safe, new_lo, lo), np.where(safe, new_hi, hi), safe
 
 
-def _sweep(arith, q, t, slopes, lo, hi) -> np.ndarray:
+def _sweep(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
     """Exact least-squares intercepts by sweeping the output-change events, for many slopes.
 
     Raising ``m`` raises each code's unsaturated output ``z = (k q + (m << cs) + 2^(s-1)) >> s``
@@ -292,7 +326,9 @@ def _sweep(arith, q, t, slopes, lo, hi) -> np.ndarray:
     within ``[lo, hi]`` by the ``m`` at which they happen gives the error at every distinct
     intercept; the smallest (and, among equals, the lowest ``m``) wins. Vectorized over slopes,
     which share one step count (the widest bracket's): give it brackets of similar width.
+    Errors are weighted by ``w``.
     """
+    w = _unit(q, w)
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     u = slopes[:, None] * q[None, :] + ((1 << (s - 1)) if s else 0)
     z0 = (u + (lo << cs)[:, None]) >> s
@@ -302,13 +338,13 @@ def _sweep(arith, q, t, slopes, lo, hi) -> np.ndarray:
     at = (-((-need) >> cs)).reshape(slopes.size, -1)  # ceil division by 2^cs
     before = np.clip(z_next - 1, out.min_code, out.max_code) - t[None, :, None]
     after = np.clip(z_next, out.min_code, out.max_code) - t[None, :, None]
-    delta = (after * after - before * before).reshape(slopes.size, -1)
+    delta = (w[None, :, None] * (after * after - before * before)).reshape(slopes.size, -1)
     beyond = at > hi[:, None]
     at, delta = np.where(beyond, hi[:, None] + 1, at), np.where(beyond, 0.0, delta)
     order = np.argsort(at, axis=1, kind="stable")
     at, delta = np.take_along_axis(at, order, 1), np.take_along_axis(delta, order, 1)
     y0 = np.clip(z0, out.min_code, out.max_code) - t[None, :]
-    start = np.sum(y0 * y0, axis=1)
+    start = (y0 * y0) @ w
     cost = start[:, None] + np.cumsum(delta, axis=1)
     last = np.concatenate([at[:, 1:] != at[:, :-1], np.ones((slopes.size, 1), bool)], axis=1)
     cost = np.where(last & (at <= hi[:, None]), cost, np.inf)

@@ -35,6 +35,12 @@ def of(model) -> "Form":
     return get(model.form)
 
 
+def objective_phrase(spec) -> str:
+    """``objective max`` (and how it is weighted, with ``weights: samples``)."""
+    weighted = " weighted by the calibration samples" if spec.weights == "samples" else ""
+    return f"objective {spec.objective}{weighted}"
+
+
 class Form:
     """The protocol every form implements. Defaults suit an unsegmented form without
     coefficients; segmented forms override the hooks marked so."""
@@ -42,6 +48,7 @@ class Form:
     name: str = ""
     model_class: type = object
     segmented: bool = False  # has segments, a breakpoint search and an objective
+    weighted = False  # fits an objective weighted per code (weights: samples)
     verilog_parts: tuple[str, ...] = ("full",)
     spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
 
@@ -50,8 +57,9 @@ class Form:
         """Whether the form can approximate ``function`` (a ``functions.Function``)."""
         return True
 
-    def fit(self, spec, progress: bool):
-        """``(model, search info)`` for a validated spec (info: method, seed, settings, notes)."""
+    def fit(self, spec, progress: bool, weights=None):
+        """``(model, search info)`` for a validated spec (info: method, seed, settings, notes);
+        ``weights`` (one per domain code) only for a form that is :attr:`weighted`."""
         raise NotImplementedError
 
     def method(self, spec) -> str:
@@ -74,7 +82,7 @@ class Form:
     def provenance_line(self, fit) -> str:
         info = fit.search
         return (f"form {self.name}, {fit.model.segments} segments, search {info['method']}, "
-                f"seed {info['seed']}, objective {fit.spec.objective}")
+                f"seed {info['seed']}, {objective_phrase(fit.spec)}")
 
     def summary_suffix(self, fit) -> str:
         """What follows ``form NAME`` on the first line of ``approxgen fit``'s summary."""
@@ -82,7 +90,7 @@ class Form:
             return ""
         info = fit.search
         return (f", {fit.model.segments} segments, search {info['method']} (seed {info['seed']}),"
-                f" objective {fit.spec.objective}")
+                f" {objective_phrase(fit.spec)}")
 
     def integers_line(self, model, spec) -> str:
         """What the integers are and how wide (``approxgen fit``'s summary)."""
@@ -92,7 +100,7 @@ class Form:
         """The Markdown report's bullet lines on the form and its integers."""
         info = fit.search
         return [f"- form: {self.name}, {fit.model.segments} segments; search {info['method']} "
-                f"(seed {info['seed']}), objective {fit.spec.objective}",
+                f"(seed {info['seed']}), {objective_phrase(fit.spec)}",
                 f"- integers: {self.integers_line(fit.model, fit.spec)}"]
 
     def segment_table(self, fit) -> str:

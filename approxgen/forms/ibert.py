@@ -156,7 +156,7 @@ class IbertForm(Form):
     def supports(self, function) -> bool:
         return not function.expr and function.name in KINDS
 
-    def fit(self, spec, progress: bool):
+    def fit(self, spec, progress: bool, weights=None):
         fn = spec.function
         if not self.supports(fn):
             raise ApproxgenError(f"form ibert computes I-BERT's {' and '.join(KINDS)}, not "

@@ -136,11 +136,12 @@ class PwlForm(Form):
     name = "pwl"
     model_class = PwlModel
     segmented = True
+    weighted = True
     verilog_parts = ("full", "lut")
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
                            "max_error_lsb"})
 
-    def fit(self, spec, progress: bool):
+    def fit(self, spec, progress: bool, weights=None):
         from approxgen import fit as fitting
 
         if spec.segments == "auto" and spec.objective == "rounding":
@@ -153,8 +154,9 @@ class PwlForm(Form):
             reference = target(spec, spec.domain_codes())  # sat(f)
 
             return fitting._fit_auto_segments(spec, reference,
-                                              correctly_rounded(reference, spec.output), progress)
-        return fitting._fit_pwl(spec, spec.segments, progress)
+                                              correctly_rounded(reference, spec.output), progress,
+                                              weights)
+        return fitting._fit_pwl(spec, spec.segments, progress, weights)
 
     def disagreement(self, model, spec) -> str | None:
         from approxgen.fit.arithmetic import PwlArithmetic

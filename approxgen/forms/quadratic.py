@@ -161,7 +161,7 @@ class QuadraticForm(Form):
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
                            "max_error_lsb"})
 
-    def fit(self, spec, progress: bool):
+    def fit(self, spec, progress: bool, weights=None):
         from approxgen.fit.quadratic import fit_quadratic
 
         return fit_quadratic(spec, progress)

@@ -52,7 +52,7 @@ class TableForm(Form):
     name = "table"
     model_class = TableModel
 
-    def fit(self, spec, progress: bool):
+    def fit(self, spec, progress: bool, weights=None):
         from approxgen.metrics import correctly_rounded
 
         floor = correctly_rounded(spec.reference(spec.domain_codes()), spec.output)

@@ -135,7 +135,7 @@ def _oracle_reach(problem, cuts: np.ndarray):
         if bound not in memo:
             memo.clear()
             memo[bound] = intercept_ranges(problem.arith, problem.codes, problem.targets,
-                                           problem.slopes, bound)
+                                           problem.slopes, bound, problem.weights)
         lo, hi = memo[bound]
         first = offsets[start]
         ok = (np.maximum.accumulate(lo[:, first:], axis=1)
