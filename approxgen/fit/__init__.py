@@ -77,7 +77,11 @@ def _fit_pwl(spec: Spec, segments: int, progress: bool = False, weights=None):
 
 
 def _fit_pwl_at(spec: Spec, segments: int, shift: int | None, progress: bool, weights=None):
-    problem = problem_class(spec)(spec, segments, shift, weights)
+    return place(spec, problem_class(spec)(spec, segments, shift, weights), progress)
+
+
+def place(spec: Spec, problem, progress: bool = False):
+    """``(model, search info)``: the spec's search places the breakpoints of ``problem``."""
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")

@@ -149,7 +149,7 @@ class QuadraticProblem(PwlProblem):
 def fit_quadratic(spec, progress: bool = False):
     """``(model, info)``: the spec's segment count (or, with ``segments: auto``, the fewest that
     meet ``max_error_lsb``, counting up by bisection) placed by the spec's search."""
-    from approxgen import search as searches
+    from approxgen.fit import place
     from approxgen.metrics import measure
 
     problem_class = QuadraticProblem
@@ -161,14 +161,7 @@ def fit_quadratic(spec, progress: bool = False):
             return fit_exact(spec, problem_class)
 
     def run(k: int):
-        problem = problem_class(spec, k)
-        result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
-        if not problem.is_valid(result.breakpoints):
-            raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
-        model = problem.model(problem.evaluate(result.breakpoints))
-        info = {"method": spec.search, "seed": spec.seed, "settings": result.settings,
-                "notes": list(result.notes)}
-        return model, info
+        return place(spec, problem_class(spec, k), progress)
 
     if spec.segments != "auto":
         return run(spec.segments)
