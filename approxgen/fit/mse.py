@@ -181,20 +181,19 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
                  weights: np.ndarray | None = None) -> np.ndarray:
     """A lower bound on the least SSE of every segment ``cuts[a]..cuts[b] - 1`` (a matrix,
     ``inf`` where ``a >= b``), from prefix sums.  With ``weights``, of the weighted SSE: every
-    sum below is weighted, ``n`` is the weight, and a saturated code costs at least the
-    smallest positive weight times ``room^2``.
+    sum below is weighted and ``n`` is the weight.
 
     An integer output is at least its target's distance to the nearest integer away (the
     correctly rounded floor). Unsaturated outputs on any set of ``n`` codes obey the slope bound
     of the module docstring with ``k`` free: ``(sqrt(SSE_ls) - sqrt(n)/2)^2``. A saturated output
     costs at least the squared distance ``room^2`` of its target to the range's end. So, with
-    ``far`` = the codes whose room is at least ``r``: either a far code saturates (``>= r^2``) or
-    every far code is unsaturated (the bound over them). The bound is the largest over a few
-    ``r``, and at least the floor.
+    ``far`` = the codes whose room is at least ``r`` (and, weighted, whose weight is at least
+    ``h``): either a far code saturates (``>= h r^2``) or every far code is unsaturated (the bound
+    over them, a subset of the codes). The bound is the largest over a few ``r`` (and ``h``),
+    and at least the floor.
     """
     out = arith.output
     wt = np.ones(codes.size) if weights is None else np.asarray(weights, dtype=np.float64)
-    least = float(wt[wt > 0].min()) if np.any(wt > 0) else 0.0
     x = (codes - codes[0]).astype(np.float64)
     floor_err = t - np.clip(np.floor(t + 0.5), out.min_code, out.max_code)
     room = np.minimum(t - out.min_code, out.max_code - t)
@@ -208,8 +207,9 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
         return c[None, :] - c[:, None]
 
     best = span(wt * floor_err * floor_err)
-    for r in (0.5, 2.0, 8.0, 32.0, 128.0):
-        far = (room >= r) * wt
+    for r, h in ((r, h) for r in _powers_of_4(0.5, room.max(initial=0.0))
+                 for h in _powers_of_4(wt[wt > 0].min(initial=1.0), wt.max(initial=0.0))):
+        far = (room >= r) * (wt >= h) * wt
         n, sq, sqq, st, stt, sqt = (span(v * far) for v in (np.ones_like(x), x, x * x, tc,
                                                            tc * tc, x * tc))
         with np.errstate(all="ignore"):
@@ -217,10 +217,19 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
             cqt = sqt - sq * st / n
             sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
             line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
-        best = np.maximum(best, np.where(n > 0, np.minimum(least * r * r, line), 0.0))
+        best = np.maximum(best, np.where(n > 0, np.minimum(h * r * r, line), 0.0))
     best = best * (1 - 1e-9) - 1e-9  # float sums: stay below the true bound
     upper = np.triu(np.ones((g, g), dtype=bool), 1)
     return np.where(upper, np.maximum(best, 0.0), np.inf)
+
+
+def _powers_of_4(first: float, top: float) -> list[float]:
+    """``first``, 4 ``first``, 16 ``first``, ... up to ``top`` (at least ``[first]``): the rooms
+    and weights :func:`lower_bounds` tries (large errors need large rooms)."""
+    values = [float(first)]
+    while values[-1] * 4 <= top:
+        values.append(values[-1] * 4)
+    return values
 
 
 def useful_segments(cost: np.ndarray, segments: int, limit: float) -> np.ndarray:

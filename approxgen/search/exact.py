@@ -31,6 +31,7 @@ OPTIONS = {
     "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
+BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -166,26 +167,32 @@ def _solver_reach(problem, cuts: np.ndarray):
 def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     """K segments of least total SSE: dynamic programming over cut positions.
 
-    Every segment first gets a lower bound (:meth:`PwlProblem.lower_bounds`, when the problem
-    has them); the
-    bounds' best partition, solved exactly, gives an achievable total; only segments that can
-    sit in a partition within that total are solved exactly (batched by width). The others keep
-    their bounds, which is exact: a partition using one costs more than the achievable total.
+    With proven lower bounds on every segment's cost (:meth:`PwlProblem.lower_bounds`), the DP
+    runs on a matrix holding the exact cost of the segments solved so far and the bounds of the
+    others, so its optimum bounds the true one from below. Each round solves the segments of the
+    DP's best partition (an achievable total); once that partition holds only solved segments it
+    is optimal. When the segments that can still sit in a partition within the best achievable
+    total are few codes in all, they are solved in one batch instead (then the DP is exact too:
+    a partition using any other segment costs more than that total).
     """
     from approxgen.fit import mse
 
     g, k = cuts.size - 1, problem.segments
     cost = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
-        exact = _segment_costs(problem, cuts, _partition(cost, k))
-        limit = sum(exact.values())
-        need = mse.useful_segments(cost, k, limit)
-        a_idx, b_idx = np.nonzero(need)
-        problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
-        for a, b in zip(a_idx, b_idx):
-            cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
-        bar.update(int(a_idx.size))
-        return _partition(cost, k)
+        solved = np.zeros(cost.shape, dtype=bool)
+        limit = np.inf
+        while True:
+            parts = _partition(cost, k)
+            a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
+            if solved[a_idx, b_idx].all():
+                return parts
+            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+            limit = min(limit, float(cost[a_idx, b_idx].sum()))
+            a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
+            if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+                return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
     a_idx, b_idx = np.triu_indices(g + 1, 1)
@@ -197,10 +204,15 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     return _partition(cost, k)
 
 
-def _segment_costs(problem, cuts: np.ndarray, parts: list[int]) -> dict:
-    problem.solve_many(cuts[parts[:-1]], cuts[parts[1:]] - 1)
-    return {(a, b): problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
-            for a, b in zip(parts, parts[1:])}
+def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar) -> None:
+    """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds."""
+    keep = ~solved[a_idx, b_idx]
+    a_idx, b_idx = a_idx[keep], b_idx[keep]
+    problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
+    for a, b in zip(a_idx, b_idx):
+        cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+    solved[a_idx, b_idx] = True
+    bar.update(int(a_idx.size))
 
 
 def _partition(cost: np.ndarray, k: int) -> list[int]:
