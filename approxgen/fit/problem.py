@@ -24,6 +24,7 @@ import numpy as np
 
 from approxgen.fit import mse
 from approxgen.fit.arithmetic import PwlArithmetic
+from approxgen.fit.reach import CAP, Reach
 from approxgen.fit.segment import SegmentFit, solve_segment
 from approxgen.metrics import target
 from approxgen.model import PwlModel
@@ -32,6 +33,7 @@ from approxgen.spec import Spec
 FREE = SegmentFit(0, 0, 0.0, 0.0, 0.0)  # a segment without samples: costs nothing
 GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
 SLOPE_PAD = 2
+REFINE_ELEMENTS = 1 << 26  # the exact second pass of a max segment solve, at most
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Evaluation:
 
 
 class PwlProblem:
+    reach: Reach | None = None  # every-code max-error reach (:mod:`approxgen.fit.reach`)
+
     def __init__(self, spec: Spec, segments: int, shift: int | None = None,
                  weights: np.ndarray | None = None):
         """``weights``: one non-negative number per domain code (some positive), or None."""
@@ -60,6 +64,8 @@ class PwlProblem:
         self._prefix = None if weights is None else np.concatenate([[0.0],
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
+        if Reach.applies(self.arith):
+            self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
     @property
     def n_codes(self) -> int:
@@ -101,10 +107,28 @@ class PwlProblem:
                         int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
                 rest += [(int(a), int(b)) for a, b in group[~proven]]
         for first, last in rest:  # the general solver (saturation may pay, or max)
-            i, j = first - self.lo, last - self.lo + 1
-            self._cache[(first, last)] = solve_segment(
-                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes,
-                None if self.weights is None else self.weights[i:j])
+            self._cache[(first, last)] = self._solve(first, last)
+
+    def _solve(self, first: int, last: int) -> SegmentFit:
+        """The segment solver; for ``max`` without a shared slope set, a second pass over every
+        slope that can match the first pass's cost (:meth:`Reach.slopes`) makes it exact."""
+        i, j = first - self.lo, last - self.lo + 1
+        q, t = self.codes[i:j], self.targets[i:j]
+        w = None if self.weights is None else self.weights[i:j]
+        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w)
+        if self.objective != "max" or self.slopes is not None or self.reach is None:
+            return best
+        if w is not None and not np.any(w > 0):
+            return best
+        window = self.reach.slopes(i, j - 1, j - 1, best.cost)
+        if window.size * q.size > REFINE_ELEMENTS:  # errors of many LSB: left as solved
+            return best
+        step = max(1, CAP // (8 * q.size))
+        for start in range(0, window.size, step):
+            fit = solve_segment(self.arith, q, t, self.objective, window[start:start + step], w)
+            if (fit.cost, fit.sse) < (best.cost, best.sse):
+                best = fit
+        return best
 
     def _unweighted(self, first: int, last: int) -> SegmentFit:
         """The unweighted fit of codes ``first..last`` (for a segment no sample falls in)."""

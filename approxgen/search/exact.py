@@ -7,11 +7,12 @@ fit of :meth:`PwlProblem.segment`.
 
 * ``max``: the optimum ``E*`` is the smallest bound for which greedy maximal segments cover the
   domain with K segments (a segment's feasibility is monotone in its extent, so greedy uses the
-  fewest). Bisection on the bound narrows ``E*``; a descent then tests "strictly below the best
-  partition's cost" until that fails, which makes the answer exact. With a shared slope set, one
-  vectorized pass (:func:`~approxgen.fit.segment.intercept_ranges`) tests every segment at once;
-  otherwise (wide inputs) each reach is a binary search with the segment solver, whose per-segment
-  slope windows make its cost monotone in the extent only in practice, not by construction.
+  fewest). When the problem has a reach oracle (:mod:`approxgen.fit.reach`), every code is a
+  candidate: the bound doubles from the correctly rounded table's error, is bisected
+  geometrically, and then over the errors ``|y - t|`` between, the only values where feasibility
+  changes, which makes ``E*`` exact. Otherwise (quadratics, fixed intercept formats without a
+  slope format) each reach is a binary search with the segment solver over cut positions, its
+  bound bisected and then descended below the best partition's cost.
 * ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
   segments that proven lower bounds rule out (:func:`_min_sse`).
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from approxgen.fit.segment import intercept_ranges
 from approxgen.errors import ApproxgenError
 from approxgen.search import Option, SearchResult, progress_bar, read_options
 
@@ -31,6 +31,7 @@ OPTIONS = {
     "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
+ERROR_VALUES = 1 << 20  # bisect geometrically until this few candidate errors remain
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -44,7 +45,10 @@ def options(raw: dict, where: str, objective: str) -> dict:
 
 def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
-    cuts = candidate_cuts(problem, opts)
+    every = (problem.objective == "max" and problem.reach is not None and problem.segments > 1
+             and opts["candidates"] in (0, problem.n_codes))
+    cuts = (problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64) if every
+            else candidate_cuts(problem, opts))
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
                 "grid": "every code" if full else f"~{problem.n_codes / (cuts.size - 1):.4g} codes"}
@@ -53,6 +57,10 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     with progress_bar(0, "exact", progress) as bar:
         if problem.segments == 1:
             parts = [0, cuts.size - 1]
+        elif every:
+            starts, steps = _minimax_every_code(problem, bar)
+            settings["bound_tests"] = steps
+            parts = [*(s - problem.lo for s in starts), problem.n_codes]
         elif problem.objective == "max":
             parts, steps = _minimax(problem, cuts, bar)
             settings["bound_tests"] = steps
@@ -72,8 +80,7 @@ def candidate_cuts(problem, opts: dict) -> np.ndarray:
 
 
 def _minimax(problem, cuts: np.ndarray, bar) -> tuple[list[int], int]:
-    reach = _oracle_reach(problem, cuts) if problem.slopes is not None else _solver_reach(problem,
-                                                                                          cuts)
+    reach = _solver_reach(problem, cuts)
     last = cuts.size - 1
     greedy = lambda bound: _greedy(reach, last, problem.segments, bound)  # noqa: E731
 
@@ -116,34 +123,41 @@ def _greedy(reach, last: int, limit: int, bound: float) -> list[int] | None:
     return parts if parts[-1] == last else None
 
 
-def fewest_segments(problem, bound: float) -> int | None:
-    """The fewest segments whose optimal integer fits all stay within ``bound`` (max error, LSB),
-    over every breakpoint position; None when the problem has no shared slope set."""
-    if problem.slopes is None:
-        return None
-    cuts = problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64)
-    parts = _greedy(_oracle_reach(problem, cuts), problem.n_codes, problem.n_codes, bound)
-    return None if parts is None else len(parts) - 1
+def _minimax_every_code(problem, bar) -> tuple[list[int], int]:
+    """The first codes of K segments of least max error over every breakpoint position (see the
+    module docstring), and how many bounds were tested."""
+    reach, k = problem.reach, problem.segments
+    steps = 0
 
+    def cover(bound):
+        nonlocal steps
+        steps += 1
+        bar.update()
+        return reach.cover(bound, k)
 
-def _oracle_reach(problem, cuts: np.ndarray):
-    """Reach for the shared slope set: intercept ranges of every (slope, code) per bound."""
-    offsets = cuts - problem.lo
-    memo: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-
-    def reach(start: int, bound: float) -> int:
-        if bound not in memo:
-            memo.clear()
-            memo[bound] = intercept_ranges(problem.arith, problem.codes, problem.targets,
-                                           problem.slopes, bound, problem.weights)
-        lo, hi = memo[bound]
-        first = offsets[start]
-        ok = (np.maximum.accumulate(lo[:, first:], axis=1)
-              <= np.minimum.accumulate(hi[:, first:], axis=1))
-        run = int(ok.sum(axis=1).max())  # each row is a run of True, then False
-        return int(np.searchsorted(offsets, first + run, side="right")) - 1
-
-    return reach
+    low = reach.floor()
+    best = cover(low)
+    if best is not None:
+        return best, steps
+    high = max(2.0 * low, 1.0 / 16)
+    while (best := cover(high)) is None:
+        low, high = high, 2.0 * high
+    while (values := reach.errors_between(low, high, ERROR_VALUES)) is None:
+        mid = float(np.sqrt(low * high)) if low > 0 else high / 2
+        parts = cover(mid)
+        if parts is None:
+            low = mid
+        else:
+            high, best = mid, parts
+    lo_i, hi_i = 0, values.size  # values[hi_i:] and high are feasible
+    while lo_i < hi_i:
+        mid_i = (lo_i + hi_i) // 2
+        parts = cover(float(values[mid_i]))
+        if parts is None:
+            lo_i = mid_i + 1
+        else:
+            hi_i, best = mid_i, parts
+    return best, steps
 
 
 def _solver_reach(problem, cuts: np.ndarray):

@@ -1,0 +1,213 @@
+"""Monotone reach: the longest segment one integer line covers within a max-error bound.
+
+For a bound ``E`` every code ``i`` admits the accumulators ``acc = k q_i + (m << cs)`` in
+``[A_i, B_i]`` (its outputs within ``E`` of the target; an open side where saturation holds the
+output, none at all for a code of zero weight). A segment admits slope ``k`` iff the intervals
+``[A_i - k q_i, B_i - k q_i]`` (in intercept units, clipped to the intercept bounds) share an
+intercept: the running max of the lows stays below the running min of the highs, tested for many
+candidate slopes and ends per numpy call (:meth:`Reach.runs`, chunked to :data:`CAP` elements).
+
+Candidate slopes (:meth:`Reach.slopes`): any slope a segment admits is bounded by every pair of
+its codes (``k (q_j - q_i)`` within ``[A_j - B_i, B_j - A_i]``), so pairs at every power-of-two
+distance give a window whose width shrinks with the segment length and grows with the bound.
+Where saturation leaves a side open, the window is bounded by the format's slope bounds, or with
+the automatic format (``cs = 0``, free intercept: the admitted slopes then form an interval, by
+Helly's theorem on the pairwise conditions) by the target's steepest and flattest rises over the
+segment, which some admitted slope always lies between.
+
+Reach is monotone (a later start or a larger bound never reaches less): every answer brackets
+later queries (:meth:`Reach.reach`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+CAP = 1 << 21  # elements of one (slopes x codes) array
+BIG = 1 << 61  # an open accumulator bound
+TOL = 1e-9  # a bound admits errors up to bound + TOL (float targets)
+FIRST_WINDOW = 32
+
+
+class Reach:
+    """Reach queries on one problem's codes and targets (``weights``: zero ones are free)."""
+
+    def __init__(self, arith, codes: np.ndarray, targets: np.ndarray,
+                 weights: np.ndarray | None = None):
+        self.arith = arith
+        self.q = np.asarray(codes, dtype=np.int64)
+        self.t = np.asarray(targets, dtype=np.float64)
+        self.lo = int(self.q[0])
+        self.free = None if weights is None else np.asarray(weights) <= 0
+        self.rises = np.diff(self.t)
+        self.interval = arith.intercept_shift == 0 and arith.intercept_bounds is None
+        self._bounds: tuple[float, tuple[np.ndarray, np.ndarray]] | None = None
+        self._known: list[tuple[int, float, int]] = []  # (start offset, bound, last offset)
+
+    @classmethod
+    def applies(cls, arith) -> bool:
+        """Whether the slope windows are bounded: a slope format, or the automatic format."""
+        return arith.slope_bounds is not None or (arith.intercept_shift == 0
+                                                  and arith.intercept_bounds is None)
+
+    @property
+    def n(self) -> int:
+        return self.q.size
+
+    def floor(self) -> float:
+        """The correctly rounded table's max error: no approximation does better."""
+        err = np.abs(self.t - np.rint(self.t))
+        return float(err.max() if self.free is None else np.max(err[~self.free], initial=0.0))
+
+    def accumulators(self, bound: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per code, the accumulators ``[A, B]`` (rounding offset included) whose outputs lie
+        within ``bound`` of the target; ``-BIG``/``BIG`` where saturation leaves a side open."""
+        if self._bounds is not None and self._bounds[0] == bound:
+            return self._bounds[1]
+        s, out = self.arith.shift, self.arith.output
+        half = (1 << (s - 1)) if s else 0
+        y_lo = np.ceil(self.t - bound - TOL).astype(np.int64)
+        y_hi = np.floor(self.t + bound + TOL).astype(np.int64)
+        a = np.where(y_lo <= out.min_code, -BIG,
+                     (np.clip(y_lo, out.min_code, out.max_code) << s) - half)
+        b = np.where(y_hi >= out.max_code, BIG,
+                     ((np.clip(y_hi, out.min_code, out.max_code) + 1) << s) - 1 - half)
+        bad = (y_lo > y_hi) | (y_lo > out.max_code) | (y_hi < out.min_code)
+        a, b = np.where(bad, BIG, a), np.where(bad, -BIG, b)
+        if self.free is not None:
+            a, b = np.where(self.free, -BIG, a), np.where(self.free, BIG, b)
+        self._bounds = (bound, (a, b))
+        return a, b
+
+    def slopes(self, first: int, known: int, last: int, bound: float) -> np.ndarray:
+        """Candidate slopes for segments from offset ``first`` to any end in ``known..last``
+        (``known < first``: no end known): some admitted slope is among them whenever one is."""
+        a_acc, b_acc = self.accumulators(bound)
+        k_lo, k_hi = -BIG, BIG
+        size = known - first + 1
+        h = 1 << max(0, size.bit_length() - 1) if size > 1 else 0
+        while h >= 1:  # every pair at distance h inside first..known
+            i = np.arange(first, known - h + 1)
+            j = i + h
+            low = a_acc[j] - b_acc[i]
+            ok = (a_acc[j] > -BIG) & (b_acc[i] < BIG)
+            if ok.any():
+                k_lo = max(k_lo, int(np.max(-((-low[ok]) // h))))  # ceil
+            high = b_acc[j] - a_acc[i]
+            ok = (b_acc[j] < BIG) & (a_acc[i] > -BIG)
+            if ok.any():
+                k_hi = min(k_hi, int(np.min(high[ok] // h)))
+            h >>= 1
+        if self.arith.slope_bounds is not None:
+            k_lo = max(k_lo, self.arith.slope_bounds[0])
+            k_hi = min(k_hi, self.arith.slope_bounds[1])
+        if self.interval:  # some admitted slope lies between the flattest and steepest rises
+            rises = self.rises[first:last]
+            if rises.size:
+                scale = float(1 << self.arith.shift)
+                pad = max(0.0, (1.0 - 2.0 * (bound + TOL)) * scale + 1.0) + 1.0
+                k_lo = max(k_lo, math.floor(float(rises.min()) * scale - pad))
+                k_hi = min(k_hi, math.ceil(float(rises.max()) * scale + pad))
+            else:
+                k_lo, k_hi = max(k_lo, min(k_hi, 0)), min(k_hi, max(k_lo, 0))
+        if k_hi < k_lo:
+            return np.zeros(0, dtype=np.int64)
+        return np.arange(k_lo, k_hi + 1, dtype=np.int64)
+
+    def runs(self, slopes: np.ndarray, first: int, last: int, bound: float) -> np.ndarray:
+        """Per slope, how many codes from offset ``first`` (up to ``last``) it covers within
+        ``bound``; the arrays stay below :data:`CAP` elements."""
+        a_acc, b_acc = self.accumulators(bound)
+        cs, mb = self.arith.intercept_shift, self.arith.intercept_bounds
+        size = last - first + 1
+        q = self.q[first:last + 1]
+        a_win, b_win = a_acc[first:last + 1], b_acc[first:last + 1]
+        out = np.zeros(slopes.size, dtype=np.int64)
+        chunk = max(1, CAP // max(size, 1))
+        for start in range(0, slopes.size, chunk):
+            k = slopes[start:start + chunk, None]
+            kq = k * q[None, :]
+            low = a_win[None, :] - kq
+            high = b_win[None, :] - kq
+            del kq
+            if cs:
+                low = -((-low) >> cs)
+                high >>= cs
+            if mb is not None:
+                np.maximum(low, mb[0], out=low)
+                np.minimum(high, mb[1], out=high)
+            np.maximum.accumulate(low, axis=1, out=low)
+            np.minimum.accumulate(high, axis=1, out=high)
+            ok = low <= high
+            del low, high
+            full = ok.all(axis=1)
+            out[start:start + chunk] = np.where(full, size, ok.argmin(axis=1))
+        return out
+
+    def _bracket(self, first: int, bound: float) -> tuple[int, int]:
+        """Known ends: reach(first, bound) lies in ``[lo, hi]`` by monotonicity."""
+        lo, hi = first - 1, self.n - 1
+        if self._known:
+            known = np.array(self._known, dtype=np.float64)
+            starts, bounds, ends = known[:, 0], known[:, 1], known[:, 2]
+            below = (starts <= first) & (bounds <= bound)
+            if below.any():
+                lo = max(lo, int(ends[below].max()))
+            above = (starts >= first) & (bounds >= bound)
+            if above.any():
+                hi = min(hi, int(ends[above].min()))
+        return lo, max(hi, lo)
+
+    def reach(self, start: int, bound: float) -> int:
+        """The last code of the longest segment from code ``start`` whose integer line stays
+        within ``bound`` (``start - 1`` when none)."""
+        first = start - self.lo
+        known, last = self._bracket(first, bound)
+        while known < last:
+            width = max(2 * (known - first + 1), FIRST_WINDOW)
+            end = last if last - first + 1 <= 2 * width else first + width - 1
+            slopes = self.slopes(first, known, end, bound)
+            run = int(self.runs(slopes, first, end, bound).max(initial=0))
+            if first + run - 1 < end:
+                known = max(known, first + run - 1)
+                break
+            known = end
+        self._known.append((first, bound, known))
+        return known + self.lo
+
+    def cover(self, bound: float, limit: int) -> list[int] | None:
+        """Greedy maximal segments within ``bound``: their first codes, or None when more than
+        ``limit`` would be needed (greedy needs the fewest)."""
+        starts = [self.lo]
+        end = self.lo + self.n - 1
+        while True:
+            last = self.reach(starts[-1], bound)
+            if last < starts[-1]:
+                return None
+            if last >= end:
+                return starts
+            if len(starts) >= limit:
+                return None
+            starts.append(last + 1)
+
+    def errors_between(self, low: float, high: float, limit: int) -> np.ndarray | None:
+        """The sorted distinct errors ``|y - t|`` (y an integer) in ``(low, high]``: the only
+        bounds where feasibility can change; None when there are more than ``limit``."""
+        t = self.t if self.free is None else self.t[~self.free]
+        up_first = np.floor(t + low).astype(np.int64) + 1  # y in (t + low, t + high]
+        up_count = np.floor(t + high).astype(np.int64) - up_first + 1
+        down_first = np.ceil(t - low).astype(np.int64) - 1  # y in [t - high, t - low)
+        down_count = down_first - np.ceil(t - high).astype(np.int64) + 1
+        total = int(np.maximum(up_count, 0).sum() + np.maximum(down_count, 0).sum())
+        if total > limit:
+            return None
+        values = []
+        for j in range(int(max(up_count.max(initial=0), down_count.max(initial=0)))):
+            values.append((up_first + j - t)[up_count > j])
+            values.append((t - (down_first - j))[down_count > j])
+        if not values:
+            return np.zeros(0)
+        v = np.unique(np.concatenate(values))
+        return v[(v > low) & (v <= high)]
