@@ -165,17 +165,59 @@ class Reach:
         within ``bound`` (``start - 1`` when none)."""
         first = start - self.lo
         known, last = self._bracket(first, bound)
+        if known < last:
+            search = self._reach_interval if self.interval else self._reach_windows
+            known = max(known, search(first, known, last, bound))
+        self._known.append((first, bound, known))
+        return known + self.lo
+
+    def _reach_windows(self, first: int, known: int, last: int, bound: float) -> int:
+        """Every candidate slope over windows of ends doubling from the known reach."""
         while known < last:
             width = max(2 * (known - first + 1), FIRST_WINDOW)
             end = last if last - first + 1 <= 2 * width else first + width - 1
             slopes = self.slopes(first, known, end, bound)
             run = int(self.runs(slopes, first, end, bound).max(initial=0))
             if first + run - 1 < end:
-                known = max(known, first + run - 1)
-                break
+                return max(known, first + run - 1)
             known = end
-        self._known.append((first, bound, known))
-        return known + self.lo
+        return known
+
+    def _reach_interval(self, first: int, known: int, last: int, bound: float) -> int:
+        """Binary search for the slope of the longest run (the automatic format).
+
+        The slopes admitted up to an end form an interval shrinking with the end, so a slope's
+        run length is quasi-concave in the slope; at the first end a slope ``k`` fails, the gap
+        ``max(lows) - min(highs)`` is convex in the slope, and its descent from ``k`` shows the
+        side of every slope that runs further (none when ``k`` is its minimum)."""
+        window = self.slopes(first, first - 1, last, bound)
+        if window.size == 0:
+            return known
+        a_acc, b_acc = self.accumulators(bound)
+        q = self.q[first:last + 1]
+        a_win, b_win = a_acc[first:last + 1], b_acc[first:last + 1]
+        size = q.size
+        best, k_lo, k_hi = known - first + 1, int(window[0]), int(window[-1])
+        step = np.array([-1, 0, 1], dtype=np.int64)
+        while k_lo <= k_hi:
+            k = (k_lo + k_hi) // 2
+            kq = (k + step)[:, None] * q[None, :]
+            low = np.maximum.accumulate(a_win[None, :] - kq, axis=1)
+            high = np.minimum.accumulate(b_win[None, :] - kq, axis=1)
+            ok = low <= high
+            runs = np.where(ok.all(axis=1), size, ok.argmin(axis=1))
+            best = max(best, int(runs.max()))
+            if best >= size:
+                break
+            fail = int(runs[1])
+            gap = low[:, fail] - high[:, fail]
+            if gap[2] < gap[1]:
+                k_lo = k + 1
+            elif gap[0] < gap[1]:
+                k_hi = k - 1
+            else:
+                break
+        return first + best - 1
 
     def cover(self, bound: float, limit: int) -> list[int] | None:
         """Greedy maximal segments within ``bound``: their first codes, or None when more than
