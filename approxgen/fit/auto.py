@@ -25,14 +25,13 @@ def least_count(attempt: Callable[[int], bool], n: int, budget: float, where: st
                 lower: int = 1) -> int:
     """The least count in ``lower..n`` for which ``attempt`` (a fit at that count meets the
     budget) holds, assuming it keeps holding above; counts below ``lower`` are taken as failing.
-    Doubles from ``lower``, then bisects."""
-    hi = lower
+    Steps up from ``lower`` by 1, 2, 4, ... (a good bound costs one or two fits), then bisects."""
+    lo, hi, step = lower - 1, lower, 1  # attempt(lo) failed, or lo is below the bound
     while not attempt(hi):
         if hi == n:
             raise ApproxgenError(f"no segment count up to {n} meets max_error_lsb {budget:g}",
                                  where)
-        hi = min(2 * hi, n)
-    lo = max(hi // 2, lower - 1)  # attempt(lo) failed, or lo is below the bound
+        lo, hi, step = hi, min(hi + step, n), 2 * step
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if attempt(mid) else (mid, hi)

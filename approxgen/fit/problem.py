@@ -24,7 +24,7 @@ import numpy as np
 
 from approxgen.fit import mse
 from approxgen.fit.arithmetic import PwlArithmetic
-from approxgen.fit.reach import CAP, Reach
+from approxgen.fit.reach import TOL, Reach
 from approxgen.fit.segment import SegmentFit, solve_segment
 from approxgen.metrics import target
 from approxgen.model import PwlModel
@@ -33,7 +33,6 @@ from approxgen.spec import Spec
 FREE = SegmentFit(0, 0, 0.0, 0.0, 0.0)  # a segment without samples: costs nothing
 GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
 SLOPE_PAD = 2
-REFINE_ELEMENTS = 1 << 26  # the exact second pass of a max segment solve, at most
 
 
 @dataclass(frozen=True)
@@ -110,25 +109,32 @@ class PwlProblem:
             self._cache[(first, last)] = self._solve(first, last)
 
     def _solve(self, first: int, last: int) -> SegmentFit:
-        """The segment solver; for ``max`` without a shared slope set, a second pass over every
-        slope that can match the first pass's cost (:meth:`Reach.slopes`) makes it exact."""
+        """The segment solver; for ``max`` without a shared slope set, the reach proves its
+        answer optimal (nothing within less) or finds the least bound some slope meets, and the
+        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`)."""
         i, j = first - self.lo, last - self.lo + 1
         q, t = self.codes[i:j], self.targets[i:j]
         w = None if self.weights is None else self.weights[i:j]
         best = solve_segment(self.arith, q, t, self.objective, self.slopes, w)
-        if self.objective != "max" or self.slopes is not None or self.reach is None:
+        reach = self.reach
+        if self.objective != "max" or self.slopes is not None or reach is None:
             return best
         if w is not None and not np.any(w > 0):
             return best
-        window = self.reach.slopes(i, j - 1, j - 1, best.cost)
-        if window.size * q.size > REFINE_ELEMENTS:  # errors of many LSB: left as solved
+        below = best.cost - 2 * TOL
+        if below < 0 or reach.slope(i, j - 1, below) is None:
             return best
-        step = max(1, CAP // (8 * q.size))
-        for start in range(0, window.size, step):
-            fit = solve_segment(self.arith, q, t, self.objective, window[start:start + step], w)
-            if (fit.cost, fit.sse) < (best.cost, best.sse):
-                best = fit
-        return best
+        floor = float(np.max(np.abs(t - np.rint(t)) if w is None
+                             else np.abs(t - np.rint(t))[w > 0]))
+        low = floor - TOL
+        _, slope, _ = reach.smallest_bound(lambda b: reach.slope(i, j - 1, b), low, below,
+                                           i, j - 1)
+        window = np.arange(slope - SLOPE_PAD, slope + SLOPE_PAD + 1, dtype=np.int64)
+        if self.arith.slope_bounds is not None:
+            window = window[(window >= self.arith.slope_bounds[0])
+                            & (window <= self.arith.slope_bounds[1])]
+        fit = solve_segment(self.arith, q, t, self.objective, window, w)
+        return fit if (fit.cost, fit.sse) < (best.cost, best.sse) else best
 
     def _unweighted(self, first: int, last: int) -> SegmentFit:
         """The unweighted fit of codes ``first..last`` (for a segment no sample falls in)."""

@@ -29,6 +29,7 @@ CAP = 1 << 21  # elements of one (slopes x codes) array
 BIG = 1 << 61  # an open accumulator bound
 TOL = 1e-9  # a bound admits errors up to bound + TOL (float targets)
 FIRST_WINDOW = 32
+ERROR_VALUES = 1 << 20  # bisect geometrically until this few candidate errors remain
 
 
 class Reach:
@@ -44,7 +45,8 @@ class Reach:
         self.rises = np.diff(self.t)
         self.interval = arith.intercept_shift == 0 and arith.intercept_bounds is None
         self._bounds: tuple[float, tuple[np.ndarray, np.ndarray]] | None = None
-        self._known: list[tuple[int, float, int]] = []  # (start offset, bound, last offset)
+        self._known = np.zeros((0, 3))  # rows: start offset, bound, last offset
+        self._count = 0
 
     @classmethod
     def applies(cls, arith) -> bool:
@@ -149,8 +151,8 @@ class Reach:
     def _bracket(self, first: int, bound: float) -> tuple[int, int]:
         """Known ends: reach(first, bound) lies in ``[lo, hi]`` by monotonicity."""
         lo, hi = first - 1, self.n - 1
-        if self._known:
-            known = np.array(self._known, dtype=np.float64)
+        if self._count:
+            known = self._known[:self._count]
             starts, bounds, ends = known[:, 0], known[:, 1], known[:, 2]
             below = (starts <= first) & (bounds <= bound)
             if below.any():
@@ -168,7 +170,10 @@ class Reach:
         if known < last:
             search = self._reach_interval if self.interval else self._reach_windows
             known = max(known, search(first, known, last, bound))
-        self._known.append((first, bound, known))
+        if self._count == len(self._known):
+            self._known = np.concatenate([self._known, np.zeros((max(64, self._count), 3))])
+        self._known[self._count] = (first, bound, known)
+        self._count += 1
         return known + self.lo
 
     def _reach_windows(self, first: int, known: int, last: int, bound: float) -> int:
@@ -184,20 +189,35 @@ class Reach:
         return known
 
     def _reach_interval(self, first: int, known: int, last: int, bound: float) -> int:
-        """Binary search for the slope of the longest run (the automatic format).
+        """The longest run over windows of ends doubling from the known reach (the automatic
+        format: :meth:`_longest_run`)."""
+        while True:
+            width = max(2 * (known - first + 1), FIRST_WINDOW)
+            end = last if last - first + 1 <= 2 * width else first + width - 1
+            run, _ = self._longest_run(first, known, end, bound)
+            if first + run - 1 < end or end >= last:
+                return max(known, first + run - 1)
+            known = end
+
+    def _longest_run(self, first: int, known: int, end: int, bound: float
+                     ) -> tuple[int, int | None]:
+        """The most codes from offset ``first`` (up to ``end``) one slope covers, by binary
+        search over the slopes.
 
         The slopes admitted up to an end form an interval shrinking with the end, so a slope's
         run length is quasi-concave in the slope; at the first end a slope ``k`` fails, the gap
         ``max(lows) - min(highs)`` is convex in the slope, and its descent from ``k`` shows the
-        side of every slope that runs further (none when ``k`` is its minimum)."""
-        window = self.slopes(first, first - 1, last, bound)
+        side of every slope that runs further (none when ``k`` is its minimum). Returns the run
+        and its slope (None when no tested slope runs further than ``known``)."""
+        window = self.slopes(first, known, end, bound)
+        best, slope = known - first + 1, None
         if window.size == 0:
-            return known
+            return best, slope
         a_acc, b_acc = self.accumulators(bound)
-        q = self.q[first:last + 1]
-        a_win, b_win = a_acc[first:last + 1], b_acc[first:last + 1]
+        q = self.q[first:end + 1]
+        a_win, b_win = a_acc[first:end + 1], b_acc[first:end + 1]
         size = q.size
-        best, k_lo, k_hi = known - first + 1, int(window[0]), int(window[-1])
+        k_lo, k_hi = int(window[0]), int(window[-1])
         step = np.array([-1, 0, 1], dtype=np.int64)
         while k_lo <= k_hi:
             k = (k_lo + k_hi) // 2
@@ -206,7 +226,10 @@ class Reach:
             high = np.minimum.accumulate(b_win[None, :] - kq, axis=1)
             ok = low <= high
             runs = np.where(ok.all(axis=1), size, ok.argmin(axis=1))
-            best = max(best, int(runs.max()))
+            if int(runs.max()) > best or slope is None:
+                top = int(np.argmax(runs))
+                if runs[top] >= best:
+                    best, slope = int(runs[top]), k + int(step[top])
             if best >= size:
                 break
             fail = int(runs[1])
@@ -217,7 +240,40 @@ class Reach:
                 k_hi = k - 1
             else:
                 break
-        return first + best - 1
+        return best, slope
+
+    def slope(self, first: int, last: int, bound: float) -> int | None:
+        """A slope whose line keeps codes ``first..last`` (offsets) within ``bound``, or None."""
+        if self.interval:
+            run, k = self._longest_run(first, first - 1, last, bound)
+            return k if run >= last - first + 1 else None
+        slopes = self.slopes(first, first - 1, last, bound)
+        runs = self.runs(slopes, first, last, bound)
+        full = np.flatnonzero(runs >= last - first + 1)
+        return int(slopes[full[0]]) if full.size else None
+
+    def smallest_bound(self, test, low: float, high: float, first: int = 0,
+                       last: int | None = None):
+        """``(bound, result, tests)``: the smallest bound in ``(low, high]`` where ``test``
+        (monotone; it holds at ``high``) returns a result other than None, by geometric
+        bisection and then over the errors of codes ``first..last`` between."""
+        best, tests = test(high), 1
+        while (values := self.errors_between(low, high, ERROR_VALUES, first, last)) is None:
+            mid = float(np.sqrt(low * high)) if low > 0 else high / 2
+            result, tests = test(mid), tests + 1
+            if result is None:
+                low = mid
+            else:
+                high, best = mid, result
+        lo_i, hi_i = 0, values.size  # values[hi_i:] and high pass
+        while lo_i < hi_i:
+            mid_i = (lo_i + hi_i) // 2
+            result, tests = test(float(values[mid_i])), tests + 1
+            if result is None:
+                lo_i = mid_i + 1
+            else:
+                hi_i, best = mid_i, result
+        return (float(values[hi_i]) if hi_i < values.size else high), best, tests
 
     def cover(self, bound: float, limit: int) -> list[int] | None:
         """Greedy maximal segments within ``bound``: their first codes, or None when more than
@@ -234,10 +290,15 @@ class Reach:
                 return None
             starts.append(last + 1)
 
-    def errors_between(self, low: float, high: float, limit: int) -> np.ndarray | None:
-        """The sorted distinct errors ``|y - t|`` (y an integer) in ``(low, high]``: the only
-        bounds where feasibility can change; None when there are more than ``limit``."""
-        t = self.t if self.free is None else self.t[~self.free]
+    def errors_between(self, low: float, high: float, limit: int, first: int = 0,
+                       last: int | None = None) -> np.ndarray | None:
+        """The sorted distinct errors ``|y - t|`` (y an integer) in ``(low, high]`` of codes
+        ``first..last``: the only bounds where feasibility can change; None when there are more
+        than ``limit``."""
+        end = self.n if last is None else last + 1
+        t = self.t[first:end]
+        if self.free is not None:
+            t = t[~self.free[first:end]]
         up_first = np.floor(t + low).astype(np.int64) + 1  # y in (t + low, t + high]
         up_count = np.floor(t + high).astype(np.int64) - up_first + 1
         down_first = np.ceil(t - low).astype(np.int64) - 1  # y in [t - high, t - low)

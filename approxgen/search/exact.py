@@ -31,7 +31,6 @@ OPTIONS = {
     "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
-ERROR_VALUES = 1 << 20  # bisect geometrically until this few candidate errors remain
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -127,37 +126,20 @@ def _minimax_every_code(problem, bar) -> tuple[list[int], int]:
     """The first codes of K segments of least max error over every breakpoint position (see the
     module docstring), and how many bounds were tested."""
     reach, k = problem.reach, problem.segments
-    steps = 0
 
     def cover(bound):
-        nonlocal steps
-        steps += 1
         bar.update()
         return reach.cover(bound, k)
 
-    low = reach.floor()
+    low, steps = reach.floor(), 2
     best = cover(low)
     if best is not None:
-        return best, steps
+        return best, 1
     high = max(2.0 * low, 1.0 / 16)
-    while (best := cover(high)) is None:
-        low, high = high, 2.0 * high
-    while (values := reach.errors_between(low, high, ERROR_VALUES)) is None:
-        mid = float(np.sqrt(low * high)) if low > 0 else high / 2
-        parts = cover(mid)
-        if parts is None:
-            low = mid
-        else:
-            high, best = mid, parts
-    lo_i, hi_i = 0, values.size  # values[hi_i:] and high are feasible
-    while lo_i < hi_i:
-        mid_i = (lo_i + hi_i) // 2
-        parts = cover(float(values[mid_i]))
-        if parts is None:
-            lo_i = mid_i + 1
-        else:
-            hi_i, best = mid_i, parts
-    return best, steps
+    while cover(high) is None:
+        low, high, steps = high, 2.0 * high, steps + 1
+    _, best, tests = reach.smallest_bound(cover, low, high)
+    return best, steps + tests - 1
 
 
 def _solver_reach(problem, cuts: np.ndarray):
