@@ -1,8 +1,9 @@
 """``exact``: the optimal integer breakpoints for the objective, deterministically.
 
-Breakpoints are chosen among candidate cut positions: every code of the domain (the default when
-affordable), or, for wide inputs, an evenly spaced candidate grid (recorded in the artifact's
-settings and notes; pso/ga can refine). A segment's cost is always the optimal integer-coefficient
+Breakpoints are chosen among candidate cut positions: every code of the domain (always for
+``max`` with a reach oracle, else when affordable), or an evenly spaced candidate grid (the
+``candidates`` option, or wide inputs without a reach oracle; recorded in the artifact's settings
+and notes; pso/ga can refine). A segment's cost is always the optimal integer-coefficient
 fit of :meth:`PwlProblem.segment`.
 
 * ``max``: the optimum ``E*`` is the smallest bound for which greedy maximal segments cover the
@@ -27,7 +28,8 @@ from approxgen.search import Option, SearchResult, progress_bar, read_options
 MSE_GRID_LIMIT = 2048  # the DP keeps several (grid x grid) float matrices: ~0.4 GB at most
 OPTIONS = {
     "candidates": Option(0, 0, 1 << 20, "candidate cut positions; 0: the automatic limit"),
-    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max (bisection)"),
+    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max without a reach "
+                                               "oracle (bisection)"),
     "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
