@@ -5,9 +5,10 @@ For a bound ``E`` every code ``i`` admits the accumulators ``acc = k q_i + (m <<
 output, none at all for a code of zero weight). A segment admits slope ``k`` iff the intervals
 ``[A_i - k q_i, B_i - k q_i]`` (in intercept units, clipped to the intercept bounds) share an
 intercept: the running max of the lows stays below the running min of the highs, tested for many
-candidate slopes and ends per numpy call (:meth:`Reach.runs`, chunked to :data:`CAP` elements).
+candidate slopes and ends per numpy call (:meth:`Reach.runs`, chunked to :data:`CAP` elements),
+or, with the automatic format, by a binary search over the slopes (:meth:`Reach._longest_run`).
 
-Candidate slopes (:meth:`Reach.slopes`): any slope a segment admits is bounded by every pair of
+Candidate slopes (:meth:`Reach.window`): any slope a segment admits is bounded by every pair of
 its codes (``k (q_j - q_i)`` within ``[A_j - B_i, B_j - A_i]``), so pairs at every power-of-two
 distance give a window whose width shrinks with the segment length and grows with the bound.
 Where saturation leaves a side open, the window is bounded by the format's slope bounds, or with
@@ -83,9 +84,10 @@ class Reach:
         self._bounds = (bound, (a, b))
         return a, b
 
-    def slopes(self, first: int, known: int, last: int, bound: float) -> np.ndarray:
-        """Candidate slopes for segments from offset ``first`` to any end in ``known..last``
-        (``known < first``: no end known): some admitted slope is among them whenever one is."""
+    def window(self, first: int, known: int, last: int, bound: float) -> tuple[int, int]:
+        """Candidate slopes ``k_lo..k_hi`` (empty when ``k_hi < k_lo``) for segments from offset
+        ``first`` to any end in ``known..last`` (``known < first``: no end known): some admitted
+        slope is among them whenever one is."""
         a_acc, b_acc = self.accumulators(bound)
         k_lo, k_hi = -BIG, BIG
         size = known - first + 1
@@ -114,22 +116,22 @@ class Reach:
                 k_hi = min(k_hi, math.ceil(float(rises.max()) * scale + pad))
             else:
                 k_lo, k_hi = max(k_lo, min(k_hi, 0)), min(k_hi, max(k_lo, 0))
-        if k_hi < k_lo:
-            return np.zeros(0, dtype=np.int64)
-        return np.arange(k_lo, k_hi + 1, dtype=np.int64)
+        return k_lo, k_hi
 
-    def runs(self, slopes: np.ndarray, first: int, last: int, bound: float) -> np.ndarray:
-        """Per slope, how many codes from offset ``first`` (up to ``last``) it covers within
-        ``bound``; the arrays stay below :data:`CAP` elements."""
+    def runs(self, k_lo: int, k_hi: int, first: int, last: int, bound: float
+             ) -> tuple[int, int | None]:
+        """The most codes from offset ``first`` (up to ``last``) one slope of ``k_lo..k_hi``
+        covers within ``bound``, and the first such slope (None when the range is empty); the
+        slopes are tested in chunks whose arrays stay below :data:`CAP` elements."""
         a_acc, b_acc = self.accumulators(bound)
         cs, mb = self.arith.intercept_shift, self.arith.intercept_bounds
         size = last - first + 1
         q = self.q[first:last + 1]
         a_win, b_win = a_acc[first:last + 1], b_acc[first:last + 1]
-        out = np.zeros(slopes.size, dtype=np.int64)
+        best, slope = 0, None
         chunk = max(1, CAP // max(size, 1))
-        for start in range(0, slopes.size, chunk):
-            k = slopes[start:start + chunk, None]
+        for start in range(k_lo, k_hi + 1, chunk):
+            k = np.arange(start, min(start + chunk, k_hi + 1), dtype=np.int64)[:, None]
             kq = k * q[None, :]
             low = a_win[None, :] - kq
             high = b_win[None, :] - kq
@@ -144,9 +146,13 @@ class Reach:
             np.minimum.accumulate(high, axis=1, out=high)
             ok = low <= high
             del low, high
-            full = ok.all(axis=1)
-            out[start:start + chunk] = np.where(full, size, ok.argmin(axis=1))
-        return out
+            runs = np.where(ok.all(axis=1), size, ok.argmin(axis=1))
+            top = int(np.argmax(runs))
+            if slope is None or runs[top] > best:
+                best, slope = int(runs[top]), start + top
+            if best >= size:
+                break
+        return best, slope
 
     def _bracket(self, first: int, bound: float) -> tuple[int, int]:
         """Known ends: reach(first, bound) lies in ``[lo, hi]`` by monotonicity."""
@@ -181,8 +187,7 @@ class Reach:
         while known < last:
             width = max(2 * (known - first + 1), FIRST_WINDOW)
             end = last if last - first + 1 <= 2 * width else first + width - 1
-            slopes = self.slopes(first, known, end, bound)
-            run = int(self.runs(slopes, first, end, bound).max(initial=0))
+            run, _ = self.runs(*self.window(first, known, end, bound), first, end, bound)
             if first + run - 1 < end:
                 return max(known, first + run - 1)
             known = end
@@ -209,15 +214,12 @@ class Reach:
         ``max(lows) - min(highs)`` is convex in the slope, and its descent from ``k`` shows the
         side of every slope that runs further (none when ``k`` is its minimum). Returns the run
         and its slope (None when no tested slope runs further than ``known``)."""
-        window = self.slopes(first, known, end, bound)
+        k_lo, k_hi = self.window(first, known, end, bound)
         best, slope = known - first + 1, None
-        if window.size == 0:
-            return best, slope
         a_acc, b_acc = self.accumulators(bound)
         q = self.q[first:end + 1]
         a_win, b_win = a_acc[first:end + 1], b_acc[first:end + 1]
         size = q.size
-        k_lo, k_hi = int(window[0]), int(window[-1])
         step = np.array([-1, 0, 1], dtype=np.int64)
         while k_lo <= k_hi:
             k = (k_lo + k_hi) // 2
@@ -247,10 +249,8 @@ class Reach:
         if self.interval:
             run, k = self._longest_run(first, first - 1, last, bound)
             return k if run >= last - first + 1 else None
-        slopes = self.slopes(first, first - 1, last, bound)
-        runs = self.runs(slopes, first, last, bound)
-        full = np.flatnonzero(runs >= last - first + 1)
-        return int(slopes[full[0]]) if full.size else None
+        run, k = self.runs(*self.window(first, first - 1, last, bound), first, last, bound)
+        return k if run >= last - first + 1 else None
 
     def smallest_bound(self, test, low: float, high: float, first: int = 0,
                        last: int | None = None):
