@@ -63,7 +63,7 @@ class PwlProblem:
         self._prefix = None if weights is None else np.concatenate([[0.0],
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
-        if Reach.applies(self.arith):
+        if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
     @property

@@ -30,6 +30,7 @@ CAP = 1 << 21  # elements of one (slopes x codes) array
 BIG = 1 << 61  # an open accumulator bound
 TOL = 1e-9  # a bound admits errors up to bound + TOL (float targets)
 FIRST_WINDOW = 32
+WINDOW_WORK = 1 << 24  # slope format: (slopes x codes) at most, else no reach oracle
 ERROR_VALUES = 1 << 20  # bisect geometrically until this few candidate errors remain
 
 
@@ -50,10 +51,13 @@ class Reach:
         self._count = 0
 
     @classmethod
-    def applies(cls, arith) -> bool:
-        """Whether the slope windows are bounded: a slope format, or the automatic format."""
-        return arith.slope_bounds is not None or (arith.intercept_shift == 0
-                                                  and arith.intercept_bounds is None)
+    def applies(cls, arith, n_codes: int) -> bool:
+        """Whether reach queries are affordable: the automatic format (a binary search over the
+        slopes), or a slope format few enough slopes times codes to test every candidate."""
+        if arith.intercept_shift == 0 and arith.intercept_bounds is None:
+            return True
+        return (arith.slope_bounds is not None
+                and (arith.slope_bounds[1] - arith.slope_bounds[0] + 1) * n_codes <= WINDOW_WORK)
 
     @property
     def n(self) -> int:
@@ -107,7 +111,8 @@ class Reach:
         if self.arith.slope_bounds is not None:
             k_lo = max(k_lo, self.arith.slope_bounds[0])
             k_hi = min(k_hi, self.arith.slope_bounds[1])
-        if self.interval:  # some admitted slope lies between the flattest and steepest rises
+        if self.interval and self.arith.slope_bounds is None:
+            # some admitted slope lies between the flattest and steepest rises
             rises = self.rises[first:last]
             if rises.size:
                 scale = float(1 << self.arith.shift)
