@@ -129,11 +129,12 @@ def test_bad_artifacts_are_refused(text, message):
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_intercept_ranges_equal_brute_force(seed):
-    """The closed-form intercept ranges the exact search relies on, against every intercept."""
+def test_reach_accumulator_bounds_equal_brute_force(seed):
+    """The closed-form accumulator bounds the reach relies on, against every intercept."""
     import random
 
     from approxgen.fit import segment
+    from approxgen.fit.reach import BIG, TOL, Reach
 
     rng = random.Random(seed)
     bits = rng.choice([4, 6, 8])
@@ -149,20 +150,21 @@ def test_intercept_ranges_equal_brute_force(seed):
     t = spec.reference(q) / spec.output.scale
     slopes = np.arange(-40, 41, dtype=np.int64)
     bound = rng.choice([0.3, 0.5, 0.75, 1.0, 2.5])
-    lo, hi = segment.intercept_ranges(arith, q, t, slopes, bound)
+    a_acc, b_acc = Reach(arith, q, t).accumulators(bound)
     mlo, mhi = segment._intercept_bracket(arith, q, t, slopes)
+    cs = arith.intercept_shift
     for i in rng.sample(range(slopes.size), 6):
         ms = np.arange(mlo[i], mhi[i] + 1)
-        y = pwl_output(slopes[i], ms[:, None], q[None, :], arith.intercept_shift, arith.shift,
-                       arith.output)
-        ok = np.abs(y - t[None, :]) <= bound
-        for j in range(q.size):
+        y = pwl_output(slopes[i], ms[:, None], q[None, :], cs, arith.shift, arith.output)
+        ok = np.abs(y - t[None, :]) <= bound + TOL
+        acc = slopes[i] * q[None, :] + (ms[:, None] << cs)
+        assert np.array_equal(ok, (acc >= a_acc[None, :]) & (acc <= b_acc[None, :]))
+        for j in range(q.size):  # open sides: only where saturation holds the output
             good = ms[ok[:, j]]
-            if good.size == 0:
-                assert lo[i, j] > hi[i, j]
-            else:
-                assert (lo[i, j], hi[i, j]) == (good.min(), good.max())
-                assert good.size == hi[i, j] - lo[i, j] + 1
+            if good.size and a_acc[j] == -BIG:
+                assert y[0, j] == arith.output.min_code or not ok[0, j] or good[0] == ms[0]
+            if good.size and b_acc[j] == BIG:
+                assert good[-1] == ms[-1] or y[-1, j] == arith.output.max_code
 
 
 def test_mse_on_a_wide_output_stays_in_memory():

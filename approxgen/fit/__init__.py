@@ -110,7 +110,7 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, pro
     with the automatic one, whose shift depends on the count). Then counts are tried with the
     spec's search, doubling from the bound and bisecting, counts below the bound taken as failing.
     """
-    from approxgen.search.exact import fewest_segments
+    from approxgen.fit.auto import fewest_segments, least_count
 
     budget = spec.max_error_lsb
     codes = spec.domain_codes()
@@ -139,16 +139,7 @@ def _fit_auto_segments(spec: Spec, reference: np.ndarray, floor: np.ndarray, pro
             break
         guess = bound
     lower = max(1, min(bound or 1, n))
-    hi = lower
-    while not attempt(hi):
-        if hi == n:
-            raise ApproxgenError(f"no segment count up to {n} meets max_error_lsb {budget:g}",
-                                 spec.at("max_error_lsb"))
-        hi = min(2 * hi, n)
-    lo = max(hi // 2, lower - 1)  # attempt(lo) failed, or lo is below the bound
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if attempt(mid) else (mid, hi)
+    hi = least_count(attempt, n, budget, spec.at("max_error_lsb"), lower)
     model, info, _ = tried[hi]
     basis = ("proven lower bound" if proven and bound is not None
              else "estimated lower bound" if bound is not None else "no lower bound")

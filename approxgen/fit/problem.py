@@ -24,6 +24,7 @@ import numpy as np
 
 from approxgen.fit import mse
 from approxgen.fit.arithmetic import PwlArithmetic
+from approxgen.fit.reach import TOL, Reach
 from approxgen.fit.segment import SegmentFit, solve_segment
 from approxgen.metrics import target
 from approxgen.model import PwlModel
@@ -44,6 +45,8 @@ class Evaluation:
 
 
 class PwlProblem:
+    reach: Reach | None = None  # every-code max-error reach (:mod:`approxgen.fit.reach`)
+
     def __init__(self, spec: Spec, segments: int, shift: int | None = None,
                  weights: np.ndarray | None = None):
         """``weights``: one non-negative number per domain code (some positive), or None."""
@@ -60,6 +63,8 @@ class PwlProblem:
         self._prefix = None if weights is None else np.concatenate([[0.0],
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
+        if Reach.applies(self.arith, self.n_codes):
+            self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
     @property
     def n_codes(self) -> int:
@@ -101,10 +106,35 @@ class PwlProblem:
                         int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
                 rest += [(int(a), int(b)) for a, b in group[~proven]]
         for first, last in rest:  # the general solver (saturation may pay, or max)
-            i, j = first - self.lo, last - self.lo + 1
-            self._cache[(first, last)] = solve_segment(
-                self.arith, self.codes[i:j], self.targets[i:j], self.objective, self.slopes,
-                None if self.weights is None else self.weights[i:j])
+            self._cache[(first, last)] = self._solve(first, last)
+
+    def _solve(self, first: int, last: int) -> SegmentFit:
+        """The segment solver; for ``max`` without a shared slope set, the reach proves its
+        answer optimal (nothing within less) or finds the least bound some slope meets, and the
+        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`)."""
+        i, j = first - self.lo, last - self.lo + 1
+        q, t = self.codes[i:j], self.targets[i:j]
+        w = None if self.weights is None else self.weights[i:j]
+        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w)
+        reach = self.reach
+        if self.objective != "max" or self.slopes is not None or reach is None:
+            return best
+        if w is not None and not np.any(w > 0):
+            return best
+        below = best.cost - 2 * TOL
+        if below < 0 or reach.slope(i, j - 1, below) is None:
+            return best
+        floor = float(np.max(np.abs(t - np.rint(t)) if w is None
+                             else np.abs(t - np.rint(t))[w > 0]))
+        low = floor - TOL
+        _, slope, _ = reach.smallest_bound(lambda b: reach.slope(i, j - 1, b), low, below,
+                                           i, j - 1)
+        window = np.arange(slope - SLOPE_PAD, slope + SLOPE_PAD + 1, dtype=np.int64)
+        if self.arith.slope_bounds is not None:
+            window = window[(window >= self.arith.slope_bounds[0])
+                            & (window <= self.arith.slope_bounds[1])]
+        fit = solve_segment(self.arith, q, t, self.objective, window, w)
+        return fit if (fit.cost, fit.sse) < (best.cost, best.sse) else best
 
     def _unweighted(self, first: int, last: int) -> SegmentFit:
         """The unweighted fit of codes ``first..last`` (for a segment no sample falls in)."""

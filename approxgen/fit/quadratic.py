@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import Evaluation, PwlProblem
 from approxgen.fixedpoint import signed_bits
 from approxgen.metrics import target
@@ -150,6 +149,7 @@ def fit_quadratic(spec, progress: bool = False):
     """``(model, info)``: the spec's segment count (or, with ``segments: auto``, the fewest that
     meet ``max_error_lsb``, counting up by bisection) placed by the spec's search."""
     from approxgen.fit import place
+    from approxgen.fit.auto import least_count
     from approxgen.metrics import measure
 
     problem_class = QuadraticProblem
@@ -177,16 +177,7 @@ def fit_quadratic(spec, progress: bool = False):
                         measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"])
         return tried[k][2] <= budget
 
-    hi = 1
-    while not attempt(hi):
-        if hi == n:
-            raise ApproxgenError(f"no segment count up to {n} meets max_error_lsb {budget:g}",
-                                 spec.at("max_error_lsb"))
-        hi = min(2 * hi, n)
-    lo = hi // 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if attempt(mid) else (mid, hi)
+    hi = least_count(attempt, n, budget, spec.at("max_error_lsb"))
     model, info, _ = tried[hi]
     return model, dict(info, notes=info["notes"] + [
         f"segments auto: {hi} segments meet max_error_lsb {budget:g}; tried {sorted(tried)}"])

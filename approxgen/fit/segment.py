@@ -135,38 +135,6 @@ def _prune_slopes(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     return slopes[bound <= ub * (1 + 1e-9) + 1e-9]
 
 
-def intercept_ranges(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, slopes: np.ndarray,
-                     bound: float, weights: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """For every (slope, code), the intercepts ``m`` with ``|y - t| <= bound``: ``[lo, hi]`` arrays
-    of shape (slopes, codes), empty where ``lo > hi``, clipped to each slope's intercept bracket.
-    A segment of codes thus admits slope ``k`` within ``bound`` iff
-    ``max(lo[k, seg]) <= min(hi[k, seg])``.
-
-    Closed form, by inverting :func:`~approxgen.model.pwl_output`: the acceptable outputs are the
-    integers ``y_lo..y_hi`` around ``t``; ``y >= y_lo`` iff ``k q + (m << cs) + 2^(s-1) >=
-    y_lo << s`` (or always, when ``y_lo`` is at or below the saturation floor), and likewise for
-    ``y <= y_hi``. Codes of zero ``weights`` constrain nothing (their range is the bracket).
-    """
-    s, cs, out = arith.shift, arith.intercept_shift, arith.output
-    mlo, mhi = _intercept_bracket(arith, q, t, slopes)
-    base = slopes[:, None] * q[None, :] + ((1 << (s - 1)) if s else 0)  # acc without intercept
-    y_lo = np.ceil(t - bound).astype(np.int64)[None, :]
-    y_hi = np.floor(t + bound).astype(np.int64)[None, :]
-    # m << cs >= (y_lo << s) - base   ->  m >= ceil(...)
-    need_lo = -((base - (np.clip(y_lo, out.min_code, out.max_code) << s)) >> cs)
-    lo = np.where(y_lo <= out.min_code, mlo[:, None], np.maximum(need_lo, mlo[:, None]))
-    # m << cs <= ((y_hi + 1) << s) - 1 - base  ->  m <= floor(...)
-    need_hi = (((np.clip(y_hi, out.min_code, out.max_code) + 1) << s) - 1 - base) >> cs
-    hi = np.where(y_hi >= out.max_code, mhi[:, None], np.minimum(need_hi, mhi[:, None]))
-    impossible = (y_lo > out.max_code) | (y_hi < out.min_code) | (y_lo > y_hi)
-    lo, hi = np.where(impossible, mhi[:, None] + 1, lo), np.where(impossible, mlo[:, None] - 1, hi)
-    if weights is not None:
-        free = (np.asarray(weights) <= 0)[None, :]
-        lo, hi = np.where(free, mlo[:, None], lo), np.where(free, mhi[:, None], hi)
-    return lo, hi
-
-
 def _minimax_slope(q, target) -> float:
     """Slope of the continuous minimax line: minimizes the convex ``max(r) - min(r)``."""
     x = (q - q[0]).astype(np.float64)

@@ -1,17 +1,19 @@
 """``exact``: the optimal integer breakpoints for the objective, deterministically.
 
-Breakpoints are chosen among candidate cut positions: every code of the domain (the default when
-affordable), or, for wide inputs, an evenly spaced candidate grid (recorded in the artifact's
-settings and notes; pso/ga can refine). A segment's cost is always the optimal integer-coefficient
+Breakpoints are chosen among candidate cut positions: every code of the domain (always for
+``max`` with a reach oracle, else when affordable), or an evenly spaced candidate grid (the
+``candidates`` option, or wide inputs without a reach oracle; recorded in the artifact's settings
+and notes; pso/ga can refine). A segment's cost is always the optimal integer-coefficient
 fit of :meth:`PwlProblem.segment`.
 
 * ``max``: the optimum ``E*`` is the smallest bound for which greedy maximal segments cover the
   domain with K segments (a segment's feasibility is monotone in its extent, so greedy uses the
-  fewest). Bisection on the bound narrows ``E*``; a descent then tests "strictly below the best
-  partition's cost" until that fails, which makes the answer exact. With a shared slope set, one
-  vectorized pass (:func:`~approxgen.fit.segment.intercept_ranges`) tests every segment at once;
-  otherwise (wide inputs) each reach is a binary search with the segment solver, whose per-segment
-  slope windows make its cost monotone in the extent only in practice, not by construction.
+  fewest). When the problem has a reach oracle (:mod:`approxgen.fit.reach`), every code is a
+  candidate: the bound doubles from the correctly rounded table's error, is bisected
+  geometrically, and then over the errors ``|y - t|`` between, the only values where feasibility
+  changes, which makes ``E*`` exact. Otherwise (quadratics, fixed intercept formats without a
+  slope format) each reach is a binary search with the segment solver over cut positions, its
+  bound bisected and then descended below the best partition's cost.
 * ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
   segments that proven lower bounds rule out (:func:`_min_sse`).
 """
@@ -20,14 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from approxgen.fit.segment import intercept_ranges
 from approxgen.errors import ApproxgenError
 from approxgen.search import Option, SearchResult, progress_bar, read_options
 
 MSE_GRID_LIMIT = 2048  # the DP keeps several (grid x grid) float matrices: ~0.4 GB at most
 OPTIONS = {
     "candidates": Option(0, 0, 1 << 20, "candidate cut positions; 0: the automatic limit"),
-    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max (bisection)"),
+    "max_candidates": Option(1024, 1, 1 << 20, "the automatic limit for max without a reach "
+                                               "oracle (bisection)"),
     "mse_candidates": Option(96, 1, MSE_GRID_LIMIT, "the automatic limit for mse (DP)"),
 }
 BISECT_STEPS = 40
@@ -45,7 +47,10 @@ def options(raw: dict, where: str, objective: str) -> dict:
 
 def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
-    cuts = candidate_cuts(problem, opts)
+    every = (problem.objective == "max" and problem.reach is not None and problem.segments > 1
+             and opts["candidates"] in (0, problem.n_codes))
+    cuts = (problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64) if every
+            else candidate_cuts(problem, opts))
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
                 "grid": "every code" if full else f"~{problem.n_codes / (cuts.size - 1):.4g} codes"}
@@ -54,6 +59,10 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     with progress_bar(0, "exact", progress) as bar:
         if problem.segments == 1:
             parts = [0, cuts.size - 1]
+        elif every:
+            starts, steps = _minimax_every_code(problem, bar)
+            settings["bound_tests"] = steps
+            parts = [*(s - problem.lo for s in starts), problem.n_codes]
         elif problem.objective == "max":
             parts, steps = _minimax(problem, cuts, bar)
             settings["bound_tests"] = steps
@@ -73,8 +82,7 @@ def candidate_cuts(problem, opts: dict) -> np.ndarray:
 
 
 def _minimax(problem, cuts: np.ndarray, bar) -> tuple[list[int], int]:
-    reach = _oracle_reach(problem, cuts) if problem.slopes is not None else _solver_reach(problem,
-                                                                                          cuts)
+    reach = _solver_reach(problem, cuts)
     last = cuts.size - 1
     greedy = lambda bound: _greedy(reach, last, problem.segments, bound)  # noqa: E731
 
@@ -117,34 +125,24 @@ def _greedy(reach, last: int, limit: int, bound: float) -> list[int] | None:
     return parts if parts[-1] == last else None
 
 
-def fewest_segments(problem, bound: float) -> int | None:
-    """The fewest segments whose optimal integer fits all stay within ``bound`` (max error, LSB),
-    over every breakpoint position; None when the problem has no shared slope set."""
-    if problem.slopes is None:
-        return None
-    cuts = problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64)
-    parts = _greedy(_oracle_reach(problem, cuts), problem.n_codes, problem.n_codes, bound)
-    return None if parts is None else len(parts) - 1
+def _minimax_every_code(problem, bar) -> tuple[list[int], int]:
+    """The first codes of K segments of least max error over every breakpoint position (see the
+    module docstring), and how many bounds were tested."""
+    reach, k = problem.reach, problem.segments
 
+    def cover(bound):
+        bar.update()
+        return reach.cover(bound, k)
 
-def _oracle_reach(problem, cuts: np.ndarray):
-    """Reach for the shared slope set: intercept ranges of every (slope, code) per bound."""
-    offsets = cuts - problem.lo
-    memo: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-
-    def reach(start: int, bound: float) -> int:
-        if bound not in memo:
-            memo.clear()
-            memo[bound] = intercept_ranges(problem.arith, problem.codes, problem.targets,
-                                           problem.slopes, bound, problem.weights)
-        lo, hi = memo[bound]
-        first = offsets[start]
-        ok = (np.maximum.accumulate(lo[:, first:], axis=1)
-              <= np.minimum.accumulate(hi[:, first:], axis=1))
-        run = int(ok.sum(axis=1).max())  # each row is a run of True, then False
-        return int(np.searchsorted(offsets, first + run, side="right")) - 1
-
-    return reach
+    low, steps = reach.floor(), 2
+    best = cover(low)
+    if best is not None:
+        return best, 1
+    high = max(2.0 * low, 1.0 / 16)
+    while cover(high) is None:
+        low, high, steps = high, 2.0 * high, steps + 1
+    _, best, tests = reach.smallest_bound(cover, low, high)
+    return best, steps + tests - 1
 
 
 def _solver_reach(problem, cuts: np.ndarray):

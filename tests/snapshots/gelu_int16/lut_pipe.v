@@ -4,7 +4,7 @@
 // input  int16 scale 2^-12, domain codes -32768..32767
 // output int16 scale 2^-12
 // form pwl, 32 segments, search exact, seed 0, objective max
-// measured over every domain code: max error 2.7410 LSB, 42609 mismatches vs correctly rounded, max abs error 0.000669188, mse 1.03632e-07
+// measured over every domain code: max error 2.5009 LSB, 39105 mismatches vs correctly rounded, max abs error 0.000610566, mse 8.14946e-08
 // correctly rounded table: max error 0.4999 LSB
 `default_nettype none
 //
@@ -14,7 +14,6 @@
 module gelu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     localparam integer IN_BITS         = 16;
     localparam integer SEG_BITS        = 5;
-    localparam integer KEY_SHIFT       = 6;
     localparam integer SLOPE_BITS      = 16;
     localparam integer INTERCEPT_BITS  = 26;
     localparam integer LATENCY         = 1;
@@ -22,58 +21,53 @@ module gelu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     // verilator lint_off UNUSED
     localparam integer SHIFT           = 14;
     localparam integer INTERCEPT_SHIFT = 0;
-    localparam integer PRODUCT_BITS    = 30;
+    localparam integer PRODUCT_BITS    = 31;
     localparam integer ACC_BITS        = 30;
     // verilator lint_on UNUSED
 
     input  wire clk;
     input  wire rst_n;     // synchronous, active low; clears the valid bits only
     input  wire in_valid;
-    // Not every bit of x is read (the decoder drops low bits no breakpoint has).
-    // verilator lint_off UNUSED
     input  wire signed [IN_BITS-1:0] x;
-    // verilator lint_on UNUSED
     output wire out_valid;
     output wire signed [SLOPE_BITS-1:0] slope;
     output wire signed [INTERCEPT_BITS-1:0] intercept;
 
-    // Segment decoder: seg = number of breakpoints <= x. Every breakpoint is a multiple of
-    // 2^KEY_SHIFT, so comparing x >>> KEY_SHIFT with breakpoint >>> KEY_SHIFT is exact.
-    wire signed [IN_BITS-KEY_SHIFT-1:0] x_key = x[IN_BITS-1:KEY_SHIFT];
+    // Segment decoder: seg = number of breakpoints <= x.
     reg [SEG_BITS-1:0] seg;
     always @* begin
         seg = 5'd0;
-        if (x_key >= -10'sd211) seg = 5'd1;
-        if (x_key >= -10'sd176) seg = 5'd2;
-        if (x_key >= -10'sd153) seg = 5'd3;
-        if (x_key >= -10'sd134) seg = 5'd4;
-        if (x_key >= -10'sd116) seg = 5'd5;
-        if (x_key >= -10'sd93) seg = 5'd6;
-        if (x_key >= -10'sd71) seg = 5'd7;
-        if (x_key >= -10'sd59) seg = 5'd8;
-        if (x_key >= -10'sd49) seg = 5'd9;
-        if (x_key >= -10'sd41) seg = 5'd10;
-        if (x_key >= -10'sd33) seg = 5'd11;
-        if (x_key >= -10'sd26) seg = 5'd12;
-        if (x_key >= -10'sd19) seg = 5'd13;
-        if (x_key >= -10'sd12) seg = 5'd14;
-        if (x_key >= -10'sd6) seg = 5'd15;
-        if (x_key >= 10'sd0) seg = 5'd16;
-        if (x_key >= 10'sd6) seg = 5'd17;
-        if (x_key >= 10'sd12) seg = 5'd18;
-        if (x_key >= 10'sd19) seg = 5'd19;
-        if (x_key >= 10'sd26) seg = 5'd20;
-        if (x_key >= 10'sd33) seg = 5'd21;
-        if (x_key >= 10'sd41) seg = 5'd22;
-        if (x_key >= 10'sd50) seg = 5'd23;
-        if (x_key >= 10'sd60) seg = 5'd24;
-        if (x_key >= 10'sd73) seg = 5'd25;
-        if (x_key >= 10'sd112) seg = 5'd26;
-        if (x_key >= 10'sd130) seg = 5'd27;
-        if (x_key >= 10'sd149) seg = 5'd28;
-        if (x_key >= 10'sd171) seg = 5'd29;
-        if (x_key >= 10'sd202) seg = 5'd30;
-        if (x_key >= 10'sd295) seg = 5'd31;
+        if (x >= -16'sd13731) seg = 5'd1;
+        if (x >= -16'sd11510) seg = 5'd2;
+        if (x >= -16'sd10039) seg = 5'd3;
+        if (x >= -16'sd8827) seg = 5'd4;
+        if (x >= -16'sd7709) seg = 5'd5;
+        if (x >= -16'sd6469) seg = 5'd6;
+        if (x >= -16'sd4599) seg = 5'd7;
+        if (x >= -16'sd3821) seg = 5'd8;
+        if (x >= -16'sd3201) seg = 5'd9;
+        if (x >= -16'sd2662) seg = 5'd10;
+        if (x >= -16'sd2166) seg = 5'd11;
+        if (x >= -16'sd1700) seg = 5'd12;
+        if (x >= -16'sd1255) seg = 5'd13;
+        if (x >= -16'sd827) seg = 5'd14;
+        if (x >= -16'sd412) seg = 5'd15;
+        if (x >= 16'sd5) seg = 5'd16;
+        if (x >= 16'sd419) seg = 5'd17;
+        if (x >= 16'sd836) seg = 5'd18;
+        if (x >= 16'sd1266) seg = 5'd19;
+        if (x >= 16'sd1711) seg = 5'd20;
+        if (x >= 16'sd2174) seg = 5'd21;
+        if (x >= 16'sd2676) seg = 5'd22;
+        if (x >= 16'sd3246) seg = 5'd23;
+        if (x >= 16'sd3893) seg = 5'd24;
+        if (x >= 16'sd4699) seg = 5'd25;
+        if (x >= 16'sd7155) seg = 5'd26;
+        if (x >= 16'sd8296) seg = 5'd27;
+        if (x >= 16'sd9446) seg = 5'd28;
+        if (x >= 16'sd10752) seg = 5'd29;
+        if (x >= 16'sd12535) seg = 5'd30;
+        if (x >= 16'sd16200) seg = 5'd31;
     end
 
     // Coefficient ROM, one entry per segment.
@@ -81,38 +75,38 @@ module gelu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     reg signed [INTERCEPT_BITS-1:0] intercept_rom;
     always @* begin
         case (seg)
-            5'd0: begin slope_rom = -16'sd5; intercept_rom = -26'sd125770; end
-            5'd1: begin slope_rom = -16'sd195; intercept_rom = -26'sd2703944; end
-            5'd2: begin slope_rom = -16'sd541; intercept_rom = -26'sd6607576; end
-            5'd3: begin slope_rom = -16'sd985; intercept_rom = -26'sd10958124; end
-            5'd4: begin slope_rom = -16'sd1476; intercept_rom = -26'sd15172130; end
-            5'd5: begin slope_rom = -16'sd1955; intercept_rom = -26'sd18727061; end
-            5'd6: begin slope_rom = -16'sd2007; intercept_rom = -26'sd19105303; end
-            5'd7: begin slope_rom = -16'sd1412; intercept_rom = -26'sd16399352; end
-            5'd8: begin slope_rom = -16'sd591; intercept_rom = -26'sd13298191; end
-            5'd9: begin slope_rom = 16'sd388; intercept_rom = -26'sd10227176; end
-            5'd10: begin slope_rom = 16'sd1428; intercept_rom = -26'sd7507684; end
-            5'd11: begin slope_rom = 16'sd2575; intercept_rom = -26'sd5082089; end
-            5'd12: begin slope_rom = 16'sd3784; intercept_rom = -26'sd3070664; end
-            5'd13: begin slope_rom = 16'sd5093; intercept_rom = -26'sd1481863; end
-            5'd14: begin slope_rom = 16'sd6363; intercept_rom = -26'sd498279; end
-            5'd15: begin slope_rom = 16'sd7569; intercept_rom = -26'sd33186; end
-            5'd16: begin slope_rom = 16'sd8815; intercept_rom = -26'sd33186; end
-            5'd17: begin slope_rom = 16'sd10013; intercept_rom = -26'sd493663; end
-            5'd18: begin slope_rom = 16'sd11291; intercept_rom = -26'sd1481863; end
-            5'd19: begin slope_rom = 16'sd12600; intercept_rom = -26'sd3070664; end
-            5'd20: begin slope_rom = 16'sd13801; intercept_rom = -26'sd5065344; end
-            5'd21: begin slope_rom = 16'sd14956; intercept_rom = -26'sd7507684; end
-            5'd22: begin slope_rom = 16'sd16063; intercept_rom = -26'sd10413738; end
-            5'd23: begin slope_rom = 16'sd17059; intercept_rom = -26'sd13591034; end
-            5'd24: begin slope_rom = 16'sd17876; intercept_rom = -26'sd16731136; end
-            5'd25: begin slope_rom = 16'sd18415; intercept_rom = -26'sd19227718; end
-            5'd26: begin slope_rom = 16'sd17970; intercept_rom = -26'sd16037628; end
-            5'd27: begin slope_rom = 16'sd17474; intercept_rom = -26'sd11908974; end
-            5'd28: begin slope_rom = 16'sd17010; intercept_rom = -26'sd7487990; end
-            5'd29: begin slope_rom = 16'sd16640; intercept_rom = -26'sd3439104; end
-            5'd30: begin slope_rom = 16'sd16412; intercept_rom = -26'sd487654; end
-            5'd31: begin slope_rom = 16'sd16383; intercept_rom = 26'sd24575; end
+            5'd0: begin slope_rom = -16'sd4; intercept_rom = -26'sd106632; end
+            5'd1: begin slope_rom = -16'sd166; intercept_rom = -26'sd2340572; end
+            5'd2: begin slope_rom = -16'sd476; intercept_rom = -26'sd5913804; end
+            5'd3: begin slope_rom = -16'sd889; intercept_rom = -26'sd10063361; end
+            5'd4: begin slope_rom = -16'sd1361; intercept_rom = -26'sd14234454; end
+            5'd5: begin slope_rom = -16'sd1835; intercept_rom = -26'sd17890033; end
+            5'd6: begin slope_rom = -16'sd2033; intercept_rom = -26'sd19239398; end
+            5'd7: begin slope_rom = -16'sd1457; intercept_rom = -26'sd16586894; end
+            5'd8: begin slope_rom = -16'sd663; intercept_rom = -26'sd13550766; end
+            5'd9: begin slope_rom = 16'sd272; intercept_rom = -26'sd10556850; end
+            5'd10: begin slope_rom = 16'sd1311; intercept_rom = -26'sd7789983; end
+            5'd11: begin slope_rom = 16'sd2452; intercept_rom = -26'sd5313868; end
+            5'd12: begin slope_rom = 16'sd3671; intercept_rom = -26'sd3237150; end
+            5'd13: begin slope_rom = 16'sd4934; intercept_rom = -26'sd1647372; end
+            5'd14: begin slope_rom = 16'sd6230; intercept_rom = -26'sd573886; end
+            5'd15: begin slope_rom = 16'sd7526; intercept_rom = -26'sd36030; end
+            5'd16: begin slope_rom = 16'sd8855; intercept_rom = -26'sd35588; end
+            5'd17: begin slope_rom = 16'sd10171; intercept_rom = -26'sd583441; end
+            5'd18: begin slope_rom = 16'sd11464; intercept_rom = -26'sd1661848; end
+            5'd19: begin slope_rom = 16'sd12729; intercept_rom = -26'sd3260638; end
+            5'd20: begin slope_rom = 16'sd13937; intercept_rom = -26'sd5324077; end
+            5'd21: begin slope_rom = 16'sd15078; intercept_rom = -26'sd7802040; end
+            5'd22: begin slope_rom = 16'sd16150; intercept_rom = -26'sd10668510; end
+            5'd23: begin slope_rom = 16'sd17125; intercept_rom = -26'sd13826793; end
+            5'd24: begin slope_rom = 16'sd17905; intercept_rom = -26'sd16857394; end
+            5'd25: begin slope_rom = 16'sd18418; intercept_rom = -26'sd19245498; end
+            5'd26: begin slope_rom = 16'sd17979; intercept_rom = -26'sd16106353; end
+            5'd27: begin slope_rom = 16'sd17497; intercept_rom = -26'sd12110150; end
+            5'd28: begin slope_rom = 16'sd17051; intercept_rom = -26'sd7900007; end
+            5'd29: begin slope_rom = 16'sd16688; intercept_rom = -26'sd3998754; end
+            5'd30: begin slope_rom = 16'sd16443; intercept_rom = -26'sd931167; end
+            5'd31: begin slope_rom = 16'sd16385; intercept_rom = -26'sd24615; end
         endcase
     end
 

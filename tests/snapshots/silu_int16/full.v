@@ -4,7 +4,7 @@
 // input  int16 scale 2^-12, domain codes -32768..32767
 // output int16 scale 2^-12
 // form pwl, 32 segments, search exact, seed 0, objective max
-// measured over every domain code: max error 3.8433 LSB, 56726 mismatches vs correctly rounded, max abs error 0.000938296, mse 2.91459e-07
+// measured over every domain code: max error 3.6082 LSB, 56027 mismatches vs correctly rounded, max abs error 0.000880898, mse 2.62662e-07
 // correctly rounded table: max error 0.5000 LSB
 `default_nettype none
 //
@@ -15,7 +15,6 @@ module silu_int16 (x, y);
     localparam integer IN_BITS      = 16;
     localparam integer OUT_BITS     = 16;
     localparam integer SEG_BITS     = 5;
-    localparam integer KEY_SHIFT    = 6;
     localparam integer SLOPE_BITS   = 16;
     localparam integer PRODUCT_BITS = 31;
     localparam integer BIAS_BITS    = 26;
@@ -26,43 +25,41 @@ module silu_int16 (x, y);
     input  wire signed [IN_BITS-1:0] x;
     output wire signed [OUT_BITS-1:0] y;
 
-    // Segment decoder: seg = number of breakpoints <= x. Every breakpoint is a multiple of
-    // 2^KEY_SHIFT, so comparing x >>> KEY_SHIFT with breakpoint >>> KEY_SHIFT is exact.
-    wire signed [IN_BITS-KEY_SHIFT-1:0] x_key = x[IN_BITS-1:KEY_SHIFT];
+    // Segment decoder: seg = number of breakpoints <= x.
     reg [SEG_BITS-1:0] seg;
     always @* begin
         seg = 5'd0;
-        if (x_key >= -10'sd400) seg = 5'd1;
-        if (x_key >= -10'sd333) seg = 5'd2;
-        if (x_key >= -10'sd284) seg = 5'd3;
-        if (x_key >= -10'sd243) seg = 5'd4;
-        if (x_key >= -10'sd205) seg = 5'd5;
-        if (x_key >= -10'sd161) seg = 5'd6;
-        if (x_key >= -10'sd118) seg = 5'd7;
-        if (x_key >= -10'sd97) seg = 5'd8;
-        if (x_key >= -10'sd80) seg = 5'd9;
-        if (x_key >= -10'sd66) seg = 5'd10;
-        if (x_key >= -10'sd53) seg = 5'd11;
-        if (x_key >= -10'sd41) seg = 5'd12;
-        if (x_key >= -10'sd30) seg = 5'd13;
-        if (x_key >= -10'sd20) seg = 5'd14;
-        if (x_key >= -10'sd10) seg = 5'd15;
-        if (x_key >= 10'sd0) seg = 5'd16;
-        if (x_key >= 10'sd10) seg = 5'd17;
-        if (x_key >= 10'sd20) seg = 5'd18;
-        if (x_key >= 10'sd30) seg = 5'd19;
-        if (x_key >= 10'sd41) seg = 5'd20;
-        if (x_key >= 10'sd53) seg = 5'd21;
-        if (x_key >= 10'sd66) seg = 5'd22;
-        if (x_key >= 10'sd81) seg = 5'd23;
-        if (x_key >= 10'sd98) seg = 5'd24;
-        if (x_key >= 10'sd120) seg = 5'd25;
-        if (x_key >= 10'sd196) seg = 5'd26;
-        if (x_key >= 10'sd234) seg = 5'd27;
-        if (x_key >= 10'sd274) seg = 5'd28;
-        if (x_key >= 10'sd321) seg = 5'd29;
-        if (x_key >= 10'sd383) seg = 5'd30;
-        if (x_key >= 10'sd480) seg = 5'd31;
+        if (x >= -16'sd25772) seg = 5'd1;
+        if (x >= -16'sd21579) seg = 5'd2;
+        if (x >= -16'sd18455) seg = 5'd3;
+        if (x >= -16'sd15856) seg = 5'd4;
+        if (x >= -16'sd13480) seg = 5'd5;
+        if (x >= -16'sd10912) seg = 5'd6;
+        if (x >= -16'sd7629) seg = 5'd7;
+        if (x >= -16'sd6251) seg = 5'd8;
+        if (x >= -16'sd5157) seg = 5'd9;
+        if (x >= -16'sd4242) seg = 5'd10;
+        if (x >= -16'sd3431) seg = 5'd11;
+        if (x >= -16'sd2689) seg = 5'd12;
+        if (x >= -16'sd1987) seg = 5'd13;
+        if (x >= -16'sd1307) seg = 5'd14;
+        if (x >= -16'sd645) seg = 5'd15;
+        if (x >= 16'sd12) seg = 5'd16;
+        if (x >= 16'sd669) seg = 5'd17;
+        if (x >= 16'sd1325) seg = 5'd18;
+        if (x >= 16'sd1999) seg = 5'd19;
+        if (x >= 16'sd2699) seg = 5'd20;
+        if (x >= 16'sd3446) seg = 5'd21;
+        if (x >= 16'sd4256) seg = 5'd22;
+        if (x >= 16'sd5184) seg = 5'd23;
+        if (x >= 16'sd6291) seg = 5'd24;
+        if (x >= 16'sd7678) seg = 5'd25;
+        if (x >= 16'sd12519) seg = 5'd26;
+        if (x >= 16'sd14890) seg = 5'd27;
+        if (x >= 16'sd17367) seg = 5'd28;
+        if (x >= 16'sd20236) seg = 5'd29;
+        if (x >= 16'sd23902) seg = 5'd30;
+        if (x >= 16'sd29339) seg = 5'd31;
     end
 
     // Coefficient ROM, one entry per segment.
@@ -70,38 +67,38 @@ module silu_int16 (x, y);
     reg signed [BIAS_BITS-1:0] bias_rom;
     always @* begin
         case (seg)
-            5'd0: begin slope_rom = -16'sd87; bias_rom = -26'sd2968702; end
-            5'd1: begin slope_rom = -16'sd257; bias_rom = -26'sd7321372; end
-            5'd2: begin slope_rom = -16'sd500; bias_rom = -26'sd12504374; end
-            5'd3: begin slope_rom = -16'sd804; bias_rom = -26'sd18032596; end
-            5'd4: begin slope_rom = -16'sd1152; bias_rom = -26'sd23445248; end
-            5'd5: begin slope_rom = -16'sd1502; bias_rom = -26'sd28036686; end
-            5'd6: begin slope_rom = -16'sd1556; bias_rom = -26'sd28698994; end
-            5'd7: begin slope_rom = -16'sd1055; bias_rom = -26'sd24914150; end
-            5'd8: begin slope_rom = -16'sd345; bias_rom = -26'sd20503530; end
-            5'd9: begin slope_rom = 16'sd550; bias_rom = -26'sd15910912; end
-            5'd10: begin slope_rom = 16'sd1551; bias_rom = -26'sd11686431; end
-            5'd11: begin slope_rom = 16'sd2681; bias_rom = -26'sd7851567; end
-            5'd12: begin slope_rom = 16'sd3880; bias_rom = -26'sd4703170; end
-            5'd13: begin slope_rom = 16'sd5073; bias_rom = -26'sd2409133; end
-            5'd14: begin slope_rom = 16'sd6291; bias_rom = -26'sd849901; end
-            5'd15: begin slope_rom = 16'sd7554; bias_rom = -26'sd44150; end
-            5'd16: begin slope_rom = 16'sd8830; bias_rom = -26'sd44150; end
-            5'd17: begin slope_rom = 16'sd10093; bias_rom = -26'sd849901; end
-            5'd18: begin slope_rom = 16'sd11311; bias_rom = -26'sd2409133; end
-            5'd19: begin slope_rom = 16'sd12504; bias_rom = -26'sd4703170; end
-            5'd20: begin slope_rom = 16'sd13703; bias_rom = -26'sd7851567; end
-            5'd21: begin slope_rom = 16'sd14833; bias_rom = -26'sd11686431; end
-            5'd22: begin slope_rom = 16'sd15863; bias_rom = -26'sd16042953; end
-            5'd23: begin slope_rom = 16'sd16777; bias_rom = -26'sd20780608; end
-            5'd24: begin slope_rom = 16'sd17479; bias_rom = -26'sd25185152; end
-            5'd25: begin slope_rom = 16'sd17955; bias_rom = -26'sd28828289; end
-            5'd26: begin slope_rom = 16'sd17620; bias_rom = -26'sd24624684; end
-            5'd27: begin slope_rom = 16'sd17267; bias_rom = -26'sd19338903; end
-            5'd28: begin slope_rom = 16'sd16949; bias_rom = -26'sd13762602; end
-            5'd29: begin slope_rom = 16'sd16689; bias_rom = -26'sd8419504; end
-            5'd30: begin slope_rom = 16'sd16501; bias_rom = -26'sd3809083; end
-            5'd31: begin slope_rom = 16'sd16433; bias_rom = -26'sd1773072; end
+            5'd0: begin slope_rom = -16'sd84; bias_rom = -26'sd2878368; end
+            5'd1: begin slope_rom = -16'sd245; bias_rom = -26'sd7036953; end
+            5'd2: begin slope_rom = -16'sd477; bias_rom = -26'sd12046441; end
+            5'd3: begin slope_rom = -16'sd768; bias_rom = -26'sd17418240; end
+            5'd4: begin slope_rom = -16'sd1103; bias_rom = -26'sd22732243; end
+            5'd5: begin slope_rom = -16'sd1448; bias_rom = -26'sd27383610; end
+            5'd6: begin slope_rom = -16'sd1571; bias_rom = -26'sd28829482; end
+            5'd7: begin slope_rom = -16'sd1083; bias_rom = -26'sd25104612; end
+            5'd8: begin slope_rom = -16'sd376; bias_rom = -26'sd20682568; end
+            5'd9: begin slope_rom = 16'sd514; bias_rom = -26'sd16079298; end
+            5'd10: begin slope_rom = 16'sd1510; bias_rom = -26'sd11846338; end
+            5'd11: begin slope_rom = 16'sd2601; bias_rom = -26'sd8098945; end
+            5'd12: begin slope_rom = 16'sd3756; bias_rom = -26'sd4989780; end
+            5'd13: begin slope_rom = 16'sd4983; bias_rom = -26'sd2549006; end
+            5'd14: begin slope_rom = 16'sd6259; bias_rom = -26'sd879087; end
+            5'd15: begin slope_rom = 16'sd7552; bias_rom = -26'sd42752; end
+            5'd16: begin slope_rom = 16'sd8871; bias_rom = -26'sd56158; end
+            5'd17: begin slope_rom = 16'sd10162; bias_rom = -26'sd916522; end
+            5'd18: begin slope_rom = 16'sd11420; bias_rom = -26'sd2581356; end
+            5'd19: begin slope_rom = 16'sd12636; bias_rom = -26'sd5008740; end
+            5'd20: begin slope_rom = 16'sd13793; bias_rom = -26'sd8128700; end
+            5'd21: begin slope_rom = 16'sd14882; bias_rom = -26'sd11876848; end
+            5'd22: begin slope_rom = 16'sd15870; bias_rom = -26'sd16079234; end
+            5'd23: begin slope_rom = 16'sd16777; bias_rom = -26'sd20779838; end
+            5'd24: begin slope_rom = 16'sd17481; bias_rom = -26'sd25202061; end
+            5'd25: begin slope_rom = 16'sd17956; bias_rom = -26'sd28838134; end
+            5'd26: begin slope_rom = 16'sd17628; bias_rom = -26'sd24732294; end
+            5'd27: begin slope_rom = 16'sd17284; bias_rom = -26'sd19611176; end
+            5'd28: begin slope_rom = 16'sd16973; bias_rom = -26'sd14212177; end
+            5'd29: begin slope_rom = 16'sd16715; bias_rom = -26'sd8992721; end
+            5'd30: begin slope_rom = 16'sd16526; bias_rom = -26'sd4477294; end
+            5'd31: begin slope_rom = 16'sd16439; bias_rom = -26'sd1966566; end
         endcase
     end
 

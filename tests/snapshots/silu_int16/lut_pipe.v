@@ -4,7 +4,7 @@
 // input  int16 scale 2^-12, domain codes -32768..32767
 // output int16 scale 2^-12
 // form pwl, 32 segments, search exact, seed 0, objective max
-// measured over every domain code: max error 3.8433 LSB, 56726 mismatches vs correctly rounded, max abs error 0.000938296, mse 2.91459e-07
+// measured over every domain code: max error 3.6082 LSB, 56027 mismatches vs correctly rounded, max abs error 0.000880898, mse 2.62662e-07
 // correctly rounded table: max error 0.5000 LSB
 `default_nettype none
 //
@@ -14,7 +14,6 @@
 module silu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     localparam integer IN_BITS         = 16;
     localparam integer SEG_BITS        = 5;
-    localparam integer KEY_SHIFT       = 6;
     localparam integer SLOPE_BITS      = 16;
     localparam integer INTERCEPT_BITS  = 26;
     localparam integer LATENCY         = 1;
@@ -29,51 +28,46 @@ module silu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     input  wire clk;
     input  wire rst_n;     // synchronous, active low; clears the valid bits only
     input  wire in_valid;
-    // Not every bit of x is read (the decoder drops low bits no breakpoint has).
-    // verilator lint_off UNUSED
     input  wire signed [IN_BITS-1:0] x;
-    // verilator lint_on UNUSED
     output wire out_valid;
     output wire signed [SLOPE_BITS-1:0] slope;
     output wire signed [INTERCEPT_BITS-1:0] intercept;
 
-    // Segment decoder: seg = number of breakpoints <= x. Every breakpoint is a multiple of
-    // 2^KEY_SHIFT, so comparing x >>> KEY_SHIFT with breakpoint >>> KEY_SHIFT is exact.
-    wire signed [IN_BITS-KEY_SHIFT-1:0] x_key = x[IN_BITS-1:KEY_SHIFT];
+    // Segment decoder: seg = number of breakpoints <= x.
     reg [SEG_BITS-1:0] seg;
     always @* begin
         seg = 5'd0;
-        if (x_key >= -10'sd400) seg = 5'd1;
-        if (x_key >= -10'sd333) seg = 5'd2;
-        if (x_key >= -10'sd284) seg = 5'd3;
-        if (x_key >= -10'sd243) seg = 5'd4;
-        if (x_key >= -10'sd205) seg = 5'd5;
-        if (x_key >= -10'sd161) seg = 5'd6;
-        if (x_key >= -10'sd118) seg = 5'd7;
-        if (x_key >= -10'sd97) seg = 5'd8;
-        if (x_key >= -10'sd80) seg = 5'd9;
-        if (x_key >= -10'sd66) seg = 5'd10;
-        if (x_key >= -10'sd53) seg = 5'd11;
-        if (x_key >= -10'sd41) seg = 5'd12;
-        if (x_key >= -10'sd30) seg = 5'd13;
-        if (x_key >= -10'sd20) seg = 5'd14;
-        if (x_key >= -10'sd10) seg = 5'd15;
-        if (x_key >= 10'sd0) seg = 5'd16;
-        if (x_key >= 10'sd10) seg = 5'd17;
-        if (x_key >= 10'sd20) seg = 5'd18;
-        if (x_key >= 10'sd30) seg = 5'd19;
-        if (x_key >= 10'sd41) seg = 5'd20;
-        if (x_key >= 10'sd53) seg = 5'd21;
-        if (x_key >= 10'sd66) seg = 5'd22;
-        if (x_key >= 10'sd81) seg = 5'd23;
-        if (x_key >= 10'sd98) seg = 5'd24;
-        if (x_key >= 10'sd120) seg = 5'd25;
-        if (x_key >= 10'sd196) seg = 5'd26;
-        if (x_key >= 10'sd234) seg = 5'd27;
-        if (x_key >= 10'sd274) seg = 5'd28;
-        if (x_key >= 10'sd321) seg = 5'd29;
-        if (x_key >= 10'sd383) seg = 5'd30;
-        if (x_key >= 10'sd480) seg = 5'd31;
+        if (x >= -16'sd25772) seg = 5'd1;
+        if (x >= -16'sd21579) seg = 5'd2;
+        if (x >= -16'sd18455) seg = 5'd3;
+        if (x >= -16'sd15856) seg = 5'd4;
+        if (x >= -16'sd13480) seg = 5'd5;
+        if (x >= -16'sd10912) seg = 5'd6;
+        if (x >= -16'sd7629) seg = 5'd7;
+        if (x >= -16'sd6251) seg = 5'd8;
+        if (x >= -16'sd5157) seg = 5'd9;
+        if (x >= -16'sd4242) seg = 5'd10;
+        if (x >= -16'sd3431) seg = 5'd11;
+        if (x >= -16'sd2689) seg = 5'd12;
+        if (x >= -16'sd1987) seg = 5'd13;
+        if (x >= -16'sd1307) seg = 5'd14;
+        if (x >= -16'sd645) seg = 5'd15;
+        if (x >= 16'sd12) seg = 5'd16;
+        if (x >= 16'sd669) seg = 5'd17;
+        if (x >= 16'sd1325) seg = 5'd18;
+        if (x >= 16'sd1999) seg = 5'd19;
+        if (x >= 16'sd2699) seg = 5'd20;
+        if (x >= 16'sd3446) seg = 5'd21;
+        if (x >= 16'sd4256) seg = 5'd22;
+        if (x >= 16'sd5184) seg = 5'd23;
+        if (x >= 16'sd6291) seg = 5'd24;
+        if (x >= 16'sd7678) seg = 5'd25;
+        if (x >= 16'sd12519) seg = 5'd26;
+        if (x >= 16'sd14890) seg = 5'd27;
+        if (x >= 16'sd17367) seg = 5'd28;
+        if (x >= 16'sd20236) seg = 5'd29;
+        if (x >= 16'sd23902) seg = 5'd30;
+        if (x >= 16'sd29339) seg = 5'd31;
     end
 
     // Coefficient ROM, one entry per segment.
@@ -81,38 +75,38 @@ module silu_int16_lut (clk, rst_n, in_valid, x, out_valid, slope, intercept);
     reg signed [INTERCEPT_BITS-1:0] intercept_rom;
     always @* begin
         case (seg)
-            5'd0: begin slope_rom = -16'sd87; intercept_rom = -26'sd2976894; end
-            5'd1: begin slope_rom = -16'sd257; intercept_rom = -26'sd7329564; end
-            5'd2: begin slope_rom = -16'sd500; intercept_rom = -26'sd12512566; end
-            5'd3: begin slope_rom = -16'sd804; intercept_rom = -26'sd18040788; end
-            5'd4: begin slope_rom = -16'sd1152; intercept_rom = -26'sd23453440; end
-            5'd5: begin slope_rom = -16'sd1502; intercept_rom = -26'sd28044878; end
-            5'd6: begin slope_rom = -16'sd1556; intercept_rom = -26'sd28707186; end
-            5'd7: begin slope_rom = -16'sd1055; intercept_rom = -26'sd24922342; end
-            5'd8: begin slope_rom = -16'sd345; intercept_rom = -26'sd20511722; end
-            5'd9: begin slope_rom = 16'sd550; intercept_rom = -26'sd15919104; end
-            5'd10: begin slope_rom = 16'sd1551; intercept_rom = -26'sd11694623; end
-            5'd11: begin slope_rom = 16'sd2681; intercept_rom = -26'sd7859759; end
-            5'd12: begin slope_rom = 16'sd3880; intercept_rom = -26'sd4711362; end
-            5'd13: begin slope_rom = 16'sd5073; intercept_rom = -26'sd2417325; end
-            5'd14: begin slope_rom = 16'sd6291; intercept_rom = -26'sd858093; end
-            5'd15: begin slope_rom = 16'sd7554; intercept_rom = -26'sd52342; end
-            5'd16: begin slope_rom = 16'sd8830; intercept_rom = -26'sd52342; end
-            5'd17: begin slope_rom = 16'sd10093; intercept_rom = -26'sd858093; end
-            5'd18: begin slope_rom = 16'sd11311; intercept_rom = -26'sd2417325; end
-            5'd19: begin slope_rom = 16'sd12504; intercept_rom = -26'sd4711362; end
-            5'd20: begin slope_rom = 16'sd13703; intercept_rom = -26'sd7859759; end
-            5'd21: begin slope_rom = 16'sd14833; intercept_rom = -26'sd11694623; end
-            5'd22: begin slope_rom = 16'sd15863; intercept_rom = -26'sd16051145; end
-            5'd23: begin slope_rom = 16'sd16777; intercept_rom = -26'sd20788800; end
-            5'd24: begin slope_rom = 16'sd17479; intercept_rom = -26'sd25193344; end
-            5'd25: begin slope_rom = 16'sd17955; intercept_rom = -26'sd28836481; end
-            5'd26: begin slope_rom = 16'sd17620; intercept_rom = -26'sd24632876; end
-            5'd27: begin slope_rom = 16'sd17267; intercept_rom = -26'sd19347095; end
-            5'd28: begin slope_rom = 16'sd16949; intercept_rom = -26'sd13770794; end
-            5'd29: begin slope_rom = 16'sd16689; intercept_rom = -26'sd8427696; end
-            5'd30: begin slope_rom = 16'sd16501; intercept_rom = -26'sd3817275; end
-            5'd31: begin slope_rom = 16'sd16433; intercept_rom = -26'sd1781264; end
+            5'd0: begin slope_rom = -16'sd84; intercept_rom = -26'sd2886560; end
+            5'd1: begin slope_rom = -16'sd245; intercept_rom = -26'sd7045145; end
+            5'd2: begin slope_rom = -16'sd477; intercept_rom = -26'sd12054633; end
+            5'd3: begin slope_rom = -16'sd768; intercept_rom = -26'sd17426432; end
+            5'd4: begin slope_rom = -16'sd1103; intercept_rom = -26'sd22740435; end
+            5'd5: begin slope_rom = -16'sd1448; intercept_rom = -26'sd27391802; end
+            5'd6: begin slope_rom = -16'sd1571; intercept_rom = -26'sd28837674; end
+            5'd7: begin slope_rom = -16'sd1083; intercept_rom = -26'sd25112804; end
+            5'd8: begin slope_rom = -16'sd376; intercept_rom = -26'sd20690760; end
+            5'd9: begin slope_rom = 16'sd514; intercept_rom = -26'sd16087490; end
+            5'd10: begin slope_rom = 16'sd1510; intercept_rom = -26'sd11854530; end
+            5'd11: begin slope_rom = 16'sd2601; intercept_rom = -26'sd8107137; end
+            5'd12: begin slope_rom = 16'sd3756; intercept_rom = -26'sd4997972; end
+            5'd13: begin slope_rom = 16'sd4983; intercept_rom = -26'sd2557198; end
+            5'd14: begin slope_rom = 16'sd6259; intercept_rom = -26'sd887279; end
+            5'd15: begin slope_rom = 16'sd7552; intercept_rom = -26'sd50944; end
+            5'd16: begin slope_rom = 16'sd8871; intercept_rom = -26'sd64350; end
+            5'd17: begin slope_rom = 16'sd10162; intercept_rom = -26'sd924714; end
+            5'd18: begin slope_rom = 16'sd11420; intercept_rom = -26'sd2589548; end
+            5'd19: begin slope_rom = 16'sd12636; intercept_rom = -26'sd5016932; end
+            5'd20: begin slope_rom = 16'sd13793; intercept_rom = -26'sd8136892; end
+            5'd21: begin slope_rom = 16'sd14882; intercept_rom = -26'sd11885040; end
+            5'd22: begin slope_rom = 16'sd15870; intercept_rom = -26'sd16087426; end
+            5'd23: begin slope_rom = 16'sd16777; intercept_rom = -26'sd20788030; end
+            5'd24: begin slope_rom = 16'sd17481; intercept_rom = -26'sd25210253; end
+            5'd25: begin slope_rom = 16'sd17956; intercept_rom = -26'sd28846326; end
+            5'd26: begin slope_rom = 16'sd17628; intercept_rom = -26'sd24740486; end
+            5'd27: begin slope_rom = 16'sd17284; intercept_rom = -26'sd19619368; end
+            5'd28: begin slope_rom = 16'sd16973; intercept_rom = -26'sd14220369; end
+            5'd29: begin slope_rom = 16'sd16715; intercept_rom = -26'sd9000913; end
+            5'd30: begin slope_rom = 16'sd16526; intercept_rom = -26'sd4485486; end
+            5'd31: begin slope_rom = 16'sd16439; intercept_rom = -26'sd1974758; end
         endcase
     end
 
