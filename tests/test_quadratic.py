@@ -153,3 +153,15 @@ def test_report_rows_summary_and_provenance(gelu8):
     assert "| a | b | c |" in report.markdown(gelu8)
     assert "form quadratic, 8 segments, search exact" in summary(gelu8)
     assert any("form quadratic, 8 segments" in line for line in provenance(gelu8))
+
+
+@pytest.mark.parametrize("segments", [2, 3, 4])
+def test_a_saturating_tail_costs_nothing(segments):
+    """gelu at output scale 2^-6 saturates above x = 2: where the target sits on the top code only
+    falling short counts, so the quadratic must beat pwl at the same count (it lost before: 3
+    segments 7.7 LSB against pwl's 2.5, as the fit bent to follow the flat tail)."""
+    out = {"bits": 8, "scale": 2 ** -6}
+    q = quad(segments=segments, out=out)
+    p = fit_raw(function="gelu", form="pwl", segments=segments, input=INT8, output=out)
+    assert q.metrics["saturated_codes"] > 0
+    assert q.metrics["max_error_lsb"] < p.metrics["max_error_lsb"]
