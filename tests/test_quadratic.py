@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from approxgen import artifact, cost, verify
-from approxgen.emit import verilog
+from approxgen.emit import c, verilog
 from approxgen.errors import ApproxgenError
 from approxgen.fit.quadratic import solve_quadratic
 from approxgen.fixedpoint import IntFormat
@@ -165,3 +165,21 @@ def test_a_saturating_tail_costs_nothing(segments):
     p = fit_raw(function="gelu", form="pwl", segments=segments, input=INT8, output=out)
     assert q.metrics["saturated_codes"] > 0
     assert q.metrics["max_error_lsb"] < p.metrics["max_error_lsb"]
+
+
+@pytest.mark.parametrize("search", ["chain", "bucket", "binary"])
+@pytest.mark.parametrize("case", ["gelu8", "silu12", "rsqrt_unsigned_in"])
+def test_c_segment_searches_are_bit_exact(case, search, tmp_path):
+    """The segment decoder shared with pwl (bucket table, binary search) and the quadratic's own
+    chain, each checked over every code."""
+    require_tool("cc")
+    f = quad(**CASES[case])
+    assert "Bucket table" in c.render(f, "bucket") and "binary search" in c.render(f, "binary")
+    report = verify.verify(f, ["c"], tmp_path, segment_search=search)
+    assert report.ok(), [(r.status, r.message, r.first) for r in report.results]
+
+
+def test_c_auto_takes_a_bucket_table_past_four_segments():
+    """auto: the chain for up to 4 segments, a bucket table beyond (emit/c.py's measurements)."""
+    assert "Bucket table" not in c.render(quad(segments=4))
+    assert "Bucket table" in c.render(quad(segments=5))
