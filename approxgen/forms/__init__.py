@@ -50,7 +50,8 @@ class Form:
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
     verilog_parts: tuple[str, ...] = ("full",)
-    spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
+    # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)
+    spec_keys: frozenset[str] = frozenset()
 
     # --- fitting -------------------------------------------------------------------------------
     def supports(self, function) -> bool:
