@@ -7,10 +7,11 @@
 
 Segment solve (:func:`solve_quadratic`): the real quadratic in the local offset ``d`` (least squares
 for ``mse``; minimax by Lawson's iteratively reweighted least squares for ``max``) on targets
-clipped to what saturation can reach, rounded to the coefficient formats; then an integer search
+clipped to what saturation can reach, a target on the top (bottom) output code counting only when
+the curve falls below (rises above) it, rounded to the coefficient formats; then an integer search
 around it: ``a`` and ``b`` within a few units, and for each pair the constant ``c`` on a grid around
-the minimax centre of the integer residual, every candidate judged on the golden model's integer
-outputs in one vectorized pass.
+the minimax centre of the integer residual (saturated codes bounding it from one side), every
+candidate judged on the golden model's integer outputs in one vectorized pass.
 """
 
 from __future__ import annotations
