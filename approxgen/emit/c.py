@@ -62,7 +62,8 @@ BUCKET_MAX_COMPARES = 3
 # The quadratic's chain only counts the breakpoints reached (its coefficients are then loaded by
 # index, which does not vectorize at -O2), so a bucket table pays from fewer segments: GCC 12 -O2,
 # x86-64, ns per element: int8 gelu 4 segments chain 1.4, one-compare buckets 1.7; 8 segments
-# 2.3 vs 1.8; int16 gelu (aligned buckets) 4 segments 1.3 vs 1.1, 16 segments 4.9 vs 1.1.
+# 2.3 vs 1.8; int16 gelu (aligned 64-code buckets: a 1 KiB table) 4 segments 1.3 vs 1.1 (not
+# worth 1 KiB beside 62 bytes of coefficients), 8 segments 2.2 vs 1.2, 16 segments 4.9 vs 1.1.
 QUADRATIC_CHAIN_SEGMENTS = 4
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
@@ -444,7 +445,8 @@ def quadratic_context(model, segment_search: str) -> dict:
         "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
         "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
-        **segment_context(model, segment_search, acc_bits > 32, QUADRATIC_CHAIN_SEGMENTS),
+        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
+        **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
