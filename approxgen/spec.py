@@ -260,7 +260,7 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
             raise ApproxgenError("segments: auto needs max_error_lsb (the error budget) or "
                                  "objective: rounding",
                                  at("segments"))
-    else:
+    elif "segments" in raw or "segments" in form_keys(form):  # not the default of a table
         segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
                         what="the number of input codes in the domain")
 

@@ -277,7 +277,9 @@ def tiny():
     fits, searches = [], {}
     for index, raw in enumerate(TINY_SPECS):
         for form, segments in [("table", None), *(("pwl", k) for k in TINY_SEGMENTS)]:
-            base = fit(specs.resolve({**raw, "form": form, "segments": segments or 1}, "<tiny>"))
+            # merge: a table drops the keys it does not read (search)
+            base = fit(specs.resolve(specs.merge(raw, {"form": form, "segments": segments}),
+                                     "<tiny>"))
             seen = set()
             for search in emit_c.SEGMENT_SEARCHES:
                 name = f"t{index}_{form}{segments or ''}_{search}"

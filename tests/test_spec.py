@@ -187,3 +187,11 @@ def test_a_form_flag_over_a_spec_drops_the_old_forms_keys(tmp_path):
     with pytest.raises(ApproxgenError, match=r"g.yaml: coef_format: form quadratic does not "
                                              r"read coef_format \(a key of form pwl\)"):
         resolve(specs.load_yaml(path), str(path))
+
+
+def test_a_table_on_four_codes_needs_no_segment_count():
+    """The default segment count (8) is no table's business: it is not checked against the 4
+    codes of a 2-bit input."""
+    assert resolve({"function": "gelu", "input": {"bits": 2}, "form": "table"}).form == "table"
+    with pytest.raises(ApproxgenError, match="segments: must be in 1..4"):
+        resolve({"function": "gelu", "input": {"bits": 2}})
