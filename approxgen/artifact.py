@@ -209,7 +209,7 @@ def _spec_from_json(data, where) -> Spec:
     except (KeyError, TypeError, ValueError, OverflowError):
         raise ApproxgenError("corrupted fit artifact: spec is incomplete", where) from None
     try:
-        spec = resolve(raw, f"{where}: spec")
+        spec = resolve(raw, f"{where}: spec", form_keys_only=False)  # canonical: every key
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc}", where) from None
     if [spec.domain[0], spec.domain[1]] != [domain["lo_code"], domain["hi_code"]]:

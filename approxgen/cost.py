@@ -9,14 +9,13 @@ Yosys: generic ``synth`` (cell count) and ``synth_ice40`` (LUT4 and carry counts
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from approxgen import forms
+from approxgen import forms, tools
 from approxgen.emit import verilog
-from approxgen.errors import ApproxgenError
+
+SYNTH_TIMEOUT = 1800  # seconds for one Yosys run (a 65536-entry int16 table takes minutes)
 
 
 def parts(fit) -> list[str]:
@@ -50,24 +49,21 @@ def describe_estimate(est: dict) -> dict:
 
 
 def yosys_path() -> str | None:
-    return shutil.which("yosys")
+    return tools.which("yosys")
 
 
 def yosys_version(yosys: str | None = None) -> str | None:
-    """``Yosys 0.23 (git sha1 ...)``, or None when Yosys is not installed."""
+    """``Yosys 0.23 (git sha1 ...)``, or None when Yosys is not installed (or will not say)."""
     yosys = yosys or yosys_path()
-    if yosys is None:
-        return None
-    result = subprocess.run([yosys, "-V"], capture_output=True, text=True, check=False)
-    return result.stdout.strip() or None
+    return tools.version_line([yosys], "-V") if yosys else None
 
 
-def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None) -> dict:
+def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None,
+            timeout: float = SYNTH_TIMEOUT) -> dict:
     """Synthesize Verilog ``text`` (module ``top``): generic ``synth`` cells and, with ``ice40``,
-    ``synth_ice40`` LUT4/carry counts. Raises ApproxgenError when Yosys fails or is missing."""
-    yosys = yosys or yosys_path()
-    if yosys is None:
-        raise ApproxgenError("yosys is not installed")
+    ``synth_ice40`` LUT4/carry counts. :class:`~approxgen.tools.ToolMissing` without Yosys,
+    :class:`~approxgen.tools.ToolFailed` when it fails or takes longer than ``timeout`` s."""
+    argv = [yosys] if yosys else tools.find_tool("yosys")
     with tempfile.TemporaryDirectory(prefix="approxgen-yosys-") as tmp:
         src = Path(tmp) / f"{top}.v"
         src.write_text(text)
@@ -76,11 +72,7 @@ def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None) -
         if ice40:
             script += ["design -load rtl", f"synth_ice40 -top {top}",
                        f"tee -q -o {tmp}/ice40.json stat -json"]
-        result = subprocess.run([yosys, "-q", "-p", "; ".join(script)], capture_output=True,
-                                text=True, check=False)
-        if result.returncode != 0:
-            last = (result.stderr or result.stdout).strip().splitlines()
-            raise ApproxgenError(f"yosys failed on {top}: {last[-1] if last else 'no output'}")
+        tools.run_tool([*argv, "-q", "-p", "; ".join(script)], f"yosys on {top}", timeout)
         out = {"cells": _stat(Path(tmp) / "synth.json")["num_cells"]}
         if ice40:
             by_type = _stat(Path(tmp) / "ice40.json")["num_cells_by_type"]

@@ -31,6 +31,8 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
              "acc_bits", "weights"}
+# The keys every form reads; each form declares the others it reads (Form.spec_keys).
+COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form"})
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -142,9 +144,19 @@ def loads_yaml(data: bytes | str, where: str, stem: str | None = None) -> dict:
     return data
 
 
+def form_keys(form: str) -> frozenset[str]:
+    """The top-level keys a spec of ``form`` (a registered form) may carry."""
+    return COMMON_KEYS | _forms.get(form).spec_keys
+
+
 def merge(raw: dict, overrides: dict) -> dict:
-    """Lay ``overrides`` (CLI flags, dotted keys like ``input.bits``) over a raw spec."""
+    """Lay ``overrides`` (CLI flags, dotted keys like ``input.bits``) over a raw spec. When they
+    change the form, the spec's keys the new form does not read are dropped first (they were the
+    old form's: ``--form table`` over a pwl spec with ``segments``); the overrides' own stay."""
     merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    form = overrides.get("form")
+    if form is not None and form in FORMS and form != raw.get("form", DEFAULTS["form"]):
+        merged = {k: v for k, v in merged.items() if k in form_keys(form)}
     for dotted, value in overrides.items():
         if value is None:
             continue
@@ -175,10 +187,12 @@ def where_of(source: str, key: str) -> str:
     return f"{source}: {key}"
 
 
-def resolve(raw: dict, source: str = "<flags>") -> Spec:
+def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> Spec:
     """Validate a raw mapping into a :class:`Spec`, deriving every default.
 
-    ``source`` names the spec file in errors; ``"<flags>"`` means the command line.
+    ``source`` names the spec file in errors; ``"<flags>"`` means the command line. A key the
+    spec's form does not read (:func:`form_keys`) is an error unless ``form_keys_only`` is False
+    (an artifact's canonical spec, which records every key).
     """
     def at(key: str) -> str:
         return where_of(source, key)
@@ -233,6 +247,8 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
     out_fmt = IntFormat(out_bits, out_signed, out_scale)
 
     form = _choice(raw.get("form", DEFAULTS["form"]), "form", FORMS, at)
+    if form_keys_only:
+        _check_form_keys(raw, form, at)
     segments = raw.get("segments", DEFAULTS["segments"])
     max_err = raw.get("max_error_lsb")
     if max_err is not None:
@@ -244,7 +260,7 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
             raise ApproxgenError("segments: auto needs max_error_lsb (the error budget) or "
                                  "objective: rounding",
                                  at("segments"))
-    else:
+    elif "segments" in raw or "segments" in form_keys(form):  # not the default of a table
         segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
                         what="the number of input codes in the domain")
 
@@ -286,6 +302,17 @@ def resolve(raw: dict, source: str = "<flags>") -> Spec:
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
                 source=source)
+
+
+def _check_form_keys(raw: dict, form: str, at) -> None:
+    """A key ``form`` does not read would be silently ignored: refuse it, naming the key and the
+    forms that do read it."""
+    stray = sorted(k for k, v in raw.items() if v is not None and str(k) not in form_keys(form))
+    if stray:
+        key = str(stray[0])
+        readers = [f for f in FORMS if key in _forms.get(f).spec_keys]
+        raise ApproxgenError(f"form {form} does not read {key} (a key of form "
+                             f"{' and '.join(readers)}); remove it", at(key))
 
 
 def _resolve_function(raw, at) -> functions.Function:

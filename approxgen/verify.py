@@ -13,15 +13,14 @@ This is the one harness both ``approxgen verify`` and the test suite use:
   compares every code and reports its pass/fail count and first mismatches.
 * :func:`verify` does both for one fit and returns a :class:`Report`; a missing tool is a status
   (``skipped``), a tool that fails (compile error, crash, a bench that stops) is a one-line
-  ``error`` with the tool's first error line, never a traceback.
+  ``error`` with the tool's first error line, never a traceback. Tools run through
+  :mod:`approxgen.tools` (its ``ToolMissing``, ``ToolFailed``, ``find_tool`` and ``run_tool`` are
+  re-exported here).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,8 @@ import numpy as np
 
 from approxgen.emit import c as emit_c, vectors as emit_vectors, verilog as emit_verilog
 from approxgen.errors import ApproxgenError
+from approxgen.tools import (  # noqa: F401 (ToolFailed, ToolMissing: re-exported)
+    ToolFailed, ToolMissing, find_tool, first_error, run_tool, tool_version)
 
 C_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic")
 CXX_FLAGS = ("-x", "c++", "-Wall", "-Wextra", "-Werror")
@@ -38,73 +39,6 @@ SANITIZE = ("-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g")
 C_VARIANTS = ("scalar", "array", "array in pieces", "array in place")
 TARGETS = ("c", "c++", "verilog")
 SHOWN = 5  # mismatches kept per target
-
-
-class ToolMissing(ApproxgenError):
-    """A tool is not installed (not on PATH)."""
-
-    def __init__(self, tool: str):
-        self.tool = tool
-        super().__init__(f"{tool} not found")
-
-
-class ToolFailed(ApproxgenError):
-    """A tool failed: ``str()`` is one line (with the tool's first error line); ``output`` is all
-    it printed."""
-
-    def __init__(self, message: str, output: str = ""):
-        self.output = output
-        super().__init__(message)
-
-
-# --- running tools --------------------------------------------------------------------------------
-
-def find_tool(command: str | Sequence[str]) -> list[str]:
-    """``command`` (``"cc"``, ``"ccache gcc"`` or an argv) with its program resolved on PATH."""
-    argv = shlex.split(command) if isinstance(command, str) else list(command)
-    path = shutil.which(argv[0]) if argv else None
-    if path is None:
-        raise ToolMissing(argv[0] if argv else "(empty command)")
-    return [path, *argv[1:]]
-
-
-def tool_version(argv: Sequence[str], flag: str = "--version") -> str:
-    """``NAME VERSION`` of a tool (``cc 12.2.0``), from the first line of ``argv flag``."""
-    name = Path(argv[0]).name
-    try:
-        out = subprocess.run([*argv, flag], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return name
-    first = (out.stdout or out.stderr).strip().splitlines()
-    found = re.search(r"\d+\.\d+(\.\d+)?", first[0]) if first else None
-    return f"{name} {found.group(0)}" if found else name
-
-
-def first_error(text: str) -> str:
-    """The line of a tool's output that says what went wrong (the first naming an error)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for pattern in (r"\berror\b", r"fatal|runtime error|ERROR|Error"):
-        hit = next((line for line in lines if re.search(pattern, line, re.I)), None)
-        if hit:
-            return hit
-    return lines[0] if lines else "no output"
-
-
-def run_tool(argv: Sequence[str], what: str, timeout: float = 300, check: bool = True, **kwargs):
-    """Run ``argv``; a timeout, an OS error or (with ``check``) a non-zero status is
-    :class:`ToolFailed`."""
-    try:
-        result = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
-                                timeout=timeout, **kwargs)
-    except subprocess.TimeoutExpired:
-        raise ToolFailed(f"{what} timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise ToolFailed(f"{what} could not run: {exc.strerror or exc}") from None
-    if check and result.returncode != 0:
-        output = result.stderr + result.stdout
-        raise ToolFailed(f"{what} failed (status {result.returncode}): {first_error(output)}",
-                         output)
-    return result
 
 
 # --- comparing with the golden model --------------------------------------------------------------

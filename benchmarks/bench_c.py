@@ -14,13 +14,12 @@ import dataclasses
 import os
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from machine import cpu_model  # benchmarks/machine.py
-from approxgen import spec as specs
+from approxgen import spec as specs, tools
 from approxgen.emit import c as emit_c
 from approxgen.fit import fit
 
@@ -174,12 +173,12 @@ def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:
     exe = directory / "bench"
     command = ["cc", "-std=c99", *flags, "-fopt-info-vec-optimized", "-I", str(directory),
                str(directory / "bench.c"), "-o", str(exe), "-lm"]
-    build = subprocess.run(command, capture_output=True, text=True)
+    build = tools.run_tool(command, "cc (the benchmark)", timeout=600, check=False)
     if build.returncode:
         sys.exit(f"bench_c: the benchmark does not compile:\n{build.stderr}")
     vectorized = bool(re.search(r"gelu_int16_pwl\.h:\d+:\d+: optimized: loop vectorized",
                                 build.stderr))
-    run = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+    run = tools.run_tool([exe], "the benchmark program", timeout=3600)
     results = {}
     for line in run.stdout.splitlines():
         width, variant, ns, size = line.split("\t")
@@ -190,8 +189,7 @@ def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:
 
 def machine() -> str:
     cpu = cpu_model()
-    compiler = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
-    return f"{os.cpu_count()} cores, {cpu}, {compiler.splitlines()[0]}"
+    return f"{os.cpu_count()} cores, {cpu}, {tools.version_line(['cc'])}"
 
 
 def table(results: dict, searches: dict) -> list[str]:

@@ -258,3 +258,19 @@ def test_interrupt_exits_130_with_one_line(tmp_path):
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "approxgen: interrupted" and "Traceback" not in err
     assert not (tmp_path / "f.json").exists()
+
+
+def test_a_key_the_form_does_not_read_is_exit_2(tmp_path):
+    spec = tmp_path / "q.yaml"
+    spec.write_text("function: gelu\nform: quadratic\nsegments: 4\ncoef_format: '12:8'\n")
+    out = tmp_path / "q.json"
+    result = run("fit", str(spec), "-o", str(out))
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr == (f"approxgen: error: {spec}: coef_format: form quadratic does not "
+                             f"read coef_format (a key of form pwl); remove it\n")
+    flag = run("fit", "gelu", "--form", "table", "--segments", "4")
+    assert flag.returncode == 2 and flag.stderr == (
+        "approxgen: error: --segments: form table does not read segments (a key of form pwl and "
+        "quadratic); remove it\n")
+    over = run("fit", str(ROOT / "configs/gelu_int8.yaml"), "--form", "table", "-q")
+    assert over.returncode == 0, over.stderr

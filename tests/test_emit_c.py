@@ -52,6 +52,7 @@ def draw_spec(rng: random.Random, index: int) -> dict:
         raw["output"]["scale"] = f"2^-{rng.randint(2, raw['output']['bits'] - 1)}"
     if rng.random() < 0.2:
         raw["form"] = "table"
+        del raw["search"], raw["objective"]  # keys a table does not read are refused
         return raw
     raw["segments"] = rng.choice([1, 2, 3, 5, 8, 13, 32, 48, 49, 64] if in_bits < 16
                                  else [4, 16, 33, 49])
@@ -276,7 +277,9 @@ def tiny():
     fits, searches = [], {}
     for index, raw in enumerate(TINY_SPECS):
         for form, segments in [("table", None), *(("pwl", k) for k in TINY_SEGMENTS)]:
-            base = fit(specs.resolve({**raw, "form": form, "segments": segments or 1}, "<tiny>"))
+            # merge: a table drops the keys it does not read (search)
+            base = fit(specs.resolve(specs.merge(raw, {"form": form, "segments": segments}),
+                                     "<tiny>"))
             seen = set()
             for search in emit_c.SEGMENT_SEARCHES:
                 name = f"t{index}_{form}{segments or ''}_{search}"

@@ -94,3 +94,11 @@ def test_verilator_lint_clean_and_yosys(function, tmp_path):
     report = cost.cost(f, ice40=False)
     assert [r["part"] for r in report["parts"]] == ["full"]
     assert report["parts"][0]["yosys"]["cells"] > 0
+
+
+@pytest.mark.parametrize("form", ["ibert", "table"])
+def test_no_lut_part_and_the_refusal_says_why(form):
+    f = fit_raw(function="gelu", form=form, input={"bits": 8, "signed": True, "scale": 2 ** -5})
+    with pytest.raises(ApproxgenError, match=rf"^--part: the {form} form has no lut part: .*emit the full part"):
+        verilog.render(f, part="lut")
+    assert [p["part"] for p in cost.cost(f, use_yosys=False)["parts"]] == ["full"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from approxgen import artifact, cost, verify
-from approxgen.emit import verilog
+from approxgen.emit import c, verilog
 from approxgen.errors import ApproxgenError
 from approxgen.fit.quadratic import solve_quadratic
 from approxgen.fixedpoint import IntFormat
@@ -153,3 +153,42 @@ def test_report_rows_summary_and_provenance(gelu8):
     assert "| a | b | c |" in report.markdown(gelu8)
     assert "form quadratic, 8 segments, search exact" in summary(gelu8)
     assert any("form quadratic, 8 segments" in line for line in provenance(gelu8))
+
+
+@pytest.mark.parametrize("segments", [2, 3, 4])
+def test_a_saturating_tail_costs_nothing(segments):
+    """gelu at output scale 2^-6 saturates above x = 2: where the target sits on the top code only
+    falling short counts, so the quadratic must beat pwl at the same count (it lost before: 3
+    segments 7.7 LSB against pwl's 2.5, as the fit bent to follow the flat tail)."""
+    out = {"bits": 8, "scale": 2 ** -6}
+    q = quad(segments=segments, out=out)
+    p = fit_raw(function="gelu", form="pwl", segments=segments, input=INT8, output=out)
+    assert q.metrics["saturated_codes"] > 0
+    assert q.metrics["max_error_lsb"] < p.metrics["max_error_lsb"]
+
+
+@pytest.mark.parametrize("search", ["chain", "bucket", "binary"])
+@pytest.mark.parametrize("case", ["gelu8", "silu12", "rsqrt_unsigned_in"])
+def test_c_segment_searches_are_bit_exact(case, search, tmp_path):
+    """The segment decoder shared with pwl (bucket table, binary search) and the quadratic's own
+    chain, each checked over every code."""
+    require_tool("cc")
+    f = quad(**CASES[case])
+    assert "Bucket table" in c.render(f, "bucket") and "binary search" in c.render(f, "binary")
+    report = verify.verify(f, ["c"], tmp_path, segment_search=search)
+    assert report.ok(), [(r.status, r.message, r.first) for r in report.results]
+
+
+def test_c_auto_takes_a_bucket_table_past_four_segments():
+    """auto: the chain for up to 4 segments, a bucket table beyond (emit/c.py's measurements)."""
+    assert "Bucket table" not in c.render(quad(segments=4))
+    assert "Bucket table" in c.render(quad(segments=5))
+
+
+def test_c_auto_keeps_the_chain_at_four_segments_with_a_wide_accumulator():
+    """int16 gelu, 4 segments: a 64-bit accumulator, still the chain (a bucket table would be
+    1 KiB beside 62 bytes of coefficients for 1.3 -> 1.1 ns)."""
+    f = quad(segments=4, search="uniform", inp={"bits": 16, "signed": True, "scale": 2 ** -12},
+             out={"bits": 16})
+    header = c.render(f)
+    assert "int64_t q" in header and "Bucket table" not in header

@@ -306,9 +306,12 @@ def test_search_option_cross_checks(method, options, key):
         make_spec(SMALL, search=method, search_options=options, objective="mse")
 
 
-def test_table_form_validates_search_options_too():
-    with pytest.raises(ApproxgenError, match="search_options.k"):
-        make_spec(SMALL, form="table", search_options={"k": 1})
+def test_table_form_refuses_search_options():
+    """A table reads no search_options: they are refused, not silently ignored."""
+    base = {k: v for k, v in SMALL.items() if k != "coef_format"}
+    with pytest.raises(ApproxgenError, match="<test>: search_options: form table does not read "
+                                             "search_options"):
+        make_spec(base, form="table", search_options={"k": 1})
 
 
 def test_readme_documents_every_search_option():

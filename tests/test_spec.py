@@ -141,3 +141,57 @@ def test_unquoted_coef_format_gets_a_hint(tmp_path):
 def test_fixed_coef_format_needs_pow2_scales():
     with pytest.raises(ApproxgenError, match="power-of-two"):
         resolve({"function": "gelu", "input": {"scale": 0.03}, "coef_format": "8:6"})
+
+
+# One valid value for each key a form may read beyond the common ones.
+FORM_KEY_VALUES = {"segments": 4, "coef_format": "12:8", "search": "uniform",
+                   "search_options": {}, "objective": "max", "max_error_lsb": 1.0, "seed": 1,
+                   "acc_bits": 32, "weights": "none"}
+
+
+def test_every_form_declares_known_keys():
+    from approxgen import forms
+
+    assert set(FORM_KEY_VALUES) == specs._TOP_KEYS - specs.COMMON_KEYS
+    for name in specs.FORMS:
+        assert forms.get(name).spec_keys <= set(FORM_KEY_VALUES), name
+
+
+@pytest.mark.parametrize("form", specs.FORMS)
+def test_a_key_the_form_does_not_read_is_refused(form):
+    """``form: quadratic`` with a stray ``coef_format`` was silently ignored: every key a form
+    does not read is an error naming the file, the key and the forms that read it."""
+    base = {"function": "gelu", "form": form}
+    own = specs.form_keys(form) - specs.COMMON_KEYS
+    resolve({**base, **{k: FORM_KEY_VALUES[k] for k in own}}, "f.yaml")  # its own keys: fine
+    for key in sorted(set(FORM_KEY_VALUES) - own):
+        with pytest.raises(ApproxgenError) as exc:
+            resolve({**base, key: FORM_KEY_VALUES[key]}, "f.yaml")
+        assert exc.value.where == f"f.yaml: {key}"
+        assert exc.value.message.startswith(f"form {form} does not read {key} (a key of form ")
+    assert resolve({**base, "coef_format": None}, "f.yaml").form == form  # YAML null: absent
+
+
+def test_a_form_flag_over_a_spec_drops_the_old_forms_keys(tmp_path):
+    """``--form table`` over a pwl spec with segments and coef_format fits the table; an explicit
+    flag the new form does not read is still refused."""
+    path = tmp_path / "g.yaml"
+    path.write_text("function: gelu\nsegments: 6\ncoef_format: '12:8'\nacc_bits: 32\nseed: 3\n")
+    raw = specs.merge(specs.load_yaml(path), {"form": "table"})
+    assert resolve(raw, str(path)).form == "table" and "segments" not in raw
+    raw = specs.merge(specs.load_yaml(path), {"form": "quadratic"})
+    assert resolve(raw, str(path)).segments == 6 and "coef_format" not in raw
+    with pytest.raises(ApproxgenError, match="form quadratic does not read coef_format"):
+        resolve(specs.merge(specs.load_yaml(path), {"form": "quadratic", "coef_format": "10:8"}))
+    path.write_text("function: gelu\nform: quadratic\ncoef_format: '12:8'\n")
+    with pytest.raises(ApproxgenError, match=r"g.yaml: coef_format: form quadratic does not "
+                                             r"read coef_format \(a key of form pwl\)"):
+        resolve(specs.load_yaml(path), str(path))
+
+
+def test_a_table_on_four_codes_needs_no_segment_count():
+    """The default segment count (8) is no table's business: it is not checked against the 4
+    codes of a 2-bit input."""
+    assert resolve({"function": "gelu", "input": {"bits": 2}, "form": "table"}).form == "table"
+    with pytest.raises(ApproxgenError, match="segments: must be in 1..4"):
+        resolve({"function": "gelu", "input": {"bits": 2}})

@@ -104,12 +104,13 @@ part_option = click.option(
 segment_search_option = click.option(
     "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
     show_default=True,
-    help="C, pwl: how a code finds its segment. chain: compare-and-mask over every breakpoint "
-         "(no extra memory, vectorizes, O(segments)); bucket: a small table on the top input "
-         "bits, one load and a compare per breakpoint inside the code's bucket; binary: "
-         "branch-free binary search. auto: chain up to 8 segments (with a 32-bit accumulator), "
-         "else bucket with buckets of at least 64 codes holding at most 3 breakpoints, else "
-         "chain up to 48 segments, else binary.")
+    help="C, pwl and quadratic: how a code finds its segment. chain: compare-and-mask over "
+         "every breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table on "
+         "the top input bits, one load and a compare per breakpoint inside the code's bucket; "
+         "binary: branch-free binary search. auto: chain up to 8 segments with a 32-bit "
+         "accumulator (quadratic: up to 4, any accumulator), else bucket with buckets of at "
+         "least 64 codes holding at most 3 breakpoints, else chain up to 48 segments, else "
+         "binary.")
 
 
 def flag_overrides(flags: dict) -> dict:

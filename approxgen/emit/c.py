@@ -8,10 +8,13 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   (right-shifting one is implementation-defined in C99) and nothing is ever left-shifted. The
   accumulator type (``int32_t`` or ``int64_t``) is chosen from the exact value ranges of
   :meth:`PwlModel.widths`; saturation is emitted only on sides the range can reach.
-* The segment search (:data:`SEGMENT_SEARCHES`, ``auto`` picks by :func:`choose_segment_search`):
+* The segment search of every segmented form (:data:`SEGMENT_SEARCHES`, ``auto`` picks by
+  :func:`choose_segment_search`; one decoder, :func:`segment_context` and
+  ``templates/c/_segment*.h.j2``, for pwl and quadratic):
 
   - ``chain``: a compare-and-mask chain accumulating the slope and offset steps of every breakpoint
-    reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element.
+    reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element
+    (quadratic: a chain counting the breakpoints reached, then indexed loads).
   - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each entry holds
     its bucket's first segment and the offsets of the (at most :data:`BUCKET_MAX_COMPARES`)
     breakpoints inside it, so the segment is one load and a compare per such breakpoint.
@@ -56,6 +59,12 @@ CHAIN_PREFERRED_SEGMENTS = 8
 BUCKET_MIN_WIDTH_BITS = 6
 # Three thresholds of up to 17 bits and the segment index still fit one 64-bit entry.
 BUCKET_MAX_COMPARES = 3
+# The quadratic's chain only counts the breakpoints reached (its coefficients are then loaded by
+# index, which does not vectorize at -O2), so a bucket table pays from fewer segments: GCC 12 -O2,
+# x86-64, ns per element: int8 gelu 4 segments chain 1.4, one-compare buckets 1.7; 8 segments
+# 2.3 vs 1.8; int16 gelu (aligned 64-code buckets: a 1 KiB table) 4 segments 1.3 vs 1.1 (not
+# worth 1 KiB beside 62 bytes of coefficients), 8 segments 2.2 vs 1.2, 16 segments 4.9 vs 1.1.
+QUADRATIC_CHAIN_SEGMENTS = 4
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
@@ -186,11 +195,13 @@ def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
                       tuple(tuple(t + [size] * (compares - len(t))) for t in inner))
 
 
-def choose_segment_search(model, wide: bool = False) -> tuple[str, BucketPlan | None]:
-    """``auto``: the chain for few segments (unless the accumulator is ``wide``, 64-bit), else a
-    small bucket table when the breakpoints allow one, else the chain up to
+def choose_segment_search(model, wide: bool = False,
+                          chain_preferred: int = CHAIN_PREFERRED_SEGMENTS
+                          ) -> tuple[str, BucketPlan | None]:
+    """``auto``: the chain up to ``chain_preferred`` segments (unless the accumulator is ``wide``,
+    64-bit), else a small bucket table when the breakpoints allow one, else the chain up to
     :data:`CHAIN_MAX_SEGMENTS` segments, else the binary search."""
-    if model.segments <= CHAIN_PREFERRED_SEGMENTS and not wide:
+    if model.segments <= chain_preferred and not wide:
         return "chain", None
     plan = bucket_plan(model, min(model.input.bits, BUCKET_MIN_WIDTH_BITS))
     if plan is not None:
@@ -200,7 +211,7 @@ def choose_segment_search(model, wide: bool = False) -> tuple[str, BucketPlan | 
 
 def render(fit, segment_search: str = "auto") -> str:
     """The C header of ``fit`` (deterministic: the same fit gives the same bytes).
-    ``segment_search`` (pwl only): one of :data:`SEGMENT_SEARCHES`."""
+    ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`."""
     model = fit.model
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
@@ -303,12 +314,6 @@ def pwl_context(model, segment_search: str) -> dict:
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     acc_type = "int32_t" if acc_bits <= 32 and s < 32 else "int64_t"
-    if model.segments == 1:
-        search, plan = "none", None
-    elif segment_search == "auto":
-        search, plan = choose_segment_search(model, wide=acc_type == "int64_t")
-    else:
-        search, plan = segment_search, bucket_plan(model) if segment_search == "bucket" else None
     return {
         "segments": model.segments,
         "breakpoints": [literal(b) for b in model.breakpoints],
@@ -327,12 +332,28 @@ def pwl_context(model, segment_search: str) -> dict:
         "acc_bits": acc_bits,
         "clamp_lo": shifted_lo < model.output.min_code,
         "clamp_hi": shifted_hi > model.output.max_code,
-        "search": search,
-        "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
-        "bucket": _bucket_context(plan, model) if plan else None,
+        **segment_context(model, segment_search, wide=acc_type == "int64_t"),
         "block": BLOCK,
         "clamp_input": _input_clamp(model.input),
     }
+
+
+def segment_context(model, segment_search: str, wide: bool,
+                    chain_preferred: int = CHAIN_PREFERRED_SEGMENTS) -> dict:
+    """The segment decoder of a segmented form's header (``templates/c/_segment_table.h.j2``,
+    ``_segment.h.j2``): the search (``none`` for one segment; ``auto``:
+    :func:`choose_segment_search` with the form's ``wide`` and ``chain_preferred``), the binary
+    search's steps and the bucket table. ``model`` needs ``input``, ``segments`` and
+    ``breakpoints``."""
+    if model.segments == 1:
+        search, plan = "none", None
+    elif segment_search == "auto":
+        search, plan = choose_segment_search(model, wide, chain_preferred)
+    else:
+        search, plan = segment_search, bucket_plan(model) if segment_search == "bucket" else None
+    return {"search": search,
+            "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
+            "bucket": _bucket_context(plan, model) if plan else None}
 
 
 def _bucket_context(plan: BucketPlan, model) -> dict:
@@ -424,6 +445,8 @@ def quadratic_context(model, segment_search: str) -> dict:
         "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
         "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
+        **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,

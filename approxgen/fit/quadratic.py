@@ -7,10 +7,11 @@
 
 Segment solve (:func:`solve_quadratic`): the real quadratic in the local offset ``d`` (least squares
 for ``mse``; minimax by Lawson's iteratively reweighted least squares for ``max``) on targets
-clipped to what saturation can reach, rounded to the coefficient formats; then an integer search
+clipped to what saturation can reach, a target on the top (bottom) output code counting only when
+the curve falls below (rises above) it, rounded to the coefficient formats; then an integer search
 around it: ``a`` and ``b`` within a few units, and for each pair the constant ``c`` on a grid around
-the minimax centre of the integer residual, every candidate judged on the golden model's integer
-outputs in one vectorized pass.
+the minimax centre of the integer residual (saturated codes bounding it from one side), every
+candidate judged on the golden model's integer outputs in one vectorized pass.
 """
 
 from __future__ import annotations
@@ -47,24 +48,35 @@ def shifts_for(n_codes: int, segments: int, guard: int = GUARD_BITS) -> tuple[in
     return log_w + guard, log_w + guard
 
 
-def _real_fit(d: np.ndarray, t: np.ndarray, objective: str) -> np.ndarray:
-    """(A, B, C) of ``A d^2 + B d + C`` fitting ``t`` (LS, or minimax by Lawson's IRLS)."""
+def _real_fit(d: np.ndarray, t: np.ndarray, objective: str, lo: float = -np.inf,
+              hi: float = np.inf) -> np.ndarray:
+    """(A, B, C) of ``A d^2 + B d + C`` fitting ``t`` (LS, or minimax by Lawson's IRLS).
+
+    Where ``t`` sits on an output bound (``lo`` or ``hi``) the output saturates, so only one side
+    of the error counts there: each step refits with those targets moved to the curve wherever it
+    overshoots the bound (a saturating tail then costs nothing, instead of bending the curve).
+    """
     n = d.size
     scale = max(1.0, float(d.max()))
     u = d / scale
     basis = np.stack([u * u, u, np.ones_like(u)], axis=1)[:, 3 - min(3, n):]
     coef = np.linalg.lstsq(basis, t, rcond=None)[0]
-    if objective == "max" and n > 3:
-        w = np.full(n, 1.0 / n)
+    above, below = t >= hi, t <= lo
+    one_sided = bool(above.any() or below.any())
+    if (objective == "max" and n > 3) or one_sided:
+        goal, w = t, np.full(n, 1.0 / n)
         for _ in range(LAWSON_STEPS):
             sw = np.sqrt(w)
-            coef = np.linalg.lstsq(basis * sw[:, None], t * sw, rcond=None)[0]
-            err = np.abs(basis @ coef - t)
-            w = w * err
-            total = w.sum()
-            if not np.isfinite(total) or total <= 0:
-                break
-            w /= total
+            coef = np.linalg.lstsq(basis * sw[:, None], goal * sw, rcond=None)[0]
+            p = basis @ coef
+            if one_sided:
+                goal = np.where((above & (p > t)) | (below & (p < t)), p, t)
+            if objective == "max" and n > 3:
+                w = w * np.abs(p - goal) + (np.finfo(float).tiny if one_sided else 0.0)
+                total = w.sum()
+                if not np.isfinite(total) or total <= 0:
+                    break
+                w /= total
     coef = np.concatenate([np.zeros(3 - coef.size), coef])
     return coef / np.array([scale * scale, scale, 1.0])
 
@@ -75,7 +87,7 @@ def solve_quadratic(d: np.ndarray, t: np.ndarray, objective: str, shift: int, in
     d = np.asarray(d, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     clipped = np.clip(t, out.min_code - 0.5, out.max_code + 0.5)
-    A, B, _ = _real_fit(d.astype(np.float64), clipped, objective)
+    A, B, _ = _real_fit(d.astype(np.float64), clipped, objective, out.min_code, out.max_code)
     a0 = int(round(A * 2.0 ** (shift + inner)))
     b0 = int(round(B * 2.0 ** shift))
     da, db = np.meshgrid(np.arange(-A_RADIUS, A_RADIUS + 1), np.arange(-B_RADIUS, B_RADIUS + 1),
@@ -84,7 +96,12 @@ def solve_quadratic(d: np.ndarray, t: np.ndarray, objective: str, shift: int, in
     b = (b0 + db.ravel()).astype(np.int64)
     p2 = (((a[:, None] * d[None, :]) >> inner) + b[:, None]) * d[None, :]  # (pairs, codes)
     residual = clipped[None, :] * float(1 << shift) - p2
-    centre = np.round((residual.max(axis=1) + residual.min(axis=1)) / 2.0).astype(np.int64)
+    # c's minimax centre: a code whose target is saturated limits c from one side only
+    top = np.where(clipped <= out.min_code, -np.inf, residual).max(axis=1)
+    bottom = np.where(clipped >= out.max_code, np.inf, residual).min(axis=1)
+    top, bottom = np.where(np.isfinite(top), top, bottom), np.where(np.isfinite(bottom), bottom,
+                                                                     top)
+    centre = np.round((top + bottom) / 2.0).astype(np.int64)
     step = max(1, (1 << shift) >> 4)
     offsets = np.arange(-C_STEPS, C_STEPS + 1, dtype=np.int64) * step
     c = (centre[:, None] + offsets[None, :]).reshape(-1)  # (pairs * steps)

@@ -50,7 +50,9 @@ class Form:
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
     verilog_parts: tuple[str, ...] = ("full",)
-    spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
+    missing_parts: dict[str, str] = {}  # part -> why this form has none (for the refusal)
+    # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)
+    spec_keys: frozenset[str] = frozenset()
 
     # --- fitting -------------------------------------------------------------------------------
     def supports(self, function) -> bool:
@@ -130,8 +132,12 @@ class Form:
         return f"verilog/{self.name}{'_lut' if part == 'lut' else ''}.v.j2"
 
     def part_problem(self, part: str) -> str | None:
-        """Why this form has no Verilog ``part`` (None when it has)."""
-        return None if part in self.verilog_parts else f"the {self.name} form has no {part} part"
+        """Why this form has no Verilog ``part`` (None when it has), with the form's reason
+        (:attr:`missing_parts`) when it gives one."""
+        if part in self.verilog_parts:
+            return None
+        why = self.missing_parts.get(part)
+        return f"the {self.name} form has no {part} part" + (f": {why}" if why else "")
 
     def latency(self, part: str) -> int:
         """Pipelined latency (clock cycles) of ``part``."""

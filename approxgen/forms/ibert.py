@@ -152,6 +152,9 @@ def constants(kind: str, inp: IntFormat, out: IntFormat) -> IbertModel:
 class IbertForm(Form):
     name = "ibert"
     model_class = IbertModel
+    missing_parts = {"lut": "the lut part is a segment decoder and coefficient ROM feeding an "
+                            "existing multiply-accumulate, and I-BERT has neither (one polynomial "
+                            "whose constants the input scale fixes); emit the full part"}
 
     def supports(self, function) -> bool:
         return not function.expr and function.name in KINDS

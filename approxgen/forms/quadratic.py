@@ -159,7 +159,7 @@ class QuadraticForm(Form):
     segmented = True
     verilog_parts = ("full", "lut")
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
-                           "max_error_lsb"})
+                           "max_error_lsb", "seed"})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.fit.quadratic import fit_quadratic

@@ -51,6 +51,8 @@ class TableModel:
 class TableForm(Form):
     name = "table"
     model_class = TableModel
+    missing_parts = {"lut": "a table has no coefficients to feed a multiply-accumulate (the lut "
+                            "part exists for segmented forms); emit the full part (it is the ROM)"}
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.metrics import correctly_rounded
@@ -78,12 +80,6 @@ class TableForm(Form):
     def segment_table(self, fit) -> str:
         m = fit.model
         return f"table of {len(m.values)} entries, codes {m.lo_code}..{m.hi_code}"
-
-    def part_problem(self, part: str) -> str | None:
-        if part == "lut":
-            return ("a table has no coefficients to feed a multiply-accumulate: the lut part "
-                    "exists for segmented forms; emit the full part (it is the ROM)")
-        return super().part_problem(part)
 
     def c_context(self, model, segment_search: str) -> dict:
         from approxgen.emit.c import _holds_stray_codes, _macro, literal
