@@ -103,11 +103,11 @@ _C_LIBRARY = frozenset("""
     jmp_buf va_start va_arg va_end va_copy va_list main""".split())
 # The header's own names: its macros, the locals and parameters of its functions.
 _C_HEADER = frozenset("""
-    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end""".split())
+    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end d t a b g start first""".split())
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
-                    "_segment", "_eval", "_code", "_values")
+                    "_segment", "_eval", "_code", "_values", "_nodes")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -455,4 +455,37 @@ def ibert_context(model) -> dict:
         "in_max": _macro(inp.max_code),
         "sat_lo": ranges["shifted"][0] < out.min_code,
         "sat_hi": ranges["shifted"][1] > out.max_code,
+    }
+
+
+def interp_context(model) -> dict:
+    """The interp header's context: the nodes in their own type, each region's constants, and
+    one accumulator type (int32_t or int64_t). The nodes are lifted by a multiple of ``2^F``
+    (``bias``) so the accumulator is never negative and the floor shift is portable."""
+    w = model.widths()
+    frac = model.frac
+    bias = _floor_bias(min(model.nodes), frac) if frac else max(0, -min(model.nodes))
+    inp = model.input
+    gmax = max(model.steps)
+    values = [(max(model.nodes) + bias) << gmax, 1 << (gmax + frac), *w.diff, *w.product,
+              w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
+              model.lo_code - inp.max_code, model.hi_code - inp.min_code,
+              w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    firsts = model.firsts()
+    regions = [{"start": literal(s), "step": g, "first": literal(k)}
+               for s, g, k in zip(model.starts, model.steps, firsts)]
+    return {
+        "nodes": [literal(v) for v in model.nodes],
+        "node_type": ctype(model.node_bits, model.node_signed),
+        "count": len(model.nodes), "frac": frac, "regions": regions,
+        "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
+        "bias": literal(bias), "unbias": literal(bias >> frac),
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
+        "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
+        "sat_lo": w.shifted[0] < model.output.min_code,
+        "sat_hi": w.shifted[1] > model.output.max_code,
     }

@@ -19,6 +19,7 @@ FORMS = {
     "table": "approxgen.forms.table",
     "quadratic": "approxgen.forms.quadratic",
     "ibert": "approxgen.forms.ibert",
+    "interp": "approxgen.forms.interp",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
 
