@@ -211,6 +211,25 @@ def render(fit, segment_search: str = "auto") -> str:
     return environment().get_template(form.c_template()).render(**context)
 
 
+_C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4,
+                 "uint32_t": 4, "int64_t": 8, "uint64_t": 8}
+_TABLE_RE = re.compile(r"^static const (\w+) \w+\[(\d+)\]", re.M)
+
+
+def header_table_bytes(header: str) -> int:
+    """Bytes of a C header's ``static const`` tables (what it adds to .rodata)."""
+    return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
+
+
+def table_bytes(model, segment_search: str = "auto") -> int:
+    """Bytes of the ``static const`` tables the header of ``model`` ships (rendered, counted)."""
+    form = forms.of(model)
+    context = {"name": "t", "macro": "T", "guard": "T_H", "provenance": [],
+               "input": _format_context(model.input), "output": _format_context(model.output)}
+    context.update(form.c_context(model, segment_search))
+    return header_table_bytes(environment().get_template(form.c_template()).render(**context))
+
+
 def ctype(bits: int, signed: bool) -> str:
     """The narrowest ``<stdint.h>`` type holding ``bits``-bit codes (``int8_t``, ``uint16_t``)."""
     for width in (8, 16, 32, 64):

@@ -98,7 +98,8 @@ class Layouts:
         """The thresholds at which some layout changes, ascending."""
         if self.uniform:
             return np.unique(self.err.max(axis=1))
-        return np.unique(self.block_err[: self.block + 1])
+        return np.unique(np.concatenate([self.block_err[: self.block + 1].ravel(),
+                                         self.err.max(axis=1)]))
 
     def layout(self, tau: float) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """``(starts, steps)`` for threshold ``tau``."""

@@ -127,6 +127,13 @@ class Form:
     def c_context(self, model, segment_search: str) -> dict:
         raise NotImplementedError
 
+    def table_bytes(self, model) -> int:
+        """Bytes of the ``static const`` tables the C header of ``model`` ships (with the segment
+        search ``emit c`` picks by default): what ``max_bytes`` budgets."""
+        from approxgen.emit.c import table_bytes
+
+        return table_bytes(model)
+
     def verilog_template(self, part: str) -> str:
         return f"verilog/{self.name}{'_lut' if part == 'lut' else ''}.v.j2"
 

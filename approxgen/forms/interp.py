@@ -113,6 +113,10 @@ class InterpModel:
     def evaluate(self, q) -> np.ndarray:
         return self.intermediates(q)["y"]
 
+    def segment_index(self, q) -> np.ndarray:
+        """The interval (left node index) of each code."""
+        return self.intermediates(q)["k"]
+
     def widths(self) -> InterpWidths:
         v = self.intermediates(np.arange(self.lo_code, self.hi_code + 1, dtype=np.int64))
         span = lambda name: (int(v[name].min()), int(v[name].max()))  # noqa: E731
