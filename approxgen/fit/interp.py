@@ -295,7 +295,7 @@ def fit_interp(spec, progress: bool = False):
     layouts = Layouts(targets, uniform=spec.search == "uniform")
     taus = layouts.thresholds()
     node_bytes = problem.node_bits // 8
-    max_bytes = getattr(spec, "max_bytes", None)
+    max_bytes = spec.max_bytes
     n = targets.size
 
     cache: dict = {}

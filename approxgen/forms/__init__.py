@@ -50,6 +50,7 @@ class Form:
     model_class: type = object
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
+    fits_bytes = False  # meets max_bytes itself (else approxgen.budget tries segment counts)
     verilog_parts: tuple[str, ...] = ("full",)
     spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
 

@@ -175,8 +175,9 @@ class InterpForm(Form):
     name = "interp"
     model_class = InterpModel
     segmented = True
+    fits_bytes = True
     verilog_parts = ("full",)
-    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb"})
+    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "max_bytes"})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.fit.interp import fit_interp
