@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 from machine import cpu_model  # benchmarks/machine.py
-from approxgen import cost
+from approxgen import cost, forms
 from approxgen.emit import c, verilog
 from approxgen.fit import fit
 from approxgen.spec import resolve
-from approxgen.sweep import table_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ("gelu", "silu", "exp")
@@ -48,7 +47,7 @@ def measure(function, bits, label, yosys, **extra) -> dict:
     row = {"function": function, "bits": bits, "design": label,
            "max_error_lsb": f.metrics["max_error_lsb"], "mismatches": f.metrics["mismatches"],
            "floor_lsb": f.floor_metrics["max_error_lsb"],
-           "table_bytes": table_bytes(c.render(f)), "cells": cells, "fit_seconds": seconds}
+           "table_bytes": forms.of(f.model).table_bytes(f.model), "cells": cells, "fit_seconds": seconds}
     print(f"  {function} int{bits} {label:<16} {row['max_error_lsb']:9.3f} LSB "
           f"{row['mismatches']:6d} mism {cells or '-':>6} cells {seconds:6.2f} s",
           file=sys.stderr, flush=True)

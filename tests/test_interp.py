@@ -13,6 +13,7 @@ from approxgen import artifact, cost, forms, sweep, verify
 from approxgen.emit import c as emit_c, verilog
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
+from approxgen.fit.interp import MAX_REGIONS, layout_bytes
 from approxgen.forms.interp import InterpModel
 from conftest import fit_raw, require_tool
 
@@ -89,9 +90,11 @@ def test_nodes_are_optimal_integers_not_samples(tanh16):
 def test_int16_tanh_layout_and_bytes(tanh16):
     m = tanh16.model
     assert m.node_bits == 16 and m.frac == 0 and len(m.nodes) <= 256
-    assert 1 < m.regions <= 4
-    assert emit_c.table_bytes(m) == 2 * len(m.nodes) == forms.of(m).table_bytes(m)
-    assert sweep.table_bytes(emit_c.render(tanh16)) == 2 * len(m.nodes)
+    assert 1 < m.regions <= MAX_REGIONS
+    size = 2 * len(m.nodes) + 4 * m.regions  # the nodes, one packed int32 per region
+    assert emit_c.table_bytes(m) == size == forms.of(m).table_bytes(m)
+    assert sweep.table_bytes(emit_c.render(tanh16)) == size
+    assert layout_bytes((m.starts, m.steps), m.codes, 2) == size
     assert tanh16.metrics["max_error_lsb"] < 3.0
 
 
@@ -235,3 +238,66 @@ def test_report_summary_and_provenance(tanh16):
     assert sum(r["mismatches"] for r in rows) == tanh16.metrics["mismatches"]
     text = summary(tanh16)
     assert "form interp" in text and "intervals" in text and "nodes int16" in text
+
+
+# --- bytes as a budget (max_bytes) ---------------------------------------------------------------
+
+GELU8 = dict(function="gelu", input={"bits": 8, "scale": 2 ** -5})
+
+
+@pytest.mark.parametrize("form", ["interp", "pwl", "quadratic"])
+def test_max_bytes_is_never_exceeded_and_buys_error(form):
+    fits = [fit_raw(**GELU8, form=form, segments="auto", max_bytes=n) for n in (24, 64)]
+    for f, n in zip(fits, (24, 64)):
+        assert forms.of(f.model).table_bytes(f.model) <= n
+        assert f"max_bytes {n}" in f.search["notes"][-1]
+    assert fits[1].metrics["max_error_lsb"] <= fits[0].metrics["max_error_lsb"]
+
+
+def test_max_bytes_with_max_error_picks_the_fewest_bytes():
+    f = interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=200)
+    assert f.metrics["max_error_lsb"] <= 0.9
+    size = forms.of(f.model).table_bytes(f.model)
+    assert size <= 200
+    with pytest.raises(ApproxgenError, match="more than"):
+        interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=size - 1)
+    with pytest.raises(ApproxgenError, match="more than max_bytes"):
+        fit_raw(**GELU8, form="pwl", segments="auto", max_error_lsb=0.6, max_bytes=8)
+
+
+def test_max_bytes_is_checked():
+    with pytest.raises(ApproxgenError, match="needs segments: auto"):
+        fit_raw(**GELU8, form="pwl", segments=4, max_bytes=100)
+    with pytest.raises(ApproxgenError, match="max_bytes: must be in"):
+        fit_raw(**GELU8, form="interp", segments="auto", max_bytes=0)
+    with pytest.raises(ApproxgenError, match="table ships 256 bytes"):
+        fit_raw(**GELU8, form="table", max_bytes=100)
+    assert fit_raw(**GELU8, form="table", max_bytes=256).model.form == "table"
+
+
+def test_max_bytes_round_trips_and_changes_the_hash(tmp_path):
+    f = interp(**GELU8, segments="auto", max_bytes=40)
+    assert f.spec.to_json()["max_bytes"] == 40
+    assert "max_bytes" not in interp(**GELU8, segments=8).spec.to_json()
+    path = tmp_path / "fit.json"
+    f.save(path)
+    assert artifact.load(path).dumps() == f.dumps()
+
+
+def test_cli_budget_summary_cost_and_infeasible(tmp_path):
+    import sys
+
+    run = lambda *args: subprocess.run([sys.executable, "-m", "approxgen", *args],  # noqa: E731
+                                       capture_output=True, text=True, check=False)
+    out = tmp_path / "fit.json"
+    ok = run("fit", "gelu", "--bits", "8", "--form", "interp", "--segments", "auto",
+             "--max-bytes", "40", "-o", str(out))
+    assert ok.returncode == 0, ok.stderr
+    assert "C tables: 34 bytes (max_bytes 40)" in ok.stdout
+    costed = run("cost", str(out), "--no-yosys")
+    assert costed.returncode == 0 and "C tables 34 bytes" in costed.stdout
+    bad = tmp_path / "bad.json"
+    res = run("fit", "gelu", "--bits", "8", "--form", "interp", "--segments", "auto",
+              "--max-bytes", "3", "-o", str(bad))
+    assert res.returncode == 2 and not bad.exists()
+    assert res.stderr.startswith("approxgen: error: --max-bytes: ") and res.stderr.count("\n") == 1

@@ -103,11 +103,12 @@ _C_LIBRARY = frozenset("""
     jmp_buf va_start va_arg va_end va_copy va_list main""".split())
 # The header's own names: its macros, the locals and parameters of its functions.
 _C_HEADER = frozenset("""
-    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end d t a b g start first""".split())
+    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end d t a b g e""".split())
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
-                    "_segment", "_eval", "_code", "_values", "_nodes")
+                    "_segment", "_eval", "_code", "_values", "_nodes",
+                    "_regions")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -494,12 +495,20 @@ def interp_context(model) -> dict:
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     firsts = model.firsts()
-    regions = [{"start": literal(s), "step": g, "first": literal(k)}
-               for s, g, k in zip(model.starts, model.steps, firsts)]
+    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r (start_r is a multiple
+    # of 2^g_r, so d mod 2^g_r is t); packed as (c_r + lift) * 32 + g_r >= 0 in one int32_t
+    cs = [k * (1 << g) - s for s, g, k in zip(model.starts, model.steps, firsts)]
+    lift = max(0, -min(cs))
+    packed = [(c + lift) * 32 + g for c, g in zip(cs, model.steps)]
+    if max(packed) >= 1 << 31 or gmax > 31:
+        raise ApproxgenError("an interp region does not pack into 32 bits")
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": c}
+               for s, g, k, c in zip(model.starts, model.steps, firsts, cs)]
     return {
         "nodes": [literal(v) for v in model.nodes],
         "node_type": ctype(model.node_bits, model.node_signed),
         "count": len(model.nodes), "frac": frac, "regions": regions,
+        "packed": [literal(v) for v in packed], "lift": literal(lift),
         "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
         "bias": literal(bias), "unbias": literal(bias >> frac),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,

@@ -31,7 +31,7 @@ from approxgen.errors import ApproxgenError
 from approxgen.forms.interp import InterpModel
 from approxgen.metrics import correctly_rounded, target
 
-MAX_REGIONS = 4  # each region costs one compare and three selects per element in C
+MAX_REGIONS = 8  # each region costs one compare and three selects per element in C
 BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
 MAX_RECENTRES = 8
@@ -60,6 +60,13 @@ def layout_nodes(starts, steps, n: int) -> int:
     """Nodes a layout needs over ``n`` codes (see :meth:`InterpModel.nodes_needed`)."""
     total = sum((b - a) >> g for a, b, g in zip(starts, starts[1:], steps))
     return total + ((n - 1 - starts[-1]) >> steps[-1]) + 2
+
+
+def layout_bytes(layout, n: int, node_bytes: int) -> int:
+    """The C header's table bytes: the nodes, and with several regions one int32 per region."""
+    starts, steps = layout
+    return layout_nodes(starts, steps, n) * node_bytes + (4 * len(starts) if len(starts) > 1
+                                                          else 0)
 
 
 def interpolation_errors(t: np.ndarray, max_g: int) -> np.ndarray:
@@ -136,6 +143,18 @@ class Layouts:
                     break
                 steps[j] = g
         return tuple(starts), tuple(steps)
+
+    def refine(self, layout, fits):
+        """Spend what the budget leaves over: halve the step of the region with the largest
+        estimated error while the layout still ``fits`` (a predicate on layouts)."""
+        starts, steps = list(layout[0]), list(layout[1])
+        while True:
+            ends = starts[1:] + [self.n]
+            r = max(range(len(starts)), key=lambda j: self.err[steps[j], starts[j]:ends[j]].max())
+            trial = steps[:r] + [steps[r] - 1] + steps[r + 1:]
+            if steps[r] == 0 or not fits((tuple(starts), tuple(trial))):
+                return tuple(starts), tuple(steps)
+            steps = trial
 
     def _nodes(self, runs) -> int:
         starts = [int(self.block_edges[r[0]]) for r in runs]
@@ -299,70 +318,66 @@ def fit_interp(spec, progress: bool = False):
     n = targets.size
 
     cache: dict = {}
+    node_limit = spec.segments + 1 if spec.segments != "auto" else None
 
-    def node_count(i: int) -> int:
-        return layout_nodes(*layouts.layout(float(taus[i])), n)
+    def fits(layout) -> bool:
+        return ((node_limit is None or layout_nodes(*layout, n) <= node_limit)
+                and (max_bytes is None or layout_bytes(layout, n, node_bytes) <= max_bytes))
 
-    def fitted(i: int):
-        layout = layouts.layout(float(taus[i]))
+    def fitted(layout):
         if layout not in cache:
             model = _model(spec, problem, layout)
-            err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
-            cache[layout] = (model, err)
+            cache[layout] = (model, measure(model.evaluate(codes), reference, spec.output))
         return cache[layout]
 
-    def largest_within(limit: int) -> int | None:
-        """The lowest threshold index whose layout needs at most ``limit`` nodes."""
-        lo, hi = 0, taus.size - 1
-        if node_count(hi) > limit:
-            return None
-        while lo < hi:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if node_count(mid) <= limit else (mid + 1, hi)
-        return lo
+    def at(i: int):
+        return layouts.layout(float(taus[i]))
 
+    def size(model) -> str:
+        nbytes = layout_bytes((model.starts, model.steps), n, node_bytes)
+        return f"{len(model.nodes)} nodes, {nbytes} bytes"
+
+    where = spec.at("max_bytes" if max_bytes is not None else "segments")
     notes = []
-    limit, why = None, None
-    if spec.segments != "auto":
-        limit, why = spec.segments + 1, f"segments {spec.segments}"
-    if max_bytes is not None:
-        by_bytes = max_bytes // node_bytes
-        if limit is None or by_bytes < limit:
-            limit, why = by_bytes, f"max_bytes {max_bytes}"
-    if spec.segments == "auto" and spec.max_error_lsb is not None:
+    if spec.segments == "auto" and (spec.max_error_lsb is not None or max_bytes is None):
+        # the fewest nodes meeting max_error_lsb (objective rounding alone: no mismatch)
         budget = spec.max_error_lsb
-        ok = [i for i in (0,) if fitted(i)[1] <= budget]
-        if not ok:
-            raise ApproxgenError(f"no interp layout meets max_error_lsb {budget:g} (step 1 "
-                                 f"everywhere gives {fitted(0)[1]:.4f} LSB)",
-                                 spec.at("max_error_lsb"))
-        lo, hi = 0, taus.size - 1  # fitted(lo) meets the budget
+        goal = (f"max_error_lsb {budget:g}" if budget is not None
+                else "the correctly rounded table (objective rounding)")
+
+        def meets(layout) -> bool:
+            m = fitted(layout)[1]
+            return m["max_error_lsb"] <= budget if budget is not None else m["mismatches"] == 0
+
+        if not meets(at(0)):
+            raise ApproxgenError(f"no interp layout meets {goal} (step 1 everywhere gives "
+                                 f"{fitted(at(0))[1]['max_error_lsb']:.4f} LSB, "
+                                 f"{fitted(at(0))[1]['mismatches']} mismatches)",
+                                 spec.at("max_error_lsb" if budget is not None else "objective"))
+        lo, hi = 0, taus.size - 1  # at(lo) meets the goal
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if fitted(mid)[1] <= budget else (lo, mid - 1)
-        model, err = fitted(lo)
-        if limit is not None and len(model.nodes) > limit:
-            raise ApproxgenError(f"max_error_lsb {budget:g} needs {len(model.nodes)} nodes "
-                                 f"({len(model.nodes) * node_bytes} bytes), more than "
-                                 f"{why} allows", spec.at("max_bytes" if max_bytes is not None
-                                                          else "segments"))
-        notes.append(f"segments auto: {len(model.nodes)} nodes ({len(model.nodes) * node_bytes}"
-                     f" bytes) meet max_error_lsb {budget:g}; tried {len(cache)} layouts")
+            lo, hi = (mid, hi) if meets(at(mid)) else (lo, mid - 1)
+        model = fitted(at(lo))[0]
+        if not fits((model.starts, model.steps)):
+            raise ApproxgenError(f"{goal} needs {size(model)}, more than max_bytes allows",
+                                 where)
+        notes.append(f"segments auto: {size(model)} meet {goal}; tried {len(cache)} layouts")
     else:
-        if limit is None:  # objective rounding with segments auto: the fewest exact nodes
-            limit = n + 1
-        i = largest_within(limit)
-        if i is None:
-            least = node_count(taus.size - 1)
-            raise ApproxgenError(f"{why} allows {limit} nodes; the fewest an interp layout "
-                                 f"needs over {n} codes is {least} ({least * node_bytes} "
-                                 f"bytes)", spec.at("max_bytes" if max_bytes is not None
-                                                    and why.startswith("max_bytes")
-                                                    else "segments"))
-        model, err = fitted(i)
-        if why:
-            notes.append(f"{why}: {len(model.nodes)} nodes ({len(model.nodes) * node_bytes} "
-                         f"bytes) at the lowest layout threshold fitting it")
+        lo, hi = 0, taus.size - 1
+        if not fits(at(hi)):
+            least = at(hi)
+            raise ApproxgenError(f"the smallest interp layout over {n} codes needs "
+                                 f"{layout_nodes(*least, n)} nodes, "
+                                 f"{layout_bytes(least, n, node_bytes)} bytes: more than "
+                                 f"{'max_bytes' if max_bytes is not None else 'segments'} "
+                                 f"allows", where)
+        while lo < hi:  # the lowest threshold whose layout fits
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fits(at(mid)) else (mid + 1, hi)
+        model = fitted(layouts.refine(at(lo), fits))[0]
+        why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"
+        notes.append(f"{why}: {size(model)} at the lowest layout threshold that fits")
     info = {"method": spec.search, "seed": spec.seed,
             "settings": {"max_regions": layouts.max_regions, "radius": RADIUS},
             "notes": notes}
