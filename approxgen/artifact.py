@@ -251,8 +251,14 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
 
 
 def _disagreement(model: Model, spec: Spec) -> str | None:
-    """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says."""
-    return forms.get(spec.form).disagreement(model, spec)
+    """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says, and its C
+    tables must fit the spec's ``max_bytes``."""
+    form = forms.get(spec.form)
+    problem = form.disagreement(model, spec)
+    if problem is None and spec.max_bytes is not None \
+            and form.table_bytes(model) > spec.max_bytes:
+        problem = f"its C tables take {form.table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
+    return problem
 
 
 def _search_from_json(data, spec: Spec, where: str) -> dict:

@@ -301,3 +301,16 @@ def test_cli_budget_summary_cost_and_infeasible(tmp_path):
               "--max-bytes", "3", "-o", str(bad))
     assert res.returncode == 2 and not bad.exists()
     assert res.stderr.startswith("approxgen: error: --max-bytes: ") and res.stderr.count("\n") == 1
+
+
+def test_artifact_over_its_byte_budget_is_refused(tmp_path):
+    import json
+
+    f = interp(**GELU8, segments="auto", max_bytes=40)
+    data = json.loads(f.dumps())
+    data["spec"]["max_bytes"] = 20
+    data["spec_hash"] = dataclasses.replace(f.spec, max_bytes=20).hash()
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ApproxgenError, match="C tables take 34 bytes, max_bytes 20"):
+        artifact.load(path)

@@ -69,13 +69,14 @@ def layout_bytes(layout, n: int, node_bytes: int) -> int:
                                                           else 0)
 
 
-def interpolation_errors(t: np.ndarray, max_g: int) -> np.ndarray:
+def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf)) -> np.ndarray:
     """``(max_g + 1, n)``: per step ``2^g``, |plain interpolation of ``t`` - t| at each offset
-    (nodes on the aligned grid; past the end the target is extended linearly)."""
+    (nodes on the aligned grid; past the end the target is extended linearly, within the
+    ``bounds`` a node can hold)."""
     n = t.size
     pad = (1 << max_g) + 1
     slope = t[-1] - t[-2] if n > 1 else 0.0
-    ext = np.concatenate([t, t[-1] + slope * np.arange(1, pad + 1)])
+    ext = np.concatenate([t, np.clip(t[-1] + slope * np.arange(1, pad + 1), *bounds)])
     u = np.arange(n)
     out = np.empty((max_g + 1, n))
     for g in range(max_g + 1):
@@ -89,13 +90,15 @@ def interpolation_errors(t: np.ndarray, max_g: int) -> np.ndarray:
 class Layouts:
     """Region layouts for thresholds on the estimated error (see the module doc)."""
 
-    def __init__(self, t: np.ndarray, max_regions: int = MAX_REGIONS, uniform: bool = False):
+    def __init__(self, t: np.ndarray, max_regions: int = MAX_REGIONS, uniform: bool = False,
+                 bounds=(-np.inf, np.inf)):
+        """``t``: the target (LSB) per offset; ``bounds``: what a node can hold (LSB)."""
         self.n = n = t.size
         self.top = max(0, (n - 1).bit_length())  # 2^top >= n
         self.block = max(0, self.top - BLOCKS_LOG2)
         self.max_regions = 1 if uniform else max_regions
         self.uniform = uniform
-        self.err = interpolation_errors(t, self.top) / 2
+        self.err = interpolation_errors(t, self.top, bounds) / 2
         nb = -(-n // (1 << self.block))
         edges = np.minimum(np.arange(nb + 1) << self.block, n)
         self.block_edges = edges
@@ -311,7 +314,9 @@ def fit_interp(spec, progress: bool = False):
     reference = spec.reference(codes)
     targets = target(spec, codes) / spec.output.scale
     problem = NodeProblem(spec, targets)
-    layouts = Layouts(targets, uniform=spec.search == "uniform")
+    scale = 2.0 ** -problem.frac
+    layouts = Layouts(targets, uniform=spec.search == "uniform",
+                      bounds=(problem.node_lo * scale, problem.node_hi * scale))
     taus = layouts.thresholds()
     node_bytes = problem.node_bits // 8
     max_bytes = spec.max_bytes
