@@ -11,14 +11,19 @@ error; for ``mse`` the least squared error; for ``rounding`` the fewest mismatch
 correctly rounded table (ties: squared error). The window is re-centred on the solution while a
 node sits on its edge; with fraction bits, windows go coarse to fine (step ``2^(F-1)`` down to 1).
 
-**Layout** (:func:`layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
+**Layout** (:class:`Layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
 (about 32 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
-on the target, halved: the node search roughly halves it) is measured per block; a threshold picks
-for each block the largest step within it, equal neighbours merge into regions, and the cheapest
-merges (by added nodes) bring them down to :data:`MAX_REGIONS`. Search ``uniform`` takes one
-region. Which threshold: the fewest nodes meeting ``max_error_lsb`` (bisection on the threshold,
-each candidate's nodes fitted exactly), or the lowest threshold whose node count fits the budget
-(``segments``: at most that many intervals; ``max_bytes``: node bytes).
+on the target, within what the node type holds, halved: the node search roughly halves it) is
+measured per block; a threshold picks for each block the largest step within it, equal neighbours
+merge into regions, and the cheapest merges (by added nodes) bring them down to
+:data:`MAX_REGIONS` (a region may then take a longer step where its whole span allows). Search
+``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting it
+(bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding`` alone: no
+mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``: the C tables,
+nodes plus one int32 per region when there are several), the lowest threshold that fits and the
+next :data:`CANDIDATES` - 1, each grown greedily into what the budget leaves (:meth:`Layouts.refine`)
+and fitted exactly: the best for the objective wins. This is a heuristic over layouts (the node
+values are exact for the layout), documented as such in the fit's notes.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from approxgen.errors import ApproxgenError
 from approxgen.forms.interp import InterpModel
 from approxgen.metrics import correctly_rounded, target
 
-MAX_REGIONS = 8  # each region costs one compare and three selects per element in C
+MAX_REGIONS = 8  # each region costs a compare per element and 4 bytes in C
 BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
 MAX_RECENTRES = 8
+CANDIDATES = 6  # layouts fitted exactly under a budget (from the lowest fitting threshold up)
 CHUNK = 1 << 22  # elements (codes x candidate pairs) per vectorized batch
 ROUNDING_TIE = 1e-10  # rounding: mismatches first, then this times the squared error
 
@@ -85,6 +91,16 @@ def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf)) ->
         frac = (u - p) / w
         out[g] = np.abs(ext[p] + (ext[p + w] - ext[p]) * frac - t)
     return out
+
+
+def _merged(starts, steps):
+    """The layout with neighbouring regions of equal step merged."""
+    out_s, out_g = [starts[0]], [steps[0]]
+    for a, g in zip(starts[1:], steps[1:]):
+        if g != out_g[-1]:
+            out_s.append(a)
+            out_g.append(g)
+    return tuple(out_s), tuple(out_g)
 
 
 class Layouts:
@@ -148,16 +164,32 @@ class Layouts:
         return tuple(starts), tuple(steps)
 
     def refine(self, layout, fits):
-        """Spend what the budget leaves over: halve the step of the region with the largest
-        estimated error while the layout still ``fits`` (a predicate on layouts)."""
+        """Spend what the budget leaves over, greedily on the region with the largest estimated
+        error: halve its step, or else (while regions are left) only in the block holding its
+        worst code; stop when neither still ``fits`` (a predicate on layouts)."""
         starts, steps = list(layout[0]), list(layout[1])
         while True:
             ends = starts[1:] + [self.n]
-            r = max(range(len(starts)), key=lambda j: self.err[steps[j], starts[j]:ends[j]].max())
-            trial = steps[:r] + [steps[r] - 1] + steps[r + 1:]
-            if steps[r] == 0 or not fits((tuple(starts), tuple(trial))):
-                return tuple(starts), tuple(steps)
-            steps = trial
+            errs = [self.err[steps[j], starts[j]:ends[j]] for j in range(len(starts))]
+            r = max(range(len(starts)), key=lambda j: errs[j].max())
+            g = steps[r]
+            if g == 0:
+                break
+            trial = (tuple(starts), tuple(steps[:r] + [g - 1] + steps[r + 1:]))
+            if not fits(trial) and g <= self.block:
+                worst = starts[r] + int(np.argmax(errs[r]))
+                a = (worst >> self.block) << self.block
+                b = min(a + (1 << self.block), ends[r])
+                parts = [(starts[r], g)] if a > starts[r] else []
+                parts += [(a, g - 1)] + ([(b, g)] if b < ends[r] else [])
+                trial = _merged(starts[:r] + [p[0] for p in parts] + starts[r + 1:],
+                                steps[:r] + [p[1] for p in parts] + steps[r + 1:])
+                if len(trial[0]) > self.max_regions:
+                    break
+            if not fits(trial):
+                break
+            starts, steps = list(trial[0]), list(trial[1])
+        return tuple(starts), tuple(steps)
 
     def _nodes(self, runs) -> int:
         starts = [int(self.block_edges[r[0]]) for r in runs]
@@ -380,9 +412,14 @@ def fit_interp(spec, progress: bool = False):
         while lo < hi:  # the lowest threshold whose layout fits
             mid = (lo + hi) // 2
             lo, hi = (lo, mid) if fits(at(mid)) else (mid + 1, hi)
-        model = fitted(layouts.refine(at(lo), fits))[0]
+        # the estimate ranks layouts only roughly: fit the first few that fit, keep the best
+        key = {"max": "max_error_lsb", "mse": "mse", "rounding": "mismatches"}[spec.objective]
+        candidates = {layouts.refine(at(i), fits) for i in range(lo, min(lo + CANDIDATES,
+                                                                         taus.size))}
+        model = min((fitted(c) for c in sorted(candidates)),
+                    key=lambda row: (row[1][key], row[1]["max_error_lsb"]))[0]
         why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"
-        notes.append(f"{why}: {size(model)} at the lowest layout threshold that fits")
+        notes.append(f"{why}: {size(model)}, the best of {len(candidates)} layouts that fit")
     info = {"method": spec.search, "seed": spec.seed,
             "settings": {"max_regions": layouts.max_regions, "radius": RADIUS},
             "notes": notes}
