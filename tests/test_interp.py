@@ -314,3 +314,13 @@ def test_artifact_over_its_byte_budget_is_refused(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ApproxgenError, match="C tables take 34 bytes, max_bytes 20"):
         artifact.load(path)
+
+
+def test_fraction_bits_leave_the_accumulator_room():
+    """A 32-bit output with few integer bits: as many fraction bits as fit, but never more than
+    the golden model's 62-bit accumulator allows with the longest step."""
+    f = interp(function="sigmoid", input={"bits": 16, "scale": 2 ** -12},
+               output={"bits": 32, "scale": 2 ** -20}, segments=64)
+    m = f.model
+    assert m.node_bits == 32 and 0 < m.frac and m.frac + max(m.steps) + 32 + 2 <= 62
+    assert f.model.widths().bits("acc") <= 62

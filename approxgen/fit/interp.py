@@ -33,6 +33,7 @@ import math
 import numpy as np
 
 from approxgen.errors import ApproxgenError
+from approxgen.forms import MAX_ACC_BITS
 from approxgen.forms.interp import InterpModel
 from approxgen.metrics import correctly_rounded, target
 
@@ -54,8 +55,11 @@ def node_format(spec, targets: np.ndarray) -> tuple[int, bool, int]:
     bits, signed = (16 if out.bits <= 16 else 32), out.signed
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     tmin, tmax = math.floor(float(targets.min())) - 1, math.ceil(float(targets.max())) + 1
+    # the golden model's accumulator (int64) must hold a node times the longest step
+    most = MAX_ACC_BITS - bits - 2 - max(0, (targets.size - 1).bit_length())
     frac = 0
-    while frac + 1 < bits and tmin * 2 ** (frac + 1) >= lo and tmax * 2 ** (frac + 1) <= hi:
+    while frac + 1 < min(bits, most + 1) and tmin * 2 ** (frac + 1) >= lo \
+            and tmax * 2 ** (frac + 1) <= hi:
         frac += 1
     return bits, signed, frac
 
