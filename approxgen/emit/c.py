@@ -103,7 +103,7 @@ _C_LIBRARY = frozenset("""
     jmp_buf va_start va_arg va_end va_copy va_list main""".split())
 # The header's own names: its macros, the locals and parameters of its functions.
 _C_HEADER = frozenset("""
-    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end d t a b g e""".split())
+    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end""".split())
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",

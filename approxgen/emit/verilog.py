@@ -63,7 +63,8 @@ _VERILOG_MODULE = frozenset("""
     ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
-    check load_vectors cycle sent got sent_at i dut u_full start first g s mask rnd d d_high k k1
+    check load_vectors cycle sent got sent_at i dut u_full start first mask rnd du d_high k0 k1
+    step_g shift_s
     v0 v1 diff_full diff t_full t_operand sh_full v0_s1 diff_s1 t_s1 g_s1 s_s1 rnd_s1 U_BITS
     K_BITS V_BITS DIFF_BITS T_BITS G_BITS S_BITS""".split())
 RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
@@ -437,7 +438,8 @@ def interp_context(fit, pipeline: bool) -> dict:
         "k_expr": f"first + {zext('d_high', ub, kb)}",
         "diff_expr": f"{extend('v1', d['v_bits'], d['v_bits'] + 1)} - "
                      f"{extend('v0', d['v_bits'], d['v_bits'] + 1)}",
-        "acc_expr": f"({extend('v0' + sfx, d['v_bits'], ab)} <<< g{sfx}) + "
+        "acc_expr": f"({extend('v0' + sfx, d['v_bits'], ab)} <<< "
+                    f"{'g_s1' if pipeline else 'step_g'}) + "
                     f"{extend('product', d['product_bits'], ab)} + rnd{sfx}",
         "shifted_bits": shifted_bits, "y_expr": y_expr,
     }
