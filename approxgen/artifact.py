@@ -193,14 +193,15 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | ({"weights"} & set(data)), "spec.", where)
+    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes"} & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
-        if "weights" in data:
-            raw["weights"] = data["weights"]
+        for key in ("weights", "max_bytes"):  # recorded only when set
+            if key in data:
+                raw[key] = data[key]
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi
@@ -250,8 +251,14 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
 
 
 def _disagreement(model: Model, spec: Spec) -> str | None:
-    """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says."""
-    return forms.get(spec.form).disagreement(model, spec)
+    """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says, and its C
+    tables must fit the spec's ``max_bytes``."""
+    form = forms.get(spec.form)
+    problem = form.disagreement(model, spec)
+    if problem is None and spec.max_bytes is not None \
+            and form.table_bytes(model) > spec.max_bytes:
+        problem = f"its C tables take {form.table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
+    return problem
 
 
 def _search_from_json(data, spec: Spec, where: str) -> dict:

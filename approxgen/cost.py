@@ -104,6 +104,7 @@ def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True
         "segments": forms.of(fit.model).segments(fit.model),
         "input": spec.input.describe(), "output": spec.output.describe(),
         "max_error_lsb": m["max_error_lsb"], "max_abs_error": m["max_abs_error"],
+        "table_bytes": forms.of(fit.model).table_bytes(fit.model),
         "yosys_version": yosys_version(yosys) if yosys else None,
         "parts": rows,
     }
@@ -114,7 +115,8 @@ def format_table(report: dict) -> str:
     head = (f"{report['name']}: {report['form']}"
             + (f", {report['segments']} segments" if report["segments"] else "")
             + f", input {report['input']}, output {report['output']}; max error "
-            f"{report['max_error_lsb']:.4f} LSB ({report['max_abs_error']:.6g} real)")
+            f"{report['max_error_lsb']:.4f} LSB ({report['max_abs_error']:.6g} real); C tables "
+            f"{report['table_bytes']} bytes")
     cols = ["part", "rom (words x bits)", "comparators", "multiplier", "adder", "flip-flops"]
     measured = report["yosys_version"] is not None
     if measured:

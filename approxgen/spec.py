@@ -30,9 +30,10 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights"}
+             "acc_bits", "weights", "max_bytes"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
-COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form"})
+COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
+                         "max_bytes"})
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -75,6 +76,7 @@ class Spec:
     max_error_lsb: float | None = None
     acc_bits: str | int = "auto"  # auto, 32 or 64: the pwl accumulator the shift must fit
     weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
+    max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -112,6 +114,7 @@ class Spec:
             "acc_bits": self.acc_bits,
             # only when set, so unweighted specs keep their hash
             **({"weights": self.weights} if self.weights != "none" else {}),
+            **({"max_bytes": self.max_bytes} if self.max_bytes is not None else {}),
         }
 
     def hash(self) -> str:
@@ -177,7 +180,7 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
-           "weights": "--weights"}
+           "weights": "--weights", "max_bytes": "--max-bytes"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -255,10 +258,11 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         max_err = _number(max_err, "max_error_lsb", at)
         if max_err <= 0:
             raise ApproxgenError("max_error_lsb must be > 0", at("max_error_lsb"))
+    max_bytes = _max_bytes(raw, form, segments, at)
     if segments == "auto":
-        if max_err is None and raw.get("objective") != "rounding":
-            raise ApproxgenError("segments: auto needs max_error_lsb (the error budget) or "
-                                 "objective: rounding",
+        if max_err is None and raw.get("objective") != "rounding" and max_bytes is None:
+            raise ApproxgenError("segments: auto needs max_error_lsb (the error budget), "
+                                 "max_bytes (a byte budget) or objective: rounding",
                                  at("segments"))
     elif "segments" in raw or "segments" in form_keys(form):  # not the default of a table
         segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
@@ -301,7 +305,19 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
-                source=source)
+                max_bytes=max_bytes, source=source)
+
+
+def _max_bytes(raw, form: str, segments, at) -> int | None:
+    """``max_bytes``: a positive integer; a segmented form needs ``segments: auto`` with it (the
+    budget picks the count)."""
+    if raw.get("max_bytes") is None:
+        return None
+    value = _int(raw["max_bytes"], "max_bytes", at, 1, 1 << 40)
+    if _forms.get(form).segmented and segments != "auto":
+        raise ApproxgenError("max_bytes needs segments: auto (the budget picks the segment "
+                             "count)", at("max_bytes"))
+    return value
 
 
 def _check_form_keys(raw: dict, form: str, at) -> None:

@@ -12,9 +12,6 @@ from approxgen.errors import ApproxgenError
 COLUMNS = ("name", "form", "segments", "search", "max_error_lsb", "mismatches", "table_bytes",
            "cells", "fit_seconds", "pareto")
 COSTS = ("table_bytes", "cells")
-_C_TYPES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
-            "int64_t": 8, "uint64_t": 8}
-_TABLE_RE = re.compile(r"^static const (\w+) \w+\[(\d+)\]", re.M)
 
 
 def parse_list(text: str | None, known, flag: str, convert=str) -> list:
@@ -51,7 +48,9 @@ def grid(forms: list[str], segments: list[int], searches: list[str]) -> list[dic
 
 def table_bytes(header: str) -> int:
     """Bytes of a C header's ``static const`` tables (what it adds to .rodata)."""
-    return sum(_C_TYPES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
+    from approxgen.emit.c import header_table_bytes
+
+    return header_table_bytes(header)
 
 
 def run(raw: dict, source: str, points: list[dict], yosys: bool = True,

@@ -159,13 +159,9 @@ int main(void)
 
 
 def _table_bytes(f, header: str) -> str:
-    """A C expression: the bytes of the fit's static tables (what the header adds to .rodata)."""
-    name = f.spec.name
-    if f.model.form == "table":
-        return f"sizeof {name}_values"
-    tables = ["slopes", "offsets"] + (["breakpoints"] if f.model.segments > 1 else [])
-    text = " + ".join(f"sizeof {name}_{t}" for t in tables)
-    return text + (f" + sizeof {name}_buckets" if "_buckets[" in header else "")
+    """The bytes of the header's static tables (what it adds to .rodata), counted as the form
+    hook ``table_bytes`` (what ``approxgen fit`` and ``cost`` print) counts them."""
+    return str(emit_c.header_table_bytes(header))
 
 
 def run_build(directory: Path, flags: list[str]) -> tuple[dict, bool, str]:

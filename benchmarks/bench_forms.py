@@ -26,12 +26,11 @@ import time
 from pathlib import Path
 
 from machine import cpu_model  # benchmarks/machine.py
-from approxgen import cost
+from approxgen import cost, forms
 from approxgen.emit import c, verilog
 from approxgen.fit import fit
 from approxgen.fit.bound import minimax_lower_bound
 from approxgen.spec import resolve
-from approxgen.sweep import table_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ("gelu", "silu", "exp")
@@ -55,7 +54,8 @@ def measure(function, bits, label, yosys, **extra) -> dict:
     row = {"function": function, "bits": bits, "design": label,
            "max_error_lsb": f.metrics["max_error_lsb"], "mismatches": f.metrics["mismatches"],
            "floor_lsb": f.floor_metrics["max_error_lsb"],
-           "table_bytes": table_bytes(c.render(f)), "cells": cells, "fit_seconds": seconds}
+           "table_bytes": forms.of(f.model).table_bytes(f.model), "cells": cells,
+           "fit_seconds": seconds}
     if extra.get("form") == "quadratic":  # how far its outputs can stray from a real quadratic
         row["slack"] = 0.5 + 2 ** f.model.widths().d_bits / 2 ** f.model.shift
     print(f"  {function} int{bits} {label:<16} {row['max_error_lsb']:9.3f} LSB "

@@ -45,8 +45,8 @@ def test_default_grid_is_every_form_that_applies(tmp_path):
     args = ["sweep", "--bits", "6", "--segments", "2", "--search", "uniform", "--no-yosys", "--json"]
     forms = {f: [r["form"] for r in json.loads(run(*args[:1], f, *args[1:], cwd=tmp_path).stdout)]
              for f in ("gelu", "silu")}
-    assert forms == {"gelu": ["pwl", "table", "quadratic", "ibert"],
-                     "silu": ["pwl", "table", "quadratic"]}
+    assert forms == {"gelu": ["pwl", "table", "quadratic", "ibert", "interp"],
+                     "silu": ["pwl", "table", "quadratic", "interp"]}
 
 
 def test_table_bytes_counts_the_static_tables():

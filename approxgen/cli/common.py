@@ -42,6 +42,9 @@ FIT_FLAGS = [
                  help="pwl (piecewise linear) or table (correctly rounded)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
+    click.option("--max-bytes", type=int, help="Byte budget for --segments auto: the C "
+                                                "header's tables fit it (lowest error, or with "
+                                                "--max-error-lsb the fewest bytes)."),
     click.option("--coef-format", help="auto, or BITS:FRAC for slopes and intercepts (e.g. 8:6)."),
     click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
                  help="Breakpoint search method (default exact)."),
@@ -76,7 +79,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
-               "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
+               "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search", "objective", "seed",
                "name", "acc_bits", "weights"]
 
 
@@ -123,7 +126,8 @@ def flag_overrides(flags: dict) -> dict:
         "input.signed": False if flags["unsigned"] else None,
         "domain": list(flags["domain"]) if flags["domain"] else None,
         "form": flags["form"], "segments": flags["segments"],
-        "max_error_lsb": flags["max_error_lsb"], "coef_format": flags["coef_format"],
+        "max_error_lsb": flags["max_error_lsb"], "max_bytes": flags["max_bytes"],
+        "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
     }

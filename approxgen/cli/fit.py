@@ -70,6 +70,8 @@ def summary(result, seconds: float | None = None) -> str:
              f" ({spec.domain[1] - spec.domain[0] + 1} codes)",
              f"  output  {spec.output.describe()}"]
     lines.append(f"  integers: {form.integers_line(model, spec)}")
+    budget = f" (max_bytes {spec.max_bytes})" if spec.max_bytes is not None else ""
+    lines.append(f"  C tables: {form.table_bytes(model)} bytes{budget}")
     lines.append(f"  {'':<15}{'max_error_lsb':>14}{'mismatches':>12}{'max_abs_error':>15}"
                  f"{'mse':>12}")
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):

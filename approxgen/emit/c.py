@@ -116,7 +116,8 @@ _C_HEADER = frozenset("""
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
-                    "_segment", "_eval", "_code", "_values")
+                    "_segment", "_eval", "_code", "_values", "_nodes",
+                    "_regions")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -220,6 +221,25 @@ def render(fit, segment_search: str = "auto") -> str:
     form = forms.of(model)
     context.update(form.c_context(model, segment_search))
     return environment().get_template(form.c_template()).render(**context)
+
+
+_C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4,
+                 "uint32_t": 4, "int64_t": 8, "uint64_t": 8}
+_TABLE_RE = re.compile(r"^static const (\w+) \w+\[(\d+)\]", re.M)
+
+
+def header_table_bytes(header: str) -> int:
+    """Bytes of a C header's ``static const`` tables (what it adds to .rodata)."""
+    return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
+
+
+def table_bytes(model, segment_search: str = "auto") -> int:
+    """Bytes of the ``static const`` tables the header of ``model`` ships (rendered, counted)."""
+    form = forms.of(model)
+    context = {"name": "t", "macro": "T", "guard": "T_H", "provenance": [],
+               "input": _format_context(model.input), "output": _format_context(model.output)}
+    context.update(form.c_context(model, segment_search))
+    return header_table_bytes(environment().get_template(form.c_template()).render(**context))
 
 
 def ctype(bits: int, signed: bool) -> str:
@@ -478,4 +498,45 @@ def ibert_context(model) -> dict:
         "in_max": _macro(inp.max_code),
         "sat_lo": ranges["shifted"][0] < out.min_code,
         "sat_hi": ranges["shifted"][1] > out.max_code,
+    }
+
+
+def interp_context(model) -> dict:
+    """The interp header's context: the nodes in their own type, each region's constants, and
+    one accumulator type (int32_t or int64_t). The nodes are lifted by a multiple of ``2^F``
+    (``bias``) so the accumulator is never negative and the floor shift is portable."""
+    w = model.widths()
+    frac = model.frac
+    bias = _floor_bias(min(model.nodes), frac) if frac else max(0, -min(model.nodes))
+    inp = model.input
+    gmax = max(model.steps)
+    values = [(max(model.nodes) + bias) << gmax, 1 << (gmax + frac), *w.diff, *w.product,
+              w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
+              model.lo_code - inp.max_code, model.hi_code - inp.min_code,
+              w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    firsts = model.firsts()
+    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r (start_r is a multiple
+    # of 2^g_r, so d mod 2^g_r is t); packed as (c_r + lift) * 32 + g_r >= 0 in one int32_t
+    cs = [k * (1 << g) - s for s, g, k in zip(model.starts, model.steps, firsts)]
+    lift = max(0, -min(cs))
+    packed = [(c + lift) * 32 + g for c, g in zip(cs, model.steps)]
+    if max(packed) >= 1 << 31 or gmax > 31:
+        raise ApproxgenError("an interp region does not pack into 32 bits")
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": c}
+               for s, g, k, c in zip(model.starts, model.steps, firsts, cs)]
+    return {
+        "nodes": [literal(v) for v in model.nodes],
+        "node_type": ctype(model.node_bits, model.node_signed),
+        "count": len(model.nodes), "frac": frac, "regions": regions,
+        "packed": [literal(v) for v in packed], "lift": literal(lift),
+        "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
+        "bias": literal(bias), "unbias": literal(bias >> frac),
+        "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
+        "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
+        "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
+        "sat_lo": w.shifted[0] < model.output.min_code,
+        "sat_hi": w.shifted[1] > model.output.max_code,
     }

@@ -63,7 +63,10 @@ _VERILOG_MODULE = frozenset("""
     ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
-    check load_vectors cycle sent got sent_at i dut""".split())
+    check load_vectors cycle sent got sent_at i dut u_full start first mask rnd du d_high k0 k1
+    step_g shift_s
+    v0 v1 diff_full diff t_full t_operand sh_full v0_s1 diff_s1 t_s1 g_s1 s_s1 rnd_s1 U_BITS
+    K_BITS V_BITS DIFF_BITS T_BITS G_BITS S_BITS""".split())
 RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
 DERIVED_SUFFIXES = ("_lut", "_tb")  # modules NAME_lut and NAME_tb
 
@@ -382,3 +385,61 @@ def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
         terms.append(f"(p >= {lit(j * q_ln2, n)}) ? {value} :")
     terms.append(f"{zb}'d0" if what == "z" else lit(0, n))
     return "\n        ".join(terms)
+
+
+# --- form interp ---------------------------------------------------------------------------------
+
+def interp_datapath(model) -> dict:
+    """Every width of the interp datapath (see :mod:`approxgen.forms.interp`), from the exact
+    value ranges over every input code; shared by the template and the cost estimate."""
+    w = model.widths()
+    inp, out = model.input, model.output
+    u_bits = max(1, (model.codes - 1).bit_length())
+    nodes = len(model.nodes)
+    k_bits = max(u_bits, (nodes - 1).bit_length())
+    v_bits = signed_bits(min(model.nodes), max(model.nodes))
+    diff_bits = min(v_bits + 1, w.bits("diff"))
+    t_bits = max(1, min(max(model.steps), u_bits))
+    product_bits = max(w.bits("product"), diff_bits, t_bits + 1)
+    shifts = [g + model.frac for g in model.steps]
+    acc_bits = max(w.bits("acc"), product_bits, v_bits, max(shifts) + 1)
+    return {"u_bits": u_bits, "k_bits": k_bits, "v_bits": v_bits, "diff_bits": diff_bits,
+            "t_bits": t_bits, "product_bits": product_bits, "acc_bits": acc_bits,
+            "g_bits": max(1, max(model.steps).bit_length()),
+            "s_bits": max(1, max(shifts).bit_length()),
+            "region_bits": max(1, (model.regions - 1).bit_length()),
+            "shifted_bits": min(w.bits("shifted"), acc_bits),
+            "clamp_hi": w.shifted[1] > out.max_code, "clamp_lo": w.shifted[0] < out.min_code,
+            "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code)}
+
+
+def interp_context(fit, pipeline: bool) -> dict:
+    model, inp = fit.model, fit.spec.input
+    d = interp_datapath(model)
+    ub, kb, ab = d["u_bits"], d["k_bits"], d["acc_bits"]
+    regions = [{"start": lit(s, ub, False), "first": lit(k, kb, False),
+                "g": lit(g, d["g_bits"], False), "s": lit(g + model.frac, d["s_bits"], False),
+                "mask": lit(((1 << g) - 1) & ((1 << ub) - 1), ub, False),
+                "rnd": lit((1 << (g + model.frac)) >> 1, ab)}
+               for s, g, k in zip(model.starts, model.steps, model.firsts())]
+    shifted_bits, y_expr = saturate_expr(d["shifted_bits"], d["clamp_lo"], d["clamp_hi"],
+                                         fit.spec.output)
+    zext = lambda name, have, want: (name if have == want  # noqa: E731
+                                     else f"{{{want - have}'d0, {name}}}")
+    sfx = "_s1" if pipeline else ""
+    return {
+        "d": d, "model": model, "regions": regions,
+        "rom": [(lit(k, kb, False), lit(v, d["v_bits"])) for k, v in enumerate(model.nodes)],
+        "x_wide_expr": extend("x", inp.bits, inp.bits + 1) if inp.signed
+        else "$signed({1'b0, x})",
+        "clamp_x_lo": model.lo_code > inp.min_code, "clamp_x_hi": model.hi_code < inp.max_code,
+        "lo_lit": lit(model.lo_code, inp.bits + 1), "hi_lit": lit(model.hi_code, inp.bits + 1),
+        "lo_wide": lit(model.lo_code, inp.bits + 2),
+        "k_expr": f"first + {zext('d_high', ub, kb)}",
+        "diff_expr": f"{extend('v1', d['v_bits'], d['v_bits'] + 1)} - "
+                     f"{extend('v0', d['v_bits'], d['v_bits'] + 1)}",
+        "acc_expr": f"({extend('v0' + sfx, d['v_bits'], ab)} <<< "
+                    f"{'g_s1' if pipeline else 'step_g'}) + "
+                    f"{extend('product', d['product_bits'], ab)} + rnd{sfx}",
+        "shifted_bits": shifted_bits, "y_expr": y_expr,
+    }

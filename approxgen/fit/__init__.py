@@ -30,7 +30,9 @@ def fit(spec: Spec, progress: bool = True, weights: np.ndarray | None = None) ->
     if weights is not None and not form.weighted:
         raise ApproxgenError(f"form {spec.form} does not fit weighted objectives (weights: "
                              f"samples works with form pwl)", spec.at("weights"))
-    model, info = form.fit(spec, progress, weights)
+    from approxgen.budget import fit_form
+
+    model, info = fit_form(form, spec, progress, weights)  # within max_bytes, when set
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 

@@ -19,6 +19,7 @@ FORMS = {
     "table": "approxgen.forms.table",
     "quadratic": "approxgen.forms.quadratic",
     "ibert": "approxgen.forms.ibert",
+    "interp": "approxgen.forms.interp",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
 
@@ -49,6 +50,7 @@ class Form:
     model_class: type = object
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
+    fits_bytes = False  # meets max_bytes itself (else approxgen.budget tries segment counts)
     verilog_parts: tuple[str, ...] = ("full",)
     missing_parts: dict[str, str] = {}  # part -> why this form has none (for the refusal)
     # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)
@@ -127,6 +129,13 @@ class Form:
 
     def c_context(self, model, segment_search: str) -> dict:
         raise NotImplementedError
+
+    def table_bytes(self, model) -> int:
+        """Bytes of the ``static const`` tables the C header of ``model`` ships (with the segment
+        search ``emit c`` picks by default): what ``max_bytes`` budgets."""
+        from approxgen.emit.c import table_bytes
+
+        return table_bytes(model)
 
     def verilog_template(self, part: str) -> str:
         return f"verilog/{self.name}{'_lut' if part == 'lut' else ''}.v.j2"

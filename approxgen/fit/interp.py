@@ -1,0 +1,430 @@
+"""Fitting ``form: interp`` (:mod:`approxgen.forms.interp`): a region layout, then node values.
+
+**Node values** (:func:`solve_nodes`, exact within a window): each code's output depends on two
+neighbouring nodes only, so the whole fit is a chain. Every node gets a window of candidate
+integers around a centre (first the target sampled at the node, ``round(T 2^F)``); for every
+interval and every pair of candidates of its two nodes, the golden model's integer output is
+computed on every code of the interval (vectorized) and judged against the target. A dynamic
+programme along the chain then picks the best candidate per node: for ``max`` first the least
+possible maximum error (a bottleneck path), then among the choices meeting it the least squared
+error; for ``mse`` the least squared error; for ``rounding`` the fewest mismatches with the
+correctly rounded table (ties: squared error). The window is re-centred on the solution while a
+node sits on its edge; with fraction bits, windows go coarse to fine (step ``2^(F-1)`` down to 1).
+
+**Layout** (:class:`Layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
+(about 32 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
+on the target, within what the node type holds, halved: the node search roughly halves it) is
+measured per block; a threshold picks for each block the largest step within it, equal neighbours
+merge into regions, and the cheapest merges (by added nodes) bring them down to
+:data:`MAX_REGIONS` (a region may then take a longer step where its whole span allows). Search
+``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting it
+(bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding`` alone: no
+mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``: the C tables,
+nodes plus one int32 per region when there are several), the lowest threshold that fits and the
+next :data:`CANDIDATES` - 1, each grown greedily into what the budget leaves (:meth:`Layouts.refine`)
+and fitted exactly: the best for the objective wins. This is a heuristic over layouts (the node
+values are exact for the layout), documented as such in the fit's notes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from approxgen.errors import ApproxgenError
+from approxgen.forms import MAX_ACC_BITS
+from approxgen.forms.interp import InterpModel
+from approxgen.metrics import correctly_rounded, target
+
+MAX_REGIONS = 8  # each region costs a compare per element and 4 bytes in C
+BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
+RADIUS = 3  # candidates per node: 2 * RADIUS + 1
+MAX_RECENTRES = 8
+CANDIDATES = 6  # layouts fitted exactly under a budget (from the lowest fitting threshold up)
+CHUNK = 1 << 22  # elements (codes x candidate pairs) per vectorized batch
+ROUNDING_TIE = 1e-10  # rounding: mismatches first, then this times the squared error
+
+
+# --- node format ---------------------------------------------------------------------------------
+
+def node_format(spec, targets: np.ndarray) -> tuple[int, bool, int]:
+    """``(node_bits, node_signed, frac)``: 16 bits when the output has at most 16, else 32; as
+    many fraction bits as keep the target's range, one LSB to spare, inside the type."""
+    out = spec.output
+    bits, signed = (16 if out.bits <= 16 else 32), out.signed
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    tmin, tmax = math.floor(float(targets.min())) - 1, math.ceil(float(targets.max())) + 1
+    # the golden model's accumulator (int64) must hold a node times the longest step
+    most = MAX_ACC_BITS - bits - 2 - max(0, (targets.size - 1).bit_length())
+    frac = 0
+    while frac + 1 < min(bits, most + 1) and tmin * 2 ** (frac + 1) >= lo \
+            and tmax * 2 ** (frac + 1) <= hi:
+        frac += 1
+    return bits, signed, frac
+
+
+# --- layouts -------------------------------------------------------------------------------------
+
+def layout_nodes(starts, steps, n: int) -> int:
+    """Nodes a layout needs over ``n`` codes (see :meth:`InterpModel.nodes_needed`)."""
+    total = sum((b - a) >> g for a, b, g in zip(starts, starts[1:], steps))
+    return total + ((n - 1 - starts[-1]) >> steps[-1]) + 2
+
+
+def layout_bytes(layout, n: int, node_bytes: int) -> int:
+    """The C header's table bytes: the nodes, and with several regions one int32 per region."""
+    starts, steps = layout
+    return layout_nodes(starts, steps, n) * node_bytes + (4 * len(starts) if len(starts) > 1
+                                                          else 0)
+
+
+def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf)) -> np.ndarray:
+    """``(max_g + 1, n)``: per step ``2^g``, |plain interpolation of ``t`` - t| at each offset
+    (nodes on the aligned grid; past the end the target is extended linearly, within the
+    ``bounds`` a node can hold)."""
+    n = t.size
+    pad = (1 << max_g) + 1
+    slope = t[-1] - t[-2] if n > 1 else 0.0
+    ext = np.concatenate([t, np.clip(t[-1] + slope * np.arange(1, pad + 1), *bounds)])
+    u = np.arange(n)
+    out = np.empty((max_g + 1, n))
+    for g in range(max_g + 1):
+        w = 1 << g
+        p = (u >> g) << g
+        frac = (u - p) / w
+        out[g] = np.abs(ext[p] + (ext[p + w] - ext[p]) * frac - t)
+    return out
+
+
+def _merged(starts, steps):
+    """The layout with neighbouring regions of equal step merged."""
+    out_s, out_g = [starts[0]], [steps[0]]
+    for a, g in zip(starts[1:], steps[1:]):
+        if g != out_g[-1]:
+            out_s.append(a)
+            out_g.append(g)
+    return tuple(out_s), tuple(out_g)
+
+
+class Layouts:
+    """Region layouts for thresholds on the estimated error (see the module doc)."""
+
+    def __init__(self, t: np.ndarray, max_regions: int = MAX_REGIONS, uniform: bool = False,
+                 bounds=(-np.inf, np.inf)):
+        """``t``: the target (LSB) per offset; ``bounds``: what a node can hold (LSB)."""
+        self.n = n = t.size
+        self.top = max(0, (n - 1).bit_length())  # 2^top >= n
+        self.block = max(0, self.top - BLOCKS_LOG2)
+        self.max_regions = 1 if uniform else max_regions
+        self.uniform = uniform
+        self.err = interpolation_errors(t, self.top, bounds) / 2
+        nb = -(-n // (1 << self.block))
+        edges = np.minimum(np.arange(nb + 1) << self.block, n)
+        self.block_edges = edges
+        self.block_err = np.maximum.reduceat(self.err, edges[:-1], axis=1)  # (g, blocks)
+
+    def thresholds(self) -> np.ndarray:
+        """The thresholds at which some layout changes, ascending."""
+        if self.uniform:
+            return np.unique(self.err.max(axis=1))
+        return np.unique(np.concatenate([self.block_err[: self.block + 1].ravel(),
+                                         self.err.max(axis=1)]))
+
+    def layout(self, tau: float) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """``(starts, steps)`` for threshold ``tau``."""
+        if self.uniform:
+            ok = np.flatnonzero(self.err.max(axis=1) <= tau)
+            return (0,), (int(ok.max()) if ok.size else 0,)
+        ok = self.block_err[: self.block + 1] <= tau  # (g, blocks); g = 0 is always exact
+        g_block = [int(np.flatnonzero(ok[:, b]).max()) if ok[:, b].any() else 0
+                   for b in range(ok.shape[1])]
+        runs: list[list[int]] = []  # [start block, end block, g]
+        for b, g in enumerate(g_block):
+            if runs and runs[-1][2] == g:
+                runs[-1][1] = b + 1
+            else:
+                runs.append([b, b + 1, g])
+        while len(runs) > self.max_regions:
+            best = None
+            for j in range(len(runs) - 1):
+                merged = runs[:j] + [[runs[j][0], runs[j + 1][1],
+                                      min(runs[j][2], runs[j + 1][2])]] + runs[j + 2:]
+                cost = self._nodes(merged)
+                if best is None or cost < best[0]:
+                    best = (cost, merged)
+            runs = best[1]
+        starts = [int(self.block_edges[r[0]]) for r in runs]
+        steps = [r[2] for r in runs]
+        # a region may take a longer step than a block allows when its span is a multiple of it
+        for j in range(len(runs)):
+            end = int(self.block_edges[runs[j][1]])
+            while steps[j] < self.top:
+                g = steps[j] + 1
+                if (j + 1 < len(runs) and (end - starts[j]) % (1 << g)) \
+                        or self.err[g, starts[j]:end].max() > tau:
+                    break
+                steps[j] = g
+        return tuple(starts), tuple(steps)
+
+    def refine(self, layout, fits):
+        """Spend what the budget leaves over, greedily on the region with the largest estimated
+        error: halve its step, or else (while regions are left) only in the block holding its
+        worst code; stop when neither still ``fits`` (a predicate on layouts)."""
+        starts, steps = list(layout[0]), list(layout[1])
+        while True:
+            ends = starts[1:] + [self.n]
+            errs = [self.err[steps[j], starts[j]:ends[j]] for j in range(len(starts))]
+            r = max(range(len(starts)), key=lambda j: errs[j].max())
+            g = steps[r]
+            if g == 0:
+                break
+            trial = (tuple(starts), tuple(steps[:r] + [g - 1] + steps[r + 1:]))
+            if not fits(trial) and g <= self.block:
+                worst = starts[r] + int(np.argmax(errs[r]))
+                a = (worst >> self.block) << self.block
+                b = min(a + (1 << self.block), ends[r])
+                parts = [(starts[r], g)] if a > starts[r] else []
+                parts += [(a, g - 1)] + ([(b, g)] if b < ends[r] else [])
+                trial = _merged(starts[:r] + [p[0] for p in parts] + starts[r + 1:],
+                                steps[:r] + [p[1] for p in parts] + steps[r + 1:])
+                if len(trial[0]) > self.max_regions:
+                    break
+            if not fits(trial):
+                break
+            starts, steps = list(trial[0]), list(trial[1])
+        return tuple(starts), tuple(steps)
+
+    def _nodes(self, runs) -> int:
+        starts = [int(self.block_edges[r[0]]) for r in runs]
+        return layout_nodes(starts, [r[2] for r in runs], self.n)
+
+
+# --- node values ---------------------------------------------------------------------------------
+
+class NodeProblem:
+    """The target and the integer arithmetic the node solver judges candidates on."""
+
+    def __init__(self, spec, targets: np.ndarray):
+        self.spec = spec
+        self.out = spec.output
+        self.objective = spec.objective
+        self.t = targets  # sat(f) in LSB, one per domain code (offset u)
+        self.n = targets.size
+        self.rounded = correctly_rounded(targets * spec.output.scale, spec.output)
+        self.node_bits, self.node_signed, self.frac = node_format(spec, targets)
+        bits = self.node_bits
+        self.node_lo, self.node_hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+                                      if self.node_signed else (0, (1 << bits) - 1))
+
+    def positions(self, starts, steps) -> np.ndarray:
+        """Every node's offset (the last region's last node lies past the end)."""
+        pos = []
+        for r, (a, g) in enumerate(zip(starts, steps)):
+            end = starts[r + 1] if r + 1 < len(starts) else None
+            count = ((end - a) >> g) if end is not None else ((self.n - 1 - a) >> g) + 2
+            pos.extend(a + (np.arange(count) << g))
+        return np.asarray(pos, dtype=np.int64)
+
+    def sampled(self, pos: np.ndarray) -> np.ndarray:
+        """The target at node offsets (extended linearly past the end), times ``2^F``."""
+        t = self.t
+        slope = t[-1] - t[-2] if self.n > 1 else 0.0
+        value = np.where(pos < self.n, t[np.minimum(pos, self.n - 1)],
+                         t[-1] + slope * (pos - (self.n - 1)))
+        return np.clip(np.round(value * 2.0 ** self.frac), self.node_lo, self.node_hi)
+
+    def interval_costs(self, starts, steps, cand: np.ndarray):
+        """``(E, S)``, each ``(intervals, C, C)``: per interval and candidate pair (left node,
+        right node) the largest error and the summed cost (squared error; rounding: mismatches
+        first) over the interval's codes."""
+        m, c = cand.shape
+        E = np.zeros((m - 1, c, c))
+        S = np.zeros((m - 1, c, c))
+        k0 = 0
+        for r, (a, g) in enumerate(zip(starts, steps)):
+            end = starts[r + 1] if r + 1 < len(starts) else self.n
+            w = 1 << g
+            count = -(-(end - a) // w)
+            shift = g + self.frac
+            rnd = (1 << shift) >> 1
+            tt = np.arange(w, dtype=np.int64)
+            per = max(1, CHUNK // (w * c * c))
+            for j0 in range(0, count, per):
+                j1 = min(count, j0 + per)
+                ks = k0 + np.arange(j0, j1)
+                u = a + (np.arange(j0, j1)[:, None] << g) + tt[None, :]  # (J, w)
+                valid = u < end
+                uc = np.minimum(u, self.n - 1)
+                left = cand[ks][:, :, None, None]  # (J, C, 1, 1)
+                right = cand[ks + 1][:, None, :, None]  # (J, 1, C, 1)
+                y = (left * (w - tt) + right * tt + rnd) >> shift  # (J, C, C, w)
+                y = np.clip(y, self.out.min_code, self.out.max_code)
+                err = y - self.t[uc][:, None, None, :]
+                err = np.where(valid[:, None, None, :], err, 0.0)
+                E[ks] = np.abs(err).max(axis=3)
+                sq = (err * err).sum(axis=3)
+                if self.objective == "rounding":
+                    miss = (y != self.rounded[uc][:, None, None, :]) & valid[:, None, None, :]
+                    S[ks] = miss.sum(axis=3) + ROUNDING_TIE * sq
+                else:
+                    S[ks] = sq
+            k0 += count
+        return E, S
+
+
+def _bottleneck(E: np.ndarray) -> float:
+    """The least possible largest interval error along the chain."""
+    best = np.zeros(E.shape[1])
+    for k in range(E.shape[0]):
+        best = np.min(np.maximum(best[:, None], E[k]), axis=0)
+    return float(best.min())
+
+
+def _min_sum(S: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """Candidate index per node minimizing the summed ``S`` over pairs that are ``allowed``."""
+    m1, c, _ = S.shape
+    cost = np.zeros(c)
+    back = np.empty((m1, c), dtype=np.int64)
+    for k in range(m1):
+        total = cost[:, None] + S[k]
+        if allowed is not None:
+            total = np.where(allowed[k], total, np.inf)
+        back[k] = np.argmin(total, axis=0)
+        cost = total[back[k], np.arange(c)]
+    path = np.empty(m1 + 1, dtype=np.int64)
+    path[-1] = int(np.argmin(cost))
+    for k in range(m1 - 1, -1, -1):
+        path[k] = back[k][path[k + 1]]
+    return path, float(cost[path[-1]])
+
+
+def solve_nodes(problem: NodeProblem, starts, steps) -> np.ndarray:
+    """The node values (int64) of the layout, best for the objective (see the module doc)."""
+    pos = problem.positions(starts, steps)
+    centre = problem.sampled(pos).astype(np.int64)
+    offsets = np.arange(-RADIUS, RADIUS + 1, dtype=np.int64)
+    step = 1 << max(0, problem.frac - 1)
+    while True:
+        for _ in range(MAX_RECENTRES):
+            cand = np.clip(centre[:, None] + offsets[None, :] * step, problem.node_lo,
+                           problem.node_hi)
+            E, S = problem.interval_costs(starts, steps, cand)
+            allowed = None
+            if problem.objective == "max":
+                bound = _bottleneck(E)
+                allowed = E <= bound + 1e-9
+            path, _ = _min_sum(S, allowed)
+            chosen = cand[np.arange(cand.shape[0]), path]
+            edge = (np.abs(path - RADIUS) == RADIUS) & (chosen > problem.node_lo) \
+                & (chosen < problem.node_hi)
+            moved = not np.array_equal(chosen, centre)
+            centre = chosen
+            if not edge.any() or not moved:
+                break
+        if step == 1:
+            return centre
+        step >>= 1
+
+
+# --- the fit -------------------------------------------------------------------------------------
+
+def _model(spec, problem: NodeProblem, layout) -> InterpModel:
+    starts, steps = layout
+    nodes = solve_nodes(problem, starts, steps)
+    model = InterpModel(spec.input, spec.output, spec.domain[0], spec.domain[1], starts, steps,
+                        problem.frac, problem.node_bits, problem.node_signed,
+                        tuple(int(v) for v in nodes))
+    model.check()
+    return model
+
+
+def fit_interp(spec, progress: bool = False):
+    """``(model, info)`` for ``spec`` (see the module doc for how the layout is chosen)."""
+    from approxgen.metrics import measure
+
+    if spec.search not in ("exact", "uniform"):
+        raise ApproxgenError(f"form interp places its nodes itself: search exact (regions) or "
+                             f"uniform (one step), not {spec.search}", spec.at("search"))
+    codes = spec.domain_codes()
+    reference = spec.reference(codes)
+    targets = target(spec, codes) / spec.output.scale
+    problem = NodeProblem(spec, targets)
+    scale = 2.0 ** -problem.frac
+    layouts = Layouts(targets, uniform=spec.search == "uniform",
+                      bounds=(problem.node_lo * scale, problem.node_hi * scale))
+    taus = layouts.thresholds()
+    node_bytes = problem.node_bits // 8
+    max_bytes = spec.max_bytes
+    n = targets.size
+
+    cache: dict = {}
+    node_limit = spec.segments + 1 if spec.segments != "auto" else None
+
+    def fits(layout) -> bool:
+        return ((node_limit is None or layout_nodes(*layout, n) <= node_limit)
+                and (max_bytes is None or layout_bytes(layout, n, node_bytes) <= max_bytes))
+
+    def fitted(layout):
+        if layout not in cache:
+            model = _model(spec, problem, layout)
+            cache[layout] = (model, measure(model.evaluate(codes), reference, spec.output))
+        return cache[layout]
+
+    def at(i: int):
+        return layouts.layout(float(taus[i]))
+
+    def size(model) -> str:
+        nbytes = layout_bytes((model.starts, model.steps), n, node_bytes)
+        return f"{len(model.nodes)} nodes, {nbytes} bytes"
+
+    where = spec.at("max_bytes" if max_bytes is not None else "segments")
+    notes = []
+    if spec.segments == "auto" and (spec.max_error_lsb is not None or max_bytes is None):
+        # the fewest nodes meeting max_error_lsb (objective rounding alone: no mismatch)
+        budget = spec.max_error_lsb
+        goal = (f"max_error_lsb {budget:g}" if budget is not None
+                else "the correctly rounded table (objective rounding)")
+
+        def meets(layout) -> bool:
+            m = fitted(layout)[1]
+            return m["max_error_lsb"] <= budget if budget is not None else m["mismatches"] == 0
+
+        if not meets(at(0)):
+            raise ApproxgenError(f"no interp layout meets {goal} (step 1 everywhere gives "
+                                 f"{fitted(at(0))[1]['max_error_lsb']:.4f} LSB, "
+                                 f"{fitted(at(0))[1]['mismatches']} mismatches)",
+                                 spec.at("max_error_lsb" if budget is not None else "objective"))
+        lo, hi = 0, taus.size - 1  # at(lo) meets the goal
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if meets(at(mid)) else (lo, mid - 1)
+        model = fitted(at(lo))[0]
+        if not fits((model.starts, model.steps)):
+            raise ApproxgenError(f"{goal} needs {size(model)}, more than max_bytes allows",
+                                 where)
+        notes.append(f"segments auto: {size(model)} meet {goal}; tried {len(cache)} layouts")
+    else:
+        lo, hi = 0, taus.size - 1
+        if not fits(at(hi)):
+            least = at(hi)
+            raise ApproxgenError(f"the smallest interp layout over {n} codes needs "
+                                 f"{layout_nodes(*least, n)} nodes, "
+                                 f"{layout_bytes(least, n, node_bytes)} bytes: more than "
+                                 f"{'max_bytes' if max_bytes is not None else 'segments'} "
+                                 f"allows", where)
+        while lo < hi:  # the lowest threshold whose layout fits
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fits(at(mid)) else (mid + 1, hi)
+        # the estimate ranks layouts only roughly: fit the first few that fit, keep the best
+        key = {"max": "max_error_lsb", "mse": "mse", "rounding": "mismatches"}[spec.objective]
+        candidates = {layouts.refine(at(i), fits) for i in range(lo, min(lo + CANDIDATES,
+                                                                         taus.size))}
+        model = min((fitted(c) for c in sorted(candidates)),
+                    key=lambda row: (row[1][key], row[1]["max_error_lsb"]))[0]
+        why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"
+        notes.append(f"{why}: {size(model)}, the best of {len(candidates)} layouts that fit")
+    info = {"method": spec.search, "seed": spec.seed,
+            "settings": {"max_regions": layouts.max_regions, "radius": RADIUS},
+            "notes": notes}
+    return model, info

@@ -1,0 +1,326 @@
+"""form: interp — golden model, integer node fit, C (gcc/clang, every value, sanitizers) and
+Verilog (iverilog, verilator) bit for bit, cost, and the byte budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+
+import numpy as np
+import pytest
+
+from approxgen import artifact, cost, forms, sweep, verify
+from approxgen.emit import c as emit_c, verilog
+from approxgen.errors import ApproxgenError
+from approxgen.fixedpoint import IntFormat
+from approxgen.fit.interp import MAX_REGIONS, layout_bytes
+from approxgen.forms.interp import InterpModel
+from conftest import fit_raw, require_tool
+
+INT16_TANH = dict(function="tanh", input={"bits": 16, "signed": True, "scale": 2 ** -12},
+                  output={"bits": 16, "scale": 2 ** -15})
+
+
+def interp(**raw):
+    return fit_raw(**{"form": "interp", **raw})
+
+
+@pytest.fixture(scope="module")
+def tanh16():
+    return interp(**INT16_TANH, segments=255)
+
+
+def test_model_is_the_formula_on_integers():
+    """The golden model against the interpolation written out in Python integers, every code."""
+    inp, out = IntFormat(8, True, 2 ** -4), IntFormat(8, True, 2 ** -5)
+    nodes = (-1000, -700, -300, 0, 900, 1500, 2000, 2100, 2200, 4000, -5000, 3000)
+    model = InterpModel(inp, out, -100, 90, (0, 64, 96), (4, 3, 5), 3, 16, True, nodes)
+    model.check()
+    firsts = (0, 4, 8)
+    for q, y in zip(inp.codes().tolist(), model.evaluate(inp.codes()).tolist()):
+        u = min(max(q, -100), 90) + 100
+        r = (u >= 64) + (u >= 96)
+        g, d = (4, 3, 5)[r], u - (0, 64, 96)[r]
+        k, t = firsts[r] + (d >> g), d % (1 << g)
+        acc = nodes[k] * 2 ** g + (nodes[k + 1] - nodes[k]) * t + 2 ** (g + 3 - 1)
+        assert y == min(max(acc // 2 ** (g + 3), -128), 127)
+
+
+def test_model_contract_is_checked():
+    inp = IntFormat(8, True, 1.0)
+    ok = dict(lo_code=0, hi_code=15, starts=(0,), steps=(2,), frac=0, node_bits=16,
+              node_signed=True, nodes=(0,) * 5)
+    InterpModel(inp, inp, **ok).check()
+    bad = {"nodes": (0,) * 4, "starts": (0, 6), "frac": 16, "node_bits": 8,
+           "steps": (31,), "hi_code": 200}
+    for key, value in bad.items():
+        raw = dict(ok, **{key: value})
+        if key == "starts":
+            raw["steps"] = (2, 2)
+        with pytest.raises(ApproxgenError):
+            InterpModel(inp, inp, **raw).check()
+    with pytest.raises(ApproxgenError, match="does not fit"):
+        InterpModel(inp, inp, **dict(ok, nodes=(0, 0, 0, 0, 40000))).check()
+
+
+def test_nodes_are_optimal_integers_not_samples(tanh16):
+    """Node values come from the integer search: better than the target sampled at the nodes,
+    and no single node moved by one improves the max error."""
+    m = tanh16.model
+    codes = tanh16.spec.domain_codes()
+    t = tanh16.spec.reference(codes) / tanh16.spec.output.scale
+    t = np.clip(t, -32768, 32767)
+    err = lambda model: float(np.abs(model.evaluate(codes) - t).max())  # noqa: E731
+    from approxgen.fit.interp import NodeProblem
+
+    sampled = NodeProblem(tanh16.spec, t).sampled(
+        NodeProblem(tanh16.spec, t).positions(m.starts, m.steps)).astype(int)
+    naive = dataclasses.replace(m, nodes=tuple(int(v) for v in sampled))
+    best = err(m)
+    assert best == pytest.approx(tanh16.metrics["max_error_lsb"])
+    assert best < err(naive)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(len(m.nodes), 20, replace=False):
+        for delta in (-1, 1):
+            nodes = list(m.nodes)
+            nodes[i] = min(32767, max(-32768, nodes[i] + delta))
+            assert err(dataclasses.replace(m, nodes=tuple(nodes))) >= best - 1e-12
+
+
+def test_int16_tanh_layout_and_bytes(tanh16):
+    m = tanh16.model
+    assert m.node_bits == 16 and m.frac == 0 and len(m.nodes) <= 256
+    assert 1 < m.regions <= MAX_REGIONS
+    size = 2 * len(m.nodes) + 4 * m.regions  # the nodes, one packed int32 per region
+    assert emit_c.table_bytes(m) == size == forms.of(m).table_bytes(m)
+    assert sweep.table_bytes(emit_c.render(tanh16)) == size
+    assert layout_bytes((m.starts, m.steps), m.codes, 2) == size
+    assert tanh16.metrics["max_error_lsb"] < 3.0
+
+
+@pytest.mark.parametrize("objective", ["max", "mse", "rounding"])
+def test_every_objective(objective):
+    f = interp(function="gelu", input={"bits": 8, "scale": 2 ** -5}, segments=16,
+               objective=objective)
+    g = interp(function="gelu", input={"bits": 8, "scale": 2 ** -5}, segments=16)
+    if objective == "mse":
+        assert f.metrics["mse"] <= g.metrics["mse"] + 1e-15
+    if objective == "rounding":
+        assert f.metrics["mismatches"] <= g.metrics["mismatches"]
+
+
+def test_fraction_bits_fill_the_node_type():
+    f = interp(function="gelu", input={"bits": 8, "scale": 2 ** -5}, segments=8)
+    assert f.model.node_bits == 16 and f.model.frac >= 6
+
+
+def test_uniform_search_is_one_region_and_other_searches_refused():
+    f = interp(function="silu", input={"bits": 10, "scale": 2 ** -6}, segments=40,
+               search="uniform")
+    assert f.model.regions == 1 and len(f.model.nodes) <= 41
+    with pytest.raises(ApproxgenError, match="search exact"):
+        interp(function="silu", segments=8, search="pso")
+
+
+def test_segments_auto_meets_the_budget_with_fewest_nodes():
+    f = interp(function="sigmoid", input={"bits": 12, "scale": 2 ** -8}, segments="auto",
+               max_error_lsb=0.75)
+    assert f.metrics["max_error_lsb"] <= 0.75
+    assert "segments auto" in f.search["notes"][-1]
+
+
+def test_artifact_round_trip_and_tampering(tanh16, tmp_path):
+    path = tmp_path / "fit.json"
+    tanh16.save(path)
+    again = artifact.load(path)
+    assert again.model == tanh16.model and again.dumps() == tanh16.dumps()
+    for key, value in (("nodes", [1, 2]), ("node_signed", 1), ("acc_bits", 5),
+                       ("steps", [3, 3, 3, 99])):
+        text = tanh16.dumps().replace(f'"{key}": ', f'"{key}": {value!r} and ', 1)
+        data = __import__("json").loads(tanh16.dumps())
+        data["model"][key] = value
+        bad = tmp_path / f"{key}.json"
+        bad.write_text(__import__("json").dumps(data))
+        with pytest.raises(ApproxgenError, match="corrupted"):
+            artifact.load(bad)
+        del text
+
+
+# Edge shapes: unsigned input whose domain does not start at 0 (in int16_t: stray values), 32-bit
+# output (32-bit nodes, 64-bit accumulator), 2-bit input, one node interval, fraction bits.
+CASES = {
+    "tanh16": dict(**INT16_TANH, segments=255),
+    "sig_u12": dict(function="sigmoid", input={"bits": 12, "signed": False, "scale": 2 ** -8},
+                    output={"bits": 8}, domain=[0.5, 9], segments=20),
+    "gelu_w32": dict(function="gelu", input={"bits": 12, "scale": 2 ** -8},
+                     output={"bits": 32}, segments=30),
+    "gelu_2b": dict(function="gelu", input={"bits": 2}, segments=1),
+    "exp_int8": dict(function="exp", input={"bits": 8, "scale": 2 ** -4}, segments=9),
+    "recip_u8": dict(function="recip", input={"bits": 8, "signed": False, "scale": 2 ** -5},
+                     output={"bits": 16, "signed": False}, segments=24),
+}
+
+
+@pytest.fixture(scope="module")
+def cases():
+    fits = []
+    for name, raw in CASES.items():
+        f = interp(**raw)
+        fits.append(dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name)))
+    return fits
+
+
+def test_cases_cover_the_shapes(cases):
+    get = {f.spec.name: f.model for f in cases}
+    assert get["gelu_w32"].node_bits == 32
+    assert get["sig_u12"].lo_code > 0 and not get["sig_u12"].node_signed
+    assert any(m.frac > 0 for m in get.values()) and any(m.frac == 0 for m in get.values())
+    assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
+    assert "int64_t" in emit_c.render(next(f for f in cases if f.spec.name == "gelu_w32"))
+
+
+@pytest.mark.parametrize("sanitize", [True, False])
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_c_every_value_of_the_input_type(cases, compiler, sanitize, tmp_path):
+    """gcc and clang, ASan+UBSan or -O2: every value of the C input type gives the golden
+    model's output (stray values the nearest code's) with no sanitizer report."""
+    require_tool(compiler)
+    if sanitize:
+        from test_emit_c import require_sanitizers
+
+        require_sanitizers(compiler, tmp_path)
+    outputs = verify.run_c(cases, tmp_path, compiler, sanitize=sanitize, every_value=True)
+    problems = []
+    for f in cases:
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        if count:
+            problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_verilog_bit_exact_and_lint_clean(cases, pipeline, tmp_path):
+    require_tool("iverilog")
+    for f in cases:
+        report = verify.verify(f, ["verilog"], tmp_path / f.spec.name, pipeline=pipeline)
+        assert report.ok(), (f.spec.name, [(r.status, r.message, r.first)
+                                           for r in report.results])
+    verilator = require_tool("verilator")
+    for f in cases:
+        path = tmp_path / f"{f.spec.name}.v"
+        path.write_text(verilog.render(f, pipeline=pipeline))
+        result = subprocess.run([verilator, "--lint-only", "-Wall", str(path)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, (f.spec.name, result.stderr)
+
+
+def test_lut_part_refused_with_the_reason(tanh16):
+    with pytest.raises(ApproxgenError, match="two neighbouring nodes"):
+        verilog.render(tanh16, part="lut")
+
+
+def test_cost_estimate_and_yosys(cases):
+    f = next(f for f in cases if f.spec.name == "exp_int8")
+    est = cost.estimate(f, "full")
+    assert est["rom_words"] == 2 * len(f.model.nodes) and est["multiplier"]["product"] > 0
+    require_tool("yosys")
+    report = cost.cost(f, ice40=False)
+    assert [r["part"] for r in report["parts"]] == ["full"]
+    assert report["parts"][0]["yosys"]["cells"] > 0
+
+
+def test_report_summary_and_provenance(tanh16):
+    from approxgen import report
+    from approxgen.cli.fit import summary
+
+    rows = report.segment_rows(tanh16)
+    assert sum(r["mismatches"] for r in rows) == tanh16.metrics["mismatches"]
+    text = summary(tanh16)
+    assert "form interp" in text and "intervals" in text and "nodes int16" in text
+
+
+# --- bytes as a budget (max_bytes) ---------------------------------------------------------------
+
+GELU8 = dict(function="gelu", input={"bits": 8, "scale": 2 ** -5})
+
+
+@pytest.mark.parametrize("form", ["interp", "pwl", "quadratic"])
+def test_max_bytes_is_never_exceeded_and_buys_error(form):
+    fits = [fit_raw(**GELU8, form=form, segments="auto", max_bytes=n) for n in (24, 64)]
+    for f, n in zip(fits, (24, 64)):
+        assert forms.of(f.model).table_bytes(f.model) <= n
+        assert f"max_bytes {n}" in f.search["notes"][-1]
+    assert fits[1].metrics["max_error_lsb"] <= fits[0].metrics["max_error_lsb"]
+
+
+def test_max_bytes_with_max_error_picks_the_fewest_bytes():
+    f = interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=200)
+    assert f.metrics["max_error_lsb"] <= 0.9
+    size = forms.of(f.model).table_bytes(f.model)
+    assert size <= 200
+    with pytest.raises(ApproxgenError, match="more than"):
+        interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=size - 1)
+    with pytest.raises(ApproxgenError, match="more than max_bytes"):
+        fit_raw(**GELU8, form="pwl", segments="auto", max_error_lsb=0.6, max_bytes=8)
+
+
+def test_max_bytes_is_checked():
+    with pytest.raises(ApproxgenError, match="needs segments: auto"):
+        fit_raw(**GELU8, form="pwl", segments=4, max_bytes=100)
+    with pytest.raises(ApproxgenError, match="max_bytes: must be in"):
+        fit_raw(**GELU8, form="interp", segments="auto", max_bytes=0)
+    with pytest.raises(ApproxgenError, match="table ships 256 bytes"):
+        fit_raw(**GELU8, form="table", max_bytes=100)
+    assert fit_raw(**GELU8, form="table", max_bytes=256).model.form == "table"
+
+
+def test_max_bytes_round_trips_and_changes_the_hash(tmp_path):
+    f = interp(**GELU8, segments="auto", max_bytes=40)
+    assert f.spec.to_json()["max_bytes"] == 40
+    assert "max_bytes" not in interp(**GELU8, segments=8).spec.to_json()
+    path = tmp_path / "fit.json"
+    f.save(path)
+    assert artifact.load(path).dumps() == f.dumps()
+
+
+def test_cli_budget_summary_cost_and_infeasible(tmp_path):
+    import sys
+
+    run = lambda *args: subprocess.run([sys.executable, "-m", "approxgen", *args],  # noqa: E731
+                                       capture_output=True, text=True, check=False)
+    out = tmp_path / "fit.json"
+    ok = run("fit", "gelu", "--bits", "8", "--form", "interp", "--segments", "auto",
+             "--max-bytes", "40", "-o", str(out))
+    assert ok.returncode == 0, ok.stderr
+    assert "C tables: 34 bytes (max_bytes 40)" in ok.stdout
+    costed = run("cost", str(out), "--no-yosys")
+    assert costed.returncode == 0 and "C tables 34 bytes" in costed.stdout
+    bad = tmp_path / "bad.json"
+    res = run("fit", "gelu", "--bits", "8", "--form", "interp", "--segments", "auto",
+              "--max-bytes", "3", "-o", str(bad))
+    assert res.returncode == 2 and not bad.exists()
+    assert res.stderr.startswith("approxgen: error: --max-bytes: ") and res.stderr.count("\n") == 1
+
+
+def test_artifact_over_its_byte_budget_is_refused(tmp_path):
+    import json
+
+    f = interp(**GELU8, segments="auto", max_bytes=40)
+    data = json.loads(f.dumps())
+    data["spec"]["max_bytes"] = 20
+    data["spec_hash"] = dataclasses.replace(f.spec, max_bytes=20).hash()
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ApproxgenError, match="C tables take 34 bytes, max_bytes 20"):
+        artifact.load(path)
+
+
+def test_fraction_bits_leave_the_accumulator_room():
+    """A 32-bit output with few integer bits: as many fraction bits as fit, but never more than
+    the golden model's 62-bit accumulator allows with the longest step."""
+    f = interp(function="sigmoid", input={"bits": 16, "scale": 2 ** -12},
+               output={"bits": 32, "scale": 2 ** -20}, segments=64)
+    m = f.model
+    assert m.node_bits == 32 and 0 < m.frac and m.frac + max(m.steps) + 32 + 2 <= 62
+    assert f.model.widths().bits("acc") <= 62
