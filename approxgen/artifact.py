@@ -193,14 +193,15 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | ({"weights"} & set(data)), "spec.", where)
+    _keys(data, _SPEC_KEYS | ({"weights", "fold"} & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
-        if "weights" in data:
-            raw["weights"] = data["weights"]
+        for key in ("weights", "fold"):  # recorded only when not the default
+            if key in data:
+                raw[key] = data[key]
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi
@@ -235,7 +236,7 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
     if data["form"] != spec.form:
         raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
     try:
-        model = forms.get(data["form"]).model_class.from_json(data, spec.input, spec.output)
+        model = forms.model_from_json(data, spec.input, spec.output)
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
     problem = _disagreement(model, spec)
@@ -251,7 +252,7 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
 
 def _disagreement(model: Model, spec: Spec) -> str | None:
     """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says."""
-    return forms.get(spec.form).disagreement(model, spec)
+    return forms.of(model).disagreement(model, spec) or forms.wrapping_problem(model, spec)
 
 
 def _search_from_json(data, spec: Spec, where: str) -> dict:

@@ -55,6 +55,10 @@ FIT_FLAGS = [
                  help="none, or samples: weight the objective by the histogram of the "
                       "--calibrate samples over the input codes (mse: weighted mean; max: over "
                       "the codes the samples hit)."),
+    click.option("--fold", type=RegistryChoice("approxgen.spec:FOLDS"),
+                 help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
+                      "and reconstruct the other exactly in integers. auto (default): when exact "
+                      "and not worse than the unfolded fit; on: required; none: never."),
 ]
 
 
@@ -77,7 +81,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "coef_format", "search", "objective", "seed",
-               "name", "acc_bits", "weights"]
+               "name", "acc_bits", "weights", "fold"]
 
 
 progress_option = click.option(
@@ -125,6 +129,7 @@ def flag_overrides(flags: dict) -> dict:
         "max_error_lsb": flags["max_error_lsb"], "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
+        "fold": flags["fold"],
     }
 
 

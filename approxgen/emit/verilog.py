@@ -63,9 +63,10 @@ _VERILOG_MODULE = frozenset("""
     ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
-    check load_vectors cycle sent got sent_at i dut""".split())
+    check load_vectors cycle sent got sent_at i dut neg g half g_wide h_wide G_BITS WIDE_BITS
+    """.split())
 RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
-DERIVED_SUFFIXES = ("_lut", "_tb")  # modules NAME_lut and NAME_tb
+DERIVED_SUFFIXES = ("_lut", "_tb", "_half")  # modules NAME_lut, NAME_tb, NAME_half (folded)
 
 
 def name_problem(name: str) -> str | None:
@@ -199,11 +200,13 @@ def latency(fit, part: str, pipeline: bool) -> int:
     return forms.of(fit.model).latency(part)
 
 
-def _context(fit, part: str, pipeline: bool) -> dict:
+def _context(fit, part: str, pipeline: bool, module: str | None = None,
+             lines: list[str] | None = None) -> dict:
     spec, model = fit.spec, fit.model
     inp, out = spec.input, spec.output
     ctx = {
-        "provenance": provenance(fit), "module": module_name(fit, part), "part": part,
+        "provenance": provenance(fit) if lines is None else lines,
+        "module": module or module_name(fit, part), "part": part,
         "pipeline": pipeline, "latency": latency(fit, part, pipeline),
         "in_bits": inp.bits, "in_signed": inp.signed, "out_bits": out.bits,
         "out_signed": out.signed, "lit": lit,
@@ -382,3 +385,32 @@ def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
         terms.append(f"(p >= {lit(j * q_ln2, n)}) ? {value} :")
     terms.append(f"{zb}'d0" if what == "z" else lit(0, n))
     return "\n        ".join(terms)
+
+
+# --- folded fits ---------------------------------------------------------------------------------
+
+def folded_context(fit, half_fit, half_form) -> dict:
+    """The folded module: ``NAME_half`` (the inner form's full part on ``h = |x|``) and the
+    reconstruction ``NAME`` (see :mod:`approxgen.forms.folded`), every wire as wide as
+    ``wide_range`` needs."""
+    model, out = fit.model, fit.spec.output
+    name = check_name(fit)
+    half_module = f"{name}_half"
+    half_ctx = _context(half_fit, "full", False, half_module,
+                        [f"{half_module}: the half of {name}, g(h) for h = |x| >= 0 (f not "
+                         f"saturated); {name} below reconstructs the whole."])
+    half_text = environment().get_template(half_form.verilog_template("full")).render(half_ctx)
+    wide = model.wide_bits()
+    lo, hi = model.wide_range()
+    g_bits, in_bits = model.inner.output.bits, fit.spec.input.bits
+    g_term = "g_wide" if model.s > 0 else "-g_wide"
+    expr = f"{lit(model.a, wide)} {'+' if model.s > 0 else '-'} g_wide" if model.a else g_term
+    if model.b:
+        expr += (f" {'-' if model.b < 0 else '+'} "
+                 + (f"{lit(abs(model.b), wide)} * h_wide" if abs(model.b) != 1 else "h_wide"))
+    r, y = saturate_expr(wide, lo < out.min_code, hi > out.max_code, out)
+    return {"half_text": half_text, "half_module": half_module, "g_bits": g_bits,
+            "wide_bits": wide, "shifted_bits": r, "y_expr": y,
+            "g_wide_expr": extend("g", g_bits, wide),
+            "h_wide_expr": f"$signed({{{wide - in_bits}'d0, h}})",
+            "negative": expr}

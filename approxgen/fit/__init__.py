@@ -8,6 +8,7 @@ from approxgen import forms, search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
+from approxgen.forms import folded
 from approxgen.metrics import measure, measure_model, target
 from approxgen.spec import Spec
 
@@ -30,7 +31,7 @@ def fit(spec: Spec, progress: bool = True, weights: np.ndarray | None = None) ->
     if weights is not None and not form.weighted:
         raise ApproxgenError(f"form {spec.form} does not fit weighted objectives (weights: "
                              f"samples works with form pwl)", spec.at("weights"))
-    model, info = form.fit(spec, progress, weights)
+    model, info = folded.fit(spec, form, progress, weights)  # fold: auto|none|on
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 

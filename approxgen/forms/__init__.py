@@ -21,6 +21,9 @@ FORMS = {
     "ibert": "approxgen.forms.ibert",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
+# Wrappers: a model-JSON key -> the module whose model wraps another form's model (its
+# ``model_from_json`` and ``wrapping_problem``; the wrapped model names its plug-in, ``plugin``).
+WRAPPERS = {"fold": "approxgen.forms.folded"}
 
 
 def get(name: str) -> "Form":
@@ -31,8 +34,26 @@ def get(name: str) -> "Form":
 
 
 def of(model) -> "Form":
-    """The form plug-in of a golden model instance."""
-    return get(model.form)
+    """The form plug-in of a golden model instance (a wrapping model brings its own)."""
+    plugin = getattr(model, "plugin", None)
+    return plugin if plugin is not None else get(model.form)
+
+
+def model_from_json(data: dict, inp, out):
+    """The golden model of an artifact's ``model`` mapping (wrapped or not), checked."""
+    for key, module in WRAPPERS.items():
+        if key in data:
+            return importlib.import_module(module).model_from_json(data, inp, out)
+    return get(data.get("form")).model_class.from_json(data, inp, out)
+
+
+def wrapping_problem(model, spec) -> str | None:
+    """Why the spec's wrapper keys (``fold``) refuse ``model`` (None when they do not)."""
+    for module in WRAPPERS.values():
+        problem = importlib.import_module(module).wrapping_problem(model, spec)
+        if problem:
+            return problem
+    return None
 
 
 def objective_phrase(spec) -> str:
