@@ -221,6 +221,18 @@ def ctype(bits: int, signed: bool) -> str:
     raise ApproxgenError(f"no C integer type holds {bits} bits")
 
 
+def narrowest_ctype(lo: int, hi: int, fmt: IntFormat) -> str:
+    """The type of ``fmt``'s codes, or a narrower ``<stdint.h>`` type (signed or not) holding
+    every value of ``[lo, hi]``."""
+    own = ctype(fmt.bits, fmt.signed)
+    for width in (8, 16, 32):
+        for signed in (True, False):
+            low, high = ctype_range(width, signed)
+            if low <= lo and hi <= high and width < int(own.lstrip("u")[3:-2]):
+                return ctype(width, signed)
+    return own
+
+
 def ctype_range(bits: int, signed: bool) -> tuple[int, int]:
     """The smallest and largest value of :func:`ctype` ``(bits, signed)``."""
     width = int(ctype(bits, signed).lstrip("u")[3:-2])

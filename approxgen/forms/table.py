@@ -86,12 +86,15 @@ class TableForm(Form):
         return super().part_problem(part)
 
     def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import _holds_stray_codes, _macro, literal
+        from approxgen.emit.c import _holds_stray_codes, _macro, literal, narrowest_ctype
 
         lo, hi = model.lo_code, model.hi_code
         stray = _holds_stray_codes(model.input)
         return {
             "values": [literal(v) for v in model.values],
+            # the output type, or a narrower one holding every value (a folded fit's half)
+            "value_type": narrowest_ctype(min(model.values), max(model.values),
+                                          model.output),
             "lo": _macro(lo),
             "hi": _macro(hi),
             "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
