@@ -105,7 +105,7 @@ _C_LIBRARY = frozenset("""
     jmp_buf va_start va_arg va_end va_copy va_list main""".split())
 # The header's own names: its macros, the locals and parameters of its functions.
 _C_HEADER = frozenset("""
-    APPROXGEN_INLINE x y n q k c m r i j s e o u g h blocks_end""".split())
+    APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end""".split())
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
@@ -497,11 +497,11 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         return embedded(inner_form.c_template(), context)
 
     wide_bits = model.wide_bits()
-    expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} g" if model.a
-            else ("-g" if model.s < 0 else "g"))
+    expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
+            else ("-r" if model.s < 0 else "r"))
     if model.b:
-        expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * h"
-                                                        if abs(model.b) != 1 else "h")
+        expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
+                                                        if abs(model.b) != 1 else "u")
     return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
             "inner_bits": inner.output.bits, "negative": expr,

@@ -63,7 +63,7 @@ _VERILOG_MODULE = frozenset("""
     ORIGIN_BITS D_BITS P1_BITS H_BITS P2_BITS S1 x_abs t u poly erf sum v x_neg p z z_ln2 r
     IN_BITS OUT_BITS SEG_BITS KEY_SHIFT SLOPE_BITS PRODUCT_BITS BIAS_BITS ACC_BITS SHIFT LOW_BITS
     SHIFTED_BITS LATENCY INTERCEPT_BITS INTERCEPT_SHIFT CODES WORD_BITS vectors path pass fail
-    check load_vectors cycle sent got sent_at i dut neg g half g_wide h_wide G_BITS WIDE_BITS
+    check load_vectors cycle sent got sent_at i dut y_half y_wide G_BITS WIDE_BITS
     """.split())
 RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
 DERIVED_SUFFIXES = ("_lut", "_tb", "_half")  # modules NAME_lut, NAME_tb, NAME_half (folded)
@@ -403,14 +403,14 @@ def folded_context(fit, half_fit, half_form) -> dict:
     wide = model.wide_bits()
     lo, hi = model.wide_range()
     g_bits, in_bits = model.inner.output.bits, fit.spec.input.bits
-    g_term = "g_wide" if model.s > 0 else "-g_wide"
-    expr = f"{lit(model.a, wide)} {'+' if model.s > 0 else '-'} g_wide" if model.a else g_term
+    g_term = "y_wide" if model.s > 0 else "-y_wide"
+    expr = f"{lit(model.a, wide)} {'+' if model.s > 0 else '-'} y_wide" if model.a else g_term
     if model.b:
         expr += (f" {'-' if model.b < 0 else '+'} "
-                 + (f"{lit(abs(model.b), wide)} * h_wide" if abs(model.b) != 1 else "h_wide"))
+                 + (f"{lit(abs(model.b), wide)} * x_wide" if abs(model.b) != 1 else "x_wide"))
     r, y = saturate_expr(wide, lo < out.min_code, hi > out.max_code, out)
     return {"half_text": half_text, "half_module": half_module, "g_bits": g_bits,
             "wide_bits": wide, "shifted_bits": r, "y_expr": y,
-            "g_wide_expr": extend("g", g_bits, wide),
-            "h_wide_expr": f"$signed({{{wide - in_bits}'d0, h}})",
+            "g_wide_expr": extend("y_half", g_bits, wide),
+            "h_wide_expr": f"$signed({{{wide - in_bits}'d0, x_abs}})",
             "negative": expr}

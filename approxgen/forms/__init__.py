@@ -70,6 +70,7 @@ class Form:
     model_class: type = object
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
+    foldable = True  # may fit one half of a symmetric function (approxgen.forms.folded)
     verilog_parts: tuple[str, ...] = ("full",)
     spec_keys: frozenset[str] = frozenset()  # the spec keys it reads beyond the common ones
 

@@ -59,6 +59,8 @@ def plan(spec) -> Plan | str:
     sym = spec.function.symmetry
     if sym is None:
         return f"{'an expr' if spec.function.expr else spec.function.name} has no known symmetry"
+    if not forms.get(spec.form).foldable:
+        return f"form {spec.form} is not fitted by halves"
     lo, hi = spec.domain
     if not lo < 0 < hi:
         return f"the domain codes {lo}..{hi} do not lie on both sides of 0"
@@ -229,8 +231,8 @@ def fit(spec, form: Form, progress: bool, weights=None):
     p = plan(spec)
     if isinstance(p, str):  # fold: on was refused by spec validation already
         model, info = form.fit(spec, progress, weights)
-        return (model, info) if spec.function.symmetry is None \
-            else (model, _note(info, f"not folded: {p}"))
+        silent = spec.function.symmetry is None or not form.foldable  # nothing to fold
+        return (model, info) if silent else (model, _note(info, f"not folded: {p}"))
     inner, info = form.fit(inner_spec(spec, p), progress, fold_weights(weights, spec, p))
     model = FoldedModel(spec.input, spec.output, inner, p.a, p.s, p.b)
     model.check()
