@@ -129,14 +129,14 @@ static inline void gelu_gqa_int8_half_array(const uint8_t *x, int16_t *y, size_t
         y[i] = gelu_gqa_int8_half(x[i]);
 }
 
-/* ---- The whole: y = sat(g(q)) for q >= 0, y = sat(g - h) with h = -q for q < 0.
+/* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - u) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
 static inline int8_t gelu_gqa_int8(int8_t x)
 {
-    int32_t q = x, h, g, r;
-    h = q < 0 ? -q : q;
-    g = gelu_gqa_int8_half((uint8_t)h);
-    r = q < 0 ? g - h : g;
+    int32_t q = x, u, r;
+    u = q < 0 ? -q : q;
+    r = gelu_gqa_int8_half((uint8_t)u);
+    r = q < 0 ? r - u : r;
     r = r < (-128) ? (-128) : r;
     r = r > 127 ? 127 : r;
     return (int8_t)r;

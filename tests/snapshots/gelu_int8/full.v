@@ -75,8 +75,8 @@ endmodule
 // correctly rounded table: max error 0.4976 LSB
 `default_nettype none
 //
-// Folded by symmetry: gelu_int8_half computes g(h) for h = |x| (unsigned), and
-// y = sat(g) for x >= 0, y = sat(g_wide - h_wide) for x < 0, exact in WIDE_BITS.
+// Folded by symmetry: gelu_int8_half computes g = y_half for |x| (unsigned), and
+// y = sat(g) for x >= 0, y = sat(y_wide - x_wide) for x < 0, exact in WIDE_BITS.
 module gelu_int8 (x, y);
     localparam integer IN_BITS   = 8;
     localparam integer OUT_BITS  = 8;
@@ -86,14 +86,15 @@ module gelu_int8 (x, y);
     input  wire signed [IN_BITS-1:0] x;
     output wire signed [OUT_BITS-1:0] y;
 
-    wire neg = x[IN_BITS-1];
-    wire [IN_BITS-1:0] h = neg ? $unsigned(-x) : $unsigned(x);  // |x|; 2^(IN_BITS-1) fits unsigned
-    wire signed [G_BITS-1:0] g;
-    gelu_int8_half half (.x(h), .y(g));
+    wire x_neg = x[IN_BITS-1];
+    // |x|: 2^(IN_BITS-1) fits the unsigned width
+    wire [IN_BITS-1:0] x_abs = x_neg ? $unsigned(-x) : $unsigned(x);
+    wire signed [G_BITS-1:0] y_half;  // g(|x|)
+    gelu_int8_half u (.x(x_abs), .y(y_half));
 
-    wire signed [WIDE_BITS-1:0] g_wide = {g[8], g};
-    wire signed [WIDE_BITS-1:0] h_wide = $signed({2'd0, h});
-    wire signed [WIDE_BITS-1:0] shifted = neg ? g_wide - h_wide : g_wide;
+    wire signed [WIDE_BITS-1:0] y_wide = {y_half[8], y_half};
+    wire signed [WIDE_BITS-1:0] x_wide = $signed({2'd0, x_abs});
+    wire signed [WIDE_BITS-1:0] shifted = x_neg ? y_wide - x_wide : y_wide;
     assign y = (shifted > 10'sd127) ? 8'sd127 : (shifted < -10'sd128) ? 8'sh80 : shifted[7:0];
 endmodule
 

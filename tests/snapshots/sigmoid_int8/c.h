@@ -129,14 +129,14 @@ static inline void sigmoid_int8_half_array(const uint8_t *x, int16_t *y, size_t 
         y[i] = sigmoid_int8_half(x[i]);
 }
 
-/* ---- The whole: y = sat(g(q)) for q >= 0, y = sat(128 - g) with h = -q for q < 0.
+/* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(128 - r) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
 static inline uint8_t sigmoid_int8(int8_t x)
 {
-    int32_t q = x, h, g, r;
-    h = q < 0 ? -q : q;
-    g = sigmoid_int8_half((uint8_t)h);
-    r = q < 0 ? 128 - g : g;
+    int32_t q = x, u, r;
+    u = q < 0 ? -q : q;
+    r = sigmoid_int8_half((uint8_t)u);
+    r = q < 0 ? 128 - r : r;
     r = r < 0 ? 0 : r;
     r = r > 255 ? 255 : r;
     return (uint8_t)r;

@@ -126,8 +126,8 @@ endmodule
 // correctly rounded table: max error 0.5000 LSB
 `default_nettype none
 //
-// Folded by symmetry: silu_int16_half computes g(h) for h = |x| (unsigned), and
-// y = sat(g) for x >= 0, y = sat(g_wide - h_wide) for x < 0, exact in WIDE_BITS.
+// Folded by symmetry: silu_int16_half computes g = y_half for |x| (unsigned), and
+// y = sat(g) for x >= 0, y = sat(y_wide - x_wide) for x < 0, exact in WIDE_BITS.
 module silu_int16 (x, y);
     localparam integer IN_BITS   = 16;
     localparam integer OUT_BITS  = 16;
@@ -137,14 +137,15 @@ module silu_int16 (x, y);
     input  wire signed [IN_BITS-1:0] x;
     output wire signed [OUT_BITS-1:0] y;
 
-    wire neg = x[IN_BITS-1];
-    wire [IN_BITS-1:0] h = neg ? $unsigned(-x) : $unsigned(x);  // |x|; 2^(IN_BITS-1) fits unsigned
-    wire signed [G_BITS-1:0] g;
-    silu_int16_half half (.x(h), .y(g));
+    wire x_neg = x[IN_BITS-1];
+    // |x|: 2^(IN_BITS-1) fits the unsigned width
+    wire [IN_BITS-1:0] x_abs = x_neg ? $unsigned(-x) : $unsigned(x);
+    wire signed [G_BITS-1:0] y_half;  // g(|x|)
+    silu_int16_half u (.x(x_abs), .y(y_half));
 
-    wire signed [WIDE_BITS-1:0] g_wide = {g[15], g};
-    wire signed [WIDE_BITS-1:0] h_wide = $signed({1'd0, h});
-    wire signed [WIDE_BITS-1:0] shifted = neg ? g_wide - h_wide : g_wide;
+    wire signed [WIDE_BITS-1:0] y_wide = {y_half[15], y_half};
+    wire signed [WIDE_BITS-1:0] x_wide = $signed({1'd0, x_abs});
+    wire signed [WIDE_BITS-1:0] shifted = x_neg ? y_wide - x_wide : y_wide;
     assign y = (shifted > 17'sd32767) ? 16'sd32767 : (shifted < -17'sd32768) ? 16'sh8000 : shifted[15:0];
 endmodule
 

@@ -75,8 +75,8 @@ endmodule
 // correctly rounded table: max error 0.4987 LSB
 `default_nettype none
 //
-// Folded by symmetry: softplus_int8_half computes g(h) for h = |x| (unsigned), and
-// y = sat(g) for x >= 0, y = sat(g_wide - 11'sd2 * h_wide) for x < 0, exact in WIDE_BITS; y is registered.
+// Folded by symmetry: softplus_int8_half computes g = y_half for |x| (unsigned), and
+// y = sat(g) for x >= 0, y = sat(y_wide - 11'sd2 * x_wide) for x < 0, exact in WIDE_BITS; y is registered.
 module softplus_int8 (clk, rst_n, in_valid, x, out_valid, y);
     localparam integer IN_BITS   = 8;
     localparam integer OUT_BITS  = 8;
@@ -91,14 +91,15 @@ module softplus_int8 (clk, rst_n, in_valid, x, out_valid, y);
     output wire out_valid;
     output wire [OUT_BITS-1:0] y;
 
-    wire neg = x[IN_BITS-1];
-    wire [IN_BITS-1:0] h = neg ? $unsigned(-x) : $unsigned(x);  // |x|; 2^(IN_BITS-1) fits unsigned
-    wire signed [G_BITS-1:0] g;
-    softplus_int8_half half (.x(h), .y(g));
+    wire x_neg = x[IN_BITS-1];
+    // |x|: 2^(IN_BITS-1) fits the unsigned width
+    wire [IN_BITS-1:0] x_abs = x_neg ? $unsigned(-x) : $unsigned(x);
+    wire signed [G_BITS-1:0] y_half;  // g(|x|)
+    softplus_int8_half u (.x(x_abs), .y(y_half));
 
-    wire signed [WIDE_BITS-1:0] g_wide = {g[9], g};
-    wire signed [WIDE_BITS-1:0] h_wide = $signed({3'd0, h});
-    wire signed [WIDE_BITS-1:0] shifted = neg ? g_wide - 11'sd2 * h_wide : g_wide;
+    wire signed [WIDE_BITS-1:0] y_wide = {y_half[9], y_half};
+    wire signed [WIDE_BITS-1:0] x_wide = $signed({3'd0, x_abs});
+    wire signed [WIDE_BITS-1:0] shifted = x_neg ? y_wide - 11'sd2 * x_wide : y_wide;
 
     reg [OUT_BITS-1:0] y_s1;
     always @(posedge clk)
