@@ -193,13 +193,13 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes"} & set(data)), "spec.", where)
+    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes", "fold"} & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
-        for key in ("weights", "max_bytes"):  # recorded only when set
+        for key in ("weights", "max_bytes", "fold"):  # recorded only when set / not the default
             if key in data:
                 raw[key] = data[key]
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
@@ -236,7 +236,7 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
     if data["form"] != spec.form:
         raise ApproxgenError("corrupted fit artifact: model.form differs from spec.form", where)
     try:
-        model = forms.get(data["form"]).model_class.from_json(data, spec.input, spec.output)
+        model = forms.model_from_json(data, spec.input, spec.output)
     except ApproxgenError as exc:
         raise ApproxgenError(f"corrupted fit artifact: {exc.message}", where) from None
     problem = _disagreement(model, spec)
@@ -253,8 +253,8 @@ def _model_from_json(data, spec: Spec, where: str) -> Model:
 def _disagreement(model: Model, spec: Spec) -> str | None:
     """Why ``model`` cannot be a fit of ``spec`` (None when it can): its form says, and its C
     tables must fit the spec's ``max_bytes``."""
-    form = forms.get(spec.form)
-    problem = form.disagreement(model, spec)
+    form = forms.of(model)
+    problem = form.disagreement(model, spec) or forms.wrapping_problem(model, spec)
     if problem is None and spec.max_bytes is not None \
             and form.table_bytes(model) > spec.max_bytes:
         problem = f"its C tables take {form.table_bytes(model)} bytes, max_bytes {spec.max_bytes}"

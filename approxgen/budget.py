@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import dataclasses
 
+from approxgen import forms
 from approxgen.errors import ApproxgenError
 
 
 def fit_form(form, spec, progress: bool, weights=None):
-    """``(model, info)`` of ``form.fit`` within ``spec.max_bytes`` (when set)."""
+    """``(model, info)`` of ``form`` (folded when ``spec.fold`` says so:
+    :func:`approxgen.forms.folded.fit`) within ``spec.max_bytes`` (when set)."""
+    from approxgen.forms import folded
+
+    def fit(spec_):
+        return folded.fit(spec_, form, progress, weights)
+
     if spec.max_bytes is None or form.fits_bytes or not form.segmented \
             or spec.max_error_lsb is not None:
-        model, info = form.fit(spec, progress, weights)
-        check(form, model, spec)
+        model, info = fit(spec)
+        check(model, spec)
         return model, info
     from approxgen.metrics import measure
 
@@ -35,9 +42,9 @@ def fit_form(form, spec, progress: bool, weights=None):
 
     def attempt(k: int) -> bool:
         if k not in tried:
-            model, info = form.fit(dataclasses.replace(spec, segments=k), progress, weights)
+            model, info = fit(dataclasses.replace(spec, segments=k))
             err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
-            tried[k] = (model, info, form.table_bytes(model), err)
+            tried[k] = (model, info, forms.of(model).table_bytes(model), err)
         return tried[k][2] <= budget
 
     n = codes.size
@@ -60,10 +67,11 @@ def fit_form(form, spec, progress: bool, weights=None):
     return model, dict(info, notes=info["notes"] + [note])
 
 
-def check(form, model, spec) -> None:
+def check(model, spec) -> None:
     """Refuse ``model`` when its tables exceed ``spec.max_bytes``."""
     if spec.max_bytes is None:
         return
+    form = forms.of(model)
     size = form.table_bytes(model)
     if size > spec.max_bytes:
         what = (f"max_error_lsb {spec.max_error_lsb:g} needs" if spec.max_error_lsb is not None

@@ -3,7 +3,8 @@
 Each built-in knows its input ``range`` (the real interval the input format should cover, half-open
 at the top; a default power-of-two scale is derived from it), whether its input is signed, and its
 default fitting ``domain`` (the real interval, closed, whose codes are fitted and measured; ``None``
-means every input code).
+means every input code), and its ``symmetry`` when it has one (:class:`Symmetry`, used by
+``fold``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,22 @@ from approxgen.errors import ApproxgenError
 
 
 @dataclass(frozen=True)
+class Symmetry:
+    """``f(-x) = a0 + s * f(x) + b * x`` for every x (``s`` is +1 or -1): odd (tanh: 0, -1, 0),
+    point-symmetric (sigmoid: 1, -1, 0), or "minus x" (gelu, silu: 0, +1, -1)."""
+
+    kind: str
+    a0: int
+    s: int
+    b: int
+
+
+ODD = Symmetry("odd", 0, -1, 0)
+POINT_1 = Symmetry("point-symmetric", 1, -1, 0)
+MINUS_X = Symmetry("minus-x", 0, 1, -1)
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     description: str
@@ -25,6 +42,7 @@ class Function:
     input_signed: bool = True
     domain: tuple[float, float] | None = None
     expr: str | None = None
+    symmetry: Symmetry | None = None
 
 
 def erf(x):
@@ -82,17 +100,17 @@ def _rsqrt(x):
 
 
 _BUILTINS = [
-    Function("gelu", "x * Phi(x), the exact erf form", _gelu, (-8.0, 8.0)),
-    Function("silu", "x * sigmoid(x) (alias swish)", _silu, (-8.0, 8.0)),
-    Function("hswish", "x * relu6(x + 3) / 6", _hswish, (-8.0, 8.0)),
-    Function("sigmoid", "1 / (1 + exp(-x))", expit, (-8.0, 8.0)),
-    Function("tanh", "tanh(x)", np.tanh, (-4.0, 4.0)),
+    Function("gelu", "x * Phi(x), the exact erf form", _gelu, (-8.0, 8.0), symmetry=MINUS_X),
+    Function("silu", "x * sigmoid(x) (alias swish)", _silu, (-8.0, 8.0), symmetry=MINUS_X),
+    Function("hswish", "x * relu6(x + 3) / 6", _hswish, (-8.0, 8.0), symmetry=MINUS_X),
+    Function("sigmoid", "1 / (1 + exp(-x))", expit, (-8.0, 8.0), symmetry=POINT_1),
+    Function("tanh", "tanh(x)", np.tanh, (-4.0, 4.0), symmetry=ODD),
     Function("exp", "exp(x) on x <= 0, as in softmax after max subtraction", np.exp,
              (-8.0, 8.0), domain=(-8.0, 0.0)),
     Function("recip", "1 / x", _recip, (0.0, 4.0), input_signed=False, domain=(0.5, 4.0)),
     Function("rsqrt", "1 / sqrt(x), as in LayerNorm", _rsqrt, (0.0, 4.0), input_signed=False,
              domain=(0.25, 4.0)),
-    Function("softplus", "log(1 + exp(x))", _softplus, (-8.0, 8.0)),
+    Function("softplus", "log(1 + exp(x))", _softplus, (-8.0, 8.0), symmetry=MINUS_X),
     Function("mish", "x * tanh(softplus(x))", _mish, (-8.0, 8.0)),
     Function("elu", "x if x > 0 else exp(x) - 1", _elu, (-8.0, 8.0)),
 ]

@@ -23,6 +23,7 @@ from approxgen.search import SEARCHES, check_options
 FORMS = tuple(_forms.FORMS)  # the registry of form plug-ins
 OBJECTIVES = ("mse", "max", "rounding")
 WEIGHTS = ("none", "samples")  # samples: the objective weighted by the calibration histogram
+FOLDS = ("auto", "none", "on")  # symmetry folding (approxgen.forms.folded)
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
@@ -30,10 +31,10 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes"}
+             "acc_bits", "weights", "max_bytes", "fold"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
-                         "max_bytes"})
+                         "max_bytes", "fold"})
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -77,6 +78,7 @@ class Spec:
     acc_bits: str | int = "auto"  # auto, 32 or 64: the pwl accumulator the shift must fit
     weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
     max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
+    fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -115,6 +117,7 @@ class Spec:
             # only when set, so unweighted specs keep their hash
             **({"weights": self.weights} if self.weights != "none" else {}),
             **({"max_bytes": self.max_bytes} if self.max_bytes is not None else {}),
+            **({"fold": self.fold} if self.fold != "auto" else {}),
         }
 
     def hash(self) -> str:
@@ -180,7 +183,7 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
-           "weights": "--weights", "max_bytes": "--max-bytes"}
+           "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -294,18 +297,27 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         raise ApproxgenError(f"form {form} does not fit weighted objectives (weights: samples "
                              f"works with form pwl)", at("weights"))
 
+    fold = _choice(raw.get("fold", "auto"), "fold", FOLDS, at)
+
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
     if problem:
         raise ApproxgenError(f"name must be an identifier the emitted C and Verilog can use: "
                              f"{name!r} {problem}", at("name"))
 
-    return Spec(name=name, function=func, input=in_fmt, output=out_fmt, domain=domain,
+    spec = Spec(name=name, function=func, input=in_fmt, output=out_fmt, domain=domain,
                 form=form, segments=segments, slope_format=slope_fmt,
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
-                max_bytes=max_bytes, source=source)
+                max_bytes=max_bytes, fold=fold, source=source)
+    if fold == "on":
+        from approxgen.forms.folded import plan
+
+        reason = plan(spec)
+        if isinstance(reason, str):
+            raise ApproxgenError(f"cannot fold: {reason}", at("fold"))
+    return spec
 
 
 def _max_bytes(raw, form: str, segments, at) -> int | None:

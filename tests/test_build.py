@@ -43,7 +43,7 @@ def test_build_writes_every_file_then_check_is_clean(project):
     assert set(files(project / "out")) == {n + s for n in names for s in SUFFIXES}
     lines = result.stdout.splitlines()
     assert len([line for line in lines if "fitted in" in line]) == 3
-    assert "act_gelu: pwl, 4 segments, max error" in result.stdout
+    assert "act_gelu: pwl, 4 segments, folded, max error" in result.stdout
     assert "act_table: table," in result.stdout
     assert "act_gelu(" in (project / "out/act_gelu.h").read_text()  # named after the file
     check = run("build", "specs", "--out", "out", "--check", cwd=project)

@@ -79,11 +79,11 @@ EDGE_SPECS = [  # corners random draws may miss: no shift, one segment, the wide
 
 def drawn_fits(count: int, seed: int = 4) -> list:
     """The edge specs, then ``count`` fits of random specs (refused specs are drawn again)."""
-    fits = [fit(specs.resolve(raw, "<edge>")) for raw in EDGE_SPECS]
+    fits = [fit(specs.resolve(dict(raw, fold="none"), "<edge>")) for raw in EDGE_SPECS]
     rng, index = random.Random(seed), 0
     count += len(fits)
     while len(fits) < count:
-        raw = draw_spec(rng, index)
+        raw = dict(draw_spec(rng, index), fold="none")  # the forms' own variants
         index += 1
         try:
             fits.append(fit(specs.resolve(raw, "<drawn>")))
@@ -397,8 +397,10 @@ def test_header_structure(shipped):
     assert "#ifndef APPROXGEN_GELU_INT8_H" in header and 'extern "C"' in header
     assert f"spec hash {f.spec.hash()}" in header
     assert "#define GELU_INT8_IN_SCALE_EXP (-4)" in header
-    breakpoints = re.search(r"gelu_int8_breakpoints\[\d+\] = \{([^}]*)\}", header).group(1)
-    assert [int(v) for v in breakpoints.split(",")] == list(f.model.breakpoints)
+    # folded (fold: auto): the half's pwl is gelu_int8_half
+    breakpoints = re.search(r"gelu_int8_half_breakpoints\[\d+\] = \{([^}]*)\}",
+                            header).group(1)
+    assert [int(v) for v in breakpoints.split(",")] == list(f.model.inner.breakpoints)
     assert re.search(r"\b\d+\.\d+\b", _code(header)) is None, "a non-integer literal in code"
     u16 = next(f for f in shipped if f.spec.name == "gelu_int16")
     assert "static inline int16_t gelu_int16(int16_t x)" in emit_c.render(u16)

@@ -16,7 +16,8 @@ from approxgen.spec import load_yaml, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 GQA = {"function": "gelu", "input": {"bits": 8, "scale": "2^-5"},
-       "output": {"bits": 8, "scale": "2^-5"}, "coef_format": "8:6", "segments": 8}
+       "output": {"bits": 8, "scale": "2^-5"}, "coef_format": "8:6", "segments": 8,
+       "fold": "none"}  # the pwl model over every code (tests/test_fold.py: folded fits)
 
 
 def brute_force(arith, q, t, objective):
@@ -176,7 +177,7 @@ def test_mse_on_a_wide_output_stays_in_memory():
 
 # The issue-10 reproducer: f leaves the int8 output range on a quarter of the domain.
 SATURATING = {"function": "gelu", "input": {"bits": 8, "scale": "2^-3"},
-              "output": {"bits": 8, "scale": "2^-4"}, "search": "exact"}
+              "output": {"bits": 8, "scale": "2^-4"}, "search": "exact", "fold": "none"}
 
 
 def test_saturating_fit_reaches_the_correctly_rounded_table():
@@ -264,7 +265,7 @@ def test_closed_form_least_squares_equals_brute_force_over_every_integer_pair():
 
 
 WIDE = {"function": "gelu", "input": {"bits": 10}, "output": {"bits": 24}, "segments": 4,
-        "search": "uniform"}
+        "search": "uniform", "fold": "none"}
 
 
 def test_acc_bits_choices_follow_the_rule():
@@ -302,7 +303,7 @@ def test_bad_acc_bits_is_refused(value):
 def test_acc_bits_32_with_a_fixed_format_that_needs_more_is_refused():
     raw = {"function": "gelu", "input": {"bits": 16, "scale": "2^-8"},
            "output": {"bits": 24, "scale": "2^-16"}, "coef_format": "30:24", "segments": 4,
-           "search": "uniform", "acc_bits": 32}
+           "search": "uniform", "acc_bits": 32, "fold": "none"}
     with pytest.raises(ApproxgenError, match="s.yaml: acc_bits: .*40-bit accumulator"):
         fit(resolve(raw, "s.yaml"))
     assert fit(resolve({**raw, "acc_bits": "auto"})).model.widths().acc_bits == 40

@@ -16,7 +16,8 @@ from approxgen.model import pwl_output
 from conftest import fit_raw
 
 TINY = {"function": "gelu", "input": {"bits": 5, "signed": True, "scale": 2 ** -2},
-        "output": {"bits": 5, "signed": True, "scale": 2 ** -2}}
+        "output": {"bits": 5, "signed": True, "scale": 2 ** -2},
+        "fold": "none"}  # brute force over the whole domain (folded fits: tests/test_fold.py)
 FIXED = dict(TINY, coef_format={"slope": "4:2", "intercept": "5:2"})
 
 

@@ -14,7 +14,7 @@ from approxgen.metrics import correctly_rounded, target
 
 SCALE = 2.0 ** -4
 BASE = {"input": {"bits": 8, "scale": SCALE}, "output": {"bits": 8, "scale": 2.0 ** -5},
-        "domain": [-4.0, 4.0]}
+        "domain": [-4.0, 4.0], "fold": "none"}  # folded weights: tests/test_fold.py
 SEARCHES = {"uniform": {}, "exact": {}, "pso": {"particles": 8, "iterations": 6},
             "ga": {"population": 8, "generations": 6}}
 

@@ -58,6 +58,10 @@ FIT_FLAGS = [
                  help="none, or samples: weight the objective by the histogram of the "
                       "--calibrate samples over the input codes (mse: weighted mean; max: over "
                       "the codes the samples hit)."),
+    click.option("--fold", type=RegistryChoice("approxgen.spec:FOLDS"),
+                 help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
+                      "and reconstruct the other exactly in integers. auto (default): when exact "
+                      "and not worse than the unfolded fit; on: required; none: never."),
 ]
 
 
@@ -79,8 +83,8 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
-               "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search", "objective", "seed",
-               "name", "acc_bits", "weights"]
+               "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
+               "objective", "seed", "name", "acc_bits", "weights", "fold"]
 
 
 progress_option = click.option(
@@ -130,6 +134,7 @@ def flag_overrides(flags: dict) -> dict:
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
+        "fold": flags["fold"],
     }
 
 

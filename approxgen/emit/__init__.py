@@ -78,7 +78,7 @@ def provenance(fit) -> list[str]:
         f"input  {spec.input.describe()}, domain codes {spec.domain[0]}..{spec.domain[1]}",
         f"output {spec.output.describe()}",
     ]
-    lines.append(forms.get(spec.form).provenance_line(fit))
+    lines.append(forms.of(fit.model).provenance_line(fit))
     lines.append(f"measured over every domain code: max error {m['max_error_lsb']:.4f} LSB, "
                  f"{m['mismatches']} mismatches vs correctly rounded, "
                  f"max abs error {m['max_abs_error']:.6g}, mse {m['mse']:.6g}")

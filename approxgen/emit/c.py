@@ -24,6 +24,8 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
+* a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body, its function named
+  ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``.
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
@@ -116,8 +118,7 @@ _C_HEADER = frozenset("""
 RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 # NAME_<suffix> are the header's derived names: a fit named like one would collide with another's.
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
-                    "_segment", "_eval", "_code", "_values", "_nodes",
-                    "_regions")
+                    "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -248,6 +249,18 @@ def ctype(bits: int, signed: bool) -> str:
         if bits <= width:
             return f"{'' if signed else 'u'}int{width}_t"
     raise ApproxgenError(f"no C integer type holds {bits} bits")
+
+
+def narrowest_ctype(lo: int, hi: int, fmt: IntFormat) -> str:
+    """The type of ``fmt``'s codes, or a narrower ``<stdint.h>`` type (signed or not) holding
+    every value of ``[lo, hi]``."""
+    own = ctype(fmt.bits, fmt.signed)
+    for width in (8, 16, 32):
+        for signed in (True, False):
+            low, high = ctype_range(width, signed)
+            if low <= lo and hi <= high and width < int(own.lstrip("u")[3:-2]):
+                return ctype(width, signed)
+    return own
 
 
 def ctype_range(bits: int, signed: bool) -> tuple[int, int]:
@@ -540,3 +553,38 @@ def interp_context(model) -> dict:
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
     }
+def embedded(template_name: str, context: dict) -> str:
+    """The ``macros`` and ``body`` blocks of a form's header template, rendered with ``context``
+    (and the template's own top-level assignments): a header inside another header."""
+    template = environment().get_template(template_name)
+    exported = {k: v for k, v in vars(template.make_module(context)).items()
+                if not k.startswith("_")}
+    block_context = template.new_context({**context, **exported})
+    return "".join(text for block in ("macros", "body")
+                   for text in template.blocks[block](block_context))
+
+
+def folded_context(model, inner_form, segment_search: str) -> dict:
+    """The folded header's context: ``half(name)`` renders the inner form's body named
+    ``name_half``; one type (int32_t or int64_t) holds |q|, g and the reconstruction."""
+    inner = model.inner
+    inp = model.input
+
+    def half(name: str) -> str:
+        context = {"name": f"{name}_half", "macro": f"{name}_half".upper(), "guard": "",
+                   "provenance": [], "input": _format_context(inner.input),
+                   "output": _format_context(inner.output),
+                   **inner_form.c_context(inner, segment_search)}
+        return embedded(inner_form.c_template(), context)
+
+    wide_bits = model.wide_bits()
+    expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
+            else ("-r" if model.s < 0 else "r"))
+    if model.b:
+        expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
+                                                        if abs(model.b) != 1 else "u")
+    return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+            "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
+            "inner_bits": inner.output.bits, "negative": expr,
+            "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
+            "b": literal(model.b)}

@@ -66,9 +66,9 @@ _VERILOG_MODULE = frozenset("""
     check load_vectors cycle sent got sent_at i dut u_full start first mask rnd du d_high k0 k1
     step_g shift_s
     v0 v1 diff_full diff t_full t_operand sh_full v0_s1 diff_s1 t_s1 g_s1 s_s1 rnd_s1 U_BITS
-    K_BITS V_BITS DIFF_BITS T_BITS G_BITS S_BITS""".split())
+    K_BITS V_BITS DIFF_BITS T_BITS G_BITS S_BITS y_half y_wide WIDE_BITS""".split())
 RESERVED = _VERILOG_KEYWORDS | _SYSTEMVERILOG_KEYWORDS | _VERILOG_MODULE
-DERIVED_SUFFIXES = ("_lut", "_tb")  # modules NAME_lut and NAME_tb
+DERIVED_SUFFIXES = ("_lut", "_tb", "_half")  # modules NAME_lut, NAME_tb, NAME_half (folded)
 
 
 def name_problem(name: str) -> str | None:
@@ -202,11 +202,13 @@ def latency(fit, part: str, pipeline: bool) -> int:
     return forms.of(fit.model).latency(part)
 
 
-def _context(fit, part: str, pipeline: bool) -> dict:
+def _context(fit, part: str, pipeline: bool, module: str | None = None,
+             lines: list[str] | None = None) -> dict:
     spec, model = fit.spec, fit.model
     inp, out = spec.input, spec.output
     ctx = {
-        "provenance": provenance(fit), "module": module_name(fit, part), "part": part,
+        "provenance": provenance(fit) if lines is None else lines,
+        "module": module or module_name(fit, part), "part": part,
         "pipeline": pipeline, "latency": latency(fit, part, pipeline),
         "in_bits": inp.bits, "in_signed": inp.signed, "out_bits": out.bits,
         "out_signed": out.signed, "lit": lit,
@@ -443,3 +445,32 @@ def interp_context(fit, pipeline: bool) -> dict:
                     f"{extend('product', d['product_bits'], ab)} + rnd{sfx}",
         "shifted_bits": shifted_bits, "y_expr": y_expr,
     }
+
+
+# --- folded fits ---------------------------------------------------------------------------------
+
+def folded_context(fit, half_fit, half_form) -> dict:
+    """The folded module: ``NAME_half`` (the inner form's full part on ``h = |x|``) and the
+    reconstruction ``NAME`` (see :mod:`approxgen.forms.folded`), every wire as wide as
+    ``wide_range`` needs."""
+    model, out = fit.model, fit.spec.output
+    name = check_name(fit)
+    half_module = f"{name}_half"
+    half_ctx = _context(half_fit, "full", False, half_module,
+                        [f"{half_module}: the half of {name}, g(h) for h = |x| >= 0 (f not "
+                         f"saturated); {name} below reconstructs the whole."])
+    half_text = environment().get_template(half_form.verilog_template("full")).render(half_ctx)
+    wide = model.wide_bits()
+    lo, hi = model.wide_range()
+    g_bits, in_bits = model.inner.output.bits, fit.spec.input.bits
+    g_term = "y_wide" if model.s > 0 else "-y_wide"
+    expr = f"{lit(model.a, wide)} {'+' if model.s > 0 else '-'} y_wide" if model.a else g_term
+    if model.b:
+        expr += (f" {'-' if model.b < 0 else '+'} "
+                 + (f"{lit(abs(model.b), wide)} * x_wide" if abs(model.b) != 1 else "x_wide"))
+    r, y = saturate_expr(wide, lo < out.min_code, hi > out.max_code, out)
+    return {"half_text": half_text, "half_module": half_module, "g_bits": g_bits,
+            "wide_bits": wide, "shifted_bits": r, "y_expr": y,
+            "g_wide_expr": extend("y_half", g_bits, wide),
+            "h_wide_expr": f"$signed({{{wide - in_bits}'d0, x_abs}})",
+            "negative": expr}

@@ -8,6 +8,7 @@ from approxgen import forms, search as searches
 from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 from approxgen.fit.problem import PwlProblem
+from approxgen.forms import folded
 from approxgen.metrics import measure, measure_model, target
 from approxgen.spec import Spec
 
@@ -32,7 +33,7 @@ def fit(spec: Spec, progress: bool = True, weights: np.ndarray | None = None) ->
                              f"samples works with form pwl)", spec.at("weights"))
     from approxgen.budget import fit_form
 
-    model, info = fit_form(form, spec, progress, weights)  # within max_bytes, when set
+    model, info = fit_form(form, spec, progress, weights)  # max_bytes; fold
     metrics, floor_metrics = measure_model(spec, model)
     return Fit(spec=spec, model=model, metrics=metrics, floor_metrics=floor_metrics, search=info)
 

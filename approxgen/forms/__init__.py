@@ -22,6 +22,9 @@ FORMS = {
     "interp": "approxgen.forms.interp",
 }
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
+# Wrappers: a model-JSON key -> the module whose model wraps another form's model (its
+# ``model_from_json`` and ``wrapping_problem``; the wrapped model names its plug-in, ``plugin``).
+WRAPPERS = {"fold": "approxgen.forms.folded"}
 
 
 def get(name: str) -> "Form":
@@ -32,8 +35,26 @@ def get(name: str) -> "Form":
 
 
 def of(model) -> "Form":
-    """The form plug-in of a golden model instance."""
-    return get(model.form)
+    """The form plug-in of a golden model instance (a wrapping model brings its own)."""
+    plugin = getattr(model, "plugin", None)
+    return plugin if plugin is not None else get(model.form)
+
+
+def model_from_json(data: dict, inp, out):
+    """The golden model of an artifact's ``model`` mapping (wrapped or not), checked."""
+    for key, module in WRAPPERS.items():
+        if key in data:
+            return importlib.import_module(module).model_from_json(data, inp, out)
+    return get(data.get("form")).model_class.from_json(data, inp, out)
+
+
+def wrapping_problem(model, spec) -> str | None:
+    """Why the spec's wrapper keys (``fold``) refuse ``model`` (None when they do not)."""
+    for module in WRAPPERS.values():
+        problem = importlib.import_module(module).wrapping_problem(model, spec)
+        if problem:
+            return problem
+    return None
 
 
 def objective_phrase(spec) -> str:
@@ -51,6 +72,7 @@ class Form:
     segmented: bool = False  # has segments, a breakpoint search and an objective
     weighted = False  # fits an objective weighted per code (weights: samples)
     fits_bytes = False  # meets max_bytes itself (else approxgen.budget tries segment counts)
+    foldable = True  # may fit one half of a symmetric function (approxgen.forms.folded)
     verilog_parts: tuple[str, ...] = ("full",)
     missing_parts: dict[str, str] = {}  # part -> why this form has none (for the refusal)
     # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)

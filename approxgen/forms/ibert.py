@@ -150,6 +150,7 @@ def constants(kind: str, inp: IntFormat, out: IntFormat) -> IbertModel:
 
 
 class IbertForm(Form):
+    foldable = False  # a fixed closed form over the whole range
     name = "ibert"
     model_class = IbertModel
     missing_parts = {"lut": "the lut part is a segment decoder and coefficient ROM feeding an "

@@ -173,7 +173,11 @@ class PwlForm(Form):
             arith = PwlArithmetic.for_spec(spec, count)
         except ApproxgenError as exc:
             return exc.message
-        if (model.shift, model.intercept_shift) != (arith.shift, arith.intercept_shift):
+        narrowed = (spec.slope_format is None and spec.acc_bits != 64
+                    and 0 <= model.shift < arith.shift and model.intercept_shift == 0)
+        if not narrowed and (model.shift, model.intercept_shift) != (arith.shift,
+                                                                      arith.intercept_shift):
+            # (acc_bits auto/32 may lower the automatic shift to fit a 32-bit accumulator)
             return (f"shifts {model.shift}, {model.intercept_shift}; its coef_format gives "
                     f"{arith.shift}, {arith.intercept_shift}")
         for what, fmt, bits in (("slope", spec.slope_format, model.slope_bits),

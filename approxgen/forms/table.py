@@ -82,12 +82,15 @@ class TableForm(Form):
         return f"table of {len(m.values)} entries, codes {m.lo_code}..{m.hi_code}"
 
     def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import _holds_stray_codes, _macro, literal
+        from approxgen.emit.c import _holds_stray_codes, _macro, literal, narrowest_ctype
 
         lo, hi = model.lo_code, model.hi_code
         stray = _holds_stray_codes(model.input)
         return {
             "values": [literal(v) for v in model.values],
+            # the output type, or a narrower one holding every value (a folded fit's half)
+            "value_type": narrowest_ctype(min(model.values), max(model.values),
+                                          model.output),
             "lo": _macro(lo),
             "hi": _macro(hi),
             "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),

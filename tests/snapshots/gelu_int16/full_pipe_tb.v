@@ -3,8 +3,8 @@
 // spec hash ec16116f522e01e0
 // input  int16 scale 2^-12, domain codes -32768..32767
 // output int16 scale 2^-12
-// form pwl, 32 segments, search exact, seed 0, objective max
-// measured over every domain code: max error 2.5009 LSB, 39105 mismatches vs correctly rounded, max abs error 0.000610566, mse 8.14946e-08
+// form pwl, 32 segments, search exact, seed 0, objective max; folded (minus-x): y(-h) = g(h) - h, the half 0..32768 in int17
+// measured over every domain code: max error 0.9426 LSB, 8464 mismatches vs correctly rounded, max abs error 0.000230137, mse 5.43746e-09
 // correctly rounded table: max error 0.4999 LSB
 //
 // Self-checking test bench for gelu_int16: drives every input code from the golden vectors
@@ -14,8 +14,8 @@
 `default_nettype none
 module gelu_int16_tb;
     localparam integer CODES = 65536;
-    localparam integer WORD_BITS = 76;
-    localparam integer LATENCY = 2;
+    localparam integer WORD_BITS = 32;
+    localparam integer LATENCY = 1;
 
     reg [WORD_BITS-1:0] vectors [0:CODES-1];
     reg signed [15:0] x;
@@ -35,11 +35,11 @@ module gelu_int16_tb;
     task check;
         input integer i;
         begin
-            if (y !== vectors[i][59:44]) begin
+            if (y !== vectors[i][15:0]) begin
                 fail = fail + 1;
                 if (fail <= 10)
                     $display("MISMATCH x=%0d: y=%0d (expected %0d)",
-                             $signed(vectors[i][75:60]), y, $signed(vectors[i][59:44]));
+                             $signed(vectors[i][31:16]), y, $signed(vectors[i][15:0]));
             end else
                 pass = pass + 1;
         end
@@ -55,7 +55,7 @@ module gelu_int16_tb;
             $readmemh(path, vectors);
             // The words must run over every input code, in order: a wrong file is not a pass.
             for (i = 0; i < CODES; i = i + 1)
-                if (vectors[i][75:60] !== i[15:0] + 16'sh8000)
+                if (vectors[i][31:16] !== i[15:0] + 16'sh8000)
                     $fatal(1, "vectors file %0s does not hold every input code in order (word %0d)", path, i);
         end
     endtask
@@ -92,7 +92,7 @@ module gelu_int16_tb;
                 $fatal(1, "out_valid is undefined at cycle %0d", cycle);
             in_valid = (sent < CODES) && (cycle % 7 != 3);
             if (in_valid) begin
-                x = vectors[sent][75:60];
+                x = vectors[sent][31:16];
                 sent_at[sent] = cycle;
                 sent = sent + 1;
             end

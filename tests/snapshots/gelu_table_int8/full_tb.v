@@ -3,7 +3,7 @@
 // spec hash 7182382b82d8b71c
 // input  int8 scale 2^-4, domain codes -128..127
 // output int8 scale 2^-4
-// form table (correctly rounded)
+// form table (correctly rounded); folded (minus-x): y(-h) = g(h) - h, the half 0..128 in int9
 // measured over every domain code: max error 0.4976 LSB, 0 mismatches vs correctly rounded, max abs error 0.0311028, mse 0.000131716
 // correctly rounded table: max error 0.4976 LSB
 //

@@ -4,8 +4,8 @@
  * spec hash f033bebe9b88091d
  * input  int8 scale 2^-4, domain codes -128..127
  * output int8 scale 2^-4
- * form pwl, 8 segments, search exact, seed 0, objective max
- * measured over every domain code: max error 0.5104 LSB, 6 mismatches vs correctly rounded, max abs error 0.031901, mse 0.000114944
+ * form pwl, 8 segments, search exact, seed 0, objective max; folded (minus-x): y(-h) = g(h) - h, the half 0..128 in int9
+ * measured over every domain code: max error 0.5000 LSB, 4 mismatches vs correctly rounded, max abs error 0.03125, mse 0.000113673
  * correctly rounded table: max error 0.5000 LSB
  *
  * Integer-only C99 (<stdint.h> and <stddef.h>, no floating point, no libm), usable from C++.
@@ -32,9 +32,10 @@
 #define HSWISH_INT8_OUT_MAX 127
 #define HSWISH_INT8_OUT_SCALE_EXP (-4) /* scale = 2^HSWISH_INT8_OUT_SCALE_EXP */
 
-/* Piecewise linear, 8 segments. */
-#define HSWISH_INT8_SEGMENTS 8
-#define HSWISH_INT8_SHIFT 8
+/* Folded by symmetry: f(-x) = a0 + s*f(x) + b*x, in output codes y(-h) = A + s*g(h) + B*h. */
+#define HSWISH_INT8_FOLD_A 0
+#define HSWISH_INT8_FOLD_S 1
+#define HSWISH_INT8_FOLD_B -1
 
 #ifndef APPROXGEN_INLINE
 #if defined(__GNUC__)
@@ -49,79 +50,103 @@
 extern "C" {
 #endif
 
+/* ---- The half: g(h) = hswish_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
+/* Piecewise linear, 8 segments. */
+#define HSWISH_INT8_HALF_SEGMENTS 8
+#define HSWISH_INT8_HALF_SHIFT 8
+
 /* Segment i holds the codes breakpoints[i-1] <= q < breakpoints[i]. */
-static const int8_t hswish_int8_breakpoints[7] = {
-    -44, -27, -11, 3, 15, 32, 45
+static const uint8_t hswish_int8_half_breakpoints[7] = {
+    11, 25, 40, 50, 69, 89, 109
 };
 
 /* Slope k_i of segment i. */
-static const int16_t hswish_int8_slopes[8] = {
-    -3, -69, 1, 97, 161, 237, 321, 257
+static const int16_t hswish_int8_half_slopes[8] = {
+    129, 214, 293, 359, 242, 243, 243, 243
 };
 
 /* Offset of segment i: the intercept m_i << 0
  * + 128 (round half up)
- * + 1792 (a multiple of 2^8 keeping the accumulator >= 0, so the shift below never
- *   sees a negative value and floors in portable C)
  */
-static const int16_t hswish_int8_offsets[8] = {
-    1651, -1669, 529, 1860, 1848, 852, -1515, 1745
+static const int16_t hswish_int8_half_offsets[8] = {
+    248, -526, -2392, -4841, 952, 1144, 1404, 1664
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 7).
+/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
  * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t hswish_int8_affine(int32_t k, int32_t c, int32_t q)
+APPROXGEN_INLINE int32_t hswish_int8_half_affine(int32_t k, int32_t c, int32_t q)
 {
-    int32_t r = ((k * q + c) >> 8) - 7;
+    int32_t r = ((k * q + c) >> 8) - 0;
     return r;
 }
 
-APPROXGEN_INLINE int32_t hswish_int8_eval(int32_t q)
+APPROXGEN_INLINE int32_t hswish_int8_half_eval(int32_t q)
 {
     /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
      * (branch-free; the array variant vectorizes it). */
-    int32_t k = hswish_int8_slopes[0], c = hswish_int8_offsets[0], m;
-    m = -(int32_t)(q >= hswish_int8_breakpoints[0]);
-    k += m & ((int32_t)hswish_int8_slopes[1] - hswish_int8_slopes[0]);
-    c += m & ((int32_t)hswish_int8_offsets[1] - hswish_int8_offsets[0]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[1]);
-    k += m & ((int32_t)hswish_int8_slopes[2] - hswish_int8_slopes[1]);
-    c += m & ((int32_t)hswish_int8_offsets[2] - hswish_int8_offsets[1]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[2]);
-    k += m & ((int32_t)hswish_int8_slopes[3] - hswish_int8_slopes[2]);
-    c += m & ((int32_t)hswish_int8_offsets[3] - hswish_int8_offsets[2]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[3]);
-    k += m & ((int32_t)hswish_int8_slopes[4] - hswish_int8_slopes[3]);
-    c += m & ((int32_t)hswish_int8_offsets[4] - hswish_int8_offsets[3]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[4]);
-    k += m & ((int32_t)hswish_int8_slopes[5] - hswish_int8_slopes[4]);
-    c += m & ((int32_t)hswish_int8_offsets[5] - hswish_int8_offsets[4]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[5]);
-    k += m & ((int32_t)hswish_int8_slopes[6] - hswish_int8_slopes[5]);
-    c += m & ((int32_t)hswish_int8_offsets[6] - hswish_int8_offsets[5]);
-    m = -(int32_t)(q >= hswish_int8_breakpoints[6]);
-    k += m & ((int32_t)hswish_int8_slopes[7] - hswish_int8_slopes[6]);
-    c += m & ((int32_t)hswish_int8_offsets[7] - hswish_int8_offsets[6]);
-    return hswish_int8_affine(k, c, q);
+    int32_t k = hswish_int8_half_slopes[0], c = hswish_int8_half_offsets[0], m;
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[0]);
+    k += m & ((int32_t)hswish_int8_half_slopes[1] - hswish_int8_half_slopes[0]);
+    c += m & ((int32_t)hswish_int8_half_offsets[1] - hswish_int8_half_offsets[0]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[1]);
+    k += m & ((int32_t)hswish_int8_half_slopes[2] - hswish_int8_half_slopes[1]);
+    c += m & ((int32_t)hswish_int8_half_offsets[2] - hswish_int8_half_offsets[1]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[2]);
+    k += m & ((int32_t)hswish_int8_half_slopes[3] - hswish_int8_half_slopes[2]);
+    c += m & ((int32_t)hswish_int8_half_offsets[3] - hswish_int8_half_offsets[2]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[3]);
+    k += m & ((int32_t)hswish_int8_half_slopes[4] - hswish_int8_half_slopes[3]);
+    c += m & ((int32_t)hswish_int8_half_offsets[4] - hswish_int8_half_offsets[3]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[4]);
+    k += m & ((int32_t)hswish_int8_half_slopes[5] - hswish_int8_half_slopes[4]);
+    c += m & ((int32_t)hswish_int8_half_offsets[5] - hswish_int8_half_offsets[4]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[5]);
+    k += m & ((int32_t)hswish_int8_half_slopes[6] - hswish_int8_half_slopes[5]);
+    c += m & ((int32_t)hswish_int8_half_offsets[6] - hswish_int8_half_offsets[5]);
+    m = -(int32_t)(q >= hswish_int8_half_breakpoints[6]);
+    k += m & ((int32_t)hswish_int8_half_slopes[7] - hswish_int8_half_slopes[6]);
+    c += m & ((int32_t)hswish_int8_half_offsets[7] - hswish_int8_half_offsets[6]);
+    return hswish_int8_half_affine(k, c, q);
 }
 
-static inline int8_t hswish_int8(int8_t x)
+static inline int16_t hswish_int8_half(uint8_t x)
 {
-    return (int8_t)hswish_int8_eval((x));
+    return (int16_t)hswish_int8_half_eval((x));
 }
 
-/* y[i] = hswish_int8(x[i]) for i < n; x and y may be the same buffer. */
-static inline void hswish_int8_array(const int8_t *x, int8_t *y, size_t n)
+/* y[i] = hswish_int8_half(x[i]) for i < n; x and y may be the same buffer. */
+static inline void hswish_int8_half_array(const uint8_t *x, int16_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
         int32_t r[64]; /* the whole block is read before any of it is written */
         for (j = 0; j < 64; ++j)
-            r[j] = hswish_int8_eval((x[i + j]));
+            r[j] = hswish_int8_half_eval((x[i + j]));
         for (j = 0; j < 64; ++j)
-            y[i + j] = (int8_t)r[j];
+            y[i + j] = (int16_t)r[j];
     }
     for (; i < n; ++i)
+        y[i] = hswish_int8_half(x[i]);
+}
+
+/* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - u) for q < 0.
+ * Every intermediate fits in 10 bits, hence int32_t. ---- */
+static inline int8_t hswish_int8(int8_t x)
+{
+    int32_t q = x, u, r;
+    u = q < 0 ? -q : q;
+    r = hswish_int8_half((uint8_t)u);
+    r = q < 0 ? r - u : r;
+    r = r < (-128) ? (-128) : r;
+    r = r > 127 ? 127 : r;
+    return (int8_t)r;
+}
+
+/* y[i] = hswish_int8(x[i]) for i < n; x and y may be the same buffer. */
+static inline void hswish_int8_array(const int8_t *x, int8_t *y, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; ++i)
         y[i] = hswish_int8(x[i]);
 }
 

@@ -4,8 +4,8 @@
  * spec hash b52139695a051100
  * input  int8 scale 2^-4, domain codes -128..127
  * output uint8 scale 2^-7
- * form pwl, 8 segments, search exact, seed 0, objective max
- * measured over every domain code: max error 0.9194 LSB, 55 mismatches vs correctly rounded, max abs error 0.00718287, mse 9.5582e-06
+ * form pwl, 8 segments, search exact, seed 0, objective max; folded (point-symmetric): y(-h) = 128 - g(h), the half 0..128 in int9
+ * measured over every domain code: max error 0.5015 LSB, 2 mismatches vs correctly rounded, max abs error 0.00391765, mse 4.15697e-06
  * correctly rounded table: max error 0.4985 LSB
  *
  * Integer-only C99 (<stdint.h> and <stddef.h>, no floating point, no libm), usable from C++.
@@ -32,9 +32,10 @@
 #define SIGMOID_INT8_OUT_MAX 255
 #define SIGMOID_INT8_OUT_SCALE_EXP (-7) /* scale = 2^SIGMOID_INT8_OUT_SCALE_EXP */
 
-/* Piecewise linear, 8 segments. */
-#define SIGMOID_INT8_SEGMENTS 8
-#define SIGMOID_INT8_SHIFT 8
+/* Folded by symmetry: f(-x) = a0 + s*f(x) + b*x, in output codes y(-h) = A + s*g(h) + B*h. */
+#define SIGMOID_INT8_FOLD_A 128
+#define SIGMOID_INT8_FOLD_S -1
+#define SIGMOID_INT8_FOLD_B 0
 
 #ifndef APPROXGEN_INLINE
 #if defined(__GNUC__)
@@ -49,80 +50,103 @@
 extern "C" {
 #endif
 
+/* ---- The half: g(h) = sigmoid_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
+/* Piecewise linear, 8 segments. */
+#define SIGMOID_INT8_HALF_SEGMENTS 8
+#define SIGMOID_INT8_HALF_SHIFT 8
+
 /* Segment i holds the codes breakpoints[i-1] <= q < breakpoints[i]. */
-static const int8_t sigmoid_int8_breakpoints[7] = {
-    -48, -30, -15, 18, 34, 55, 98
+static const uint8_t sigmoid_int8_half_breakpoints[7] = {
+    14, 20, 28, 37, 49, 67, 108
 };
 
 /* Slope k_i of segment i. */
-static const int16_t sigmoid_int8_slopes[8] = {
-    35, 150, 313, 484, 289, 120, 24, -2
+static const int16_t sigmoid_int8_half_slopes[8] = {
+    484, 385, 321, 205, 129, 57, 14, -2
 };
 
 /* Offset of segment i: the intercept m_i << 0
  * + 128 (round half up)
- * + 1792 (a multiple of 2^8 keeping the accumulator >= 0, so the shift below never
- *   sees a negative value and floors in portable C)
  */
-static const int32_t sigmoid_int8_offsets[8] = {
-    4857, 10538, 15561, 18316, 21670, 27286, 32470, 34814
+static const int32_t sigmoid_int8_half_offsets[8] = {
+    16636, 17904, 19178, 22419, 25177, 28694, 31522, 33024
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 7).
+/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
  * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t sigmoid_int8_affine(int32_t k, int32_t c, int32_t q)
+APPROXGEN_INLINE int32_t sigmoid_int8_half_affine(int32_t k, int32_t c, int32_t q)
 {
-    int32_t r = ((k * q + c) >> 8) - 7;
-    r = r < 0 ? 0 : r;
+    int32_t r = ((k * q + c) >> 8) - 0;
     return r;
 }
 
-APPROXGEN_INLINE int32_t sigmoid_int8_eval(int32_t q)
+APPROXGEN_INLINE int32_t sigmoid_int8_half_eval(int32_t q)
 {
     /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
      * (branch-free; the array variant vectorizes it). */
-    int32_t k = sigmoid_int8_slopes[0], c = sigmoid_int8_offsets[0], m;
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[0]);
-    k += m & ((int32_t)sigmoid_int8_slopes[1] - sigmoid_int8_slopes[0]);
-    c += m & ((int32_t)sigmoid_int8_offsets[1] - sigmoid_int8_offsets[0]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[1]);
-    k += m & ((int32_t)sigmoid_int8_slopes[2] - sigmoid_int8_slopes[1]);
-    c += m & ((int32_t)sigmoid_int8_offsets[2] - sigmoid_int8_offsets[1]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[2]);
-    k += m & ((int32_t)sigmoid_int8_slopes[3] - sigmoid_int8_slopes[2]);
-    c += m & ((int32_t)sigmoid_int8_offsets[3] - sigmoid_int8_offsets[2]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[3]);
-    k += m & ((int32_t)sigmoid_int8_slopes[4] - sigmoid_int8_slopes[3]);
-    c += m & ((int32_t)sigmoid_int8_offsets[4] - sigmoid_int8_offsets[3]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[4]);
-    k += m & ((int32_t)sigmoid_int8_slopes[5] - sigmoid_int8_slopes[4]);
-    c += m & ((int32_t)sigmoid_int8_offsets[5] - sigmoid_int8_offsets[4]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[5]);
-    k += m & ((int32_t)sigmoid_int8_slopes[6] - sigmoid_int8_slopes[5]);
-    c += m & ((int32_t)sigmoid_int8_offsets[6] - sigmoid_int8_offsets[5]);
-    m = -(int32_t)(q >= sigmoid_int8_breakpoints[6]);
-    k += m & ((int32_t)sigmoid_int8_slopes[7] - sigmoid_int8_slopes[6]);
-    c += m & ((int32_t)sigmoid_int8_offsets[7] - sigmoid_int8_offsets[6]);
-    return sigmoid_int8_affine(k, c, q);
+    int32_t k = sigmoid_int8_half_slopes[0], c = sigmoid_int8_half_offsets[0], m;
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[0]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[1] - sigmoid_int8_half_slopes[0]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[1] - sigmoid_int8_half_offsets[0]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[1]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[2] - sigmoid_int8_half_slopes[1]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[2] - sigmoid_int8_half_offsets[1]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[2]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[3] - sigmoid_int8_half_slopes[2]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[3] - sigmoid_int8_half_offsets[2]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[3]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[4] - sigmoid_int8_half_slopes[3]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[4] - sigmoid_int8_half_offsets[3]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[4]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[5] - sigmoid_int8_half_slopes[4]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[5] - sigmoid_int8_half_offsets[4]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[5]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[6] - sigmoid_int8_half_slopes[5]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[6] - sigmoid_int8_half_offsets[5]);
+    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[6]);
+    k += m & ((int32_t)sigmoid_int8_half_slopes[7] - sigmoid_int8_half_slopes[6]);
+    c += m & ((int32_t)sigmoid_int8_half_offsets[7] - sigmoid_int8_half_offsets[6]);
+    return sigmoid_int8_half_affine(k, c, q);
 }
 
-static inline uint8_t sigmoid_int8(int8_t x)
+static inline int16_t sigmoid_int8_half(uint8_t x)
 {
-    return (uint8_t)sigmoid_int8_eval((x));
+    return (int16_t)sigmoid_int8_half_eval((x));
 }
 
-/* y[i] = sigmoid_int8(x[i]) for i < n; x and y may be the same buffer. */
-static inline void sigmoid_int8_array(const int8_t *x, uint8_t *y, size_t n)
+/* y[i] = sigmoid_int8_half(x[i]) for i < n; x and y may be the same buffer. */
+static inline void sigmoid_int8_half_array(const uint8_t *x, int16_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
         int32_t r[64]; /* the whole block is read before any of it is written */
         for (j = 0; j < 64; ++j)
-            r[j] = sigmoid_int8_eval((x[i + j]));
+            r[j] = sigmoid_int8_half_eval((x[i + j]));
         for (j = 0; j < 64; ++j)
-            y[i + j] = (uint8_t)r[j];
+            y[i + j] = (int16_t)r[j];
     }
     for (; i < n; ++i)
+        y[i] = sigmoid_int8_half(x[i]);
+}
+
+/* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(128 - r) for q < 0.
+ * Every intermediate fits in 10 bits, hence int32_t. ---- */
+static inline uint8_t sigmoid_int8(int8_t x)
+{
+    int32_t q = x, u, r;
+    u = q < 0 ? -q : q;
+    r = sigmoid_int8_half((uint8_t)u);
+    r = q < 0 ? 128 - r : r;
+    r = r < 0 ? 0 : r;
+    r = r > 255 ? 255 : r;
+    return (uint8_t)r;
+}
+
+/* y[i] = sigmoid_int8(x[i]) for i < n; x and y may be the same buffer. */
+static inline void sigmoid_int8_array(const int8_t *x, uint8_t *y, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; ++i)
         y[i] = sigmoid_int8(x[i]);
 }
 

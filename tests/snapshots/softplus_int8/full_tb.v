@@ -3,8 +3,8 @@
 // spec hash 80e358ab4dc2ab08
 // input  int8 scale 2^-4, domain codes -128..127
 // output uint8 scale 2^-5
-// form pwl, 8 segments, search exact, seed 0, objective max
-// measured over every domain code: max error 0.5747 LSB, 10 mismatches vs correctly rounded, max abs error 0.0179582, mse 6.25846e-05
+// form pwl, 8 segments, search exact, seed 0, objective max; folded (minus-x): y(-h) = g(h) - 2*h, the half 0..128 in int10
+// measured over every domain code: max error 0.4987 LSB, 0 mismatches vs correctly rounded, max abs error 0.0155831, mse 5.96346e-05
 // correctly rounded table: max error 0.4987 LSB
 //
 // Self-checking test bench for softplus_int8: drives every input code from the golden vectors
@@ -14,7 +14,7 @@
 `default_nettype none
 module softplus_int8_tb;
     localparam integer CODES = 256;
-    localparam integer WORD_BITS = 44;
+    localparam integer WORD_BITS = 16;
 
     reg [WORD_BITS-1:0] vectors [0:CODES-1];
     reg signed [7:0] x;
@@ -31,11 +31,11 @@ module softplus_int8_tb;
     task check;
         input integer i;
         begin
-            if (y !== vectors[i][35:28]) begin
+            if (y !== vectors[i][7:0]) begin
                 fail = fail + 1;
                 if (fail <= 10)
                     $display("MISMATCH x=%0d: y=%0d (expected %0d)",
-                             $signed(vectors[i][43:36]), y, vectors[i][35:28]);
+                             $signed(vectors[i][15:8]), y, vectors[i][7:0]);
             end else
                 pass = pass + 1;
         end
@@ -51,7 +51,7 @@ module softplus_int8_tb;
             $readmemh(path, vectors);
             // The words must run over every input code, in order: a wrong file is not a pass.
             for (i = 0; i < CODES; i = i + 1)
-                if (vectors[i][43:36] !== i[7:0] + 8'sh80)
+                if (vectors[i][15:8] !== i[7:0] + 8'sh80)
                     $fatal(1, "vectors file %0s does not hold every input code in order (word %0d)", path, i);
         end
     endtask
@@ -62,7 +62,7 @@ module softplus_int8_tb;
         fail = 0;
         load_vectors;
         for (i = 0; i < CODES; i = i + 1) begin
-            x = vectors[i][43:36];
+            x = vectors[i][15:8];
             #1;
             check(i);
         end

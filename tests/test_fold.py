@@ -1,0 +1,244 @@
+"""Symmetry folding (issue 14): fit one half, reconstruct the other exactly in integers, for every
+form; golden model = C (every value of the C input type, sanitizers) = Verilog (every code)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from conftest import fit_raw, require_tool
+
+from approxgen import artifact, functions, verify
+from approxgen.emit import c, verilog
+from approxgen.errors import ApproxgenError
+from approxgen.forms.folded import FoldedModel, plan
+from approxgen.metrics import measure
+from approxgen.spec import resolve
+
+SYMMETRIC = ("tanh", "sigmoid", "gelu", "silu", "hswish")
+FORMS = ("pwl", "table", "quadratic", "interp")
+
+
+def folded(function: str, form: str, **keys):
+    """An int8 fit of ``function`` by ``form``, folded (6 segments for segmented forms, 16 node
+    intervals for interp)."""
+    if form != "table":
+        keys.setdefault("segments", 16 if form == "interp" else 6)
+    return fit_raw(function=function, form=form, fold="on", input={"bits": 8}, **keys)
+
+
+@pytest.mark.parametrize("name", [f.name for f in functions.BUILTINS.values() if f.symmetry])
+def test_declared_symmetries_hold(name):
+    fn = functions.BUILTINS[name]
+    x = np.linspace(-9, 9, 2001)
+    sym = fn.symmetry
+    assert np.allclose(fn.evaluate(-x), sym.a0 + sym.s * fn.evaluate(x) + sym.b * x, atol=1e-12)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("function", SYMMETRIC)
+def test_folded_model_is_honest_and_mirrors(function, form):
+    result = folded(function, form)
+    model = result.model
+    assert isinstance(model, FoldedModel) and model.form == form
+    spec = result.spec
+    codes = spec.domain_codes()
+    # the full model is measured over every outer code against sat(f)
+    assert result.metrics == pytest.approx(
+        {**result.metrics, **measure(model.evaluate(codes), spec.reference(codes), spec.output)})
+    h = np.arange(1, -spec.input.min_code + 1)
+    g = model.inner.evaluate(h)
+    want = np.clip(model.a + model.s * g + model.b * h, spec.output.min_code,
+                   spec.output.max_code)
+    assert np.array_equal(model.evaluate(-h), want)
+    assert result.metrics["max_error_lsb"] < 1.6
+
+
+def test_the_harness_agrees_in_c_under_sanitizers_and_in_verilog(tmp_path):
+    cc = require_tool("cc")
+    fits = [folded(fn, form, name=f"{fn}_{form}") for fn in SYMMETRIC for form in FORMS]
+    got = verify.run_c(fits, tmp_path / "c", cc, sanitize=True, every_value=True)
+    for f in fits:
+        assert verify.compare(f, got[f.spec.name], verify.C_VARIANTS, every_value=True)[0] == 0
+    got = verify.run_c(fits[:3], tmp_path / "cxx", require_tool("c++"), cxx=True)
+    for f in fits[:3]:
+        assert verify.compare(f, got[f.spec.name], verify.C_VARIANTS)[0] == 0
+    require_tool("iverilog")
+    for f in fits:
+        for pipeline in (False, True):
+            sim = verify.simulate_verilog(f, tmp_path / f"v{pipeline:d}", pipeline=pipeline)
+            assert (sim.passed, sim.failed) == (256, 0), f.spec.name
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+@pytest.mark.parametrize("function, form", [("sigmoid", "pwl"), ("gelu", "table"),
+                                            ("tanh", "quadratic")])
+def test_verilator_lint_clean(tmp_path, function, form, pipeline):
+    verilator = require_tool("verilator")
+    f = folded(function, form)
+    path = tmp_path / f"{f.spec.name}.v"
+    path.write_text(verilog.render(f, pipeline=pipeline))
+    result = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", f.spec.name,
+                             str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_int16_sigmoid_needs_the_wide_intermediate_and_is_exact_in_c(tmp_path):
+    cc = require_tool("cc")
+    f = fit_raw(function="sigmoid", input={"bits": 16, "scale": "2^-12"},
+                output={"bits": 16, "signed": True, "scale": "2^-15"}, segments=24, fold="on",
+                search="uniform")
+    assert (f.model.a, f.model.s, f.model.b) == (32768, -1, 0)
+    assert f.model.inner.input.bits == 16 and f.model.wide_bits() > 16  # A = 2^15
+    got = verify.run_c([f], tmp_path, cc, sanitize=True)
+    assert verify.compare(f, got[f.spec.name], verify.C_VARIANTS)[0] == 0
+    plain = fit_raw(function="sigmoid", input={"bits": 16, "scale": "2^-12"},
+                    output={"bits": 16, "signed": True, "scale": "2^-15"}, segments=24,
+                    fold="none", search="uniform")
+    assert f.metrics["max_error_lsb"] < plain.metrics["max_error_lsb"]
+
+
+def test_gelu_saturating_positive_side_still_mirrors_exactly():
+    # in = out scale, output narrower than f's positive side: the inner stays unsaturated
+    f = fit_raw(function="gelu", input={"bits": 8, "scale": "2^-4"},
+                output={"bits": 6, "scale": "2^-4"}, form="table", fold="on")
+    assert f.model.inner.output.bits > 6
+    assert f.metrics["max_error_lsb"] <= 0.5 + 1e-9
+
+
+def test_fold_none_equals_todays_fit():
+    for function in ("tanh", "gelu"):
+        raw = {"function": function, "input": {"bits": 8}, "segments": 5}
+        a = fit_raw(**raw, fold="none")
+        b = fit_raw(**raw)  # auto
+        assert not isinstance(a.model, FoldedModel)
+        assert a.spec.to_json()["fold"] == "none"
+        assert "fold" not in b.spec.to_json()  # the default keeps the spec hash
+    # a function without symmetry: auto is today's fit, without a note
+    a = fit_raw(function="exp", input={"bits": 8}, segments=5)
+    b = fit_raw(function="exp", input={"bits": 8}, segments=5, fold="none")
+    assert a.model == b.model and a.search["notes"] == b.search["notes"]
+
+
+def test_auto_never_makes_a_fit_worse():
+    for function in SYMMETRIC:
+        raw = {"function": function, "input": {"bits": 8}, "segments": 3}
+        auto, plain = fit_raw(**raw), fit_raw(**raw, fold="none")
+        assert auto.metrics["max_error_lsb"] <= plain.metrics["max_error_lsb"] + 1e-12
+
+
+def test_refused_fold_says_why():
+    raw = {"function": "gelu", "input": {"bits": 8, "scale": "2^-4"},
+           "output": {"bits": 8, "scale": "2^-2"}, "segments": 4}
+    f = fit_raw(**raw)
+    assert not isinstance(f.model, FoldedModel)
+    assert "not folded: S_in/S_out = 1/4 is not an integer" in f.search["notes"]
+    with pytest.raises(ApproxgenError, match="S_in/S_out = 1/4") as info:
+        resolve({**raw, "fold": "on"}, "g.yaml")
+    assert info.value.where == "g.yaml: fold"
+    with pytest.raises(ApproxgenError, match="no known symmetry") as info:
+        resolve({"function": "exp", "fold": "on"})
+    assert info.value.where == "--fold"
+    with pytest.raises(ApproxgenError, match="both sides of 0"):
+        resolve({"function": "tanh", "domain": [0, 3], "fold": "on"})
+    with pytest.raises(ApproxgenError, match="must be one of auto, none, on"):
+        resolve({"function": "tanh", "fold": "half"})
+    assert isinstance(plan(resolve({"function": "sigmoid", "output": {"scale": 0.01}})), str)
+
+
+def test_emitted_names_and_bytes():
+    f = folded("tanh", "pwl", name="th")
+    text = c.render(f)
+    assert "static inline int8_t th_half(uint8_t x)" in text and "th_half_slopes" in text
+    assert "module th_half" in verilog.render(f) and "module th (" in verilog.render(f)
+    with pytest.raises(ApproxgenError, match="no lut part"):
+        verilog.render(f, part="lut")
+    with pytest.raises(ApproxgenError, match="_half"):
+        resolve({"function": "tanh", "name": "th_half"})
+    table = folded("gelu", "table", name="gt")
+    plain = fit_raw(function="gelu", form="table", input={"bits": 8}, fold="none", name="gt")
+    from approxgen.sweep import table_bytes
+
+    # the half's 129 values (9-bit codes 0..128) are stored as uint8_t: half the table
+    assert table_bytes(c.render(table)) == 129 and table_bytes(c.render(plain)) == 256
+
+
+def test_weights_fold_onto_the_half():
+    from approxgen.forms.folded import fold_weights
+
+    spec = resolve({"function": "tanh", "input": {"bits": 4}})
+    p = plan(spec)
+    w = np.arange(spec.domain[1] - spec.domain[0] + 1, dtype=float)
+    folded_w = fold_weights(w, spec, p)
+    assert folded_w.sum() == w.sum() and folded_w[0] == w[-spec.domain[0]]
+
+
+# --- artifacts ---------------------------------------------------------------------------------
+
+GOOD = None
+
+
+def good() -> dict:
+    global GOOD
+    if GOOD is None:
+        GOOD = json.loads(folded("sigmoid", "pwl").dumps())
+    return json.loads(json.dumps(GOOD))
+
+
+def test_folded_artifact_round_trips():
+    data = good()
+    loaded = artifact.loads(json.dumps(data))
+    assert isinstance(loaded.model, FoldedModel) and data["model"]["fold"]["a"] == 128
+
+
+EDITS = {
+    "a": lambda d: d["model"]["fold"].__setitem__("a", 127),
+    "s": lambda d: d["model"]["fold"].__setitem__("s", 2),
+    "s-plus": lambda d: d["model"]["fold"].__setitem__("s", 1),
+    "b": lambda d: d["model"]["fold"].__setitem__("b", 1),
+    "bits-big": lambda d: d["model"]["fold"].__setitem__("inner_bits", 40),
+    "bits-small": lambda d: d["model"]["fold"].__setitem__("inner_bits", 2),
+    "bits-float": lambda d: d["model"]["fold"].__setitem__("inner_bits", 9.0),
+    "fold-list": lambda d: d["model"].__setitem__("fold", [1, 2]),
+    "fold-extra": lambda d: d["model"]["fold"].__setitem__("x", 1),
+    "unfold": lambda d: d["model"].pop("fold"),
+    "spec-none": lambda d: d["spec"].__setitem__("fold", "none"),
+    "spec-bad": lambda d: d["spec"].__setitem__("fold", "sideways"),
+    "breakpoint": lambda d: d["model"]["breakpoints"].__setitem__(-1, 129),
+    "form": lambda d: d["model"].__setitem__("form", "table"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(EDITS))
+def test_tampered_folded_artifacts_are_refused(key):
+    data = good()
+    EDITS[key](data)
+    data["digest"] = artifact.digest(data)
+    with pytest.raises(ApproxgenError, match="corrupted") as info:
+        artifact.loads(json.dumps(data), "fit.json")
+    assert info.value.where == "fit.json"
+
+
+def test_fold_on_refuses_an_unfolded_model():
+    plain = json.loads(fit_raw(function="sigmoid", input={"bits": 8}, segments=6,
+                               fold="none").dumps())
+    plain["spec"]["fold"] = "on"
+    plain["spec_hash"] = resolve({"function": "sigmoid", "input": {"bits": 8}, "segments": 6,
+                                  "fold": "on"}).hash()
+    plain["digest"] = artifact.digest(plain)
+    with pytest.raises(ApproxgenError, match="corrupted"):
+        artifact.loads(json.dumps(plain), "fit.json")
+
+
+def test_cli_fold_flag_and_summary(tmp_path):
+    from hostile import invoke
+
+    result = invoke(["fit", "tanh", "--segments", "4", "--fold", "on", "-o",
+                     str(tmp_path / "t.json")], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "folded" in result.output
+    result = invoke(["fit", "exp", "--fold", "on", "-o", str(tmp_path / "e.json")], tmp_path)
+    assert result.exit_code == 2 and "--fold" in result.output
+    assert not (tmp_path / "e.json").exists()
