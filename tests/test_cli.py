@@ -271,6 +271,6 @@ def test_a_key_the_form_does_not_read_is_exit_2(tmp_path):
     flag = run("fit", "gelu", "--form", "table", "--segments", "4")
     assert flag.returncode == 2 and flag.stderr == (
         "approxgen: error: --segments: form table does not read segments (a key of form pwl and "
-        "quadratic); remove it\n")
+        "quadratic and interp); remove it\n")
     over = run("fit", str(ROOT / "configs/gelu_int8.yaml"), "--form", "table", "-q")
     assert over.returncode == 0, over.stderr
