@@ -54,8 +54,11 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
                 "grid": "every code" if full else f"~{problem.n_codes / (cuts.size - 1):.4g} codes"}
+    weights = getattr(problem, "weights", None)
+    weighted = "" if weights is None or np.all(weights == weights[0]) else (
+        ", half of them at the calibration samples' quantiles")
     notes = [] if full else [f"exact on a candidate grid of {cuts.size - 2} breakpoint positions "
-                             f"(not every code): optimal on that grid only"]
+                             f"(not every code{weighted}): optimal on that grid only"]
     with progress_bar(0, "exact", progress) as bar:
         if problem.segments == 1:
             parts = [0, cuts.size - 1]
@@ -78,7 +81,21 @@ def candidate_cuts(problem, opts: dict) -> np.ndarray:
     limit = opts["candidates"] or (opts["max_candidates"] if problem.objective == "max"
                                    else opts["mse_candidates"])
     count = max(min(n, limit), problem.segments)  # segments between consecutive cuts
-    return np.unique(problem.lo + np.floor(np.arange(count + 1) * n / count).astype(np.int64))
+    weights = getattr(problem, "weights", None)
+    if weights is None or count >= n or np.all(weights == weights[0]):
+        return _even(problem.lo, n, count)
+    # unequal weights: half the positions even over the codes, half at the weights' quantiles
+    # (where the calibration samples are, breakpoints can then sit close together)
+    cdf = np.cumsum(weights) / float(np.sum(weights))
+    half = count // 2
+    quantiles = 1 + np.searchsorted(cdf, np.arange(1, count - half) / (count - half))
+    return np.unique(np.concatenate([_even(problem.lo, n, half),
+                                     problem.lo + np.clip(quantiles, 1, n - 1)]))
+
+
+def _even(lo: int, n: int, count: int) -> np.ndarray:
+    """``count + 1`` cut positions evenly over the ``n`` codes from ``lo`` (both ends included)."""
+    return np.unique(lo + np.floor(np.arange(count + 1) * n / count).astype(np.int64))
 
 
 def _minimax(problem, cuts: np.ndarray, bar) -> tuple[list[int], int]:
