@@ -255,6 +255,26 @@ def test_mse_lower_bounds_never_exceed_the_optimal_segment_cost(base):
             assert bounds[a, b] <= problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost + 1e-9
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_mse_lower_bounds_never_exceed_the_optimal_segment_cost(seed):
+    """With weights (counts, some zero, a few large) the bounds try several weight thresholds:
+    each must stay below the exact weighted cost of every segment."""
+    from approxgen.fit import mse
+
+    spec = make_spec({**SMALL, "output": {"bits": 5, "scale": "2^-3"}}, objective="mse")
+    rng = np.random.default_rng(seed)
+    n = spec.domain_codes().size
+    weights = rng.integers(0, 3, n) * rng.choice([1, 1, 1, 40], n)
+    weights[rng.integers(n)] += 1  # some weight
+    problem = PwlProblem(spec, 4, weights=weights.astype(float))
+    cuts = problem.lo + np.arange(problem.n_codes + 1)
+    bounds = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts,
+                              problem.weights)
+    for a in range(cuts.size - 1):
+        for b in range(a + 1, cuts.size):
+            assert bounds[a, b] <= problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost + 1e-9
+
+
 def test_the_headline_command_reaches_the_floor_by_default():
     from click.testing import CliRunner
 
