@@ -57,6 +57,15 @@ def name_problem(name) -> str | None:
     return None
 
 
+def derived_name_problem(name: str, suffixes, defines: str) -> str | None:
+    """Why ``name`` collides with a name an emitter derives from another fit's (``X`` + one of
+    ``suffixes``), or ``None``; ``defines`` says what that fit's output defines (``module``...)."""
+    suffix = next((s for s in suffixes if name.endswith(s)), None)
+    if suffix is None:
+        return None
+    return f"ends with {suffix}: {defines.format(base=name[:-len(suffix)] or 'X')} {name}"
+
+
 def check_name(fit) -> str:
     """The fit's name, refused (:func:`name_problem`) if it would break an emitted file."""
     problem = name_problem(fit.spec.name)

@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from approxgen import forms
-from approxgen.emit import check_name, environment, provenance
+from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
 
@@ -137,11 +137,8 @@ def name_problem(name: str) -> str | None:
         return "is a name the C standard library declares"
     if name in _C_HEADER or name.upper().startswith("APPROXGEN") or name.startswith("ag_"):
         return "is a name the C header or its test harness uses itself"
-    suffix = next((s for s in DERIVED_SUFFIXES if name.endswith(s)), None)
-    if suffix:
-        return (f"ends with {suffix}: the C header of a fit named {name[:-len(suffix)] or 'X'} "
-                f"defines {name}")
-    return None
+    return derived_name_problem(name, DERIVED_SUFFIXES,
+                                "the C header of a fit named {base} defines")
 
 
 @dataclass(frozen=True)

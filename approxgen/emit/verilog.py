@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from approxgen import forms
-from approxgen.emit import check_name, environment, provenance
+from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.emit import vectors as vec
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import signed_bits
@@ -79,11 +79,8 @@ def name_problem(name: str) -> str | None:
                 ("Verilog-2001" if name in _VERILOG_KEYWORDS else "SystemVerilog"))
     if name in _VERILOG_MODULE:
         return "is a name the Verilog module or its test bench uses itself"
-    suffix = next((s for s in DERIVED_SUFFIXES if name.endswith(s)), None)
-    if suffix:
-        return (f"ends with {suffix}: the Verilog of a fit named {name[:-len(suffix)] or 'X'} "
-                f"defines module {name}")
-    return None
+    return derived_name_problem(name, DERIVED_SUFFIXES,
+                                "the Verilog of a fit named {base} defines module")
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     full = cuts.size - 1 == problem.n_codes
     settings = {**opts, "candidate_cuts": int(cuts.size - 2),
                 "grid": "every code" if full else f"~{problem.n_codes / (cuts.size - 1):.4g} codes"}
-    weights = getattr(problem, "weights", None)
-    weighted = "" if weights is None or np.all(weights == weights[0]) else (
-        ", half of them at the calibration samples' quantiles")
+    weighted = ", half of them at the calibration samples' quantiles" if _uneven(problem) else ""
     notes = [] if full else [f"exact on a candidate grid of {cuts.size - 2} breakpoint positions "
                              f"(not every code{weighted}): optimal on that grid only"]
     with progress_bar(0, "exact", progress) as bar:
@@ -81,16 +79,21 @@ def candidate_cuts(problem, opts: dict) -> np.ndarray:
     limit = opts["candidates"] or (opts["max_candidates"] if problem.objective == "max"
                                    else opts["mse_candidates"])
     count = max(min(n, limit), problem.segments)  # segments between consecutive cuts
-    weights = getattr(problem, "weights", None)
-    if weights is None or count >= n or np.all(weights == weights[0]):
+    if count >= n or not _uneven(problem):
         return _even(problem.lo, n, count)
     # unequal weights: half the positions even over the codes, half at the weights' quantiles
     # (where the calibration samples are, breakpoints can then sit close together)
-    cdf = np.cumsum(weights) / float(np.sum(weights))
+    cdf = np.cumsum(problem.weights) / problem.total
     half = count // 2
     quantiles = 1 + np.searchsorted(cdf, np.arange(1, count - half) / (count - half))
     return np.unique(np.concatenate([_even(problem.lo, n, half),
                                      problem.lo + np.clip(quantiles, 1, n - 1)]))
+
+
+def _uneven(problem) -> bool:
+    """Whether the problem's codes carry unequal weights (all equal: the unweighted grid)."""
+    w = problem.weights
+    return w is not None and not np.all(w == w[0])
 
 
 def _even(lo: int, n: int, count: int) -> np.ndarray:
