@@ -184,6 +184,34 @@ def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, object, 
     return out
 
 
+def leftovers(products: list[Product], out_dir: Path) -> list[Path]:
+    """Files in ``out_dir`` a build of these products would have written for a spec that is no
+    longer built (removed or renamed): named like a product's files, and the spec's artifact
+    ``NAME.json`` is an approxgen fit (it records a spec hash). Sorted."""
+    built = {name for p in products for name, _ in p.files}
+    suffixes = {name[len(p.name):] for p in products for name, _ in p.files}
+    try:
+        present = sorted(path for path in out_dir.iterdir() if path.name not in built)
+    except OSError:
+        return []
+    stems = set()
+    for path in present:
+        if path.suffix == ".json" and _is_artifact(path):
+            stems.add(path.name[: -len(".json")])
+    return [path for path in present
+            if any(path.name == stem + suffix for stem in stems for suffix in suffixes)]
+
+
+def _is_artifact(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+        data = json.loads(head)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "spec_hash" in data and "tool_version" in data
+
+
 def short_diff(path: Path, old, new, limit: int = 12) -> str:
     """How ``path`` would change: 'missing', or the first ``limit`` lines of a unified diff."""
     if old is None:

@@ -31,7 +31,8 @@ BUILDS = {"-O2": ["-O2"], "-O2 -march=native": ["-O2", "-march=native"]}
 PRIMARY = "-O2"
 PSO_SHORT = {"search": "pso",
              "search_options": {"particles": 12, "iterations": 10, "polish": False}}
-INT12 = {"input": {"bits": 12, "scale": "2^-8"}, "output": {"bits": 12}, "search": "uniform"}
+INT12_FORMATS = {"input": {"bits": 12, "scale": "2^-8"}, "output": {"bits": 12}}
+INT12 = {**INT12_FORMATS, "search": "uniform"}
 # (row label, config, overrides, emit c --segment-search); the rows "pwl" and "table" of each width
 # are the ones the targets compare.
 CASES = [
@@ -52,7 +53,7 @@ CASES = [
     ("int12", "pwl 100 seg binary", "gelu_int8.yaml", {**INT12, "segments": 100}, "binary"),
     ("int12", "pwl 150 seg", "gelu_int8.yaml", {**INT12, "segments": 150}, "auto"),
     ("int12", "pwl 150 seg binary", "gelu_int8.yaml", {**INT12, "segments": 150}, "binary"),
-    ("int12", "table", "gelu_int8.yaml", {**INT12, "form": "table"}, "auto"),
+    ("int12", "table", "gelu_int8.yaml", {**INT12_FORMATS, "form": "table"}, "auto"),
 ]
 
 

@@ -79,6 +79,29 @@ def test_check_names_what_would_change_and_writes_nothing(project, change):
     assert run("build", "specs", "--out", "out", "--check", cwd=project).returncode == 0
 
 
+def test_files_of_a_removed_spec_are_named_not_deleted_and_fail_check(project):
+    assert run("build", "specs", "--out", "out", cwd=project).returncode == 0
+    (project / "out/notes.json").write_text('{"mine": 1}')  # not an artifact: not ours
+    (project / "out/act_silu_extra.h").write_text("/* the user's */")
+    (project / "specs/act_silu.yaml").rename(project / "specs/act_swish.yaml")
+    before = files(project / "out")
+    check = run("build", "specs", "--out", "out", "--check", cwd=project)
+    assert check.returncode == 1, check.stdout + check.stderr
+    line = next(x for x in check.stdout.splitlines() if "belong to no spec" in x)
+    assert line.endswith(", ".join(f"act_silu{s}" for s in sorted(SUFFIXES)))
+    assert "notes.json" not in check.stdout and "act_silu_extra" not in check.stdout
+    assert files(project / "out") == before
+    built = run("build", "specs", "--out", "out", cwd=project)
+    assert built.returncode == 0 and "6 files in out belong to no spec built" in built.stdout
+    assert (project / "out/act_silu.json").exists()  # named, not deleted
+    # one spec file given: the other specs' files are not its business
+    alone = run("build", "specs/act_gelu.yaml", "--out", "out", "--check", cwd=project)
+    assert alone.returncode == 0, alone.stdout
+    for suffix in SUFFIXES:
+        (project / f"out/act_silu{suffix}").unlink()
+    assert run("build", "specs", "--out", "out", "--check", cwd=project).returncode == 0
+
+
 def test_check_of_a_missing_output_directory_creates_nothing(project):
     result = run("build", "specs", "--out", "out", "--check", cwd=project)
     assert result.returncode == 1 and "out/act_gelu.h: missing" in result.stdout

@@ -33,8 +33,11 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
     are unchanged; only files whose content changes are written. One line per spec: name, form,
     segments, max error, mismatches, cached or fitted.
 
-    Exit status: 0 built / up to date; 1 --check found a file that would change, or an OS
-    error; 2 bad input (nothing is written).
+    When SPECS are directories, files in OUT of a spec no longer built (an approxgen artifact
+    NAME.json and its siblings) are named, not deleted; --check counts them as out of date.
+
+    Exit status: 0 built / up to date; 1 --check found a file that would change or a left-over
+    file, or an OS error; 2 bad input (nothing is written).
     """
     from approxgen import build
     from approxgen.outputs import write_all
@@ -52,11 +55,18 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
                            progress=progress and not quiet, plots=plots)
     changed = build.changes(products, out)
     files = sum(len(p.files) for p in products)
+    # files of a removed or renamed spec: only a build of whole directories knows every spec
+    stale = build.leftovers(products, out) if all(Path(s).is_dir() for s in specs or ["."]) \
+        else []
+    if stale:
+        click.echo(f"{len(stale)} files in {out} belong to no spec built (removed or renamed; "
+                   f"not deleted): {', '.join(p.name for p in stale)}")
     if check:
         for path, old, new in changed:
             click.echo(build.short_diff(path, old, new))
         if changed:
             click.echo(f"{len(changed)} of {files} files out of date: run approxgen build")
+        if changed or stale:
             sys.exit(1)
         if not quiet:
             click.echo(f"up to date: {len(products)} specs, {files} files in {out}")
