@@ -6,8 +6,9 @@ whose node count is its byte count) fits the spec as it is. For another segmente
 
 * with ``max_error_lsb`` too, the fewest bytes meeting it are the fewest segments meeting it
   (its ``segments: auto`` fit); refused when even those exceed the budget;
-* otherwise the lowest error within the budget: segment counts are tried by doubling from 1 and
-  bisecting on "the tables fit", and of every count tried that fits, the lowest max error wins.
+* otherwise the lowest error within the budget: the first count whose tables do not fit is found
+  by stepping up from 2 and bisecting (:func:`approxgen.fit.auto.first_count`), and of every count
+  tried that fits, the lowest max error wins.
 
 Whatever the form, a fit whose tables exceed the budget is never returned (one error line).
 """
@@ -18,6 +19,7 @@ import dataclasses
 
 from approxgen import forms
 from approxgen.errors import ApproxgenError
+from approxgen.fit.auto import first_count
 
 
 def fit_form(form, spec, progress: bool, weights=None):
@@ -47,18 +49,10 @@ def fit_form(form, spec, progress: bool, weights=None):
             tried[k] = (model, info, forms.of(model).table_bytes(model), err)
         return tried[k][2] <= budget
 
-    n = codes.size
     if not attempt(1):
         raise ApproxgenError(f"even 1 segment of form {form.name} ships {tried[1][2]} bytes of "
                              f"tables, more than max_bytes {budget}", spec.at("max_bytes"))
-    lo = 1
-    hi = min(2, n)
-    while hi > lo and attempt(hi):
-        lo, hi = hi, min(2 * hi, n)
-    if hi > lo:
-        while hi - lo > 1:  # attempt(lo) fits, attempt(hi) does not
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if attempt(mid) else (lo, mid)
+    first_count(lambda k: not attempt(k), codes.size, lower=2)  # every count it tries is kept
     fitting = [k for k, row in tried.items() if row[2] <= budget]
     best = min(fitting, key=lambda k: (tried[k][3], tried[k][2]))
     model, info, size, err = tried[best]
