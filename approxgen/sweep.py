@@ -54,44 +54,73 @@ def table_bytes(header: str) -> int:
 
 
 def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
-        progress: bool = False, applicable_only: bool = False) -> list[dict]:
-    """Fit every point (the raw spec with the point's keys laid over it) and measure it;
-    ``applicable_only``: skip points whose form cannot approximate the function (the default
-    grid of every form).
+        progress: bool = False, applicable_only: bool = False, jobs: int = 1) -> list[dict]:
+    """Fit every point (the raw spec with the point's keys laid over it) and measure it, in
+    ``jobs`` processes (rows in the order of the points); ``applicable_only``: skip points whose
+    form cannot approximate the function (the default grid of every form).
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
     from approxgen import cost, forms, spec as specs
-    from approxgen.emit import c, verilog
-    from approxgen.fit import fit
     from approxgen.progress import bar
 
-    resolved = [specs.resolve(specs.merge(raw, point), source) for point in points]
+    merged = [specs.merge(raw, point) for point in points]
+    resolved = [specs.resolve(m, source) for m in merged]
     if applicable_only:
-        resolved = [s for s in resolved if forms.get(s.form).supports(s.function)]
+        merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
+    args = [(m, source, tool) for m in merged]
     rows = []
-    with bar(len(resolved), "sweep", progress) as status:
-        for spec in resolved:
-            started = time.perf_counter()
-            result = fit(spec, progress=False)
-            seconds = time.perf_counter() - started
-            cells = None
-            if tool:
-                module = verilog.module_name(result, "full")
-                cells = cost.measure(verilog.render(result), module, ice40=False,
-                                     yosys=tool)["cells"]
-            form = forms.of(result.model)
-            rows.append({"name": spec.name, "form": spec.form,
-                         "segments": form.segments(result.model),
-                         "search": spec.search if form.segmented else None,
-                         "max_error_lsb": result.metrics["max_error_lsb"],
-                         "mismatches": result.metrics["mismatches"],
-                         "table_bytes": table_bytes(c.render(result)), "cells": cells,
-                         "fit_seconds": round(seconds, 3)})
-            status.update()
+    with bar(len(args), "sweep", progress) as status:
+        if jobs > 1 and len(args) > 1:
+            import multiprocessing
+
+            pool = multiprocessing.Pool(min(jobs, len(args)))
+            try:
+                for row in pool.imap(_measure_args, args):
+                    rows.append(row)
+                    status.update()
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
+        else:
+            for a in args:
+                rows.append(measure(*a))
+                status.update()
     mark_pareto(rows, "cells" if tool else "table_bytes")
     return rows
+
+
+def measure(raw: dict, source: str, yosys_tool) -> dict:
+    """One point's row: fit the (valid) raw spec, time it, count its C table bytes and, with a
+    Yosys path, the cells of its full datapath."""
+    from approxgen import cost, forms, spec as specs
+    from approxgen.emit import c, verilog
+    from approxgen.fit import fit
+
+    spec = specs.resolve(raw, source)
+    started = time.perf_counter()
+    result = fit(spec, progress=False)
+    seconds = time.perf_counter() - started
+    cells = None
+    if yosys_tool:
+        module = verilog.module_name(result, "full")
+        cells = cost.measure(verilog.render(result), module, ice40=False,
+                             yosys=yosys_tool)["cells"]
+    form = forms.of(result.model)
+    return {"name": spec.name, "form": spec.form, "segments": form.segments(result.model),
+            "search": spec.search if form.segmented else None,
+            "max_error_lsb": result.metrics["max_error_lsb"],
+            "mismatches": result.metrics["mismatches"],
+            "table_bytes": table_bytes(c.render(result)), "cells": cells,
+            "fit_seconds": round(seconds, 3)}
+
+
+def _measure_args(args: tuple) -> dict:
+    return measure(*args)
 
 
 def mark_pareto(rows: list[dict], cost_key: str) -> None:

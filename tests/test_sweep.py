@@ -39,6 +39,16 @@ def test_sweep_table_csv_json_and_plot(tmp_path):
     assert data[0]["pareto"] and not table["pareto"]  # at 6 bits exact 4 matches the table
 
 
+def test_jobs_give_the_same_rows_in_the_same_order(tmp_path):
+    def rows(*extra):
+        result = run(*ARGS, "--json", *extra, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return [{k: v for k, v in r.items() if k != "fit_seconds"} for r in
+                json.loads(result.stdout)]
+
+    assert rows("--jobs", "2") == rows()
+
+
 def test_default_grid_is_every_form_that_applies(tmp_path):
     """Without --form: every registered form that can approximate the function (no ibert for
     silu: it computes only gelu and exp)."""

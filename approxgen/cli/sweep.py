@@ -24,10 +24,12 @@ from approxgen.cli.common import (fit_flags, progress_option, raw_from_target, s
                                           ".png, .svg or .pdf.")
 @click.option("--yosys/--no-yosys", default=True,
               help="Count Yosys cells of each full datapath when Yosys is installed (default).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Points fitted in parallel (processes).")
 @click.option("-q", "--quiet", is_flag=True, help="No table, no progress.")
 @progress_option
 def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_json, plot_path,
-                  yosys, quiet, progress):
+                  yosys, jobs, quiet, progress):
     """Fit TARGET (a function name or a SPEC.yaml) at every form, segment count and search
     given, and tabulate max error, mismatches, C table bytes, Yosys cells (when installed) and
     fit seconds, marking the Pareto front of error against cost (cells, else table bytes)."""
@@ -40,7 +42,7 @@ def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_j
     suffix = report.check_plot_path(plot_path) if plot_path else None
     raw, source = raw_from_target(target, flags)
     rows = sweep.run(raw, source, points, yosys=yosys, progress=set_progress(progress, quiet),
-                     applicable_only=not forms)
+                     applicable_only=not forms, jobs=jobs)
     files = []
     if csv_path and csv_path != "-":
         files.append((csv_path, sweep.to_csv(rows)))
