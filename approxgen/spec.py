@@ -292,6 +292,9 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if acc_bits != "auto" and (isinstance(acc_bits, bool) or acc_bits not in (32, 64)):
         raise ApproxgenError(f"must be auto, 32 or 64, got {acc_bits!r}", at("acc_bits"))
     check_options(search, options, at("search_options"), objective)  # before any work
+    refusal = _forms.get(form).search_refusal(search) if "search" in form_keys(form) else None
+    if refusal:
+        raise ApproxgenError(refusal, at("search"))
     weights = _choice(raw.get("weights", "none"), "weights", WEIGHTS, at)
     if weights != "none" and not _forms.get(form).weighted:
         raise ApproxgenError(f"form {form} does not fit weighted objectives (weights: samples "

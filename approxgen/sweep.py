@@ -57,7 +57,8 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
         progress: bool = False, applicable_only: bool = False, jobs: int = 1) -> list[dict]:
     """Fit every point (the raw spec with the point's keys laid over it) and measure it, in
     ``jobs`` processes (rows in the order of the points); ``applicable_only``: skip points whose
-    form cannot approximate the function (the default grid of every form).
+    form cannot approximate the function or does not run the point's search (the default grid
+    of every form).
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
@@ -65,6 +66,9 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     from approxgen.progress import bar
 
     merged = [specs.merge(raw, point) for point in points]
+    if applicable_only:  # the default grid: every form, with the searches it runs
+        merged = [m for m, p in zip(merged, points) if "search" not in p
+                  or not forms.get(p["form"]).search_refusal(p["search"])]
     resolved = [specs.resolve(m, source) for m in merged]
     if applicable_only:
         merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]

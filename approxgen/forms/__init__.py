@@ -88,6 +88,11 @@ class Form:
         ``weights`` (one per domain code) only for a form that is :attr:`weighted`."""
         raise NotImplementedError
 
+    def search_refusal(self, search: str) -> str | None:
+        """Why the form does not run breakpoint search ``search`` (None: it does); checked when
+        the spec is read, before any fit."""
+        return None
+
     def method(self, spec) -> str:
         """The ``search.method`` a fit of ``spec`` records."""
         return spec.search if self.segmented else self.name
