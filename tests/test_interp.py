@@ -27,7 +27,7 @@ def interp(**raw):
 
 @pytest.fixture(scope="module")
 def tanh16():
-    return interp(**INT16_TANH, segments=255)
+    return interp(**INT16_TANH, segments=255, order=1)
 
 
 def test_model_is_the_formula_on_integers():
@@ -36,6 +36,7 @@ def test_model_is_the_formula_on_integers():
     nodes = (-1000, -700, -300, 0, 900, 1500, 2000, 2100, 2200, 4000, -5000, 3000)
     model = InterpModel(inp, out, -100, 90, (0, 64, 96), (4, 3, 5), 3, 16, True, nodes)
     model.check()
+    assert model.order == 1 and model.segments == 11
     firsts = (0, 4, 8)
     for q, y in zip(inp.codes().tolist(), model.evaluate(inp.codes()).tolist()):
         u = min(max(q, -100), 90) + 100
@@ -164,19 +165,23 @@ CASES = {
 @pytest.fixture(scope="module")
 def cases():
     fits = []
-    for name, raw in CASES.items():
-        f = interp(**raw)
-        fits.append(dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name)))
+    for order in (1, 2):
+        for name, raw in CASES.items():
+            f = interp(**raw, order=order)
+            name = f"{name}_o{order}"
+            fits.append(dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name)))
     return fits
 
 
 def test_cases_cover_the_shapes(cases):
     get = {f.spec.name: f.model for f in cases}
-    assert get["gelu_w32"].node_bits == 32
-    assert get["sig_u12"].lo_code > 0 and not get["sig_u12"].node_signed
+    for o in ("_o1", "_o2"):
+        assert get["gelu_w32" + o].node_bits == 32
+        assert get["sig_u12" + o].lo_code > 0 and not get["sig_u12" + o].node_signed
+        assert "int64_t" in emit_c.render(next(f for f in cases if f.spec.name == "gelu_w32" + o))
+    assert {m.order for m in get.values()} == {1, 2}
     assert any(m.frac > 0 for m in get.values()) and any(m.frac == 0 for m in get.values())
     assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
-    assert "int64_t" in emit_c.render(next(f for f in cases if f.spec.name == "gelu_w32"))
 
 
 @pytest.mark.parametrize("sanitize", [True, False])
@@ -221,7 +226,7 @@ def test_lut_part_refused_with_the_reason(tanh16):
 
 
 def test_cost_estimate_and_yosys(cases):
-    f = next(f for f in cases if f.spec.name == "exp_int8")
+    f = next(f for f in cases if f.spec.name == "exp_int8_o1")
     est = cost.estimate(f, "full")
     assert est["rom_words"] == 2 * len(f.model.nodes) and est["multiplier"]["product"] > 0
     require_tool("yosys")
@@ -291,7 +296,7 @@ def test_cli_budget_summary_cost_and_infeasible(tmp_path):
                                        capture_output=True, text=True, check=False)
     out = tmp_path / "fit.json"
     ok = run("fit", "gelu", "--bits", "8", "--form", "interp", "--segments", "auto",
-             "--max-bytes", "40", "-o", str(out))
+             "--max-bytes", "40", "--order", "1", "-o", str(out))
     assert ok.returncode == 0, ok.stderr
     assert "C tables: 36 bytes (max_bytes 40)" in ok.stdout
     costed = run("cost", str(out), "--no-yosys")
@@ -306,7 +311,7 @@ def test_cli_budget_summary_cost_and_infeasible(tmp_path):
 def test_artifact_over_its_byte_budget_is_refused(tmp_path):
     import json
 
-    f = interp(**GELU8, segments="auto", max_bytes=40)
+    f = interp(**GELU8, segments="auto", max_bytes=40, order=1)
     data = json.loads(f.dumps())
     data["spec"]["max_bytes"] = 20
     data["spec_hash"] = dataclasses.replace(f.spec, max_bytes=20).hash()

@@ -39,6 +39,8 @@ from __future__ import annotations
 import bisect
 import fractions
 import re
+
+import numpy as np
 from collections import Counter
 from dataclasses import dataclass
 
@@ -513,23 +515,38 @@ def ibert_context(model) -> dict:
 
 def interp_context(model) -> dict:
     """The interp header's context: the nodes in their own type, each region's constants, and
-    one accumulator type (int32_t or int64_t). The nodes are lifted by a multiple of ``2^F``
-    (``bias``) so the accumulator is never negative and the floor shift is portable."""
+    one accumulator type (int32_t or int64_t). Every floor shift sees a value >= 0: the nodes are
+    lifted by a multiple of ``2^F`` (``bias``) and, order 2, the accumulator by ``lift2
+    2^(2g+1)`` (taken back from the nodes)."""
     w = model.widths()
     frac = model.frac
-    bias = _floor_bias(min(model.nodes), frac) if frac else max(0, -min(model.nodes))
     inp = model.input
     gmax = max(model.steps)
-    values = [(max(model.nodes) + bias) << gmax, 1 << (gmax + frac), *w.diff, *w.product,
-              w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
-              model.lo_code - inp.max_code, model.hi_code - inp.min_code,
-              w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    values = [inp.min_code, inp.max_code, model.lo_code - inp.max_code,
+              model.hi_code - inp.min_code, w.shifted[0], w.shifted[1]]
+    lift2 = 0
+    if model.order == 1:
+        bias = _floor_bias(int(model.values().min()), frac) if frac \
+            else max(0, -int(model.values().min()))
+        values += [(int(model.values().max()) + bias) << gmax, 1 << (gmax + frac), *w.diff,
+                   *w.product, w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    else:
+        v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+        rise = 2 * np.asarray(model.steps, dtype=np.int64)[v["region"]] + 1
+        lift2 = max(0, int((-(v["acc"] >> rise)).max()))
+        bias = _floor_bias(w.total[0], frac)
+        lifted = v["acc"] + (np.int64(lift2) << rise)
+        values += [*w.diff, *w.d2, *w.inner, *w.product, int(lifted.min()), int(lifted.max()),
+                   w.total[0] + bias, w.total[1] + bias, 2 << gmax,
+                   ((1 << frac) + 2 * lift2) << (2 * gmax),
+                   int(model.values().min()) + bias - lift2,
+                   int(model.values().max()) + bias - lift2]
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     firsts = model.firsts()
-    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r (start_r is a multiple
-    # of 2^g_r, so d mod 2^g_r is t); packed as (c_r + lift) * 32 + g_r >= 0 in one int32_t
+    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r, t = (d + c_r) mod 2^g_r;
+    # packed as (c_r + lift) * 32 + g_r >= 0 in one int32
     cs = [k * (1 << g) - s for s, g, k in zip(model.starts, model.steps, firsts)]
     lift = max(0, -min(cs))
     packed = [(c + lift) * 32 + g for c, g in zip(cs, model.steps)]
@@ -540,16 +557,20 @@ def interp_context(model) -> dict:
     return {
         "nodes": [literal(v) for v in model.nodes],
         "node_type": ctype(model.node_bits, model.node_signed),
-        "count": len(model.nodes), "frac": frac, "regions": regions,
+        "count": len(model.nodes), "frac": frac, "regions": regions, "order": model.order,
         "packed": [literal(v) for v in packed], "lift": literal(lift),
         "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
-        "bias": literal(bias), "unbias": literal(bias >> frac),
+        "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
+        "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
+        "round2": literal((1 << frac) + 2 * lift2),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
     }
+
+
 def embedded(template_name: str, context: dict) -> str:
     """The ``macros`` and ``body`` blocks of a form's header template, rendered with ``context``
     (and the template's own top-level assignments): a header inside another header."""
