@@ -544,31 +544,64 @@ def interp_context(model) -> dict:
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    # the array's pass 2 takes one step for every code (so it vectorizes) when the offset t
+    # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
+    normalise = False
+    if model.regions > 1 and acc_bits <= 32:
+        normalised = _interp_normalised(model, bias, lift2, gmax)
+        normalise = signed_bits(min(normalised), max(normalised)) <= 32
+        if normalise:
+            values += normalised
     firsts = model.firsts()
-    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r, t = (d + c_r) mod 2^g_r;
-    # packed as (c_r + lift) * 32 + g_r >= 0 in one int32
-    cs = [k * (1 << g) - s for s, g, k in zip(model.starts, model.steps, firsts)]
-    lift = max(0, -min(cs))
-    packed = [(c + lift) * 32 + g for c, g in zip(cs, model.steps)]
-    if max(packed) >= 1 << 31 or gmax > 31:
-        raise ApproxgenError("an interp region does not pack into 32 bits")
-    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": c}
-               for s, g, k, c in zip(model.starts, model.steps, firsts, cs)]
+    # region r: z = d * mul_r + c_r with mul_r = 2^(gmax - g_r) (normalised) or 1, c_r = first_r
+    # 2^g - start_r mul_r with g = gmax or g_r; k = z >> g, t = z mod 2^g
+    g_of = lambda g_r: gmax if normalise else g_r  # noqa: E731
+    muls = [1 << (gmax - g) if normalise else 1 for g in model.steps]
+    cs = [(k << g_of(g)) - s * f for s, g, k, f in zip(model.starts, model.steps, firsts, muls)]
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
+                "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
+                "dstep": g - g0, "below": literal(s - 1)}
+               for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
+                                                    [0, *cs], [0, *muls], [0, *model.steps])]
+    top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
+    values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     return {
         "nodes": [literal(v) for v in model.nodes],
         "node_type": ctype(model.node_bits, model.node_signed),
         "count": len(model.nodes), "frac": frac, "regions": regions, "order": model.order,
-        "packed": [literal(v) for v in packed], "lift": literal(lift),
         "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
-        "round2": literal((1 << frac) + 2 * lift2),
+        "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
+        "gmax": gmax, "fixed_step": model.regions == 1 or normalise,
+        "step_expr": (str(model.steps[0]) if model.regions == 1
+                      else str(gmax) if normalise else "g[m]"),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
     }
+
+
+def _interp_normalised(model, bias: int, lift2: int, gmax: int) -> list[int]:
+    """The range of every intermediate of the interp arithmetic with the offset scaled from
+    ``2^g`` to ``2^gmax`` (each scales by a power of two)."""
+    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+    g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
+    up = gmax - g
+    if model.order == 1:  # (c 2^g + (m - c) t + rnd) with c lifted by bias, times 2^(gmax-g)
+        scaled = [(v["acc"] + (np.int64(bias) << g)) << up, v["product"] << up]
+    else:
+        lifted = v["acc"] + (np.int64(lift2) << (2 * g + 1))
+        scaled = [v["inner"] << up, v["product"] << (2 * up), lifted << (2 * up)]
+    out = [1 << (gmax + model.frac + 1), ((1 << model.frac) + 2 * lift2) << (2 * gmax)]
+    for a in scaled:
+        out += [int(a.min()), int(a.max())]
+    return out
 
 
 def embedded(template_name: str, context: dict) -> str:

@@ -20,7 +20,7 @@ merge into regions, and the cheapest merges (by added nodes) bring them down to
 ``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting it
 (bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding`` alone: no
 mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``: the C tables,
-nodes plus one int32 per region when there are several), the lowest threshold that fits and the
+the nodes alone: the regions' constants are immediates of the code), the lowest threshold that fits and the
 next :data:`CANDIDATES` - 1, each grown greedily into what the budget leaves (:meth:`Layouts.refine`)
 and fitted exactly: the best for the objective wins. This is a heuristic over layouts (the node
 values are exact for the layout), documented as such in the fit's notes.
@@ -37,7 +37,7 @@ from approxgen.forms import MAX_ACC_BITS
 from approxgen.forms.interp import NODE_BITS, InterpModel, quadratic
 from approxgen.metrics import correctly_rounded, target
 
-MAX_REGIONS = 8  # each region costs a compare per element and 4 bytes in C
+MAX_REGIONS = 8  # each region costs two compare-selects per element in C
 BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
 RADIUS2 = 2  # order 2 (each interval judges candidate triples)
@@ -105,10 +105,9 @@ def layout_nodes(starts, steps, n: int, order: int = 1) -> int:
 
 
 def layout_bytes(layout, n: int, node_bytes: int, order: int = 1) -> int:
-    """The C header's table bytes: the nodes, and with several regions one int32 per region."""
+    """The C header's table bytes: the nodes (the regions' constants are in the code)."""
     starts, steps = layout
-    return layout_nodes(starts, steps, n, order) * node_bytes + (4 * len(starts)
-                                                                 if len(starts) > 1 else 0)
+    return layout_nodes(starts, steps, n, order) * node_bytes
 
 
 def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf),
@@ -134,13 +133,20 @@ def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf),
     return out
 
 
-def _merged(starts, steps):
-    """The layout with neighbouring regions of equal step merged."""
+def _merged(starts, steps, n: int | None = None):
+    """The layout with neighbouring regions of equal step merged; with ``n`` (the code count)
+    the last region's step no longer than its span needs (the same nodes, narrower
+    arithmetic)."""
     out_s, out_g = [starts[0]], [steps[0]]
     for a, g in zip(starts[1:], steps[1:]):
         if g != out_g[-1]:
             out_s.append(a)
             out_g.append(g)
+    if n is not None:
+        out_g[-1] = min(out_g[-1], max(0, (n - 1 - out_s[-1]).bit_length()))
+        if len(out_g) > 1 and out_g[-1] == out_g[-2]:
+            out_s.pop()
+            out_g.pop()
     return tuple(out_s), tuple(out_g)
 
 
@@ -205,7 +211,7 @@ class Layouts:
                         or self.err[g, starts[j]:end].max() > tau:
                     break
                 steps[j] = g
-        return tuple(starts), tuple(steps)
+        return _merged(starts, steps, self.n)
 
     def refine(self, layout, fits):
         """Spend what the budget leaves over, greedily on the region with the largest estimated
@@ -230,6 +236,7 @@ class Layouts:
                                 steps[:r] + [p[1] for p in parts] + steps[r + 1:])
                 if len(trial[0]) > self.max_regions:
                     break
+            trial = _merged(*trial, self.n)
             if not fits(trial):
                 break
             starts, steps = list(trial[0]), list(trial[1])

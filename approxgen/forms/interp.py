@@ -175,8 +175,8 @@ class InterpModel:
                             span("d2"), span("inner"), span("total"))
 
     def to_json(self) -> dict:
-        extra = {"order": self.order, "base": self.base} if self.order != 1 or self.base \
-            else {}
+        extra = {**({"order": self.order} if self.order != 1 else {}),  # absent: linear
+                 **({"base": self.base} if self.base else {})}
         return {"form": "interp", "lo_code": self.lo_code, "hi_code": self.hi_code,
                 "starts": list(self.starts), "steps": list(self.steps), "frac": self.frac,
                 "node_bits": self.node_bits, "node_signed": self.node_signed,
