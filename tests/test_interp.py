@@ -159,6 +159,8 @@ CASES = {
     "exp_int8": dict(function="exp", input={"bits": 8, "scale": 2 ** -4}, segments=9),
     "recip_u8": dict(function="recip", input={"bits": 8, "signed": False, "scale": 2 ** -5},
                      output={"bits": 16, "signed": False}, segments=24),
+    "tanh_w24": dict(function="tanh", input={"bits": 12, "scale": 2 ** -8},
+                     output={"bits": 24}, segments=40),
 }
 
 
@@ -180,6 +182,9 @@ def test_cases_cover_the_shapes(cases):
         assert get["sig_u12" + o].lo_code > 0 and not get["sig_u12" + o].node_signed
         assert "int64_t" in emit_c.render(next(f for f in cases if f.spec.name == "gelu_w32" + o))
     assert {m.order for m in get.values()} == {1, 2}
+    # C: several regions at one step in the array (vectorized) and each code at its own step
+    paths = {emit_c.interp_context(m)["normalise"] for m in get.values() if m.regions > 1}
+    assert paths == {True, False}
     assert any(m.frac > 0 for m in get.values()) and any(m.frac == 0 for m in get.values())
     assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
 

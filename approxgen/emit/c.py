@@ -546,12 +546,12 @@ def interp_context(model) -> dict:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     # the array's pass 2 takes one step for every code (so it vectorizes) when the offset t
     # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
-    normalise = False
-    if model.regions > 1 and acc_bits <= 32:
-        normalised = _interp_normalised(model, bias, lift2, gmax)
-        normalise = signed_bits(min(normalised), max(normalised)) <= 32
-        if normalise:
-            values += normalised
+    # one step for every code: the array's arithmetic vectorizes (multi-region: when that keeps
+    # every intermediate in 32 bits, the offset t scaled to 2^gmax)
+    fixed, lift3 = _interp_fixed(model, bias, lift2, gmax)
+    normalise = model.regions > 1 and signed_bits(min(values + fixed), max(values + fixed)) <= 32
+    if normalise or model.regions == 1:
+        values += fixed
     firsts = model.firsts()
     # region r: z = d * mul_r + c_r with mul_r = 2^(gmax - g_r) (normalised) or 1, c_r = first_r
     # 2^g - start_r mul_r with g = gmax or g_r; k = z >> g, t = z mod 2^g
@@ -576,7 +576,10 @@ def interp_context(model) -> dict:
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
         "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
-        "gmax": gmax, "fixed_step": model.regions == 1 or normalise,
+        "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
+        "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
+                  "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
+                  "round": literal(((1 << frac) + 2 * lift2) << (2 * gmax))},
         "step_expr": (str(model.steps[0]) if model.regions == 1
                       else str(gmax) if normalise else "g[m]"),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
@@ -587,21 +590,34 @@ def interp_context(model) -> dict:
     }
 
 
-def _interp_normalised(model, bias: int, lift2: int, gmax: int) -> list[int]:
-    """The range of every intermediate of the interp arithmetic with the offset scaled from
-    ``2^g`` to ``2^gmax`` (each scales by a power of two)."""
+def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int]:
+    """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
+    scaled from ``2^g``: each intermediate by a power of two, the result the same), and order 2's
+    lift ``K`` of the inner term. Order 2 splits the inner term at ``2^gmax`` so no intermediate
+    carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
+    ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
     v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
     g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
     up = gmax - g
+    t = v["t"] << up
+    out = [1 << (gmax + model.frac + 1), t.max() + 1]
+    lift = 0
     if model.order == 1:  # (c 2^g + (m - c) t + rnd) with c lifted by bias, times 2^(gmax-g)
         scaled = [(v["acc"] + (np.int64(bias) << g)) << up, v["product"] << up]
     else:
-        lifted = v["acc"] + (np.int64(lift2) << (2 * g + 1))
-        scaled = [v["inner"] << up, v["product"] << (2 * up), lifted << (2 * up)]
-    out = [1 << (gmax + model.frac + 1), ((1 << model.frac) + 2 * lift2) << (2 * gmax)]
+        inner = v["inner"] << up
+        lift = max(0, int(-(inner.min() >> gmax)))
+        lifted = inner + (np.int64(lift) << gmax)
+        hi, lo = lifted >> gmax, lifted & ((1 << gmax) - 1)
+        rr = ((1 << model.frac) + 2 * lift2) << (2 * gmax)
+        low = t * lo + rr
+        p = t * (hi - lift) + (low >> gmax)
+        scaled = [v["diff"], v["d2"], v["d2"] * (t - (1 << gmax)), lifted, hi - lift,
+                  t * (hi - lift), low, p, v["total"] + bias]
+        out += [rr, 2 << gmax, lift << gmax]
     for a in scaled:
         out += [int(a.min()), int(a.max())]
-    return out
+    return [int(x) for x in out], lift
 
 
 def embedded(template_name: str, context: dict) -> str:
