@@ -523,7 +523,8 @@ def interp_context(model) -> dict:
     inp = model.input
     gmax = max(model.steps)
     values = [inp.min_code, inp.max_code, model.lo_code - inp.max_code,
-              model.hi_code - inp.min_code, w.shifted[0], w.shifted[1]]
+              model.hi_code - inp.min_code, w.shifted[0], w.shifted[1], min(model.nodes),
+              max(model.nodes)]  # the arithmetic takes the stored nodes and adds node_add
     lift2 = 0
     if model.order == 1:
         bias = _floor_bias(int(model.values().min()), frac) if frac \
@@ -560,7 +561,8 @@ def interp_context(model) -> dict:
     cs = [(k << g_of(g)) - s * f for s, g, k, f in zip(model.starts, model.steps, firsts, muls)]
     regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
                 "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
-                "dstep": g - g0, "below": literal(s - 1)}
+                "dstep": g - g0, "below": literal(s - 1), "cu": f"{c % (1 << 32)}u",
+                "dcu": f"{(c - c0) % (1 << 32)}u", "dmulu": f"{(f - f0) % (1 << 32)}u"}
                for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
                                                     [0, *cs], [0, *muls], [0, *model.steps])]
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
