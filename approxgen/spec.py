@@ -27,7 +27,8 @@ FOLDS = ("auto", "none", "on")  # symmetry folding (approxgen.forms.folded)
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
-DEFAULT_ORDER = 2  # interp: quadratic interpolation, the least error per table byte
+ORDERS = ("auto", 1, 2)  # interp: auto fits both and keeps the better for the objective
+DEFAULT_ORDER = "auto"
 DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
@@ -80,7 +81,7 @@ class Spec:
     weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
     max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
     fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
-    order: int | None = None  # form interp: 1 linear, 2 quadratic interpolation (None: no such key)
+    order: int | str | None = None  # interp: 1 linear, 2 quadratic, auto (None: no such key)
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -306,7 +307,13 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     order = None  # interpolation order, read by the forms that declare the key
     if "order" in form_keys(form):
         order = raw.get("order")
-        order = _int(DEFAULT_ORDER if order is None else order, "order", at, 1, 2)
+        order = DEFAULT_ORDER if order is None else order
+        if not (isinstance(order, str) and order.strip() == "auto"):
+            if isinstance(order, str) and order.strip() not in ("1", "2"):
+                raise ApproxgenError(f"must be auto, 1 or 2, got {order!r}", at("order"))
+            order = _int(order, "order", at, 1, 2)
+        else:
+            order = "auto"
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)

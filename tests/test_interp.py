@@ -127,7 +127,7 @@ def test_segments_auto_meets_the_budget_with_fewest_nodes():
     f = interp(function="sigmoid", input={"bits": 12, "scale": 2 ** -8}, segments="auto",
                max_error_lsb=0.75)
     assert f.metrics["max_error_lsb"] <= 0.75
-    assert "segments auto" in f.search["notes"][-1]
+    assert any("segments auto" in note for note in f.search["notes"])
 
 
 def test_artifact_round_trip_and_tampering(tanh16, tmp_path):

@@ -54,10 +54,13 @@ def test_model_is_one_rounding_of_the_quadratic():
 
 def test_order_key_default_and_errors(tmp_path):
     spec = specs.resolve({"function": "gelu", "form": "interp", "segments": 8}, "f.yaml")
-    assert spec.order == specs.DEFAULT_ORDER == 2 and spec.to_json()["order"] == 2
+    assert spec.order == specs.DEFAULT_ORDER == "auto" and spec.to_json()["order"] == "auto"
+    assert specs.resolve({"function": "gelu", "form": "interp", "order": "2"}, "f").order == 2
     assert specs.resolve({"function": "gelu", "form": "pwl"}, "f.yaml").order is None
     with pytest.raises(ApproxgenError, match=r"f.yaml: order: must be in 1..2"):
         specs.resolve({"function": "gelu", "form": "interp", "order": 3}, "f.yaml")
+    with pytest.raises(ApproxgenError, match=r"f.yaml: order: must be auto, 1 or 2"):
+        specs.resolve({"function": "gelu", "form": "interp", "order": "cubic"}, "f.yaml")
     with pytest.raises(ApproxgenError, match="form pwl does not read order"):
         specs.resolve({"function": "gelu", "form": "pwl", "order": 2}, "f.yaml")
     bad = tmp_path / "bad.json"
@@ -65,11 +68,25 @@ def test_order_key_default_and_errors(tmp_path):
                           "--form", "interp", "--segments", "8", "--order", "0", "-o", str(bad)],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 2 and not bad.exists()
-    assert res.stderr == "approxgen: error: --order: must be in 1..2, got 0\n"
+    assert res.stderr == "approxgen: error: --order: must be auto, 1 or 2, got '0'\n"
+
+
+def test_order_auto_keeps_the_better_order():
+    """gelu int16 in 256 bytes: linear wins (16-bit nodes with 0 fraction bits: the quadratic's
+    curvature is coarse); tanh: quadratic wins. The note names both."""
+    for function, scale, order in (("gelu", 2 ** -12, 1), ("tanh", 2 ** -15, 2)):
+        f = interp(function=function, input=INT16["input"], output={"bits": 16, "scale": scale},
+                   segments="auto", max_bytes=256)
+        fixed = [interp(function=function, input=INT16["input"],
+                        output={"bits": 16, "scale": scale}, segments="auto", max_bytes=256,
+                        order=o) for o in (1, 2)]
+        assert f.model.inner.order == order
+        assert f.metrics["max_error_lsb"] == min(g.metrics["max_error_lsb"] for g in fixed)
+        assert any(f"order auto: order {order} kept" in note for note in f.search["notes"])
 
 
 def test_artifacts_record_the_order_and_older_ones_are_linear(tmp_path):
-    two = interp(**GELU8, segments=8, fold="none")
+    two = interp(**GELU8, segments=8, fold="none", order=2)
     one = interp(**GELU8, segments=8, fold="none", order=1)
     assert two.model.order == 2 and json.loads(two.dumps())["model"]["order"] == 2
     data = json.loads(one.dumps())  # order 1 is recorded by its absence, as before the key
@@ -90,7 +107,7 @@ def test_nodes_are_integer_optimal_for_order_2():
     """The DP over node pairs: no node moved by one lowers the max error, and the result is no
     worse than the LP solution rounded."""
     f = interp(function="tanh", input={"bits": 10, "scale": 2 ** -7},
-               output={"bits": 10, "scale": 2 ** -9}, segments=12, fold="none")
+               output={"bits": 10, "scale": 2 ** -9}, segments=12, fold="none", order=2)
     m = f.model
     codes = f.spec.domain_codes()
     t = np.clip(f.spec.reference(codes) / f.spec.output.scale, -512, 511)

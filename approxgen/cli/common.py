@@ -62,9 +62,10 @@ FIT_FLAGS = [
                  help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
                       "and reconstruct the other exactly in integers. auto (default): when exact "
                       "and not worse than the unfolded fit; on: required; none: never."),
-    click.option("--order", type=int,
-                 help="Form interp: 1 interpolates linearly between two nodes, 2 (default) "
-                      "quadratically through three (less error per table byte)."),
+    click.option("--order",
+                 help="Form interp: 1 interpolates linearly between two nodes, 2 "
+                      "quadratically through three; auto (default) fits both and keeps the "
+                      "better for the objective."),
 ]
 
 

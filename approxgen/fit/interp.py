@@ -10,20 +10,26 @@ possible maximum error (a bottleneck path), then among the choices meeting it th
 error; for ``mse`` the least squared error; for ``rounding`` the fewest mismatches with the
 correctly rounded table (ties: squared error). The window is re-centred on the solution while a
 node sits on its edge; with fraction bits, windows go coarse to fine (step ``2^(F-1)`` down to 1).
+Order 2 (:func:`solve_nodes2`): each code depends on three consecutive nodes of its region (each
+region owns its nodes), so the programme runs over node pairs (candidate triples per interval),
+per region; the windows (``2 RADIUS2 + 1`` integers) are centred on the rounded solution of a
+linear programme (HiGHS: the real-valued interpolation's minimax, nodes within the type) and
+re-centred the same way.
 
 **Layout** (:class:`Layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
 (about 32 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
 on the target, within what the node type holds, halved: the node search roughly halves it) is
-measured per block; a threshold picks for each block the largest step within it, equal neighbours
-merge into regions, and the cheapest merges (by added nodes) bring them down to
-:data:`MAX_REGIONS` (a region may then take a longer step where its whole span allows). Search
-``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting it
-(bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding`` alone: no
-mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``: the C tables,
-the nodes alone: the regions' constants are immediates of the code), the lowest threshold that fits and the
-next :data:`CANDIDATES` - 1, each grown greedily into what the budget leaves (:meth:`Layouts.refine`)
-and fitted exactly: the best for the objective wins. This is a heuristic over layouts (the node
-values are exact for the layout), documented as such in the fit's notes.
+measured per block (order 2: the quadratic through the next two grid nodes); a threshold picks for
+each block the largest step within it, equal neighbours merge into regions, and the cheapest merges
+(by added nodes) bring them down to :data:`MAX_REGIONS` (a region may then take a longer step where
+its whole span allows). Search ``uniform`` takes one region. Which threshold: with
+``max_error_lsb``, the fewest nodes meeting it (bisection on the threshold, each layout's nodes
+fitted exactly; ``objective: rounding`` alone: no mismatch); under a budget (``segments``: at most
+that many intervals; ``max_bytes``: the C tables, the nodes alone: the regions' constants are
+immediates of the code), the lowest threshold that fits and the next :data:`CANDIDATES` - 1, each
+grown greedily into what the budget leaves (:meth:`Layouts.refine`) and fitted exactly: the best
+for the objective wins. This is a heuristic over layouts (the node values are exact for the
+layout), documented as such in the fit's notes.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ RADIUS2 = 2  # order 2 (each interval judges candidate triples)
 MAX_RECENTRES = 8
 CANDIDATES = 6  # layouts fitted exactly under a budget (from the lowest fitting threshold up)
 CHUNK = 1 << 22  # elements (codes x candidate pairs) per vectorized batch
+PAST_END = 64  # order 2: codes past the domain's end whose extended target the nodes must hold
 ROUNDING_TIE = 1e-10  # rounding: mismatches first, then this times the squared error
 
 
@@ -58,6 +65,9 @@ def node_format(spec, targets: np.ndarray, order: int = 1) -> tuple[int, bool, i
     out = spec.output
     lo_t, hi_t = float(targets.min()), float(targets.max())
     top = max(0, (targets.size - 1).bit_length())
+    if order == 2 and targets.size > 1:  # nodes past the end: the target extended a little
+        ext = float(targets[-1]) + (float(targets[-1]) - float(targets[-2])) * PAST_END
+        lo_t, hi_t = min(lo_t, ext), max(hi_t, ext)
     for bits in NODE_BITS:
         lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if out.signed else (0, (1 << bits) - 1)
         frac = -1
@@ -599,3 +609,39 @@ def fit_interp(spec, progress: bool = False):
                          "radius": RADIUS if order == 1 else RADIUS2, "order": order},
             "notes": notes}
     return model, info
+
+
+def fit_orders(spec, progress: bool = False):
+    """``order: auto``: both orders fitted, the better for the objective kept (ties: the lower
+    max error, then fewer table bytes; with ``max_error_lsb`` alone, fewer bytes first); an
+    order that cannot meet the budget is skipped (when neither can, the first error is raised)."""
+    from dataclasses import replace
+
+    from approxgen.metrics import measure
+
+    codes = spec.domain_codes()
+    reference = spec.reference(codes)
+    key = {"max": "max_error_lsb", "mse": "mse", "rounding": "mismatches"}[spec.objective]
+    fewest = spec.segments == "auto" and (spec.max_error_lsb is not None
+                                          or spec.max_bytes is None)
+    rows, failure = [], None
+    for order in (1, 2):
+        try:
+            model, info = fit_interp(replace(spec, order=order), progress)
+        except ApproxgenError as exc:
+            failure = failure or exc
+            continue
+        m = measure(model.evaluate(codes), reference, spec.output)
+        nbytes = len(model.nodes) * model.node_bits // 8
+        rank = ((nbytes, m[key], m["max_error_lsb"]) if fewest
+                else (m[key], m["max_error_lsb"], nbytes))
+        rows.append((rank, order, model, info, m))
+    if not rows:
+        raise failure
+    rows.sort(key=lambda row: row[:2])
+    (_, order, model, info, m), others = rows[0], rows[1:]
+    info["notes"].append("order auto: order " + str(order) + " kept" + "".join(
+        f" (order {o}: {om['max_error_lsb']:.4f} LSB, {len(mo.nodes) * mo.node_bits // 8} "
+        f"bytes)" for _, o, mo, _, om in others))
+    return model, info
+

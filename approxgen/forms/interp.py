@@ -13,7 +13,7 @@ region owns its nodes, its intervals plus two. For an offset in region r::
     order 1:  acc = v_k 2^g + (v_{k+1} - v_k) t + 2^(g + F - 1)        # the rounding folded in
               y   = sat(acc >> (g + F))                                 # floor shift
     order 2:  d1 = v_{k+1} - v_k;  d2 = v_{k+2} - 2 v_{k+1} + v_k;  S = 2^g
-              acc = t (2 d1 S + d2 (t - S)) + 2^(2g + F)                # (Newton forward) x 2^(2g+1)
+              acc = t (2 d1 S + d2 (t - S)) + 2^(2g + F)        # (Newton forward) x 2^(2g+1)
               y   = sat((v_k + (acc >> (2g + 1))) >> F)
 
 Order 2 is ``floor((v_k 2^(2g+1) + t (2 d1 S + d2 (t - S)) + 2^(2g+F)) / 2^(2g+1+F))``, one
@@ -244,15 +244,17 @@ class InterpForm(Form):
     spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order"})
 
     def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.interp import fit_interp
+        from approxgen.fit.interp import fit_interp, fit_orders
 
+        if spec.order == "auto":
+            return fit_orders(spec, progress)
         return fit_interp(spec, progress)
 
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain
         if (model.lo_code, model.hi_code) != (lo, hi):
             return f"the model covers codes {model.lo_code}..{model.hi_code}, the domain {lo}..{hi}"
-        if spec.order is not None and model.order != spec.order:
+        if spec.order not in (None, "auto") and model.order != spec.order:
             return f"order {model.order}, the spec asks for order {spec.order}"
         if spec.segments != "auto" and model.segments > spec.segments:
             return f"{model.segments} intervals, the spec allows {spec.segments}"
