@@ -39,10 +39,10 @@ from __future__ import annotations
 import bisect
 import fractions
 import re
-
-import numpy as np
 from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 from approxgen import forms
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
