@@ -175,3 +175,14 @@ def test_verilog_order_2_folded(budget_fits, tmp_path):
     f = budget_fits["sigmoid"][0]
     report = verify.verify(f, ["verilog"], tmp_path / "v", pipeline=True)
     assert report.ok(), [(r.status, r.message, r.first) for r in report.results]
+
+
+def test_order_auto_skips_an_order_the_budget_cannot_hold():
+    """Order 2 needs three nodes a region: in 4 bytes only order 1 fits, and auto keeps it;
+    a budget neither fits is the first order's error."""
+    f = interp(**GELU8, segments="auto", max_bytes=4, fold="none")
+    assert f.model.order == 1 and forms.of(f.model).table_bytes(f.model) <= 4
+    with pytest.raises(ApproxgenError, match="more than max_bytes allows"):
+        interp(**GELU8, segments="auto", max_bytes=4, fold="none", order=2)
+    with pytest.raises(ApproxgenError, match="more than max_bytes allows"):
+        interp(**GELU8, segments="auto", max_bytes=3, fold="none")
