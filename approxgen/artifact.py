@@ -193,7 +193,8 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes", "fold"} & set(data)), "spec.", where)
+    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes", "fold", "order"} & set(data)), "spec.",
+          where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
@@ -202,6 +203,7 @@ def _spec_from_json(data, where) -> Spec:
         for key in ("weights", "max_bytes", "fold"):  # recorded only when set / not the default
             if key in data:
                 raw[key] = data[key]
+        raw["order"] = data.get("order", 1)  # interp: recorded unless 1 (older artifacts: 1)
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi

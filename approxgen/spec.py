@@ -27,11 +27,13 @@ FOLDS = ("auto", "none", "on")  # symmetry folding (approxgen.forms.folded)
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
+ORDERS = ("auto", 1, 2)  # interp: auto fits both and keeps the better for the objective
+DEFAULT_ORDER = "auto"
 DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes", "fold"}
+             "acc_bits", "weights", "max_bytes", "fold", "order"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
                          "max_bytes", "fold"})
@@ -79,6 +81,7 @@ class Spec:
     weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
     max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
     fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
+    order: int | str | None = None  # interp: 1 linear, 2 quadratic, auto (None: no such key)
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -118,6 +121,8 @@ class Spec:
             **({"weights": self.weights} if self.weights != "none" else {}),
             **({"max_bytes": self.max_bytes} if self.max_bytes is not None else {}),
             **({"fold": self.fold} if self.fold != "auto" else {}),
+            # interp order 1 unrecorded: artifacts from before the key keep their hash
+            **({"order": self.order} if self.order not in (None, 1) else {}),
         }
 
     def hash(self) -> str:
@@ -183,7 +188,8 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
-           "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold"}
+           "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
+           "order": "--order"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -301,6 +307,16 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                              f"works with form pwl)", at("weights"))
 
     fold = _choice(raw.get("fold", "auto"), "fold", FOLDS, at)
+    order = None  # interpolation order, read by the forms that declare the key
+    if "order" in form_keys(form):
+        order = raw.get("order")
+        order = DEFAULT_ORDER if order is None else order
+        if not (isinstance(order, str) and order.strip() == "auto"):
+            if isinstance(order, str) and order.strip() not in ("1", "2"):
+                raise ApproxgenError(f"must be auto, 1 or 2, got {order!r}", at("order"))
+            order = _int(order, "order", at, 1, 2)
+        else:
+            order = "auto"
 
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
@@ -313,7 +329,7 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
-                max_bytes=max_bytes, fold=fold, source=source)
+                max_bytes=max_bytes, fold=fold, order=order, source=source)
     if fold == "on":
         from approxgen.forms.folded import plan
 

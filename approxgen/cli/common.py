@@ -62,6 +62,10 @@ FIT_FLAGS = [
                  help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
                       "and reconstruct the other exactly in integers. auto (default): when exact "
                       "and not worse than the unfolded fit; on: required; none: never."),
+    click.option("--order",
+                 help="Form interp: 1 interpolates linearly between two nodes, 2 "
+                      "quadratically through three; auto (default) fits both and keeps the "
+                      "better for the objective."),
 ]
 
 
@@ -84,7 +88,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
-               "objective", "seed", "name", "acc_bits", "weights", "fold"]
+               "objective", "seed", "name", "acc_bits", "weights", "fold", "order"]
 
 
 progress_option = click.option(
@@ -134,7 +138,7 @@ def flag_overrides(flags: dict) -> dict:
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
-        "fold": flags["fold"],
+        "fold": flags["fold"], "order": flags["order"],
     }
 
 

@@ -42,6 +42,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from approxgen import forms
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.errors import ApproxgenError
@@ -513,43 +515,113 @@ def ibert_context(model) -> dict:
 
 def interp_context(model) -> dict:
     """The interp header's context: the nodes in their own type, each region's constants, and
-    one accumulator type (int32_t or int64_t). The nodes are lifted by a multiple of ``2^F``
-    (``bias``) so the accumulator is never negative and the floor shift is portable."""
+    one accumulator type (int32_t or int64_t). Every floor shift sees a value >= 0: the nodes are
+    lifted by a multiple of ``2^F`` (``bias``) and, order 2, the accumulator by ``lift2
+    2^(2g+1)`` (taken back from the nodes)."""
     w = model.widths()
     frac = model.frac
-    bias = _floor_bias(min(model.nodes), frac) if frac else max(0, -min(model.nodes))
     inp = model.input
     gmax = max(model.steps)
-    values = [(max(model.nodes) + bias) << gmax, 1 << (gmax + frac), *w.diff, *w.product,
-              w.shifted[0], w.shifted[1], inp.min_code, inp.max_code,
-              model.lo_code - inp.max_code, model.hi_code - inp.min_code,
-              w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    values = [inp.min_code, inp.max_code, model.lo_code - inp.max_code,
+              model.hi_code - inp.min_code, w.shifted[0], w.shifted[1], min(model.nodes),
+              max(model.nodes)]  # the arithmetic takes the stored nodes and adds node_add
+    lift2 = 0
+    if model.order == 1:
+        bias = _floor_bias(int(model.values().min()), frac) if frac \
+            else max(0, -int(model.values().min()))
+        values += [(int(model.values().max()) + bias) << gmax, 1 << (gmax + frac), *w.diff,
+                   *w.product, w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
+    else:
+        v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+        rise = 2 * np.asarray(model.steps, dtype=np.int64)[v["region"]] + 1
+        lift2 = max(0, int((-(v["acc"] >> rise)).max()))
+        bias = _floor_bias(w.total[0], frac)
+        lifted = v["acc"] + (np.int64(lift2) << rise)
+        values += [*w.diff, *w.d2, *w.inner, *w.product, int(lifted.min()), int(lifted.max()),
+                   w.total[0] + bias, w.total[1] + bias, 2 << gmax,
+                   ((1 << frac) + 2 * lift2) << (2 * gmax),
+                   int(model.values().min()) + bias - lift2,
+                   int(model.values().max()) + bias - lift2]
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    # the array's pass 2 takes one step for every code (so it vectorizes) when the offset t
+    # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
+    # one step for every code: the array's arithmetic vectorizes (multi-region: when that keeps
+    # every intermediate in 32 bits, the offset t scaled to 2^gmax)
+    fixed, lift3 = _interp_fixed(model, bias, lift2, gmax)
+    normalise = model.regions > 1 and signed_bits(min(values + fixed), max(values + fixed)) <= 32
+    if normalise or model.regions == 1:
+        values += fixed
     firsts = model.firsts()
-    # region r: k = (d + c_r) >> g_r with c_r = first_r 2^g_r - start_r (start_r is a multiple
-    # of 2^g_r, so d mod 2^g_r is t); packed as (c_r + lift) * 32 + g_r >= 0 in one int32_t
-    cs = [k * (1 << g) - s for s, g, k in zip(model.starts, model.steps, firsts)]
-    lift = max(0, -min(cs))
-    packed = [(c + lift) * 32 + g for c, g in zip(cs, model.steps)]
-    if max(packed) >= 1 << 31 or gmax > 31:
-        raise ApproxgenError("an interp region does not pack into 32 bits")
-    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": c}
-               for s, g, k, c in zip(model.starts, model.steps, firsts, cs)]
+    # region r: z = d * mul_r + c_r with mul_r = 2^(gmax - g_r) (normalised) or 1, c_r = first_r
+    # 2^g - start_r mul_r with g = gmax or g_r; k = z >> g, t = z mod 2^g
+    g_of = lambda g_r: gmax if normalise else g_r  # noqa: E731
+    muls = [1 << (gmax - g) if normalise else 1 for g in model.steps]
+    cs = [(k << g_of(g)) - s * f for s, g, k, f in zip(model.starts, model.steps, firsts, muls)]
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
+                "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
+                "dstep": g - g0, "below": literal(s - 1), "cu": f"{c % (1 << 32)}u",
+                "dcu": f"{(c - c0) % (1 << 32)}u", "dmulu": f"{(f - f0) % (1 << 32)}u"}
+               for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
+                                                    [0, *cs], [0, *muls], [0, *model.steps])]
+    top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
+    values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
+    acc_bits = signed_bits(min(values), max(values))
+    if acc_bits > 64:
+        raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     return {
         "nodes": [literal(v) for v in model.nodes],
         "node_type": ctype(model.node_bits, model.node_signed),
-        "count": len(model.nodes), "frac": frac, "regions": regions,
-        "packed": [literal(v) for v in packed], "lift": literal(lift),
+        "count": len(model.nodes), "frac": frac, "regions": regions, "order": model.order,
         "lo": _macro(model.lo_code), "hi": _macro(model.hi_code),
-        "bias": literal(bias), "unbias": literal(bias >> frac),
+        "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
+        "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
+        "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
+        "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
+        "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
+                  "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
+                  "round": literal(((1 << frac) + 2 * lift2) << (2 * gmax))},
+        "step_expr": (str(model.steps[0]) if model.regions == 1
+                      else str(gmax) if normalise else "g[m]"),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
     }
+
+
+def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int]:
+    """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
+    scaled from ``2^g``: each intermediate by a power of two, the result the same), and order 2's
+    lift ``K`` of the inner term. Order 2 splits the inner term at ``2^gmax`` so no intermediate
+    carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
+    ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
+    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+    g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
+    up = gmax - g
+    t = v["t"] << up
+    out = [1 << (gmax + model.frac + 1), t.max() + 1]
+    lift = 0
+    if model.order == 1:  # (c 2^g + (m - c) t + rnd) with c lifted by bias, times 2^(gmax-g)
+        scaled = [(v["acc"] + (np.int64(bias) << g)) << up, v["product"] << up]
+    else:
+        inner = v["inner"] << up
+        lift = max(0, int(-(inner.min() >> gmax)))
+        lifted = inner + (np.int64(lift) << gmax)
+        hi, lo = lifted >> gmax, lifted & ((1 << gmax) - 1)
+        rr = ((1 << model.frac) + 2 * lift2) << (2 * gmax)
+        low = t * lo + rr
+        p = t * (hi - lift) + (low >> gmax)
+        scaled = [v["diff"], v["d2"], v["d2"] * (t - (1 << gmax)), lifted, hi - lift,
+                  t * (hi - lift), low, p, v["total"] + bias]
+        out += [rr, 2 << gmax, lift << gmax]
+    for a in scaled:
+        out += [int(a.min()), int(a.max())]
+    return [int(x) for x in out], lift
+
+
 def embedded(template_name: str, context: dict) -> str:
     """The ``macros`` and ``body`` blocks of a form's header template, rendered with ``context``
     (and the template's own top-level assignments): a header inside another header."""

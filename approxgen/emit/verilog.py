@@ -390,18 +390,29 @@ def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
 
 def interp_datapath(model) -> dict:
     """Every width of the interp datapath (see :mod:`approxgen.forms.interp`), from the exact
-    value ranges over every input code; shared by the template and the cost estimate."""
+    value ranges over every input code; shared by the template and the cost estimate. The ROM
+    holds the node values with their base. Order 2 computes d1, d2, the inner term, the product
+    and the accumulator in one width ``acc_bits`` (two's complement: each is exact once the
+    accumulator's range fits it)."""
     w = model.widths()
     inp, out = model.input, model.output
     u_bits = max(1, (model.codes - 1).bit_length())
     nodes = len(model.nodes)
     k_bits = max(u_bits, (nodes - 1).bit_length())
-    v_bits = signed_bits(min(model.nodes), max(model.nodes))
+    values = model.values()
+    v_bits = signed_bits(int(values.min()), int(values.max()))
     diff_bits = min(v_bits + 1, w.bits("diff"))
     t_bits = max(1, min(max(model.steps), u_bits))
-    product_bits = max(w.bits("product"), diff_bits, t_bits + 1)
-    shifts = [g + model.frac for g in model.steps]
-    acc_bits = max(w.bits("acc"), product_bits, v_bits, max(shifts) + 1)
+    if model.order == 1:
+        product_bits = max(w.bits("product"), diff_bits, t_bits + 1)
+        shifts = [g + model.frac for g in model.steps]
+        acc_bits = max(w.bits("acc"), product_bits, v_bits, max(shifts) + 1)
+    else:
+        shifts = [2 * g + 1 for g in model.steps]
+        acc_bits = max(w.bits("acc"), w.bits("product"), w.bits("inner"), w.bits("total"),
+                       w.bits("d2"), diff_bits, v_bits + 1, t_bits + 2,
+                       2 * max(model.steps) + model.frac + 2)
+        product_bits = acc_bits
     return {"u_bits": u_bits, "k_bits": k_bits, "v_bits": v_bits, "diff_bits": diff_bits,
             "t_bits": t_bits, "product_bits": product_bits, "acc_bits": acc_bits,
             "g_bits": max(1, max(model.steps).bit_length()),
@@ -416,10 +427,16 @@ def interp_context(fit, pipeline: bool) -> dict:
     model, inp = fit.model, fit.spec.input
     d = interp_datapath(model)
     ub, kb, ab = d["u_bits"], d["k_bits"], d["acc_bits"]
+    if model.order == 1:
+        shift = lambda g: g + model.frac  # noqa: E731
+        rnd = lambda g: (1 << (g + model.frac)) >> 1  # noqa: E731
+    else:
+        shift = lambda g: 2 * g + 1  # noqa: E731
+        rnd = lambda g: 1 << (2 * g + model.frac)  # noqa: E731
     regions = [{"start": lit(s, ub, False), "first": lit(k, kb, False),
-                "g": lit(g, d["g_bits"], False), "s": lit(g + model.frac, d["s_bits"], False),
+                "g": lit(g, d["g_bits"], False), "s": lit(shift(g), d["s_bits"], False),
                 "mask": lit(((1 << g) - 1) & ((1 << ub) - 1), ub, False),
-                "rnd": lit((1 << (g + model.frac)) >> 1, ab)}
+                "rnd": lit(rnd(g), ab)}
                for s, g, k in zip(model.starts, model.steps, model.firsts())]
     shifted_bits, y_expr = saturate_expr(d["shifted_bits"], d["clamp_lo"], d["clamp_hi"],
                                          fit.spec.output)
@@ -428,7 +445,8 @@ def interp_context(fit, pipeline: bool) -> dict:
     sfx = "_s1" if pipeline else ""
     return {
         "d": d, "model": model, "regions": regions,
-        "rom": [(lit(k, kb, False), lit(v, d["v_bits"])) for k, v in enumerate(model.nodes)],
+        "rom": [(lit(k, kb, False), lit(int(v), d["v_bits"]))
+                for k, v in enumerate(model.values())],
         "x_wide_expr": extend("x", inp.bits, inp.bits + 1) if inp.signed
         else "$signed({1'b0, x})",
         "clamp_x_lo": model.lo_code > inp.min_code, "clamp_x_hi": model.hi_code < inp.max_code,
@@ -440,6 +458,8 @@ def interp_context(fit, pipeline: bool) -> dict:
         "acc_expr": f"({extend('v0' + sfx, d['v_bits'], ab)} <<< "
                     f"{'g_s1' if pipeline else 'step_g'}) + "
                     f"{extend('product', d['product_bits'], ab)} + rnd{sfx}",
+        "v_wide": {f"v{i}": extend(f"v{i}", d["v_bits"], ab) for i in range(3)},
+        "t_wide": zext("t" + sfx, d["t_bits"], ab), "one": lit(1, ab),
         "shifted_bits": shifted_bits, "y_expr": y_expr,
     }
 

@@ -10,20 +10,26 @@ possible maximum error (a bottleneck path), then among the choices meeting it th
 error; for ``mse`` the least squared error; for ``rounding`` the fewest mismatches with the
 correctly rounded table (ties: squared error). The window is re-centred on the solution while a
 node sits on its edge; with fraction bits, windows go coarse to fine (step ``2^(F-1)`` down to 1).
+Order 2 (:func:`solve_nodes2`): each code depends on three consecutive nodes of its region (each
+region owns its nodes), so the programme runs over node pairs (candidate triples per interval),
+per region; the windows (``2 RADIUS2 + 1`` integers) are centred on the rounded solution of a
+linear programme (HiGHS: the real-valued interpolation's minimax, nodes within the type) and
+re-centred the same way.
 
 **Layout** (:class:`Layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
 (about 32 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
 on the target, within what the node type holds, halved: the node search roughly halves it) is
-measured per block; a threshold picks for each block the largest step within it, equal neighbours
-merge into regions, and the cheapest merges (by added nodes) bring them down to
-:data:`MAX_REGIONS` (a region may then take a longer step where its whole span allows). Search
-``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting it
-(bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding`` alone: no
-mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``: the C tables,
-nodes plus one int32 per region when there are several), the lowest threshold that fits and the
-next :data:`CANDIDATES` - 1, each grown greedily into what the budget leaves (:meth:`Layouts.refine`)
-and fitted exactly: the best for the objective wins. This is a heuristic over layouts (the node
-values are exact for the layout), documented as such in the fit's notes.
+measured per block (order 2: the quadratic through the next two grid nodes); a threshold picks for
+each block the largest step within it, equal neighbours merge into regions, and the cheapest merges
+(by added nodes) bring them down to :data:`MAX_REGIONS` (a region may then take a longer step where
+its whole span allows). Search ``uniform`` takes one region. Which threshold: with
+``max_error_lsb``, the fewest nodes meeting it (bisection on the threshold, each layout's nodes
+fitted exactly; ``objective: rounding`` alone: no mismatch); under a budget (``segments``: at most
+that many intervals; ``max_bytes``: the C tables, the nodes alone: the regions' constants are
+immediates of the code), the lowest threshold that fits and the next :data:`CANDIDATES` - 1, each
+grown greedily into what the budget leaves (:meth:`Layouts.refine`) and fitted exactly: the best
+for the objective wins. This is a heuristic over layouts (the node values are exact for the
+layout), documented as such in the fit's notes.
 """
 
 from __future__ import annotations
@@ -34,57 +40,93 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.forms import MAX_ACC_BITS
-from approxgen.forms.interp import InterpModel
+from approxgen.forms.interp import NODE_BITS, InterpModel, quadratic
 from approxgen.metrics import correctly_rounded, target
 
-MAX_REGIONS = 8  # each region costs a compare per element and 4 bytes in C
+MAX_REGIONS = 8  # each region costs two compare-selects per element in C
 BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
+RADIUS2 = 2  # order 2 (each interval judges candidate triples)
 MAX_RECENTRES = 8
 CANDIDATES = 6  # layouts fitted exactly under a budget (from the lowest fitting threshold up)
 CHUNK = 1 << 22  # elements (codes x candidate pairs) per vectorized batch
+PAST_END = 64  # order 2: codes past the domain's end whose extended target the nodes must hold
 ROUNDING_TIE = 1e-10  # rounding: mismatches first, then this times the squared error
 
 
 # --- node format ---------------------------------------------------------------------------------
 
-def node_format(spec, targets: np.ndarray) -> tuple[int, bool, int]:
-    """``(node_bits, node_signed, frac)``: 16 bits when the output has at most 16, else 32; as
-    many fraction bits as keep the target's range, one LSB to spare, inside the type."""
+def node_format(spec, targets: np.ndarray, order: int = 1) -> tuple[int, bool, int, int]:
+    """``(node_bits, node_signed, frac, base)``: 16-bit nodes whenever the target's range fits
+    them, else 32; as many fraction bits ``F`` as keep the range inside the type (the extreme
+    node may clip by one unit, which the node search sees); ``base`` 0 when the type (signed like
+    the output) holds the range with an output LSB to spare, else the constant that centres it.
+    The golden model's accumulator (int64) must hold the arithmetic with the longest step."""
     out = spec.output
-    bits, signed = (16 if out.bits <= 16 else 32), out.signed
-    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-    tmin, tmax = math.floor(float(targets.min())) - 1, math.ceil(float(targets.max())) + 1
-    # the golden model's accumulator (int64) must hold a node times the longest step
-    most = MAX_ACC_BITS - bits - 2 - max(0, (targets.size - 1).bit_length())
-    frac = 0
-    while frac + 1 < min(bits, most + 1) and tmin * 2 ** (frac + 1) >= lo \
-            and tmax * 2 ** (frac + 1) <= hi:
-        frac += 1
-    return bits, signed, frac
+    lo_t, hi_t = float(targets.min()), float(targets.max())
+    top = max(0, (targets.size - 1).bit_length())
+    if order == 2 and targets.size > 1:  # nodes past the end: the target extended a little
+        ext = float(targets[-1]) + (float(targets[-1]) - float(targets[-2])) * PAST_END
+        lo_t, hi_t = min(lo_t, ext), max(hi_t, ext)
+    for bits in NODE_BITS:
+        lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if out.signed else (0, (1 << bits) - 1)
+        frac = -1
+        while frac + 1 < bits and (hi_t - lo_t) * 2.0 ** (frac + 1) <= (1 << bits):
+            frac += 1
+        if frac < 0:
+            continue
+        for frac in range(frac, -1, -1):
+            spare = 1 if frac else 0  # an output LSB on each side, unless the type is full
+            a, b = math.floor(lo_t) - spare, math.ceil(hi_t) + spare
+            if a * 2 ** frac >= lo and b * 2 ** frac <= hi:
+                base = 0
+            else:
+                base = round((lo_t + hi_t) / 2 * 2 ** frac) - (lo + hi + 1) // 2
+            vbits = bits if not base else max(bits, abs(base).bit_length()) + 1
+            g = top if order == 1 else min(top, 10)
+            if (g + frac + vbits + 2 if order == 1 else 2 * g + frac + vbits + 4) \
+                    <= MAX_ACC_BITS:
+                return bits, out.signed, frac, base
+    raise ApproxgenError("the target's range does not fit 32-bit interp nodes", spec.at("output"))
+
+
+def max_step(order: int, frac: int, node_bits: int, base: int, top: int) -> int:
+    """The longest step (log2) the golden model's accumulator allows (see InterpModel.check)."""
+    vbits = node_bits if not base else max(node_bits, abs(base).bit_length()) + 1
+    room = MAX_ACC_BITS - frac - vbits - (2 if order == 1 else 4)
+    return max(0, min(top, room if order == 1 else room // 2))
 
 
 # --- layouts -------------------------------------------------------------------------------------
 
-def layout_nodes(starts, steps, n: int) -> int:
-    """Nodes a layout needs over ``n`` codes (see :meth:`InterpModel.nodes_needed`)."""
-    total = sum((b - a) >> g for a, b, g in zip(starts, starts[1:], steps))
-    return total + ((n - 1 - starts[-1]) >> steps[-1]) + 2
+def region_nodes(starts, steps, n: int, order: int = 1) -> list[int]:
+    """Nodes each region of a layout over ``n`` codes addresses (see
+    :meth:`InterpModel.region_nodes`)."""
+    ends = [*starts[1:], n]
+    if order == 2:
+        return [-(-(b - a) >> g) + 2 for a, b, g in zip(starts, ends, steps)]
+    return [(b - a) >> g for a, b, g in zip(starts, starts[1:], steps)] \
+        + [((n - 1 - starts[-1]) >> steps[-1]) + 2]
 
 
-def layout_bytes(layout, n: int, node_bytes: int) -> int:
-    """The C header's table bytes: the nodes, and with several regions one int32 per region."""
+def layout_nodes(starts, steps, n: int, order: int = 1) -> int:
+    """Nodes a layout needs over ``n`` codes."""
+    return sum(region_nodes(starts, steps, n, order))
+
+
+def layout_bytes(layout, n: int, node_bytes: int, order: int = 1) -> int:
+    """The C header's table bytes: the nodes (the regions' constants are in the code)."""
     starts, steps = layout
-    return layout_nodes(starts, steps, n) * node_bytes + (4 * len(starts) if len(starts) > 1
-                                                          else 0)
+    return layout_nodes(starts, steps, n, order) * node_bytes
 
 
-def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf)) -> np.ndarray:
+def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf),
+                         order: int = 1) -> np.ndarray:
     """``(max_g + 1, n)``: per step ``2^g``, |plain interpolation of ``t`` - t| at each offset
-    (nodes on the aligned grid; past the end the target is extended linearly, within the
-    ``bounds`` a node can hold)."""
+    (nodes on the aligned grid, order 2 through the next two; past the end the target is
+    extended linearly, within the ``bounds`` a node can hold)."""
     n = t.size
-    pad = (1 << max_g) + 1
+    pad = (2 << max_g) + 1
     slope = t[-1] - t[-2] if n > 1 else 0.0
     ext = np.concatenate([t, np.clip(t[-1] + slope * np.arange(1, pad + 1), *bounds)])
     u = np.arange(n)
@@ -93,17 +135,28 @@ def interpolation_errors(t: np.ndarray, max_g: int, bounds=(-np.inf, np.inf)) ->
         w = 1 << g
         p = (u >> g) << g
         frac = (u - p) / w
-        out[g] = np.abs(ext[p] + (ext[p + w] - ext[p]) * frac - t)
+        d1 = ext[p + w] - ext[p]
+        value = ext[p] + d1 * frac
+        if order == 2:
+            value += (ext[p + 2 * w] - 2 * ext[p + w] + ext[p]) * frac * (frac - 1) / 2
+        out[g] = np.abs(value - t)
     return out
 
 
-def _merged(starts, steps):
-    """The layout with neighbouring regions of equal step merged."""
+def _merged(starts, steps, n: int | None = None):
+    """The layout with neighbouring regions of equal step merged; with ``n`` (the code count)
+    the last region's step no longer than its span needs (the same nodes, narrower
+    arithmetic)."""
     out_s, out_g = [starts[0]], [steps[0]]
     for a, g in zip(starts[1:], steps[1:]):
         if g != out_g[-1]:
             out_s.append(a)
             out_g.append(g)
+    if n is not None:
+        out_g[-1] = min(out_g[-1], max(0, (n - 1 - out_s[-1]).bit_length()))
+        if len(out_g) > 1 and out_g[-1] == out_g[-2]:
+            out_s.pop()
+            out_g.pop()
     return tuple(out_s), tuple(out_g)
 
 
@@ -111,14 +164,17 @@ class Layouts:
     """Region layouts for thresholds on the estimated error (see the module doc)."""
 
     def __init__(self, t: np.ndarray, max_regions: int = MAX_REGIONS, uniform: bool = False,
-                 bounds=(-np.inf, np.inf)):
-        """``t``: the target (LSB) per offset; ``bounds``: what a node can hold (LSB)."""
+                 bounds=(-np.inf, np.inf), order: int = 1, longest: int | None = None):
+        """``t``: the target (LSB) per offset; ``bounds``: what a node can hold (LSB);
+        ``order`` of the interpolation; ``longest``: the longest step (log2) allowed."""
         self.n = n = t.size
-        self.top = max(0, (n - 1).bit_length())  # 2^top >= n
-        self.block = max(0, self.top - BLOCKS_LOG2)
+        top = max(0, (n - 1).bit_length())  # 2^top >= n
+        self.top = top if longest is None else min(top, longest)
+        self.block = min(self.top, max(0, top - BLOCKS_LOG2))
         self.max_regions = 1 if uniform else max_regions
         self.uniform = uniform
-        self.err = interpolation_errors(t, self.top, bounds) / 2
+        self.order = order
+        self.err = interpolation_errors(t, self.top, bounds, order) / 2
         nb = -(-n // (1 << self.block))
         edges = np.minimum(np.arange(nb + 1) << self.block, n)
         self.block_edges = edges
@@ -165,7 +221,7 @@ class Layouts:
                         or self.err[g, starts[j]:end].max() > tau:
                     break
                 steps[j] = g
-        return tuple(starts), tuple(steps)
+        return _merged(starts, steps, self.n)
 
     def refine(self, layout, fits):
         """Spend what the budget leaves over, greedily on the region with the largest estimated
@@ -190,6 +246,7 @@ class Layouts:
                                 steps[:r] + [p[1] for p in parts] + steps[r + 1:])
                 if len(trial[0]) > self.max_regions:
                     break
+            trial = _merged(*trial, self.n)
             if not fits(trial):
                 break
             starts, steps = list(trial[0]), list(trial[1])
@@ -197,7 +254,7 @@ class Layouts:
 
     def _nodes(self, runs) -> int:
         starts = [int(self.block_edges[r[0]]) for r in runs]
-        return layout_nodes(starts, [r[2] for r in runs], self.n)
+        return layout_nodes(starts, [r[2] for r in runs], self.n, self.order)
 
 
 # --- node values ---------------------------------------------------------------------------------
@@ -209,22 +266,56 @@ class NodeProblem:
         self.spec = spec
         self.out = spec.output
         self.objective = spec.objective
+        self.order = spec.order or 1
         self.t = targets  # sat(f) in LSB, one per domain code (offset u)
         self.n = targets.size
         self.rounded = correctly_rounded(targets * spec.output.scale, spec.output)
-        self.node_bits, self.node_signed, self.frac = node_format(spec, targets)
+        self.node_bits, self.node_signed, self.frac, self.base = node_format(spec, targets,
+                                                                             self.order)
         bits = self.node_bits
-        self.node_lo, self.node_hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-                                      if self.node_signed else (0, (1 << bits) - 1))
+        lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if self.node_signed
+                  else (0, (1 << bits) - 1))
+        self.node_lo, self.node_hi = lo + self.base, hi + self.base  # node values (+ base)
+        self.longest = max_step(self.order, self.frac, bits, self.base,
+                                max(0, (self.n - 1).bit_length()))
 
     def positions(self, starts, steps) -> np.ndarray:
         """Every node's offset (the last region's last node lies past the end)."""
-        pos = []
-        for r, (a, g) in enumerate(zip(starts, steps)):
-            end = starts[r + 1] if r + 1 < len(starts) else None
-            count = ((end - a) >> g) if end is not None else ((self.n - 1 - a) >> g) + 2
-            pos.extend(a + (np.arange(count) << g))
-        return np.asarray(pos, dtype=np.int64)
+        counts = region_nodes(starts, steps, self.n, self.order)
+        return np.concatenate([a + (np.arange(c, dtype=np.int64) << g)
+                               for a, g, c in zip(starts, steps, counts)])
+
+    def lp_centre(self, starts, steps) -> np.ndarray:
+        """Order 2: node values (``2^-F`` LSB, rounded) minimizing the largest error of the
+        real-valued interpolation, one linear programme per region (HiGHS)."""
+        from scipy import sparse
+        from scipy.optimize import linprog
+
+        out = []
+        counts = region_nodes(starts, steps, self.n, 2)
+        ends = [*starts[1:], self.n]
+        for a, b, g, m in zip(starts, ends, steps, counts):
+            d = np.arange(b - a)
+            k = d >> g
+            f = (d & ((1 << g) - 1)) / (1 << g)
+            half = f * (f - 1) / 2
+            rows = np.tile(d, 3)
+            cols = np.concatenate([k, k + 1, k + 2])
+            vals = np.concatenate([1 - f + half, f - 2 * half, half])
+            A = sparse.csr_matrix((vals, (rows, cols)), shape=(b - a, m))
+            one = sparse.csr_matrix(np.ones((b - a, 1)))
+            T = self.t[a:b] * 2.0 ** self.frac
+            res = linprog(np.r_[np.zeros(m), 1.0],
+                          A_ub=sparse.vstack([sparse.hstack([A, -one]),
+                                              sparse.hstack([-A, -one])]).tocsr(),
+                          b_ub=np.r_[T, -T],
+                          bounds=[(self.node_lo, self.node_hi)] * m + [(0, None)],
+                          method="highs")
+            if res.status != 0:  # cannot happen for a feasible box; fall back to samples
+                out.append(self.sampled(a + (np.arange(m) << g)))
+            else:
+                out.append(np.clip(np.round(res.x[:m]), self.node_lo, self.node_hi))
+        return np.concatenate(out).astype(np.int64)
 
     def sampled(self, pos: np.ndarray) -> np.ndarray:
         """The target at node offsets (extended linearly past the end), times ``2^F``."""
@@ -273,6 +364,36 @@ class NodeProblem:
         return E, S
 
 
+    def triple_costs(self, a: int, end: int, g: int, cand: np.ndarray):
+        """Order 2, one region (offsets ``a..end-1``, step ``2^g``, candidates ``cand`` of its
+        ``m + 2`` nodes): ``(E, S)``, each ``(m, C, C, C)``, per interval and candidate triple
+        (its three nodes) the largest error and the summed cost over the interval's codes."""
+        m2, c = cand.shape
+        m = m2 - 2
+        E = np.zeros((m, c, c, c))
+        S = np.zeros((m, c, c, c))
+        w = 1 << g
+        tt = np.arange(w, dtype=np.int64)
+        per = max(1, CHUNK // (w * c * c * c))
+        for j0 in range(0, m, per):
+            j1 = min(m, j0 + per)
+            js = np.arange(j0, j1)
+            u = a + (js[:, None] << g) + tt[None, :]  # (J, w)
+            valid = (u < end)[:, None, None, None, :]
+            uc = np.minimum(u, self.n - 1)[:, None, None, None, :]
+            y = quadratic(cand[js][:, :, None, None, None], cand[js + 1][:, None, :, None, None],
+                          cand[js + 2][:, None, None, :, None], tt, g, self.frac)["shifted"]
+            y = np.clip(y, self.out.min_code, self.out.max_code)
+            err = np.where(valid, y - self.t[uc], 0.0)
+            E[js] = np.abs(err).max(axis=4)
+            sq = (err * err).sum(axis=4)
+            if self.objective == "rounding":
+                S[js] = ((y != self.rounded[uc]) & valid).sum(axis=4) + ROUNDING_TIE * sq
+            else:
+                S[js] = sq
+        return E, S
+
+
 def _bottleneck(E: np.ndarray) -> float:
     """The least possible largest interval error along the chain."""
     best = np.zeros(E.shape[1])
@@ -299,8 +420,64 @@ def _min_sum(S: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, flo
     return path, float(cost[path[-1]])
 
 
+def _bottleneck_pairs(E: np.ndarray) -> float:
+    """Order 2: the least possible largest interval error along a chain of node triples."""
+    best = np.zeros(E.shape[1:3])
+    for k in range(E.shape[0]):
+        best = np.min(np.maximum(best[:, :, None], E[k]), axis=0)
+    return float(best.min())
+
+
+def _min_sum_pairs(S: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Order 2: candidate index per node minimizing the summed ``S`` over the triples that are
+    ``allowed`` (a dynamic programme over node pairs)."""
+    m, c = S.shape[0], S.shape[1]
+    cost = np.zeros((c, c))
+    back = np.empty((m, c, c), dtype=np.int64)
+    for k in range(m):
+        total = cost[:, :, None] + S[k]
+        if allowed is not None:
+            total = np.where(allowed[k], total, np.inf)
+        back[k] = np.argmin(total, axis=0)
+        cost = np.take_along_axis(total, back[k][None], axis=0)[0]
+    path = np.empty(m + 2, dtype=np.int64)
+    path[m], path[m + 1] = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    for k in range(m - 1, -1, -1):
+        path[k] = back[k][path[k + 1], path[k + 2]]
+    return path
+
+
+def solve_nodes2(problem: NodeProblem, starts, steps) -> np.ndarray:
+    """Order 2: the node values (int64) of the layout, best for the objective over every code:
+    windows of candidates around the LP solution, a DP over node pairs per region (regions own
+    their nodes), re-centred while a node sits on its window's edge."""
+    counts = region_nodes(starts, steps, problem.n, 2)
+    firsts = np.concatenate([[0], np.cumsum(counts)])
+    ends = [*starts[1:], problem.n]
+    centre = problem.lp_centre(starts, steps)
+    offsets = np.arange(-RADIUS2, RADIUS2 + 1, dtype=np.int64)
+    for _ in range(MAX_RECENTRES):
+        cand = np.clip(centre[:, None] + offsets[None, :], problem.node_lo, problem.node_hi)
+        costs = [problem.triple_costs(a, b, g, cand[f0:f1])
+                 for a, b, g, f0, f1 in zip(starts, ends, steps, firsts, firsts[1:])]
+        bound = max(_bottleneck_pairs(E) for E, _ in costs) if problem.objective == "max" \
+            else None
+        path = np.concatenate([_min_sum_pairs(S, None if bound is None else E <= bound + 1e-9)
+                               for E, S in costs])
+        chosen = cand[np.arange(cand.shape[0]), path]
+        edge = (np.abs(path - RADIUS2) == RADIUS2) & (chosen > problem.node_lo) \
+            & (chosen < problem.node_hi)
+        moved = not np.array_equal(chosen, centre)
+        centre = chosen
+        if not edge.any() or not moved:
+            break
+    return centre
+
+
 def solve_nodes(problem: NodeProblem, starts, steps) -> np.ndarray:
     """The node values (int64) of the layout, best for the objective (see the module doc)."""
+    if problem.order == 2:
+        return solve_nodes2(problem, starts, steps)
     pos = problem.positions(starts, steps)
     centre = problem.sampled(pos).astype(np.int64)
     offsets = np.arange(-RADIUS, RADIUS + 1, dtype=np.int64)
@@ -334,7 +511,7 @@ def _model(spec, problem: NodeProblem, layout) -> InterpModel:
     nodes = solve_nodes(problem, starts, steps)
     model = InterpModel(spec.input, spec.output, spec.domain[0], spec.domain[1], starts, steps,
                         problem.frac, problem.node_bits, problem.node_signed,
-                        tuple(int(v) for v in nodes))
+                        tuple(int(v) - problem.base for v in nodes), problem.order, problem.base)
     model.check()
     return model
 
@@ -351,19 +528,22 @@ def fit_interp(spec, progress: bool = False):
     targets = target(spec, codes) / spec.output.scale
     problem = NodeProblem(spec, targets)
     scale = 2.0 ** -problem.frac
+    order = problem.order
     layouts = Layouts(targets, uniform=spec.search == "uniform",
-                      bounds=(problem.node_lo * scale, problem.node_hi * scale))
+                      bounds=(problem.node_lo * scale, problem.node_hi * scale), order=order,
+                      longest=problem.longest)
     taus = layouts.thresholds()
     node_bytes = problem.node_bits // 8
     max_bytes = spec.max_bytes
     n = targets.size
 
     cache: dict = {}
-    node_limit = spec.segments + 1 if spec.segments != "auto" else None
+    def intervals(layout) -> int:
+        return layout_nodes(*layout, n, order) - (1 if order == 1 else 2 * len(layout[0]))
 
     def fits(layout) -> bool:
-        return ((node_limit is None or layout_nodes(*layout, n) <= node_limit)
-                and (max_bytes is None or layout_bytes(layout, n, node_bytes) <= max_bytes))
+        return ((spec.segments == "auto" or intervals(layout) <= spec.segments)
+                and (max_bytes is None or layout_bytes(layout, n, node_bytes, order) <= max_bytes))
 
     def fitted(layout):
         if layout not in cache:
@@ -375,7 +555,7 @@ def fit_interp(spec, progress: bool = False):
         return layouts.layout(float(taus[i]))
 
     def size(model) -> str:
-        nbytes = layout_bytes((model.starts, model.steps), n, node_bytes)
+        nbytes = layout_bytes((model.starts, model.steps), n, node_bytes, order)
         return f"{len(model.nodes)} nodes, {nbytes} bytes"
 
     where = spec.at("max_bytes" if max_bytes is not None else "segments")
@@ -409,8 +589,8 @@ def fit_interp(spec, progress: bool = False):
         if not fits(at(hi)):
             least = at(hi)
             raise ApproxgenError(f"the smallest interp layout over {n} codes needs "
-                                 f"{layout_nodes(*least, n)} nodes, "
-                                 f"{layout_bytes(least, n, node_bytes)} bytes: more than "
+                                 f"{layout_nodes(*least, n, order)} nodes, "
+                                 f"{layout_bytes(least, n, node_bytes, order)} bytes: more than "
                                  f"{'max_bytes' if max_bytes is not None else 'segments'} "
                                  f"allows", where)
         while lo < hi:  # the lowest threshold whose layout fits
@@ -425,6 +605,43 @@ def fit_interp(spec, progress: bool = False):
         why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"
         notes.append(f"{why}: {size(model)}, the best of {len(candidates)} layouts that fit")
     info = {"method": spec.search, "seed": spec.seed,
-            "settings": {"max_regions": layouts.max_regions, "radius": RADIUS},
+            "settings": {"max_regions": layouts.max_regions,
+                         "radius": RADIUS if order == 1 else RADIUS2, "order": order},
             "notes": notes}
     return model, info
+
+
+def fit_orders(spec, progress: bool = False):
+    """``order: auto``: both orders fitted, the better for the objective kept (ties: the lower
+    max error, then fewer table bytes; with ``max_error_lsb`` alone, fewer bytes first); an
+    order that cannot meet the budget is skipped (when neither can, the first error is raised)."""
+    from dataclasses import replace
+
+    from approxgen.metrics import measure
+
+    codes = spec.domain_codes()
+    reference = spec.reference(codes)
+    key = {"max": "max_error_lsb", "mse": "mse", "rounding": "mismatches"}[spec.objective]
+    fewest = spec.segments == "auto" and (spec.max_error_lsb is not None
+                                          or spec.max_bytes is None)
+    rows, failure = [], None
+    for order in (1, 2):
+        try:
+            model, info = fit_interp(replace(spec, order=order), progress)
+        except ApproxgenError as exc:
+            failure = failure or exc
+            continue
+        m = measure(model.evaluate(codes), reference, spec.output)
+        nbytes = len(model.nodes) * model.node_bits // 8
+        rank = ((nbytes, m[key], m["max_error_lsb"]) if fewest
+                else (m[key], m["max_error_lsb"], nbytes))
+        rows.append((rank, order, model, info, m))
+    if not rows:
+        raise failure
+    rows.sort(key=lambda row: row[:2])
+    (_, order, model, info, m), others = rows[0], rows[1:]
+    info["notes"].append("order auto: order " + str(order) + " kept" + "".join(
+        f" (order {o}: {om['max_error_lsb']:.4f} LSB, {len(mo.nodes) * mo.node_bits // 8} "
+        f"bytes)" for _, o, mo, _, om in others))
+    return model, info
+

@@ -1,21 +1,29 @@
-"""``form: interp``: an interpolated node table (linear interpolation between stored nodes on a
-power-of-two grid, as CMSIS-NN's int16 activations), storing only the node values.
+"""``form: interp``: an interpolated node table (nodes on a power-of-two grid, as CMSIS-NN's int16
+activations), storing only the node values; ``order`` 1 interpolates linearly between two
+neighbouring nodes, ``order`` 2 quadratically through three.
 
 The input code is clamped to the domain codes ``lo..hi`` and taken as the offset ``u = q - lo``.
 The offsets are cut into regions; region ``r`` starts at offset ``start_r`` (``start_0 = 0``) and
 has its own node step ``2^g_r``; its nodes are ``v[first_r], v[first_r + 1], ...`` at offsets
-``start_r + j 2^g_r``, and its last node is the next region's first (every region but the last
-spans a multiple of its step; the last one has one node past ``hi``). For an offset in region r::
+``start_r + j 2^g_r``. Order 1: a region's last node is the next region's first (every region but
+the last spans a multiple of its step; the last one has one node past ``hi``). Order 2: each
+region owns its nodes, its intervals plus two. For an offset in region r::
 
-    d   = u - start_r;  k = first_r + (d >> g_r);  t = d & (2^g_r - 1)
-    acc = v_k 2^g_r + (v_{k+1} - v_k) t + 2^(g_r + F - 1)      # the rounding folded in
-    y   = sat(acc >> (g_r + F))                                 # floor shift
+    d = u - start_r;  k = first_r + (d >> g_r);  t = d & (2^g_r - 1);  v_j = node_j + base
+    order 1:  acc = v_k 2^g + (v_{k+1} - v_k) t + 2^(g + F - 1)        # the rounding folded in
+              y   = sat(acc >> (g + F))                                 # floor shift
+    order 2:  d1 = v_{k+1} - v_k;  d2 = v_{k+2} - 2 v_{k+1} + v_k;  S = 2^g
+              acc = t (2 d1 S + d2 (t - S)) + 2^(2g + F)        # (Newton forward) x 2^(2g+1)
+              y   = sat((v_k + (acc >> (2g + 1))) >> F)
 
-Nodes are stored with ``F`` fraction bits (``v = y 2^F``) in the node type (int16/uint16 when the
-output is at most 16 bits, else int32/uint32, signed like the output): ``F`` is as many fraction
-bits as that type holds over the target's range with one LSB to spare (0 for a full-range 16-bit
-output). ``acc`` is a convex combination of two nodes times ``2^g``, so its range follows from the
-nodes' (:meth:`InterpModel.widths`). Fitting: :mod:`approxgen.fit.interp`.
+Order 2 is ``floor((v_k 2^(2g+1) + t (2 d1 S + d2 (t - S)) + 2^(2g+F)) / 2^(2g+1+F))``, one
+rounding of the exact quadratic ``v_k + (t/S) d1 + (t/S)(t/S - 1)/2 d2``, written so the
+accumulator does not carry ``v_k``.
+
+Nodes are stored with ``F`` fraction bits (``v = y 2^F``) in the node type (16 bits whenever the
+target's range fits, else 32), plus a constant ``base`` (so a range such as sigmoid's half, 0.5..1,
+gets the fraction bits of a full 16-bit type). The exact value range of every intermediate over
+every code gives the widths (:meth:`InterpModel.widths`). Fitting: :mod:`approxgen.fit.interp`.
 """
 
 from __future__ import annotations
@@ -29,17 +37,36 @@ from approxgen.fixedpoint import IntFormat, saturate, signed_bits
 from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
 
 NODE_BITS = (16, 32)
+ORDERS = (1, 2)
 MAX_STEP_BITS = 30
+MAX_BASE = 1 << 40
+
+
+def quadratic(v0, v1, v2, t, g, frac: int) -> dict:
+    """Order 2's arithmetic (int64, broadcasting): nodes ``v0, v1, v2``, offsets ``t`` in the
+    interval, step ``2^g``; ``shifted`` is the value before saturation."""
+    d1, d2 = v1 - v0, v2 - 2 * v1 + v0
+    size = np.int64(1) << g
+    inner = 2 * d1 * size + d2 * (t - size)
+    product = t * inner
+    acc = product + (np.int64(1) << (2 * g + frac))
+    total = v0 + (acc >> (2 * g + 1))
+    return {"a": v0, "b": v1, "c": v2, "diff": d1, "d2": d2, "inner": inner,
+            "product": product, "acc": acc, "total": total, "shifted": total >> frac}
 
 
 @dataclass(frozen=True)
 class InterpWidths:
-    """Exact value bounds over every input code, and the C/Verilog widths derived from them."""
+    """Exact value bounds over every input code, and the C/Verilog widths derived from them.
+    Order 1 leaves ``d2``, ``inner`` and ``total`` at (0, 0)."""
 
-    diff: tuple[int, int]  # v_{k+1} - v_k
-    product: tuple[int, int]  # (v_{k+1} - v_k) * t
-    acc: tuple[int, int]  # v_k 2^g + product + rounding
-    shifted: tuple[int, int]  # acc >> (g + F), before saturation
+    diff: tuple[int, int]  # d1 = v_{k+1} - v_k
+    product: tuple[int, int]  # order 1: d1 t; order 2: t (2 d1 S + d2 (t - S))
+    acc: tuple[int, int]  # product + rounding (order 1 also + v_k 2^g): the one floor shift
+    shifted: tuple[int, int]  # the value saturated: acc >> (g + F), order 2 total >> F
+    d2: tuple[int, int] = (0, 0)  # v_{k+2} - 2 v_{k+1} + v_k
+    inner: tuple[int, int] = (0, 0)  # 2 d1 S + d2 (t - S)
+    total: tuple[int, int] = (0, 0)  # v_k + (acc >> (2g + 1))
 
     def bits(self, name: str) -> int:
         return signed_bits(*getattr(self, name))
@@ -56,7 +83,9 @@ class InterpModel:
     frac: int  # F: fraction bits of the nodes
     node_bits: int  # 16 or 32
     node_signed: bool
-    nodes: tuple[int, ...]
+    nodes: tuple[int, ...]  # stored values; the arithmetic uses node + base
+    order: int = 1
+    base: int = 0
 
     form = "interp"
 
@@ -66,30 +95,42 @@ class InterpModel:
 
     @property
     def segments(self) -> int:
-        """Intervals between nodes (the node count less one)."""
-        return len(self.nodes) - 1
+        """Intervals between nodes (the node count less one per region and order)."""
+        return len(self.nodes) - (1 if self.order == 1 else 2 * self.regions)
 
     @property
     def regions(self) -> int:
         return len(self.starts)
 
-    def firsts(self) -> tuple[int, ...]:
-        """The index of each region's first node."""
-        out, k = [0], 0
-        for r in range(self.regions - 1):
-            k += (self.starts[r + 1] - self.starts[r]) >> self.steps[r]
-            out.append(k)
+    def region_nodes(self) -> tuple[int, ...]:
+        """How many nodes each region addresses (order 1: the last shares the next's first)."""
+        ends = (*self.starts[1:], self.codes)
+        out = []
+        for r, (a, b, g) in enumerate(zip(self.starts, ends, self.steps)):
+            intervals = -(-(b - a) >> g)
+            last = r == self.regions - 1
+            out.append(intervals + 2 if self.order == 2 else (b - a) >> g if not last
+                       else ((b - 1 - a) >> g) + 2)
         return tuple(out)
 
+    def firsts(self) -> tuple[int, ...]:
+        """The index of each region's first node."""
+        counts = self.region_nodes()
+        return tuple(int(v) for v in np.concatenate([[0], np.cumsum(counts[:-1])]))
+
     def nodes_needed(self) -> int:
-        """How many nodes the regions address (the last region has one past ``hi``)."""
-        return self.firsts()[-1] + ((self.codes - 1 - self.starts[-1]) >> self.steps[-1]) + 2
+        """How many nodes the regions address."""
+        return sum(self.region_nodes())
 
     def node_range(self) -> tuple[int, int]:
-        """The values the node type holds."""
+        """The values the node type holds (stored, before the base)."""
         if self.node_signed:
             return -(1 << (self.node_bits - 1)), (1 << (self.node_bits - 1)) - 1
         return 0, (1 << self.node_bits) - 1
+
+    def values(self) -> np.ndarray:
+        """The node values the arithmetic uses (stored + base), int64."""
+        return np.asarray(self.nodes, dtype=np.int64) + self.base
 
     def intermediates(self, q) -> dict[str, np.ndarray]:
         """Every intermediate of the arithmetic for codes ``q`` (int64 arrays)."""
@@ -100,43 +141,58 @@ class InterpModel:
         d = u - np.asarray(self.starts, dtype=np.int64)[r]
         k = np.asarray(self.firsts(), dtype=np.int64)[r] + (d >> g)
         t = d & ((np.int64(1) << g) - 1)
-        nodes = np.asarray(self.nodes, dtype=np.int64)
-        a, b = nodes[k], nodes[k + 1]
-        s = g + self.frac
-        product = (b - a) * t
-        acc = (a << g) + product + ((np.int64(1) << s) >> 1)
-        shifted = acc >> s
-        return {"u": u, "region": r, "k": k, "t": t, "a": a, "b": b, "diff": b - a,
-                "product": product, "acc": acc, "shifted": shifted,
-                "y": saturate(shifted, self.output)}
+        v = self.values()
+        out = {"u": u, "region": r, "k": k, "t": t}
+        if self.order == 1:
+            a, b = v[k], v[k + 1]
+            s = g + self.frac
+            product = (b - a) * t
+            acc = (a << g) + product + ((np.int64(1) << s) >> 1)
+            shifted = acc >> s
+            out.update(a=a, b=b, diff=b - a, product=product, acc=acc)
+        else:
+            terms = quadratic(v[k], v[k + 1], v[k + 2], t, g, self.frac)
+            shifted = terms.pop("shifted")
+            out.update(terms)
+        out.update(shifted=shifted, y=saturate(shifted, self.output))
+        return out
 
     def evaluate(self, q) -> np.ndarray:
         return self.intermediates(q)["y"]
 
     def segment_index(self, q) -> np.ndarray:
-        """The interval (left node index) of each code."""
-        return self.intermediates(q)["k"]
+        """The interval of each code (its region's intervals counted before it)."""
+        v = self.intermediates(q)
+        if self.order == 1:
+            return v["k"]
+        return v["k"] - 2 * v["region"]
 
     def widths(self) -> InterpWidths:
         v = self.intermediates(np.arange(self.lo_code, self.hi_code + 1, dtype=np.int64))
-        span = lambda name: (int(v[name].min()), int(v[name].max()))  # noqa: E731
-        return InterpWidths(span("diff"), span("product"), span("acc"), span("shifted"))
+        span = lambda name: (int(v[name].min()), int(v[name].max())) if name in v \
+            else (0, 0)  # noqa: E731
+        return InterpWidths(span("diff"), span("product"), span("acc"), span("shifted"),
+                            span("d2"), span("inner"), span("total"))
 
     def to_json(self) -> dict:
+        extra = {**({"order": self.order} if self.order != 1 else {}),  # absent: linear
+                 **({"base": self.base} if self.base else {})}
         return {"form": "interp", "lo_code": self.lo_code, "hi_code": self.hi_code,
                 "starts": list(self.starts), "steps": list(self.steps), "frac": self.frac,
                 "node_bits": self.node_bits, "node_signed": self.node_signed,
-                "nodes": list(self.nodes), "acc_bits": self.widths().bits("acc")}
+                "nodes": list(self.nodes), **extra, "acc_bits": self.widths().bits("acc")}
 
     @classmethod
     def from_json(cls, data: dict, inp: IntFormat, out: IntFormat) -> "InterpModel":
         signed = data.get("node_signed")
         if not isinstance(signed, bool):
             raise ApproxgenError("model.node_signed must be true or false")
+        order = json_int(data, "order") if "order" in data else 1  # older artifacts: linear
+        base = json_int(data, "base") if "base" in data else 0
         model = cls(inp, out, json_int(data, "lo_code"), json_int(data, "hi_code"),
                     tuple(json_ints(data, "starts")), tuple(json_ints(data, "steps")),
                     json_int(data, "frac"), json_int(data, "node_bits"), signed,
-                    tuple(json_ints(data, "nodes")))
+                    tuple(json_ints(data, "nodes")), order, base)
         model.check()
         if json_int(data, "acc_bits") != model.widths().bits("acc"):
             raise ApproxgenError("model.acc_bits does not match the nodes")
@@ -144,12 +200,16 @@ class InterpModel:
 
     def check(self) -> None:
         """Raise ApproxgenError if the integers break the contract (layout, ranges, widths)."""
+        if self.order not in ORDERS:
+            raise ApproxgenError(f"interp order must be one of {ORDERS}")
         if not (self.input.min_code <= self.lo_code <= self.hi_code <= self.input.max_code):
             raise ApproxgenError("interp lo_code..hi_code must lie in the input code range")
         if self.node_bits not in NODE_BITS:
             raise ApproxgenError(f"interp node_bits must be one of {NODE_BITS}")
         if not 0 <= self.frac < self.node_bits:
             raise ApproxgenError(f"interp frac must be in 0..{self.node_bits - 1}")
+        if not abs(self.base) <= MAX_BASE:
+            raise ApproxgenError(f"interp base must be within +-2^{MAX_BASE.bit_length() - 1}")
         if not self.starts or len(self.steps) != len(self.starts) or self.starts[0] != 0:
             raise ApproxgenError("interp needs one step per region and starts[0] == 0")
         edges = (*self.starts, self.codes)
@@ -157,7 +217,11 @@ class InterpModel:
             raise ApproxgenError("interp region starts must rise strictly below the code count")
         if any(not 0 <= g <= MAX_STEP_BITS for g in self.steps):
             raise ApproxgenError(f"interp steps must be in 0..{MAX_STEP_BITS}")
-        if any(g + self.frac > MAX_ACC_BITS - self.node_bits - 2 for g in self.steps):
+        # the golden model's int64 must hold the accumulator with the longest step
+        vbits = self.node_bits if not self.base else max(self.node_bits,
+                                                         abs(self.base).bit_length()) + 1
+        if any((g + self.frac + vbits + 2 if self.order == 1 else 2 * g + self.frac + vbits + 4)
+               > MAX_ACC_BITS for g in self.steps):
             raise ApproxgenError(f"an interp accumulator would need more than {MAX_ACC_BITS} "
                                  f"bits")
         if any((b - a) % (1 << g) for a, b, g in zip(self.starts, self.starts[1:], self.steps)):
@@ -177,17 +241,21 @@ class InterpForm(Form):
     segmented = True
     fits_bytes = True
     verilog_parts = ("full",)
-    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb"})
+    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order"})
 
     def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.interp import fit_interp
+        from approxgen.fit.interp import fit_interp, fit_orders
 
+        if spec.order == "auto":
+            return fit_orders(spec, progress)
         return fit_interp(spec, progress)
 
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain
         if (model.lo_code, model.hi_code) != (lo, hi):
             return f"the model covers codes {model.lo_code}..{model.hi_code}, the domain {lo}..{hi}"
+        if spec.order not in (None, "auto") and model.order != spec.order:
+            return f"order {model.order}, the spec asks for order {spec.order}"
         if spec.segments != "auto" and model.segments > spec.segments:
             return f"{model.segments} intervals, the spec allows {spec.segments}"
         return None
@@ -199,13 +267,15 @@ class InterpForm(Form):
         return super().summary_suffix(fit).replace(" segments,", " intervals,", 1)
 
     def shape(self, model) -> str:
-        return f"interp, {len(model.nodes)} nodes"
+        return f"interp order {model.order}, {len(model.nodes)} nodes"
 
     def integers_line(self, model, spec) -> str:
         w = model.widths()
         kind = f"{'' if model.node_signed else 'u'}int{model.node_bits}"
         regions = ", ".join(f"{model.starts[r]}+: 2^{g}" for r, g in enumerate(model.steps))
-        return (f"{len(model.nodes)} nodes {kind} with {model.frac} fraction bits; "
+        base = f" + {model.base}" if model.base else ""
+        return (f"order {model.order}: {len(model.nodes)} nodes {kind}{base} with "
+                f"{model.frac} fraction bits; "
                 f"{model.regions} region{'s' if model.regions > 1 else ''} (offset: step) "
                 f"{regions}; accumulator {w.bits('acc')} b")
 
@@ -244,17 +314,22 @@ class InterpForm(Form):
         from approxgen.emit.verilog import interp_datapath
 
         d = interp_datapath(fit.model)
-        n = len(fit.model.nodes)
-        est.update(rom_words=2 * n, rom_bits=2 * n * d["v_bits"])  # two read ports
+        n, ports = len(fit.model.nodes), fit.model.order + 1
+        est.update(rom_words=ports * n, rom_bits=ports * n * d["v_bits"])  # a read port a node
         est["comparators"] = [fit.spec.input.bits + 1] * d["input_clamps"] \
             + [d["u_bits"]] * (fit.model.regions - 1) \
             + [d["shifted_bits"]] * (int(d["clamp_lo"]) + int(d["clamp_hi"]))
-        est["multiplier"] = {"a": d["diff_bits"], "b": d["t_bits"] + 1,
-                             "product": d["product_bits"]}
-        est["adders"] = [d["u_bits"] + 1, d["diff_bits"], d["acc_bits"]]
+        if fit.model.order == 1:
+            est["multiplier"] = {"a": d["diff_bits"], "b": d["t_bits"] + 1,
+                                 "product": d["product_bits"]}
+            est["adders"] = [d["u_bits"] + 1, d["diff_bits"], d["acc_bits"]]
+        else:  # d2 (t - 2^g), then t times the inner term
+            est["multiplier"] = {"a": d["acc_bits"], "b": d["acc_bits"],
+                                 "product": d["acc_bits"]}
+            est["adders"] = [d["u_bits"] + 1] + [d["acc_bits"]] * 6
         if pipeline:
-            est["flip_flops"] = (2 * d["v_bits"] + d["t_bits"] + d["region_bits"]
-                                 + fit.spec.output.bits + 2)
+            est["flip_flops"] = ((2 * d["v_bits"] if fit.model.order == 1 else 3 * d["acc_bits"])
+                                 + d["t_bits"] + d["region_bits"] + fit.spec.output.bits + 2)
         return est
 
 
