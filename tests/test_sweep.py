@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from approxgen import sweep
+from approxgen.errors import ApproxgenError
 
 ARGS = ["sweep", "gelu", "--bits", "6", "--segments", "2,4", "--search", "uniform,exact",
         "--no-yosys", "--form", "pwl,table", "--fold", "none"]  # folded: at the floor at once
@@ -57,6 +58,18 @@ def test_default_grid_is_every_form_that_applies(tmp_path):
              for f in ("gelu", "silu")}
     assert forms == {"gelu": ["pwl", "table", "quadratic", "ibert", "interp"],
                      "silu": ["pwl", "table", "quadratic", "interp"]}
+
+
+def test_default_grid_leaves_out_a_search_a_form_refuses(monkeypatch):
+    """``--search pso`` over every form: interp places its own nodes, so it is not in the grid
+    (an explicit ``--form interp --search pso`` is refused before any fit)."""
+    monkeypatch.setattr(sweep, "measure", lambda raw, source, tool: {
+        "form": raw["form"], "max_error_lsb": 1.0, "table_bytes": 1, "cells": None})
+    points = sweep.grid(["pwl", "interp", "table"], [4], ["pso"])
+    rows = sweep.run({"function": "silu"}, "<test>", points, yosys=False, applicable_only=True)
+    assert [r["form"] for r in rows] == ["pwl", "table"]
+    with pytest.raises(ApproxgenError, match="search: form interp places its nodes itself"):
+        sweep.run({"function": "silu"}, "<test>", points, yosys=False)
 
 
 def test_table_bytes_counts_the_static_tables():

@@ -520,9 +520,6 @@ def fit_interp(spec, progress: bool = False):
     """``(model, info)`` for ``spec`` (see the module doc for how the layout is chosen)."""
     from approxgen.metrics import measure
 
-    if spec.search not in ("exact", "uniform"):
-        raise ApproxgenError(f"form interp places its nodes itself: search exact (regions) or "
-                             f"uniform (one step), not {spec.search}", spec.at("search"))
     codes = spec.domain_codes()
     reference = spec.reference(codes)
     targets = target(spec, codes) / spec.output.scale

@@ -250,6 +250,12 @@ class InterpForm(Form):
             return fit_orders(spec, progress)
         return fit_interp(spec, progress)
 
+    def search_refusal(self, search: str) -> str | None:
+        if search not in ("exact", "uniform"):
+            return (f"form interp places its nodes itself: search exact (regions) or uniform "
+                    f"(one step), not {search}")
+        return None
+
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain
         if (model.lo_code, model.hi_code) != (lo, hi):
