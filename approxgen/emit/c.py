@@ -477,6 +477,7 @@ def quadratic_context(model, segment_search: str) -> dict:
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
         **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
+        "block": BLOCK,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
@@ -582,6 +583,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
                                                         if abs(model.b) != 1 else "u")
     return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
+            "half_out": ctype(inner.output.bits, True), "block": BLOCK,
             "inner_bits": inner.output.bits, "negative": expr,
             "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
             "b": literal(model.b)}
