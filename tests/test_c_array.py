@@ -32,6 +32,9 @@ def _fits() -> list:
             keys = {} if form == "table" else {"segments": 16 if form == "interp" else 6}
             fits.append(fit_raw(name=f"{function}_{form}", function=function, form=form,
                                 fold="on", input={"bits": 8}, **keys))
+    # an output narrower than f's range: both sides saturate
+    fits.append(fit_raw(name="tanh_narrow_pwl", function="tanh", segments=6, fold="on",
+                        input={"bits": 8}, output={"bits": 6, "scale": "2^-6"}))
     fits.append(fit_raw(name="sigmoid16_pwl", function="sigmoid", segments=24, fold="on",
                         search="uniform", **INT16_SIGMOID))
     fits.append(fit_raw(name="tanh16_quadratic", function="tanh", form="quadratic", segments=12,
@@ -157,6 +160,10 @@ def test_the_matrix_covers_what_it_claims(fits):
         (-1, False, False), (-1, False, True), (1, True, False)}
     assert any(f.model.inner.output.bits > 16 for f in folded)  # an int32_t half
     assert any(f.spec.input.bits == 12 for f in folded)  # values of int16_t that are no code
+    # the reconstruction saturates only on the sides it reaches
+    sat = [emit_c.render(f).split(f"{f.spec.name}_affine(")[1].split("return")[0] for f in folded]
+    assert any("r < " in h for h in sat) and any("r > " in h for h in sat)
+    assert any("r < " not in h and "r > " not in h for h in sat)
     headers = [emit_c.render(f) for f in fits if f.model.form == "quadratic"]
     assert any("Bucket table" in h for h in headers)
     assert any("_breakpoints[0]);" in h for h in headers)  # the chain

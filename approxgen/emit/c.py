@@ -42,6 +42,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from approxgen import forms
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.errors import ApproxgenError
@@ -67,6 +69,9 @@ BUCKET_MAX_COMPARES = 3
 # 2.3 vs 1.8; int16 gelu (aligned 64-code buckets: a 1 KiB table) 4 segments 1.3 vs 1.1 (not
 # worth 1 KiB beside 62 bytes of coefficients), 8 segments 2.2 vs 1.2, 16 segments 4.9 vs 1.1.
 QUADRATIC_CHAIN_SEGMENTS = 4
+# A folded header saturates only the sides its reconstruction reaches, found by evaluating the
+# half over every code up to this many codes a side (wider inputs: the width analysis's bounds).
+EXACT_RANGE_CODES = 1 << 20
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
@@ -562,6 +567,19 @@ def embedded(template_name: str, context: dict) -> str:
                    for text in template.blocks[block](block_context))
 
 
+def _folded_range(model) -> tuple[int, int]:
+    """Bounds of a folded model's reconstruction before the saturation: exact over every input
+    code (the half evaluated) up to :data:`EXACT_RANGE_CODES` codes a side, else the width
+    analysis's."""
+    inp = model.input
+    if max(inp.max_code, -inp.min_code) > EXACT_RANGE_CODES:
+        return model.wide_range()
+    h = np.arange(1, -inp.min_code + 1, dtype=np.int64)
+    r = np.concatenate([model.inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64)),
+                        model.a + model.s * model.inner.evaluate(h) + model.b * h])
+    return int(r.min()), int(r.max())
+
+
 def folded_context(model, inner_form, segment_search: str) -> dict:
     """The folded header's context: ``half(name)`` renders the inner form's body named
     ``name_half``; one type (int32_t or int64_t) holds |q|, g and the reconstruction."""
@@ -576,6 +594,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         return embedded(inner_form.c_template(), context)
 
     wide_bits = model.wide_bits()
+    lo, hi = _folded_range(model)
     expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
             else ("-r" if model.s < 0 else "r"))
     if model.b:
@@ -586,4 +605,5 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
             "half_out": ctype(inner.output.bits, True), "block": BLOCK,
             "inner_bits": inner.output.bits, "negative": expr,
             "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
+            "sat_lo": lo < model.output.min_code, "sat_hi": hi > model.output.max_code,
             "b": literal(model.b)}

@@ -132,13 +132,11 @@ static inline void silu_int8_half_array(const uint8_t *x, int16_t *y, size_t n)
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - u) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
 /* The reconstruction from the input code q and r = g(|q|): branch-free (the array variant
- * vectorizes it). */
+ * vectorizes it), saturated on the sides it reaches. */
 APPROXGEN_INLINE int8_t silu_int8_affine(int32_t q, int32_t r)
 {
     int32_t u = q < 0 ? -q : q;
     r = q < 0 ? r - u : r;
-    r = r < (-128) ? (-128) : r;
-    r = r > 127 ? 127 : r;
     return (int8_t)r;
 }
 

@@ -132,13 +132,11 @@ static inline void softplus_int8_half_array(const uint8_t *x, int16_t *y, size_t
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - 2 * u) for q < 0.
  * Every intermediate fits in 11 bits, hence int32_t. ---- */
 /* The reconstruction from the input code q and r = g(|q|): branch-free (the array variant
- * vectorizes it). */
+ * vectorizes it), saturated on the sides it reaches. */
 APPROXGEN_INLINE uint8_t softplus_int8_affine(int32_t q, int32_t r)
 {
     int32_t u = q < 0 ? -q : q;
     r = q < 0 ? r - 2 * u : r;
-    r = r < 0 ? 0 : r;
-    r = r > 255 ? 255 : r;
     return (uint8_t)r;
 }
 

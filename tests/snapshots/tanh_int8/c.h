@@ -132,12 +132,10 @@ static inline void tanh_int8_half_array(const uint8_t *x, int8_t *y, size_t n)
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(-r) for q < 0.
  * Every intermediate fits in 9 bits, hence int32_t. ---- */
 /* The reconstruction from the input code q and r = g(|q|): branch-free (the array variant
- * vectorizes it). */
+ * vectorizes it), saturated on the sides it reaches. */
 APPROXGEN_INLINE int8_t tanh_int8_affine(int32_t q, int32_t r)
 {
     r = q < 0 ? -r : r;
-    r = r < (-128) ? (-128) : r;
-    r = r > 127 ? 127 : r;
     return (int8_t)r;
 }
 
