@@ -23,9 +23,14 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
+  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
+  search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 * a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body, its function named
-  ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``.
+  ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
+  only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
+  :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
+  (vectorized); so it works with any inner form through that signature alone.
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
