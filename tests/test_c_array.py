@@ -35,6 +35,10 @@ def _fits() -> list:
     # an output narrower than f's range: both sides saturate
     fits.append(fit_raw(name="tanh_narrow_pwl", function="tanh", segments=6, fold="on",
                         input={"bits": 8}, output={"bits": 6, "scale": "2^-6"}))
+    # a 24-bit output (int32_t): the reconstruction in 32-bit arithmetic, not modulo 2^w
+    fits.append(fit_raw(name="gelu24_pwl", function="gelu", segments=6, fold="on",
+                        input={"bits": 12, "scale": "2^-8"},
+                        output={"bits": 24, "scale": "2^-8"}))
     fits.append(fit_raw(name="sigmoid16_pwl", function="sigmoid", segments=24, fold="on",
                         search="uniform", **INT16_SIGMOID))
     fits.append(fit_raw(name="tanh16_quadratic", function="tanh", form="quadratic", segments=12,
@@ -160,10 +164,17 @@ def test_the_matrix_covers_what_it_claims(fits):
         (-1, False, False), (-1, False, True), (1, True, False)}
     assert any(f.model.inner.output.bits > 16 for f in folded)  # an int32_t half
     assert any(f.spec.input.bits == 12 for f in folded)  # values of int16_t that are no code
-    # the reconstruction saturates only on the sides it reaches
-    sat = [emit_c.render(f).split(f"{f.spec.name}_affine(")[1].split("return")[0] for f in folded]
-    assert any("r < " in h for h in sat) and any("r > " in h for h in sat)
-    assert any("r < " not in h and "r > " not in h for h in sat)
+    # the reconstruction saturates only on the sides it reaches; where it never does, an output
+    # of at most 16 bits is computed modulo 2^w (signed and unsigned outputs, A and B terms)
+    body = {f.spec.name: emit_c.render(f).split(f"{f.spec.name}_affine(")[1].split("}")[0]
+            for f in folded}
+    assert any("r < " in h for h in body.values()) and any("r > " in h for h in body.values())
+    wrapped = [f for f in folded if "unsigned v" in body[f.spec.name]]
+    assert {f.spec.output.signed for f in wrapped} == {True, False}
+    assert any(f.model.a for f in wrapped) and any(f.model.b for f in wrapped)
+    assert any(f.spec.output.bits > 8 for f in wrapped)
+    assert any("r < " not in h and "r > " not in h and "unsigned v" not in h
+               for h in body.values()), "no 32-bit reconstruction without saturation"
     headers = [emit_c.render(f) for f in fits if f.model.form == "quadratic"]
     assert any("Bucket table" in h for h in headers)
     assert any("_breakpoints[0]);" in h for h in headers)  # the chain

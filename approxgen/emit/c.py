@@ -605,10 +605,34 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     if model.b:
         expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
                                                         if abs(model.b) != 1 else "u")
+    out = model.output
+    sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
     return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+            "wrap": None if sat_lo or sat_hi else _wrap_context(model),
+            "range": f"{lo}..{hi}",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
             "half_out": ctype(inner.output.bits, True), "block": BLOCK,
             "inner_bits": inner.output.bits, "negative": expr,
             "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
-            "sat_lo": lo < model.output.min_code, "sat_hi": hi > model.output.max_code,
-            "b": literal(model.b)}
+            "sat_lo": sat_lo, "sat_hi": sat_hi, "b": literal(model.b)}
+
+
+def _wrap_context(model) -> dict | None:
+    """A folded reconstruction that never saturates, computed modulo ``2^w`` in ``unsigned``
+    (``w``: the width of the output's C type, at most 16, so at most ``unsigned``'s): exact, as
+    the result is a code, and the array variant then runs in ``w``-bit lanes (8 or 16 per SSE2
+    vector, not 4). ``None`` for wider outputs."""
+    out = model.output
+    bits = int(ctype(out.bits, out.signed).lstrip("u")[3:-2])
+    if bits > 16:
+        return None
+    mask = (1 << bits) - 1
+    terms = [f"{model.a & mask}u"] if model.a & mask else []
+    terms.append(("- v" if model.s < 0 else "+ v") if terms or model.s < 0 else "v")
+    if model.b:
+        b = abs(model.b) & mask
+        terms.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
+    text = " ".join(terms)
+    return {"bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
+            "negative": text[2:] if text.startswith("+ ") else ("0u " + text if text.startswith(
+                "- ") else text)}

@@ -131,12 +131,14 @@ static inline void sigmoid_int8_half_array(const uint8_t *x, int16_t *y, size_t 
 
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(128 - r) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
-/* The reconstruction from the input code q and r = g(|q|): branch-free (the array variant
- * vectorizes it), saturated on the sides it reaches. */
+/* The reconstruction from the input code q and r = g(|q|), branch-free. It lies in 0..128, codes
+ * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
+ * the array variant work in 8-bit lanes. */
 APPROXGEN_INLINE uint8_t sigmoid_int8_affine(int32_t q, int32_t r)
 {
-    r = q < 0 ? 128 - r : r;
-    return (uint8_t)r;
+    unsigned v = (unsigned)r;
+    v = (uint8_t)(q < 0 ? 128u - v : v);
+    return (uint8_t)v;
 }
 
 static inline uint8_t sigmoid_int8(int8_t x)

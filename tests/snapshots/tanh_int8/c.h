@@ -131,12 +131,14 @@ static inline void tanh_int8_half_array(const uint8_t *x, int8_t *y, size_t n)
 
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(-r) for q < 0.
  * Every intermediate fits in 9 bits, hence int32_t. ---- */
-/* The reconstruction from the input code q and r = g(|q|): branch-free (the array variant
- * vectorizes it), saturated on the sides it reaches. */
+/* The reconstruction from the input code q and r = g(|q|), branch-free. It lies in -64..64, codes
+ * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
+ * the array variant work in 8-bit lanes. */
 APPROXGEN_INLINE int8_t tanh_int8_affine(int32_t q, int32_t r)
 {
-    r = q < 0 ? -r : r;
-    return (int8_t)r;
+    unsigned v = (unsigned)r;
+    v = (uint8_t)(q < 0 ? 0u - v : v);
+    return (int8_t)((int32_t)(v ^ 128u) - 128); /* the code whose two's complement is v */
 }
 
 static inline int8_t tanh_int8(int8_t x)
