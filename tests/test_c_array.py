@@ -6,6 +6,8 @@ ASan+UBSan and vectorized at -O3."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import fit_raw, require_tool
@@ -41,6 +43,11 @@ def _fits() -> list:
                         output={"bits": 24, "scale": "2^-8"}))
     fits.append(fit_raw(name="sigmoid16_pwl", function="sigmoid", segments=24, fold="on",
                         search="uniform", **INT16_SIGMOID))
+    # only the accumulator needs 33 bits: computed modulo 2^32 in uint32_t
+    fits.append(fit_raw(name="gelu16_pwl", function="gelu", segments=16, fold="on",
+                        search="uniform", input={"bits": 16, "scale": "2^-12"},
+                        output={"bits": 16, "scale": "2^-12"}))
+    fits += [_renamed(fits[-1], name) for name in SEARCHES]
     fits.append(fit_raw(name="tanh16_quadratic", function="tanh", form="quadratic", segments=12,
                         fold="on", search="uniform", **INT16_SIGMOID))
     fits.append(fit_raw(name="gelu12_pwl", function="gelu", segments=9, fold="on",
@@ -53,6 +60,14 @@ def _fits() -> list:
                             input={"bits": 16, "scale": "2^-12"},
                             output={"bits": 16, "scale": "2^-12"}))
     return fits
+
+
+# fits rendered with another segment search than auto (the wrapping accumulator in each)
+SEARCHES = {"gelu16_pwl_chain": "chain", "gelu16_pwl_binary": "binary"}
+
+
+def _renamed(f, name: str):
+    return dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name))
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +147,8 @@ def test_array_in_any_order_pieces_in_place_and_empty(fits, compiler, build, tmp
     for f in fits:
         values = rng.permutation(verify.input_values(f, every_value=True))
         inputs[f.spec.name] = values
-        (tmp_path / f"{f.spec.name}.h").write_text(emit_c.render(f))
+        (tmp_path / f"{f.spec.name}.h").write_text(
+            emit_c.render(f, SEARCHES.get(f.spec.name, "auto")))
         values.astype(np.int64).tofile(tmp_path / f"{f.spec.name}.in")
     source = tmp_path / "main.c"
     source.write_text(harness(fits))
@@ -175,6 +191,12 @@ def test_the_matrix_covers_what_it_claims(fits):
     assert any(f.spec.output.bits > 8 for f in wrapped)
     assert any("r < " not in h and "r > " not in h and "unsigned v" not in h
                for h in body.values()), "no 32-bit reconstruction without saturation"
+    for name, search in {"gelu16_pwl": "auto", **SEARCHES}.items():
+        f = next(f for f in fits if f.spec.name == name)
+        header = emit_c.render(f, search)
+        assert "computed modulo 2^32 in" in header, name
+        assert {"auto": "Bucket table", "chain": "compare-and-mask chain",
+                "binary": "binary search"}[search] in header, name
     headers = [emit_c.render(f) for f in fits if f.model.form == "quadratic"]
     assert any("Bucket table" in h for h in headers)
     assert any("_breakpoints[0]);" in h for h in headers)  # the chain

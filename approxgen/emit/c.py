@@ -354,6 +354,14 @@ def pwl_context(model, segment_search: str) -> dict:
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     acc_type = "int32_t" if acc_bits <= 32 and s < 32 else "int64_t"
+    # Only the accumulator needs more than 32 signed bits, but it lies in 0..2^32-1 (the bias
+    # lifted it): computed modulo 2^32 in uint32_t (products and offsets wrap) it is exact, and
+    # its shift fits int32_t, so the array variant still vectorizes with 32-bit lanes (SSE2 has
+    # no 64-bit multiply).
+    others = [*offsets, *slopes, *steps, model.input.min_code, model.input.max_code,
+              shifted_lo, shifted_hi, model.input.max_code - model.input.min_code, 0]
+    acc32 = (acc_type == "int64_t" and 1 <= s < 32 and w.acc_max + bias < 1 << 32
+             and signed_bits(min(others), max(others)) <= 32)
     return {
         "segments": model.segments,
         "breakpoints": [literal(b) for b in model.breakpoints],
@@ -368,10 +376,12 @@ def pwl_context(model, segment_search: str) -> dict:
         "rounding": (1 << (s - 1)) if s else 0,
         "bias": literal(bias),
         "unbias": literal(bias >> s),
-        "acc_type": acc_type,
+        "acc_type": "int32_t" if acc32 else acc_type,
         "acc_bits": acc_bits,
+        "acc32": acc32,
         "clamp_lo": shifted_lo < model.output.min_code,
         "clamp_hi": shifted_hi > model.output.max_code,
+        # acc32: the search chosen as for the 64-bit accumulator it replaces (the same tables)
         **segment_context(model, segment_search, wide=acc_type == "int64_t"),
         "block": BLOCK,
         "clamp_input": _input_clamp(model.input),
