@@ -7,7 +7,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   ``y = sat(((k_i*q + offset_i) >> s) - bias/2^s)``. The shift then never sees a negative value
   (right-shifting one is implementation-defined in C99) and nothing is ever left-shifted. The
   accumulator type (``int32_t`` or ``int64_t``) is chosen from the exact value ranges of
-  :meth:`PwlModel.widths`; saturation is emitted only on sides the range can reach.
+  :meth:`PwlModel.widths`; an accumulator that needs 33 signed bits only because the bias lifted
+  it into ``0..2^32-1`` is computed modulo 2^32 in ``uint32_t`` instead (exact; the array variant
+  keeps 32-bit lanes). Saturation is emitted only on sides the range can reach.
 * The segment search of every segmented form (:data:`SEGMENT_SEARCHES`, ``auto`` picks by
   :func:`choose_segment_search`; one decoder, :func:`segment_context` and
   ``templates/c/_segment*.h.j2``, for pwl and quadratic):
