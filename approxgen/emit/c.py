@@ -7,7 +7,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   ``y = sat(((k_i*q + offset_i) >> s) - bias/2^s)``. The shift then never sees a negative value
   (right-shifting one is implementation-defined in C99) and nothing is ever left-shifted. The
   accumulator type (``int32_t`` or ``int64_t``) is chosen from the exact value ranges of
-  :meth:`PwlModel.widths`; saturation is emitted only on sides the range can reach.
+  :meth:`PwlModel.widths`; an accumulator that needs 33 signed bits only because the bias lifted
+  it into ``0..2^32-1`` is computed modulo 2^32 in ``uint32_t`` instead (exact; the array variant
+  keeps 32-bit lanes). Saturation is emitted only on sides the range can reach.
 * The segment search of every segmented form (:data:`SEGMENT_SEARCHES`, ``auto`` picks by
   :func:`choose_segment_search`; one decoder, :func:`segment_context` and
   ``templates/c/_segment*.h.j2``, for pwl and quadratic):
@@ -23,9 +25,14 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
+  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
+  search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 * a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body, its function named
-  ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``.
+  ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
+  only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
+  :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
+  (vectorized); so it works with any inner form through that signature alone.
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
@@ -69,6 +76,9 @@ BUCKET_MAX_COMPARES = 3
 # 2.3 vs 1.8; int16 gelu (aligned 64-code buckets: a 1 KiB table) 4 segments 1.3 vs 1.1 (not
 # worth 1 KiB beside 62 bytes of coefficients), 8 segments 2.2 vs 1.2, 16 segments 4.9 vs 1.1.
 QUADRATIC_CHAIN_SEGMENTS = 4
+# A folded header saturates only the sides its reconstruction reaches, found by evaluating the
+# half over every code up to this many codes a side (wider inputs: the width analysis's bounds).
+EXACT_RANGE_CODES = 1 << 20
 BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
@@ -346,6 +356,14 @@ def pwl_context(model, segment_search: str) -> dict:
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
     acc_type = "int32_t" if acc_bits <= 32 and s < 32 else "int64_t"
+    # Only the accumulator needs more than 32 signed bits, but it lies in 0..2^32-1 (the bias
+    # lifted it): computed modulo 2^32 in uint32_t (products and offsets wrap) it is exact, and
+    # its shift fits int32_t, so the array variant still vectorizes with 32-bit lanes (SSE2 has
+    # no 64-bit multiply).
+    others = [*offsets, *slopes, *steps, model.input.min_code, model.input.max_code,
+              shifted_lo, shifted_hi, model.input.max_code - model.input.min_code, 0]
+    acc32 = (acc_type == "int64_t" and 1 <= s < 32 and w.acc_max + bias < 1 << 32
+             and signed_bits(min(others), max(others)) <= 32)
     return {
         "segments": model.segments,
         "breakpoints": [literal(b) for b in model.breakpoints],
@@ -360,10 +378,12 @@ def pwl_context(model, segment_search: str) -> dict:
         "rounding": (1 << (s - 1)) if s else 0,
         "bias": literal(bias),
         "unbias": literal(bias >> s),
-        "acc_type": acc_type,
+        "acc_type": "int32_t" if acc32 else acc_type,
         "acc_bits": acc_bits,
+        "acc32": acc32,
         "clamp_lo": shifted_lo < model.output.min_code,
         "clamp_hi": shifted_hi > model.output.max_code,
+        # acc32: the search chosen as for the 64-bit accumulator it replaces (the same tables)
         **segment_context(model, segment_search, wide=acc_type == "int64_t"),
         "block": BLOCK,
         "clamp_input": _input_clamp(model.input),
@@ -479,6 +499,7 @@ def quadratic_context(model, segment_search: str) -> dict:
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
         **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
+        "block": BLOCK,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
@@ -633,6 +654,19 @@ def embedded(template_name: str, context: dict) -> str:
                    for text in template.blocks[block](block_context))
 
 
+def _folded_range(model) -> tuple[int, int]:
+    """Bounds of a folded model's reconstruction before the saturation: exact over every input
+    code (the half evaluated) up to :data:`EXACT_RANGE_CODES` codes a side, else the width
+    analysis's."""
+    inp = model.input
+    if max(inp.max_code, -inp.min_code) > EXACT_RANGE_CODES:
+        return model.wide_range()
+    h = np.arange(1, -inp.min_code + 1, dtype=np.int64)
+    r = np.concatenate([model.inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64)),
+                        model.a + model.s * model.inner.evaluate(h) + model.b * h])
+    return int(r.min()), int(r.max())
+
+
 def folded_context(model, inner_form, segment_search: str) -> dict:
     """The folded header's context: ``half(name)`` renders the inner form's body named
     ``name_half``; one type (int32_t or int64_t) holds |q|, g and the reconstruction."""
@@ -647,13 +681,40 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         return embedded(inner_form.c_template(), context)
 
     wide_bits = model.wide_bits()
+    lo, hi = _folded_range(model)
     expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
             else ("-r" if model.s < 0 else "r"))
     if model.b:
         expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
                                                         if abs(model.b) != 1 else "u")
+    out = model.output
+    sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
     return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+            "wrap": None if sat_lo or sat_hi else _wrap_context(model),
+            "range": f"{lo}..{hi}",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
+            "half_out": ctype(inner.output.bits, True), "block": BLOCK,
             "inner_bits": inner.output.bits, "negative": expr,
             "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
-            "b": literal(model.b)}
+            "sat_lo": sat_lo, "sat_hi": sat_hi, "b": literal(model.b)}
+
+
+def _wrap_context(model) -> dict | None:
+    """A folded reconstruction that never saturates, computed modulo ``2^w`` in ``unsigned``
+    (``w``: the width of the output's C type, at most 16, so at most ``unsigned``'s): exact, as
+    the result is a code, and the array variant then runs in ``w``-bit lanes (8 or 16 per SSE2
+    vector, not 4). ``None`` for wider outputs."""
+    out = model.output
+    bits = int(ctype(out.bits, out.signed).lstrip("u")[3:-2])
+    if bits > 16:
+        return None
+    mask = (1 << bits) - 1
+    terms = [f"{model.a & mask}u"] if model.a & mask else []
+    terms.append(("- v" if model.s < 0 else "+ v") if terms or model.s < 0 else "v")
+    if model.b:
+        b = abs(model.b) & mask
+        terms.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
+    text = " ".join(terms)
+    return {"bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
+            "negative": text[2:] if text.startswith("+ ") else ("0u " + text if text.startswith(
+                "- ") else text)}

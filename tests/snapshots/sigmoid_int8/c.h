@@ -131,22 +131,41 @@ static inline void sigmoid_int8_half_array(const uint8_t *x, int16_t *y, size_t 
 
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(128 - r) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
-static inline uint8_t sigmoid_int8(int8_t x)
+/* The reconstruction from the input code q and r = g(|q|), branch-free. It lies in 0..128, codes
+ * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
+ * the array variant work in 8-bit lanes. */
+APPROXGEN_INLINE uint8_t sigmoid_int8_affine(int32_t q, int32_t r)
 {
-    int32_t q = x, u, r;
-    u = q < 0 ? -q : q;
-    r = sigmoid_int8_half((uint8_t)u);
-    r = q < 0 ? 128 - r : r;
-    r = r < 0 ? 0 : r;
-    r = r > 255 ? 255 : r;
-    return (uint8_t)r;
+    unsigned v = (unsigned)r;
+    v = (uint8_t)(q < 0 ? 128u - v : v);
+    return (uint8_t)v;
 }
 
-/* y[i] = sigmoid_int8(x[i]) for i < n; x and y may be the same buffer. */
+static inline uint8_t sigmoid_int8(int8_t x)
+{
+    int32_t q = (x);
+    return sigmoid_int8_affine(q, sigmoid_int8_half((uint8_t)(q < 0 ? -q : q)));
+}
+
+/* y[i] = sigmoid_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of 64, each
+ * read whole before any of it is written: |q| (vectorized), the half's own array variant, then
+ * the reconstruction (vectorized). */
 static inline void sigmoid_int8_array(const int8_t *x, uint8_t *y, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; ++i)
+    size_t i, j, blocks_end = n - n % 64;
+    for (i = 0; i < blocks_end; i += 64) {
+        int8_t q[64];
+        uint8_t u[64];
+        int16_t r[64];
+        for (j = 0; j < 64; ++j) {
+            q[j] = (x[i + j]);
+            u[j] = (uint8_t)(q[j] < 0 ? -(int32_t)q[j] : (int32_t)q[j]);
+        }
+        sigmoid_int8_half_array(u, r, 64);
+        for (j = 0; j < 64; ++j)
+            y[i + j] = sigmoid_int8_affine(q[j], r[j]);
+    }
+    for (; i < n; ++i)
         y[i] = sigmoid_int8(x[i]);
 }
 
