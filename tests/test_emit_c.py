@@ -566,3 +566,21 @@ def test_segment_search_option(tmp_path):
                                   "--workdir", str(tmp_path / "w")])
     assert result.exit_code == 0, result.output
     assert "binary search" in (tmp_path / "w" / "c" / "gelu_int16.h").read_text()
+
+
+@pytest.mark.parametrize("raw", [
+    {"form": "pwl", "fold": "none"}, {"form": "pwl", "fold": "on"},
+    {"form": "pwl", "fold": "none", "input": {"bits": 12}, "segments": 40},  # bucket table
+    {"form": "table", "fold": "none"}, {"form": "quadratic", "fold": "none", "segments": 6},
+    {"form": "quadratic", "fold": "on", "segments": 6}, {"form": "ibert"},
+    {"form": "interp", "fold": "none", "segments": 12, "order": 1},
+    {"form": "interp", "fold": "on", "segments": 12, "order": 2},
+], ids=lambda raw: "-".join(f"{v}" for v in raw.values()))
+def test_every_name_a_header_derives_is_reserved(raw):
+    """Each identifier a header defines from its fit's name (``NAME_suffix``) ends with a suffix
+    of DERIVED_SUFFIXES, so no other fit may be named so (their C would clash in one program)."""
+    spec = {"function": "gelu", "input": {"bits": 8}, "name": "zz", **raw}
+    header = emit_c.render(fit(specs.resolve(spec, "<test>")))
+    derived = set(re.findall(r"\bzz(_\w+)", header))
+    assert derived, header
+    assert {s for s in derived if not s.endswith(emit_c.DERIVED_SUFFIXES)} == set()
