@@ -104,3 +104,28 @@ def test_exact_mse_with_saturation_equals_brute_force(base):
     best = float(problem.objectives(sets).min())
     result = run("exact", make_problem(base, segments=3), {"candidates": problem.n_codes}, 0)
     assert problem.evaluate(result.breakpoints).objective == pytest.approx(best, rel=1e-12)
+
+
+@pytest.mark.parametrize("base", SATURATING)
+def test_automatic_format_segments_match_every_slope_swept(base):
+    """The closed form, then the saturation search under its SSE (``ub``), against every slope of
+    the shared set with its exact intercept over the whole bracket."""
+    spec = specs.resolve({**base, "objective": "mse", "fold": "none"}, "<test>")
+    problem = PwlProblem(spec, 4)
+    arith = problem.arith
+    assert arith.intercept_shift < arith.shift and problem.slopes is not None
+    rng = np.random.default_rng(11)
+    for _ in range(8):
+        a, b = sorted(rng.integers(0, problem.n_codes, 2))
+        q, t = problem.codes[a:b + 1], problem.targets[a:b + 1]
+        ks = problem.slopes
+        lo, hi = segment._intercept_bracket(arith, q, t, ks)
+        m = np.array([segment._sweep(arith, q, t, ks[i:i + 1], lo[i:i + 1], hi[i:i + 1])[0]
+                      for i in range(ks.size)])
+        y = pwl_output(ks[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
+                       arith.output)
+        best = float(((y - t) ** 2).sum(axis=1).min())
+        fit = problem.segment(int(problem.codes[a]), int(problem.codes[b]))
+        assert fit.cost == pytest.approx(best, rel=1e-12, abs=1e-9)
+        cut = segment.solve_segment(arith, q, t, "mse", ks, None, best * 0.999 - 1e-6)
+        assert cut is None or cut.cost > best * 0.999 - 1e-6  # nothing reaches below the best

@@ -101,21 +101,26 @@ class PwlProblem:
                 k, m, sse, top, proven = mse.solve_batch(
                     self.arith, self.codes[idx], self.targets[idx],
                     None if self.weights is None else self.weights[idx])
-                for i in np.flatnonzero(proven):
-                    self._cache[(int(group[i, 0]), int(group[i, 1]))] = SegmentFit(
-                        int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
-                rest += [(int(a), int(b)) for a, b in group[~proven]]
+                for i in range(group.shape[0]):
+                    fit = SegmentFit(int(k[i]), int(m[i]), float(sse[i]), float(top[i]),
+                                     float(sse[i]))
+                    if not proven[i]:  # saturation might do better: search only for that
+                        better = self._solve(int(group[i, 0]), int(group[i, 1]), fit.cost)
+                        if better is not None and better.cost < fit.cost:
+                            fit = better
+                    self._cache[(int(group[i, 0]), int(group[i, 1]))] = fit
         for first, last in rest:  # the general solver (saturation may pay, or max)
             self._cache[(first, last)] = self._solve(first, last)
 
-    def _solve(self, first: int, last: int) -> SegmentFit:
+    def _solve(self, first: int, last: int, ub: float | None = None) -> SegmentFit | None:
         """The segment solver; for ``max`` without a shared slope set, the reach proves its
         answer optimal (nothing within less) or finds the least bound some slope meets, and the
-        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`)."""
+        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`).
+        ``ub``: see :func:`~approxgen.fit.segment.solve_segment` (``mse``)."""
         i, j = first - self.lo, last - self.lo + 1
         q, t = self.codes[i:j], self.targets[i:j]
         w = None if self.weights is None else self.weights[i:j]
-        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w)
+        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w, ub)
         reach = self.reach
         if self.objective != "max" or self.slopes is not None or reach is None:
             return best

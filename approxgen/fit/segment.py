@@ -43,10 +43,15 @@ class SegmentFit:
 
 def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective: str,
                   slopes: np.ndarray | None = None,
-                  weights: np.ndarray | None = None) -> SegmentFit:
+                  weights: np.ndarray | None = None, ub: float | None = None
+                  ) -> SegmentFit | None:
     """Best integer ``(k, m)`` for codes ``q`` and targets ``t``; ``slopes``: the candidate slopes
     (default: every slope the format allows when few, else a window around the continuous fit);
-    ``weights``: per code, non-negative, some positive (default: all ones)."""
+    ``weights``: per code, non-negative, some positive (default: all ones).
+
+    ``ub`` (``mse`` only): an SSE the caller can already reach. Only what could do as well is
+    searched: the result is the optimum when that costs at most ``ub``, else a fit costing
+    more, or None when no slope can reach it."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     w = np.ones(q.size) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -59,9 +64,13 @@ def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective:
         target = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << arith.shift)
         slopes = _slope_candidates(arith, q, target, objective, w)
     slopes = np.asarray(slopes, dtype=np.int64)
-    if slopes.size > PRUNE_MIN_SLOPES:
+    if ub is not None:
+        slopes = _within(arith, q, t, slopes, w, ub)
+        if slopes.size == 0:
+            return None
+    elif slopes.size > PRUNE_MIN_SLOPES:
         slopes = _prune_slopes(arith, q, t, slopes, objective, w)
-    intercepts = _best_intercepts(arith, q, t, slopes, objective, w)
+    intercepts = _best_intercepts(arith, q, t, slopes, objective, w, ub)
     y = pwl_output(slopes[:, None], intercepts[:, None], q[None, :], arith.intercept_shift,
                    arith.shift, out)
     err = y - t[None, :]
@@ -131,10 +140,54 @@ def _prune_slopes(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     # the largest single error within ub
     reach = ub if objective == "max" else np.sqrt(ub / np.min(w))
     if t.min() - out.min_code <= reach or out.max_code - t.max() <= reach:
-        if objective == "max":
-            return slopes
-        bound = sse_floor(arith, q, t, slopes, w)[0]  # holds with saturation too
+        return slopes if objective == "max" else _within(arith, q, t, slopes, w, ub)
     return slopes[bound <= ub * (1 + 1e-9) + 1e-9]
+
+
+def _within(arith, q, t, slopes, w, ub) -> np.ndarray:
+    """The slopes whose SSE could be at most ``ub``, saturation included: a bound from moments
+    (:func:`_far_bound`), then the tight one (:func:`sse_floor`) on the survivors."""
+    limit = ub * (1 + 1e-9) + 1e-9
+    slopes = slopes[_far_bound(arith, q, t, slopes, w) <= limit]
+    return slopes[sse_floor(arith, q, t, slopes, w)[0] <= limit]
+
+
+def _far_bound(arith, q, t, slopes, w) -> np.ndarray:
+    """Per slope, a lower bound on the (weighted) SSE with saturation, from moments alone.
+
+    For the codes ``F`` whose target lies at least ``r`` inside the output range: either one of
+    them saturates or none does, and then the bound of :func:`_prune_slopes` holds on ``F``,
+    whose ``var(d)`` is a quadratic in the slope. Outputs are monotone in ``q`` (rising for
+    ``k >= 0``), so when a code saturates low every code on its low side (``k >= 0``; its high
+    side for ``k < 0``) saturates too, each costing its distance to the end squared: at least
+    the prefix (suffix) sum of those up to the first (last) code of ``F``; likewise high.
+    The largest over a few ``r``.
+    """
+    out = arith.output
+    if t.min() < out.min_code or t.max() > out.max_code:
+        t = np.clip(t, out.min_code, out.max_code)  # errors only grow against these
+    low, high = w * (t - out.min_code) ** 2, w * (out.max_code - t) ** 2
+    room = np.minimum(t - out.min_code, out.max_code - t)
+    pre_lo, pre_hi = np.cumsum(low), np.cumsum(high)
+    suf_lo, suf_hi = np.cumsum(low[::-1])[::-1], np.cumsum(high[::-1])[::-1]
+    x = q / float(1 << arith.shift)
+    best = np.zeros(slopes.size)
+    r = 0.25
+    while r <= room.max(initial=0.0):
+        far = room >= r
+        first, last = np.argmax(far), far.size - 1 - np.argmax(far[::-1])
+        cap = np.where(slopes >= 0, min(pre_lo[first], suf_hi[last]),
+                       min(suf_lo[last], pre_hi[first]))
+        wf = w[far]
+        total = wf.sum()
+        xf = x[far] - wf @ x[far] / total
+        tf = t[far] - wf @ t[far] / total
+        var = (slopes * slopes * (wf @ (xf * xf)) - 2.0 * slopes * (wf @ (xf * tf))
+               + wf @ (tf * tf)) / total
+        line = total * np.maximum(np.sqrt(np.maximum(var, 0.0)) - 0.5, 0.0) ** 2
+        best = np.maximum(best, np.minimum(line, cap))
+        r *= 2.0
+    return best * (1 - 1e-9) - 1e-9
 
 
 def _minimax_slope(q, target) -> float:
@@ -158,13 +211,14 @@ def _minimax_slope(q, target) -> float:
     return (a + b) / 2.0
 
 
-def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
+def _best_intercepts(arith, q, t, slopes, objective, w=None, cap=None) -> np.ndarray:
     """For each slope the best intercept within a bracket that surely holds it (``mse``:
-    weighted by ``w``, positive)."""
+    weighted by ``w``, positive; with ``cap``, only where that SSE is at most ``cap``: other
+    slopes get an intercept costing more)."""
     w = _unit(q, w)
     lo, hi = _intercept_bracket(arith, q, t, slopes)
     if objective == "mse" and arith.intercept_shift >= arith.shift:
-        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w)
+        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w, cap)
     if objective == "mse":
         lo, hi, narrowed = _mse_window(arith, q, t, slopes, lo, hi, w)
         best = np.empty(slopes.size, dtype=np.int64)
@@ -174,7 +228,7 @@ def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
         for part in np.array_split(idx, max(1, -(-idx.size // chunk))) if idx.size else []:
             best[part] = _sweep(arith, q, t, slopes[part], lo[part], hi[part], w)  # vectorized
         rest = np.flatnonzero(~narrowed)  # saturation may pay: windows that hold it
-        best[rest] = _sweep_windowed(arith, q, t, slopes[rest], lo[rest], hi[rest], w)
+        best[rest] = _sweep_windowed(arith, q, t, slopes[rest], lo[rest], hi[rest], w, cap)
         return best
     idx = _extreme_codes(arith, q, t, slopes)
     if idx is not None:
@@ -182,7 +236,7 @@ def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     return _best_intercepts_max(arith, q, t, slopes, lo, hi)
 
 
-def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
+def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None, cap=None) -> np.ndarray:
     """Least-squares intercepts when ``cs >= s``: one intercept step then moves every unsaturated
     output by exactly ``2^(cs - s)``, so the SSE is a convex quadratic in ``m`` and the best
     integer lies next to the continuous optimum; the neighbours are scored on the real pipeline
@@ -201,7 +255,7 @@ def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None) -> np.ndarr
     best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
     saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
     sat = np.flatnonzero(saturated)  # not a pure quadratic there: the exact sweep decides
-    best[sat] = _sweep_windowed(arith, q, t, slopes[sat], lo[sat], hi[sat], w)
+    best[sat] = _sweep_windowed(arith, q, t, slopes[sat], lo[sat], hi[sat], w, cap)
     return best
 
 
@@ -377,10 +431,11 @@ def sse_floor(arith, q, t, slopes, w=None, ub=None):
     return lb, m_lo.astype(np.int64), m_hi.astype(np.int64)
 
 
-def _sweep_windowed(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
+def _sweep_windowed(arith, q, t, slopes, lo, hi, w=None, cap=None) -> np.ndarray:
     """Exact least-squares intercepts in ``[lo, hi]`` (saturation included) by the event sweep,
-    on windows that must hold them: each slope's SSE at a guessed intercept bounds its optimum,
-    and :func:`sse_floor` keeps only the intercepts that could reach it."""
+    on windows that must hold them: each slope's SSE at a guessed intercept (or ``cap`` when
+    lower: see :func:`_best_intercepts`) bounds its optimum, and :func:`sse_floor` keeps only
+    the intercepts that could reach it."""
     w = _unit(q, w)
     if slopes.size == 0:
         return np.empty(0, dtype=np.int64)
@@ -390,8 +445,12 @@ def _sweep_windowed(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
         / np.sum(w)  # the continuous least-squares intercept, in output LSB
     guess = np.clip(np.round(offset * float(1 << s) / float(1 << cs)).astype(np.int64), lo, hi)
     err = pwl_output(slopes[:, None], guess[:, None], q[None, :], cs, s, arith.output) - t
-    _, m_lo, m_hi = sse_floor(arith, q, t, slopes, w, (err * err) @ w)
-    m_lo, m_hi = np.maximum(lo, np.minimum(m_lo, guess)), np.minimum(hi, np.maximum(m_hi, guess))
+    reach = (err * err) @ w
+    _, m_lo, m_hi = sse_floor(arith, q, t, slopes, w,
+                              reach if cap is None else np.minimum(reach, cap))
+    m_lo, m_hi = np.maximum(lo, m_lo), np.minimum(hi, m_hi)
+    empty = m_lo > m_hi  # (only under ``cap``: the guess itself is within its own SSE)
+    m_lo, m_hi = np.where(empty, guess, m_lo), np.where(empty, guess, m_hi)
     best = np.empty(slopes.size, dtype=np.int64)
     widths = ((m_hi - m_lo) << cs) >> s
     order = np.argsort(widths, kind="stable")  # similar windows share a vectorized sweep
