@@ -129,3 +129,18 @@ def test_automatic_format_segments_match_every_slope_swept(base):
         assert fit.cost == pytest.approx(best, rel=1e-12, abs=1e-9)
         cut = segment.solve_segment(arith, q, t, "mse", ks, None, best * 0.999 - 1e-6)
         assert cut is None or cut.cost > best * 0.999 - 1e-6  # nothing reaches below the best
+
+
+@pytest.mark.parametrize("base", SATURATING)
+def test_within_a_limit_is_exact_below_it_and_inf_above(base):
+    spec = specs.resolve({**base, "objective": "mse", "fold": "none"}, "<test>")
+    rng = np.random.default_rng(13)
+    pairs = np.sort(rng.integers(0, 64, (40, 2)), axis=1)
+    firsts, lasts = pairs[:, 0] - 32, pairs[:, 1] - 32
+    exact = np.array([PwlProblem(spec, 4).segment(int(a), int(b)).cost
+                      for a, b in zip(firsts, lasts)])
+    limit = float(np.median(exact))
+    problem = PwlProblem(spec, 4)
+    got = problem.within(firsts, lasts, limit)
+    assert np.all(np.where(exact <= limit, got == exact, (got == np.inf) | (got == exact)))
+    assert np.all(problem.within(firsts, lasts, np.inf) == exact)  # a higher limit: solved

@@ -63,6 +63,7 @@ class PwlProblem:
         self._prefix = None if weights is None else np.concatenate([[0.0],
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
+        self._above: dict[tuple[int, int], float] = {}  # segments known to cost more than this
         if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
@@ -79,10 +80,12 @@ class PwlProblem:
             hit = self._cache[key]
         return hit
 
-    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray) -> None:
+    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray, limit: float = np.inf) -> None:
         """Solve (and cache) every segment ``firsts[i]..lasts[i]`` not solved yet; least squares
-        runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`)."""
+        runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`). ``limit``
+        (``mse``): a segment that surely costs more is left unsolved (see :meth:`within`)."""
         todo = {(int(a), int(b)) for a, b in zip(firsts, lasts)} - self._cache.keys()
+        todo = {key for key in todo if self._above.get(key, -np.inf) < limit}
         if not todo:
             return
         rest = sorted(todo)
@@ -104,13 +107,24 @@ class PwlProblem:
                 for i in range(group.shape[0]):
                     fit = SegmentFit(int(k[i]), int(m[i]), float(sse[i]), float(top[i]),
                                      float(sse[i]))
+                    key = (int(group[i, 0]), int(group[i, 1]))
                     if not proven[i]:  # saturation might do better: search only for that
-                        better = self._solve(int(group[i, 0]), int(group[i, 1]), fit.cost)
+                        better = self._solve(*key, min(fit.cost, limit))
                         if better is not None and better.cost < fit.cost:
                             fit = better
-                    self._cache[(int(group[i, 0]), int(group[i, 1]))] = fit
+                        elif fit.cost > limit:  # the optimum exceeds the limit: no answer
+                            self._above[key] = limit
+                            continue
+                    self._cache[key] = fit
         for first, last in rest:  # the general solver (saturation may pay, or max)
             self._cache[(first, last)] = self._solve(first, last)
+
+    def within(self, firsts: np.ndarray, lasts: np.ndarray, limit: float) -> np.ndarray:
+        """The cost of each segment ``firsts[i]..lasts[i]``, or ``inf`` where it surely exceeds
+        ``limit`` (``mse`` with saturation: the search then looks only below it)."""
+        self.solve_many(firsts, lasts, limit)
+        hit = [self._cache.get((int(a), int(b))) for a, b in zip(firsts, lasts)]
+        return np.array([np.inf if f is None else f.cost for f in hit])
 
     def _solve(self, first: int, last: int, ub: float | None = None) -> SegmentFit | None:
         """The segment solver; for ``max`` without a shared slope set, the reach proves its

@@ -205,11 +205,11 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
-            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
             limit = min(limit, float(cost[a_idx, b_idx].sum()))
             a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
             if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
                 return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
@@ -222,13 +222,13 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     return _partition(cost, k)
 
 
-def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar) -> None:
-    """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds."""
+def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
+    """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds
+    (``inf`` for a segment that surely costs more than ``limit``, an achievable total: no
+    partition of least total holds it)."""
     keep = ~solved[a_idx, b_idx]
     a_idx, b_idx = a_idx[keep], b_idx[keep]
-    problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
-    for a, b in zip(a_idx, b_idx):
-        cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+    cost[a_idx, b_idx] = problem.within(cuts[a_idx], cuts[b_idx] - 1, limit)
     solved[a_idx, b_idx] = True
     bar.update(int(a_idx.size))
 
