@@ -64,6 +64,7 @@ class PwlProblem:
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
         self._above: dict[tuple[int, int], float] = {}  # segments known to cost more than this
+        self._upper: dict[tuple[int, int], SegmentFit] = {}  # achievable, maybe not optimal
         if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
@@ -80,12 +81,17 @@ class PwlProblem:
             hit = self._cache[key]
         return hit
 
-    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray, limit: float = np.inf) -> None:
+    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray, limit=np.inf) -> None:
         """Solve (and cache) every segment ``firsts[i]..lasts[i]`` not solved yet; least squares
         runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`). ``limit``
-        (``mse``): a segment that surely costs more is left unsolved (see :meth:`within`)."""
-        todo = {(int(a), int(b)) for a, b in zip(firsts, lasts)} - self._cache.keys()
-        todo = {key for key in todo if self._above.get(key, -np.inf) < limit}
+        (``mse``): a segment that surely costs more is left unsolved (see :meth:`within`);
+        ``-inf``: only the closed form (see :meth:`upper_bounds`); an array: one per segment."""
+        limits: dict[tuple[int, int], float] = {}
+        for a, b, cap in zip(firsts, lasts, np.broadcast_to(limit, np.shape(firsts))):
+            key = (int(a), int(b))
+            limits[key] = max(limits.get(key, -np.inf), float(cap))
+        todo = {key for key, cap in limits.items() if key not in self._cache and (
+            key not in self._upper if cap == -np.inf else self._above.get(key, -np.inf) < cap)}
         if not todo:
             return
         rest = sorted(todo)
@@ -109,22 +115,33 @@ class PwlProblem:
                                      float(sse[i]))
                     key = (int(group[i, 0]), int(group[i, 1]))
                     if not proven[i]:  # saturation might do better: search only for that
-                        better = self._solve(*key, min(fit.cost, limit))
+                        self._upper[key] = fit
+                        cap = limits[key]
+                        better = None if cap == -np.inf else self._solve(*key,
+                                                                         min(fit.cost, cap))
                         if better is not None and better.cost < fit.cost:
                             fit = better
-                        elif fit.cost > limit:  # the optimum exceeds the limit: no answer
-                            self._above[key] = limit
+                        elif fit.cost > cap:  # the optimum exceeds the limit: no answer
+                            self._above[key] = cap
                             continue
                     self._cache[key] = fit
         for first, last in rest:  # the general solver (saturation may pay, or max)
             self._cache[(first, last)] = self._solve(first, last)
 
-    def within(self, firsts: np.ndarray, lasts: np.ndarray, limit: float) -> np.ndarray:
+    def within(self, firsts: np.ndarray, lasts: np.ndarray, limit) -> np.ndarray:
         """The cost of each segment ``firsts[i]..lasts[i]``, or ``inf`` where it surely exceeds
-        ``limit`` (``mse`` with saturation: the search then looks only below it)."""
+        ``limit`` (one, or one per segment; ``mse`` with saturation: the search then looks
+        only below it)."""
         self.solve_many(firsts, lasts, limit)
         hit = [self._cache.get((int(a), int(b))) for a, b in zip(firsts, lasts)]
         return np.array([np.inf if f is None else f.cost for f in hit])
+
+    def upper_bounds(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """A cost each segment ``firsts[i]..lasts[i]`` surely reaches: the optimum, or where
+        saturation might beat the closed-form least squares, its cost (no search yet)."""
+        self.solve_many(firsts, lasts, -np.inf)
+        keys = [(int(a), int(b)) for a, b in zip(firsts, lasts)]
+        return np.array([(self._cache.get(key) or self._upper[key]).cost for key in keys])
 
     def _solve(self, first: int, last: int, ub: float | None = None) -> SegmentFit | None:
         """The segment solver; for ``max`` without a shared slope set, the reach proves its

@@ -34,6 +34,7 @@ OPTIONS = {
 }
 BISECT_STEPS = 40
 BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
+ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batch
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -199,7 +200,7 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     cost = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
-        limit = np.inf
+        limit, rounds = np.inf, 0
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
@@ -207,9 +208,19 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 return parts
             _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
             limit = min(limit, float(cost[a_idx, b_idx].sum()))
+            rounds += 1
+            if rounds < ROUNDS:  # a few cheap rounds first: each may lower the limit
+                continue
             a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
             if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
+                # a tighter limit first: the best partition of costs these segments surely reach
+                upper = np.where(solved, cost, np.inf)
+                upper[a_idx, b_idx] = problem.upper_bounds(cuts[a_idx], cuts[b_idx] - 1)
+                parts = _partition(upper, k)
+                limit = min(limit, float(upper[parts[:-1], parts[1:]].sum()))
+                caps = mse.segment_limits(cost, k, limit)
+                a_idx, b_idx = np.nonzero((cost <= caps) & ~solved)
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
                 return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
@@ -224,10 +235,12 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
 
 def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
     """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds
-    (``inf`` for a segment that surely costs more than ``limit``, an achievable total: no
-    partition of least total holds it)."""
+    (``inf`` for a segment that surely costs more than ``limit``, one or one per segment:
+    what it may cost in a partition within an achievable total; no partition of least total
+    holds it then)."""
     keep = ~solved[a_idx, b_idx]
     a_idx, b_idx = a_idx[keep], b_idx[keep]
+    limit = np.broadcast_to(limit, keep.shape)[keep]
     cost[a_idx, b_idx] = problem.within(cuts[a_idx], cuts[b_idx] - 1, limit)
     solved[a_idx, b_idx] = True
     bar.update(int(a_idx.size))
