@@ -101,6 +101,10 @@ class PwlProblem:
             for key in empty:  # coefficients only when a model needs them (:meth:`model`)
                 self._cache[key] = FREE
         if self.objective == "mse" and mse.applies(self.arith) and rest:
+            for key in [key for key in rest if key in self._upper]:  # the closed form is known
+                self._settle(key, self._upper[key], limits[key])
+            rest = [key for key in rest if key not in self._upper]
+        if self.objective == "mse" and mse.applies(self.arith) and rest:
             pairs = np.array(rest, dtype=np.int64)
             widths = pairs[:, 1] - pairs[:, 0] + 1
             rest = []
@@ -114,19 +118,28 @@ class PwlProblem:
                     fit = SegmentFit(int(k[i]), int(m[i]), float(sse[i]), float(top[i]),
                                      float(sse[i]))
                     key = (int(group[i, 0]), int(group[i, 1]))
-                    if not proven[i]:  # saturation might do better: search only for that
+                    if proven[i]:
+                        self._cache[key] = fit
+                    else:  # saturation might do better
                         self._upper[key] = fit
-                        cap = limits[key]
-                        better = None if cap == -np.inf else self._solve(*key,
-                                                                         min(fit.cost, cap))
-                        if better is not None and better.cost < fit.cost:
-                            fit = better
-                        elif fit.cost > cap:  # the optimum exceeds the limit: no answer
-                            self._above[key] = cap
-                            continue
-                    self._cache[key] = fit
+                        self._settle(key, fit, limits[key])
         for first, last in rest:  # the general solver (saturation may pay, or max)
             self._cache[(first, last)] = self._solve(first, last)
+
+    def _settle(self, key: tuple[int, int], fit: SegmentFit, cap: float) -> None:
+        """Segment ``key`` whose closed-form least squares ``fit`` saturation might beat: search
+        only below ``min(fit.cost, cap)``; cache the optimum, or note that it exceeds ``cap``
+        (``-inf``: no search)."""
+        if cap == -np.inf:
+            return
+        ub = min(fit.cost, cap)
+        better = self._solve(*key, ub)  # the optimum if it costs at most ub, else costs more
+        if better is not None and better.cost <= ub and better.cost < fit.cost:
+            self._cache[key] = better
+        elif fit.cost <= cap:
+            self._cache[key] = fit
+        else:  # the optimum exceeds the limit: no answer
+            self._above[key] = cap
 
     def within(self, firsts: np.ndarray, lasts: np.ndarray, limit) -> np.ndarray:
         """The cost of each segment ``firsts[i]..lasts[i]``, or ``inf`` where it surely exceeds
