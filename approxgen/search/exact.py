@@ -213,9 +213,12 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 continue
             a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
             if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                # a tighter limit first: the best partition of costs these segments surely reach
+                # a tighter limit first: the best partition of costs the segments between every
+                # other cut surely reach
                 upper = np.where(solved, cost, np.inf)
-                upper[a_idx, b_idx] = problem.upper_bounds(cuts[a_idx], cuts[b_idx] - 1)
+                even = ((a_idx % 2 == 0) | (a_idx == 0)) & ((b_idx % 2 == 0) | (b_idx == g))
+                a_up, b_up = a_idx[even], b_idx[even]
+                upper[a_up, b_up] = problem.upper_bounds(cuts[a_up], cuts[b_up] - 1)
                 parts = _partition(upper, k)
                 limit = min(limit, float(upper[parts[:-1], parts[1:]].sum()))
                 caps = mse.segment_limits(cost, k, limit)
