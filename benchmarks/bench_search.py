@@ -230,7 +230,8 @@ def _engine_probe(raw) -> str:
         "spec = specs.resolve(raw, '<bench>')\n"
         "t0, c0 = time.perf_counter(), time.process_time()\n"
         "r = fit(spec, progress=False)\n"
-        "acc = r.model.widths().acc_bits if spec.form == 'pwl' else 0\n"
+        "inner = getattr(r.model, 'inner', r.model)  # a folded model: its half's pwl\n"
+        "acc = inner.widths().acc_bits if spec.form == 'pwl' else 0\n"
         "print(json.dumps([time.perf_counter() - t0, time.process_time() - c0,\n"
         "                  r.metrics['max_error_lsb'], r.metrics['mismatches'], acc,\n"
         "                  r.model.segments, r.search['method']]))\n")
@@ -248,6 +249,8 @@ def _engine_run(raw):
                               capture_output=True, text=True, timeout=ENGINE_LIMIT)
     except subprocess.TimeoutExpired:
         return None
+    if done.returncode:
+        raise RuntimeError(f"{raw!r}: {done.stderr.strip().splitlines()[-1:]}")
     return json.loads(done.stdout)
 
 

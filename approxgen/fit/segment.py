@@ -15,6 +15,12 @@ squares) gives a slope; a window of integer slopes around it (every slope the fo
 that is few) is scanned in one vectorized pass. For each slope the best intercept is found by a
 vectorized binary search for ``max`` (the error is quasi-convex in ``m``: ``y`` is monotone in
 ``m``) and by an exact sweep over the output-change events for ``mse``.
+
+Where outputs may saturate (targets near the ends of the output range), ``mse`` stays exact with
+bounds that hold under saturation: per slope a bound from moments (:func:`_far_bound`) and a
+tight one (:func:`sse_floor`), which also gives each slope the intercept window its event sweep
+must cover. With ``ub`` (an SSE the caller already reaches, e.g. the closed form's of
+:mod:`approxgen.fit.mse`) only what could do as well is searched.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ fit of :meth:`PwlProblem.segment`.
   slope format) each reach is a binary search with the segment solver over cut positions, its
   bound bisected and then descended below the best partition's cost.
 * ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
-  segments that proven lower bounds rule out (:func:`_min_sse`).
+  segments that proven lower bounds rule out, and solving the others only below what they may
+  cost in a partition within an achievable total (:func:`_min_sse`).
 """
 
 from __future__ import annotations
@@ -190,9 +191,13 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     runs on a matrix holding the exact cost of the segments solved so far and the bounds of the
     others, so its optimum bounds the true one from below. Each round solves the segments of the
     DP's best partition (an achievable total); once that partition holds only solved segments it
-    is optimal. When the segments that can still sit in a partition within the best achievable
-    total are few codes in all, they are solved in one batch instead (then the DP is exact too:
-    a partition using any other segment costs more than that total).
+    is optimal. After :data:`ROUNDS` rounds, when the segments that can still sit in a partition
+    within the best achievable total are few codes in all, they are solved in one batch instead
+    (then the DP is exact too: a partition using any other segment costs more than that total).
+    That total first drops to the best partition (between every other cut) of costs the segments
+    surely reach (:meth:`PwlProblem.upper_bounds`), and each segment is solved only up to what
+    it may cost in a partition within it (:func:`~approxgen.fit.mse.segment_limits`): above
+    that, its cost is ``inf``, which changes no optimal partition.
     """
     from approxgen.fit import mse
 
