@@ -235,14 +235,21 @@ def _powers_of_4(first: float, top: float) -> list[float]:
 def useful_segments(cost: np.ndarray, segments: int, limit: float) -> np.ndarray:
     """Which segments ``(a, b)`` belong to some partition of exactly ``segments`` segments whose
     total of ``cost`` (lower bounds) stays within ``limit`` (a boolean matrix)."""
+    return cost <= segment_limits(cost, segments, limit)
+
+
+def segment_limits(cost: np.ndarray, segments: int, limit: float) -> np.ndarray:
+    """Per segment ``(a, b)``, the most it may cost within some partition of exactly
+    ``segments`` segments whose total stays within ``limit``, the others' ``cost`` (lower
+    bounds) counted (a matrix, ``-inf`` where no partition holds it)."""
     g = cost.shape[0] - 1
     fwd = [np.where(np.arange(g + 1) == 0, 0.0, np.inf)]
     bwd = [np.where(np.arange(g + 1) == g, 0.0, np.inf)]
     for _ in range(segments):
         fwd.append((fwd[-1][:, None] + cost).min(axis=0))
         bwd.append((cost + bwd[-1][None, :]).min(axis=1))
-    ok = np.zeros(cost.shape, dtype=bool)
-    slack = limit * (1 + 1e-9) + 1e-9
+    rest = np.full(cost.shape, np.inf)  # the least of the other segments around (a, b)
     for j in range(1, segments + 1):
-        ok |= fwd[j - 1][:, None] + cost + bwd[segments - j][None, :] <= slack
-    return ok
+        rest = np.minimum(rest, fwd[j - 1][:, None] + bwd[segments - j][None, :])
+    slack = limit * (1 + 1e-9) + 1e-9
+    return np.where(np.isfinite(rest), slack - rest, -np.inf)

@@ -63,6 +63,8 @@ class PwlProblem:
         self._prefix = None if weights is None else np.concatenate([[0.0],
                                                                    np.cumsum(self.weights)])
         self._cache: dict[tuple[int, int], SegmentFit] = {}
+        self._above: dict[tuple[int, int], float] = {}  # segments known to cost more than this
+        self._upper: dict[tuple[int, int], SegmentFit] = {}  # achievable, maybe not optimal
         if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
@@ -79,10 +81,17 @@ class PwlProblem:
             hit = self._cache[key]
         return hit
 
-    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray) -> None:
+    def solve_many(self, firsts: np.ndarray, lasts: np.ndarray, limit=np.inf) -> None:
         """Solve (and cache) every segment ``firsts[i]..lasts[i]`` not solved yet; least squares
-        runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`)."""
-        todo = {(int(a), int(b)) for a, b in zip(firsts, lasts)} - self._cache.keys()
+        runs as one closed-form batch per segment width (:mod:`approxgen.fit.mse`). ``limit``
+        (``mse``): a segment that surely costs more is left unsolved (see :meth:`within`);
+        ``-inf``: only the closed form (see :meth:`upper_bounds`); an array: one per segment."""
+        limits: dict[tuple[int, int], float] = {}
+        for a, b, cap in zip(firsts, lasts, np.broadcast_to(limit, np.shape(firsts))):
+            key = (int(a), int(b))
+            limits[key] = max(limits.get(key, -np.inf), float(cap))
+        todo = {key for key, cap in limits.items() if key not in self._cache and (
+            key not in self._upper if cap == -np.inf else self._above.get(key, -np.inf) < cap)}
         if not todo:
             return
         rest = sorted(todo)
@@ -91,6 +100,10 @@ class PwlProblem:
             rest = [(a, b) for a, b in rest if self._weight(a, b) > 0]
             for key in empty:  # coefficients only when a model needs them (:meth:`model`)
                 self._cache[key] = FREE
+        if self.objective == "mse" and mse.applies(self.arith) and rest:
+            for key in [key for key in rest if key in self._upper]:  # the closed form is known
+                self._settle(key, self._upper[key], limits[key])
+            rest = [key for key in rest if key not in self._upper]
         if self.objective == "mse" and mse.applies(self.arith) and rest:
             pairs = np.array(rest, dtype=np.int64)
             widths = pairs[:, 1] - pairs[:, 0] + 1
@@ -101,21 +114,57 @@ class PwlProblem:
                 k, m, sse, top, proven = mse.solve_batch(
                     self.arith, self.codes[idx], self.targets[idx],
                     None if self.weights is None else self.weights[idx])
-                for i in np.flatnonzero(proven):
-                    self._cache[(int(group[i, 0]), int(group[i, 1]))] = SegmentFit(
-                        int(k[i]), int(m[i]), float(sse[i]), float(top[i]), float(sse[i]))
-                rest += [(int(a), int(b)) for a, b in group[~proven]]
+                for i in range(group.shape[0]):
+                    fit = SegmentFit(int(k[i]), int(m[i]), float(sse[i]), float(top[i]),
+                                     float(sse[i]))
+                    key = (int(group[i, 0]), int(group[i, 1]))
+                    if proven[i]:
+                        self._cache[key] = fit
+                    else:  # saturation might do better
+                        self._upper[key] = fit
+                        self._settle(key, fit, limits[key])
         for first, last in rest:  # the general solver (saturation may pay, or max)
             self._cache[(first, last)] = self._solve(first, last)
 
-    def _solve(self, first: int, last: int) -> SegmentFit:
+    def _settle(self, key: tuple[int, int], fit: SegmentFit, cap: float) -> None:
+        """Segment ``key`` whose closed-form least squares ``fit`` saturation might beat: search
+        only below ``min(fit.cost, cap)``; cache the optimum, or note that it exceeds ``cap``
+        (``-inf``: no search)."""
+        if cap == -np.inf:
+            return
+        ub = min(fit.cost, cap)
+        better = self._solve(*key, ub)  # the optimum if it costs at most ub, else costs more
+        if better is not None and better.cost <= ub and better.cost < fit.cost:
+            self._cache[key] = better
+        elif fit.cost <= cap:
+            self._cache[key] = fit
+        else:  # the optimum exceeds the limit: no answer
+            self._above[key] = cap
+
+    def within(self, firsts: np.ndarray, lasts: np.ndarray, limit) -> np.ndarray:
+        """The cost of each segment ``firsts[i]..lasts[i]``, or ``inf`` where it surely exceeds
+        ``limit`` (one, or one per segment; ``mse`` with saturation: the search then looks
+        only below it)."""
+        self.solve_many(firsts, lasts, limit)
+        hit = [self._cache.get((int(a), int(b))) for a, b in zip(firsts, lasts)]
+        return np.array([np.inf if f is None else f.cost for f in hit])
+
+    def upper_bounds(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """A cost each segment ``firsts[i]..lasts[i]`` surely reaches: the optimum, or where
+        saturation might beat the closed-form least squares, its cost (no search yet)."""
+        self.solve_many(firsts, lasts, -np.inf)
+        keys = [(int(a), int(b)) for a, b in zip(firsts, lasts)]
+        return np.array([(self._cache.get(key) or self._upper[key]).cost for key in keys])
+
+    def _solve(self, first: int, last: int, ub: float | None = None) -> SegmentFit | None:
         """The segment solver; for ``max`` without a shared slope set, the reach proves its
         answer optimal (nothing within less) or finds the least bound some slope meets, and the
-        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`)."""
+        solver then scores that slope's neighbourhood (:meth:`Reach.smallest_bound`).
+        ``ub``: see :func:`~approxgen.fit.segment.solve_segment` (``mse``)."""
         i, j = first - self.lo, last - self.lo + 1
         q, t = self.codes[i:j], self.targets[i:j]
         w = None if self.weights is None else self.weights[i:j]
-        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w)
+        best = solve_segment(self.arith, q, t, self.objective, self.slopes, w, ub)
         reach = self.reach
         if self.objective != "max" or self.slopes is not None or reach is None:
             return best

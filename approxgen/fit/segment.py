@@ -15,6 +15,12 @@ squares) gives a slope; a window of integer slopes around it (every slope the fo
 that is few) is scanned in one vectorized pass. For each slope the best intercept is found by a
 vectorized binary search for ``max`` (the error is quasi-convex in ``m``: ``y`` is monotone in
 ``m``) and by an exact sweep over the output-change events for ``mse``.
+
+Where outputs may saturate (targets near the ends of the output range), ``mse`` stays exact with
+bounds that hold under saturation: per slope a bound from moments (:func:`_far_bound`) and a
+tight one (:func:`sse_floor`), which also gives each slope the intercept window its event sweep
+must cover. With ``ub`` (an SSE the caller already reaches, e.g. the closed form's of
+:mod:`approxgen.fit.mse`) only what could do as well is searched.
 """
 
 from __future__ import annotations
@@ -43,10 +49,15 @@ class SegmentFit:
 
 def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective: str,
                   slopes: np.ndarray | None = None,
-                  weights: np.ndarray | None = None) -> SegmentFit:
+                  weights: np.ndarray | None = None, ub: float | None = None
+                  ) -> SegmentFit | None:
     """Best integer ``(k, m)`` for codes ``q`` and targets ``t``; ``slopes``: the candidate slopes
     (default: every slope the format allows when few, else a window around the continuous fit);
-    ``weights``: per code, non-negative, some positive (default: all ones)."""
+    ``weights``: per code, non-negative, some positive (default: all ones).
+
+    ``ub`` (``mse`` only): an SSE the caller can already reach. Only what could do as well is
+    searched: the result is the optimum when that costs at most ``ub``, else a fit costing
+    more, or None when no slope can reach it."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     w = np.ones(q.size) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -59,9 +70,13 @@ def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective:
         target = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << arith.shift)
         slopes = _slope_candidates(arith, q, target, objective, w)
     slopes = np.asarray(slopes, dtype=np.int64)
-    if slopes.size > PRUNE_MIN_SLOPES:
+    if ub is not None:
+        slopes = _within(arith, q, t, slopes, w, ub)
+        if slopes.size == 0:
+            return None
+    elif slopes.size > PRUNE_MIN_SLOPES:
         slopes = _prune_slopes(arith, q, t, slopes, objective, w)
-    intercepts = _best_intercepts(arith, q, t, slopes, objective, w)
+    intercepts = _best_intercepts(arith, q, t, slopes, objective, w, ub)
     y = pwl_output(slopes[:, None], intercepts[:, None], q[None, :], arith.intercept_shift,
                    arith.shift, out)
     err = y - t[None, :]
@@ -131,8 +146,54 @@ def _prune_slopes(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     # the largest single error within ub
     reach = ub if objective == "max" else np.sqrt(ub / np.min(w))
     if t.min() - out.min_code <= reach or out.max_code - t.max() <= reach:
-        return slopes
+        return slopes if objective == "max" else _within(arith, q, t, slopes, w, ub)
     return slopes[bound <= ub * (1 + 1e-9) + 1e-9]
+
+
+def _within(arith, q, t, slopes, w, ub) -> np.ndarray:
+    """The slopes whose SSE could be at most ``ub``, saturation included: a bound from moments
+    (:func:`_far_bound`), then the tight one (:func:`sse_floor`) on the survivors."""
+    limit = ub * (1 + 1e-9) + 1e-9
+    slopes = slopes[_far_bound(arith, q, t, slopes, w) <= limit]
+    return slopes[sse_floor(arith, q, t, slopes, w)[0] <= limit]
+
+
+def _far_bound(arith, q, t, slopes, w) -> np.ndarray:
+    """Per slope, a lower bound on the (weighted) SSE with saturation, from moments alone.
+
+    For the codes ``F`` whose target lies at least ``r`` inside the output range: either one of
+    them saturates or none does, and then the bound of :func:`_prune_slopes` holds on ``F``,
+    whose ``var(d)`` is a quadratic in the slope. Outputs are monotone in ``q`` (rising for
+    ``k >= 0``), so when a code saturates low every code on its low side (``k >= 0``; its high
+    side for ``k < 0``) saturates too, each costing its distance to the end squared: at least
+    the prefix (suffix) sum of those up to the first (last) code of ``F``; likewise high.
+    The largest over a few ``r``.
+    """
+    out = arith.output
+    if t.min() < out.min_code or t.max() > out.max_code:
+        t = np.clip(t, out.min_code, out.max_code)  # errors only grow against these
+    low, high = w * (t - out.min_code) ** 2, w * (out.max_code - t) ** 2
+    room = np.minimum(t - out.min_code, out.max_code - t)
+    pre_lo, pre_hi = np.cumsum(low), np.cumsum(high)
+    suf_lo, suf_hi = np.cumsum(low[::-1])[::-1], np.cumsum(high[::-1])[::-1]
+    x = q / float(1 << arith.shift)
+    best = np.zeros(slopes.size)
+    r = 0.25
+    while r <= room.max(initial=0.0):
+        far = room >= r
+        first, last = np.argmax(far), far.size - 1 - np.argmax(far[::-1])
+        cap = np.where(slopes >= 0, min(pre_lo[first], suf_hi[last]),
+                       min(suf_lo[last], pre_hi[first]))
+        wf = w[far]
+        total = wf.sum()
+        xf = x[far] - wf @ x[far] / total
+        tf = t[far] - wf @ t[far] / total
+        var = (slopes * slopes * (wf @ (xf * xf)) - 2.0 * slopes * (wf @ (xf * tf))
+               + wf @ (tf * tf)) / total
+        line = total * np.maximum(np.sqrt(np.maximum(var, 0.0)) - 0.5, 0.0) ** 2
+        best = np.maximum(best, np.minimum(line, cap))
+        r *= 2.0
+    return best * (1 - 1e-9) - 1e-9
 
 
 def _minimax_slope(q, target) -> float:
@@ -156,13 +217,14 @@ def _minimax_slope(q, target) -> float:
     return (a + b) / 2.0
 
 
-def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
+def _best_intercepts(arith, q, t, slopes, objective, w=None, cap=None) -> np.ndarray:
     """For each slope the best intercept within a bracket that surely holds it (``mse``:
-    weighted by ``w``, positive)."""
+    weighted by ``w``, positive; with ``cap``, only where that SSE is at most ``cap``: other
+    slopes get an intercept costing more)."""
     w = _unit(q, w)
     lo, hi = _intercept_bracket(arith, q, t, slopes)
     if objective == "mse" and arith.intercept_shift >= arith.shift:
-        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w)
+        return _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w, cap)
     if objective == "mse":
         lo, hi, narrowed = _mse_window(arith, q, t, slopes, lo, hi, w)
         best = np.empty(slopes.size, dtype=np.int64)
@@ -171,8 +233,8 @@ def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
         idx = np.flatnonzero(narrowed)
         for part in np.array_split(idx, max(1, -(-idx.size // chunk))) if idx.size else []:
             best[part] = _sweep(arith, q, t, slopes[part], lo[part], hi[part], w)  # vectorized
-        for i in np.flatnonzero(~narrowed):  # full brackets: one slope at a time
-            best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1], w)[0]
+        rest = np.flatnonzero(~narrowed)  # saturation may pay: windows that hold it
+        best[rest] = _sweep_windowed(arith, q, t, slopes[rest], lo[rest], hi[rest], w, cap)
         return best
     idx = _extreme_codes(arith, q, t, slopes)
     if idx is not None:
@@ -180,7 +242,7 @@ def _best_intercepts(arith, q, t, slopes, objective, w=None) -> np.ndarray:
     return _best_intercepts_max(arith, q, t, slopes, lo, hi)
 
 
-def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
+def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None, cap=None) -> np.ndarray:
     """Least-squares intercepts when ``cs >= s``: one intercept step then moves every unsaturated
     output by exactly ``2^(cs - s)``, so the SSE is a convex quadratic in ``m`` and the best
     integer lies next to the continuous optimum; the neighbours are scored on the real pipeline
@@ -198,8 +260,8 @@ def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None) -> np.ndarr
     tied = sse == sse.min(axis=1, keepdims=True)
     best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
     saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
-    for i in np.flatnonzero(saturated):  # not a pure quadratic there: the exact sweep decides
-        best[i] = _sweep(arith, q, t, slopes[i:i + 1], lo[i:i + 1], hi[i:i + 1], w)[0]
+    sat = np.flatnonzero(saturated)  # not a pure quadratic there: the exact sweep decides
+    best[sat] = _sweep_windowed(arith, q, t, slopes[sat], lo[sat], hi[sat], w, cap)
     return best
 
 
@@ -284,6 +346,130 @@ def _mse_window(arith, q, t, slopes, lo, hi, w=None):
     new_lo, new_hi = np.maximum(lo, narrow_lo), np.minimum(hi, narrow_hi)
     safe &= new_lo <= new_hi  # a window beyond the intercept bounds: sweep the whole bracket
     return np.where(safe, new_lo, lo), np.where(safe, new_hi, hi), safe
+
+
+FLOOR_ELEMENTS = 1 << 21  # (slopes x codes) per numpy pass of :func:`sse_floor`
+
+
+def sse_floor(arith, q, t, slopes, w=None, ub=None):
+    """Per slope, a lower bound on the (weighted) SSE over every intercept, saturation included,
+    and with ``ub`` (one per slope, or a scalar) the intercepts ``[m_lo, m_hi]`` outside which
+    the SSE surely exceeds ``ub`` (``m_lo > m_hi``: none; unbounded ends are +-2^62).
+
+    With ``e = (k q + (m << cs) + 2^(s-1)) / 2^s - t = d + C`` (``d = k q / 2^s - t``, ``C`` set
+    by ``m``), the unsaturated output lies in ``(t + e - 1, t + e]``, and saturation clips it into
+    ``[L, H]``, which only moves it toward a target inside the range (a target outside is
+    clipped first: that lowers every error). So a code costs at least ``phi(e)``: ``0`` for
+    ``e`` in ``[0, 1]``, ``(e - 1)^2`` up to its room above ``H - t`` (then that room squared),
+    ``e^2`` down to its room below. ``F(C) = sum w phi(d + C)`` is continuous and piecewise
+    quadratic between the ``4n`` points where a code changes piece: its minimum is the bound
+    and ``{F <= ub}`` the window, found exactly on each piece (prefix sums over the sorted
+    points; the roots of the pieces at both ends).
+    """
+    w = _unit(q, w)
+    s, cs, out = arith.shift, arith.intercept_shift, arith.output
+    lo_code, hi_code = float(out.min_code), float(out.max_code)
+    tt = np.clip(t, lo_code, hi_code)
+    room_lo, room_hi = tt - lo_code, hi_code - tt
+    total = float(np.sum(w))
+    lb = np.empty(slopes.size)
+    c_lo, c_hi = np.full(slopes.size, -np.inf), np.full(slopes.size, np.inf)
+    ubs = np.broadcast_to(np.inf if ub is None else np.asarray(ub, dtype=np.float64),
+                          slopes.shape)
+    step = max(1, FLOOR_ELEMENTS // max(1, 4 * q.size))
+    for a in range(0, slopes.size, step):
+        k = slopes[a:a + step]
+        d = k[:, None] * (q[None, :] / float(1 << s)) - tt[None, :]
+        centre = (d @ w) / total  # work in C' = C + centre: small numbers
+        d = d - centre[:, None]
+        rows = np.arange(k.size)[:, None]
+        x = np.concatenate([-room_lo - d, -d, 1.0 - d, 1.0 + room_hi - d], axis=1)
+        ww = np.broadcast_to(w, d.shape)
+        dm = d - 1.0
+        da = np.concatenate([ww, -ww, ww, -ww], axis=1)
+        db = np.concatenate([2 * ww * d, -2 * ww * d, 2 * ww * dm, -2 * ww * dm], axis=1)
+        dk = np.concatenate([ww * (d * d - room_lo * room_lo), -ww * d * d, ww * dm * dm,
+                             ww * (room_hi * room_hi - dm * dm)], axis=1)
+        order = np.argsort(x, axis=1, kind="stable")
+        xs = x[rows, order]
+        qa, qb = np.cumsum(da[rows, order], axis=1), np.cumsum(db[rows, order], axis=1)
+        qk = float(np.dot(w, room_lo * room_lo)) + np.cumsum(dk[rows, order], axis=1)
+        # piece j runs from xs[:, j] to xs[:, j + 1] with coefficients qa, qb, qk[:, j]
+        f = lambda c, j=slice(None): qa[:, j] * c * c + qb[:, j] * c + qk[:, j]  # noqa: E731
+        at_points = f(xs)  # F at every breakpoint (continuous: either piece's formula)
+        left, right = xs[:, :-1], xs[:, 1:]
+        pa, pb, pk = qa[:, :-1], qb[:, :-1], qk[:, :-1]
+        with np.errstate(all="ignore"):
+            vertex = np.clip(-pb / (2 * pa), left, right)
+        vertex = np.where(pa > 0, vertex, left)
+        at_vertex = pa * vertex * vertex + pb * vertex + pk
+        lows = np.minimum(np.minimum(at_points[:, :-1], at_points[:, 1:]), at_vertex)
+        lb[a:a + step] = np.minimum(lows.min(axis=1), at_points.min(axis=1))
+        if ub is None:
+            continue
+        u = ubs[a:a + step, None] * (1 + 1e-9) + 1e-9
+        ends = at_points[:, :1] <= u, at_points[:, -1:] <= u  # the constant outer pieces
+        ok = lows <= u
+        any_ok = ok.any(axis=1)
+        first = np.argmax(ok, axis=1)
+        last = ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
+        with np.errstate(all="ignore"):
+            disc = np.maximum(pb * pb - 4 * pa * (pk - u), 0.0)
+            root_lo = (-pb - np.sqrt(disc)) / (2 * pa)
+            root_hi = (-pb + np.sqrt(disc)) / (2 * pa)
+        r = np.arange(k.size)
+        pad = 1e-6 * (1.0 + np.abs(left[r, first]))
+        start = np.where((pa[r, first] > 0) & (at_points[r, first] > u[:, 0]),
+                         np.maximum(left[r, first], root_lo[r, first] - pad), left[r, first])
+        pad = 1e-6 * (1.0 + np.abs(right[r, last]))
+        stop = np.where((pa[r, last] > 0) & (at_points[r, last + 1] > u[:, 0]),
+                        np.minimum(right[r, last], root_hi[r, last] + pad), right[r, last])
+        start = np.where(ends[0][:, 0], -np.inf, np.where(any_ok, start, np.inf)) - centre
+        stop = np.where(ends[1][:, 0], np.inf, np.where(any_ok, stop, -np.inf)) - centre
+        c_lo[a:a + step], c_hi[a:a + step] = start, stop
+    if ub is None:
+        return lb, None, None
+    # C = (m 2^cs + 2^(s-1)) / 2^s
+    half = float(1 << (s - 1)) if s else 0.0
+    big = float(1 << 62)
+    m_lo = np.clip(np.floor((c_lo * float(1 << s) - half) / float(1 << cs)) - 1, -big, big)
+    m_hi = np.clip(np.ceil((c_hi * float(1 << s) - half) / float(1 << cs)) + 1, -big, big)
+    return lb, m_lo.astype(np.int64), m_hi.astype(np.int64)
+
+
+def _sweep_windowed(arith, q, t, slopes, lo, hi, w=None, cap=None) -> np.ndarray:
+    """Exact least-squares intercepts in ``[lo, hi]`` (saturation included) by the event sweep,
+    on windows that must hold them: each slope's SSE at a guessed intercept (or ``cap`` when
+    lower: see :func:`_best_intercepts`) bounds its optimum, and :func:`sse_floor` keeps only
+    the intercepts that could reach it."""
+    w = _unit(q, w)
+    if slopes.size == 0:
+        return np.empty(0, dtype=np.int64)
+    s, cs = arith.shift, arith.intercept_shift
+    line = slopes[:, None] * (q[None, :] / float(1 << s))
+    offset = (np.clip(t, arith.output.min_code, arith.output.max_code)[None, :] - line) @ w \
+        / np.sum(w)  # the continuous least-squares intercept, in output LSB
+    guess = np.clip(np.round(offset * float(1 << s) / float(1 << cs)).astype(np.int64), lo, hi)
+    err = pwl_output(slopes[:, None], guess[:, None], q[None, :], cs, s, arith.output) - t
+    reach = (err * err) @ w
+    _, m_lo, m_hi = sse_floor(arith, q, t, slopes, w,
+                              reach if cap is None else np.minimum(reach, cap))
+    m_lo, m_hi = np.maximum(lo, m_lo), np.minimum(hi, m_hi)
+    empty = m_lo > m_hi  # (only under ``cap``: the guess itself is within its own SSE)
+    m_lo, m_hi = np.where(empty, guess, m_lo), np.where(empty, guess, m_hi)
+    best = np.empty(slopes.size, dtype=np.int64)
+    widths = ((m_hi - m_lo) << cs) >> s
+    order = np.argsort(widths, kind="stable")  # similar windows share a vectorized sweep
+    start = 0
+    while start < order.size:
+        stop = start + 1
+        while stop < order.size and (stop + 1 - start) * q.size * (int(widths[order[stop]]) + 2) \
+                <= SWEEP_LIMIT:
+            stop += 1
+        part = order[start:stop]
+        best[part] = _sweep(arith, q, t, slopes[part], m_lo[part], m_hi[part], w)
+        start = stop
+    return best
 
 
 def _sweep(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:

@@ -15,7 +15,8 @@ fit of :meth:`PwlProblem.segment`.
   slope format) each reach is a binary search with the segment solver over cut positions, its
   bound bisected and then descended below the best partition's cost.
 * ``mse``: dynamic programming over cut positions with every segment's optimal SSE, sparing the
-  segments that proven lower bounds rule out (:func:`_min_sse`).
+  segments that proven lower bounds rule out, and solving the others only below what they may
+  cost in a partition within an achievable total (:func:`_min_sse`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ OPTIONS = {
 }
 BISECT_STEPS = 40
 BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
+ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batch
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -189,9 +191,13 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     runs on a matrix holding the exact cost of the segments solved so far and the bounds of the
     others, so its optimum bounds the true one from below. Each round solves the segments of the
     DP's best partition (an achievable total); once that partition holds only solved segments it
-    is optimal. When the segments that can still sit in a partition within the best achievable
-    total are few codes in all, they are solved in one batch instead (then the DP is exact too:
-    a partition using any other segment costs more than that total).
+    is optimal. After :data:`ROUNDS` rounds, when the segments that can still sit in a partition
+    within the best achievable total are few codes in all, they are solved in one batch instead
+    (then the DP is exact too: a partition using any other segment costs more than that total).
+    That total first drops to the best partition (between every other cut) of costs the segments
+    surely reach (:meth:`PwlProblem.upper_bounds`), and each segment is solved only up to what
+    it may cost in a partition within it (:func:`~approxgen.fit.mse.segment_limits`): above
+    that, its cost is ``inf``, which changes no optimal partition.
     """
     from approxgen.fit import mse
 
@@ -199,17 +205,30 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     cost = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
-        limit = np.inf
+        limit, rounds = np.inf, 0
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
-            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
             limit = min(limit, float(cost[a_idx, b_idx].sum()))
+            rounds += 1
+            if rounds < ROUNDS:  # a few cheap rounds first: each may lower the limit
+                continue
             a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
             if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar)
+                # a tighter limit first: the best partition of costs the segments between every
+                # other cut surely reach
+                upper = np.where(solved, cost, np.inf)
+                even = ((a_idx % 2 == 0) | (a_idx == 0)) & ((b_idx % 2 == 0) | (b_idx == g))
+                a_up, b_up = a_idx[even], b_idx[even]
+                upper[a_up, b_up] = problem.upper_bounds(cuts[a_up], cuts[b_up] - 1)
+                parts = _partition(upper, k)
+                limit = min(limit, float(upper[parts[:-1], parts[1:]].sum()))
+                caps = mse.segment_limits(cost, k, limit)
+                a_idx, b_idx = np.nonzero((cost <= caps) & ~solved)
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
                 return _partition(cost, k)
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
@@ -222,13 +241,15 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     return _partition(cost, k)
 
 
-def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar) -> None:
-    """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds."""
+def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
+    """Solve the segments ``cuts[a]..cuts[b] - 1`` exactly; their costs replace the bounds
+    (``inf`` for a segment that surely costs more than ``limit``, one or one per segment:
+    what it may cost in a partition within an achievable total; no partition of least total
+    holds it then)."""
     keep = ~solved[a_idx, b_idx]
     a_idx, b_idx = a_idx[keep], b_idx[keep]
-    problem.solve_many(cuts[a_idx], cuts[b_idx] - 1)
-    for a, b in zip(a_idx, b_idx):
-        cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+    limit = np.broadcast_to(limit, keep.shape)[keep]
+    cost[a_idx, b_idx] = problem.within(cuts[a_idx], cuts[b_idx] - 1, limit)
     solved[a_idx, b_idx] = True
     bar.update(int(a_idx.size))
 
