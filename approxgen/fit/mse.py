@@ -59,7 +59,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
                      where=var_q > 0)
     sse_ls = np.sum(wt * (tc - beta[:, None] * qc) ** 2, axis=1)
     centre = _clip_slopes(arith, np.round(beta * (1 << s)).astype(np.int64))
-    ub, _ = _best_for_slopes(arith, q, t, centre[:, None], wt)
+    unit = None if weights is None else wt  # None: every weight 1 (a faster pass)
+    ub, _ = _best_for_slopes(arith, q, t, centre[:, None], unit)
     ub = np.maximum(ub[:, 0], 0.0)  # (rounding of the prefix sums)
     usable = np.isfinite(ub)  # else no intercept in bounds at the centre: the general solver
     ub = np.where(usable, ub, 0.0)
@@ -94,7 +95,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
         part = order[start:stop]
         width = int(span[part].max())
         ks = first[part, None] + np.arange(width)[None, :]
-        sse, m = _best_for_slopes(arith, q[part], t[part], ks, wt[part])
+        sse, m = _best_for_slopes(arith, q[part], t[part], ks,
+                                  None if unit is None else unit[part])
         sse = np.where(ks <= last[part, None], sse, np.inf)
         pick = np.argmin(sse, axis=1)  # ties: the lowest slope
         slope[part] = ks[np.arange(part.size), pick]
@@ -122,29 +124,39 @@ def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
     return np.clip(k, *arith.slope_bounds)
 
 
-def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt: np.ndarray):
+def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt):
     """Weighted SSE (unsaturated arithmetic) and the lowest best intercept for each slope of
-    ``ks`` (J x L) on the rows of ``q``, ``t``, weights ``wt`` (J x w)."""
+    ``ks`` (J x L) on the rows of ``q``, ``t``, weights ``wt`` (J x w; None: every weight 1)."""
     s, cs = arith.shift, arith.intercept_shift
-    n = wt.sum(axis=1)[:, None, None]  # the total weight (the code count when unweighted)
-    wt = wt[:, None, :]
     period = 1 << (s - cs)
     u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
     c0 = u >> s
     p = -((-((1 << s) - (u & ((1 << s) - 1)))) >> cs)  # ceil((2^s - r) / 2^cs), in 1..P
     d = t[:, None, :] - c0
-    # keep the sums small: M = offset + M'
-    offset = np.floor(np.sum(wt * d, axis=2, keepdims=True) / n)
-    d = d - offset
-    order = np.argsort(p, axis=2, kind="stable")
+    # a stable sort of small integers is a radix sort in numpy: much faster than of int64
+    narrow = np.int16 if period < (1 << 15) else np.int64
+    order = np.argsort(p.astype(narrow), axis=2, kind="stable")
     ps = np.take_along_axis(p, order, 2)
-    ws = np.take_along_axis(np.broadcast_to(wt, d.shape), order, 2)
-    wd = ws * np.take_along_axis(d, order, 2)
     zero = np.zeros(ps.shape[:2] + (1,))
-    j = np.concatenate([zero, np.cumsum(ws, axis=2)], axis=2)  # weight stepped after j steps
-    cum = np.concatenate([zero, np.cumsum(wd, axis=2)], axis=2)
-    s1 = np.sum(wt * d, axis=2, keepdims=True) - j  # weighted sum of (t - y) with M' = 0
-    s2 = np.sum(wt * d * d, axis=2, keepdims=True) - 2.0 * cum + j
+    if wt is None:
+        n = float(q.shape[1])
+        offset = np.floor(d.sum(axis=2, keepdims=True) / n)  # keep the sums small: M = offset + M'
+        d = d - offset
+        j = np.arange(q.shape[1] + 1, dtype=np.float64)  # weight stepped after j steps
+        cum = np.concatenate([zero, np.cumsum(np.take_along_axis(d, order, 2), axis=2)], axis=2)
+        s1 = d.sum(axis=2, keepdims=True) - j  # sum of (t - y) with M' = 0
+        s2 = np.sum(d * d, axis=2, keepdims=True) - 2.0 * cum + j
+    else:
+        n = wt.sum(axis=1)[:, None, None]  # the total weight
+        wt = wt[:, None, :]
+        offset = np.floor(np.sum(wt * d, axis=2, keepdims=True) / n)
+        d = d - offset
+        ws = np.take_along_axis(np.broadcast_to(wt, d.shape), order, 2)
+        wd = ws * np.take_along_axis(d, order, 2)
+        j = np.concatenate([zero, np.cumsum(ws, axis=2)], axis=2)
+        cum = np.concatenate([zero, np.cumsum(wd, axis=2)], axis=2)
+        s1 = np.sum(wt * d, axis=2, keepdims=True) - j
+        s2 = np.sum(wt * d * d, axis=2, keepdims=True) - 2.0 * cum + j
     v = np.concatenate([np.zeros(ps.shape[:2] + (1,), dtype=np.int64), ps], axis=2)
     nxt = np.concatenate([ps, np.full(ps.shape[:2] + (1,), period, dtype=np.int64)], axis=2)
     valid = (v < period) & (v != nxt)  # a distinct output pattern for some v in [0, P)
