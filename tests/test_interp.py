@@ -209,6 +209,24 @@ def test_c_every_value_of_the_input_type(cases, compiler, sanitize, tmp_path):
     assert not problems, "\n".join(problems)
 
 
+def test_c_array_portable_loads(cases, tmp_path):
+    """-DAPPROXGEN_PORTABLE_LOADS: the array copies its node windows node by node (the path of
+    big-endian targets and other compilers), the same outputs, under the sanitizers."""
+    require_tool("gcc")
+    from test_emit_c import require_sanitizers
+
+    require_sanitizers("gcc", tmp_path)
+    headers = [emit_c.render(f) for f in cases]
+    assert any("__builtin_memcpy" in h for h in headers)  # the one-load window is rendered
+    assert any("__builtin_memcpy" not in h for h in headers)  # int32 nodes: node by node
+    outputs = verify.run_c(cases, tmp_path, "gcc", sanitize=True, every_value=True,
+                           extra_flags=["-DAPPROXGEN_PORTABLE_LOADS"])
+    for f in cases:
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        assert not count, (f.spec.name, first)
+
+
 @pytest.mark.parametrize("pipeline", [False, True])
 def test_verilog_bit_exact_and_lint_clean(cases, pipeline, tmp_path):
     require_tool("iverilog")

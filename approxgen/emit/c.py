@@ -562,9 +562,13 @@ def interp_context(model) -> dict:
     regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
                 "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
                 "dstep": g - g0, "below": literal(s - 1), "cu": f"{c % (1 << 32)}u",
-                "dcu": f"{(c - c0) % (1 << 32)}u", "dmulu": f"{(f - f0) % (1 << 32)}u"}
+                "dcu": f"{(c - c0) % (1 << 32)}u", "up": gmax - g, "dmulu": f"{(f - f0) % (1 << 32)}u"}
                for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
                                                     [0, *cs], [0, *muls], [0, *model.steps])]
+    # the array copies each code's nodes as one window: order 1 the two nodes k, k+1; order 2
+    # four nodes from min(k, count - 4) (a power-of-two size, the table not padded; three when
+    # there are only three)
+    window = 2 if model.order == 1 else min(4, len(model.nodes))
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
     values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
     acc_bits = signed_bits(min(values), max(values))
@@ -578,6 +582,8 @@ def interp_context(model) -> dict:
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
         "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
+        "window": window, "shifted": window > model.order + 1, "node_signed": model.node_signed,
+        "packed": model.node_bits == 16 and window % 2 == 0,
         "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
         "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
                   "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
