@@ -549,7 +549,7 @@ def interp_context(model) -> dict:
     # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
     # one step for every code: the array's arithmetic vectorizes (multi-region: when that keeps
     # every intermediate in 32 bits, the offset t scaled to 2^gmax)
-    fixed, lift3 = _interp_fixed(model, bias, lift2, gmax)
+    fixed, lift3, products = _interp_fixed(model, bias, lift2, gmax)
     normalise = model.regions > 1 and signed_bits(min(values + fixed), max(values + fixed)) <= 32
     if normalise or model.regions == 1:
         values += fixed
@@ -565,9 +565,9 @@ def interp_context(model) -> dict:
                 "dcu": f"{(c - c0) % (1 << 32)}u", "up": gmax - g, "dmulu": f"{(f - f0) % (1 << 32)}u"}
                for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
                                                     [0, *cs], [0, *muls], [0, *model.steps])]
-    # the array copies each code's nodes as one window: order 1 the two nodes k, k+1; order 2
-    # four nodes from min(k, count - 4) (a power-of-two size, the table not padded; three when
-    # there are only three)
+    # the one-step array copies each code's nodes as one window: order 1 the two nodes k, k+1;
+    # order 2 four nodes from min(k, count - 4) (8 bytes at int16, the table not padded; three
+    # when there are only three)
     window = 2 if model.order == 1 else min(4, len(model.nodes))
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
     values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
@@ -582,14 +582,12 @@ def interp_context(model) -> dict:
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
         "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
-        "window": window, "shifted": window > model.order + 1, "node_signed": model.node_signed,
-        "packed": model.node_bits == 16 and window % 2 == 0,
+        "window": window, "shifted": window > model.order + 1, "products": products,
+        "packed": model.node_bits == 16 and window % 2 == 0, "node_signed": model.node_signed,
         "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
         "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
                   "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
                   "round": literal(((1 << frac) + 2 * lift2) << (2 * gmax))},
-        "step_expr": (str(model.steps[0]) if model.regions == 1
-                      else str(gmax) if normalise else "g[m]"),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
@@ -598,10 +596,10 @@ def interp_context(model) -> dict:
     }
 
 
-def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int]:
+def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int, list[str]]:
     """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
-    scaled from ``2^g``: each intermediate by a power of two, the result the same), and order 2's
-    lift ``K`` of the inner term. Order 2 splits the inner term at ``2^gmax`` so no intermediate
+    scaled from ``2^g``: each intermediate by a power of two, the result the same), order 2's
+    lift ``K`` of the inner term, and each product's :func:`_product_kind`. Order 2 splits the inner term at ``2^gmax`` so no intermediate
     carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
     ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
     v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
@@ -612,6 +610,7 @@ def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], i
     lift = 0
     if model.order == 1:  # (c 2^g + (m - c) t + rnd) with c lifted by bias, times 2^(gmax-g)
         scaled = [(v["acc"] + (np.int64(bias) << g)) << up, v["product"] << up]
+        products = [(v["diff"], t)]
     else:
         inner = v["inner"] << up
         lift = max(0, int(-(inner.min() >> gmax)))
@@ -623,9 +622,19 @@ def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], i
         scaled = [v["diff"], v["d2"], v["d2"] * (t - (1 << gmax)), lifted, hi - lift,
                   t * (hi - lift), low, p, v["total"] + bias]
         out += [rr, 2 << gmax, lift << gmax]
+        products = [(v["d2"], t - (1 << gmax)), (t, hi - lift), (t, lo)]
     for a in scaled:
         out += [int(a.min()), int(a.max())]
-    return [int(x) for x in out], lift
+    return [int(x) for x in out], lift, [_product_kind(a, b) for a, b in products]
+
+
+def _product_kind(a: np.ndarray, b: np.ndarray) -> str:
+    """How the C may multiply factors ``a`` and ``b`` (their values over every code): ``s16``
+    (both fit int16), ``u16`` (both uint16) or ``wide``; a vector unit without a 32-bit multiply
+    (x86 SSE2) has 16-bit ones giving the 32-bit product."""
+    def within(lo: int, hi: int) -> bool:
+        return all(lo <= int(x.min()) and int(x.max()) <= hi for x in (a, b))
+    return "s16" if within(-(1 << 15), (1 << 15) - 1) else "u16" if within(0, 0xFFFF) else "wide"
 
 
 def embedded(template_name: str, context: dict) -> str:
