@@ -185,6 +185,13 @@ def test_cases_cover_the_shapes(cases):
     # C: several regions at one step in the array (vectorized) and each code at its own step
     paths = {emit_c.interp_context(m)["normalise"] for m in get.values() if m.regions > 1}
     assert paths == {True, False}
+    # the array's products: int16 and uint16 factors (16-bit multiplies) and wide ones; its node
+    # windows: packed int16 (order 2 shifted in the last interval), node by node, three nodes
+    contexts = [emit_c.interp_context(m) for m in get.values()]
+    assert {k for c in contexts for k in c["products"]} == {"s16", "u16", "wide"}
+    assert {(c["packed"], c["shifted"]) for c in contexts if c["fixed_step"]} \
+        == {(True, True), (True, False), (False, True), (False, False)}
+    assert any(c["window"] == 3 for c in contexts)
     assert any(m.frac > 0 for m in get.values()) and any(m.frac == 0 for m in get.values())
     assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
 
