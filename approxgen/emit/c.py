@@ -565,10 +565,6 @@ def interp_context(model) -> dict:
                 "dcu": f"{(c - c0) % (1 << 32)}u", "up": gmax - g, "dmulu": f"{(f - f0) % (1 << 32)}u"}
                for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
                                                     [0, *cs], [0, *muls], [0, *model.steps])]
-    # the one-step array copies each code's nodes as one window: order 1 the two nodes k, k+1;
-    # order 2 four nodes from min(k, count - 4) (8 bytes at int16, the table not padded; three
-    # when there are only three)
-    window = 2 if model.order == 1 else min(4, len(model.nodes))
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
     values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
     acc_bits = signed_bits(min(values), max(values))
@@ -582,8 +578,9 @@ def interp_context(model) -> dict:
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
         "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
-        "window": window, "shifted": window > model.order + 1, "products": products,
-        "packed": model.node_bits == 16 and window % 2 == 0, "node_signed": model.node_signed,
+        "products": products, "node_signed": model.node_signed,
+        # order 1's one-step array copies a code's two int16 nodes as one 4-byte load
+        "packed": model.node_bits == 16,
         "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
         "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
                   "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
