@@ -559,12 +559,11 @@ def interp_context(model) -> dict:
     g_of = lambda g_r: gmax if normalise else g_r  # noqa: E731
     muls = [1 << (gmax - g) if normalise else 1 for g in model.steps]
     cs = [(k << g_of(g)) - s * f for s, g, k, f in zip(model.starts, model.steps, firsts, muls)]
-    regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
-                "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
-                "dstep": g - g0, "below": literal(s - 1), "cu": f"{c % (1 << 32)}u",
-                "dcu": f"{(c - c0) % (1 << 32)}u", "up": gmax - g, "dmulu": f"{(f - f0) % (1 << 32)}u"}
-               for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
-                                                    [0, *cs], [0, *muls], [0, *model.steps])]
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": literal(c),
+                "dc": literal(c - c0), "dstep": g - g0, "below": literal(s - 1),
+                "cu": f"{c % (1 << 32)}u", "up": gmax - g}
+               for s, g, k, c, c0, g0 in zip(model.starts, model.steps, firsts, cs, [0, *cs],
+                                             [0, *model.steps])]
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
     values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
     acc_bits = signed_bits(min(values), max(values))
@@ -596,8 +595,8 @@ def interp_context(model) -> dict:
 def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int, list[str]]:
     """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
     scaled from ``2^g``: each intermediate by a power of two, the result the same), order 2's
-    lift ``K`` of the inner term, and each product's :func:`_product_kind`. Order 2 splits the inner term at ``2^gmax`` so no intermediate
-    carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
+    lift ``K`` of the inner term, and each product's :func:`_product_kind`. Order 2 splits the
+    inner term at ``2^gmax`` so no intermediate carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
     ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
     v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
     g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
