@@ -185,6 +185,11 @@ def test_cases_cover_the_shapes(cases):
     # C: several regions at one step in the array (vectorized) and each code at its own step
     paths = {emit_c.interp_context(m)["normalise"] for m in get.values() if m.regions > 1}
     assert paths == {True, False}
+    # the array's products: int16 and uint16 factors (16-bit multiplies) and wide ones; order 1's
+    # one-step node window: int16 nodes (one load) and int32 ones
+    contexts = [emit_c.interp_context(m) for m in get.values()]
+    assert {k for c in contexts for k in c["products"]} == {"s16", "u16", "wide"}
+    assert {c["packed"] for c in contexts if c["fixed_step"] and c["order"] == 1} == {True, False}
     assert any(m.frac > 0 for m in get.values()) and any(m.frac == 0 for m in get.values())
     assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
 
@@ -207,6 +212,25 @@ def test_c_every_value_of_the_input_type(cases, compiler, sanitize, tmp_path):
         if count:
             problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
     assert not problems, "\n".join(problems)
+
+
+def test_c_array_portable_loads(cases, tmp_path):
+    """-DAPPROXGEN_PORTABLE_LOADS: order 1's one-step array copies its node pairs node by node
+    (the path of big-endian targets and other compilers), the same outputs, under the
+    sanitizers."""
+    require_tool("gcc")
+    from test_emit_c import require_sanitizers
+
+    require_sanitizers("gcc", tmp_path)
+    headers = [emit_c.render(f) for f in cases]
+    assert any("__builtin_memcpy" in h for h in headers)  # the one-load window is rendered
+    assert any("__builtin_memcpy" not in h for h in headers)  # e.g. int32 nodes
+    outputs = verify.run_c(cases, tmp_path, "gcc", sanitize=True, every_value=True,
+                           extra_flags=["-DAPPROXGEN_PORTABLE_LOADS"])
+    for f in cases:
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        assert not count, (f.spec.name, first)
 
 
 @pytest.mark.parametrize("pipeline", [False, True])

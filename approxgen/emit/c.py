@@ -572,7 +572,7 @@ def interp_context(model) -> dict:
     # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
     # one step for every code: the array's arithmetic vectorizes (multi-region: when that keeps
     # every intermediate in 32 bits, the offset t scaled to 2^gmax)
-    fixed, lift3 = _interp_fixed(model, bias, lift2, gmax)
+    fixed, lift3, products = _interp_fixed(model, bias, lift2, gmax)
     normalise = model.regions > 1 and signed_bits(min(values + fixed), max(values + fixed)) <= 32
     if normalise or model.regions == 1:
         values += fixed
@@ -582,12 +582,11 @@ def interp_context(model) -> dict:
     g_of = lambda g_r: gmax if normalise else g_r  # noqa: E731
     muls = [1 << (gmax - g) if normalise else 1 for g in model.steps]
     cs = [(k << g_of(g)) - s * f for s, g, k, f in zip(model.starts, model.steps, firsts, muls)]
-    regions = [{"start": literal(s), "step": g, "first": literal(k), "mul": literal(f),
-                "c": literal(c), "dc": literal(c - c0), "dmul": literal(f - f0),
-                "dstep": g - g0, "below": literal(s - 1), "cu": f"{c % (1 << 32)}u",
-                "dcu": f"{(c - c0) % (1 << 32)}u", "dmulu": f"{(f - f0) % (1 << 32)}u"}
-               for s, g, k, f, c, c0, f0, g0 in zip(model.starts, model.steps, firsts, muls, cs,
-                                                    [0, *cs], [0, *muls], [0, *model.steps])]
+    regions = [{"start": literal(s), "step": g, "first": literal(k), "c": literal(c),
+                "dc": literal(c - c0), "dstep": g - g0, "below": literal(s - 1),
+                "cu": f"{c % (1 << 32)}u", "up": gmax - g}
+               for s, g, k, c, c0, g0 in zip(model.starts, model.steps, firsts, cs, [0, *cs],
+                                             [0, *model.steps])]
     top = max(abs(c) for c in cs)  # c_r, its changes, z = d f + c, d f
     values += [-2 * top, 2 * top, -(model.codes << gmax), (len(model.nodes) + model.codes) << gmax]
     acc_bits = signed_bits(min(values), max(values))
@@ -601,12 +600,13 @@ def interp_context(model) -> dict:
         "base": literal(model.base), "bias": literal(bias), "unbias": literal(bias >> frac),
         "node_add": literal(model.base + bias - lift2), "lift2": literal(lift2),
         "round2": literal((1 << frac) + 2 * lift2), "block": BLOCK, "normalise": normalise,
+        "products": products, "node_signed": model.node_signed,
+        # order 1's one-step array copies a code's two int16 nodes as one 4-byte load
+        "packed": model.node_bits == 16,
         "gmax": gmax, "fixed_step": model.regions == 1 or normalise, "lift3": literal(lift3),
         "fixed": {"size": literal(1 << gmax), "size2": literal(2 << gmax),
                   "mask": literal((1 << gmax) - 1), "lift": literal(lift3 << gmax),
                   "round": literal(((1 << frac) + 2 * lift2) << (2 * gmax))},
-        "step_expr": (str(model.steps[0]) if model.regions == 1
-                      else str(gmax) if normalise else "g[m]"),
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
@@ -615,11 +615,11 @@ def interp_context(model) -> dict:
     }
 
 
-def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int]:
+def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int, list[str]]:
     """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
-    scaled from ``2^g``: each intermediate by a power of two, the result the same), and order 2's
-    lift ``K`` of the inner term. Order 2 splits the inner term at ``2^gmax`` so no intermediate
-    carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
+    scaled from ``2^g``: each intermediate by a power of two, the result the same), order 2's
+    lift ``K`` of the inner term, and each product's :func:`_product_kind`. Order 2 splits the
+    inner term at ``2^gmax`` so no intermediate carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
     ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
     v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
     g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
@@ -629,6 +629,7 @@ def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], i
     lift = 0
     if model.order == 1:  # (c 2^g + (m - c) t + rnd) with c lifted by bias, times 2^(gmax-g)
         scaled = [(v["acc"] + (np.int64(bias) << g)) << up, v["product"] << up]
+        products = [(v["diff"], t)]
     else:
         inner = v["inner"] << up
         lift = max(0, int(-(inner.min() >> gmax)))
@@ -640,9 +641,19 @@ def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], i
         scaled = [v["diff"], v["d2"], v["d2"] * (t - (1 << gmax)), lifted, hi - lift,
                   t * (hi - lift), low, p, v["total"] + bias]
         out += [rr, 2 << gmax, lift << gmax]
+        products = [(v["d2"], t - (1 << gmax)), (t, hi - lift), (t, lo)]
     for a in scaled:
         out += [int(a.min()), int(a.max())]
-    return [int(x) for x in out], lift
+    return [int(x) for x in out], lift, [_product_kind(a, b) for a, b in products]
+
+
+def _product_kind(a: np.ndarray, b: np.ndarray) -> str:
+    """How the C may multiply factors ``a`` and ``b`` (their values over every code): ``s16``
+    (both fit int16), ``u16`` (both uint16) or ``wide``; a vector unit without a 32-bit multiply
+    (x86 SSE2) has 16-bit ones giving the 32-bit product."""
+    def within(lo: int, hi: int) -> bool:
+        return all(lo <= int(x.min()) and int(x.max()) <= hi for x in (a, b))
+    return "s16" if within(-(1 << 15), (1 << 15) - 1) else "u16" if within(0, 0xFFFF) else "wide"
 
 
 def embedded(template_name: str, context: dict) -> str:
