@@ -150,6 +150,22 @@ def test_int16_targets_in_256_bytes(budget_fits):
     assert budget_fits["tanh"][0].model.inner.base != 0
 
 
+def test_nodes_no_code_reads_continue_the_ones_before(budget_fits):
+    """A node only codes at t = 0 touch (or none) is free for the search; the fit continues it
+    (second difference 0) so it does not widen the C and Verilog arithmetic."""
+    for f, _ in budget_fits.values():
+        m = f.model.inner
+        v = m.intermediates(np.arange(m.lo_code, m.hi_code + 1))
+        used = np.zeros(len(m.nodes), dtype=bool)
+        used[v["k"]] = True
+        used[v["k"][v["t"] > 0] + 1] = used[v["k"][v["t"] > 0] + 2] = True
+        lo, hi = m.node_range()
+        for j in np.flatnonzero(~used):
+            assert m.nodes[j] == min(max(2 * m.nodes[j - 1] - m.nodes[j - 2], lo), hi)
+        d2 = m.widths().d2
+        assert max(abs(d2[0]), abs(d2[1])) < 1 << 12  # a smooth half: small second differences
+
+
 @pytest.mark.parametrize("sanitize", [False, True])
 def test_c_int16_budget_fits_every_value(budget_fits, sanitize, tmp_path):
     """The int16 budget fits (several regions, the array's arithmetic at one step, t scaled):

@@ -34,6 +34,7 @@ layout), documented as such in the fit's notes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -513,7 +514,34 @@ def _model(spec, problem: NodeProblem, layout) -> InterpModel:
                         problem.frac, problem.node_bits, problem.node_signed,
                         tuple(int(v) - problem.base for v in nodes), problem.order, problem.base)
     model.check()
-    return model
+    return _settled(model)
+
+
+def _settled(model: InterpModel) -> InterpModel:
+    """The model with every node no code reads (a code at ``t = 0`` reads its left node alone)
+    continued from the nodes before it (second difference 0; order 1: the previous value), so
+    the C and Verilog widths are not widened by values the search was free to pick. The same
+    output on every code."""
+    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+    k, moving = v["k"], v["t"] > 0
+    used = np.zeros(len(model.nodes), dtype=bool)
+    used[k] = True
+    for step in range(1, model.order + 1):
+        used[k[moving] + step] = True
+    if used.all():
+        return model
+    lo, hi = model.node_range()
+    nodes = list(model.nodes)
+    for j in np.flatnonzero(~used):
+        if j >= 2 and model.order == 2:
+            nodes[j] = min(max(2 * nodes[j - 1] - nodes[j - 2], lo), hi)
+        elif j >= 1:
+            nodes[j] = nodes[j - 1]
+    settled = dataclasses.replace(model, nodes=tuple(nodes))
+    settled.check()
+    same = np.array_equal(settled.evaluate(np.arange(model.lo_code, model.hi_code + 1)),
+                          model.evaluate(np.arange(model.lo_code, model.hi_code + 1)))
+    return settled if same else model
 
 
 def fit_interp(spec, progress: bool = False):
