@@ -12,6 +12,7 @@ from approxgen.errors import ApproxgenError
 COLUMNS = ("name", "form", "segments", "search", "max_error_lsb", "mismatches", "table_bytes",
            "cells", "fit_seconds", "pareto")
 COSTS = ("table_bytes", "cells")
+SAME_ERROR = 1e-9
 
 
 def parse_list(text: str | None, known, flag: str, convert=str) -> list:
@@ -128,12 +129,17 @@ def _measure_args(args: tuple) -> dict:
 
 
 def mark_pareto(rows: list[dict], cost_key: str) -> None:
-    """Set ``pareto``: no other row has lower-or-equal error and cost with one strictly lower."""
+    """Set ``pareto``: no other row has lower-or-equal error and cost with one strictly lower.
+    Errors within :data:`SAME_ERROR` (relative) are equal: float noise of two fits that err
+    equally must not decide."""
+    def lower(a: float, b: float) -> bool:
+        return a < b - SAME_ERROR * max(1.0, abs(b))
+
     for row in rows:
         e, k = row["max_error_lsb"], row[cost_key]
         row["pareto"] = not any(
-            (o["max_error_lsb"] <= e and o[cost_key] <= k)
-            and (o["max_error_lsb"] < e or o[cost_key] < k) for o in rows)
+            not lower(e, o["max_error_lsb"]) and o[cost_key] <= k
+            and (lower(o["max_error_lsb"], e) or o[cost_key] < k) for o in rows)
 
 
 def _cell(value) -> str:
