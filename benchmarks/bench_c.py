@@ -266,9 +266,9 @@ def main() -> None:
            "segment with one load (plus one compare per breakpoint inside the bucket, at most "
            "three); "
            "the array variant then runs the search and the coefficient loads as scalar code and "
-           "the multiply, shift and saturation vectorized, in blocks of 64. `exact` search at 16 "
-           "bits puts breakpoints on a grid of 64 codes, so its table needs no compare; `pso` "
-           "breakpoints need one; the int12 rows (uniform breakpoints 26-41 codes apart, 64-code "
+           "the multiply, shift and saturation vectorized, in blocks of 64. Breakpoints on a "
+           "power-of-two grid need no compare (every breakpoint starts a bucket); `exact` (every "
+           "code) and `pso` breakpoints here need one; the int12 rows (uniform breakpoints 26-41 codes apart, 64-code "
            "buckets) two or three. With `-march=native` GCC also turns the table loop into "
            "gathers.", ""]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
