@@ -19,7 +19,7 @@ import random
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
                               read_options,
                               snap_breakpoints)
 from approxgen.search.uniform import uniform_breakpoints
@@ -83,7 +83,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     toolbox.register("mutate", rounding_mutation, lo=lo, hi=hi, sigma=sigma,
                      indpb=opts["gene_mutation"])
     toolbox.register("select", tools.selTournament, tournsize=opts["tournament"])
-    tracker = BestTracker(problem)
+    tracker = BestTracker(problem, rough=problem.rough)
 
     def evaluate(individuals) -> None:
         fresh = [ind for ind in individuals if not ind.fitness.valid]
@@ -117,9 +117,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                 best = min(best, run_best)
                 if opts["patience"] and stale >= opts["patience"]:
                     break
-    if opts["polish"]:
-        polish(tracker, opts["tiebreak"])
-    return SearchResult(tracker.best, {**opts, "evaluations": tracker.evaluations,
+    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
+    return SearchResult(best, {**opts, "evaluations": tracker.evaluations,
                                        "generations_run": generations})
 
 

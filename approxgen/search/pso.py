@@ -18,7 +18,7 @@ from unittest import mock
 
 import numpy as np
 
-from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
                               read_options,
                               snap_breakpoints)
 
@@ -48,7 +48,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     if dims == 1:
         return SearchResult((), {**opts, "evaluations": 0})
     rng = np.random.default_rng(seed)
-    tracker = BestTracker(problem)
+    tracker = BestTracker(problem, rough=problem.rough)
     swarms = opts["restarts"] + 1
     with progress_bar(swarms * opts["iterations"], "pso", progress) as bar:
         def fitness(swarm: np.ndarray) -> np.ndarray:
@@ -69,9 +69,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                     ftol=1e-12 if opts["patience"] else -np.inf,
                     ftol_iter=max(opts["patience"], 1))
                 optimizer.optimize(fitness, iters=opts["iterations"], verbose=False)
-    if opts["polish"]:
-        polish(tracker, opts["tiebreak"])
-    return SearchResult(tracker.best, {**opts, "evaluations": tracker.evaluations})
+    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
+    return SearchResult(best, {**opts, "evaluations": tracker.evaluations})
 
 
 def decode(problem, swarm: np.ndarray) -> np.ndarray:
