@@ -90,6 +90,15 @@ def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
+def sized_options(problem, raw: dict, opts: dict, wide: dict) -> dict:
+    """``opts`` with the defaults in ``wide`` for a problem whose searches fly on rough costs
+    (:attr:`PwlProblem.rough`: many codes, so fewer, cheaper evaluations pay); options the
+    spec sets are kept."""
+    if not getattr(problem, "rough", False):
+        return opts
+    return {**opts, **{key: value for key, value in wide.items() if key not in raw}}
+
+
 def read_options(options: dict, schema: dict, where: str) -> dict:
     """Validate ``search_options`` against ``schema`` (name -> :class:`Option`) before any work:
     known names, the option's type (an int is accepted for a float), finite, within range."""
@@ -172,21 +181,24 @@ def polish(tracker: "BestTracker", tiebreak: float = 0.0, steps=(1, 2, 4, 8, 16)
         current, score = cand[i], float(scores[i])
 
 
-BALANCE_SWEEPS = 20  # on rough costs; a few more on exact ones (:data:`EXACT_SWEEPS`)
-EXACT_SWEEPS = 2
+BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then exact ones near there
+FINE_SWEEPS = 2
+EXACT_SWEEPS = 3
 EXACT_RADIUS = 16  # codes an exact balancing step may move a breakpoint
 EQUALIZE_STEPS = 40
 
 
 def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     """The polished best breakpoints of a search (:func:`polish`). A rough tracker's best
-    (``max``) is balanced (:func:`balance`) on rough costs, then on exact ones near there."""
+    (``max``) is equalized (:func:`equalize`) and balanced (:func:`balance`) on rough costs,
+    then on fine ones, then on exact ones near there."""
     if not tracker.rough:
         polish(tracker, tiebreak)
         return tracker.best
     problem = tracker.problem
     best = equalize(problem, tracker.best, EQUALIZE_STEPS)
     best = balance(problem, best, problem.rough_segments, BALANCE_SWEEPS)
+    best = balance(problem, best, problem.fine_segments, FINE_SWEEPS)
     best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
     exact = BestTracker(problem)
     exact(np.array([tracker.best, best], dtype=np.int64))  # never worse than the search's best

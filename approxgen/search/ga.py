@@ -20,6 +20,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+                              sized_options,
                               read_options,
                               snap_breakpoints)
 from approxgen.search.uniform import uniform_breakpoints
@@ -41,6 +42,8 @@ OPTIONS = {
                                        "objective"),
     "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
+
+WIDE = {"population": 48, "generations": 100}  # defaults on wide problems (rough costs)
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -70,6 +73,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     from deap import base, creator, tools
 
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
+    opts = sized_options(problem, options_, opts, WIDE)
     runs = opts["restarts"] + 1
     dims, lo, hi = problem.segments - 1, problem.lo, problem.hi
     if dims == 0:

@@ -19,6 +19,7 @@ from unittest import mock
 import numpy as np
 
 from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+                              sized_options,
                               read_options,
                               snap_breakpoints)
 
@@ -37,6 +38,8 @@ OPTIONS = {
     "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
 
+WIDE = {"particles": 16, "iterations": 50}  # defaults on wide problems (rough costs)
+
 
 def options(raw: dict, where: str, objective: str) -> dict:
     return read_options(raw, OPTIONS, where)
@@ -44,6 +47,7 @@ def options(raw: dict, where: str, objective: str) -> dict:
 
 def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
+    opts = sized_options(problem, options_, opts, WIDE)
     dims = problem.segments
     if dims == 1:
         return SearchResult((), {**opts, "evaluations": 0})
