@@ -10,6 +10,10 @@ When the candidate slopes are few enough, they are one global set shared by ever
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
 
+On wide ``max`` problems (:attr:`PwlProblem.rough`) population searches fly on
+:meth:`PwlProblem.rough_costs` instead: one integer line per segment, for all new segments in one
+vectorized pass, judged on the golden pipeline (an achievable cost, never below the optimum).
+
 Weights (``weights: samples``: the calibration samples' histogram over the domain codes,
 :attr:`PwlProblem.weights`) change the objective, not the searches: ``mse`` becomes
 ``sum w (y - t)^2 / sum w`` and ``max`` the largest ``|y - t|`` over codes of positive weight. A

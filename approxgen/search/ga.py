@@ -9,6 +9,11 @@ neighbouring free codes, so every individual stays sorted, distinct and on the g
 are re-derived by the segment solver for every changed individual; a whole generation is scored
 in one call (:meth:`PwlProblem.objectives`). DEAP's operators draw from Python's global ``random``:
 it is seeded from the spec seed for the run and restored afterwards.
+
+On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
+per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
+one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
+polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs.
 """
 
 from __future__ import annotations
