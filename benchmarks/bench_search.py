@@ -254,11 +254,14 @@ def _engine_run(raw):
     return json.loads(done.stdout)
 
 
-def engine_table() -> list[str]:
+def engine_table(select: str | None = None) -> list[str]:
     """Issue 10's fit-engine rows, each fitted in a child process stopped at ENGINE_LIMIT; the
-    int16 random searches also as a ratio of exact's max error."""
+    int16 random searches also as a ratio of exact's max error. ``select``: only the rows whose
+    case contains it (and the int16 exact row, for the ratio)."""
     rows, exact_error = [], None
     for case, before, raw, target in ENGINE_ROWS + ENGINE_RANDOM:
+        if select and select not in case and raw != "configs/gelu_int16.yaml":
+            continue
         print(f"  {case}", flush=True)
         got = _engine_run(raw)
         if got is None:
@@ -328,7 +331,11 @@ def engine_main() -> int:
 
 
 def main() -> int:
-    if "--engine" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if "--engine" in args and "--rows" in args[:-1]:  # a subset, printed, results not written
+        print("\n".join(engine_table(args[args.index("--rows") + 1])))
+        return 0
+    if "--engine" in args:
         return engine_main()
     print("table 1: GQA-LUT's setting", flush=True)
     t1, v1 = int8_table("8:6", targets=True)

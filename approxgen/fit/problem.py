@@ -10,6 +10,10 @@ When the candidate slopes are few enough, they are one global set shared by ever
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
 
+On wide ``max`` problems (:attr:`PwlProblem.rough`) population searches fly on
+:meth:`PwlProblem.rough_costs` instead: one integer line per segment, for all new segments in one
+vectorized pass, judged on the golden pipeline (an achievable cost, never below the optimum).
+
 Weights (``weights: samples``: the calibration samples' histogram over the domain codes,
 :attr:`PwlProblem.weights`) change the objective, not the searches: ``mse`` becomes
 ``sum w (y - t)^2 / sum w`` and ``max`` the largest ``|y - t|`` over codes of positive weight. A
@@ -33,6 +37,10 @@ from approxgen.spec import Spec
 FREE = SegmentFit(0, 0, 0.0, 0.0, 0.0)  # a segment without samples: costs nothing
 GLOBAL_SLOPE_ELEMENTS = 1 << 20  # share one slope set when (slopes x codes) is below this
 SLOPE_PAD = 2
+OFFSETS = np.arange(-2, 3) / 8  # intercepts tried around the centred one, in LSB
+FINE_OFFSETS = np.arange(-6, 7) / 16
+GOLDEN, GOLDEN_STEPS = (np.sqrt(5.0) - 1.0) / 2.0, 40
+ROUGH_CODES = 4096  # above this many domain codes a max objective offers :meth:`rough_costs`
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class PwlProblem:
         self._cache: dict[tuple[int, int], SegmentFit] = {}
         self._above: dict[tuple[int, int], float] = {}  # segments known to cost more than this
         self._upper: dict[tuple[int, int], SegmentFit] = {}  # achievable, maybe not optimal
+        self._rough: dict[tuple[int, int], float] = {}  # see :meth:`rough_costs`
+        self._fine: dict[tuple[int, int], float] = {}  # see :meth:`fine_segments`
         if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
@@ -215,15 +225,123 @@ class PwlProblem:
     def segment_costs(self, population: np.ndarray) -> np.ndarray:
         """Per-segment costs (P x K) of every row of ``population`` (P x (K-1) breakpoints);
         each distinct segment of the whole population is solved once."""
-        pop = np.asarray(population, dtype=np.int64).reshape(len(population), self.segments - 1)
-        rows = pop.shape[0]
-        edges = np.hstack([np.full((rows, 1), self.lo), pop, np.full((rows, 1), self.hi + 1)])
-        firsts, lasts = edges[:, :-1], edges[:, 1:] - 1
+        _, firsts, lasts = self._edges(population)
         pairs = np.stack([firsts.ravel(), lasts.ravel()], axis=1)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
         self.solve_many(unique[:, 0], unique[:, 1])
         costs = np.array([self.segment(int(a), int(b)).cost for a, b in unique])
         return costs[inverse.ravel()].reshape(firsts.shape)
+
+    @property
+    def rough(self) -> bool:
+        """Whether population searches should fly on :meth:`rough_costs` (a wide, unweighted
+        ``max`` problem, where the exact solve of every segment would dominate)."""
+        return (self.objective == "max" and self.weights is None
+                and self.n_codes > ROUGH_CODES)
+
+    def rough_costs(self, population: np.ndarray) -> np.ndarray:
+        """Like :meth:`segment_costs`, but each segment's cost is the max error, on the golden
+        integer pipeline, of a line found in one vectorized pass over all new segments: for the
+        integer slopes nearest the chord and the least-squares slope, the intercept centring the
+        residuals (and a quarter LSB either side); the best of these six. An achievable cost, so
+        never below the optimum (:meth:`segment`), and close to it on smooth targets."""
+        _, firsts, lasts = self._edges(population)
+        return self.rough_segments(firsts.ravel(), lasts.ravel()).reshape(firsts.shape)
+
+    def rough_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """The rough cost (see :meth:`rough_costs`) of each segment ``firsts[i]..lasts[i]``
+        (cached by segment)."""
+        pairs = np.stack([np.asarray(firsts), np.asarray(lasts)], axis=1).astype(np.int64)
+        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        new = np.array([(int(a), int(b)) not in self._rough for a, b in unique], dtype=bool)
+        if new.any():
+            todo = unique[new]
+            for (a, b), c in zip(todo.tolist(), self._rough_solve(todo[:, 0], todo[:, 1])):
+                self._rough[(a, b)] = float(c)
+        costs = np.array([self._rough[(int(a), int(b))] for a, b in unique])
+        return costs[inverse.ravel()]
+
+    def fine_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """Like :meth:`rough_segments`, closer to the optimum: the integer slopes next to the
+        continuous minimax slope, and finer intercept steps (cached by segment)."""
+        pairs = np.stack([np.asarray(firsts), np.asarray(lasts)], axis=1).astype(np.int64)
+        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        new = np.array([(int(a), int(b)) not in self._fine for a, b in unique], dtype=bool)
+        if new.any():
+            todo = unique[new]
+            for (a, b), c in zip(todo.tolist(), self._rough_solve(todo[:, 0], todo[:, 1], True)):
+                self._fine[(a, b)] = float(c)
+        costs = np.array([self._fine[(int(a), int(b))] for a, b in unique])
+        return costs[inverse.ravel()]
+
+    def exact_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """The optimal cost (:meth:`segment`) of each segment ``firsts[i]..lasts[i]``."""
+        return self.within(np.asarray(firsts), np.asarray(lasts), np.inf)
+
+    def _rough_solve(self, firsts: np.ndarray, lasts: np.ndarray, fine: bool = False
+                     ) -> np.ndarray:
+        """The costs of :meth:`rough_costs` for segments ``firsts[i]..lasts[i]``; ``fine``: the
+        slopes next to the continuous minimax slope (golden-section search on the residual
+        spread, all segments at once) and more intercepts (see :meth:`fine_segments`)."""
+        from approxgen.model import pwl_output
+
+        arith, out = self.arith, self.arith.output
+        s, cs = arith.shift, arith.intercept_shift
+        i, widths = firsts - self.lo, lasts - firsts + 1
+        starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
+        idx = np.arange(int(widths.sum())) - np.repeat(starts - i, widths)
+        seg = np.repeat(np.arange(widths.size), widths)
+        q, t = self.codes[idx], self.targets[idx]
+        x = (q - q[starts][seg]).astype(np.float64)
+        aim = np.clip(t, out.min_code - 0.5, out.max_code + 0.5) * float(1 << s)
+
+        def spread(slope):
+            r = aim - slope[seg] * x
+            return np.maximum.reduceat(r, starts) - np.minimum.reduceat(r, starts)
+
+        span = np.maximum(x[starts + widths - 1], 1.0)
+        chord = (aim[starts + widths - 1] - aim[starts]) / span
+        xc = x - (np.add.reduceat(x, starts) / widths)[seg]
+        ac = aim - (np.add.reduceat(aim, starts) / widths)[seg]
+        sxx = np.add.reduceat(xc * xc, starts)
+        ls = np.where(sxx > 0, np.add.reduceat(xc * ac, starts) / np.maximum(sxx, 1e-300), 0.0)
+        if fine:  # the spread is convex in the slope: golden section from around both
+            a, b = np.minimum(chord, ls) - 8.0, np.maximum(chord, ls) + 8.0
+            for _ in range(GOLDEN_STEPS):
+                c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+                left = spread(c) <= spread(d)
+                a, b = np.where(left, a, c), np.where(left, d, b)
+            centre = np.rint((a + b) / 2)
+            slopes = [centre + d for d in (-1.0, 0.0, 1.0)]
+            offsets = FINE_OFFSETS
+        else:
+            best_spread, centre = np.full(widths.size, np.inf), chord
+            for slope in (chord, ls, (chord + ls) / 2):  # the one of least residual spread
+                width = spread(np.rint(slope))
+                centre = np.where(width < best_spread, np.rint(slope), centre)
+                best_spread = np.minimum(width, best_spread)
+            slopes, offsets = [centre], OFFSETS
+        best = np.full(widths.size, np.inf)
+        for slope in slopes:
+            k = slope.astype(np.int64)
+            if arith.slope_bounds is not None:
+                k = np.clip(k, *arith.slope_bounds)
+            r = aim - (k[seg] * q).astype(np.float64)
+            centre = (np.maximum.reduceat(r, starts) + np.minimum.reduceat(r, starts)) / 2
+            for offset in offsets:
+                m = np.rint((centre + offset * float(1 << s)) / float(1 << cs)).astype(np.int64)
+                if arith.intercept_bounds is not None:
+                    m = np.clip(m, *arith.intercept_bounds)
+                y = pwl_output(k[seg], m[seg], q, cs, s, out)
+                best = np.minimum(best, np.maximum.reduceat(np.abs(y - t), starts))
+        return best
+
+    def _edges(self, population: np.ndarray):
+        """Rows of breakpoints to edges and each segment's first and last codes."""
+        pop = np.asarray(population, dtype=np.int64).reshape(len(population), self.segments - 1)
+        rows = pop.shape[0]
+        edges = np.hstack([np.full((rows, 1), self.lo), pop, np.full((rows, 1), self.hi + 1)])
+        return edges, edges[:, :-1], edges[:, 1:] - 1
 
     def objectives(self, population: np.ndarray, tiebreak: float = 0.0) -> np.ndarray:
         """The objective of every row of ``population``, reduced on arrays.

@@ -90,6 +90,15 @@ def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
+def sized_options(problem, raw: dict, opts: dict, wide: dict) -> dict:
+    """``opts`` with the defaults in ``wide`` for a problem whose searches fly on rough costs
+    (:attr:`PwlProblem.rough`: many codes, so fewer, cheaper evaluations pay); options the
+    spec sets are kept."""
+    if not getattr(problem, "rough", False):
+        return opts
+    return {**opts, **{key: value for key, value in wide.items() if key not in raw}}
+
+
 def read_options(options: dict, schema: dict, where: str) -> dict:
     """Validate ``search_options`` against ``schema`` (name -> :class:`Option`) before any work:
     known names, the option's type (an int is accepted for a float), finite, within range."""
@@ -124,16 +133,20 @@ def _shown(value) -> str:
 
 class BestTracker:
     """Population fitness for a search: scores rows of breakpoints (objective plus a tie-break
-    for ``max``) and remembers the best row by the true objective (first found wins ties)."""
+    for ``max``) and remembers the best row by the true objective (first found wins ties).
+    ``rough``: segments cost :meth:`PwlProblem.rough_costs` (an achievable line found in one
+    vectorized pass) instead of the exact solve; :func:`refine` then finishes exactly."""
 
-    def __init__(self, problem):
+    def __init__(self, problem, rough: bool = False):
         self.problem = problem
+        self.rough = rough
+        self._costs = problem.rough_costs if rough else problem.segment_costs
         self.evaluations = 0
         self.best: tuple[int, ...] | None = None
         self.best_objective = np.inf
 
     def __call__(self, population: np.ndarray, tiebreak: float = 0.0) -> np.ndarray:
-        costs = self.problem.segment_costs(population)
+        costs = self._costs(population)
         objective = self.problem.reduce(costs)
         self.evaluations += len(population)
         i = int(np.argmin(objective))
@@ -166,3 +179,92 @@ def polish(tracker: "BestTracker", tiebreak: float = 0.0, steps=(1, 2, 4, 8, 16)
         if scores[i] >= score:
             return
         current, score = cand[i], float(scores[i])
+
+
+BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then exact ones near there
+FINE_SWEEPS = 2
+EXACT_SWEEPS = 3
+EXACT_RADIUS = 16  # codes an exact balancing step may move a breakpoint
+EQUALIZE_STEPS = 40
+
+
+def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
+    """The polished best breakpoints of a search (:func:`polish`). A rough tracker's best
+    (``max``) is equalized (:func:`equalize`) and balanced (:func:`balance`) on rough costs,
+    then on fine ones, then on exact ones near there."""
+    if not tracker.rough:
+        polish(tracker, tiebreak)
+        return tracker.best
+    problem = tracker.problem
+    best = equalize(problem, tracker.best, EQUALIZE_STEPS)
+    best = balance(problem, best, problem.rough_segments, BALANCE_SWEEPS)
+    best = balance(problem, best, problem.fine_segments, FINE_SWEEPS)
+    best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
+    exact = BestTracker(problem)
+    exact(np.array([tracker.best, best], dtype=np.int64))  # never worse than the search's best
+    tracker.evaluations += exact.evaluations
+    return exact.best
+
+
+def equalize(problem, breakpoints, steps: int) -> tuple[int, ...]:
+    """Minimax polish of all breakpoints at once, on rough costs: a segment's error above the
+    rounding floor (half an LSB) grows about as its width squared, so new widths in proportion
+    to ``width / sqrt(excess)`` would equalize them; each step goes half-way there. The best
+    breakpoints seen win (never worse than the start)."""
+    current = np.asarray(breakpoints, dtype=np.int64)
+    best, best_cost = current, float(problem.rough_costs(current[None, :])[0].max())
+    for _ in range(steps):
+        costs = problem.rough_costs(current[None, :])[0]
+        widths = np.diff(np.concatenate([[problem.lo], current, [problem.hi + 1]])).astype(float)
+        aim = widths / np.sqrt(np.maximum(costs - 0.5, 1e-3))
+        aim *= problem.n_codes / aim.sum()
+        ends = np.cumsum((widths + aim) / 2)[:-1]
+        current = snap_breakpoints(problem.lo - 0.5 + ends, problem.lo, problem.hi)[0]
+        cost = float(problem.rough_costs(current[None, :])[0].max())
+        if cost < best_cost:
+            best, best_cost = current, cost
+    return tuple(int(b) for b in best)
+
+
+def balance(problem, breakpoints, cost, sweeps: int, radius: int | None = None
+            ) -> tuple[int, ...]:
+    """Minimax polish: move each breakpoint to where the larger cost of its two segments is
+    least, its neighbours fixed (``cost(firsts, lasts)``: per segment, monotone in its extent).
+    The left segment's cost rises with the breakpoint and the right one's falls, so one binary
+    search finds where they cross. Sweeps run forward and backward in turn (a change travels
+    the whole chain in one sweep); a move is taken only where it lowers that larger cost (the
+    objective never rises), at most ``radius`` codes; ``sweeps`` sweeps, or until none moves."""
+    edges = np.array([problem.lo, *breakpoints, problem.hi + 1], dtype=np.int64)
+    if edges.size < 3:
+        return tuple(int(b) for b in breakpoints)
+    order = range(1, edges.size - 1)
+    for sweep in range(sweeps):
+        moved = False
+        for i in order[::-1] if sweep % 2 else order:
+            idx = np.array([i])
+            left, right, now = edges[idx - 1], edges[idx + 1], edges[idx]
+            low, high = left + 1, right - 1  # b in [low, high]: both segments keep a code
+            if radius is not None:
+                low, high = np.maximum(low, now - radius), np.minimum(high, now + radius)
+
+            def worse(b):
+                pair = cost(np.concatenate([left, b]), np.concatenate([b - 1, right - 1]))
+                return pair[:b.size], pair[b.size:]
+
+            a, z = low.copy(), high.copy()  # the first b whose left cost reaches the right one
+            while np.any(a < z):
+                mid = (a + z) >> 1
+                lc, rc = worse(mid)
+                up, active = lc >= rc, a < z
+                z, a = np.where(up & active, mid, z), np.where(~up & active, mid + 1, a)
+            cands = np.stack([np.maximum(a - 1, low), a, now])
+            scores = np.stack([np.maximum(*worse(c)) for c in cands])
+            pick = np.argmin(scores, axis=0)  # ties: the earlier candidate (now is last)
+            new = cands[pick, np.arange(idx.size)]
+            better = scores[pick, np.arange(idx.size)] < scores[2]
+            new = np.where(better, new, now)
+            moved |= bool(np.any(new != now))
+            edges[idx] = new
+        if not moved:
+            break
+    return tuple(int(b) for b in edges[1:-1])

@@ -9,6 +9,11 @@ neighbouring free codes, so every individual stays sorted, distinct and on the g
 are re-derived by the segment solver for every changed individual; a whole generation is scored
 in one call (:meth:`PwlProblem.objectives`). DEAP's operators draw from Python's global ``random``:
 it is seeded from the spec seed for the run and restored afterwards.
+
+On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
+per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
+one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
+polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import random
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+                              sized_options,
                               read_options,
                               snap_breakpoints)
 from approxgen.search.uniform import uniform_breakpoints
@@ -41,6 +47,8 @@ OPTIONS = {
                                        "objective"),
     "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
+
+WIDE = {"population": 48, "generations": 100}  # defaults on wide problems (rough costs)
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -70,6 +78,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     from deap import base, creator, tools
 
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
+    opts = sized_options(problem, options_, opts, WIDE)
     runs = opts["restarts"] + 1
     dims, lo, hi = problem.segments - 1, problem.lo, problem.hi
     if dims == 0:
@@ -83,7 +92,7 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     toolbox.register("mutate", rounding_mutation, lo=lo, hi=hi, sigma=sigma,
                      indpb=opts["gene_mutation"])
     toolbox.register("select", tools.selTournament, tournsize=opts["tournament"])
-    tracker = BestTracker(problem)
+    tracker = BestTracker(problem, rough=problem.rough)
 
     def evaluate(individuals) -> None:
         fresh = [ind for ind in individuals if not ind.fitness.valid]
@@ -117,9 +126,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                 best = min(best, run_best)
                 if opts["patience"] and stale >= opts["patience"]:
                     break
-    if opts["polish"]:
-        polish(tracker, opts["tiebreak"])
-    return SearchResult(tracker.best, {**opts, "evaluations": tracker.evaluations,
+    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
+    return SearchResult(best, {**opts, "evaluations": tracker.evaluations,
                                        "generations_run": generations})
 
 

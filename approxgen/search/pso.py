@@ -9,6 +9,11 @@ the per-segment integer coefficient solve, evaluated for the whole swarm in one 
 from the spec seed for the run and restored afterwards, so runs are reproducible and callers'
 random state is left alone. Independent restarts and a final local polish guard against the
 narrow basins of minimax objectives.
+
+On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
+per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
+one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
+polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from unittest import mock
 
 import numpy as np
 
-from approxgen.search import (BestTracker, Option, SearchResult, polish, progress_bar,
+from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+                              sized_options,
                               read_options,
                               snap_breakpoints)
 
@@ -37,6 +43,8 @@ OPTIONS = {
     "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
 
+WIDE = {"particles": 16, "iterations": 50}  # defaults on wide problems (rough costs)
+
 
 def options(raw: dict, where: str, objective: str) -> dict:
     return read_options(raw, OPTIONS, where)
@@ -44,11 +52,12 @@ def options(raw: dict, where: str, objective: str) -> dict:
 
 def search(problem, options_: dict, seed: int, progress: bool = False) -> SearchResult:
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
+    opts = sized_options(problem, options_, opts, WIDE)
     dims = problem.segments
     if dims == 1:
         return SearchResult((), {**opts, "evaluations": 0})
     rng = np.random.default_rng(seed)
-    tracker = BestTracker(problem)
+    tracker = BestTracker(problem, rough=problem.rough)
     swarms = opts["restarts"] + 1
     with progress_bar(swarms * opts["iterations"], "pso", progress) as bar:
         def fitness(swarm: np.ndarray) -> np.ndarray:
@@ -69,9 +78,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                     ftol=1e-12 if opts["patience"] else -np.inf,
                     ftol_iter=max(opts["patience"], 1))
                 optimizer.optimize(fitness, iters=opts["iterations"], verbose=False)
-    if opts["polish"]:
-        polish(tracker, opts["tiebreak"])
-    return SearchResult(tracker.best, {**opts, "evaluations": tracker.evaluations})
+    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
+    return SearchResult(best, {**opts, "evaluations": tracker.evaluations})
 
 
 def decode(problem, swarm: np.ndarray) -> np.ndarray:
