@@ -128,40 +128,15 @@ def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
     """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
     called with each product as soon as it and those before it are done. On Ctrl-C (or any
     error) the worker processes are stopped at once."""
+    from approxgen.parallel import ordered_map
+
     args = [(str(s), str(out_dir), progress, plots) for s in sources]
     products = []
-    if jobs > 1 and len(args) > 1:
-        import multiprocessing
-
-        pool = multiprocessing.Pool(min(jobs, len(args)), initializer=_ignore_sigint)
-        try:
-            for product in pool.imap(_build_args, args):
-                products.append(product)
-                if on_product:
-                    on_product(product)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
-    else:
-        for a in args:
-            products.append(build_one(*a))
-            if on_product:
-                on_product(products[-1])
+    for product in ordered_map(build_one, args, jobs):
+        products.append(product)
+        if on_product:
+            on_product(product)
     return products
-
-
-def _build_args(args: tuple) -> Product:
-    return build_one(*args)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, object, object]]:

@@ -64,6 +64,7 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     Every spec is validated before the first fit, so bad input fails fast.
     """
     from approxgen import cost, forms, spec as specs
+    from approxgen.parallel import ordered_map
     from approxgen.progress import bar
 
     merged = [specs.merge(raw, point) for point in points]
@@ -77,24 +78,9 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     args = [(m, source, tool) for m in merged]
     rows = []
     with bar(len(args), "sweep", progress) as status:
-        if jobs > 1 and len(args) > 1:
-            import multiprocessing
-
-            pool = multiprocessing.Pool(min(jobs, len(args)))
-            try:
-                for row in pool.imap(_measure_args, args):
-                    rows.append(row)
-                    status.update()
-                pool.close()
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                pool.join()
-        else:
-            for a in args:
-                rows.append(measure(*a))
-                status.update()
+        for row in ordered_map(measure, args, jobs):
+            rows.append(row)
+            status.update()
     mark_pareto(rows, "cells" if tool else "table_bytes")
     return rows
 
@@ -122,10 +108,6 @@ def measure(raw: dict, source: str, yosys_tool) -> dict:
             "mismatches": result.metrics["mismatches"],
             "table_bytes": table_bytes(c.render(result)), "cells": cells,
             "fit_seconds": round(seconds, 3)}
-
-
-def _measure_args(args: tuple) -> dict:
-    return measure(*args)
 
 
 def mark_pareto(rows: list[dict], cost_key: str) -> None:

@@ -465,14 +465,20 @@ def solve_nodes2(problem: NodeProblem, starts, steps) -> np.ndarray:
             else None
         path = np.concatenate([_min_sum_pairs(S, None if bound is None else E <= bound + 1e-9)
                                for E, S in costs])
-        chosen = cand[np.arange(cand.shape[0]), path]
-        edge = (np.abs(path - RADIUS2) == RADIUS2) & (chosen > problem.node_lo) \
-            & (chosen < problem.node_hi)
-        moved = not np.array_equal(chosen, centre)
-        centre = chosen
-        if not edge.any() or not moved:
+        centre, again = _recentred(problem, cand, path, RADIUS2, centre)
+        if not again:
             break
     return centre
+
+
+def _recentred(problem: NodeProblem, cand: np.ndarray, path: np.ndarray, radius: int,
+               centre: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The candidates the DP chose, and whether to search again around them: a node moved and
+    one sits on its window's edge (not at the node type's)."""
+    chosen = cand[np.arange(cand.shape[0]), path]
+    edge = (np.abs(path - radius) == radius) & (chosen > problem.node_lo) \
+        & (chosen < problem.node_hi)
+    return chosen, bool(edge.any()) and not np.array_equal(chosen, centre)
 
 
 def solve_nodes(problem: NodeProblem, starts, steps) -> np.ndarray:
@@ -493,12 +499,8 @@ def solve_nodes(problem: NodeProblem, starts, steps) -> np.ndarray:
                 bound = _bottleneck(E)
                 allowed = E <= bound + 1e-9
             path, _ = _min_sum(S, allowed)
-            chosen = cand[np.arange(cand.shape[0]), path]
-            edge = (np.abs(path - RADIUS) == RADIUS) & (chosen > problem.node_lo) \
-                & (chosen < problem.node_hi)
-            moved = not np.array_equal(chosen, centre)
-            centre = chosen
-            if not edge.any() or not moved:
+            centre, again = _recentred(problem, cand, path, RADIUS, centre)
+            if not again:
                 break
         if step == 1:
             return centre
