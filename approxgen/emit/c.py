@@ -132,7 +132,7 @@ RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
                     "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half",
                     "_origins", "_coef_a", "_coef_b", "_coef_c", "_arith", "_arith_fixed",
-                    "_locate", "_out")
+                    "_locate", "_saturate")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
