@@ -19,6 +19,7 @@ from approxgen import __version__
 from approxgen.errors import ApproxgenError
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+ARTIFACT_MAX_BYTES = 64 << 20  # a fit artifact is far smaller (an int16 table: ~0.5 MB)
 
 
 @dataclass(frozen=True)
@@ -178,10 +179,12 @@ def leftovers(products: list[Product], out_dir: Path) -> list[Path]:
 
 
 def _is_artifact(path: Path) -> bool:
+    """Whether ``path`` is a regular file holding an approxgen fit (never opens a FIFO or a
+    device; larger than :data:`ARTIFACT_MAX_BYTES`: not one)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 20)
-        data = json.loads(head)
+        if not path.is_file() or path.stat().st_size > ARTIFACT_MAX_BYTES:
+            return False
+        data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and "spec_hash" in data and "tool_version" in data

@@ -2,6 +2,7 @@
 that names stale files, byte-reproducible output, bad input exits 2 writing nothing."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,16 @@ def test_files_of_a_removed_spec_are_named_not_deleted_and_fail_check(project):
     for suffix in SUFFIXES:
         (project / f"out/act_silu{suffix}").unlink()
     assert run("build", "specs", "--out", "out", "--check", cwd=project).returncode == 0
+
+
+def test_a_fifo_among_the_outputs_is_never_opened(project):
+    """Looking for left-over artifacts must not block on a FIFO named like one."""
+    assert run("build", "specs", "--out", "out", cwd=project).returncode == 0
+    os.mkfifo(project / "out/old.json")
+    check = subprocess.run([sys.executable, "-m", "approxgen", "build", "specs", "--out", "out",
+                            "--check"], capture_output=True, text=True, cwd=project, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "old.json" not in check.stdout
 
 
 def test_check_of_a_missing_output_directory_creates_nothing(project):

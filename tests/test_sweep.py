@@ -90,6 +90,7 @@ def test_pareto_front():
     (["--segments", "4,x"], "--segments: not a valid value: 'x'"),
     (["--form", "cubic"], "--form: unknown 'cubic'"),
     (["--plot", "p.gif"], "--plot: a plot is"),
+    (["--jobs", "0"], "-j/--jobs: 0 is not in the range"),
 ])
 def test_bad_lists_exit_2(tmp_path, args, message):
     result = run("sweep", "gelu", "--bits", "6", "--no-yosys", *args, cwd=tmp_path)

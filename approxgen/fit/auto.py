@@ -26,6 +26,8 @@ def first_count(holds: Callable[[int], bool], n: int, lower: int = 1) -> int | N
     """The least count in ``lower..n`` for which ``holds``, assuming it keeps holding above
     (counts below ``lower`` are taken as not holding); None when none up to ``n`` does. Steps up
     from ``lower`` by 1, 2, 4, ... (a good bound costs one or two calls), then bisects."""
+    if lower > n:
+        return None
     lo, hi, step = lower - 1, lower, 1  # holds(lo) failed, or lo is below the bound
     while not holds(hi):
         if hi >= n:
