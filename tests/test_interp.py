@@ -358,3 +358,88 @@ def test_fraction_bits_leave_the_accumulator_room():
     m = f.model
     assert m.node_bits == 32 and 0 < m.frac and m.frac + max(m.steps) + 32 + 2 <= 62
     assert f.model.widths().bits("acc") <= 62
+
+
+# --- order 1's array in 16-bit lanes (emit/c.py _interp_lanes) and the fold fused into it --------
+
+LANES = {
+    # folded tanh: unsigned half input (key 2^15), nodes at the top of int16 (Klo after the
+    # shift), the positive side saturating at 32767 in the fused reconstruction
+    "tanh_s16": dict(function="tanh", input={"bits": 16, "scale": 2 ** -12},
+                     output={"bits": 16, "scale": 2 ** -15}, segments=120, fold="auto"),
+    "recip_u16": dict(function="recip", input={"bits": 16, "signed": False, "scale": 2 ** -12},
+                      output={"bits": 16, "signed": False, "scale": 2 ** -8},
+                      domain=[0.25, 15.9], segments=100),
+    "exp_s16_o8": dict(function="exp", input={"bits": 16, "scale": 2 ** -11},
+                       output={"bits": 8, "scale": 2 ** -4}, segments=60),
+    # 12-bit codes in int16_t: stray values clamped; signed results (two's complement)
+    "gelu_s12": dict(function="gelu", input={"bits": 12, "scale": 2 ** -8},
+                     output={"bits": 12, "scale": 2 ** -8}, segments=40),
+    "gelu_s12_fold": dict(function="gelu", input={"bits": 12, "scale": 2 ** -8},
+                          output={"bits": 12, "scale": 2 ** -8}, segments=40, fold="auto"),
+    "sig_u16_o8": dict(function="sigmoid", input={"bits": 16, "signed": False,
+                                                  "scale": 2 ** -12},
+                       output={"bits": 8, "signed": False, "scale": 2 ** -8}, segments=30),
+}
+
+
+@pytest.fixture(scope="module")
+def lanes_fits():
+    fits = []
+    for name, raw in LANES.items():
+        f = interp(**raw, order=1)
+        fits.append(dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name)))
+    # nodes beyond the int8 output on both sides: the lanes saturate (the formula test's model)
+    base = interp(function="tanh", input={"bits": 8, "scale": 2 ** -4},
+                  output={"bits": 8, "scale": 2 ** -5}, segments=11, order=1)
+    nodes = (-1000, -700, -300, 0, 900, 1500, 2000, 2100, 2200, 4000, -5000, 3000)
+    model = InterpModel(base.spec.input, base.spec.output, -100, 90, (0, 64, 96), (4, 3, 5), 3,
+                        16, True, nodes)
+    fits.append(dataclasses.replace(base, model=model,
+                                    spec=dataclasses.replace(base.spec, name="sat_s8")))
+    return fits
+
+
+def _lanes(f):
+    inner = getattr(f.model, "inner", f.model)
+    return emit_c.interp_context(inner)["lanes"]
+
+
+def test_lanes_cover_their_paths(lanes_fits):
+    """The 16-bit-lane array applies to every case here and between them takes each of its
+    branches: both key kinds, Klo before or after the shift, a result read as unsigned or as
+    two's complement, saturation on both sides, and the fold fused in (saturating)."""
+    lanes = {f.spec.name: _lanes(f) for f in lanes_fits}
+    assert all(lanes.values()), [k for k, v in lanes.items() if not v]
+    seen = lambda key: {bool(v[key]) for v in lanes.values()}  # noqa: E731
+    assert seen("key_shift") == seen("kout") == seen("wrapped") == {True, False}
+    assert lanes["sat_s8"]["vb_lo"] is not None and lanes["sat_s8"]["vb_hi"] is not None
+    headers = {f.spec.name: emit_c.render(f) for f in lanes_fits}
+    fused = [n for n, h in headers.items() if "with the fold in it" in h]
+    assert sorted(fused) == ["gelu_s12_fold", "tanh_s16"]
+    assert "vp = vp > 32767 ? 32767 : vp;" in headers["tanh_s16"]
+    # where it does not apply (frac 0: an unfolded int16 tanh) the blocked int32 array remains
+    plain = interp(function="tanh", input={"bits": 16, "scale": 2 ** -12},
+                   output={"bits": 16, "scale": 2 ** -15}, segments=120, order=1)
+    assert plain.model.frac == 0 and _lanes(plain) is None
+    assert "16-bit lanes" not in emit_c.render(plain)
+
+
+@pytest.mark.parametrize("sanitize", [True, False])
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_lanes_every_value_of_the_input_type(lanes_fits, compiler, sanitize, tmp_path):
+    """The 16-bit-lane arrays (plain and with the fold fused in) give the golden model's output
+    for every value of the C input type, gcc and clang, under ASan+UBSan and at -O2."""
+    require_tool(compiler)
+    if sanitize:
+        from test_emit_c import require_sanitizers
+
+        require_sanitizers(compiler, tmp_path)
+    outputs = verify.run_c(lanes_fits, tmp_path, compiler, sanitize=sanitize, every_value=True)
+    problems = []
+    for f in lanes_fits:
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        if count:
+            problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
+    assert not problems, "\n".join(problems)

@@ -612,6 +612,68 @@ def interp_context(model) -> dict:
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
+        "lanes": _interp_lanes(model, bias, products, w.shifted),
+    }
+
+
+def _interp_lanes(model, bias: int, products: list[str], shifted: tuple[int, int]
+                  ) -> dict | None:
+    """Order 1's array in 16-bit lanes (eight codes per SSE2 vector, no 32-bit multiply), or
+    None where it does not apply. With ``c``, ``m`` the stored int16 nodes, ``g`` = gmax and the
+    offset ``t`` scaled to it, ``C = c + node_add`` and ``R = 2^(g+F-1)`` (F >= 1):
+    ``floor((C 2^g + (m - c) t + R) / 2^(g+F)) = floor((c + P + Klo) / 2^F) + A_hi`` with
+    ``P = floor((m - c) t / 2^g)`` (lies between 0 and ``m - c``, so ``c + P`` between the two
+    nodes) and ``node_add = A_hi 2^F + A_lo``, ``Klo = A_lo + 2^(F-1)``; ``c + P + Klo`` is
+    taken as an unsigned 16-bit value (int16 nodes biased by ``2^15``; ``Klo`` added after the
+    shift's low bits apart where the nodes reach the top of their type). ``P`` comes from the
+    unsigned 16x16 product ``(m - c + 2^15) t`` (its high and low halves), less ``t 2^(15-g)``.
+    The locate clamps the code (as a signed 16-bit key) into each region in turn: a region
+    before the code's adds its whole node count, the code's own region its offset, the ones
+    after it nothing; the offset's low ``g_r`` bits, shifted to the top of 16 bits and summed,
+    are ``t`` at the step ``2^16`` (the earlier regions' lengths are multiples of their steps)."""
+    gmax, frac, inp = max(model.steps), model.frac, model.input
+    if (model.order != 1 or model.node_bits != 16 or frac < 1
+            or not 1 <= gmax <= 15 or products[0] != "s16" or inp.bits > 16):
+        return None
+    ends = (*model.starts[1:], model.codes)
+    if any((b - a) % (1 << g) for a, b, g in zip(model.starts[:-1], ends[:-1], model.steps)):
+        return None
+    a_hi, a_lo = divmod(model.base + bias, 1 << frac)
+    klo = a_lo + (1 << (frac - 1))
+    # vb = c + P + nb + kin fits 16 bits (nb: int16 nodes biased to unsigned); r = ((vb + kout)
+    # >> F) + k2, kout added without a carry out of 16 bits (low bits apart) where the nodes
+    # reach the top of their type
+    nb = 1 << 15 if model.node_signed else 0
+    kin, kout = (klo, 0) if max(model.nodes) + nb + klo <= 0xFFFF else (0, klo)
+    # every value of the C input type -> a signed 16-bit key, order kept (uint16_t: less 2^15)
+    shift = 1 << 15 if not inp.signed and inp.bits > 8 else 0
+    keys = [model.lo_code + s - shift for s in (*model.starts, model.codes)]
+    k2 = a_hi - (bias >> frac) - (nb >> frac)
+    out = model.output
+    sat = (shifted[0] < out.min_code, shifted[1] > out.max_code)
+    results = (max(shifted[0], out.min_code), min(shifted[1], out.max_code))
+    if 0 <= results[0] and results[1] <= 0xFFFF:
+        wrapped = False  # r, 16 bits, is the result
+    elif -(1 << 15) <= results[0] and results[1] < 1 << 15:
+        wrapped = True  # r is the result's two's complement
+    else:
+        return None
+    vb_lo = ((out.min_code - k2) << frac) - kout if sat[0] else None
+    vb_hi = ((out.max_code - k2) << frac) + (1 << frac) - 1 - kout if sat[1] else None
+    if (vb_lo is not None and vb_lo > 0xFFFF) or (vb_hi is not None and vb_hi < 0):
+        return None  # every code saturates on that side: not worth a path of its own
+    vb_lo = vb_lo if vb_lo is not None and vb_lo > 0 else None
+    vb_hi = vb_hi if vb_hi is not None and vb_hi < 0xFFFF else None
+    return {
+        "key_shift": shift, "key_lo": keys[0], "key_hi": model.hi_code - shift,
+        "regions": [{"lo": keys[r] if r else None,
+                     "hi": keys[r + 1] if r < model.regions - 1 else None,
+                     "start": keys[r], "step": g, "up": 16 - g}
+                    for r, g in enumerate(model.steps)],
+        "first": model.firsts()[0], "down": 16 - gmax, "gmax": gmax,
+        "hi_mul": 1 << (16 - gmax), "t_mul": 1 << (15 - gmax), "kin": kin + nb,
+        "kout": kout, "mask": (1 << frac) - 1,
+        "k2": k2 % (1 << 16), "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped,
     }
 
 
@@ -656,14 +718,15 @@ def _product_kind(a: np.ndarray, b: np.ndarray) -> str:
     return "s16" if within(-(1 << 15), (1 << 15) - 1) else "u16" if within(0, 0xFFFF) else "wide"
 
 
-def embedded(template_name: str, context: dict) -> str:
-    """The ``macros`` and ``body`` blocks of a form's header template, rendered with ``context``
-    (and the template's own top-level assignments): a header inside another header."""
+def embedded(template_name: str, context: dict, blocks=("macros", "body")) -> str:
+    """The ``blocks`` of a form's header template (by default ``macros`` and ``body``), rendered
+    with ``context`` (and the template's own top-level assignments): a header inside another
+    header. A block the template does not define renders as nothing."""
     template = environment().get_template(template_name)
     exported = {k: v for k, v in vars(template.make_module(context)).items()
                 if not k.startswith("_")}
     block_context = template.new_context({**context, **exported})
-    return "".join(text for block in ("macros", "body")
+    return "".join(text for block in blocks if block in template.blocks
                    for text in template.blocks[block](block_context))
 
 
@@ -686,12 +749,26 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     inner = model.inner
     inp = model.input
 
+    def half_context(name: str) -> dict:
+        return {"name": f"{name}_half", "macro": f"{name}_half".upper(), "guard": "",
+                "provenance": [], "input": _format_context(inner.input),
+                "output": _format_context(inner.output),
+                **inner_form.c_context(inner, segment_search)}
+
     def half(name: str) -> str:
-        context = {"name": f"{name}_half", "macro": f"{name}_half".upper(), "guard": "",
-                   "provenance": [], "input": _format_context(inner.input),
-                   "output": _format_context(inner.output),
-                   **inner_form.c_context(inner, segment_search)}
-        return embedded(inner_form.c_template(), context)
+        return embedded(inner_form.c_template(), half_context(name))
+
+    def fused_array(name: str) -> str:
+        """The whole's array variant from the half's template (its block ``folded_array``,
+        given ``fold``: the reconstruction in 16-bit lanes), or "" where it has none."""
+        fold = _fused_reconstruction(model)
+        if fold is None:
+            return ""
+        fold.update(name=name, code=f"{name}_code" if _input_clamp(inp) else "",
+                    input_type=ctype(inp.bits, inp.signed),
+                    output_type=ctype(model.output.bits, model.output.signed))
+        return embedded(inner_form.c_template(), {**half_context(name), "fold": fold},
+                        blocks=("folded_array",))
 
     wide_bits = model.wide_bits()
     lo, hi = _folded_range(model)
@@ -702,7 +779,8 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
                                                         if abs(model.b) != 1 else "u")
     out = model.output
     sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
-    return {"half": half, "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+    return {"half": half, "fused_array": fused_array,
+            "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
             "wrap": None if sat_lo or sat_hi else _wrap_context(model),
             "range": f"{lo}..{hi}",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
@@ -710,6 +788,35 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
             "inner_bits": inner.output.bits, "negative": expr,
             "clamp_input": _input_clamp(inp), "a": literal(model.a), "s": model.s,
             "sat_lo": sat_lo, "sat_hi": sat_hi, "b": literal(model.b)}
+
+
+def _fused_reconstruction(model) -> dict | None:
+    """The reconstruction of a folded model in 16-bit lanes, for a half's array variant that
+    does it itself (:func:`folded_context`'s ``fused_array``): each side's value before the
+    saturation (``q >= 0``: ``r``; ``q < 0``: ``A + s r + B u``), over every code, spans at most
+    2^16 values, so it is taken modulo 2^16 less the side's least value (``v``, unsigned, exact),
+    saturated there (unsigned thresholds) and moved back. ``None`` where a side spans more, the
+    input is wider than 16 bits or a side saturates on every code."""
+    inp, out = model.input, model.output
+    if inp.bits > 16:
+        return None
+    inner = model.inner
+    h = np.arange(1, -inp.min_code + 1, dtype=np.int64)
+    sides = {"pos": inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64)),
+             "neg": model.a + model.s * inner.evaluate(h) + model.b * h}
+    fold = {}
+    for side, values in sides.items():
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo > 0xFFFF or hi < out.min_code or lo > out.max_code:
+            return None
+        fold[side] = {"lo": (-lo) % (1 << 16), "back": lo % (1 << 16),
+                      "min": out.min_code - lo if lo < out.min_code else None,
+                      "max": out.max_code - lo if hi > out.max_code else None}
+    fold["neg"]["a"] = (model.a - int(sides["neg"].min())) % (1 << 16)
+    fold["s"] = model.s
+    fold["b"] = model.b % (1 << 16)
+    fold["signed"] = out.signed
+    return fold
 
 
 def _wrap_context(model) -> dict | None:
