@@ -193,14 +193,13 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | ({"weights", "max_bytes", "fold", "order"} & set(data)), "spec.",
-          where)
+    _keys(data, _SPEC_KEYS | (_OPTIONAL_SPEC_KEYS & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
-        for key in ("weights", "max_bytes", "fold"):  # recorded only when set / not the default
+        for key in ("weights", "max_bytes", "fold", "max_regions"):  # recorded only when set
             if key in data:
                 raw[key] = data[key]
         raw["order"] = data.get("order", 1)  # interp: recorded unless 1 (older artifacts: 1)
@@ -228,6 +227,7 @@ def _spec_from_json(data, where) -> Spec:
 _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
               "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
               "acc_bits"}
+_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions"}  # when set
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:

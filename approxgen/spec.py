@@ -33,7 +33,7 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes", "fold", "order"}
+             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
                          "max_bytes", "fold"})
@@ -82,6 +82,7 @@ class Spec:
     max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
     fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
     order: int | str | None = None  # interp: 1 linear, 2 quadratic, auto (None: no such key)
+    max_regions: int | None = None  # interp: at most this many regions of node steps
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -123,6 +124,7 @@ class Spec:
             **({"fold": self.fold} if self.fold != "auto" else {}),
             # interp order 1 unrecorded: artifacts from before the key keep their hash
             **({"order": self.order} if self.order not in (None, 1) else {}),
+            **({"max_regions": self.max_regions} if self.max_regions is not None else {}),
         }
 
     def hash(self) -> str:
@@ -189,7 +191,7 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
-           "order": "--order"}
+           "order": "--order", "max_regions": "--max-regions"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -318,6 +320,12 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         else:
             order = "auto"
 
+    max_regions = None  # interp: regions of node steps, at most
+    if "max_regions" in form_keys(form) and raw.get("max_regions") is not None:
+        from approxgen.forms.interp import MAX_REGIONS
+
+        max_regions = _int(raw["max_regions"], "max_regions", at, 1, MAX_REGIONS)
+
     name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
     if problem:
@@ -329,7 +337,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
-                max_bytes=max_bytes, fold=fold, order=order, source=source)
+                max_bytes=max_bytes, fold=fold, order=order, max_regions=max_regions,
+                source=source)
     if fold == "on":
         from approxgen.forms.folded import plan
 

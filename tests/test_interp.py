@@ -13,7 +13,8 @@ from approxgen import artifact, cost, forms, sweep, verify
 from approxgen.emit import c as emit_c, verilog
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
-from approxgen.fit.interp import MAX_REGIONS, layout_bytes
+from approxgen.fit.interp import layout_bytes
+from approxgen.forms.interp import MAX_REGIONS
 from approxgen.forms.interp import InterpModel
 from conftest import fit_raw, require_tool
 
@@ -443,3 +444,52 @@ def test_lanes_every_value_of_the_input_type(lanes_fits, compiler, sanitize, tmp
         if count:
             problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
     assert not problems, "\n".join(problems)
+
+
+def test_max_regions_caps_the_layout_and_round_trips(tmp_path):
+    """``max_regions``: the layout keeps to it (fewer regions: fewer per-element clamps in C),
+    is recorded only when set (older specs keep their hash), survives the artifact, and an
+    artifact whose model has more regions than its spec allows is refused."""
+    raw = dict(**INT16_TANH, segments="auto", max_bytes=512, order=1, fold="auto")
+    free = fit_raw(form="interp", **raw)
+    capped = fit_raw(form="interp", **raw, max_regions=2)
+    inner = lambda f: getattr(f.model, "inner", f.model)  # noqa: E731
+    assert inner(free).regions > 2 >= inner(capped).regions
+    assert capped.search["settings"]["max_regions"] == 2
+    assert "max_regions" not in free.spec.to_json()
+    assert capped.spec.to_json()["max_regions"] == 2 and capped.spec.hash() != free.spec.hash()
+    path = tmp_path / "fit.json"
+    capped.save(path)
+    assert artifact.load(path).dumps() == capped.dumps()
+    data = __import__("json").loads(free.dumps())
+    data["spec"]["max_regions"] = 2  # the spec now forbids the model's layout
+    bad = tmp_path / "bad.json"
+    bad.write_text(__import__("json").dumps(data))
+    with pytest.raises(ApproxgenError, match="corrupted|regions"):
+        artifact.load(bad)
+
+
+@pytest.mark.parametrize("value, message", [(0, "must be in 1..8"), (9, "must be in 1..8"),
+                                            ("two", "expected an integer")])
+def test_max_regions_is_checked(value, message):
+    with pytest.raises(ApproxgenError, match=f"max_regions: {message}"):
+        fit_raw(**GELU8, form="interp", max_regions=value)
+    with pytest.raises(ApproxgenError, match="form pwl does not read max_regions"):
+        fit_raw(**GELU8, form="pwl", max_regions=2)
+
+
+def test_cli_max_regions_flag(tmp_path):
+    import sys
+
+    run = lambda *args: subprocess.run([sys.executable, "-m", "approxgen", *args],  # noqa: E731
+                                       capture_output=True, text=True, check=False)
+    out = tmp_path / "fit.json"
+    bad = run("fit", "gelu", "--bits", "8", "--form", "interp", "--max-regions", "9",
+              "-o", str(out))
+    assert bad.returncode == 2 and bad.stderr.strip() == \
+        "approxgen: error: --max-regions: must be in 1..8, got 9" and not out.exists()
+    ok = run("fit", "gelu", "--bits", "8", "--form", "interp", "--max-regions", "1",
+             "--segments", "auto", "--max-bytes", "100", "-o", str(out))
+    assert ok.returncode == 0, ok.stderr
+    model = artifact.load(out).model
+    assert getattr(model, "inner", model).regions == 1

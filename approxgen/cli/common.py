@@ -66,6 +66,10 @@ FIT_FLAGS = [
                  help="Form interp: 1 interpolates linearly between two nodes, 2 "
                       "quadratically through three; auto (default) fits both and keeps the "
                       "better for the objective."),
+    click.option("--max-regions", type=str,
+                 help="Form interp: at most this many regions of node steps (1-8, default 8); "
+                      "fewer regions make the C faster (each costs a clamp and two shifts per "
+                      "element), usually for a little more error or more nodes."),
 ]
 
 
@@ -88,7 +92,8 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
-               "objective", "seed", "name", "acc_bits", "weights", "fold", "order"]
+               "objective", "seed", "name", "acc_bits", "weights", "fold", "order",
+               "max_regions"]
 
 
 progress_option = click.option(
@@ -138,7 +143,7 @@ def flag_overrides(flags: dict) -> dict:
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
-        "fold": flags["fold"], "order": flags["order"],
+        "fold": flags["fold"], "order": flags["order"], "max_regions": flags["max_regions"],
     }
 
 

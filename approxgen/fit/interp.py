@@ -21,7 +21,9 @@ re-centred the same way.
 on the target, within what the node type holds, halved: the node search roughly halves it) is
 measured per block (order 2: the quadratic through the next two grid nodes); a threshold picks for
 each block the largest step within it, equal neighbours merge into regions, and the cheapest merges
-(by added nodes) bring them down to :data:`MAX_REGIONS` (a region may then take a longer step where
+(by added nodes) bring them down to ``max_regions`` (the spec's, else
+:data:`~approxgen.forms.interp.MAX_REGIONS`; each region costs the C a clamp and two shifts per
+element) (a region may then take a longer step where
 its whole span allows). Search ``uniform`` takes one region. Which threshold: with
 ``max_error_lsb``, the fewest nodes meeting it (bisection on the threshold, each layout's nodes
 fitted exactly; ``objective: rounding`` alone: no mismatch); under a budget (``segments``: at most
@@ -41,10 +43,9 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.forms import MAX_ACC_BITS
-from approxgen.forms.interp import NODE_BITS, InterpModel, quadratic
+from approxgen.forms.interp import MAX_REGIONS, NODE_BITS, InterpModel, quadratic
 from approxgen.metrics import correctly_rounded, target
 
-MAX_REGIONS = 8  # each region costs two compare-selects per element in C
 BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
 RADIUS2 = 2  # order 2 (each interval judges candidate triples)
@@ -556,7 +557,8 @@ def fit_interp(spec, progress: bool = False):
     problem = NodeProblem(spec, targets)
     scale = 2.0 ** -problem.frac
     order = problem.order
-    layouts = Layouts(targets, uniform=spec.search == "uniform",
+    layouts = Layouts(targets, max_regions=spec.max_regions or MAX_REGIONS,
+                      uniform=spec.search == "uniform",
                       bounds=(problem.node_lo * scale, problem.node_hi * scale), order=order,
                       longest=problem.longest)
     taus = layouts.thresholds()

@@ -38,6 +38,7 @@ from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
 
 NODE_BITS = (16, 32)
 ORDERS = (1, 2)
+MAX_REGIONS = 8  # regions of node steps, at most (spec key max_regions: fewer, faster C)
 MAX_STEP_BITS = 30
 MAX_BASE = 1 << 40
 
@@ -241,7 +242,8 @@ class InterpForm(Form):
     segmented = True
     fits_bytes = True
     verilog_parts = ("full",)
-    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order"})
+    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order",
+                           "max_regions"})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.fit.interp import fit_interp, fit_orders
@@ -264,6 +266,8 @@ class InterpForm(Form):
             return f"order {model.order}, the spec asks for order {spec.order}"
         if spec.segments != "auto" and model.segments > spec.segments:
             return f"{model.segments} intervals, the spec allows {spec.segments}"
+        if spec.max_regions is not None and model.regions > spec.max_regions:
+            return f"{model.regions} regions, the spec allows {spec.max_regions}"
         return None
 
     def provenance_line(self, fit) -> str:
