@@ -11,7 +11,10 @@ TFLite rows are the issue's measurements, quoted as anchors. Writes
 benchmarks/results/compact.md; run with ``make bench-compact``.
 
     python benchmarks/bench_compact.py [--forms interp pwl quadratic] [--budgets 256 512]
-                                       [--orders 2 1]
+                                       [--orders 2 1] [--regions 8 3 2]
+
+interp is also fitted with ``max_regions`` capped (``--regions``: each region costs its C array a
+clamp and two shifts per element); a capped fit whose layout equals a looser one's is left out.
 """
 
 from __future__ import annotations
@@ -55,9 +58,18 @@ def orders(form: str, wanted: list[int]) -> list[int | None]:
     return list(wanted) if "order" in specs.form_keys(form) else [None]
 
 
-def raw_spec(function: str, form: str, budget: int, order: int | None = None) -> dict:
+def regions(form: str, wanted: list[int]) -> list[int | None]:
+    """The region caps to run ``form`` at (None: the form's default, or no such key)."""
+    if "max_regions" not in specs.form_keys(form):
+        return [None]
+    return [None if r >= 8 else r for r in wanted]
+
+
+def raw_spec(function: str, form: str, budget: int, order: int | None = None,
+             max_regions: int | None = None) -> dict:
     s_in, s_out = FUNCTIONS[function]
-    raw = {"name": f"{function}_{form}{order or ''}_{budget}", "function": function,
+    raw = {"name": f"{function}_{form}{order or ''}_{budget}{f'_r{max_regions}' if max_regions else ''}",
+           "function": function,
            "input": {"bits": 16, "signed": True, "scale": s_in},
            "output": {"bits": 16, "scale": s_out}, "form": form, "segments": "auto",
            "max_bytes": budget, "search": SEARCH[form]}
@@ -65,13 +77,16 @@ def raw_spec(function: str, form: str, budget: int, order: int | None = None) ->
         raw["fold"] = "auto"
     if order is not None:
         raw["order"] = order
+    if max_regions is not None:
+        raw["max_regions"] = max_regions
     return raw
 
 
-def measure(function: str, form: str, budget: int, order: int | None = None) -> dict | None:
+def measure(function: str, form: str, budget: int, order: int | None = None,
+            max_regions: int | None = None) -> dict | None:
     started = time.perf_counter()
     try:
-        f = fit(specs.resolve(raw_spec(function, form, budget, order), "<bench>"),
+        f = fit(specs.resolve(raw_spec(function, form, budget, order, max_regions), "<bench>"),
                 progress=False)
     except ApproxgenError as exc:
         print(f"  {function} {form} {budget}: {exc}", file=sys.stderr)
@@ -80,11 +95,30 @@ def measure(function: str, form: str, budget: int, order: int | None = None) -> 
     row = {"function": function, "form": form, "budget": budget, "fit": f,
            "max_error_lsb": f.metrics["max_error_lsb"], "mismatches": f.metrics["mismatches"],
            "table_bytes": forms.of(f.model).table_bytes(f.model), "fit_seconds": seconds,
-           "shape": forms.of(f.model).shape(f.model)}
+           "shape": forms.of(f.model).shape(f.model)
+           + (f", {_regions(f)} regions (max_regions {max_regions})" if max_regions else "")}
     print(f"  {function:8} {form:10} {budget:4} B: {row['max_error_lsb']:7.3f} LSB "
           f"{row['table_bytes']:4} B {seconds:6.1f} s ({row['shape']})", file=sys.stderr,
           flush=True)
     return row
+
+
+def _regions(f) -> int:
+    return getattr(f.model, "inner", f.model).regions
+
+
+def _distinct(rows: list[dict]) -> list[dict]:
+    """Rows with a layout no earlier row of the same function, budget, form and order has."""
+    seen, out = set(), []
+    for r in rows:
+        model = getattr(r["fit"].model, "inner", r["fit"].model)
+        key = (r["function"], r["budget"], r["form"], r["fit"].spec.order,
+               getattr(model, "starts", None), getattr(model, "steps", None),
+               tuple(getattr(model, "nodes", ())))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def time_rows(rows: list[dict]) -> str:
@@ -166,11 +200,14 @@ def main() -> None:
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS))
     parser.add_argument("--orders", type=int, nargs="+", default=[2, 1],
                         help="interpolation orders of the forms that read the key (interp)")
+    parser.add_argument("--regions", type=int, nargs="+", default=[8, 3, 2],
+                        help="max_regions of the forms that read the key (8: the default)")
     args = parser.parse_args()
     started = time.perf_counter()
-    rows = [r for function in args.functions for budget in args.budgets for form in args.forms
-            for order in orders(form, args.orders)
-            if (r := measure(function, form, budget, order)) is not None]
+    rows = _distinct([r for function in args.functions for budget in args.budgets
+                      for form in args.forms for order in orders(form, args.orders)
+                      for cap in regions(form, args.regions)
+                      if (r := measure(function, form, budget, order, cap)) is not None])
     command = time_rows(rows)
     text = markdown(rows, command, time.perf_counter() - started, "fold" in specs._TOP_KEYS,
                     sys.argv[1:])
