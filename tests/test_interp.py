@@ -387,9 +387,13 @@ LANES = {
 @pytest.fixture(scope="module")
 def lanes_fits():
     fits = []
-    for name, raw in LANES.items():
-        f = interp(**raw, order=1)
-        fits.append(dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=name)))
+    for order in (1, 2):
+        for name, raw in LANES.items():
+            if order == 2 and name == "sig_u16_o8":
+                continue  # order 2's hi = floor(inner / 2^g) reaches 71029: no int16 lanes
+            f = interp(**raw, order=order)
+            fits.append(dataclasses.replace(f, spec=dataclasses.replace(
+                f.spec, name=f"{name}_o{order}")))
     # nodes beyond the int8 output on both sides: the lanes saturate (the formula test's model)
     base = interp(function="tanh", input={"bits": 8, "scale": 2 ** -4},
                   output={"bits": 8, "scale": 2 ** -5}, segments=11, order=1)
@@ -397,7 +401,12 @@ def lanes_fits():
     model = InterpModel(base.spec.input, base.spec.output, -100, 90, (0, 64, 96), (4, 3, 5), 3,
                         16, True, nodes)
     fits.append(dataclasses.replace(base, model=model,
-                                    spec=dataclasses.replace(base.spec, name="sat_s8")))
+                                    spec=dataclasses.replace(base.spec, name="sat_s8_o1")))
+    nodes2 = (*nodes[:10], 3000, 2500, -5000, -3000, -1200, 1000, 3000)  # order 2: 17 nodes
+    model2 = InterpModel(base.spec.input, base.spec.output, -100, 90, (0, 64, 96), (4, 3, 5), 3,
+                         16, True, nodes2, order=2)
+    fits.append(dataclasses.replace(base, model=model2,
+                                    spec=dataclasses.replace(base.spec, name="sat_s8_o2")))
     return fits
 
 
@@ -407,18 +416,23 @@ def _lanes(f):
 
 
 def test_lanes_cover_their_paths(lanes_fits):
-    """The 16-bit-lane array applies to every case here and between them takes each of its
-    branches: both key kinds, Klo before or after the shift, a result read as unsigned or as
-    two's complement, saturation on both sides, and the fold fused in (saturating)."""
+    """The 16-bit-lane array applies to every case here (both orders) and between them takes
+    each of its branches: both key kinds, the constant before or after the shift, the node's
+    high bits apart (a value range over 2^16), a result read as unsigned or as two's
+    complement, saturation on both sides, and the fold fused in (saturating)."""
     lanes = {f.spec.name: _lanes(f) for f in lanes_fits}
     assert all(lanes.values()), [k for k, v in lanes.items() if not v]
-    seen = lambda key: {bool(v[key]) for v in lanes.values()}  # noqa: E731
-    assert seen("key_shift") == seen("kout") == seen("wrapped") == {True, False}
-    assert lanes["sat_s8"]["vb_lo"] is not None and lanes["sat_s8"]["vb_hi"] is not None
+    for order in ("_o1", "_o2"):
+        mine = [v for k, v in lanes.items() if k.endswith(order)]
+        for key in ("key_shift", "wrapped") + (("kout",) if order == "_o1" else ()):
+            assert {bool(v[key]) for v in mine} == {True, False}, (order, key)
+        assert lanes["sat" + "_s8" + order]["vb_lo"] is not None
+        assert lanes["sat" + "_s8" + order]["vb_hi"] is not None
+    assert any(v["split"] for v in lanes.values())
     headers = {f.spec.name: emit_c.render(f) for f in lanes_fits}
     fused = [n for n, h in headers.items() if "with the fold in it" in h]
-    assert sorted(fused) == ["gelu_s12_fold", "tanh_s16"]
-    assert "vp = vp > 32767 ? 32767 : vp;" in headers["tanh_s16"]
+    assert sorted(fused) == [f"{n}_o{o}" for n in ("gelu_s12_fold", "tanh_s16") for o in (1, 2)]
+    assert "vp = vp > 32767 ? 32767 : vp;" in headers["tanh_s16_o1"]
     # where it does not apply (frac 0: an unfolded int16 tanh) the blocked int32 array remains
     plain = interp(function="tanh", input={"bits": 16, "scale": 2 ** -12},
                    output={"bits": 16, "scale": 2 ** -15}, segments=120, order=1)

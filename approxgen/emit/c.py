@@ -612,43 +612,72 @@ def interp_context(model) -> dict:
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
-        "lanes": _interp_lanes(model, bias, products, w.shifted),
+        "lanes": _interp_lanes(model, products, w.shifted),
     }
 
 
-def _interp_lanes(model, bias: int, products: list[str], shifted: tuple[int, int]
-                  ) -> dict | None:
-    """Order 1's array in 16-bit lanes (eight codes per SSE2 vector, no 32-bit multiply), or
-    None where it does not apply. With ``c``, ``m`` the stored int16 nodes, ``g`` = gmax and the
-    offset ``t`` scaled to it, ``C = c + node_add`` and ``R = 2^(g+F-1)`` (F >= 1):
-    ``floor((C 2^g + (m - c) t + R) / 2^(g+F)) = floor((c + P + Klo) / 2^F) + A_hi`` with
-    ``P = floor((m - c) t / 2^g)`` (lies between 0 and ``m - c``, so ``c + P`` between the two
-    nodes) and ``node_add = A_hi 2^F + A_lo``, ``Klo = A_lo + 2^(F-1)``; ``c + P + Klo`` is
-    taken as an unsigned 16-bit value (int16 nodes biased by ``2^15``; ``Klo`` added after the
-    shift's low bits apart where the nodes reach the top of their type). ``P`` comes from the
-    unsigned 16x16 product ``(m - c + 2^15) t`` (its high and low halves), less ``t 2^(15-g)``.
-    The locate clamps the code (as a signed 16-bit key) into each region in turn: a region
-    before the code's adds its whole node count, the code's own region its offset, the ones
-    after it nothing; the offset's low ``g_r`` bits, shifted to the top of 16 bits and summed,
-    are ``t`` at the step ``2^16`` (the earlier regions' lengths are multiples of their steps)."""
-    gmax, frac, inp = max(model.steps), model.frac, model.input
-    if (model.order != 1 or model.node_bits != 16 or frac < 1
-            or not 1 <= gmax <= 15 or products[0] != "s16" or inp.bits > 16):
+def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict | None:
+    """The array in 16-bit lanes (eight codes per SSE2 vector, no 32-bit multiply), or None
+    where it does not apply. ``g`` is gmax, ``t`` the offset scaled to it, ``c0, c1, c2`` the
+    stored nodes, ``F >= 1``; both orders reduce to ``y = floor((v + base + 2^(F-1)) / 2^F)``
+    with ``v`` the interpolated value in stored units:
+
+    - order 1: ``v = c0 + floor((c1 - c0) t / 2^g)`` (between the two nodes), the product from
+      the unsigned 16x16 ``(c1 - c0 + 2^15) t`` (high and low halves) less ``t 2^(15-g)``;
+    - order 2: with ``m = 2^g - t``, ``X = (d2 + 2^15) m = xh 2^g + xl`` (unsigned 16x16):
+      ``inner = 2^(g+1) d1 + 2^15 m - X``, so ``hi = floor(inner / 2^g) = 2 d1 + 2^(15-g) m -
+      xh - [xl > 0]`` and ``lo = inner mod 2^g = -xl mod 2^g``; ``W = floor(t lo / 2^g)`` and
+      ``v = c0 + floor((t (hi + 2^15) + W) / 2^(g+1)) - 2^(14-g) t`` (the sum's carry out of the
+      low half added to the high half).
+
+    ``v + nb`` (``nb`` lifts ``v``'s least value, over every code, to 0) is an unsigned 16-bit
+    value; the constant goes in before the shift (``kin``) or, where that could carry out of 16
+    bits, after it with the low bits apart (``kout``). The locate clamps the code (a signed
+    16-bit key) into each region in turn: a region before the code's adds its whole node count
+    (order 2: and its two own nodes), the code's own region its offset, the ones after it
+    nothing; the offset's low ``g_r`` bits, shifted to the top of 16 bits and summed, are ``t``
+    at the step ``2^16`` (the earlier regions' lengths are multiples of their steps)."""
+    gmax, frac, inp, order = max(model.steps), model.frac, model.input, model.order
+    if (model.node_bits != 16 or frac < 1 or inp.bits > 16
+            or not 1 <= gmax <= (15 if order == 1 else 14)
+            or (order == 1 and products[0] != "s16")):
         return None
     ends = (*model.starts[1:], model.codes)
     if any((b - a) % (1 << g) for a, b, g in zip(model.starts[:-1], ends[:-1], model.steps)):
         return None
-    a_hi, a_lo = divmod(model.base + bias, 1 << frac)
-    klo = a_lo + (1 << (frac - 1))
-    # vb = c + P + nb + kin fits 16 bits (nb: int16 nodes biased to unsigned); r = ((vb + kout)
-    # >> F) + k2, kout added without a carry out of 16 bits (low bits apart) where the nodes
-    # reach the top of their type
-    nb = 1 << 15 if model.node_signed else 0
-    kin, kout = (klo, 0) if max(model.nodes) + nb + klo <= 0xFFFF else (0, klo)
+    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+    half = 1 << (frac - 1)
+    if order == 1:
+        rise = (v["acc"] >> (np.asarray(model.steps, dtype=np.int64)[v["region"]])) \
+            - v["a"] - half
+    else:
+        g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
+        hi = v["inner"] >> g
+        if not all(-(1 << 15) <= int(x.min()) and int(x.max()) < 1 << 15
+                   for x in (v["diff"], v["d2"], hi)):
+            return None
+        rise = v["total"] - half - v["a"]
+    # v = c0 + rise (the interpolated value, stored units); order 1: rise = floor(d1 t / 2^g)
+    # (acc >> g less c0 and the rounding half, which is below 2^g)
+    interpolated = np.asarray(model.nodes, dtype=np.int64)[v["k"]] + rise
+    values = (int(interpolated.min()), int(interpolated.max()))
+    split = None
+    if values[1] - values[0] > 0xFFFF:  # c0's high bits apart: y = (cu >> F) + ((cu mod 2^F + rise + nz) >> F)
+        nbc = 1 << 15 if model.node_signed else 0
+        nz = -int(rise.min())
+        if int(rise.max()) + nz + (1 << frac) - 1 > 0xFFFF or shifted[0] < model.output.min_code \
+                or shifted[1] > model.output.max_code:
+            return None
+        split = {"nbc": nbc}
+        values = (-nz, (1 << frac) - 1 + int(rise.max()))  # of cu mod 2^F + rise
+        nb, base_units = nz, model.base + half - nbc
+    else:
+        nb, base_units = -values[0], model.base + half
+    k_hi, k_lo = divmod(base_units - nb, 1 << frac)
+    kin, kout = (k_lo, 0) if values[1] + nb + k_lo <= 0xFFFF else (0, k_lo)
     # every value of the C input type -> a signed 16-bit key, order kept (uint16_t: less 2^15)
     shift = 1 << 15 if not inp.signed and inp.bits > 8 else 0
     keys = [model.lo_code + s - shift for s in (*model.starts, model.codes)]
-    k2 = a_hi - (bias >> frac) - (nb >> frac)
     out = model.output
     sat = (shifted[0] < out.min_code, shifted[1] > out.max_code)
     results = (max(shifted[0], out.min_code), min(shifted[1], out.max_code))
@@ -658,8 +687,8 @@ def _interp_lanes(model, bias: int, products: list[str], shifted: tuple[int, int
         wrapped = True  # r is the result's two's complement
     else:
         return None
-    vb_lo = ((out.min_code - k2) << frac) - kout if sat[0] else None
-    vb_hi = ((out.max_code - k2) << frac) + (1 << frac) - 1 - kout if sat[1] else None
+    vb_lo = ((out.min_code - k_hi) << frac) - kout if sat[0] else None
+    vb_hi = ((out.max_code - k_hi) << frac) + (1 << frac) - 1 - kout if sat[1] else None
     if (vb_lo is not None and vb_lo > 0xFFFF) or (vb_hi is not None and vb_hi < 0):
         return None  # every code saturates on that side: not worth a path of its own
     vb_lo = vb_lo if vb_lo is not None and vb_lo > 0 else None
@@ -671,9 +700,11 @@ def _interp_lanes(model, bias: int, products: list[str], shifted: tuple[int, int
                      "start": keys[r], "step": g, "up": 16 - g}
                     for r, g in enumerate(model.steps)],
         "first": model.firsts()[0], "down": 16 - gmax, "gmax": gmax,
-        "hi_mul": 1 << (16 - gmax), "t_mul": 1 << (15 - gmax), "kin": kin + nb,
-        "kout": kout, "mask": (1 << frac) - 1,
-        "k2": k2 % (1 << 16), "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped,
+        "size": 1 << gmax, "gmask": (1 << gmax) - 1, "hi_mul": 1 << (16 - gmax),
+        "t_mul": 1 << (15 - gmax), "m_mul": 1 << (15 - gmax),
+        "q_mul": 1 << (15 - gmax), "t2_mul": 1 << (14 - gmax) if order == 2 else None,
+        "kin": kin + nb, "kout": kout, "mask": (1 << frac) - 1, "k2": k_hi % (1 << 16),
+        "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped, "split": split,
     }
 
 
