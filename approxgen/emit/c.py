@@ -624,9 +624,9 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
 
     - order 1: ``v = c0 + floor((c1 - c0) t / 2^g)`` (between the two nodes), the product from
       the unsigned 16x16 ``(c1 - c0 + 2^15) t`` (high and low halves) less ``t 2^(15-g)``;
-    - order 2: with ``m = 2^g - t``, ``X = (d2 + 2^15) m = xh 2^g + xl`` (unsigned 16x16):
-      ``inner = 2^(g+1) d1 + 2^15 m - X``, so ``hi = floor(inner / 2^g) = 2 d1 + 2^(15-g) m -
-      xh - [xl > 0]`` and ``lo = inner mod 2^g = -xl mod 2^g``; ``W = floor(t lo / 2^g)`` and
+    - order 2: ``inner = 2^g (2 d1 - d2) + d2 t`` and, with ``X = (d2 + 2^15) t = xh 2^g + xl``
+      (unsigned 16x16), ``d2 t = X - 2^15 t``: ``hi = floor(inner / 2^g) = 2 d1 - d2 + xh -
+      2^(15-g) t``, ``lo = inner mod 2^g = xl``; ``W = floor(t lo / 2^g)`` and
       ``v = c0 + floor((t (hi + 2^15) + W) / 2^(g+1)) - 2^(14-g) t`` (the sum's carry out of the
       low half added to the high half).
 
@@ -700,9 +700,8 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
                      "start": keys[r], "step": g, "up": 16 - g}
                     for r, g in enumerate(model.steps)],
         "first": model.firsts()[0], "down": 16 - gmax, "gmax": gmax,
-        "size": 1 << gmax, "gmask": (1 << gmax) - 1, "hi_mul": 1 << (16 - gmax),
-        "t_mul": 1 << (15 - gmax), "m_mul": 1 << (15 - gmax),
-        "q_mul": 1 << (15 - gmax), "t2_mul": 1 << (14 - gmax) if order == 2 else None,
+        "gmask": (1 << gmax) - 1, "hi_mul": 1 << (16 - gmax), "t_mul": 1 << (15 - gmax),
+        "t2_mul": 1 << (14 - gmax) if order == 2 else None,
         "kin": kin + nb, "kout": kout, "mask": (1 << frac) - 1, "k2": k_hi % (1 << 16),
         "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped, "split": split,
     }
