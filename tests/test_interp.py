@@ -195,16 +195,19 @@ def test_cases_cover_the_shapes(cases):
     assert any(m.regions > 1 for m in get.values()) and any(m.regions == 1 for m in get.values())
 
 
+@pytest.mark.parametrize("which", ["cases", "lanes_fits"])
 @pytest.mark.parametrize("sanitize", [True, False])
 @pytest.mark.parametrize("compiler", ["gcc", "clang"])
-def test_c_every_value_of_the_input_type(cases, compiler, sanitize, tmp_path):
+def test_c_every_value_of_the_input_type(which, request, compiler, sanitize, tmp_path):
     """gcc and clang, ASan+UBSan or -O2: every value of the C input type gives the golden
-    model's output (stray values the nearest code's) with no sanitizer report."""
+    model's output (stray values the nearest code's) with no sanitizer report; ``lanes_fits``:
+    the 16-bit-lane arrays, plain and with the fold fused in."""
     require_tool(compiler)
     if sanitize:
         from test_emit_c import require_sanitizers
 
         require_sanitizers(compiler, tmp_path)
+    cases = request.getfixturevalue(which)
     outputs = verify.run_c(cases, tmp_path, compiler, sanitize=sanitize, every_value=True)
     problems = []
     for f in cases:
@@ -438,26 +441,6 @@ def test_lanes_cover_their_paths(lanes_fits):
                    output={"bits": 16, "scale": 2 ** -15}, segments=120, order=1)
     assert plain.model.frac == 0 and _lanes(plain) is None
     assert "16-bit lanes" not in emit_c.render(plain)
-
-
-@pytest.mark.parametrize("sanitize", [True, False])
-@pytest.mark.parametrize("compiler", ["gcc", "clang"])
-def test_lanes_every_value_of_the_input_type(lanes_fits, compiler, sanitize, tmp_path):
-    """The 16-bit-lane arrays (plain and with the fold fused in) give the golden model's output
-    for every value of the C input type, gcc and clang, under ASan+UBSan and at -O2."""
-    require_tool(compiler)
-    if sanitize:
-        from test_emit_c import require_sanitizers
-
-        require_sanitizers(compiler, tmp_path)
-    outputs = verify.run_c(lanes_fits, tmp_path, compiler, sanitize=sanitize, every_value=True)
-    problems = []
-    for f in lanes_fits:
-        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
-                                      every_value=True)
-        if count:
-            problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
-    assert not problems, "\n".join(problems)
 
 
 def test_max_regions_caps_the_layout_and_round_trips(tmp_path):
