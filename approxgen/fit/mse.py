@@ -230,9 +230,83 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
             sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
             line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
         best = np.maximum(best, np.where(n > 0, np.minimum(h * r * r, line), 0.0))
+    best = np.maximum(best, _saturated_ends(arith, codes, t, offsets, wt, floor_err))
     best = best * (1 - 1e-9) - 1e-9  # float sums: stay below the true bound
     upper = np.triu(np.ones((g, g), dtype=bool), 1)
     return np.where(upper, np.maximum(best, 0.0), np.inf)
+
+
+POSITIONS = 4096  # :func:`_saturated_ends` splits segments at every code up to this many
+
+
+def _saturated_ends(arith, codes, t, offsets, wt, floor_err) -> np.ndarray:
+    """A lower bound on the least SSE of every segment ``offsets[a]..offsets[b] - 1`` (code
+    indices; a g x g matrix, meaningful above the diagonal), saturation included.
+
+    Outputs are monotone in the code (rising for ``k >= 0``), so the codes saturating low form a
+    prefix and those saturating high a suffix (the reverse for ``k < 0``). A saturated code costs
+    exactly ``w (t - L)^2`` (``w (H - t)^2``); the unsaturated rest lies on one integer line and
+    costs at least ``U``, the larger of its correctly rounded floor and the slope bound
+    ``(sqrt(SSE_ls) - sqrt(n)/2)^2``. So the SSE is at least the least of: ``U`` of the whole;
+    over every split ``j``, a saturated prefix plus ``U`` of the rest, or ``U`` of a prefix plus a
+    saturated rest (both ends, each way up); and, when both ends saturate, the first and last
+    codes' saturation costs plus the floor between. Splits run over every code (or, past
+    :data:`POSITIONS` codes, a grid holding the cuts: each split then takes the cheaper sides of
+    the grid cell it falls in)."""
+    out = arith.output
+    n_codes = codes.size
+    tt = np.clip(t, out.min_code, out.max_code)
+    x = (codes - codes[0]).astype(np.float64)
+    tc = t - np.sum(wt * t) / max(float(wt.sum()), 1e-300)
+
+    def cum(v):
+        return np.concatenate([[0.0], np.cumsum(v)])
+
+    c_lo, c_hi = cum(wt * (tt - out.min_code) ** 2), cum(wt * (out.max_code - tt) ** 2)
+    c_fl = cum(wt * floor_err * floor_err)
+    moments = [cum(wt * v) for v in (np.ones_like(x), x, x * x, tc, tc * tc, x * tc)]
+
+    def unsat(i, j):
+        """``U`` of the codes ``i..j - 1`` (broadcast index arrays; 0 where ``j <= i``)."""
+        n, sq, sqq, st, stt, sqt = (c[j] - c[i] for c in moments)
+        with np.errstate(all="ignore"):
+            cqq = sqq - sq * sq / n
+            cqt = sqt - sq * st / n
+            sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
+            line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
+        return np.where(j > i, np.maximum(c_fl[j] - c_fl[i], np.where(n > 0, line, 0.0)), 0.0)
+
+    full = n_codes + 1 <= POSITIONS
+    pos = (np.arange(n_codes + 1) if full else
+           np.unique(np.concatenate([np.linspace(0, n_codes, POSITIONS).astype(np.int64),
+                                     offsets])))
+    nxt = pos if full else np.append(pos[1:], pos[-1])  # where a split's unsaturated side starts
+    prv = pos if full else np.insert(pos[:-1], 0, pos[0])  # where it ends
+    at = np.searchsorted(pos, offsets)  # each cut's place among the positions
+    oa, ob = offsets[:, None], offsets[None, :]
+    p = pos[:, None]
+    # a saturated prefix [oa, j), the rest unsaturated: min over j in [oa, ob] (rows: j, cols: b)
+    rest = unsat(np.minimum(nxt[:, None], ob), ob)
+    prefix = []
+    for c in (c_lo, c_hi):
+        v = np.where(p <= ob, c[pos][:, None] + rest, np.inf)
+        tail_min = np.minimum.accumulate(v[::-1], axis=0)[::-1]
+        prefix.append(tail_min[at, :] - c[offsets][:, None])
+    # unsaturated [oa, j), a saturated rest [j, ob): min over j (rows: a, cols: j)
+    head = unsat(oa, np.maximum(prv[None, :], oa))
+    suffix = []
+    for c in (c_lo, c_hi):
+        v = np.where(pos[None, :] >= oa, head - c[pos][None, :], np.inf)
+        head_min = np.minimum.accumulate(v, axis=1)
+        suffix.append(head_min[:, at] + c[offsets][None, :])
+    # both ends saturated: the first and the last code, the floor between
+    first, last = np.minimum(oa, n_codes - 1), np.maximum(ob - 1, 0)
+    between = np.where(ob - oa >= 2, c_fl[np.maximum(ob - 1, oa)] - c_fl[np.minimum(oa + 1, ob)],
+                       np.inf)
+    lo_cost, hi_cost = wt * (tt - out.min_code) ** 2, wt * (out.max_code - tt) ** 2
+    both = np.minimum(lo_cost[first] + hi_cost[last], hi_cost[first] + lo_cost[last]) + between
+    rising = np.minimum(np.minimum(prefix[0], suffix[1]), np.minimum(prefix[1], suffix[0]))
+    return np.minimum(rising, both)
 
 
 def _powers_of_4(first: float, top: float) -> list[float]:
