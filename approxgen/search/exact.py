@@ -192,12 +192,13 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     others, so its optimum bounds the true one from below. Each round solves the segments of the
     DP's best partition (an achievable total); once that partition holds only solved segments it
     is optimal. After :data:`ROUNDS` rounds, when the segments that can still sit in a partition
-    within the best achievable total are few codes in all, they are solved in one batch instead
-    (then the DP is exact too: a partition using any other segment costs more than that total).
-    That total first drops to the best partition (between every other cut) of costs the segments
-    surely reach (:meth:`PwlProblem.upper_bounds`), and each segment is solved only up to what
-    it may cost in a partition within it (:func:`~approxgen.fit.mse.segment_limits`): above
-    that, its cost is ``inf``, which changes no optimal partition.
+    within the best achievable total are few codes in all, their closed-form least squares runs
+    in one batch (:meth:`PwlProblem.upper_bounds`: the optimum where it is proven, else a cost
+    it reaches), which lowers that total to the best partition of reached costs; the segments
+    where saturation might beat the closed form are then solved only as the DP's best partitions
+    need them, each only up to what it may cost in a partition within that total
+    (:func:`~approxgen.fit.mse.segment_limits`): above that, its cost is ``inf``, which changes
+    no optimal partition.
     """
     from approxgen.fit import mse
 
@@ -205,12 +206,16 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     cost = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
-        limit, rounds = np.inf, 0
+        limit, rounds, batched = np.inf, 0, False
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
+            if batched:  # only what the DP's best partition needs, below its limit
+                caps = mse.segment_limits(cost, k, limit)
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
+                continue
             _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
             limit = min(limit, float(cost[a_idx, b_idx].sum()))
             rounds += 1
@@ -218,18 +223,8 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 continue
             a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
             if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                # a tighter limit first: the best partition of costs the segments between every
-                # other cut surely reach
-                upper = np.where(solved, cost, np.inf)
-                even = ((a_idx % 2 == 0) | (a_idx == 0)) & ((b_idx % 2 == 0) | (b_idx == g))
-                a_up, b_up = a_idx[even], b_idx[even]
-                upper[a_up, b_up] = problem.upper_bounds(cuts[a_up], cuts[b_up] - 1)
-                parts = _partition(upper, k)
-                limit = min(limit, float(upper[parts[:-1], parts[1:]].sum()))
-                caps = mse.segment_limits(cost, k, limit)
-                a_idx, b_idx = np.nonzero((cost <= caps) & ~solved)
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
-                return _partition(cost, k)
+                limit = min(limit, _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar))
+                batched = True
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
     a_idx, b_idx = np.triu_indices(g + 1, 1)
@@ -239,6 +234,23 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
             cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
         bar.update(g - a)
     return _partition(cost, k)
+
+
+def _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar) -> float:
+    """The closed-form least squares of the segments ``cuts[a]..cuts[b] - 1`` in one batch: the
+    proven optima replace their bounds; returns the least total of costs the segments reach
+    (proven or not) over a partition."""
+    firsts, lasts = cuts[a_idx], cuts[b_idx] - 1
+    reached = problem.upper_bounds(firsts, lasts)
+    exact = problem.within(firsts, lasts, -np.inf)  # finite: proven (no search ran)
+    known = np.isfinite(exact)
+    cost[a_idx[known], b_idx[known]] = exact[known]
+    solved[a_idx[known], b_idx[known]] = True
+    bar.update(int(known.sum()))
+    upper = np.where(solved, cost, np.inf)
+    upper[a_idx, b_idx] = reached
+    parts = _partition(upper, problem.segments)
+    return float(upper[parts[:-1], parts[1:]].sum())
 
 
 def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
