@@ -51,6 +51,10 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     every = (problem.objective == "max" and problem.reach is not None and problem.segments > 1
              and opts["candidates"] in (0, problem.n_codes))
+    floor = _floor_cover(problem) if problem.objective == "mse" else None
+    if floor is not None:  # the correctly rounded floor on every code: nothing does better
+        settings = {**opts, "candidate_cuts": problem.n_codes - 1, "grid": "every code"}
+        return SearchResult(tuple(floor), settings, [])
     cuts = (problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64) if every
             else candidate_cuts(problem, opts))
     full = cuts.size - 1 == problem.n_codes
@@ -73,6 +77,28 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
             parts = _min_sse(problem, cuts, bar)
     breakpoints = _fill(problem, [int(cuts[i]) for i in parts[1:-1]])
     return SearchResult(tuple(breakpoints), settings, notes)
+
+
+def _floor_cover(problem) -> list[int] | None:
+    """Breakpoints at which every code's output is a nearest integer to its target (the least
+    SSE any integer outputs have, so the optimum over every breakpoint position), or None.
+
+    Targets lie within the output range, so each is at most 1/2 from a nearest integer: a fit
+    whose max error is at most the correctly rounded table's (at most 1/2) outputs a nearest
+    integer at every code. The greedy cover of the reach oracle finds K segments within that
+    bound when they exist; their optimal segments are then checked to sum to the floor."""
+    reach, k = problem.reach, problem.segments
+    if reach is None or k < 2:
+        return None
+    starts = reach.cover(reach.floor(), k)
+    if starts is None:
+        return None
+    breakpoints = _fill(problem, starts[1:])
+    t, out = problem.targets, problem.arith.output
+    err = t - np.clip(np.floor(t + 0.5), out.min_code, out.max_code)
+    floor = float(np.sum(err * err if problem.weights is None else problem.weights * err * err))
+    total = problem.evaluate(breakpoints).objective * problem.total
+    return breakpoints if total <= floor * (1 + 1e-12) + 1e-12 else None
 
 
 def candidate_cuts(problem, opts: dict) -> np.ndarray:
