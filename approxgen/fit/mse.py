@@ -115,6 +115,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
     proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
                        | (sse <= floor + 1e-9)
                        | (excess > 0))  # capped: the general solver would not do better
+    if arith.intercept_bounds is not None:  # one code: slope 0 may not reach it; others might
+        proven &= (var_q > 0) | (sse <= floor + 1e-9)
     return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven
 
 
@@ -307,6 +309,20 @@ def _saturated_ends(arith, codes, t, offsets, wt, floor_err) -> np.ndarray:
     both = np.minimum(lo_cost[first] + hi_cost[last], hi_cost[first] + lo_cost[last]) + between
     rising = np.minimum(np.minimum(prefix[0], suffix[1]), np.minimum(prefix[1], suffix[0]))
     return np.minimum(rising, both)
+
+
+def superadditive(cost: np.ndarray) -> np.ndarray:
+    """Raise the lower bounds ``cost`` (a matrix over segments ``(a, b)``) to the best sum over
+    the two pieces any cut ``a < c < b`` splits a segment into: the best line of the whole
+    costs at least the best lines of its pieces (and so on for every piece, shortest first)."""
+    cost = cost.copy()
+    g = cost.shape[0] - 1
+    for length in range(2, g + 1):
+        a = np.arange(g + 1 - length)
+        c = a[:, None] + np.arange(1, length)[None, :]
+        split = (cost[a[:, None], c] + cost[c, (a + length)[:, None]]).max(axis=1)
+        cost[a, a + length] = np.maximum(cost[a, a + length], split)
+    return cost
 
 
 def _powers_of_4(first: float, top: float) -> list[float]:

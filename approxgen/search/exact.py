@@ -35,7 +35,8 @@ OPTIONS = {
 }
 BISECT_STEPS = 40
 BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
-ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batch
+ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batches
+LEVEL = 0.01  # mse: batches take the segments within this fraction of the gap to the limit
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -215,16 +216,16 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
 
     With proven lower bounds on every segment's cost (:meth:`PwlProblem.lower_bounds`), the DP
     runs on a matrix holding the exact cost of the segments solved so far and the bounds of the
-    others, so its optimum bounds the true one from below. Each round solves the segments of the
-    DP's best partition (an achievable total); once that partition holds only solved segments it
-    is optimal. After :data:`ROUNDS` rounds, when the segments that can still sit in a partition
-    within the best achievable total are few codes in all, their closed-form least squares runs
-    in one batch (:meth:`PwlProblem.upper_bounds`: the optimum where it is proven, else a cost
-    it reaches), which lowers that total to the best partition of reached costs; the segments
-    where saturation might beat the closed form are then solved only as the DP's best partitions
-    need them, each only up to what it may cost in a partition within that total
-    (:func:`~approxgen.fit.mse.segment_limits`): above that, its cost is ``inf``, which changes
-    no optimal partition.
+    others, so its optimum bounds the true one from below; once its best partition holds only
+    solved segments, that partition is optimal. The first :data:`ROUNDS` rounds solve the DP's
+    best partition (an achievable total, the ``limit``). Then, in batches, the closed-form least
+    squares (:meth:`PwlProblem.upper_bounds`: the optimum where it is proven, else a cost it
+    reaches) of the segments that can sit in a partition within a level between the DP's bound
+    and the limit (:data:`LEVEL` of the way up): few segments where the bounds are tight. Costs
+    reached lower the limit. When the DP's best partition needs a segment where saturation might
+    beat the closed form, that segment is solved only up to what it may cost in a partition
+    within the limit (:func:`~approxgen.fit.mse.segment_limits`): above that, its cost is
+    ``inf``, which changes no optimal partition.
     """
     from approxgen.fit import mse
 
@@ -232,25 +233,43 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     cost = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
-        limit, rounds, batched = np.inf, 0, False
+        tried = np.zeros(cost.shape, dtype=bool)  # closed form known (solved or an upper bound)
+        upper = np.full(cost.shape, np.inf)  # costs the segments surely reach
+        limit, rounds = np.inf, 0
+        # segments shorter than the average first: a longer one costs at least its pieces
+        short = np.triu(np.tril(np.ones(cost.shape, dtype=bool), -(-g // k)), 1)
+        a_new, b_new = np.nonzero(short)
+        if int((cuts[b_new] - cuts[a_new]).sum()) <= BATCH_CODES:
+            upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new, bar)
+            tried[a_new, b_new] = True
+            cost = mse.superadditive(cost)
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
-            if batched:  # only what the DP's best partition needs, below its limit
-                caps = mse.segment_limits(cost, k, limit)
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
-                continue
-            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
-            limit = min(limit, float(cost[a_idx, b_idx].sum()))
-            rounds += 1
             if rounds < ROUNDS:  # a few cheap rounds first: each may lower the limit
+                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
+                limit = min(limit, float(cost[a_idx, b_idx].sum()))
+                upper = np.where(solved, cost, upper)
+                rounds += 1
                 continue
-            a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
-            if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                limit = min(limit, _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar))
-                batched = True
+            bound = float(cost[a_idx, b_idx].sum())
+            level = bound + (limit - bound) * LEVEL
+            a_new, b_new = np.nonzero(mse.useful_segments(cost, k, level) & ~solved & ~tried)
+            if a_new.size and int((cuts[b_new] - cuts[a_new]).sum()) > BATCH_CODES:
+                rounds -= 1  # too many codes at once: another round first
+                continue
+            if a_new.size:
+                upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new,
+                                                    bar)
+                tried[a_new, b_new] = True
+                best = _partition(upper, k)
+                limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
+                continue
+            # the best partition is closed-form tried: what saturation might do, below its cap
+            caps = mse.segment_limits(cost, k, limit)
+            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
     a_idx, b_idx = np.triu_indices(g + 1, 1)
@@ -262,10 +281,9 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     return _partition(cost, k)
 
 
-def _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar) -> float:
+def _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar) -> np.ndarray:
     """The closed-form least squares of the segments ``cuts[a]..cuts[b] - 1`` in one batch: the
-    proven optima replace their bounds; returns the least total of costs the segments reach
-    (proven or not) over a partition."""
+    proven optima replace their bounds; returns the cost each reaches (proven or not)."""
     firsts, lasts = cuts[a_idx], cuts[b_idx] - 1
     reached = problem.upper_bounds(firsts, lasts)
     exact = problem.within(firsts, lasts, -np.inf)  # finite: proven (no search ran)
@@ -273,10 +291,7 @@ def _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar) -> float:
     cost[a_idx[known], b_idx[known]] = exact[known]
     solved[a_idx[known], b_idx[known]] = True
     bar.update(int(known.sum()))
-    upper = np.where(solved, cost, np.inf)
-    upper[a_idx, b_idx] = reached
-    parts = _partition(upper, problem.segments)
-    return float(upper[parts[:-1], parts[1:]].sum())
+    return reached
 
 
 def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
