@@ -81,3 +81,28 @@ def test_the_saturation_bound_is_tight_where_saturation_pays(seed):
     reached = segment.solve_segment(arith, q, t, "mse", np.arange(0, 2000)).cost
     bound = mse.lower_bounds(arith, q, t, np.array([0, 30]))[0, 1]
     assert 0.9 * reached <= bound <= reached
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_plain_closed_form_equals_the_general_one(data):
+    """Unweighted, unbounded intercepts: the fewer-pass path gives the general path's SSE and
+    intercept for every slope (the general path runs with unit weights)."""
+    s = data.draw(st.integers(1, 10))
+    cs = data.draw(st.integers(0, s - 1))
+    arith = PwlArithmetic(IntFormat(8, True, 1.0), IntFormat(8, True, 1.0), s, cs, None, None)
+    rows, n, width = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 12)), 5
+    start = np.array(data.draw(st.lists(st.integers(-128, 127 - n), min_size=rows,
+                                        max_size=rows)))
+    q = start[:, None] + np.arange(n)[None, :]
+    t = np.array(data.draw(st.lists(st.floats(-100, 100), min_size=rows * n,
+                                    max_size=rows * n))).reshape(rows, n)
+    centre = np.array(data.draw(st.lists(st.integers(-4 << s, 4 << s), min_size=rows,
+                                         max_size=rows)))
+    ks = centre[:, None] + np.arange(width)[None, :]
+    fast_sse, fast_m = mse._best_for_slopes_plain(arith, q, t, ks)
+    sse, m = mse._best_for_slopes(arith, q, t, ks, np.ones(q.shape))
+    assert np.allclose(fast_sse, sse, rtol=1e-9, atol=1e-9)
+    y = pwl_output(ks[:, :, None], fast_m[:, :, None], q[:, None, :], cs, s,
+                   IntFormat(63, True, 1.0))
+    assert np.allclose(((y - t[:, None, :]) ** 2).sum(axis=2), sse, rtol=1e-9, atol=1e-9)

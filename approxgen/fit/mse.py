@@ -98,7 +98,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
         sse, m = _best_for_slopes(arith, q[part], t[part], ks,
                                   None if unit is None else unit[part])
         sse = np.where(ks <= last[part, None], sse, np.inf)
-        pick = np.argmin(sse, axis=1)  # ties: the lowest slope
+        low = sse.min(axis=1, keepdims=True)  # ties (to float noise): the lowest slope
+        pick = np.argmax(sse <= low * (1 + 1e-12) + 1e-12, axis=1)
         slope[part] = ks[np.arange(part.size), pick]
         intercept[part] = m[np.arange(part.size), pick]
         start = stop
@@ -129,6 +130,8 @@ def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
 def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt):
     """Weighted SSE (unsaturated arithmetic) and the lowest best intercept for each slope of
     ``ks`` (J x L) on the rows of ``q``, ``t``, weights ``wt`` (J x w; None: every weight 1)."""
+    if wt is None and arith.intercept_bounds is None:
+        return _best_for_slopes_plain(arith, q, t, ks)
     s, cs = arith.shift, arith.intercept_shift
     period = 1 << (s - cs)
     u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
@@ -188,6 +191,39 @@ def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt):
     low = key.min(axis=2, keepdims=True)
     tied = key <= low
     m_pick = np.where(tied, best_m, np.iinfo(np.int64).max).min(axis=2)
+    return low[:, :, 0], m_pick
+
+
+def _best_for_slopes_plain(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray):
+    """:func:`_best_for_slopes` unweighted with unbounded intercepts, in fewer passes: per output
+    pattern the best ``M`` is the integer nearest ``mean`` (the lower one of two as near)."""
+    s, cs = arith.shift, arith.intercept_shift
+    period = 1 << (s - cs)
+    n = q.shape[1]
+    u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
+    p = ((1 << s) + (1 << cs) - 1 - (u & ((1 << s) - 1))) >> cs  # ceil((2^s - r) / 2^cs)
+    d = t[:, None, :] - (u >> s)
+    total = d.sum(axis=2, keepdims=True)
+    offset = np.floor(total / n)  # keep the sums small: M = offset + M'
+    d -= offset
+    total -= offset * n
+    narrow = np.int16 if period < (1 << 15) else np.int64
+    order = np.argsort(p.astype(narrow), axis=2, kind="stable")
+    ps = np.take_along_axis(p, order, 2)
+    cum = np.zeros(d.shape[:2] + (n + 1,))
+    np.cumsum(np.take_along_axis(d, order, 2), axis=2, out=cum[:, :, 1:])
+    j = np.arange(n + 1, dtype=np.float64)  # codes stepped up in pattern j
+    s1 = total - j  # sum of (t - y) with M' = 0
+    big_m = np.ceil(s1 / n - 0.5)
+    sse = np.sum(d * d, axis=2, keepdims=True) - 2.0 * cum + j + big_m * (n * big_m - 2.0 * s1)
+    valid = np.ones(sse.shape, dtype=bool)  # a distinct output pattern for some v in [0, P)
+    valid[:, :, 1:] = ps < period
+    valid[:, :, 1:n] &= ps[:, :, :-1] != ps[:, :, 1:]
+    sse = np.where(valid, sse, np.inf)
+    v = np.concatenate([np.zeros(ps.shape[:2] + (1,), dtype=np.int64), ps], axis=2)
+    m = (big_m + offset).astype(np.int64) * period + v
+    low = sse.min(axis=2, keepdims=True)
+    m_pick = np.where(sse <= low, m, np.iinfo(np.int64).max).min(axis=2)
     return low[:, :, 0], m_pick
 
 
