@@ -59,3 +59,36 @@ def test_the_headline_mse_fit_is_the_floor_on_every_code():
     assert result.metrics["mismatches"] == 0
     assert result.search["settings"]["grid"] == "every code" and result.search["notes"][:1] \
         != ["exact on a candidate grid"]
+
+
+SATURATING = {"function": "sigmoid", "input": {"bits": 7, "scale": "2^-3"},
+              "output": {"bits": 6, "scale": "2^-6"}, "objective": "mse", "fold": "none"}
+
+
+def test_exact_mse_equals_the_dp_over_every_segment_solved():
+    """Targets near the output's low end (a saturated line does better there): the pruned
+    search equals the DP over every segment of the grid solved by the segment solver."""
+    spec = specs.resolve(SATURATING, "<test>")
+    problem = PwlProblem(spec, 6)
+    cuts = exact.candidate_cuts(problem, exact.options({"candidates": 24}, "<test>", "mse"))
+    g = cuts.size - 1
+    cost = np.full((g + 1, g + 1), np.inf)
+    for a in range(g):
+        for b in range(a + 1, g + 1):
+            cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
+    parts = exact._partition(cost, 6)
+    best = problem.evaluate([int(cuts[i]) for i in parts[1:-1]]).objective
+    result = run("exact", PwlProblem(spec, 6), {"candidates": 24}, 0)
+    assert problem.evaluate(result.breakpoints).objective == pytest.approx(best, rel=1e-12)
+
+
+def test_a_capped_closed_form_is_not_proven_where_saturation_pays():
+    """The closed form scans at most ``MAX_SLOPES`` slopes; near the output's end a saturated
+    line may do much better, so such a result goes to the general solver."""
+    from approxgen.fit import mse, segment
+
+    problem = PwlProblem(specs.resolve(SATURATING, "<test>"), 6)
+    q, t = problem.codes[18:41], problem.targets[18:41]  # 0.2 .. 3 LSB
+    *_, sse, _, proven = mse.solve_batch(problem.arith, q[None], t[None])
+    general = segment.solve_segment(problem.arith, q, t, "mse", problem.slopes)
+    assert general.cost < sse[0] - 0.1 and not proven[0]

@@ -19,8 +19,9 @@ target lies within ``sqrt(best SSE)`` of the output range's ends a saturated out
 better: unless the result already equals the correctly rounded floor (nothing does better), those
 segments are reported as not ``proven`` and left to the general solver. When the bound admits more
 than :data:`MAX_SLOPES` slopes (errors of many LSB, where rounding hardly matters), only the
-nearest are scanned: the optimum among those, not a proven one (and kept: the general solver
-is no better placed there).
+nearest are scanned: the optimum among those, not a proven one (kept where no output can
+saturate: the general solver is no better placed there; where one can, a saturated line may do
+much better, so the general solver decides).
 """
 
 from __future__ import annotations
@@ -114,8 +115,7 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
     floor = np.sum(wt * rounded * rounded, axis=1)  # no integer outputs do better
     proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
-                       | (sse <= floor + 1e-9)
-                       | (excess > 0))  # capped: the general solver would not do better
+                       | (sse <= floor + 1e-9))
     if arith.intercept_bounds is not None:  # one code: slope 0 may not reach it; others might
         proven &= (var_q > 0) | (sse <= floor + 1e-9)
     return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven

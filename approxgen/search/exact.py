@@ -36,6 +36,7 @@ OPTIONS = {
 BISECT_STEPS = 40
 BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
 ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batches
+PIECES = 4  # mse: more new segments than this many per cut: bound the long ones by pieces
 LEVEL = 0.01  # mse: batches take the segments within this fraction of the gap to the limit
 
 
@@ -235,14 +236,7 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
         solved = np.zeros(cost.shape, dtype=bool)
         tried = np.zeros(cost.shape, dtype=bool)  # closed form known (solved or an upper bound)
         upper = np.full(cost.shape, np.inf)  # costs the segments surely reach
-        limit, rounds = np.inf, 0
-        # segments shorter than the average first: a longer one costs at least its pieces
-        short = np.triu(np.tril(np.ones(cost.shape, dtype=bool), -(-g // k)), 1)
-        a_new, b_new = np.nonzero(short)
-        if int((cuts[b_new] - cuts[a_new]).sum()) <= BATCH_CODES:
-            upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new, bar)
-            tried[a_new, b_new] = True
-            cost = mse.superadditive(cost)
+        limit, rounds, pieces = np.inf, 0, False
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
@@ -257,6 +251,18 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
             bound = float(cost[a_idx, b_idx].sum())
             level = bound + (limit - bound) * LEVEL
             a_new, b_new = np.nonzero(mse.useful_segments(cost, k, level) & ~solved & ~tried)
+            if not pieces and a_new.size > PIECES * g:
+                # many: the segments shorter than the average first, then a longer one costs
+                # at least its pieces (costs above the limit stay inf: so do the longer ones)
+                pieces = True
+                short = np.triu(np.tril(np.ones(cost.shape, dtype=bool), -(-g // k)), 1)
+                a_new, b_new = np.nonzero(short & ~solved & ~tried)
+                if int((cuts[b_new] - cuts[a_new]).sum()) <= BATCH_CODES:
+                    upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new,
+                                                        b_new, bar)
+                    tried[a_new, b_new] = True
+                    cost = mse.superadditive(cost)
+                continue
             if a_new.size and int((cuts[b_new] - cuts[a_new]).sum()) > BATCH_CODES:
                 rounds -= 1  # too many codes at once: another round first
                 continue
@@ -267,6 +273,7 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 best = _partition(upper, k)
                 limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
                 continue
+            pieces = True  # the costs below stay inf above their own caps: no pieces after
             # the best partition is closed-form tried: what saturation might do, below its cap
             caps = mse.segment_limits(cost, k, limit)
             _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
