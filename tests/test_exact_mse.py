@@ -82,13 +82,34 @@ def test_exact_mse_equals_the_dp_over_every_segment_solved():
     assert problem.evaluate(result.breakpoints).objective == pytest.approx(best, rel=1e-12)
 
 
-def test_a_capped_closed_form_is_not_proven_where_saturation_pays():
+def test_a_capped_closed_form_is_no_proven_optimum_where_saturation_pays():
     """The closed form scans at most ``MAX_SLOPES`` slopes; near the output's end a saturated
-    line may do much better, so such a result goes to the general solver."""
+    line may do much better: such a result is kept (``proven``) but is no proven optimum, so
+    the pieces bound does not use it."""
     from approxgen.fit import mse, segment
 
     problem = PwlProblem(specs.resolve(SATURATING, "<test>"), 6)
     q, t = problem.codes[18:41], problem.targets[18:41]  # 0.2 .. 3 LSB
-    *_, sse, _, proven = mse.solve_batch(problem.arith, q[None], t[None])
+    *_, sse, _, proven, optimal = mse.solve_batch(problem.arith, q[None], t[None], None, True)
     general = segment.solve_segment(problem.arith, q, t, "mse", problem.slopes)
-    assert general.cost < sse[0] - 0.1 and not proven[0]
+    assert general.cost < sse[0] - 0.1 and proven[0] and not optimal[0]
+
+
+def test_piece_bounds_never_exceed_the_segment_optimum():
+    from approxgen.fit import mse, segment
+
+    problem = PwlProblem(specs.resolve(SATURATING, "<test>"), 6)
+    cuts = exact.candidate_cuts(problem, exact.options({"candidates": 16}, "<test>", "mse"))
+    first = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+    bounds = mse.piece_bounds(problem.arith, problem.codes, problem.targets, cuts, None, first,
+                              4)
+    assert np.all(bounds >= first)
+    raised = 0
+    for a in range(cuts.size - 1):
+        for b in range(a + 1, cuts.size):
+            i, j = cuts[a] - problem.lo, cuts[b] - problem.lo
+            best = segment.solve_segment(problem.arith, problem.codes[i:j], problem.targets[i:j],
+                                         "mse", problem.slopes).cost
+            assert bounds[a, b] <= best + 1e-9
+            raised += bounds[a, b] > first[a, b] + 1e-9
+    assert raised > 20

@@ -39,14 +39,18 @@ def applies(arith) -> bool:
     return arith.intercept_shift < arith.shift
 
 
-def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None):
+def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
+                _optimal: bool = False):
     """Best integer ``(k, m)`` by SSE for each row of ``q`` (J x w codes) and ``t`` (targets in
     output LSB, within the output range). Returns ``slope, intercept, sse, max_error, proven``
     arrays of length J; ``sse`` and ``max_error`` are measured on the golden pipeline.
 
     ``weights`` (J x w, non-negative, a positive sum per row): the SSE is ``sum w (y - t)^2``
     (every bound above holds with ``n`` the weight sum and weighted means and variances);
-    ``max_error`` is then over the codes of positive weight."""
+    ``max_error`` is then over the codes of positive weight.
+
+    ``_optimal``: also return which rows are the optimum over every integer ``(k, m)``, proven
+    (not capped: see the module docstring), for :func:`piece_bounds`."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     wt = np.ones(q.shape) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -114,11 +118,14 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
     saturating = np.where(seen, wt * room * room, np.inf).min(axis=1)
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
     floor = np.sum(wt * rounded * rounded, axis=1)  # no integer outputs do better
-    proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
-                       | (sse <= floor + 1e-9))
+    optimal = usable & ((saturating > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9))
     if arith.intercept_bounds is not None:  # one code: slope 0 may not reach it; others might
-        proven &= (var_q > 0) | (sse <= floor + 1e-9)
-    return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven
+        optimal &= (var_q > 0) | (sse <= floor + 1e-9)
+    optimal &= (excess == 0) | (sse <= floor + 1e-9)
+    proven = optimal | (usable & (excess > 0))  # capped: the general solver would not do better
+    top = np.max(np.where(seen, np.abs(err), 0.0), axis=1)
+    return (slope, intercept, sse, top, proven, optimal) if _optimal else \
+        (slope, intercept, sse, top, proven)
 
 
 def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
@@ -345,6 +352,26 @@ def _saturated_ends(arith, codes, t, offsets, wt, floor_err) -> np.ndarray:
     both = np.minimum(lo_cost[first] + hi_cost[last], hi_cost[first] + lo_cost[last]) + between
     rising = np.minimum(np.minimum(prefix[0], suffix[1]), np.minimum(prefix[1], suffix[0]))
     return np.minimum(rising, both)
+
+
+def piece_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
+                 weights: np.ndarray | None, bounds: np.ndarray, steps: int) -> np.ndarray:
+    """Raise the lower bounds ``bounds`` (of every segment ``cuts[a]..cuts[b] - 1``, as from
+    :func:`lower_bounds`) with the proven optima of the segments over at most ``steps`` cuts
+    (closed form, one batch per width; where saturation might pay or the slope scan is capped,
+    the bound stays), then by :func:`superadditive`."""
+    bounds = bounds.copy()
+    a_idx, b_idx = np.nonzero(np.triu(np.tril(np.ones(bounds.shape, dtype=bool), steps), 1))
+    offsets = cuts - codes[0]
+    widths = offsets[b_idx] - offsets[a_idx]
+    for w in np.unique(widths):
+        a, b = a_idx[widths == w], b_idx[widths == w]
+        idx = offsets[a][:, None] + np.arange(w)[None, :]
+        *_, sse, _, _, optimal = solve_batch(arith, codes[idx], t[idx],
+                                            None if weights is None else weights[idx], True)
+        bounds[a, b] = np.where(optimal, np.maximum(bounds[a, b], sse * (1 - 1e-12)),
+                                bounds[a, b])
+    return superadditive(bounds)
 
 
 def superadditive(cost: np.ndarray) -> np.ndarray:

@@ -231,7 +231,7 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
     from approxgen.fit import mse
 
     g, k = cuts.size - 1, problem.segments
-    cost = problem.lower_bounds(cuts) if k > 1 else None
+    cost = first = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
         tried = np.zeros(cost.shape, dtype=bool)  # closed form known (solved or an upper bound)
@@ -242,28 +242,32 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
-            if rounds < ROUNDS:  # a few cheap rounds first: each may lower the limit
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
-                limit = min(limit, float(cost[a_idx, b_idx].sum()))
-                upper = np.where(solved, cost, upper)
+            new = ~tried[a_idx, b_idx]
+            if rounds < ROUNDS and new.any():  # a few cheap rounds first: each lowers the limit
+                a_new, b_new = a_idx[new], b_idx[new]
+                upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new,
+                                                    bar)
+                tried[a_new, b_new] = True
+                best = _partition(upper, k)
+                limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
                 rounds += 1
                 continue
             bound = float(cost[a_idx, b_idx].sum())
             level = bound + (limit - bound) * LEVEL
             a_new, b_new = np.nonzero(mse.useful_segments(cost, k, level) & ~solved & ~tried)
             if not pieces and a_new.size > PIECES * g:
-                # many: the segments shorter than the average first, then a longer one costs
-                # at least its pieces (costs above the limit stay inf: so do the longer ones)
+                # many: a segment costs at least its pieces (the optima of the segments shorter
+                # than the average, where proven)
                 pieces = True
-                short = np.triu(np.tril(np.ones(cost.shape, dtype=bool), -(-g // k)), 1)
-                a_new, b_new = np.nonzero(short & ~solved & ~tried)
-                if int((cuts[b_new] - cuts[a_new]).sum()) <= BATCH_CODES:
-                    upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new,
-                                                        b_new, bar)
-                    tried[a_new, b_new] = True
-                    cost = mse.superadditive(cost)
+                steps = -(-g // k)
+                if int(np.minimum(cuts[steps:] - cuts[:-steps], BATCH_CODES).sum()) * steps \
+                        <= BATCH_CODES:
+                    lower = mse.piece_bounds(problem.arith, problem.codes, problem.targets, cuts,
+                                             problem.weights, first, steps)
+                    cost = np.where(solved, cost, np.maximum(cost, lower))
                 continue
-            if a_new.size and int((cuts[b_new] - cuts[a_new]).sum()) > BATCH_CODES:
+            if a_new.size and int((cuts[b_new] - cuts[a_new]).sum()) > BATCH_CODES \
+                    and new.any():
                 rounds -= 1  # too many codes at once: another round first
                 continue
             if a_new.size:
@@ -273,7 +277,6 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 best = _partition(upper, k)
                 limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
                 continue
-            pieces = True  # the costs below stay inf above their own caps: no pieces after
             # the best partition is closed-form tried: what saturation might do, below its cap
             caps = mse.segment_limits(cost, k, limit)
             _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
