@@ -277,9 +277,12 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
                 best = _partition(upper, k)
                 limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
                 continue
-            # the best partition is closed-form tried: what saturation might do, below its cap
+            # every segment within the level is closed-form tried: what saturation might do in
+            # those left, each below its cap
             caps = mse.segment_limits(cost, k, limit)
-            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
+            a_new, b_new = np.nonzero((cost <= caps) & (cost <= mse.segment_limits(cost, k, level))
+                                      & ~solved)
+            _solve(problem, cuts, cost, solved, a_new, b_new, bar, caps[a_new, b_new])
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
     a_idx, b_idx = np.triu_indices(g + 1, 1)
