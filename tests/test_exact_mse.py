@@ -113,3 +113,16 @@ def test_piece_bounds_never_exceed_the_segment_optimum():
             assert bounds[a, b] <= best + 1e-9
             raised += bounds[a, b] > first[a, b] + 1e-9
     assert raised > 20
+
+
+def test_piece_bounds_without_the_closed_form_keep_the_bounds():
+    """An intercept shift at least the output shift: no closed form, the bounds stay."""
+    from approxgen.fit import mse
+
+    spec = specs.resolve({**SATURATING, "coef_format": "7:4"}, "<test>")
+    problem = PwlProblem(spec, 6)
+    assert not mse.applies(problem.arith)
+    cuts = exact.candidate_cuts(problem, exact.options({"candidates": 16}, "<test>", "mse"))
+    first = mse.lower_bounds(problem.arith, problem.codes, problem.targets, cuts)
+    assert np.array_equal(mse.piece_bounds(problem.arith, problem.codes, problem.targets, cuts,
+                                           None, first, 4), first)

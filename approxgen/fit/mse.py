@@ -359,7 +359,10 @@ def piece_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
     """Raise the lower bounds ``bounds`` (of every segment ``cuts[a]..cuts[b] - 1``, as from
     :func:`lower_bounds`) with the proven optima of the segments over at most ``steps`` cuts
     (closed form, one batch per width; where saturation might pay or the slope scan is capped,
-    the bound stays), then by :func:`superadditive`."""
+    the bound stays), then by :func:`superadditive`. Without the closed form (see
+    :func:`applies`) the bounds are returned as they are."""
+    if not applies(arith):
+        return bounds
     bounds = bounds.copy()
     a_idx, b_idx = np.nonzero(np.triu(np.tril(np.ones(bounds.shape, dtype=bool), steps), 1))
     offsets = cuts - codes[0]
