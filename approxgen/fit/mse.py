@@ -19,8 +19,9 @@ target lies within ``sqrt(best SSE)`` of the output range's ends a saturated out
 better: unless the result already equals the correctly rounded floor (nothing does better), those
 segments are reported as not ``proven`` and left to the general solver. When the bound admits more
 than :data:`MAX_SLOPES` slopes (errors of many LSB, where rounding hardly matters), only the
-nearest are scanned: the optimum among those, not a proven one (and kept: the general solver
-is no better placed there).
+nearest are scanned: the optimum among those, not a proven one (kept where no output can
+saturate: the general solver is no better placed there; where one can, a saturated line may do
+much better, so the general solver decides).
 """
 
 from __future__ import annotations
@@ -38,14 +39,18 @@ def applies(arith) -> bool:
     return arith.intercept_shift < arith.shift
 
 
-def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None):
+def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
+                _optimal: bool = False):
     """Best integer ``(k, m)`` by SSE for each row of ``q`` (J x w codes) and ``t`` (targets in
     output LSB, within the output range). Returns ``slope, intercept, sse, max_error, proven``
     arrays of length J; ``sse`` and ``max_error`` are measured on the golden pipeline.
 
     ``weights`` (J x w, non-negative, a positive sum per row): the SSE is ``sum w (y - t)^2``
     (every bound above holds with ``n`` the weight sum and weighted means and variances);
-    ``max_error`` is then over the codes of positive weight."""
+    ``max_error`` is then over the codes of positive weight.
+
+    ``_optimal``: also return which rows are the optimum over every integer ``(k, m)``, proven
+    (not capped: see the module docstring), for :func:`piece_bounds`."""
     q = np.asarray(q, dtype=np.int64)
     t = np.asarray(t, dtype=np.float64)
     wt = np.ones(q.shape) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -98,7 +103,8 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
         sse, m = _best_for_slopes(arith, q[part], t[part], ks,
                                   None if unit is None else unit[part])
         sse = np.where(ks <= last[part, None], sse, np.inf)
-        pick = np.argmin(sse, axis=1)  # ties: the lowest slope
+        low = sse.min(axis=1, keepdims=True)  # ties (to float noise): the lowest slope
+        pick = np.argmax(sse <= low * (1 + 1e-12) + 1e-12, axis=1)
         slope[part] = ks[np.arange(part.size), pick]
         intercept[part] = m[np.arange(part.size), pick]
         start = stop
@@ -112,10 +118,14 @@ def solve_batch(arith, q: np.ndarray, t: np.ndarray, weights: np.ndarray | None 
     saturating = np.where(seen, wt * room * room, np.inf).min(axis=1)
     rounded = np.clip(np.floor(t + 0.5), out.min_code, out.max_code) - t
     floor = np.sum(wt * rounded * rounded, axis=1)  # no integer outputs do better
-    proven = usable & ((saturating > sse * (1 + 1e-9) + 1e-9)
-                       | (sse <= floor + 1e-9)
-                       | (excess > 0))  # capped: the general solver would not do better
-    return slope, intercept, sse, np.max(np.where(seen, np.abs(err), 0.0), axis=1), proven
+    optimal = usable & ((saturating > sse * (1 + 1e-9) + 1e-9) | (sse <= floor + 1e-9))
+    if arith.intercept_bounds is not None:  # one code: slope 0 may not reach it; others might
+        optimal &= (var_q > 0) | (sse <= floor + 1e-9)
+    optimal &= (excess == 0) | (sse <= floor + 1e-9)
+    proven = optimal | (usable & (excess > 0))  # capped: the general solver would not do better
+    top = np.max(np.where(seen, np.abs(err), 0.0), axis=1)
+    return (slope, intercept, sse, top, proven, optimal) if _optimal else \
+        (slope, intercept, sse, top, proven)
 
 
 def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
@@ -127,6 +137,8 @@ def _clip_slopes(arith, k: np.ndarray) -> np.ndarray:
 def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt):
     """Weighted SSE (unsaturated arithmetic) and the lowest best intercept for each slope of
     ``ks`` (J x L) on the rows of ``q``, ``t``, weights ``wt`` (J x w; None: every weight 1)."""
+    if wt is None and arith.intercept_bounds is None:
+        return _best_for_slopes_plain(arith, q, t, ks)
     s, cs = arith.shift, arith.intercept_shift
     period = 1 << (s - cs)
     u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
@@ -189,6 +201,39 @@ def _best_for_slopes(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray, wt):
     return low[:, :, 0], m_pick
 
 
+def _best_for_slopes_plain(arith, q: np.ndarray, t: np.ndarray, ks: np.ndarray):
+    """:func:`_best_for_slopes` unweighted with unbounded intercepts, in fewer passes: per output
+    pattern the best ``M`` is the integer nearest ``mean`` (the lower one of two as near)."""
+    s, cs = arith.shift, arith.intercept_shift
+    period = 1 << (s - cs)
+    n = q.shape[1]
+    u = ks[:, :, None] * q[:, None, :] + (1 << (s - 1))
+    p = ((1 << s) + (1 << cs) - 1 - (u & ((1 << s) - 1))) >> cs  # ceil((2^s - r) / 2^cs)
+    d = t[:, None, :] - (u >> s)
+    total = d.sum(axis=2, keepdims=True)
+    offset = np.floor(total / n)  # keep the sums small: M = offset + M'
+    d -= offset
+    total -= offset * n
+    narrow = np.int16 if period < (1 << 15) else np.int64
+    order = np.argsort(p.astype(narrow), axis=2, kind="stable")
+    ps = np.take_along_axis(p, order, 2)
+    cum = np.zeros(d.shape[:2] + (n + 1,))
+    np.cumsum(np.take_along_axis(d, order, 2), axis=2, out=cum[:, :, 1:])
+    j = np.arange(n + 1, dtype=np.float64)  # codes stepped up in pattern j
+    s1 = total - j  # sum of (t - y) with M' = 0
+    big_m = np.ceil(s1 / n - 0.5)
+    sse = np.sum(d * d, axis=2, keepdims=True) - 2.0 * cum + j + big_m * (n * big_m - 2.0 * s1)
+    valid = np.ones(sse.shape, dtype=bool)  # a distinct output pattern for some v in [0, P)
+    valid[:, :, 1:] = ps < period
+    valid[:, :, 1:n] &= ps[:, :, :-1] != ps[:, :, 1:]
+    sse = np.where(valid, sse, np.inf)
+    v = np.concatenate([np.zeros(ps.shape[:2] + (1,), dtype=np.int64), ps], axis=2)
+    m = (big_m + offset).astype(np.int64) * period + v
+    low = sse.min(axis=2, keepdims=True)
+    m_pick = np.where(sse <= low, m, np.iinfo(np.int64).max).min(axis=2)
+    return low[:, :, 0], m_pick
+
+
 def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
                  weights: np.ndarray | None = None) -> np.ndarray:
     """A lower bound on the least SSE of every segment ``cuts[a]..cuts[b] - 1`` (a matrix,
@@ -230,9 +275,120 @@ def lower_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
             sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
             line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
         best = np.maximum(best, np.where(n > 0, np.minimum(h * r * r, line), 0.0))
+    best = np.maximum(best, _saturated_ends(arith, codes, t, offsets, wt, floor_err))
     best = best * (1 - 1e-9) - 1e-9  # float sums: stay below the true bound
     upper = np.triu(np.ones((g, g), dtype=bool), 1)
     return np.where(upper, np.maximum(best, 0.0), np.inf)
+
+
+POSITIONS = 4096  # :func:`_saturated_ends` splits segments at every code up to this many
+
+
+def _saturated_ends(arith, codes, t, offsets, wt, floor_err) -> np.ndarray:
+    """A lower bound on the least SSE of every segment ``offsets[a]..offsets[b] - 1`` (code
+    indices; a g x g matrix, meaningful above the diagonal), saturation included.
+
+    Outputs are monotone in the code (rising for ``k >= 0``), so the codes saturating low form a
+    prefix and those saturating high a suffix (the reverse for ``k < 0``). A saturated code costs
+    exactly ``w (t - L)^2`` (``w (H - t)^2``); the unsaturated rest lies on one integer line and
+    costs at least ``U``, the larger of its correctly rounded floor and the slope bound
+    ``(sqrt(SSE_ls) - sqrt(n)/2)^2``. So the SSE is at least the least of: ``U`` of the whole;
+    over every split ``j``, a saturated prefix plus ``U`` of the rest, or ``U`` of a prefix plus a
+    saturated rest (both ends, each way up); and, when both ends saturate, the first and last
+    codes' saturation costs plus the floor between. Splits run over every code (or, past
+    :data:`POSITIONS` codes, a grid holding the cuts: each split then takes the cheaper sides of
+    the grid cell it falls in)."""
+    out = arith.output
+    n_codes = codes.size
+    tt = np.clip(t, out.min_code, out.max_code)
+    x = (codes - codes[0]).astype(np.float64)
+    tc = t - np.sum(wt * t) / max(float(wt.sum()), 1e-300)
+
+    def cum(v):
+        return np.concatenate([[0.0], np.cumsum(v)])
+
+    c_lo, c_hi = cum(wt * (tt - out.min_code) ** 2), cum(wt * (out.max_code - tt) ** 2)
+    c_fl = cum(wt * floor_err * floor_err)
+    moments = [cum(wt * v) for v in (np.ones_like(x), x, x * x, tc, tc * tc, x * tc)]
+
+    def unsat(i, j):
+        """``U`` of the codes ``i..j - 1`` (broadcast index arrays; 0 where ``j <= i``)."""
+        n, sq, sqq, st, stt, sqt = (c[j] - c[i] for c in moments)
+        with np.errstate(all="ignore"):
+            cqq = sqq - sq * sq / n
+            cqt = sqt - sq * st / n
+            sse = stt - st * st / n - np.where(cqq > 0, cqt * cqt / cqq, 0.0)
+            line = np.maximum(np.sqrt(np.maximum(sse, 0.0)) - np.sqrt(n) / 2.0, 0.0) ** 2
+        return np.where(j > i, np.maximum(c_fl[j] - c_fl[i], np.where(n > 0, line, 0.0)), 0.0)
+
+    full = n_codes + 1 <= POSITIONS
+    pos = (np.arange(n_codes + 1) if full else
+           np.unique(np.concatenate([np.linspace(0, n_codes, POSITIONS).astype(np.int64),
+                                     offsets])))
+    nxt = pos if full else np.append(pos[1:], pos[-1])  # where a split's unsaturated side starts
+    prv = pos if full else np.insert(pos[:-1], 0, pos[0])  # where it ends
+    at = np.searchsorted(pos, offsets)  # each cut's place among the positions
+    oa, ob = offsets[:, None], offsets[None, :]
+    p = pos[:, None]
+    # a saturated prefix [oa, j), the rest unsaturated: min over j in [oa, ob] (rows: j, cols: b)
+    rest = unsat(np.minimum(nxt[:, None], ob), ob)
+    prefix = []
+    for c in (c_lo, c_hi):
+        v = np.where(p <= ob, c[pos][:, None] + rest, np.inf)
+        tail_min = np.minimum.accumulate(v[::-1], axis=0)[::-1]
+        prefix.append(tail_min[at, :] - c[offsets][:, None])
+    # unsaturated [oa, j), a saturated rest [j, ob): min over j (rows: a, cols: j)
+    head = unsat(oa, np.maximum(prv[None, :], oa))
+    suffix = []
+    for c in (c_lo, c_hi):
+        v = np.where(pos[None, :] >= oa, head - c[pos][None, :], np.inf)
+        head_min = np.minimum.accumulate(v, axis=1)
+        suffix.append(head_min[:, at] + c[offsets][None, :])
+    # both ends saturated: the first and the last code, the floor between
+    first, last = np.minimum(oa, n_codes - 1), np.maximum(ob - 1, 0)
+    between = np.where(ob - oa >= 2, c_fl[np.maximum(ob - 1, oa)] - c_fl[np.minimum(oa + 1, ob)],
+                       np.inf)
+    lo_cost, hi_cost = wt * (tt - out.min_code) ** 2, wt * (out.max_code - tt) ** 2
+    both = np.minimum(lo_cost[first] + hi_cost[last], hi_cost[first] + lo_cost[last]) + between
+    rising = np.minimum(np.minimum(prefix[0], suffix[1]), np.minimum(prefix[1], suffix[0]))
+    return np.minimum(rising, both)
+
+
+def piece_bounds(arith, codes: np.ndarray, t: np.ndarray, cuts: np.ndarray,
+                 weights: np.ndarray | None, bounds: np.ndarray, steps: int) -> np.ndarray:
+    """Raise the lower bounds ``bounds`` (of every segment ``cuts[a]..cuts[b] - 1``, as from
+    :func:`lower_bounds`) with the proven optima of the segments over at most ``steps`` cuts
+    (closed form, one batch per width; where saturation might pay or the slope scan is capped,
+    the bound stays), then by :func:`superadditive`. Without the closed form (see
+    :func:`applies`) the bounds are returned as they are."""
+    if not applies(arith):
+        return bounds
+    bounds = bounds.copy()
+    a_idx, b_idx = np.nonzero(np.triu(np.tril(np.ones(bounds.shape, dtype=bool), steps), 1))
+    offsets = cuts - codes[0]
+    widths = offsets[b_idx] - offsets[a_idx]
+    for w in np.unique(widths):
+        a, b = a_idx[widths == w], b_idx[widths == w]
+        idx = offsets[a][:, None] + np.arange(w)[None, :]
+        *_, sse, _, _, optimal = solve_batch(arith, codes[idx], t[idx],
+                                            None if weights is None else weights[idx], True)
+        bounds[a, b] = np.where(optimal, np.maximum(bounds[a, b], sse * (1 - 1e-12)),
+                                bounds[a, b])
+    return superadditive(bounds)
+
+
+def superadditive(cost: np.ndarray) -> np.ndarray:
+    """Raise the lower bounds ``cost`` (a matrix over segments ``(a, b)``) to the best sum over
+    the two pieces any cut ``a < c < b`` splits a segment into: the best line of the whole
+    costs at least the best lines of its pieces (and so on for every piece, shortest first)."""
+    cost = cost.copy()
+    g = cost.shape[0] - 1
+    for length in range(2, g + 1):
+        a = np.arange(g + 1 - length)
+        c = a[:, None] + np.arange(1, length)[None, :]
+        split = (cost[a[:, None], c] + cost[c, (a + length)[:, None]]).max(axis=1)
+        cost[a, a + length] = np.maximum(cost[a, a + length], split)
+    return cost
 
 
 def _powers_of_4(first: float, top: float) -> list[float]:

@@ -35,7 +35,9 @@ OPTIONS = {
 }
 BISECT_STEPS = 40
 BATCH_CODES = 1 << 20  # mse: solve the remaining useful segments at once below this many codes
-ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batch
+ROUNDS = 12  # mse: rounds solving only the DP's best partition before the batches
+PIECES = 4  # mse: more new segments than this many per cut: bound the long ones by pieces
+LEVEL = 0.01  # mse: batches take the segments within this fraction of the gap to the limit
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
@@ -51,6 +53,10 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
     opts = options(options_, f"{problem.spec.source}: search_options", problem.objective)
     every = (problem.objective == "max" and problem.reach is not None and problem.segments > 1
              and opts["candidates"] in (0, problem.n_codes))
+    floor = _floor_cover(problem) if problem.objective == "mse" else None
+    if floor is not None:  # the correctly rounded floor on every code: nothing does better
+        settings = {**opts, "candidate_cuts": problem.n_codes - 1, "grid": "every code"}
+        return SearchResult(tuple(floor), settings, [])
     cuts = (problem.lo + np.arange(problem.n_codes + 1, dtype=np.int64) if every
             else candidate_cuts(problem, opts))
     full = cuts.size - 1 == problem.n_codes
@@ -73,6 +79,28 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
             parts = _min_sse(problem, cuts, bar)
     breakpoints = _fill(problem, [int(cuts[i]) for i in parts[1:-1]])
     return SearchResult(tuple(breakpoints), settings, notes)
+
+
+def _floor_cover(problem) -> list[int] | None:
+    """Breakpoints at which every code's output is a nearest integer to its target (the least
+    SSE any integer outputs have, so the optimum over every breakpoint position), or None.
+
+    Targets lie within the output range, so each is at most 1/2 from a nearest integer: a fit
+    whose max error is at most the correctly rounded table's (at most 1/2) outputs a nearest
+    integer at every code. The greedy cover of the reach oracle finds K segments within that
+    bound when they exist; their optimal segments are then checked to sum to the floor."""
+    reach, k = problem.reach, problem.segments
+    if reach is None or k < 2:
+        return None
+    starts = reach.cover(reach.floor(), k)
+    if starts is None:
+        return None
+    breakpoints = _fill(problem, starts[1:])
+    t, out = problem.targets, problem.arith.output
+    err = t - np.clip(np.floor(t + 0.5), out.min_code, out.max_code)
+    floor = float(np.sum(err * err if problem.weights is None else problem.weights * err * err))
+    total = problem.evaluate(breakpoints).objective * problem.total
+    return breakpoints if total <= floor * (1 + 1e-12) + 1e-12 else None
 
 
 def candidate_cuts(problem, opts: dict) -> np.ndarray:
@@ -189,47 +217,72 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
 
     With proven lower bounds on every segment's cost (:meth:`PwlProblem.lower_bounds`), the DP
     runs on a matrix holding the exact cost of the segments solved so far and the bounds of the
-    others, so its optimum bounds the true one from below. Each round solves the segments of the
-    DP's best partition (an achievable total); once that partition holds only solved segments it
-    is optimal. After :data:`ROUNDS` rounds, when the segments that can still sit in a partition
-    within the best achievable total are few codes in all, they are solved in one batch instead
-    (then the DP is exact too: a partition using any other segment costs more than that total).
-    That total first drops to the best partition (between every other cut) of costs the segments
-    surely reach (:meth:`PwlProblem.upper_bounds`), and each segment is solved only up to what
-    it may cost in a partition within it (:func:`~approxgen.fit.mse.segment_limits`): above
-    that, its cost is ``inf``, which changes no optimal partition.
+    others, so its optimum bounds the true one from below; once its best partition holds only
+    solved segments, that partition is optimal. The first :data:`ROUNDS` rounds solve the DP's
+    best partition (an achievable total, the ``limit``). Then, in batches, the closed-form least
+    squares (:meth:`PwlProblem.upper_bounds`: the optimum where it is proven, else a cost it
+    reaches) of the segments that can sit in a partition within a level between the DP's bound
+    and the limit (:data:`LEVEL` of the way up): few segments where the bounds are tight. Costs
+    reached lower the limit. When the DP's best partition needs a segment where saturation might
+    beat the closed form, that segment is solved only up to what it may cost in a partition
+    within the limit (:func:`~approxgen.fit.mse.segment_limits`): above that, its cost is
+    ``inf``, which changes no optimal partition.
     """
     from approxgen.fit import mse
 
     g, k = cuts.size - 1, problem.segments
-    cost = problem.lower_bounds(cuts) if k > 1 else None
+    cost = first = problem.lower_bounds(cuts) if k > 1 else None
     if cost is not None:
         solved = np.zeros(cost.shape, dtype=bool)
-        limit, rounds = np.inf, 0
+        tried = np.zeros(cost.shape, dtype=bool)  # closed form known (solved or an upper bound)
+        upper = np.full(cost.shape, np.inf)  # costs the segments surely reach
+        limit, rounds, pieces = np.inf, 0, False
         while True:
             parts = _partition(cost, k)
             a_idx, b_idx = np.array(parts[:-1]), np.array(parts[1:])
             if solved[a_idx, b_idx].all():
                 return parts
-            _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit)
-            limit = min(limit, float(cost[a_idx, b_idx].sum()))
-            rounds += 1
-            if rounds < ROUNDS:  # a few cheap rounds first: each may lower the limit
+            new = ~tried[a_idx, b_idx]
+            if rounds < ROUNDS and new.any():  # a few cheap rounds first: each lowers the limit
+                a_new, b_new = a_idx[new], b_idx[new]
+                upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new,
+                                                    bar)
+                tried[a_new, b_new] = True
+                best = _partition(upper, k)
+                limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
+                rounds += 1
                 continue
-            a_idx, b_idx = np.nonzero(mse.useful_segments(cost, k, limit) & ~solved)
-            if int((cuts[b_idx] - cuts[a_idx]).sum()) <= BATCH_CODES:
-                # a tighter limit first: the best partition of costs the segments between every
-                # other cut surely reach
-                upper = np.where(solved, cost, np.inf)
-                even = ((a_idx % 2 == 0) | (a_idx == 0)) & ((b_idx % 2 == 0) | (b_idx == g))
-                a_up, b_up = a_idx[even], b_idx[even]
-                upper[a_up, b_up] = problem.upper_bounds(cuts[a_up], cuts[b_up] - 1)
-                parts = _partition(upper, k)
-                limit = min(limit, float(upper[parts[:-1], parts[1:]].sum()))
-                caps = mse.segment_limits(cost, k, limit)
-                a_idx, b_idx = np.nonzero((cost <= caps) & ~solved)
-                _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, caps[a_idx, b_idx])
-                return _partition(cost, k)
+            bound = float(cost[a_idx, b_idx].sum())
+            level = bound + (limit - bound) * LEVEL
+            a_new, b_new = np.nonzero(mse.useful_segments(cost, k, level) & ~solved & ~tried)
+            if not pieces and a_new.size > PIECES * g:
+                # many: a segment costs at least its pieces (the optima of the segments shorter
+                # than the average, where proven)
+                pieces = True
+                steps = -(-g // k)
+                if int(np.minimum(cuts[steps:] - cuts[:-steps], BATCH_CODES).sum()) * steps \
+                        <= BATCH_CODES:
+                    lower = mse.piece_bounds(problem.arith, problem.codes, problem.targets, cuts,
+                                             problem.weights, first, steps)
+                    cost = np.where(solved, cost, np.maximum(cost, lower))
+                continue
+            if a_new.size and int((cuts[b_new] - cuts[a_new]).sum()) > BATCH_CODES \
+                    and new.any():
+                rounds -= 1  # too many codes at once: another round first
+                continue
+            if a_new.size:
+                upper[a_new, b_new] = _closed_forms(problem, cuts, cost, solved, a_new, b_new,
+                                                    bar)
+                tried[a_new, b_new] = True
+                best = _partition(upper, k)
+                limit = min(limit, float(upper[best[:-1], best[1:]].sum()))
+                continue
+            # every segment within the level is closed-form tried: what saturation might do in
+            # those left, each below its cap
+            caps = mse.segment_limits(cost, k, limit)
+            a_new, b_new = np.nonzero((cost <= caps) & (cost <= mse.segment_limits(cost, k, level))
+                                      & ~solved)
+            _solve(problem, cuts, cost, solved, a_new, b_new, bar, caps[a_new, b_new])
     bar.reset(total=g * (g + 1) // 2)
     cost = np.full((g + 1, g + 1), np.inf)
     a_idx, b_idx = np.triu_indices(g + 1, 1)
@@ -239,6 +292,19 @@ def _min_sse(problem, cuts: np.ndarray, bar) -> list[int]:
             cost[a, b] = problem.segment(int(cuts[a]), int(cuts[b]) - 1).cost
         bar.update(g - a)
     return _partition(cost, k)
+
+
+def _closed_forms(problem, cuts, cost, solved, a_idx, b_idx, bar) -> np.ndarray:
+    """The closed-form least squares of the segments ``cuts[a]..cuts[b] - 1`` in one batch: the
+    proven optima replace their bounds; returns the cost each reaches (proven or not)."""
+    firsts, lasts = cuts[a_idx], cuts[b_idx] - 1
+    reached = problem.upper_bounds(firsts, lasts)
+    exact = problem.within(firsts, lasts, -np.inf)  # finite: proven (no search ran)
+    known = np.isfinite(exact)
+    cost[a_idx[known], b_idx[known]] = exact[known]
+    solved[a_idx[known], b_idx[known]] = True
+    bar.update(int(known.sum()))
+    return reached
 
 
 def _solve(problem, cuts, cost, solved, a_idx, b_idx, bar, limit=np.inf) -> None:
