@@ -439,14 +439,15 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
     lifted = [(c + k * origin - (rmin << s)) % (1 << 32) for k, c in zip(model.slopes, offsets)]
     out = model.output
     return {
-        "origin": literal(origin), "first": first, "codes": f"{lo}..{hi}",
+        "origin": literal(origin), "last": last, "codes": f"{lo}..{hi}",
         "offsets": [f"{c}u" for c in lifted], "rmin": literal(rmin),
         "unshift": f" - {-rmin}" if rmin < 0 else f" + {rmin}" if rmin else "",
-        "steps": [{"i": i, "b": literal(model.breakpoints[i - 1] - origin),
-                   "dk": literal(model.slopes[i] - model.slopes[i - 1]),
-                   "dc": literal((lifted[i] >> 16) - (lifted[i - 1] >> 16)),
-                   "de": literal((lifted[i] & 0xFFFF) - (lifted[i - 1] & 0xFFFF))}
-                  for i in range(first + 1, last + 1)],
+        # from the last segment reached down: s < breakpoint is one signed compare in SSE2
+        "steps": [{"i": i, "b": literal(model.breakpoints[i] - origin),
+                   "dk": literal(model.slopes[i] - model.slopes[i + 1]),
+                   "dc": literal((lifted[i] >> 16) - (lifted[i + 1] >> 16)),
+                   "de": literal((lifted[i] & 0xFFFF) - (lifted[i + 1] & 0xFFFF))}
+                  for i in range(last - 1, first - 1, -1)],
         # X < 2^(16+s); below 2^16 (high: False) its low half alone is X
         "high": (rmax - rmin + 1) << s > 1 << 16,
         "x_bits": (((rmax - rmin + 1) << s) - 1).bit_length(),

@@ -74,27 +74,27 @@ APPROXGEN_INLINE uint16_t elu_int8_affine(int16_t k, uint16_t e, int16_t s)
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void elu_int8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)elu_int8_slopes[0];
-    uint16_t e = (uint16_t)(elu_int8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= -83); /* segment 1: q >= elu_int8_breakpoints[0] */
-    k = (int16_t)(k + (m & 3)); e = (uint16_t)(e + (m & -65223));
-    m = (int16_t)-(s >= -37); /* segment 2: q >= elu_int8_breakpoints[1] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 486));
-    m = (int16_t)-(s >= -24); /* segment 3: q >= elu_int8_breakpoints[2] */
-    k = (int16_t)(k + (m & 73)); e = (uint16_t)(e + (m & 2031));
-    m = (int16_t)-(s >= -12); /* segment 4: q >= elu_int8_breakpoints[3] */
-    k = (int16_t)(k + (m & 55)); e = (uint16_t)(e + (m & 889));
-    m = (int16_t)-(s >= -2); /* segment 5: q >= elu_int8_breakpoints[4] */
-    k = (int16_t)(k + (m & 119)); e = (uint16_t)(e + (m & 617));
-    m = (int16_t)-(s >= 30); /* segment 6: q >= elu_int8_breakpoints[5] */
-    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & 196));
-    m = (int16_t)-(s >= 63); /* segment 7: q >= elu_int8_breakpoints[6] */
-    k = (int16_t)(k + (m & 4)); e = (uint16_t)(e + (m & -53));
+    int16_t m, k = (int16_t)elu_int8_slopes[7];
+    uint16_t e = (uint16_t)(elu_int8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 63); /* segment 6: q < elu_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & -4)); e = (uint16_t)(e + (m & 53));
+    m = (int16_t)-(s < 30); /* segment 5: q < elu_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & -196));
+    m = (int16_t)-(s < -2); /* segment 4: q < elu_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -119)); e = (uint16_t)(e + (m & -617));
+    m = (int16_t)-(s < -12); /* segment 3: q < elu_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -55)); e = (uint16_t)(e + (m & -889));
+    m = (int16_t)-(s < -24); /* segment 2: q < elu_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -73)); e = (uint16_t)(e + (m & -2031));
+    m = (int16_t)-(s < -37); /* segment 1: q < elu_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -486));
+    m = (int16_t)-(s < -83); /* segment 0: q < elu_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & -3)); e = (uint16_t)(e + (m & 65223));
     *x = k;
     *u = e;
 }

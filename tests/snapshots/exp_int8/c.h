@@ -79,28 +79,28 @@ APPROXGEN_INLINE uint16_t exp_int8_affine(int16_t k, uint16_t c, uint16_t e, int
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i, C_i >> 16 and C_i mod 2^16
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i, C_i >> 16 and C_i mod 2^16
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void exp_int8_segment(int16_t s, int16_t *x, uint16_t *y, uint16_t *u)
 {
-    int16_t m, k = (int16_t)exp_int8_slopes[0];
-    uint16_t c = (uint16_t)(exp_int8_offsets[0] >> 16);
-    uint16_t e = (uint16_t)(exp_int8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= -62); /* segment 1: q >= exp_int8_breakpoints[0] */
-    k = (int16_t)(k + (m & 50)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 3258));
-    m = (int16_t)-(s >= -45); /* segment 2: q >= exp_int8_breakpoints[1] */
-    k = (int16_t)(k + (m & 96)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 4467));
-    m = (int16_t)-(s >= -33); /* segment 3: q >= exp_int8_breakpoints[2] */
-    k = (int16_t)(k + (m & 181)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 6148));
-    m = (int16_t)-(s >= -23); /* segment 4: q >= exp_int8_breakpoints[3] */
-    k = (int16_t)(k + (m & 273)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 6411));
-    m = (int16_t)-(s >= -15); /* segment 5: q >= exp_int8_breakpoints[4] */
-    k = (int16_t)(k + (m & 367)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 5695));
-    m = (int16_t)-(s >= -7); /* segment 6: q >= exp_int8_breakpoints[5] */
-    k = (int16_t)(k + (m & 469)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 3921));
-    m = (int16_t)-(s >= -2); /* segment 7: q >= exp_int8_breakpoints[6] */
-    k = (int16_t)(k + (m & 342)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & 1279));
+    int16_t m, k = (int16_t)exp_int8_slopes[7];
+    uint16_t c = (uint16_t)(exp_int8_offsets[7] >> 16);
+    uint16_t e = (uint16_t)(exp_int8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < -2); /* segment 6: q < exp_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & -342)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -1279));
+    m = (int16_t)-(s < -7); /* segment 5: q < exp_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -469)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -3921));
+    m = (int16_t)-(s < -15); /* segment 4: q < exp_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -367)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -5695));
+    m = (int16_t)-(s < -23); /* segment 3: q < exp_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -273)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -6411));
+    m = (int16_t)-(s < -33); /* segment 2: q < exp_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -181)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -6148));
+    m = (int16_t)-(s < -45); /* segment 1: q < exp_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & -96)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -4467));
+    m = (int16_t)-(s < -62); /* segment 0: q < exp_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & -50)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -3258));
     *x = k;
     *y = c;
     *u = e;

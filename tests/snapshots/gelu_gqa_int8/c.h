@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t gelu_gqa_int8_half_affine(int16_t k, uint16_t e, int16
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void gelu_gqa_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)gelu_gqa_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(gelu_gqa_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 11); /* segment 1: q >= gelu_gqa_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & 21)); e = (uint16_t)(e + (m & 65344));
-    m = (int16_t)-(s >= 23); /* segment 2: q >= gelu_gqa_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & 4)); e = (uint16_t)(e + (m & -32));
-    m = (int16_t)-(s >= 38); /* segment 3: q >= gelu_gqa_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & 10)); e = (uint16_t)(e + (m & -320));
-    m = (int16_t)-(s >= 54); /* segment 4: q >= gelu_gqa_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & -6)); e = (uint16_t)(e + (m & 384));
-    m = (int16_t)-(s >= 75); /* segment 5: q >= gelu_gqa_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & -32));
-    m = (int16_t)-(s >= 96); /* segment 6: q >= gelu_gqa_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & -4)); e = (uint16_t)(e + (m & -65152));
-    m = (int16_t)-(s >= 112); /* segment 7: q >= gelu_gqa_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & 160));
+    int16_t m, k = (int16_t)gelu_gqa_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(gelu_gqa_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 112); /* segment 6: q < gelu_gqa_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & -160));
+    m = (int16_t)-(s < 96); /* segment 5: q < gelu_gqa_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 4)); e = (uint16_t)(e + (m & 65152));
+    m = (int16_t)-(s < 75); /* segment 4: q < gelu_gqa_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & 32));
+    m = (int16_t)-(s < 54); /* segment 3: q < gelu_gqa_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 6)); e = (uint16_t)(e + (m & -384));
+    m = (int16_t)-(s < 38); /* segment 2: q < gelu_gqa_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & -10)); e = (uint16_t)(e + (m & 320));
+    m = (int16_t)-(s < 23); /* segment 1: q < gelu_gqa_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -4)); e = (uint16_t)(e + (m & 32));
+    m = (int16_t)-(s < 11); /* segment 0: q < gelu_gqa_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -21)); e = (uint16_t)(e + (m & -65344));
     *x = k;
     *u = e;
 }

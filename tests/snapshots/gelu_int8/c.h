@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t gelu_int8_half_affine(int16_t k, uint16_t e, int16_t s
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void gelu_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)gelu_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(gelu_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 7); /* segment 1: q >= gelu_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & 88)); e = (uint16_t)(e + (m & 65112));
-    m = (int16_t)-(s >= 17); /* segment 2: q >= gelu_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & 37)); e = (uint16_t)(e + (m & -89));
-    m = (int16_t)-(s >= 32); /* segment 3: q >= gelu_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 245));
-    m = (int16_t)-(s >= 48); /* segment 4: q >= gelu_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & -14)); e = (uint16_t)(e + (m & -64629));
-    m = (int16_t)-(s >= 68); /* segment 5: q >= gelu_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 260));
-    m = (int16_t)-(s >= 88); /* segment 6: q >= gelu_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 260));
-    m = (int16_t)-(s >= 108); /* segment 7: q >= gelu_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & 145));
+    int16_t m, k = (int16_t)gelu_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(gelu_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 108); /* segment 6: q < gelu_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & -145));
+    m = (int16_t)-(s < 88); /* segment 5: q < gelu_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -260));
+    m = (int16_t)-(s < 68); /* segment 4: q < gelu_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -260));
+    m = (int16_t)-(s < 48); /* segment 3: q < gelu_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 14)); e = (uint16_t)(e + (m & 64629));
+    m = (int16_t)-(s < 32); /* segment 2: q < gelu_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -245));
+    m = (int16_t)-(s < 17); /* segment 1: q < gelu_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -37)); e = (uint16_t)(e + (m & 89));
+    m = (int16_t)-(s < 7); /* segment 0: q < gelu_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -88)); e = (uint16_t)(e + (m & -65112));
     *x = k;
     *u = e;
 }

@@ -74,27 +74,27 @@ APPROXGEN_INLINE uint16_t gelu_tanh_expr_int8_affine(int16_t k, uint16_t e, int1
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void gelu_tanh_expr_int8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)gelu_tanh_expr_int8_slopes[0];
-    uint16_t e = (uint16_t)(gelu_tanh_expr_int8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= -76); /* segment 1: q >= gelu_tanh_expr_int8_breakpoints[0] */
-    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & 175));
-    m = (int16_t)-(s >= -24); /* segment 2: q >= gelu_tanh_expr_int8_breakpoints[1] */
-    k = (int16_t)(k + (m & -28)); e = (uint16_t)(e + (m & 64672));
-    m = (int16_t)-(s >= -8); /* segment 3: q >= gelu_tanh_expr_int8_breakpoints[2] */
-    k = (int16_t)(k + (m & 35)); e = (uint16_t)(e + (m & -64715));
-    m = (int16_t)-(s >= -1); /* segment 4: q >= gelu_tanh_expr_int8_breakpoints[3] */
-    k = (int16_t)(k + (m & 128)); e = (uint16_t)(e + (m & 503));
-    m = (int16_t)-(s >= 7); /* segment 5: q >= gelu_tanh_expr_int8_breakpoints[4] */
-    k = (int16_t)(k + (m & 91)); e = (uint16_t)(e + (m & -442));
-    m = (int16_t)-(s >= 17); /* segment 6: q >= gelu_tanh_expr_int8_breakpoints[5] */
-    k = (int16_t)(k + (m & 60)); e = (uint16_t)(e + (m & 64888));
-    m = (int16_t)-(s >= 46); /* segment 7: q >= gelu_tanh_expr_int8_breakpoints[6] */
-    k = (int16_t)(k + (m & -27)); e = (uint16_t)(e + (m & -64315));
+    int16_t m, k = (int16_t)gelu_tanh_expr_int8_slopes[7];
+    uint16_t e = (uint16_t)(gelu_tanh_expr_int8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 46); /* segment 6: q < gelu_tanh_expr_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & 27)); e = (uint16_t)(e + (m & 64315));
+    m = (int16_t)-(s < 17); /* segment 5: q < gelu_tanh_expr_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -60)); e = (uint16_t)(e + (m & -64888));
+    m = (int16_t)-(s < 7); /* segment 4: q < gelu_tanh_expr_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -91)); e = (uint16_t)(e + (m & 442));
+    m = (int16_t)-(s < -1); /* segment 3: q < gelu_tanh_expr_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -128)); e = (uint16_t)(e + (m & -503));
+    m = (int16_t)-(s < -8); /* segment 2: q < gelu_tanh_expr_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -35)); e = (uint16_t)(e + (m & 64715));
+    m = (int16_t)-(s < -24); /* segment 1: q < gelu_tanh_expr_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & 28)); e = (uint16_t)(e + (m & -64672));
+    m = (int16_t)-(s < -76); /* segment 0: q < gelu_tanh_expr_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & -175));
     *x = k;
     *u = e;
 }

@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t hswish_int8_half_affine(int16_t k, uint16_t e, int16_t
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void hswish_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)hswish_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(hswish_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 11); /* segment 1: q >= hswish_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & 85)); e = (uint16_t)(e + (m & 64762));
-    m = (int16_t)-(s >= 25); /* segment 2: q >= hswish_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & 79)); e = (uint16_t)(e + (m & -1866));
-    m = (int16_t)-(s >= 40); /* segment 3: q >= hswish_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & 66)); e = (uint16_t)(e + (m & -2449));
-    m = (int16_t)-(s >= 50); /* segment 4: q >= hswish_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & -117)); e = (uint16_t)(e + (m & -59743));
-    m = (int16_t)-(s >= 69); /* segment 5: q >= hswish_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & 192));
-    m = (int16_t)-(s >= 89); /* segment 6: q >= hswish_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 260));
-    m = (int16_t)-(s >= 109); /* segment 7: q >= hswish_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 260));
+    int16_t m, k = (int16_t)hswish_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(hswish_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 109); /* segment 6: q < hswish_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -260));
+    m = (int16_t)-(s < 89); /* segment 5: q < hswish_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -260));
+    m = (int16_t)-(s < 69); /* segment 4: q < hswish_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & -192));
+    m = (int16_t)-(s < 50); /* segment 3: q < hswish_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 117)); e = (uint16_t)(e + (m & 59743));
+    m = (int16_t)-(s < 40); /* segment 2: q < hswish_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & -66)); e = (uint16_t)(e + (m & 2449));
+    m = (int16_t)-(s < 25); /* segment 1: q < hswish_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -79)); e = (uint16_t)(e + (m & 1866));
+    m = (int16_t)-(s < 11); /* segment 0: q < hswish_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -85)); e = (uint16_t)(e + (m & -64762));
     *x = k;
     *u = e;
 }

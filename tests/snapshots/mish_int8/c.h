@@ -74,27 +74,27 @@ APPROXGEN_INLINE uint16_t mish_int8_affine(int16_t k, uint16_t e, int16_t s)
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void mish_int8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)mish_int8_slopes[0];
-    uint16_t e = (uint16_t)(mish_int8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= -58); /* segment 1: q >= mish_int8_breakpoints[0] */
-    k = (int16_t)(k + (m & -18)); e = (uint16_t)(e + (m & 64350));
-    m = (int16_t)-(s >= -36); /* segment 2: q >= mish_int8_breakpoints[1] */
-    k = (int16_t)(k + (m & 5)); e = (uint16_t)(e + (m & 81));
-    m = (int16_t)-(s >= -12); /* segment 3: q >= mish_int8_breakpoints[2] */
-    k = (int16_t)(k + (m & 19)); e = (uint16_t)(e + (m & -64785));
-    m = (int16_t)-(s >= -5); /* segment 4: q >= mish_int8_breakpoints[3] */
-    k = (int16_t)(k + (m & 85)); e = (uint16_t)(e + (m & 761));
-    m = (int16_t)-(s >= 1); /* segment 5: q >= mish_int8_breakpoints[4] */
-    k = (int16_t)(k + (m & 85)); e = (uint16_t)(e + (m & 168));
-    m = (int16_t)-(s >= 9); /* segment 6: q >= mish_int8_breakpoints[5] */
-    k = (int16_t)(k + (m & 102)); e = (uint16_t)(e + (m & -833));
-    m = (int16_t)-(s >= 55); /* segment 7: q >= mish_int8_breakpoints[6] */
-    k = (int16_t)(k + (m & -20)); e = (uint16_t)(e + (m & 1046));
+    int16_t m, k = (int16_t)mish_int8_slopes[7];
+    uint16_t e = (uint16_t)(mish_int8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 55); /* segment 6: q < mish_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & -1046));
+    m = (int16_t)-(s < 9); /* segment 5: q < mish_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -102)); e = (uint16_t)(e + (m & 833));
+    m = (int16_t)-(s < 1); /* segment 4: q < mish_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -85)); e = (uint16_t)(e + (m & -168));
+    m = (int16_t)-(s < -5); /* segment 3: q < mish_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -85)); e = (uint16_t)(e + (m & -761));
+    m = (int16_t)-(s < -12); /* segment 2: q < mish_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -19)); e = (uint16_t)(e + (m & 64785));
+    m = (int16_t)-(s < -36); /* segment 1: q < mish_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & -5)); e = (uint16_t)(e + (m & -81));
+    m = (int16_t)-(s < -58); /* segment 0: q < mish_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & 18)); e = (uint16_t)(e + (m & -64350));
     *x = k;
     *u = e;
 }

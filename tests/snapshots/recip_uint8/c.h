@@ -74,27 +74,27 @@ APPROXGEN_INLINE uint16_t recip_uint8_affine(int16_t k, uint16_t e, int16_t s)
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void recip_uint8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)recip_uint8_slopes[0];
-    uint16_t e = (uint16_t)(recip_uint8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 38); /* segment 1: q >= recip_uint8_breakpoints[0] */
-    k = (int16_t)(k + (m & 281)); e = (uint16_t)(e + (m & -10503));
-    m = (int16_t)-(s >= 47); /* segment 2: q >= recip_uint8_breakpoints[1] */
-    k = (int16_t)(k + (m & 242)); e = (uint16_t)(e + (m & -11272));
-    m = (int16_t)-(s >= 61); /* segment 3: q >= recip_uint8_breakpoints[2] */
-    k = (int16_t)(k + (m & 149)); e = (uint16_t)(e + (m & -8984));
-    m = (int16_t)-(s >= 79); /* segment 4: q >= recip_uint8_breakpoints[3] */
-    k = (int16_t)(k + (m & 89)); e = (uint16_t)(e + (m & -6852));
-    m = (int16_t)-(s >= 103); /* segment 5: q >= recip_uint8_breakpoints[4] */
-    k = (int16_t)(k + (m & 57)); e = (uint16_t)(e + (m & -5749));
-    m = (int16_t)-(s >= 133); /* segment 6: q >= recip_uint8_breakpoints[5] */
-    k = (int16_t)(k + (m & 34)); e = (uint16_t)(e + (m & -4516));
-    m = (int16_t)-(s >= 187); /* segment 7: q >= recip_uint8_breakpoints[6] */
-    k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & -3661));
+    int16_t m, k = (int16_t)recip_uint8_slopes[7];
+    uint16_t e = (uint16_t)(recip_uint8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 187); /* segment 6: q < recip_uint8_breakpoints[6] */
+    k = (int16_t)(k + (m & -20)); e = (uint16_t)(e + (m & 3661));
+    m = (int16_t)-(s < 133); /* segment 5: q < recip_uint8_breakpoints[5] */
+    k = (int16_t)(k + (m & -34)); e = (uint16_t)(e + (m & 4516));
+    m = (int16_t)-(s < 103); /* segment 4: q < recip_uint8_breakpoints[4] */
+    k = (int16_t)(k + (m & -57)); e = (uint16_t)(e + (m & 5749));
+    m = (int16_t)-(s < 79); /* segment 3: q < recip_uint8_breakpoints[3] */
+    k = (int16_t)(k + (m & -89)); e = (uint16_t)(e + (m & 6852));
+    m = (int16_t)-(s < 61); /* segment 2: q < recip_uint8_breakpoints[2] */
+    k = (int16_t)(k + (m & -149)); e = (uint16_t)(e + (m & 8984));
+    m = (int16_t)-(s < 47); /* segment 1: q < recip_uint8_breakpoints[1] */
+    k = (int16_t)(k + (m & -242)); e = (uint16_t)(e + (m & 11272));
+    m = (int16_t)-(s < 38); /* segment 0: q < recip_uint8_breakpoints[0] */
+    k = (int16_t)(k + (m & -281)); e = (uint16_t)(e + (m & 10503));
     *x = k;
     *u = e;
 }

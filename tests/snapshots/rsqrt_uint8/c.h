@@ -74,27 +74,27 @@ APPROXGEN_INLINE uint16_t rsqrt_uint8_affine(int16_t k, uint16_t e, int16_t s)
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void rsqrt_uint8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)rsqrt_uint8_slopes[0];
-    uint16_t e = (uint16_t)(rsqrt_uint8_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 23); /* segment 1: q >= rsqrt_uint8_breakpoints[0] */
-    k = (int16_t)(k + (m & 308)); e = (uint16_t)(e + (m & -6529));
-    m = (int16_t)-(s >= 33); /* segment 2: q >= rsqrt_uint8_breakpoints[1] */
-    k = (int16_t)(k + (m & 230)); e = (uint16_t)(e + (m & -7263));
-    m = (int16_t)-(s >= 47); /* segment 3: q >= rsqrt_uint8_breakpoints[2] */
-    k = (int16_t)(k + (m & 110)); e = (uint16_t)(e + (m & -4893));
-    m = (int16_t)-(s >= 62); /* segment 4: q >= rsqrt_uint8_breakpoints[3] */
-    k = (int16_t)(k + (m & 65)); e = (uint16_t)(e + (m & -3991));
-    m = (int16_t)-(s >= 87); /* segment 5: q >= rsqrt_uint8_breakpoints[4] */
-    k = (int16_t)(k + (m & 43)); e = (uint16_t)(e + (m & -3648));
-    m = (int16_t)-(s >= 125); /* segment 6: q >= rsqrt_uint8_breakpoints[5] */
-    k = (int16_t)(k + (m & 27)); e = (uint16_t)(e + (m & -3314));
-    m = (int16_t)-(s >= 183); /* segment 7: q >= rsqrt_uint8_breakpoints[6] */
-    k = (int16_t)(k + (m & 15)); e = (uint16_t)(e + (m & -2670));
+    int16_t m, k = (int16_t)rsqrt_uint8_slopes[7];
+    uint16_t e = (uint16_t)(rsqrt_uint8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 183); /* segment 6: q < rsqrt_uint8_breakpoints[6] */
+    k = (int16_t)(k + (m & -15)); e = (uint16_t)(e + (m & 2670));
+    m = (int16_t)-(s < 125); /* segment 5: q < rsqrt_uint8_breakpoints[5] */
+    k = (int16_t)(k + (m & -27)); e = (uint16_t)(e + (m & 3314));
+    m = (int16_t)-(s < 87); /* segment 4: q < rsqrt_uint8_breakpoints[4] */
+    k = (int16_t)(k + (m & -43)); e = (uint16_t)(e + (m & 3648));
+    m = (int16_t)-(s < 62); /* segment 3: q < rsqrt_uint8_breakpoints[3] */
+    k = (int16_t)(k + (m & -65)); e = (uint16_t)(e + (m & 3991));
+    m = (int16_t)-(s < 47); /* segment 2: q < rsqrt_uint8_breakpoints[2] */
+    k = (int16_t)(k + (m & -110)); e = (uint16_t)(e + (m & 4893));
+    m = (int16_t)-(s < 33); /* segment 1: q < rsqrt_uint8_breakpoints[1] */
+    k = (int16_t)(k + (m & -230)); e = (uint16_t)(e + (m & 7263));
+    m = (int16_t)-(s < 23); /* segment 0: q < rsqrt_uint8_breakpoints[0] */
+    k = (int16_t)(k + (m & -308)); e = (uint16_t)(e + (m & 6529));
     *x = k;
     *u = e;
 }

@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t sigmoid_int8_half_affine(int16_t k, uint16_t e, int16_
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void sigmoid_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)sigmoid_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(sigmoid_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 14); /* segment 1: q >= sigmoid_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & -99)); e = (uint16_t)(e + (m & 1268));
-    m = (int16_t)-(s >= 20); /* segment 2: q >= sigmoid_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & -64)); e = (uint16_t)(e + (m & 1274));
-    m = (int16_t)-(s >= 28); /* segment 3: q >= sigmoid_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & -116)); e = (uint16_t)(e + (m & 3241));
-    m = (int16_t)-(s >= 37); /* segment 4: q >= sigmoid_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & -76)); e = (uint16_t)(e + (m & 2758));
-    m = (int16_t)-(s >= 49); /* segment 5: q >= sigmoid_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & -72)); e = (uint16_t)(e + (m & 3517));
-    m = (int16_t)-(s >= 67); /* segment 6: q >= sigmoid_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & -43)); e = (uint16_t)(e + (m & 2828));
-    m = (int16_t)-(s >= 108); /* segment 7: q >= sigmoid_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & -16)); e = (uint16_t)(e + (m & 1502));
+    int16_t m, k = (int16_t)sigmoid_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(sigmoid_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 108); /* segment 6: q < sigmoid_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 16)); e = (uint16_t)(e + (m & -1502));
+    m = (int16_t)-(s < 67); /* segment 5: q < sigmoid_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 43)); e = (uint16_t)(e + (m & -2828));
+    m = (int16_t)-(s < 49); /* segment 4: q < sigmoid_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & 72)); e = (uint16_t)(e + (m & -3517));
+    m = (int16_t)-(s < 37); /* segment 3: q < sigmoid_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 76)); e = (uint16_t)(e + (m & -2758));
+    m = (int16_t)-(s < 28); /* segment 2: q < sigmoid_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & 116)); e = (uint16_t)(e + (m & -3241));
+    m = (int16_t)-(s < 20); /* segment 1: q < sigmoid_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & 64)); e = (uint16_t)(e + (m & -1274));
+    m = (int16_t)-(s < 14); /* segment 0: q < sigmoid_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & 99)); e = (uint16_t)(e + (m & -1268));
     *x = k;
     *u = e;
 }

@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t silu_int8_half_affine(int16_t k, uint16_t e, int16_t s
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void silu_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)silu_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(silu_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 10); /* segment 1: q >= silu_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & 92)); e = (uint16_t)(e + (m & 64718));
-    m = (int16_t)-(s >= 36); /* segment 2: q >= silu_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & 11)); e = (uint16_t)(e + (m & 110));
-    m = (int16_t)-(s >= 54); /* segment 3: q >= silu_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 243));
-    m = (int16_t)-(s >= 73); /* segment 4: q >= silu_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 233));
-    m = (int16_t)-(s >= 87); /* segment 5: q >= silu_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & -20)); e = (uint16_t)(e + (m & -63554));
-    m = (int16_t)-(s >= 101); /* segment 6: q >= silu_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 266));
-    m = (int16_t)-(s >= 115); /* segment 7: q >= silu_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 266));
+    int16_t m, k = (int16_t)silu_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(silu_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 115); /* segment 6: q < silu_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -266));
+    m = (int16_t)-(s < 101); /* segment 5: q < silu_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -266));
+    m = (int16_t)-(s < 87); /* segment 4: q < silu_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & 63554));
+    m = (int16_t)-(s < 73); /* segment 3: q < silu_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -233));
+    m = (int16_t)-(s < 54); /* segment 2: q < silu_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -243));
+    m = (int16_t)-(s < 36); /* segment 1: q < silu_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -11)); e = (uint16_t)(e + (m & -110));
+    m = (int16_t)-(s < 10); /* segment 0: q < silu_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -92)); e = (uint16_t)(e + (m & -64718));
     *x = k;
     *u = e;
 }

@@ -80,27 +80,27 @@ APPROXGEN_INLINE uint16_t softplus_int8_half_affine(int16_t k, uint16_t e, int16
     return c;
 }
 
-/* Segment search: a compare-and-mask chain from the first segment reached steps to each next
- * one whose breakpoint s has reached, adding the differences of k_i and C_i
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
  * (branch-free; every value it holds is a segment's own, so it fits its type). */
 APPROXGEN_INLINE void softplus_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
-    int16_t m, k = (int16_t)softplus_int8_half_slopes[0];
-    uint16_t e = (uint16_t)(softplus_int8_half_offsets[0] & 0xFFFFu);
-    m = (int16_t)-(s >= 13); /* segment 1: q >= softplus_int8_half_breakpoints[0] */
-    k = (int16_t)(k + (m & 22)); e = (uint16_t)(e + (m & 30));
-    m = (int16_t)-(s >= 19); /* segment 2: q >= softplus_int8_half_breakpoints[1] */
-    k = (int16_t)(k + (m & 64)); e = (uint16_t)(e + (m & 64630));
-    m = (int16_t)-(s >= 29); /* segment 3: q >= softplus_int8_half_breakpoints[2] */
-    k = (int16_t)(k + (m & 64)); e = (uint16_t)(e + (m & -1613));
-    m = (int16_t)-(s >= 40); /* segment 4: q >= softplus_int8_half_breakpoints[3] */
-    k = (int16_t)(k + (m & 32)); e = (uint16_t)(e + (m & -1202));
-    m = (int16_t)-(s >= 58); /* segment 5: q >= softplus_int8_half_breakpoints[4] */
-    k = (int16_t)(k + (m & 21)); e = (uint16_t)(e + (m & -1103));
-    m = (int16_t)-(s >= 93); /* segment 6: q >= softplus_int8_half_breakpoints[5] */
-    k = (int16_t)(k + (m & -5)); e = (uint16_t)(e + (m & 730));
-    m = (int16_t)-(s >= 111); /* segment 7: q >= softplus_int8_half_breakpoints[6] */
-    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & 270));
+    int16_t m, k = (int16_t)softplus_int8_half_slopes[7];
+    uint16_t e = (uint16_t)(softplus_int8_half_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < 111); /* segment 6: q < softplus_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -270));
+    m = (int16_t)-(s < 93); /* segment 5: q < softplus_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 5)); e = (uint16_t)(e + (m & -730));
+    m = (int16_t)-(s < 58); /* segment 4: q < softplus_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & -21)); e = (uint16_t)(e + (m & 1103));
+    m = (int16_t)-(s < 40); /* segment 3: q < softplus_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & -32)); e = (uint16_t)(e + (m & 1202));
+    m = (int16_t)-(s < 29); /* segment 2: q < softplus_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & -64)); e = (uint16_t)(e + (m & 1613));
+    m = (int16_t)-(s < 19); /* segment 1: q < softplus_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -64)); e = (uint16_t)(e + (m & -64630));
+    m = (int16_t)-(s < 13); /* segment 0: q < softplus_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -22)); e = (uint16_t)(e + (m & -30));
     *x = k;
     *u = e;
 }
