@@ -16,7 +16,10 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 
   - ``chain``: a compare-and-mask chain accumulating the slope and offset steps of every breakpoint
     reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element
-    (quadratic: a chain counting the breakpoints reached, then indexed loads).
+    (quadratic: a chain counting the breakpoints reached, then indexed loads). The pwl chain runs
+    in 16-bit lanes where it can (:func:`lanes16`: slopes in ``int16_t``, ``r`` spanning fewer
+    than 2^16 values over the codes, shift <= 16): 8 lanes per SSE2 vector and a 16x16-bit
+    multiply, the 32-bit accumulator as two 16-bit halves, whatever its width.
   - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each entry holds
     its bucket's first segment and the offsets of the (at most :data:`BUCKET_MAX_COMPARES`)
     breakpoints inside it, so the segment is one load and a compare per such breakpoint.
@@ -28,7 +31,8 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
   search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
-* a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body, its function named
+* a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body (rendered by
+  ``Form.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
   ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
   only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
@@ -404,6 +408,9 @@ def pwl_context(model, segment_search: str, codes: tuple[int, int] | None = None
         "block": BLOCK,
         "clamp_input": _input_clamp(model.input),
         "lanes16": lanes if search["search"] in ("chain", "none") else None,
+        # codes narrower than the input format's (a folded half): its functions take those only
+        "domain": (f"{codes[0]}..{codes[1]}"
+                   if codes != (model.input.min_code, model.input.max_code) else None),
     }
 
 
@@ -436,7 +443,9 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
     if rmax - rmin > 0xFFFF or not -(1 << 31) < rmin <= rmax < 1 << 31:
         return None
     origin = 0 if -(1 << 15) <= lo and hi < 1 << 15 else lo + (1 << 15)
-    lifted = [(c + k * origin - (rmin << s)) % (1 << 32) for k, c in zip(model.slopes, offsets)]
+    high = (rmax - rmin + 1) << s > 1 << 16  # X < 2^(16+s); below 2^16 its low half is X
+    lifted = [(c + k * origin - (rmin << s)) % (1 << (32 if high else 16))
+              for k, c in zip(model.slopes, offsets)]
     out = model.output
     return {
         "origin": literal(origin), "last": last, "codes": f"{lo}..{hi}",
@@ -448,8 +457,8 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
                    "dc": literal((lifted[i] >> 16) - (lifted[i + 1] >> 16)),
                    "de": literal((lifted[i] & 0xFFFF) - (lifted[i + 1] & 0xFFFF))}
                   for i in range(last - 1, first - 1, -1)],
-        # X < 2^(16+s); below 2^16 (high: False) its low half alone is X
-        "high": (rmax - rmin + 1) << s > 1 << 16,
+        "high": high, "offset_type": "uint32_t" if high else "uint16_t",
+        "modulus": 32 if high else 16,
         "x_bits": (((rmax - rmin + 1) << s) - 1).bit_length(),
         # saturation where r leaves the output's codes, on v = r - rmin (unsigned)
         "sat_lo": out.min_code - rmin if rmin < out.min_code else None,

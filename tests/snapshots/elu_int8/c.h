@@ -59,15 +59,15 @@ static const int16_t elu_int8_slopes[8] = {
     -2, 1, 1, 74, 129, 248, 249, 253
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
  * rmin = -16 the least r = acc >> 8 over the codes -128..127: X = k_i * s + C_i is the accumulator
  * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t elu_int8_offsets[8] = {
-    4294967294u, 311u, 797u, 2828u, 3717u, 4334u, 4530u, 4477u
+static const uint16_t elu_int8_offsets[8] = {
+    65534u, 311u, 797u, 2828u, 3717u, 4334u, 4530u, 4477u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t elu_int8_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -80,7 +80,7 @@ APPROXGEN_INLINE uint16_t elu_int8_affine(int16_t k, uint16_t e, int16_t s)
 APPROXGEN_INLINE void elu_int8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)elu_int8_slopes[7];
-    uint16_t e = (uint16_t)(elu_int8_offsets[7] & 0xFFFFu);
+    uint16_t e = elu_int8_offsets[7];
     m = (int16_t)-(s < 63); /* segment 6: q < elu_int8_breakpoints[6] */
     k = (int16_t)(k + (m & -4)); e = (uint16_t)(e + (m & 53));
     m = (int16_t)-(s < 30); /* segment 5: q < elu_int8_breakpoints[5] */

@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = gelu_gqa_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define GELU_GQA_INT8_HALF_SEGMENTS 8
 #define GELU_GQA_INT8_HALF_SHIFT 6
 
@@ -65,15 +65,15 @@ static const int8_t gelu_gqa_int8_half_slopes[8] = {
     36, 57, 61, 71, 65, 66, 62, 61
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 5 + 32) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 5 + 32) mod 2^16,
  * rmin = 0 the least r = acc >> 6 over the codes 0..128: X = k_i * s + C_i is the accumulator
  * in 0..2^14-1, so X >> 6 = r - rmin fits uint16_t. */
-static const uint32_t gelu_gqa_int8_half_offsets[8] = {
-    32u, 4294967136u, 4294967104u, 4294966784u, 4294967168u, 4294967136u, 224u, 384u
+static const uint16_t gelu_gqa_int8_half_offsets[8] = {
+    32u, 65376u, 65344u, 65024u, 65408u, 65376u, 224u, 384u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 6 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 6 = r - rmin. */
 APPROXGEN_INLINE uint16_t gelu_gqa_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 6);
@@ -86,7 +86,7 @@ APPROXGEN_INLINE uint16_t gelu_gqa_int8_half_affine(int16_t k, uint16_t e, int16
 APPROXGEN_INLINE void gelu_gqa_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)gelu_gqa_int8_half_slopes[7];
-    uint16_t e = (uint16_t)(gelu_gqa_int8_half_offsets[7] & 0xFFFFu);
+    uint16_t e = gelu_gqa_int8_half_offsets[7];
     m = (int16_t)-(s < 112); /* segment 6: q < gelu_gqa_int8_half_breakpoints[6] */
     k = (int16_t)(k + (m & 1)); e = (uint16_t)(e + (m & -160));
     m = (int16_t)-(s < 96); /* segment 5: q < gelu_gqa_int8_half_breakpoints[5] */

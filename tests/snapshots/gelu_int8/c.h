@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = gelu_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define GELU_INT8_HALF_SEGMENTS 8
 #define GELU_INT8_HALF_SHIFT 8
 
@@ -65,15 +65,15 @@ static const int16_t gelu_int8_half_slopes[8] = {
     132, 220, 257, 257, 243, 243, 243, 244
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128) mod 2^16,
  * rmin = 0 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
  * in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t gelu_int8_half_offsets[8] = {
-    232u, 4294967104u, 4294967015u, 4294967260u, 871u, 1131u, 1391u, 1536u
+static const uint16_t gelu_int8_half_offsets[8] = {
+    232u, 65344u, 65255u, 65500u, 871u, 1131u, 1391u, 1536u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t gelu_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -86,7 +86,7 @@ APPROXGEN_INLINE uint16_t gelu_int8_half_affine(int16_t k, uint16_t e, int16_t s
 APPROXGEN_INLINE void gelu_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)gelu_int8_half_slopes[7];
-    uint16_t e = (uint16_t)(gelu_int8_half_offsets[7] & 0xFFFFu);
+    uint16_t e = gelu_int8_half_offsets[7];
     m = (int16_t)-(s < 108); /* segment 6: q < gelu_int8_half_breakpoints[6] */
     k = (int16_t)(k + (m & -1)); e = (uint16_t)(e + (m & -145));
     m = (int16_t)-(s < 88); /* segment 5: q < gelu_int8_half_breakpoints[5] */

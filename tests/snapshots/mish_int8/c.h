@@ -59,15 +59,15 @@ static const int16_t mish_int8_slopes[8] = {
     -5, -23, -18, 1, 86, 171, 273, 253
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
  * rmin = -5 the least r = acc >> 8 over the codes -128..127: X = k_i * s + C_i is the accumulator
  * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t mish_int8_offsets[8] = {
-    873u, 4294966983u, 4294967064u, 519u, 1280u, 1448u, 615u, 1661u
+static const uint16_t mish_int8_offsets[8] = {
+    873u, 65223u, 65304u, 519u, 1280u, 1448u, 615u, 1661u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t mish_int8_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -80,7 +80,7 @@ APPROXGEN_INLINE uint16_t mish_int8_affine(int16_t k, uint16_t e, int16_t s)
 APPROXGEN_INLINE void mish_int8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)mish_int8_slopes[7];
-    uint16_t e = (uint16_t)(mish_int8_offsets[7] & 0xFFFFu);
+    uint16_t e = mish_int8_offsets[7];
     m = (int16_t)-(s < 55); /* segment 6: q < mish_int8_breakpoints[6] */
     k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & -1046));
     m = (int16_t)-(s < 9); /* segment 5: q < mish_int8_breakpoints[5] */

@@ -59,15 +59,15 @@ static const int16_t recip_uint8_slopes[8] = {
     -895, -614, -372, -223, -134, -77, -43, -23
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
  * rmin = 16 the least r = acc >> 8 over the codes 0..255: X = k_i * s + C_i is the accumulator
  * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t recip_uint8_offsets[8] = {
+static const uint16_t recip_uint8_offsets[8] = {
     57435u, 46932u, 35660u, 26676u, 19824u, 14075u, 9559u, 5898u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t recip_uint8_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -80,7 +80,7 @@ APPROXGEN_INLINE uint16_t recip_uint8_affine(int16_t k, uint16_t e, int16_t s)
 APPROXGEN_INLINE void recip_uint8_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)recip_uint8_slopes[7];
-    uint16_t e = (uint16_t)(recip_uint8_offsets[7] & 0xFFFFu);
+    uint16_t e = recip_uint8_offsets[7];
     m = (int16_t)-(s < 187); /* segment 6: q < recip_uint8_breakpoints[6] */
     k = (int16_t)(k + (m & -20)); e = (uint16_t)(e + (m & 3661));
     m = (int16_t)-(s < 133); /* segment 5: q < recip_uint8_breakpoints[5] */

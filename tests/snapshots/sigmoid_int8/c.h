@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = sigmoid_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define SIGMOID_INT8_HALF_SEGMENTS 8
 #define SIGMOID_INT8_HALF_SHIFT 8
 
@@ -65,15 +65,15 @@ static const int16_t sigmoid_int8_half_slopes[8] = {
     484, 385, 321, 205, 129, 57, 14, -2
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
  * rmin = 64 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
  * lifted in 0..2^15-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t sigmoid_int8_half_offsets[8] = {
+static const uint16_t sigmoid_int8_half_offsets[8] = {
     252u, 1520u, 2794u, 6035u, 8793u, 12310u, 15138u, 16640u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t sigmoid_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -86,7 +86,7 @@ APPROXGEN_INLINE uint16_t sigmoid_int8_half_affine(int16_t k, uint16_t e, int16_
 APPROXGEN_INLINE void sigmoid_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)sigmoid_int8_half_slopes[7];
-    uint16_t e = (uint16_t)(sigmoid_int8_half_offsets[7] & 0xFFFFu);
+    uint16_t e = sigmoid_int8_half_offsets[7];
     m = (int16_t)-(s < 108); /* segment 6: q < sigmoid_int8_half_breakpoints[6] */
     k = (int16_t)(k + (m & 16)); e = (uint16_t)(e + (m & -1502));
     m = (int16_t)-(s < 67); /* segment 5: q < sigmoid_int8_half_breakpoints[5] */

@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = silu_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define SILU_INT8_HALF_SEGMENTS 8
 #define SILU_INT8_HALF_SHIFT 8
 
@@ -65,15 +65,15 @@ static const int16_t silu_int8_half_slopes[8] = {
     154, 246, 257, 257, 257, 237, 237, 237
 };
 
-/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128) mod 2^32,
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128) mod 2^16,
  * rmin = 0 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
  * in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
-static const uint32_t silu_int8_half_offsets[8] = {
-    150u, 4294966628u, 4294966738u, 4294966981u, 4294967214u, 1900u, 2166u, 2432u
+static const uint16_t silu_int8_half_offsets[8] = {
+    150u, 64868u, 64978u, 65221u, 65454u, 1900u, 2166u, 2432u
 };
 
 /* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
- * modulo 2^16 (X < 2^16; e = C_i); the result X >> 8 = r - rmin. */
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
 APPROXGEN_INLINE uint16_t silu_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
@@ -86,7 +86,7 @@ APPROXGEN_INLINE uint16_t silu_int8_half_affine(int16_t k, uint16_t e, int16_t s
 APPROXGEN_INLINE void silu_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
 {
     int16_t m, k = (int16_t)silu_int8_half_slopes[7];
-    uint16_t e = (uint16_t)(silu_int8_half_offsets[7] & 0xFFFFu);
+    uint16_t e = silu_int8_half_offsets[7];
     m = (int16_t)-(s < 115); /* segment 6: q < silu_int8_half_breakpoints[6] */
     k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -266));
     m = (int16_t)-(s < 101); /* segment 5: q < silu_int8_half_breakpoints[5] */
