@@ -218,6 +218,9 @@ def verdicts(r: dict) -> list[str]:
         f"{ok(p16[0] <= 2 * t16[0])}",
         f"- pwl under 2% of the table's memory at int16: {p16[1]} of {t16[1]} bytes = "
         f"{100 * p16[1] / t16[1]:.2f}%, {ok(p16[1] < 0.02 * t16[1])}",
+        f"- pwl 8 seg within 2x of the table's time at int16 (issue 10): "
+        f"{r[('int16', 'pwl 8 seg')][0] / t16[0]:.2f}x, "
+        f"{ok(r[('int16', 'pwl 8 seg')][0] <= 2 * t16[0])}",
     ]
     if t8[0] < p8[0]:
         lines.append(f"- int8: the table is faster ({t8[0]:.3f} vs {p8[0]:.3f} ns) and only "
