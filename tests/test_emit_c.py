@@ -185,6 +185,14 @@ def test_bucket_plan_finds_every_segment(seed):
             assert all(_most_inner(model.breakpoints, fmt.min_code, w) > fewer
                        for w in range(min_width, bits + 1))
     assert emit_c.bucket_plan(model).compares <= 1  # one-code buckets: never two breakpoints
+    # only the codes lo..hi looked up (a folded half): the table covers them alone, and the
+    # breakpoints beyond hi neither count nor add compares
+    hi = rng.randint(fmt.min_code, fmt.max_code)
+    plan = emit_c.bucket_plan(model, 0, (fmt.min_code, hi))
+    inside = codes[codes <= hi]
+    assert len(plan.first) == ((hi - fmt.min_code) >> plan.width_bits) + 1
+    assert np.array_equal(_plan_segments(plan, fmt.min_code, inside), want[codes <= hi])
+    assert plan.compares <= emit_c.bucket_plan(model, 0).compares
 
 
 def test_auto_segment_search_rule():
@@ -353,6 +361,96 @@ def test_tiny_fits_cover_every_shape(tiny):
     assert any("int64_t k" in h for h in headers.values())
     assert any("int32_t k" in h for h in headers.values())
     assert any("three compares" in h and "_code(" in h for h in headers.values())
+
+
+I16 = {"bits": 16, "scale": "2^-12"}
+# fits whose chain runs in 16-bit lanes (emit/c.py: lanes16): folded and not, int8, 12 bits in
+# int16_t and int16 (signed and unsigned inputs), with and without the high half, saturated on
+# either side, shifts 8..16
+LANES16_SPECS = {
+    "l16_gelu_fold": dict(function="gelu", segments=8, fold="on", input=I16,
+                          output={"bits": 16, "scale": "2^-12"}),
+    "l16_gelu8_fold": dict(function="gelu", segments=8, fold="on", input={"bits": 8}),
+    "l16_tanh8": dict(function="tanh", segments=6, fold="none", input={"bits": 8}),
+    "l16_gelu12_fold": dict(function="gelu", segments=6, fold="on", search="uniform",
+                            input={"bits": 12, "scale": "2^-8"},
+                            output={"bits": 12, "scale": "2^-8"}),
+    "l16_sigmoid_u16": dict(function="sigmoid", segments=8, fold="none", search="uniform",
+                            input={"bits": 16, "signed": False, "scale": "2^-12"},
+                            output={"bits": 8, "signed": False, "scale": "2^-8"}),
+    "l16_tanh16": dict(function="tanh", segments=8, fold="none", search="uniform", input=I16,
+                       output={"bits": 8, "scale": "2^-7"}),
+}
+
+
+@pytest.fixture(scope="module")
+def lanes():
+    """``(fits, searches)``: every LANES16_SPECS fit with the searches ``auto`` and ``chain``
+    (renamed apart where their code differs)."""
+    fits, searches = [], {}
+    for name, raw in LANES16_SPECS.items():
+        base = fit(specs.resolve({"name": name, **raw}, "<lanes16>"))
+        seen = set()
+        for search in ("auto", "chain"):
+            renamed = dataclasses.replace(base, spec=dataclasses.replace(
+                base.spec, name=f"{name}_{search}"))
+            code = _code(emit_c.render(renamed, search)).replace(renamed.spec.name, "N") \
+                .replace(renamed.spec.name.upper(), "N")
+            if code not in seen:
+                seen.add(code)
+                fits.append(renamed)
+                searches[renamed.spec.name] = search
+    return fits, searches
+
+
+@pytest.mark.parametrize("build", TINY_BUILDS)
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_chain_in_16_bit_lanes_is_right_on_every_value(lanes, compiler, build, tmp_path):
+    """The chain in 16-bit lanes over every value of the C input type (scalar and array
+    variants), gcc and clang, -O0..-O3, ASan+UBSan at -O0/-O2."""
+    require_tool(compiler)
+    fits, searches = lanes
+    opt, sanitize = TINY_BUILDS[build]
+    if sanitize:
+        require_sanitizers(compiler, tmp_path)
+    outputs = verify.run_c(fits, tmp_path, compiler, sanitize=sanitize, opt=opt,
+                           segment_search=searches, every_value=True)
+    problems = []
+    for f in fits:
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
+                                      every_value=True)
+        if count:
+            problems.append(f"{f.spec.name}: {count} values differ, first {first[0]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_chain_in_16_bit_lanes_covers_every_shape(lanes):
+    """Every LANES16_SPECS fit takes the 16-bit chain with both searches, and the matrix holds
+    each variant of it; a chain that cannot (slopes beyond int16_t) keeps the 32-bit one."""
+    fits, searches = lanes
+    contexts = []
+    for f in fits:
+        model = getattr(f.model, "inner", f.model)
+        codes = (0, f.model.h_max) if model is not f.model else None
+        for search in ("auto", "chain"):  # auto picks the chain here: one program for both
+            context = emit_c.pwl_context(model, search, codes)
+            assert context["search"] == "chain" and context["lanes16"], (f.spec.name, search)
+            assert "vectorized in 16-bit lanes" in emit_c.render(f, search)
+        contexts.append((f, context["lanes16"]))
+    assert {hasattr(f.model, "inner") for f, _ in contexts} == {True, False}  # folded or not
+    assert {f.spec.input.bits for f, _ in contexts} == {8, 12, 16}
+    assert any(not f.spec.input.signed for f, _ in contexts)
+    assert {lane["high"] for _, lane in contexts} == {True, False}
+    assert any(lane["origin"] != "0" for _, lane in contexts)
+    assert any(lane["sat_lo"] is not None for _, lane in contexts)
+    assert any(lane["sat_hi"] is not None for _, lane in contexts)
+    assert any(getattr(f.model, "inner", f.model).shift == 16 for f, _ in contexts)
+    wide = fit(specs.resolve({"name": "w", "function": "sigmoid", "segments": 8, "fold": "none",
+                              "search": "uniform", "input": I16,
+                              "output": {"bits": 16, "scale": "2^-15"}}, "<lanes16>"))
+    assert max(map(abs, wide.model.slopes)) >= 1 << 15
+    assert emit_c.pwl_context(wide.model, "chain")["lanes16"] is None
+    assert "compare-and-mask chain adds the step" in emit_c.render(wide, "chain")
 
 
 def _code(header: str) -> str:

@@ -16,7 +16,10 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
 
   - ``chain``: a compare-and-mask chain accumulating the slope and offset steps of every breakpoint
     reached; branch-free, vectorized by GCC/Clang in the array variant, but O(K) per element
-    (quadratic: a chain counting the breakpoints reached, then indexed loads).
+    (quadratic: a chain counting the breakpoints reached, then indexed loads). The pwl chain runs
+    in 16-bit lanes where it can (:func:`lanes16`: slopes in ``int16_t``, ``r`` spanning fewer
+    than 2^16 values over the codes, shift <= 16): 8 lanes per SSE2 vector and a 16x16-bit
+    multiply, the 32-bit accumulator as two 16-bit halves, whatever its width.
   - ``bucket``: a small table indexed by the top input bits (:func:`bucket_plan`): each entry holds
     its bucket's first segment and the offsets of the (at most :data:`BUCKET_MAX_COMPARES`)
     breakpoints inside it, so the segment is one load and a compare per such breakpoint.
@@ -28,7 +31,8 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
   search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
-* a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body, its function named
+* a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body (rendered by
+  ``Form.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
   ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
   only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
@@ -177,28 +181,33 @@ class BucketPlan:
         return self.compares == 0
 
 
-def bucket_plan(model, min_width_bits: int = 0) -> BucketPlan | None:
+def bucket_plan(model, min_width_bits: int = 0,
+                codes: tuple[int, int] | None = None) -> BucketPlan | None:
     """Buckets of at least ``2^min_width_bits`` codes for a pwl ``model``: aligned ones
     (every breakpoint starts a bucket: no compare) when the breakpoints lie on a grid of at least
     ``2^BUCKET_MIN_WIDTH_BITS`` codes, else the widest holding at most one breakpoint each apart
     from their first code, else at most two, ... up to :data:`BUCKET_MAX_COMPARES`; ``None`` when
-    even the narrowest allowed buckets hold more."""
+    even the narrowest allowed buckets hold more. ``codes``: the only input codes ever looked up
+    (``lo, hi``, ``lo`` the input's least code; a folded half: ``0..2^(n-1)``), default every
+    code: the table covers them alone, and breakpoints beyond ``hi`` are never reached."""
     bits, lo = model.input.bits, model.input.min_code
-    offsets = [b - lo for b in model.breakpoints]
+    last = (codes[1] if codes else model.input.max_code) - lo
+    offsets = [b - lo for b in model.breakpoints if b - lo <= last]
     grid = min([bits, *((o & -o).bit_length() - 1 for o in offsets)])  # trailing zero bits
     if grid >= max(min_width_bits, min(bits, BUCKET_MIN_WIDTH_BITS)):
-        return _plan(offsets, bits, grid)
+        return _plan(offsets, last, grid)
     for compares in range(1, BUCKET_MAX_COMPARES + 1):
         for width_bits in range(bits, min_width_bits - 1, -1):
             inner = Counter(o >> width_bits for o in offsets if o % (1 << width_bits))
             if max(inner.values(), default=0) <= compares:
-                return _plan(offsets, bits, width_bits)
+                return _plan(offsets, last, width_bits)
     return None
 
 
-def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
+def _plan(offsets: list[int], last: int, width_bits: int) -> BucketPlan:
+    """The buckets of ``2^width_bits`` codes covering the offsets ``0..last``."""
     size = 1 << width_bits
-    starts = range(0, 1 << bits, size)
+    starts = range(0, last + 1, size)
     inner = [[] for _ in starts]
     for o in offsets:
         if o % size:
@@ -209,14 +218,16 @@ def _plan(offsets: list[int], bits: int, width_bits: int) -> BucketPlan:
 
 
 def choose_segment_search(model, wide: bool = False,
-                          chain_preferred: int = CHAIN_PREFERRED_SEGMENTS
+                          chain_preferred: int = CHAIN_PREFERRED_SEGMENTS,
+                          codes: tuple[int, int] | None = None
                           ) -> tuple[str, BucketPlan | None]:
     """``auto``: the chain up to ``chain_preferred`` segments (unless the accumulator is ``wide``,
-    64-bit), else a small bucket table when the breakpoints allow one, else the chain up to
-    :data:`CHAIN_MAX_SEGMENTS` segments, else the binary search."""
+    64-bit), else a small bucket table when the breakpoints allow one (over ``codes``, see
+    :func:`bucket_plan`), else the chain up to :data:`CHAIN_MAX_SEGMENTS` segments, else the
+    binary search."""
     if model.segments <= chain_preferred and not wide:
         return "chain", None
-    plan = bucket_plan(model, min(model.input.bits, BUCKET_MIN_WIDTH_BITS))
+    plan = bucket_plan(model, min(model.input.bits, BUCKET_MIN_WIDTH_BITS), codes)
     if plan is not None:
         return "bucket", plan
     return ("chain" if model.segments <= CHAIN_MAX_SEGMENTS else "binary"), None
@@ -341,8 +352,11 @@ def _common_context(fit) -> dict:
     }
 
 
-def pwl_context(model, segment_search: str) -> dict:
-    """The pwl header's context: types from the exact value ranges, the segment search."""
+def pwl_context(model, segment_search: str, codes: tuple[int, int] | None = None) -> dict:
+    """The pwl header's context: types from the exact value ranges, the segment search.
+    ``codes``: the input codes the header is ever evaluated on (a folded half: ``0..2^(n-1)``),
+    default every code of the input format; beyond them its functions are unspecified."""
+    codes = codes or (model.input.min_code, model.input.max_code)
     s = model.shift
     w = model.widths()
     # The smallest multiple of 2^s lifting the accumulator's lower bound to >= 0 (no shift: none).
@@ -366,6 +380,11 @@ def pwl_context(model, segment_search: str) -> dict:
               shifted_lo, shifted_hi, model.input.max_code - model.input.min_code, 0]
     acc32 = (acc_type == "int64_t" and 1 <= s < 32 and w.acc_max + bias < 1 << 32
              and signed_bits(min(others), max(others)) <= 32)
+    lanes = lanes16(model, codes)
+    # acc32: the search chosen as for the 64-bit accumulator it replaces (the same tables); the
+    # chain in 16-bit lanes never needs a wide accumulator
+    search = segment_context(model, segment_search, wide=acc_type == "int64_t" and lanes is None,
+                             codes=codes)
     return {
         "segments": model.segments,
         "breakpoints": [literal(b) for b in model.breakpoints],
@@ -385,15 +404,72 @@ def pwl_context(model, segment_search: str) -> dict:
         "acc32": acc32,
         "clamp_lo": shifted_lo < model.output.min_code,
         "clamp_hi": shifted_hi > model.output.max_code,
-        # acc32: the search chosen as for the 64-bit accumulator it replaces (the same tables)
-        **segment_context(model, segment_search, wide=acc_type == "int64_t"),
+        **search,
         "block": BLOCK,
-        "clamp_input": _input_clamp(model.input),
+        "clamp_input": _clamp_to(model.input, codes),
+        "lanes16": lanes if search["search"] in ("chain", "none") else None,
+        # codes narrower than the input format's (a folded half): its functions take those only
+        "domain": (f"{codes[0]}..{codes[1]}"
+                   if codes != (model.input.min_code, model.input.max_code) else None),
+    }
+
+
+def lanes16(model, codes: tuple[int, int]) -> dict | None:
+    """The pwl chain in 16-bit lanes (8 per SSE2 vector, and 16x16-bit multiplies, which SSE2
+    has), or ``None`` where it does not apply. Over the codes ``lo..hi`` (at most 2^16 of them)
+    the code enters as ``t = q - O``, an ``int16_t`` (``O``: 0 when every code fits, else
+    ``lo + 2^15``), and segment i computes ``X = k_i*t + C_i`` with ``C_i = offset_i + k_i*O -
+    rmin*2^s``: ``X`` is the accumulator lifted by ``-rmin*2^s`` (``rmin``/``rmax``: the least and
+    the largest ``r = acc >> s`` over the codes, exact at the segments' ends). It lies in
+    ``0..2^(16+s)-1`` when ``rmax - rmin < 2^16``, so with ``s <= 16`` it is exact modulo 2^32,
+    computed as two 16-bit halves (the product's by a 16x16 multiply, ``C_i`` split into ``C_i >>
+    16`` and ``C_i mod 2^16``, one carry), and ``v = X >> s = r - rmin`` fits ``uint16_t``. Needs
+    every reachable slope in ``int16_t``; each chain step then lands on a segment's coefficients,
+    so every intermediate is a value of its type."""
+    lo, hi = codes
+    s = model.shift
+    edges = [model.input.min_code, *model.breakpoints, model.input.max_code + 1]
+    first = bisect.bisect_right(model.breakpoints, lo)
+    last = bisect.bisect_right(model.breakpoints, hi)
+    reach = range(first, last + 1)
+    offsets = model.offsets()
+    if hi - lo > 0xFFFF or s > 16 or any(not -(1 << 15) <= model.slopes[i] < 1 << 15
+                                          for i in reach):
+        return None
+    ends = [(model.slopes[i], offsets[i], q) for i in reach
+            for q in (max(lo, edges[i]), min(hi, edges[i + 1] - 1))]
+    r = [(k * q + c) >> s for k, c, q in ends]
+    rmin, rmax = min(r), max(r)
+    if rmax - rmin > 0xFFFF or not -(1 << 31) < rmin <= rmax < 1 << 31:
+        return None
+    origin = 0 if -(1 << 15) <= lo and hi < 1 << 15 else lo + (1 << 15)
+    high = (rmax - rmin + 1) << s > 1 << 16  # X < 2^(16+s); below 2^16 its low half is X
+    lifted = [(c + k * origin - (rmin << s)) % (1 << (32 if high else 16))
+              for k, c in zip(model.slopes, offsets)]
+    out = model.output
+    return {
+        "origin": literal(origin), "last": last, "codes": f"{lo}..{hi}",
+        "offsets": [f"{c}u" for c in lifted], "rmin": literal(rmin),
+        "unshift": f" - {-rmin}" if rmin < 0 else f" + {rmin}" if rmin else "",
+        # from the last segment reached down: s < breakpoint is one signed compare in SSE2
+        "steps": [{"i": i, "b": literal(model.breakpoints[i] - origin),
+                   "dk": literal(model.slopes[i] - model.slopes[i + 1]),
+                   "dc": literal((lifted[i] >> 16) - (lifted[i + 1] >> 16)),
+                   "de": literal((lifted[i] & 0xFFFF) - (lifted[i + 1] & 0xFFFF))}
+                  for i in range(last - 1, first - 1, -1)],
+        "high": high, "offset_type": "uint32_t" if high else "uint16_t",
+        "modulus": 32 if high else 16,
+        "x_bits": (((rmax - rmin + 1) << s) - 1).bit_length(),
+        # saturation where r leaves the output's codes, on v = r - rmin (unsigned)
+        "sat_lo": out.min_code - rmin if rmin < out.min_code else None,
+        "sat_hi": out.max_code - rmin if rmax > out.max_code else None,
+        "segments": last - first + 1,
     }
 
 
 def segment_context(model, segment_search: str, wide: bool,
-                    chain_preferred: int = CHAIN_PREFERRED_SEGMENTS) -> dict:
+                    chain_preferred: int = CHAIN_PREFERRED_SEGMENTS,
+                    codes: tuple[int, int] | None = None) -> dict:
     """The segment decoder of a segmented form's header (``templates/c/_segment_table.h.j2``,
     ``_segment.h.j2``): the search (``none`` for one segment; ``auto``:
     :func:`choose_segment_search` with the form's ``wide`` and ``chain_preferred``), the binary
@@ -402,9 +478,10 @@ def segment_context(model, segment_search: str, wide: bool,
     if model.segments == 1:
         search, plan = "none", None
     elif segment_search == "auto":
-        search, plan = choose_segment_search(model, wide, chain_preferred)
+        search, plan = choose_segment_search(model, wide, chain_preferred, codes)
     else:
-        search, plan = segment_search, bucket_plan(model) if segment_search == "bucket" else None
+        search = segment_search
+        plan = bucket_plan(model, 0, codes) if segment_search == "bucket" else None
     return {"search": search,
             "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
             "bucket": _bucket_context(plan, model) if plan else None}
@@ -454,6 +531,17 @@ def _halves(n: int) -> list[int]:
 def _holds_stray_codes(fmt: IntFormat) -> bool:
     """The C input type holds values that are no code of ``fmt`` (a 12-bit format in int16_t)."""
     return ctype_range(fmt.bits, fmt.signed) != (fmt.min_code, fmt.max_code)
+
+
+def _clamp_to(fmt: IntFormat, codes: tuple[int, int]) -> dict | None:
+    """:func:`_input_clamp` with the bounds (``min``, ``max``) to clamp to: the codes ``codes``
+    a header is evaluated on (a folded half's ``0..2^(n-1)``: any other value of its input type
+    would index past its tables), else the format's."""
+    clamp = _input_clamp(fmt)
+    if codes == (fmt.min_code, fmt.max_code):
+        return clamp and {**clamp, "min": fmt.min_code, "max": fmt.max_code}
+    return {"lo": codes[0] > fmt.min_code or bool(clamp and clamp["lo"]),
+            "min": codes[0], "max": codes[1]}
 
 
 def _input_clamp(fmt: IntFormat) -> dict | None:
@@ -783,7 +871,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         return {"name": f"{name}_half", "macro": f"{name}_half".upper(), "guard": "",
                 "provenance": [], "input": _format_context(inner.input),
                 "output": _format_context(inner.output),
-                **inner_form.c_context(inner, segment_search)}
+                **inner_form.c_context_on(inner, segment_search, (0, model.h_max))}
 
     def half(name: str) -> str:
         return embedded(inner_form.c_template(), half_context(name))

@@ -157,6 +157,11 @@ class Form:
     def c_context(self, model, segment_search: str) -> dict:
         raise NotImplementedError
 
+    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
+        """:meth:`c_context` for a header only ever evaluated on the input codes ``codes``
+        (``lo, hi``; a folded half: ``0..2^(n-1)``), which a form may use to emit less code."""
+        return self.c_context(model, segment_search)
+
     def table_bytes(self, model) -> int:
         """Bytes of the ``static const`` tables the C header of ``model`` ships (with the segment
         search ``emit c`` picks by default): what ``max_bytes`` budgets."""

@@ -205,6 +205,11 @@ class PwlForm(Form):
 
         return pwl_context(model, segment_search)
 
+    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
+        from approxgen.emit.c import pwl_context
+
+        return pwl_context(model, segment_search, codes)
+
     def latency(self, part: str) -> int:
         return 2 if part == "full" else 1
 

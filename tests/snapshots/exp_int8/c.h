@@ -59,52 +59,59 @@ static const int16_t exp_int8_slopes[8] = {
     15, 65, 161, 342, 615, 982, 1451, 1793
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- * + 512 (a multiple of 2^8 keeping the accumulator >= 0, so the shift below never
- *   sees a negative value and floors in portable C)
- */
-static const int32_t exp_int8_offsets[8] = {
-    2101, 5359, 9826, 15974, 22385, 28080, 32001, 33280
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^32,
+ * rmin = -2 the least r = acc >> 8 over the codes -128..127: X = k_i * s + C_i is the accumulator
+ * lifted in 0..2^18-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint32_t exp_int8_offsets[8] = {
+    2101u, 5359u, 9826u, 15974u, 22385u, 28080u, 32001u, 33280u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 2).
- * By the width analysis every intermediate fits in 19 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t exp_int8_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^32 as its two 16-bit halves (k * s by a 16x16-bit multiply, (c, e) = (C_i >> 16,
+ * C_i mod 2^16), one carry); the result X >> 8 = r - rmin, saturated. */
+APPROXGEN_INLINE uint16_t exp_int8_affine(int16_t k, uint16_t c, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 2;
-    r = r < 0 ? 0 : r;
-    r = r > 255 ? 255 : r;
-    return r;
+    uint16_t o = (uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e); /* X mod 2^16 */
+    c = (uint16_t)((uint16_t)((uint32_t)((int32_t)k * s) >> 16) + c + (o < e)); /* X >> 16 */
+    c = (uint16_t)((c << 8) | (o >> 8));
+    c = c < 2u ? (uint16_t)2u : c;
+    c = c > 257u ? (uint16_t)257u : c;
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i, C_i >> 16 and C_i mod 2^16
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void exp_int8_segment(int16_t s, int16_t *x, uint16_t *y, uint16_t *u)
+{
+    int16_t m, k = (int16_t)exp_int8_slopes[7];
+    uint16_t c = (uint16_t)(exp_int8_offsets[7] >> 16);
+    uint16_t e = (uint16_t)(exp_int8_offsets[7] & 0xFFFFu);
+    m = (int16_t)-(s < -2); /* segment 6: q < exp_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & -342)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -1279));
+    m = (int16_t)-(s < -7); /* segment 5: q < exp_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -469)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -3921));
+    m = (int16_t)-(s < -15); /* segment 4: q < exp_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -367)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -5695));
+    m = (int16_t)-(s < -23); /* segment 3: q < exp_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -273)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -6411));
+    m = (int16_t)-(s < -33); /* segment 2: q < exp_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -181)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -6148));
+    m = (int16_t)-(s < -45); /* segment 1: q < exp_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & -96)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -4467));
+    m = (int16_t)-(s < -62); /* segment 0: q < exp_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & -50)); c = (uint16_t)(c + (m & 0)); e = (uint16_t)(e + (m & -3258));
+    *x = k;
+    *y = c;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t exp_int8_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = exp_int8_slopes[0], c = exp_int8_offsets[0], m;
-    m = -(int32_t)(q >= exp_int8_breakpoints[0]);
-    k += m & ((int32_t)exp_int8_slopes[1] - exp_int8_slopes[0]);
-    c += m & ((int32_t)exp_int8_offsets[1] - exp_int8_offsets[0]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[1]);
-    k += m & ((int32_t)exp_int8_slopes[2] - exp_int8_slopes[1]);
-    c += m & ((int32_t)exp_int8_offsets[2] - exp_int8_offsets[1]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[2]);
-    k += m & ((int32_t)exp_int8_slopes[3] - exp_int8_slopes[2]);
-    c += m & ((int32_t)exp_int8_offsets[3] - exp_int8_offsets[2]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[3]);
-    k += m & ((int32_t)exp_int8_slopes[4] - exp_int8_slopes[3]);
-    c += m & ((int32_t)exp_int8_offsets[4] - exp_int8_offsets[3]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[4]);
-    k += m & ((int32_t)exp_int8_slopes[5] - exp_int8_slopes[4]);
-    c += m & ((int32_t)exp_int8_offsets[5] - exp_int8_offsets[4]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[5]);
-    k += m & ((int32_t)exp_int8_slopes[6] - exp_int8_slopes[5]);
-    c += m & ((int32_t)exp_int8_offsets[6] - exp_int8_offsets[5]);
-    m = -(int32_t)(q >= exp_int8_breakpoints[6]);
-    k += m & ((int32_t)exp_int8_slopes[7] - exp_int8_slopes[6]);
-    c += m & ((int32_t)exp_int8_offsets[7] - exp_int8_offsets[6]);
-    return exp_int8_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t c, e;
+    exp_int8_segment(s, &k, &c, &e);
+    return (int32_t)exp_int8_affine(k, c, e, s) - 2;
 }
 
 static inline uint8_t exp_int8(int8_t x)
@@ -117,11 +124,17 @@ static inline void exp_int8_array(const int8_t *x, uint8_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t c[64], e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            exp_int8_segment(s[j], &k[j], &c[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = exp_int8_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (uint8_t)r[j];
+            y[i + j] = (uint8_t)((int32_t)exp_int8_affine(k[j], c[j], e[j], s[j]) - 2);
     }
     for (; i < n; ++i)
         y[i] = exp_int8(x[i]);

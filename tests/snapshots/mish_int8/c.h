@@ -59,50 +59,52 @@ static const int16_t mish_int8_slopes[8] = {
     -5, -23, -18, 1, 86, 171, 273, 253
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- * + 1536 (a multiple of 2^8 keeping the accumulator >= 0, so the shift below never
- *   sees a negative value and floors in portable C)
- */
-static const int16_t mish_int8_offsets[8] = {
-    1129, -57, 24, 775, 1536, 1704, 871, 1917
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
+ * rmin = -5 the least r = acc >> 8 over the codes -128..127: X = k_i * s + C_i is the accumulator
+ * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint16_t mish_int8_offsets[8] = {
+    873u, 65223u, 65304u, 519u, 1280u, 1448u, 615u, 1661u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 6).
- * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t mish_int8_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
+APPROXGEN_INLINE uint16_t mish_int8_affine(int16_t k, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 6;
-    return r;
+    uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void mish_int8_segment(int16_t s, int16_t *x, uint16_t *u)
+{
+    int16_t m, k = (int16_t)mish_int8_slopes[7];
+    uint16_t e = mish_int8_offsets[7];
+    m = (int16_t)-(s < 55); /* segment 6: q < mish_int8_breakpoints[6] */
+    k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & -1046));
+    m = (int16_t)-(s < 9); /* segment 5: q < mish_int8_breakpoints[5] */
+    k = (int16_t)(k + (m & -102)); e = (uint16_t)(e + (m & 833));
+    m = (int16_t)-(s < 1); /* segment 4: q < mish_int8_breakpoints[4] */
+    k = (int16_t)(k + (m & -85)); e = (uint16_t)(e + (m & -168));
+    m = (int16_t)-(s < -5); /* segment 3: q < mish_int8_breakpoints[3] */
+    k = (int16_t)(k + (m & -85)); e = (uint16_t)(e + (m & -761));
+    m = (int16_t)-(s < -12); /* segment 2: q < mish_int8_breakpoints[2] */
+    k = (int16_t)(k + (m & -19)); e = (uint16_t)(e + (m & 64785));
+    m = (int16_t)-(s < -36); /* segment 1: q < mish_int8_breakpoints[1] */
+    k = (int16_t)(k + (m & -5)); e = (uint16_t)(e + (m & -81));
+    m = (int16_t)-(s < -58); /* segment 0: q < mish_int8_breakpoints[0] */
+    k = (int16_t)(k + (m & 18)); e = (uint16_t)(e + (m & -64350));
+    *x = k;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t mish_int8_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = mish_int8_slopes[0], c = mish_int8_offsets[0], m;
-    m = -(int32_t)(q >= mish_int8_breakpoints[0]);
-    k += m & ((int32_t)mish_int8_slopes[1] - mish_int8_slopes[0]);
-    c += m & ((int32_t)mish_int8_offsets[1] - mish_int8_offsets[0]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[1]);
-    k += m & ((int32_t)mish_int8_slopes[2] - mish_int8_slopes[1]);
-    c += m & ((int32_t)mish_int8_offsets[2] - mish_int8_offsets[1]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[2]);
-    k += m & ((int32_t)mish_int8_slopes[3] - mish_int8_slopes[2]);
-    c += m & ((int32_t)mish_int8_offsets[3] - mish_int8_offsets[2]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[3]);
-    k += m & ((int32_t)mish_int8_slopes[4] - mish_int8_slopes[3]);
-    c += m & ((int32_t)mish_int8_offsets[4] - mish_int8_offsets[3]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[4]);
-    k += m & ((int32_t)mish_int8_slopes[5] - mish_int8_slopes[4]);
-    c += m & ((int32_t)mish_int8_offsets[5] - mish_int8_offsets[4]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[5]);
-    k += m & ((int32_t)mish_int8_slopes[6] - mish_int8_slopes[5]);
-    c += m & ((int32_t)mish_int8_offsets[6] - mish_int8_offsets[5]);
-    m = -(int32_t)(q >= mish_int8_breakpoints[6]);
-    k += m & ((int32_t)mish_int8_slopes[7] - mish_int8_slopes[6]);
-    c += m & ((int32_t)mish_int8_offsets[7] - mish_int8_offsets[6]);
-    return mish_int8_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t e;
+    mish_int8_segment(s, &k, &e);
+    return (int32_t)mish_int8_affine(k, e, s) - 5;
 }
 
 static inline int8_t mish_int8(int8_t x)
@@ -115,11 +117,17 @@ static inline void mish_int8_array(const int8_t *x, int8_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            mish_int8_segment(s[j], &k[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = mish_int8_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (int8_t)r[j];
+            y[i + j] = (int8_t)((int32_t)mish_int8_affine(k[j], e[j], s[j]) - 5);
     }
     for (; i < n; ++i)
         y[i] = mish_int8(x[i]);

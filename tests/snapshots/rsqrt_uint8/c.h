@@ -59,48 +59,52 @@ static const int16_t rsqrt_uint8_slopes[8] = {
     -819, -511, -281, -171, -106, -63, -36, -21
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- */
-static const int32_t rsqrt_uint8_offsets[8] = {
-    45922, 39393, 32130, 27237, 23246, 19598, 16284, 13614
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
+ * rmin = 32 the least r = acc >> 8 over the codes 0..255: X = k_i * s + C_i is the accumulator
+ * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint16_t rsqrt_uint8_offsets[8] = {
+    37730u, 31201u, 23938u, 19045u, 15054u, 11406u, 8092u, 5422u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
- * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t rsqrt_uint8_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
+APPROXGEN_INLINE uint16_t rsqrt_uint8_affine(int16_t k, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 0;
-    return r;
+    uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void rsqrt_uint8_segment(int16_t s, int16_t *x, uint16_t *u)
+{
+    int16_t m, k = (int16_t)rsqrt_uint8_slopes[7];
+    uint16_t e = rsqrt_uint8_offsets[7];
+    m = (int16_t)-(s < 183); /* segment 6: q < rsqrt_uint8_breakpoints[6] */
+    k = (int16_t)(k + (m & -15)); e = (uint16_t)(e + (m & 2670));
+    m = (int16_t)-(s < 125); /* segment 5: q < rsqrt_uint8_breakpoints[5] */
+    k = (int16_t)(k + (m & -27)); e = (uint16_t)(e + (m & 3314));
+    m = (int16_t)-(s < 87); /* segment 4: q < rsqrt_uint8_breakpoints[4] */
+    k = (int16_t)(k + (m & -43)); e = (uint16_t)(e + (m & 3648));
+    m = (int16_t)-(s < 62); /* segment 3: q < rsqrt_uint8_breakpoints[3] */
+    k = (int16_t)(k + (m & -65)); e = (uint16_t)(e + (m & 3991));
+    m = (int16_t)-(s < 47); /* segment 2: q < rsqrt_uint8_breakpoints[2] */
+    k = (int16_t)(k + (m & -110)); e = (uint16_t)(e + (m & 4893));
+    m = (int16_t)-(s < 33); /* segment 1: q < rsqrt_uint8_breakpoints[1] */
+    k = (int16_t)(k + (m & -230)); e = (uint16_t)(e + (m & 7263));
+    m = (int16_t)-(s < 23); /* segment 0: q < rsqrt_uint8_breakpoints[0] */
+    k = (int16_t)(k + (m & -308)); e = (uint16_t)(e + (m & 6529));
+    *x = k;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t rsqrt_uint8_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = rsqrt_uint8_slopes[0], c = rsqrt_uint8_offsets[0], m;
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[0]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[1] - rsqrt_uint8_slopes[0]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[1] - rsqrt_uint8_offsets[0]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[1]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[2] - rsqrt_uint8_slopes[1]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[2] - rsqrt_uint8_offsets[1]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[2]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[3] - rsqrt_uint8_slopes[2]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[3] - rsqrt_uint8_offsets[2]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[3]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[4] - rsqrt_uint8_slopes[3]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[4] - rsqrt_uint8_offsets[3]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[4]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[5] - rsqrt_uint8_slopes[4]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[5] - rsqrt_uint8_offsets[4]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[5]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[6] - rsqrt_uint8_slopes[5]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[6] - rsqrt_uint8_offsets[5]);
-    m = -(int32_t)(q >= rsqrt_uint8_breakpoints[6]);
-    k += m & ((int32_t)rsqrt_uint8_slopes[7] - rsqrt_uint8_slopes[6]);
-    c += m & ((int32_t)rsqrt_uint8_offsets[7] - rsqrt_uint8_offsets[6]);
-    return rsqrt_uint8_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t e;
+    rsqrt_uint8_segment(s, &k, &e);
+    return (int32_t)rsqrt_uint8_affine(k, e, s) + 32;
 }
 
 static inline uint8_t rsqrt_uint8(uint8_t x)
@@ -113,11 +117,17 @@ static inline void rsqrt_uint8_array(const uint8_t *x, uint8_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            rsqrt_uint8_segment(s[j], &k[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = rsqrt_uint8_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (uint8_t)r[j];
+            y[i + j] = (uint8_t)((int32_t)rsqrt_uint8_affine(k[j], e[j], s[j]) + 32);
     }
     for (; i < n; ++i)
         y[i] = rsqrt_uint8(x[i]);

@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = sigmoid_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define SIGMOID_INT8_HALF_SEGMENTS 8
 #define SIGMOID_INT8_HALF_SHIFT 8
 
@@ -65,48 +65,52 @@ static const int16_t sigmoid_int8_half_slopes[8] = {
     484, 385, 321, 205, 129, 57, 14, -2
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- */
-static const int32_t sigmoid_int8_half_offsets[8] = {
-    16636, 17904, 19178, 22419, 25177, 28694, 31522, 33024
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
+ * rmin = 64 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
+ * lifted in 0..2^15-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint16_t sigmoid_int8_half_offsets[8] = {
+    252u, 1520u, 2794u, 6035u, 8793u, 12310u, 15138u, 16640u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
- * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t sigmoid_int8_half_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
+APPROXGEN_INLINE uint16_t sigmoid_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 0;
-    return r;
+    uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void sigmoid_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
+{
+    int16_t m, k = (int16_t)sigmoid_int8_half_slopes[7];
+    uint16_t e = sigmoid_int8_half_offsets[7];
+    m = (int16_t)-(s < 108); /* segment 6: q < sigmoid_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 16)); e = (uint16_t)(e + (m & -1502));
+    m = (int16_t)-(s < 67); /* segment 5: q < sigmoid_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 43)); e = (uint16_t)(e + (m & -2828));
+    m = (int16_t)-(s < 49); /* segment 4: q < sigmoid_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & 72)); e = (uint16_t)(e + (m & -3517));
+    m = (int16_t)-(s < 37); /* segment 3: q < sigmoid_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 76)); e = (uint16_t)(e + (m & -2758));
+    m = (int16_t)-(s < 28); /* segment 2: q < sigmoid_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & 116)); e = (uint16_t)(e + (m & -3241));
+    m = (int16_t)-(s < 20); /* segment 1: q < sigmoid_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & 64)); e = (uint16_t)(e + (m & -1274));
+    m = (int16_t)-(s < 14); /* segment 0: q < sigmoid_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & 99)); e = (uint16_t)(e + (m & -1268));
+    *x = k;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t sigmoid_int8_half_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = sigmoid_int8_half_slopes[0], c = sigmoid_int8_half_offsets[0], m;
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[0]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[1] - sigmoid_int8_half_slopes[0]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[1] - sigmoid_int8_half_offsets[0]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[1]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[2] - sigmoid_int8_half_slopes[1]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[2] - sigmoid_int8_half_offsets[1]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[2]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[3] - sigmoid_int8_half_slopes[2]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[3] - sigmoid_int8_half_offsets[2]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[3]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[4] - sigmoid_int8_half_slopes[3]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[4] - sigmoid_int8_half_offsets[3]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[4]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[5] - sigmoid_int8_half_slopes[4]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[5] - sigmoid_int8_half_offsets[4]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[5]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[6] - sigmoid_int8_half_slopes[5]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[6] - sigmoid_int8_half_offsets[5]);
-    m = -(int32_t)(q >= sigmoid_int8_half_breakpoints[6]);
-    k += m & ((int32_t)sigmoid_int8_half_slopes[7] - sigmoid_int8_half_slopes[6]);
-    c += m & ((int32_t)sigmoid_int8_half_offsets[7] - sigmoid_int8_half_offsets[6]);
-    return sigmoid_int8_half_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t e;
+    sigmoid_int8_half_segment(s, &k, &e);
+    return (int32_t)sigmoid_int8_half_affine(k, e, s) + 64;
 }
 
 static inline int16_t sigmoid_int8_half(uint8_t x)
@@ -119,11 +123,17 @@ static inline void sigmoid_int8_half_array(const uint8_t *x, int16_t *y, size_t 
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            sigmoid_int8_half_segment(s[j], &k[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = sigmoid_int8_half_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (int16_t)r[j];
+            y[i + j] = (int16_t)((int32_t)sigmoid_int8_half_affine(k[j], e[j], s[j]) + 64);
     }
     for (; i < n; ++i)
         y[i] = sigmoid_int8_half(x[i]);

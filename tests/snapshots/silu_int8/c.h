@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = silu_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define SILU_INT8_HALF_SEGMENTS 8
 #define SILU_INT8_HALF_SHIFT 8
 
@@ -65,48 +65,52 @@ static const int16_t silu_int8_half_slopes[8] = {
     154, 246, 257, 257, 257, 237, 237, 237
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- */
-static const int16_t silu_int8_half_offsets[8] = {
-    150, -668, -558, -315, -82, 1900, 2166, 2432
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128) mod 2^16,
+ * rmin = 0 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
+ * in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint16_t silu_int8_half_offsets[8] = {
+    150u, 64868u, 64978u, 65221u, 65454u, 1900u, 2166u, 2432u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
- * By the width analysis every intermediate fits in 17 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t silu_int8_half_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
+APPROXGEN_INLINE uint16_t silu_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 0;
-    return r;
+    uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void silu_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
+{
+    int16_t m, k = (int16_t)silu_int8_half_slopes[7];
+    uint16_t e = silu_int8_half_offsets[7];
+    m = (int16_t)-(s < 115); /* segment 6: q < silu_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -266));
+    m = (int16_t)-(s < 101); /* segment 5: q < silu_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -266));
+    m = (int16_t)-(s < 87); /* segment 4: q < silu_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & 20)); e = (uint16_t)(e + (m & 63554));
+    m = (int16_t)-(s < 73); /* segment 3: q < silu_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -233));
+    m = (int16_t)-(s < 54); /* segment 2: q < silu_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -243));
+    m = (int16_t)-(s < 36); /* segment 1: q < silu_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -11)); e = (uint16_t)(e + (m & -110));
+    m = (int16_t)-(s < 10); /* segment 0: q < silu_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -92)); e = (uint16_t)(e + (m & -64718));
+    *x = k;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t silu_int8_half_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = silu_int8_half_slopes[0], c = silu_int8_half_offsets[0], m;
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[0]);
-    k += m & ((int32_t)silu_int8_half_slopes[1] - silu_int8_half_slopes[0]);
-    c += m & ((int32_t)silu_int8_half_offsets[1] - silu_int8_half_offsets[0]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[1]);
-    k += m & ((int32_t)silu_int8_half_slopes[2] - silu_int8_half_slopes[1]);
-    c += m & ((int32_t)silu_int8_half_offsets[2] - silu_int8_half_offsets[1]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[2]);
-    k += m & ((int32_t)silu_int8_half_slopes[3] - silu_int8_half_slopes[2]);
-    c += m & ((int32_t)silu_int8_half_offsets[3] - silu_int8_half_offsets[2]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[3]);
-    k += m & ((int32_t)silu_int8_half_slopes[4] - silu_int8_half_slopes[3]);
-    c += m & ((int32_t)silu_int8_half_offsets[4] - silu_int8_half_offsets[3]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[4]);
-    k += m & ((int32_t)silu_int8_half_slopes[5] - silu_int8_half_slopes[4]);
-    c += m & ((int32_t)silu_int8_half_offsets[5] - silu_int8_half_offsets[4]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[5]);
-    k += m & ((int32_t)silu_int8_half_slopes[6] - silu_int8_half_slopes[5]);
-    c += m & ((int32_t)silu_int8_half_offsets[6] - silu_int8_half_offsets[5]);
-    m = -(int32_t)(q >= silu_int8_half_breakpoints[6]);
-    k += m & ((int32_t)silu_int8_half_slopes[7] - silu_int8_half_slopes[6]);
-    c += m & ((int32_t)silu_int8_half_offsets[7] - silu_int8_half_offsets[6]);
-    return silu_int8_half_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t e;
+    silu_int8_half_segment(s, &k, &e);
+    return (int32_t)silu_int8_half_affine(k, e, s);
 }
 
 static inline int16_t silu_int8_half(uint8_t x)
@@ -119,11 +123,17 @@ static inline void silu_int8_half_array(const uint8_t *x, int16_t *y, size_t n)
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            silu_int8_half_segment(s[j], &k[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = silu_int8_half_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (int16_t)r[j];
+            y[i + j] = (int16_t)((int32_t)silu_int8_half_affine(k[j], e[j], s[j]));
     }
     for (; i < n; ++i)
         y[i] = silu_int8_half(x[i]);

@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = softplus_int8_half(h) for h = |q|, 10-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. */
+/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
 #define SOFTPLUS_INT8_HALF_SEGMENTS 8
 #define SOFTPLUS_INT8_HALF_SHIFT 8
 
@@ -65,48 +65,52 @@ static const int16_t softplus_int8_half_slopes[8] = {
     299, 321, 385, 449, 481, 502, 497, 497
 };
 
-/* Offset of segment i: the intercept m_i << 0
- * + 128 (round half up)
- */
-static const int16_t softplus_int8_half_offsets[8] = {
-    5714, 5744, 4838, 3225, 2023, 920, 1650, 1920
+/* Offset of segment i for s = q (an int16_t): C_i = (m_i << 0 + 128 - rmin * 2^8) mod 2^16,
+ * rmin = 22 the least r = acc >> 8 over the codes 0..128: X = k_i * s + C_i is the accumulator
+ * lifted in 0..2^16-1, so X >> 8 = r - rmin fits uint16_t. */
+static const uint16_t softplus_int8_half_offsets[8] = {
+    82u, 112u, 64742u, 63129u, 61927u, 60824u, 61554u, 61824u
 };
 
-/* The arithmetic of segment (k, c) on a widened input code q: y = sat(((k_i * q + offsets[i]) >> 8) - 0).
- * By the width analysis every intermediate fits in 18 bits, hence int32_t. */
-APPROXGEN_INLINE int32_t softplus_int8_half_affine(int32_t k, int32_t c, int32_t q)
+/* The arithmetic of segment i, vectorized in 16-bit lanes (8 per SSE2 vector): X = k * s + C_i
+ * modulo 2^16 (X < 2^16, e = C_i); the result X >> 8 = r - rmin. */
+APPROXGEN_INLINE uint16_t softplus_int8_half_affine(int16_t k, uint16_t e, int16_t s)
 {
-    int32_t r = ((k * q + c) >> 8) - 0;
-    return r;
+    uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
+    return c;
+}
+
+/* Segment search: a compare-and-mask chain from the last segment reached steps down to each
+ * segment whose end s lies below, adding the differences of k_i and C_i
+ * (branch-free; every value it holds is a segment's own, so it fits its type). */
+APPROXGEN_INLINE void softplus_int8_half_segment(int16_t s, int16_t *x, uint16_t *u)
+{
+    int16_t m, k = (int16_t)softplus_int8_half_slopes[7];
+    uint16_t e = softplus_int8_half_offsets[7];
+    m = (int16_t)-(s < 111); /* segment 6: q < softplus_int8_half_breakpoints[6] */
+    k = (int16_t)(k + (m & 0)); e = (uint16_t)(e + (m & -270));
+    m = (int16_t)-(s < 93); /* segment 5: q < softplus_int8_half_breakpoints[5] */
+    k = (int16_t)(k + (m & 5)); e = (uint16_t)(e + (m & -730));
+    m = (int16_t)-(s < 58); /* segment 4: q < softplus_int8_half_breakpoints[4] */
+    k = (int16_t)(k + (m & -21)); e = (uint16_t)(e + (m & 1103));
+    m = (int16_t)-(s < 40); /* segment 3: q < softplus_int8_half_breakpoints[3] */
+    k = (int16_t)(k + (m & -32)); e = (uint16_t)(e + (m & 1202));
+    m = (int16_t)-(s < 29); /* segment 2: q < softplus_int8_half_breakpoints[2] */
+    k = (int16_t)(k + (m & -64)); e = (uint16_t)(e + (m & 1613));
+    m = (int16_t)-(s < 19); /* segment 1: q < softplus_int8_half_breakpoints[1] */
+    k = (int16_t)(k + (m & -64)); e = (uint16_t)(e + (m & -64630));
+    m = (int16_t)-(s < 13); /* segment 0: q < softplus_int8_half_breakpoints[0] */
+    k = (int16_t)(k + (m & -22)); e = (uint16_t)(e + (m & -30));
+    *x = k;
+    *u = e;
 }
 
 APPROXGEN_INLINE int32_t softplus_int8_half_eval(int32_t q)
 {
-    /* Segment search: a compare-and-mask chain adds the step of every breakpoint q has reached
-     * (branch-free; the array variant vectorizes it). */
-    int32_t k = softplus_int8_half_slopes[0], c = softplus_int8_half_offsets[0], m;
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[0]);
-    k += m & ((int32_t)softplus_int8_half_slopes[1] - softplus_int8_half_slopes[0]);
-    c += m & ((int32_t)softplus_int8_half_offsets[1] - softplus_int8_half_offsets[0]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[1]);
-    k += m & ((int32_t)softplus_int8_half_slopes[2] - softplus_int8_half_slopes[1]);
-    c += m & ((int32_t)softplus_int8_half_offsets[2] - softplus_int8_half_offsets[1]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[2]);
-    k += m & ((int32_t)softplus_int8_half_slopes[3] - softplus_int8_half_slopes[2]);
-    c += m & ((int32_t)softplus_int8_half_offsets[3] - softplus_int8_half_offsets[2]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[3]);
-    k += m & ((int32_t)softplus_int8_half_slopes[4] - softplus_int8_half_slopes[3]);
-    c += m & ((int32_t)softplus_int8_half_offsets[4] - softplus_int8_half_offsets[3]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[4]);
-    k += m & ((int32_t)softplus_int8_half_slopes[5] - softplus_int8_half_slopes[4]);
-    c += m & ((int32_t)softplus_int8_half_offsets[5] - softplus_int8_half_offsets[4]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[5]);
-    k += m & ((int32_t)softplus_int8_half_slopes[6] - softplus_int8_half_slopes[5]);
-    c += m & ((int32_t)softplus_int8_half_offsets[6] - softplus_int8_half_offsets[5]);
-    m = -(int32_t)(q >= softplus_int8_half_breakpoints[6]);
-    k += m & ((int32_t)softplus_int8_half_slopes[7] - softplus_int8_half_slopes[6]);
-    c += m & ((int32_t)softplus_int8_half_offsets[7] - softplus_int8_half_offsets[6]);
-    return softplus_int8_half_affine(k, c, q);
+    int16_t k, s = (int16_t)(q);
+    uint16_t e;
+    softplus_int8_half_segment(s, &k, &e);
+    return (int32_t)softplus_int8_half_affine(k, e, s) + 22;
 }
 
 static inline int16_t softplus_int8_half(uint8_t x)
@@ -119,11 +123,17 @@ static inline void softplus_int8_half_array(const uint8_t *x, int16_t *y, size_t
 {
     size_t i, j, blocks_end = n - n % 64;
     for (i = 0; i < blocks_end; i += 64) {
-        int32_t r[64]; /* the whole block is read before any of it is written */
+        /* The whole block is read before any of it is written. Pass 1: s and the segment search;
+         * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
+         * the multiply's 16-bit factors). */
+        int16_t s[64], k[64];
+        uint16_t e[64];
+        for (j = 0; j < 64; ++j) {
+            s[j] = (int16_t)((x[i + j]));
+            softplus_int8_half_segment(s[j], &k[j], &e[j]);
+        }
         for (j = 0; j < 64; ++j)
-            r[j] = softplus_int8_half_eval((x[i + j]));
-        for (j = 0; j < 64; ++j)
-            y[i + j] = (int16_t)r[j];
+            y[i + j] = (int16_t)((int32_t)softplus_int8_half_affine(k[j], e[j], s[j]) + 22);
     }
     for (; i < n; ++i)
         y[i] = softplus_int8_half(x[i]);
