@@ -242,3 +242,45 @@ def test_cli_fold_flag_and_summary(tmp_path):
     result = invoke(["fit", "exp", "--fold", "on", "-o", str(tmp_path / "e.json")], tmp_path)
     assert result.exit_code == 2 and "--fold" in result.output
     assert not (tmp_path / "e.json").exists()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_half_is_safe_on_every_value_of_its_input_type(form, tmp_path):
+    """A folded header's half (``NAME_half``, ``NAME_half_array``) is called on |q| <= 2^(n-1)
+    only, and its tables may cover no more, but a caller may pass any value of its C input type:
+    under ASan+UBSan every value gives the result of the nearest code it is defined on (int16:
+    the bucket table of a pwl half has 257 entries, not 512)."""
+    require_tool("gcc")
+    from test_emit_c import require_sanitizers
+
+    require_sanitizers("gcc", tmp_path)
+    keys = {"segments": 24 if form == "interp" else 8} if form != "table" else {}
+    f = fit_raw(function="gelu", form=form, fold="on", input={"bits": 16, "scale": 2 ** -12},
+                output={"bits": 16, "scale": 2 ** -12}, **keys)
+    name = f.spec.name
+    (tmp_path / f"{name}.h").write_text(c.render(f))
+    half_in = c.ctype(f.model.inner.input.bits, False)
+    half_out = c.ctype(f.model.inner.output.bits, True)
+    top = f.model.h_max
+    (tmp_path / "main.c").write_text(f"""#include <stdio.h>
+#include "{name}.h"
+static {half_in} x[65536];
+static {half_out} y[65536];
+int main(void)
+{{
+    long i, bad = 0;
+    for (i = 0; i < 65536; ++i) x[i] = ({half_in})i;
+    {name}_half_array(x, y, 65536);
+    for (i = 0; i < 65536; ++i) {{
+        {half_out} want = {name}_half(({half_in})(i > {top} ? {top} : i));
+        bad += {name}_half(x[i]) != want || y[i] != want;
+    }}
+    printf("%ld\\n", bad);
+    return 0;
+}}
+""")
+    exe = verify.compile_c("gcc", verify.c_flags(sanitize=True), tmp_path / "main.c",
+                           tmp_path / "main")
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0 and not run.stderr, run.stderr[:2000]
+    assert run.stdout.strip() == "0"
