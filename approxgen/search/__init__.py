@@ -199,7 +199,10 @@ def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     best = equalize(problem, tracker.best, EQUALIZE_STEPS)
     best = balance(problem, best, problem.rough_segments, BALANCE_SWEEPS)
     best = balance(problem, best, problem.fine_segments, FINE_SWEEPS)
-    best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
+    if problem.reach is not None:
+        best = relocate(problem, best)
+    else:
+        best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
     exact = BestTracker(problem)
     exact(np.array([tracker.best, best], dtype=np.int64))  # never worse than the search's best
     tracker.evaluations += exact.evaluations
@@ -268,3 +271,60 @@ def balance(problem, breakpoints, cost, sweeps: int, radius: int | None = None
         if not moved:
             break
     return tuple(int(b) for b in edges[1:-1])
+
+
+RELOCATE_WINDOW = 1.0  # a re-placed breakpoint moves at most this fraction of its segments
+RELOCATE_ROUNDS = 40
+
+
+def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,
+             window: float = RELOCATE_WINDOW) -> tuple[int, ...]:
+    """Minimax polish moving every breakpoint at once against a shared bound (needs
+    :attr:`PwlProblem.reach`): each breakpoint may move within ``window`` times the narrower of
+    its two segments; for a bound ``B`` the breakpoints, left to right, go as far as a segment
+    within ``B`` reaches (a later start never reaches less, so this decides whether any
+    placement in the windows meets ``B``); the least such ``B`` is found by bisection
+    (:meth:`Reach.smallest_bound`). Rounds re-centre the windows, ``rounds`` times or until one
+    brings nothing. The result is taken only when its exact segment costs
+    (:meth:`PwlProblem.exact_segments`) all meet the last bound and lower the max error."""
+    from approxgen.fit.reach import TOL
+
+    reach = problem.reach
+    start = np.asarray(breakpoints, dtype=np.int64)
+    if reach is None or start.size == 0:
+        return tuple(int(b) for b in start)
+    lo, hi = problem.lo, problem.hi
+
+    def exact_cost(bps) -> float:
+        edges = np.concatenate([[lo], bps, [hi + 1]])
+        return float(np.max(problem.exact_segments(edges[:-1], edges[1:] - 1)))
+
+    cost = exact_cost(start)
+    current, bound, floor = start, cost, reach.floor()
+    for _ in range(rounds):
+        if bound <= floor + TOL:
+            break
+        widths = np.diff(np.concatenate([[lo], current, [hi + 1]]))
+        radius = np.maximum(1, np.ceil(window * np.minimum(widths[:-1], widths[1:])))
+        low_w = np.maximum(current - radius.astype(np.int64), lo + 1)
+        high_w = np.minimum(current + radius.astype(np.int64), hi)
+
+        def place(b):
+            bps, first = np.empty_like(current), lo
+            for i in range(current.size):
+                nxt = min(reach.reach(first, b) + 1, int(high_w[i]))
+                if nxt < max(int(low_w[i]), first + 1):
+                    return None
+                bps[i] = first = nxt
+            return bps if reach.reach(first, b) >= hi else None
+
+        new_bound, found, _ = reach.smallest_bound(place, floor - TOL, bound)
+        if found is None or not new_bound < bound - TOL:
+            break
+        current, bound = found, new_bound
+    if current is start:
+        return tuple(int(b) for b in start)
+    reached = exact_cost(current)
+    if not (reached <= bound + TOL and reached < cost):  # the oracle's bound must hold
+        return tuple(int(b) for b in start)
+    return tuple(int(b) for b in current)
