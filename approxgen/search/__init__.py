@@ -186,6 +186,7 @@ FINE_SWEEPS = 2
 EXACT_SWEEPS = 3
 EXACT_RADIUS = 16  # codes an exact balancing step may move a breakpoint
 EQUALIZE_STEPS = 40
+EQUALIZE_GROWTH = 2.0  # see :func:`equalize`
 
 
 def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
@@ -211,17 +212,21 @@ def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
 
 def equalize(problem, breakpoints, steps: int) -> tuple[int, ...]:
     """Minimax polish of all breakpoints at once, on rough costs: a segment's error above the
-    rounding floor (half an LSB) grows about as its width squared, so new widths in proportion
-    to ``width / sqrt(excess)`` would equalize them; each step goes half-way there. The best
-    breakpoints seen win (never worse than the start)."""
+    rounding floor (half an LSB) grows about as its width squared, so widths in proportion to
+    ``width / sqrt(excess)`` would equalize them. Near the floor that model fails (the excess
+    vanishes), so a segment's aim is at most :data:`EQUALIZE_GROWTH` times the worst one's
+    relative to its width; each step goes half-way there (in log widths). The best breakpoints
+    seen win (never worse than the start)."""
     current = np.asarray(breakpoints, dtype=np.int64)
     best, best_cost = current, float(problem.rough_costs(current[None, :])[0].max())
     for _ in range(steps):
         costs = problem.rough_costs(current[None, :])[0]
         widths = np.diff(np.concatenate([[problem.lo], current, [problem.hi + 1]])).astype(float)
-        aim = widths / np.sqrt(np.maximum(costs - 0.5, 1e-3))
+        excess = np.maximum(costs - 0.5, 1e-3)
+        aim = widths * np.minimum(np.sqrt(excess.max() / excess), EQUALIZE_GROWTH)
         aim *= problem.n_codes / aim.sum()
-        ends = np.cumsum((widths + aim) / 2)[:-1]
+        new = np.sqrt(widths * aim)
+        ends = np.cumsum(new * (problem.n_codes / new.sum()))[:-1]
         current = snap_breakpoints(problem.lo - 0.5 + ends, problem.lo, problem.hi)[0]
         cost = float(problem.rough_costs(current[None, :])[0].max())
         if cost < best_cost:
