@@ -181,7 +181,7 @@ def polish(tracker: "BestTracker", tiebreak: float = 0.0, steps=(1, 2, 4, 8, 16)
         current, score = cand[i], float(scores[i])
 
 
-BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then exact ones near there
+BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then (no reach) exact ones near there
 FINE_SWEEPS = 2
 EXACT_SWEEPS = 3
 EXACT_RADIUS = 16  # codes an exact balancing step may move a breakpoint
@@ -192,7 +192,8 @@ EQUALIZE_GROWTH = 2.0  # see :func:`equalize`
 def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     """The polished best breakpoints of a search (:func:`polish`). A rough tracker's best
     (``max``) is equalized (:func:`equalize`) and balanced (:func:`balance`) on rough costs,
-    then on fine ones, then on exact ones near there."""
+    then on fine ones, then re-placed against a shared bound (:func:`relocate`, with the
+    problem's reach oracle; without one, balanced on exact costs near there)."""
     if not tracker.rough:
         polish(tracker, tiebreak)
         return tracker.best

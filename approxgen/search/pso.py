@@ -13,7 +13,8 @@ narrow basins of minimax objectives.
 On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
 per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
 one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
-polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs.
+polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs (every breakpoint
+re-placed against a shared bound, within windows scaled to its segments).
 """
 
 from __future__ import annotations
