@@ -50,7 +50,7 @@ def test_relocate_improves_a_uniform_start(function):
 def test_one_round_moves_each_breakpoint_within_its_window():
     problem = wide_problem()
     start = np.array(uniform_breakpoints(problem.lo, problem.hi, problem.segments))
-    moved = np.array(relocate(problem, start, rounds=1, window=0.25))
+    moved = np.array(relocate(problem, start, rounds=1, windows=(0.25,)))
     assert np.any(moved != start)
     widths = np.diff(np.concatenate([[problem.lo], start, [problem.hi + 1]]))
     radius = np.ceil(0.25 * np.minimum(widths[:-1], widths[1:]))

@@ -279,20 +279,22 @@ def balance(problem, breakpoints, cost, sweeps: int, radius: int | None = None
     return tuple(int(b) for b in edges[1:-1])
 
 
-RELOCATE_WINDOW = 1.0  # a re-placed breakpoint moves at most this fraction of its segments
+RELOCATE_WINDOWS = (1.0, 2.0)  # a breakpoint moves at most these times its narrower segment
 RELOCATE_ROUNDS = 40
 
 
 def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,
-             window: float = RELOCATE_WINDOW) -> tuple[int, ...]:
+             windows: tuple[float, ...] = RELOCATE_WINDOWS) -> tuple[int, ...]:
     """Minimax polish moving every breakpoint at once against a shared bound (needs
-    :attr:`PwlProblem.reach`): each breakpoint may move within ``window`` times the narrower of
-    its two segments; for a bound ``B`` the breakpoints, left to right, go as far as a segment
-    within ``B`` reaches (a later start never reaches less, so this decides whether any
-    placement in the windows meets ``B``); the least such ``B`` is found by bisection
-    (:meth:`Reach.smallest_bound`). Rounds re-centre the windows, ``rounds`` times or until one
-    brings nothing. The result is taken only when its exact segment costs
-    (:meth:`PwlProblem.exact_segments`) all meet the last bound and lower the max error."""
+    :attr:`PwlProblem.reach`): each breakpoint may move within a window, ``windows[0]`` times
+    the narrower of its two segments; for a bound ``B`` the breakpoints, left to right, go as
+    far as a segment within ``B`` reaches (a later start never reaches less, so this decides
+    whether any placement in the windows meets ``B``); the least such ``B`` is found by
+    bisection (:meth:`Reach.smallest_bound`). Rounds re-centre the windows; a round that brings
+    nothing tries the next, wider window (a success returns to the first), and the polish ends
+    when the widest brings nothing, or after ``rounds`` rounds. The result is taken only when
+    its exact segment costs (:meth:`PwlProblem.exact_segments`) all meet the last bound and
+    lower the max error."""
     from approxgen.fit.reach import TOL
 
     reach = problem.reach
@@ -306,12 +308,12 @@ def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,
         return float(np.max(problem.exact_segments(edges[:-1], edges[1:] - 1)))
 
     cost = exact_cost(start)
-    current, bound, floor = start, cost, reach.floor()
+    current, bound, floor, scale = start, cost, reach.floor(), 0
     for _ in range(rounds):
-        if bound <= floor + TOL:
+        if bound <= floor + TOL or scale == len(windows):
             break
         widths = np.diff(np.concatenate([[lo], current, [hi + 1]]))
-        radius = np.maximum(1, np.ceil(window * np.minimum(widths[:-1], widths[1:])))
+        radius = np.maximum(1, np.ceil(windows[scale] * np.minimum(widths[:-1], widths[1:])))
         low_w = np.maximum(current - radius.astype(np.int64), lo + 1)
         high_w = np.minimum(current + radius.astype(np.int64), hi)
 
@@ -326,8 +328,9 @@ def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,
 
         new_bound, found, _ = reach.smallest_bound(place, floor - TOL, bound)
         if found is None or not new_bound < bound - TOL:
-            break
-        current, bound = found, new_bound
+            scale += 1
+            continue
+        current, bound, scale = found, new_bound, 0
     if current is start:
         return tuple(int(b) for b in start)
     reached = exact_cost(current)
