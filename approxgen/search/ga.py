@@ -50,7 +50,7 @@ OPTIONS = {
 }
 
 # defaults on wide problems (rough costs; the polish's re-placement makes a restart not pay)
-WIDE = {"population": 48, "generations": 100, "restarts": 0}
+WIDE = {"population": 32, "generations": 100, "restarts": 0}
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
