@@ -101,3 +101,13 @@ def test_rough_searches_are_deterministic_and_near_exact(method, monkeypatch):
     problem = wide_problem()
     exact = problem.evaluate(run("exact", problem, {}, 0).breakpoints).objective
     assert problem.evaluate(first).objective <= 1.25 * exact
+
+
+@pytest.mark.parametrize("function", ["gelu", "silu", "tanh"])
+def test_equalize_brings_a_uniform_start_near_the_optimum(function):
+    # the growth cap keeps segments near the rounding floor from blowing up
+    problem = wide_problem(segments=16, function=function)
+    start = tuple(uniform_breakpoints(problem.lo, problem.hi, 16))
+    even = equalize(problem, start, 40)
+    exact = problem.evaluate(run("exact", problem, {}, 0).breakpoints).objective
+    assert float(problem.rough_costs(np.array([even])).max()) <= 1.7 * exact

@@ -181,17 +181,19 @@ def polish(tracker: "BestTracker", tiebreak: float = 0.0, steps=(1, 2, 4, 8, 16)
         current, score = cand[i], float(scores[i])
 
 
-BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then exact ones near there
+BALANCE_SWEEPS = 10  # on rough costs, then fine ones, then (no reach) exact ones near there
 FINE_SWEEPS = 2
 EXACT_SWEEPS = 3
 EXACT_RADIUS = 16  # codes an exact balancing step may move a breakpoint
 EQUALIZE_STEPS = 40
+EQUALIZE_GROWTH = 2.0  # see :func:`equalize`
 
 
 def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     """The polished best breakpoints of a search (:func:`polish`). A rough tracker's best
     (``max``) is equalized (:func:`equalize`) and balanced (:func:`balance`) on rough costs,
-    then on fine ones, then on exact ones near there."""
+    then on fine ones, then re-placed against a shared bound (:func:`relocate`, with the
+    problem's reach oracle; without one, balanced on exact costs near there)."""
     if not tracker.rough:
         polish(tracker, tiebreak)
         return tracker.best
@@ -199,7 +201,10 @@ def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     best = equalize(problem, tracker.best, EQUALIZE_STEPS)
     best = balance(problem, best, problem.rough_segments, BALANCE_SWEEPS)
     best = balance(problem, best, problem.fine_segments, FINE_SWEEPS)
-    best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
+    if problem.reach is not None:
+        best = relocate(problem, best)
+    else:
+        best = balance(problem, best, problem.exact_segments, EXACT_SWEEPS, EXACT_RADIUS)
     exact = BestTracker(problem)
     exact(np.array([tracker.best, best], dtype=np.int64))  # never worse than the search's best
     tracker.evaluations += exact.evaluations
@@ -208,17 +213,21 @@ def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
 
 def equalize(problem, breakpoints, steps: int) -> tuple[int, ...]:
     """Minimax polish of all breakpoints at once, on rough costs: a segment's error above the
-    rounding floor (half an LSB) grows about as its width squared, so new widths in proportion
-    to ``width / sqrt(excess)`` would equalize them; each step goes half-way there. The best
-    breakpoints seen win (never worse than the start)."""
+    rounding floor (half an LSB) grows about as its width squared, so widths in proportion to
+    ``width / sqrt(excess)`` would equalize them. Near the floor that model fails (the excess
+    vanishes), so a segment's aim is at most :data:`EQUALIZE_GROWTH` times the worst one's
+    relative to its width; each step goes half-way there (in log widths). The best breakpoints
+    seen win (never worse than the start)."""
     current = np.asarray(breakpoints, dtype=np.int64)
     best, best_cost = current, float(problem.rough_costs(current[None, :])[0].max())
     for _ in range(steps):
         costs = problem.rough_costs(current[None, :])[0]
         widths = np.diff(np.concatenate([[problem.lo], current, [problem.hi + 1]])).astype(float)
-        aim = widths / np.sqrt(np.maximum(costs - 0.5, 1e-3))
+        excess = np.maximum(costs - 0.5, 1e-3)
+        aim = widths * np.minimum(np.sqrt(excess.max() / excess), EQUALIZE_GROWTH)
         aim *= problem.n_codes / aim.sum()
-        ends = np.cumsum((widths + aim) / 2)[:-1]
+        new = np.sqrt(widths * aim)
+        ends = np.cumsum(new * (problem.n_codes / new.sum()))[:-1]
         current = snap_breakpoints(problem.lo - 0.5 + ends, problem.lo, problem.hi)[0]
         cost = float(problem.rough_costs(current[None, :])[0].max())
         if cost < best_cost:
@@ -268,3 +277,63 @@ def balance(problem, breakpoints, cost, sweeps: int, radius: int | None = None
         if not moved:
             break
     return tuple(int(b) for b in edges[1:-1])
+
+
+RELOCATE_WINDOWS = (1.0, 2.0)  # a breakpoint moves at most these times its narrower segment
+RELOCATE_ROUNDS = 40
+
+
+def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,
+             windows: tuple[float, ...] = RELOCATE_WINDOWS) -> tuple[int, ...]:
+    """Minimax polish moving every breakpoint at once against a shared bound (needs
+    :attr:`PwlProblem.reach`): each breakpoint may move within a window, ``windows[0]`` times
+    the narrower of its two segments; for a bound ``B`` the breakpoints, left to right, go as
+    far as a segment within ``B`` reaches (a later start never reaches less, so this decides
+    whether any placement in the windows meets ``B``); the least such ``B`` is found by
+    bisection (:meth:`Reach.smallest_bound`). Rounds re-centre the windows; a round that brings
+    nothing tries the next, wider window (a success returns to the first), and the polish ends
+    when the widest brings nothing, or after ``rounds`` rounds. The result is taken only when
+    its exact segment costs (:meth:`PwlProblem.exact_segments`) all meet the last bound and
+    lower the max error."""
+    from approxgen.fit.reach import TOL
+
+    reach = problem.reach
+    start = np.asarray(breakpoints, dtype=np.int64)
+    if reach is None or start.size == 0:
+        return tuple(int(b) for b in start)
+    lo, hi = problem.lo, problem.hi
+
+    def exact_cost(bps) -> float:
+        edges = np.concatenate([[lo], bps, [hi + 1]])
+        return float(np.max(problem.exact_segments(edges[:-1], edges[1:] - 1)))
+
+    cost = exact_cost(start)
+    current, bound, floor, scale = start, cost, reach.floor(), 0
+    for _ in range(rounds):
+        if bound <= floor + TOL or scale == len(windows):
+            break
+        widths = np.diff(np.concatenate([[lo], current, [hi + 1]]))
+        radius = np.maximum(1, np.ceil(windows[scale] * np.minimum(widths[:-1], widths[1:])))
+        low_w = np.maximum(current - radius.astype(np.int64), lo + 1)
+        high_w = np.minimum(current + radius.astype(np.int64), hi)
+
+        def place(b):
+            bps, first = np.empty_like(current), lo
+            for i in range(current.size):
+                nxt = min(reach.reach(first, b) + 1, int(high_w[i]))
+                if nxt < max(int(low_w[i]), first + 1):
+                    return None
+                bps[i] = first = nxt
+            return bps if reach.reach(first, b) >= hi else None
+
+        new_bound, found, _ = reach.smallest_bound(place, floor - TOL, bound)
+        if found is None or not new_bound < bound - TOL:
+            scale += 1
+            continue
+        current, bound, scale = found, new_bound, 0
+    if current is start:
+        return tuple(int(b) for b in start)
+    reached = exact_cost(current)
+    if not (reached <= bound + TOL and reached < cost):  # the oracle's bound must hold
+        return tuple(int(b) for b in start)
+    return tuple(int(b) for b in current)

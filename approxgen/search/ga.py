@@ -13,7 +13,8 @@ it is seeded from the spec seed for the run and restored afterwards.
 On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
 per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
 one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
-polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs.
+polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs (every breakpoint
+re-placed against a shared bound, within windows scaled to its segments).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ OPTIONS = {
     "polish": Option(True, doc="finish with a local search moving single breakpoints"),
 }
 
-WIDE = {"population": 48, "generations": 100}  # defaults on wide problems (rough costs)
+# defaults on wide problems (rough costs; the polish's re-placement makes a restart not pay)
+WIDE = {"population": 32, "generations": 100, "restarts": 0}
 
 
 def options(raw: dict, where: str, objective: str) -> dict:
