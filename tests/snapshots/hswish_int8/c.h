@@ -51,7 +51,7 @@ extern "C" {
 #endif
 
 /* ---- The half: g(h) = hswish_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
-/* Piecewise linear, 8 segments. Defined on the input codes 0..128 only. */
+/* Piecewise linear, 8 segments. Evaluated on the input codes 0..128 (other values are clamped to them). */
 #define HSWISH_INT8_HALF_SEGMENTS 8
 #define HSWISH_INT8_HALF_SHIFT 8
 
@@ -78,6 +78,16 @@ APPROXGEN_INLINE uint16_t hswish_int8_half_affine(int16_t k, uint16_t e, int16_t
 {
     uint16_t c = (uint16_t)((uint16_t)((uint16_t)((unsigned)(uint16_t)k * (uint16_t)s) + e) >> 8);
     return c;
+}
+
+/* A value of uint8_t that is no input code this header is evaluated on is clamped to
+ * the codes 0..128: its result is that of the nearest code, and no lookup
+ * or arithmetic below ever sees it. */
+APPROXGEN_INLINE uint8_t hswish_int8_half_code(uint8_t x)
+{
+    int32_t q = x;
+    q = q > 128 ? 128 : q;
+    return (uint8_t)q;
 }
 
 /* Segment search: a compare-and-mask chain from the last segment reached steps down to each
@@ -115,7 +125,7 @@ APPROXGEN_INLINE int32_t hswish_int8_half_eval(int32_t q)
 
 static inline int16_t hswish_int8_half(uint8_t x)
 {
-    return (int16_t)hswish_int8_half_eval((x));
+    return (int16_t)hswish_int8_half_eval(hswish_int8_half_code(x));
 }
 
 /* y[i] = hswish_int8_half(x[i]) for i < n; x and y may be the same buffer. */
@@ -129,7 +139,7 @@ static inline void hswish_int8_half_array(const uint8_t *x, int16_t *y, size_t n
         int16_t s[64], k[64];
         uint16_t e[64];
         for (j = 0; j < 64; ++j) {
-            s[j] = (int16_t)((x[i + j]));
+            s[j] = (int16_t)(hswish_int8_half_code(x[i + j]));
             hswish_int8_half_segment(s[j], &k[j], &e[j]);
         }
         for (j = 0; j < 64; ++j)
