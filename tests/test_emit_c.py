@@ -92,13 +92,16 @@ def drawn_fits(count: int, seed: int = 4) -> list:
     return fits
 
 
-def assert_bit_exact(fits, outputs: dict) -> None:
-    """Every variant of every fit (:data:`verify.C_VARIANTS`) equals the golden model."""
+def assert_bit_exact(fits, outputs: dict, every_value: bool = False, searches=None) -> None:
+    """Every variant of every fit (:data:`verify.C_VARIANTS`) equals the golden model (on
+    every value of the C input type with ``every_value``); ``searches``: each fit's segment
+    search, named in the failure."""
     problems = []
     for f in fits:
-        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS)
+        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS, every_value)
         if count:
-            problems.append(f"{f.spec.name}: {count} codes differ, first {first[0]}")
+            search = f" ({searches[f.spec.name]})" if searches else ""
+            problems.append(f"{f.spec.name}{search}: {count} values differ, first {first[0]}")
     assert not problems, "\n".join(problems)
 
 
@@ -337,14 +340,7 @@ def test_every_value_of_the_input_type_is_safe_and_right(tiny, compiler, build, 
         require_sanitizers(compiler, tmp_path)
     outputs = verify.run_c(fits, tmp_path, compiler, sanitize=sanitize, opt=opt,
                            segment_search=searches, every_value=True)
-    problems = []
-    for f in fits:
-        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
-                                      every_value=True)
-        if count:
-            problems.append(f"{f.spec.name} ({searches[f.spec.name]}): {count} values differ, "
-                            f"first {first[0]}")
-    assert not problems, "\n".join(problems)
+    assert_bit_exact(fits, outputs, every_value=True, searches=searches)
 
 
 def test_tiny_fits_cover_every_shape(tiny):
@@ -415,13 +411,7 @@ def test_chain_in_16_bit_lanes_is_right_on_every_value(lanes, compiler, build, t
         require_sanitizers(compiler, tmp_path)
     outputs = verify.run_c(fits, tmp_path, compiler, sanitize=sanitize, opt=opt,
                            segment_search=searches, every_value=True)
-    problems = []
-    for f in fits:
-        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
-                                      every_value=True)
-        if count:
-            problems.append(f"{f.spec.name}: {count} values differ, first {first[0]}")
-    assert not problems, "\n".join(problems)
+    assert_bit_exact(fits, outputs, every_value=True)
 
 
 def test_chain_in_16_bit_lanes_covers_every_shape(lanes):

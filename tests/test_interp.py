@@ -207,15 +207,11 @@ def test_c_every_value_of_the_input_type(which, request, compiler, sanitize, tmp
         from test_emit_c import require_sanitizers
 
         require_sanitizers(compiler, tmp_path)
+    from test_emit_c import assert_bit_exact
+
     cases = request.getfixturevalue(which)
     outputs = verify.run_c(cases, tmp_path, compiler, sanitize=sanitize, every_value=True)
-    problems = []
-    for f in cases:
-        count, first = verify.compare(f, outputs[f.spec.name], verify.C_VARIANTS,
-                                      every_value=True)
-        if count:
-            problems.append(f"{f.spec.name}: {count} differ, first {first[0]}")
-    assert not problems, "\n".join(problems)
+    assert_bit_exact(cases, outputs, every_value=True)
 
 
 def test_c_array_portable_loads(cases, tmp_path):

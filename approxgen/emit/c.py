@@ -36,7 +36,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
   only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
-  (vectorized); so it works with any inner form through that signature alone.
+  (vectorized); so it works with any inner form through that signature alone. A form whose
+  template defines the block ``folded_array`` renders the whole's array itself instead, given
+  the reconstruction in 16-bit lanes (:func:`_fused_reconstruction`; interp does).
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
@@ -630,6 +632,7 @@ def interp_context(model) -> dict:
     lifted by a multiple of ``2^F`` (``bias``) and, order 2, the accumulator by ``lift2
     2^(2g+1)`` (taken back from the nodes)."""
     w = model.widths()
+    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
     frac = model.frac
     inp = model.input
     gmax = max(model.steps)
@@ -643,7 +646,6 @@ def interp_context(model) -> dict:
         values += [(int(model.values().max()) + bias) << gmax, 1 << (gmax + frac), *w.diff,
                    *w.product, w.acc[0] + (bias << gmax), w.acc[1] + (bias << gmax)]
     else:
-        v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
         rise = 2 * np.asarray(model.steps, dtype=np.int64)[v["region"]] + 1
         lift2 = max(0, int((-(v["acc"] >> rise)).max()))
         bias = _floor_bias(w.total[0], frac)
@@ -656,11 +658,9 @@ def interp_context(model) -> dict:
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
-    # the array's pass 2 takes one step for every code (so it vectorizes) when the offset t
-    # scaled to 2^gmax keeps every intermediate in 32 bits (the value is the same)
     # one step for every code: the array's arithmetic vectorizes (multi-region: when that keeps
     # every intermediate in 32 bits, the offset t scaled to 2^gmax)
-    fixed, lift3, products = _interp_fixed(model, bias, lift2, gmax)
+    fixed, lift3, products = _interp_fixed(model, v, bias, lift2, gmax)
     normalise = model.regions > 1 and signed_bits(min(values + fixed), max(values + fixed)) <= 32
     if normalise or model.regions == 1:
         values += fixed
@@ -700,11 +700,12 @@ def interp_context(model) -> dict:
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
         "sat_lo": w.shifted[0] < model.output.min_code,
         "sat_hi": w.shifted[1] > model.output.max_code,
-        "lanes": _interp_lanes(model, products, w.shifted),
+        "lanes": _interp_lanes(model, v, products, w.shifted),
     }
 
 
-def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict | None:
+def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, int]
+                  ) -> dict | None:
     """The array in 16-bit lanes (eight codes per SSE2 vector, no 32-bit multiply), or None
     where it does not apply. ``g`` is gmax, ``t`` the offset scaled to it, ``c0, c1, c2`` the
     stored nodes, ``F >= 1``; both orders reduce to ``y = floor((v + base + 2^(F-1)) / 2^F)``
@@ -724,7 +725,8 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
     16-bit key) into each region in turn: a region before the code's adds its whole node count
     (order 2: and its two own nodes), the code's own region its offset, the ones after it
     nothing; the offset's low ``g_r`` bits, shifted to the top of 16 bits and summed, are ``t``
-    at the step ``2^16`` (the earlier regions' lengths are multiples of their steps)."""
+    at the step ``2^16`` (the earlier regions' lengths are multiples of their steps). ``inter``:
+    :meth:`InterpModel.intermediates` over every code."""
     gmax, frac, inp, order = max(model.steps), model.frac, model.input, model.order
     if (model.node_bits != 16 or frac < 1 or inp.bits > 16
             or not 1 <= gmax <= (15 if order == 1 else 14)
@@ -733,21 +735,20 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
     ends = (*model.starts[1:], model.codes)
     if any((b - a) % (1 << g) for a, b, g in zip(model.starts[:-1], ends[:-1], model.steps)):
         return None
-    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
     half = 1 << (frac - 1)
     if order == 1:
-        rise = (v["acc"] >> (np.asarray(model.steps, dtype=np.int64)[v["region"]])) \
-            - v["a"] - half
+        rise = (inter["acc"] >> (np.asarray(model.steps, dtype=np.int64)[inter["region"]])) \
+            - inter["a"] - half
     else:
-        g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
-        hi = v["inner"] >> g
+        g = np.asarray(model.steps, dtype=np.int64)[inter["region"]]
+        hi = inter["inner"] >> g
         if not all(-(1 << 15) <= int(x.min()) and int(x.max()) < 1 << 15
-                   for x in (v["diff"], v["d2"], hi)):
+                   for x in (inter["diff"], inter["d2"], hi)):
             return None
-        rise = v["total"] - half - v["a"]
+        rise = inter["total"] - half - inter["a"]
     # v = c0 + rise (the interpolated value, stored units); order 1: rise = floor(d1 t / 2^g)
     # (acc >> g less c0 and the rounding half, which is below 2^g)
-    interpolated = np.asarray(model.nodes, dtype=np.int64)[v["k"]] + rise
+    interpolated = np.asarray(model.nodes, dtype=np.int64)[inter["k"]] + rise
     values = (int(interpolated.min()), int(interpolated.max()))
     split = None
     if values[1] - values[0] > 0xFFFF:  # c0's high bits apart: y = (cu >> F) + ((cu mod 2^F + rise + nz) >> F)
@@ -783,9 +784,8 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
     vb_hi = vb_hi if vb_hi is not None and vb_hi < 0xFFFF else None
     return {
         "key_shift": shift, "key_lo": keys[0], "key_hi": model.hi_code - shift,
-        "regions": [{"lo": keys[r] if r else None,
-                     "hi": keys[r + 1] if r < model.regions - 1 else None,
-                     "start": keys[r], "step": g, "up": 16 - g}
+        "regions": [{"start": keys[r], "step": g, "up": 16 - g,
+                     "end": keys[r + 1] if r < model.regions - 1 else None}
                     for r, g in enumerate(model.steps)],
         "first": model.firsts()[0], "down": 16 - gmax, "gmax": gmax,
         "gmask": (1 << gmax) - 1, "hi_mul": 1 << (16 - gmax), "t_mul": 1 << (15 - gmax),
@@ -795,13 +795,14 @@ def _interp_lanes(model, products: list[str], shifted: tuple[int, int]) -> dict 
     }
 
 
-def _interp_fixed(model, bias: int, lift2: int, gmax: int) -> tuple[list[int], int, list[str]]:
+def _interp_fixed(model, v: dict, bias: int, lift2: int, gmax: int
+                  ) -> tuple[list[int], int, list[str]]:
     """The value range of the interp arithmetic at one step ``2^gmax`` for every code (the offset
     scaled from ``2^g``: each intermediate by a power of two, the result the same), order 2's
     lift ``K`` of the inner term, and each product's :func:`_product_kind`. Order 2 splits the
     inner term at ``2^gmax`` so no intermediate carries ``t`` times it whole: with ``hi = floor(inner / 2^G)``, ``lo = inner mod 2^G``,
-    ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``."""
-    v = model.intermediates(np.arange(model.lo_code, model.hi_code + 1, dtype=np.int64))
+    ``floor((t inner + R) / 2^(2G+1)) = floor((t hi + floor((t lo + R) / 2^G)) / 2^(G+1))``.
+    ``v``: :meth:`InterpModel.intermediates` over every code."""
     g = np.asarray(model.steps, dtype=np.int64)[v["region"]]
     up = gmax - g
     t = v["t"] << up
@@ -848,17 +849,25 @@ def embedded(template_name: str, context: dict, blocks=("macros", "body")) -> st
                    for text in template.blocks[block](block_context))
 
 
-def _folded_range(model) -> tuple[int, int]:
-    """Bounds of a folded model's reconstruction before the saturation: exact over every input
-    code (the half evaluated) up to :data:`EXACT_RANGE_CODES` codes a side, else the width
-    analysis's."""
+def _folded_sides(model) -> dict | None:
+    """Bounds of a folded model's reconstruction before the saturation on each side, exact over
+    every input code (the half evaluated): ``{"pos": (lo, hi), "neg": (lo, hi)}`` (``q >= 0``:
+    ``r``; ``q < 0``: ``A + s r + B u``); ``None`` beyond :data:`EXACT_RANGE_CODES` codes a side."""
     inp = model.input
     if max(inp.max_code, -inp.min_code) > EXACT_RANGE_CODES:
-        return model.wide_range()
+        return None
     h = np.arange(1, -inp.min_code + 1, dtype=np.int64)
-    r = np.concatenate([model.inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64)),
-                        model.a + model.s * model.inner.evaluate(h) + model.b * h])
-    return int(r.min()), int(r.max())
+    pos = model.inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64))
+    neg = model.a + model.s * model.inner.evaluate(h) + model.b * h
+    return {side: (int(r.min()), int(r.max())) for side, r in (("pos", pos), ("neg", neg))}
+
+
+def _folded_range(sides: dict | None, model) -> tuple[int, int]:
+    """Bounds of the reconstruction before the saturation: both sides' (:func:`_folded_sides`),
+    else the width analysis's."""
+    if sides is None:
+        return model.wide_range()
+    return min(lo for lo, _ in sides.values()), max(hi for _, hi in sides.values())
 
 
 def folded_context(model, inner_form, segment_search: str) -> dict:
@@ -866,6 +875,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     ``name_half``; one type (int32_t or int64_t) holds |q|, g and the reconstruction."""
     inner = model.inner
     inp = model.input
+    sides = _folded_sides(model)
 
     def half_context(name: str) -> dict:
         return {"name": f"{name}_half", "macro": f"{name}_half".upper(), "guard": "",
@@ -879,7 +889,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     def fused_array(name: str) -> str:
         """The whole's array variant from the half's template (its block ``folded_array``,
         given ``fold``: the reconstruction in 16-bit lanes), or "" where it has none."""
-        fold = _fused_reconstruction(model)
+        fold = _fused_reconstruction(model, sides)
         if fold is None:
             return ""
         fold.update(name=name, code=f"{name}_code" if _input_clamp(inp) else "",
@@ -889,7 +899,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
                         blocks=("folded_array",))
 
     wide_bits = model.wide_bits()
-    lo, hi = _folded_range(model)
+    lo, hi = _folded_range(sides, model)
     expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
             else ("-r" if model.s < 0 else "r"))
     if model.b:
@@ -908,29 +918,25 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
             "sat_lo": sat_lo, "sat_hi": sat_hi, "b": literal(model.b)}
 
 
-def _fused_reconstruction(model) -> dict | None:
+def _fused_reconstruction(model, sides: dict | None) -> dict | None:
     """The reconstruction of a folded model in 16-bit lanes, for a half's array variant that
     does it itself (:func:`folded_context`'s ``fused_array``): each side's value before the
     saturation (``q >= 0``: ``r``; ``q < 0``: ``A + s r + B u``), over every code, spans at most
     2^16 values, so it is taken modulo 2^16 less the side's least value (``v``, unsigned, exact),
     saturated there (unsigned thresholds) and moved back. ``None`` where a side spans more, the
-    input is wider than 16 bits or a side saturates on every code."""
-    inp, out = model.input, model.output
-    if inp.bits > 16:
+    input is wider than 16 bits or a side saturates on every code. ``sides``:
+    :func:`_folded_sides`."""
+    out = model.output
+    if model.input.bits > 16 or sides is None:
         return None
-    inner = model.inner
-    h = np.arange(1, -inp.min_code + 1, dtype=np.int64)
-    sides = {"pos": inner.evaluate(np.arange(0, inp.max_code + 1, dtype=np.int64)),
-             "neg": model.a + model.s * inner.evaluate(h) + model.b * h}
     fold = {}
-    for side, values in sides.items():
-        lo, hi = int(values.min()), int(values.max())
+    for side, (lo, hi) in sides.items():
         if hi - lo > 0xFFFF or hi < out.min_code or lo > out.max_code:
             return None
         fold[side] = {"lo": (-lo) % (1 << 16), "back": lo % (1 << 16),
                       "min": out.min_code - lo if lo < out.min_code else None,
                       "max": out.max_code - lo if hi > out.max_code else None}
-    fold["neg"]["a"] = (model.a - int(sides["neg"].min())) % (1 << 16)
+    fold["neg"]["a"] = (model.a - sides["neg"][0]) % (1 << 16)
     fold["s"] = model.s
     fold["b"] = model.b % (1 << 16)
     fold["signed"] = out.signed

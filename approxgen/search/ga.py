@@ -10,11 +10,9 @@ are re-derived by the segment solver for every changed individual; a whole gener
 in one call (:meth:`PwlProblem.objectives`). DEAP's operators draw from Python's global ``random``:
 it is seeded from the spec seed for the run and restored afterwards.
 
-On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
-per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
-one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
-polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs (every breakpoint
-re-placed against a shared bound, within windows scaled to its segments).
+On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) it flies on the rough
+fitness with smaller defaults (``WIDE``) and ends with the same polish as
+:mod:`approxgen.search.pso` (see there).
 """
 
 from __future__ import annotations
