@@ -16,6 +16,7 @@ from approxgen.fixedpoint import IntFormat
 from approxgen.fit.interp import layout_bytes
 from approxgen.forms.interp import MAX_REGIONS
 from approxgen.forms.interp import InterpModel
+from approxgen.metrics import correctly_rounded
 from conftest import fit_raw, require_tool
 
 INT16_TANH = dict(function="tanh", input={"bits": 16, "signed": True, "scale": 2 ** -12},
@@ -155,9 +156,10 @@ CASES = {
     "sig_u12": dict(function="sigmoid", input={"bits": 12, "signed": False, "scale": 2 ** -8},
                     output={"bits": 8}, domain=[0.5, 9], segments=20),
     "gelu_w32": dict(function="gelu", input={"bits": 12, "scale": 2 ** -8},
-                     output={"bits": 32}, segments=30),
+                     output={"bits": 32}, segments=30, search="uniform"),
     "gelu_2b": dict(function="gelu", input={"bits": 2}, segments=1),
-    "exp_int8": dict(function="exp", input={"bits": 8, "scale": 2 ** -4}, segments=9),
+    "exp_u16": dict(function="exp", input={"bits": 8, "scale": 2 ** -4},
+                    output={"bits": 16, "signed": False}, segments=9, search="uniform"),
     "recip_u8": dict(function="recip", input={"bits": 8, "signed": False, "scale": 2 ** -5},
                      output={"bits": 16, "signed": False}, segments=24),
     "tanh_w24": dict(function="tanh", input={"bits": 12, "scale": 2 ** -8},
@@ -255,7 +257,7 @@ def test_lut_part_refused_with_the_reason(tanh16):
 
 
 def test_cost_estimate_and_yosys(cases):
-    f = next(f for f in cases if f.spec.name == "exp_int8_o1")
+    f = next(f for f in cases if f.spec.name == "exp_u16_o1")
     est = cost.estimate(f, "full")
     assert est["rom_words"] == 2 * len(f.model.nodes) and est["multiplier"]["product"] > 0
     require_tool("yosys")
@@ -346,7 +348,9 @@ def test_artifact_over_its_byte_budget_is_refused(tmp_path):
     data["spec_hash"] = dataclasses.replace(f.spec, max_bytes=20).hash()
     path = tmp_path / "fit.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(ApproxgenError, match="C tables take 34 bytes, max_bytes 20"):
+    nbytes = forms.of(f.model).table_bytes(f.model)
+    assert 20 < nbytes <= 40
+    with pytest.raises(ApproxgenError, match=f"C tables take {nbytes} bytes, max_bytes 20"):
         artifact.load(path)
 
 
@@ -406,6 +410,14 @@ def lanes_fits():
                          16, True, nodes2, order=2)
     fits.append(dataclasses.replace(base, model=model2,
                                     spec=dataclasses.replace(base.spec, name="sat_s8_o2")))
+    # order 2 overshooting its highest node (32700, 32767, 32000): values over 2^16 (split)
+    wide = interp(function="tanh", input={"bits": 8, "scale": 2 ** -4},
+                  output={"bits": 16, "scale": 2 ** -14}, segments=8, order=2)
+    nodes3 = (-32768, -23400, -14000, -4700, 4700, 14000, 23400, 32700, 32767, 32000)
+    model3 = InterpModel(wide.spec.input, wide.spec.output, -128, 127, (0,), (5,), 1, 16, True,
+                         nodes3, order=2)
+    fits.append(dataclasses.replace(wide, model=model3,
+                                    spec=dataclasses.replace(wide.spec, name="split_s16_o2")))
     return fits
 
 
@@ -428,6 +440,7 @@ def test_lanes_cover_their_paths(lanes_fits):
         assert lanes["sat" + "_s8" + order]["vb_lo"] is not None
         assert lanes["sat" + "_s8" + order]["vb_hi"] is not None
     assert any(v["split"] for v in lanes.values())
+    assert {v["du_lift"] for k, v in lanes.items() if k.endswith("_o1")} == {True, False}
     headers = {f.spec.name: emit_c.render(f) for f in lanes_fits}
     fused = [n for n, h in headers.items() if "with the fold in it" in h]
     assert sorted(fused) == [f"{n}_o{o}" for n in ("gelu_s12_fold", "tanh_s16") for o in (1, 2)]
@@ -486,3 +499,66 @@ def test_cli_max_regions_flag(tmp_path):
     assert ok.returncode == 0, ok.stderr
     model = artifact.load(out).model
     assert getattr(model, "inner", model).regions == 1
+
+
+# --- flat ends: a run of one correctly rounded value at either end is left to the input clamp ----
+
+def test_flat_ends():
+    from approxgen.fit.interp import flat_ends
+
+    assert flat_ends(np.array([0, 0, 0, 1, 2, 3, 3])) == (2, 5)
+    assert flat_ends(np.array([1, 2, 3])) == (0, 2)
+    assert flat_ends(np.array([5, 5, 5])) == (0, 0)
+
+
+def test_a_flat_end_is_clamped_and_gives_its_codes_the_correct_value(tanh16):
+    """hswish is 0 below -3 and int16 tanh saturates at both ends: the model's clamp range
+    leaves those codes out, and every one of them gets the run's correctly rounded value."""
+    hswish = interp(function="hswish", input={"bits": 8, "scale": 2 ** -4}, segments=12)
+    for f in (hswish, tanh16):
+        lo, hi = f.spec.domain
+        m = f.model
+        assert m.lo_code > lo and (f is hswish or m.hi_code < hi)
+        codes = f.spec.domain_codes()
+        for run in (codes[codes <= m.lo_code], codes[codes >= m.hi_code]):
+            floor = correctly_rounded(f.spec.reference(run), f.spec.output)
+            assert (floor == floor[0]).all() and (m.evaluate(run) == floor[0]).all()
+
+
+def test_a_flat_end_is_judged_on_every_code_it_stands_for(tanh16):
+    """The node search sees the run's innermost code with the run's largest error and summed
+    squared error (up to a constant) for any output: the same as judging every code of it."""
+    from approxgen.fit.interp import NodeProblem
+    from approxgen.metrics import target
+
+    spec = tanh16.spec
+    targets = target(spec, spec.domain_codes()) / spec.output.scale
+    problem = NodeProblem(spec, targets, trim=True)
+    first = problem.lo_code - spec.domain[0]
+    last = first + problem.n - 1
+    for at, run in ((0, targets[:first + 1]), (problem.n - 1, targets[last:])):
+        assert run.size > 1
+        y = np.arange(int(run.min()) - 3, int(run.max()) + 4, dtype=np.int64)
+        uc = np.full(y.size, at)
+        E, S = problem.errors(y[:, None], uc[:, None], np.ones((y.size, 1), bool), 1)
+        err = y[:, None] - run[None, :]
+        np.testing.assert_allclose(E, np.abs(err).max(axis=1))
+        sq = (err * err).sum(axis=1)
+        np.testing.assert_allclose(S - S[0], sq - sq[0], rtol=1e-9, atol=1e-6)
+
+
+def test_artifact_whose_clamp_leaves_the_domain_is_refused(tmp_path):
+    import json
+
+    f = interp(function="hswish", input={"bits": 8, "scale": 2 ** -4}, domain=[-4, 3.9],
+               segments=12)
+    data = json.loads(f.dumps())
+    lo, hi = f.spec.domain
+    shift = lo - 6 - f.model.lo_code  # the same code count, starting below the domain
+    data["model"]["lo_code"] += shift
+    data["model"]["hi_code"] += shift
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ApproxgenError, match=f"clamps to codes {lo - 6}\\.\\..*outside the "
+                                             f"domain {lo}\\.\\.{hi}"):
+        artifact.load(path)

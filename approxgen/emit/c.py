@@ -712,7 +712,8 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
     with ``v`` the interpolated value in stored units:
 
     - order 1: ``v = c0 + floor((c1 - c0) t / 2^g)`` (between the two nodes), the product from
-      the unsigned 16x16 ``(c1 - c0 + 2^15) t`` (high and low halves) less ``t 2^(15-g)``;
+      the unsigned 16x16 ``(c1 - c0 + 2^15) t`` (high and low halves) less ``t 2^(15-g)`` (a
+      difference never negative, up to ``2^16 - 1``: ``(c1 - c0) t`` itself);
     - order 2: ``inner = 2^g (2 d1 - d2) + d2 t`` and, with ``X = (d2 + 2^15) t = xh 2^g + xl``
       (unsigned 16x16), ``d2 t = X - 2^15 t``: ``hi = floor(inner / 2^g) = 2 d1 - d2 + xh -
       2^(15-g) t``, ``lo = inner mod 2^g = xl``; ``W = floor(t lo / 2^g)`` and
@@ -730,7 +731,7 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
     gmax, frac, inp, order = max(model.steps), model.frac, model.input, model.order
     if (model.node_bits != 16 or frac < 1 or inp.bits > 16
             or not 1 <= gmax <= (15 if order == 1 else 14)
-            or (order == 1 and products[0] != "s16")):
+            or (order == 1 and products[0] not in ("s16", "u16"))):
         return None
     ends = (*model.starts[1:], model.codes)
     if any((b - a) % (1 << g) for a, b, g in zip(model.starts[:-1], ends[:-1], model.steps)):
@@ -784,11 +785,16 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
     vb_hi = vb_hi if vb_hi is not None and vb_hi < 0xFFFF else None
     return {
         "key_shift": shift, "key_lo": keys[0], "key_hi": model.hi_code - shift,
+        # a folded half sees |q| in 0..2^(n-1) only: the clamps its domain still needs there
+        "half_clamps": (model.lo_code > 0, model.hi_code < 1 << (inp.bits - 1)),
         "regions": [{"start": keys[r], "step": g, "up": 16 - g,
                      "end": keys[r + 1] if r < model.regions - 1 else None}
                     for r, g in enumerate(model.steps)],
         "first": model.firsts()[0], "down": 16 - gmax, "gmax": gmax,
         "gmask": (1 << gmax) - 1, "hi_mul": 1 << (16 - gmax), "t_mul": 1 << (15 - gmax),
+        # order 1: a difference of either sign is lifted by 2^15 into uint16 (t 2^(15-g) less
+        # after the product); one that is never negative (u16) is one already
+        "du_lift": order == 1 and products[0] == "s16",
         "t2_mul": 1 << (14 - gmax) if order == 2 else None,
         "kin": kin + nb, "kout": kout, "mask": (1 << frac) - 1, "k2": k_hi % (1 << 16),
         "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped, "split": split,

@@ -16,22 +16,30 @@ per region; the windows (``2 RADIUS2 + 1`` integers) are centred on the rounded 
 linear programme (HiGHS: the real-valued interpolation's minimax, nodes within the type) and
 re-centred the same way.
 
+**Flat ends** (:func:`flat_ends`): a run of codes at either end of the domain whose correctly
+rounded output is one value (a saturated or flat stretch: int16 tanh past 5.9, hswish below -3)
+is left to the input clamp: the model's ``lo_code..hi_code`` leaves it out, and the node search
+judges the run's innermost code for the whole run (its largest error over the run's targets, its
+squared error summed over them), so no node is spent there.
+
 **Layout** (:class:`Layouts`): the domain offsets are cut into aligned blocks of ``2^B`` codes
-(about 32 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
+(about 64 blocks). For each power-of-two step the error of plain interpolation of the target (nodes
 on the target, within what the node type holds, halved: the node search roughly halves it) is
-measured per block (order 2: the quadratic through the next two grid nodes); a threshold picks for
-each block the largest step within it, equal neighbours merge into regions, and the cheapest merges
-(by added nodes) bring them down to ``max_regions`` (the spec's, else
-:data:`~approxgen.forms.interp.MAX_REGIONS`; each region costs the C a clamp and two shifts per
-element) (a region may then take a longer step where
-its whole span allows). Search ``uniform`` takes one region. Which threshold: with
-``max_error_lsb``, the fewest nodes meeting it (bisection on the threshold, each layout's nodes
-fitted exactly; ``objective: rounding`` alone: no mismatch); under a budget (``segments``: at most
-that many intervals; ``max_bytes``: the C tables, the nodes alone: the regions' constants are
-immediates of the code), the lowest threshold that fits and the next :data:`CANDIDATES` - 1, each
-grown greedily into what the budget leaves (:meth:`Layouts.refine`) and fitted exactly: the best
-for the objective wins. This is a heuristic over layouts (the node values are exact for the
-layout), documented as such in the fit's notes.
+measured per block (order 2: the quadratic through the next two grid nodes). For a threshold on
+that estimate, a dynamic programme over the blocks finds, for each region count up to
+``max_regions`` (the spec's, else :data:`~approxgen.forms.interp.MAX_REGIONS`; each region costs
+the C a clamp and two shifts per element), the layout with the fewest nodes (a ``segments``
+budget: intervals) whose regions each take the longest step the estimate allows on all their
+blocks (a step divides its region's start, and its span unless the region is the last). Search
+``uniform`` takes one region. Which threshold: with ``max_error_lsb``, the fewest nodes meeting
+it (bisection on the threshold, each layout's nodes fitted exactly; ``objective: rounding``
+alone: no mismatch); under a budget (``segments``: at most that many intervals; ``max_bytes``:
+the C tables, the nodes alone: the regions' constants are immediates of the code), the lowest
+threshold that fits and the next :data:`CANDIDATES` - 1, plus that lowest threshold's layout of
+every other region count, each grown greedily into what the budget leaves
+(:meth:`Layouts.refine`) and fitted exactly: the best for the objective wins (ties: the lower max
+error). This is a heuristic over layouts (the node values are exact for the layout), documented as
+such in the fit's notes.
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from approxgen.forms import MAX_ACC_BITS
 from approxgen.forms.interp import MAX_REGIONS, NODE_BITS, InterpModel, quadratic
 from approxgen.metrics import correctly_rounded, target
 
-BLOCKS_LOG2 = 5  # about 2^5 blocks over the domain
+BLOCKS_LOG2 = 6  # about 2^6 blocks over the domain
 RADIUS = 3  # candidates per node: 2 * RADIUS + 1
 RADIUS2 = 2  # order 2 (each interval judges candidate triples)
 MAX_RECENTRES = 8
@@ -166,10 +174,14 @@ class Layouts:
     """Region layouts for thresholds on the estimated error (see the module doc)."""
 
     def __init__(self, t: np.ndarray, max_regions: int = MAX_REGIONS, uniform: bool = False,
-                 bounds=(-np.inf, np.inf), order: int = 1, longest: int | None = None):
+                 bounds=(-np.inf, np.inf), order: int = 1, longest: int | None = None,
+                 intervals: bool = False):
         """``t``: the target (LSB) per offset; ``bounds``: what a node can hold (LSB);
-        ``order`` of the interpolation; ``longest``: the longest step (log2) allowed."""
+        ``order`` of the interpolation; ``longest``: the longest step (log2) allowed;
+        ``intervals``: the layouts count intervals (a ``segments`` budget: order 2's two nodes
+        per region are free), else nodes."""
         self.n = n = t.size
+        self.per_region = 2 if intervals and order == 2 else 0
         top = max(0, (n - 1).bit_length())  # 2^top >= n
         self.top = top if longest is None else min(top, longest)
         self.block = min(self.top, max(0, top - BLOCKS_LOG2))
@@ -186,7 +198,7 @@ class Layouts:
         """The thresholds at which some layout changes, ascending."""
         if self.uniform:
             return np.unique(self.err.max(axis=1))
-        return np.unique(np.concatenate([self.block_err[: self.block + 1].ravel(),
+        return np.unique(np.concatenate([self.block_err.ravel(),
                                          self.err.max(axis=1)]))
 
     def layout(self, tau: float) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -194,36 +206,68 @@ class Layouts:
         if self.uniform:
             ok = np.flatnonzero(self.err.max(axis=1) <= tau)
             return (0,), (int(ok.max()) if ok.size else 0,)
-        ok = self.block_err[: self.block + 1] <= tau  # (g, blocks); g = 0 is always exact
-        g_block = [int(np.flatnonzero(ok[:, b]).max()) if ok[:, b].any() else 0
-                   for b in range(ok.shape[1])]
-        runs: list[list[int]] = []  # [start block, end block, g]
-        for b, g in enumerate(g_block):
-            if runs and runs[-1][2] == g:
-                runs[-1][1] = b + 1
+        return self.per_regions(tau)[0]
+
+    def _region_costs(self, tau: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(nodes, step)``, each ``(blocks + 1, blocks + 1)``: for a region over blocks
+        ``[i, j)``, its longest step (log2) whose estimated error stays within ``tau`` on every
+        block (its start a multiple of the step; a region but the last spans a multiple of it),
+        and the nodes it then needs."""
+        nb, edges, n = self.block_err.shape[1], self.block_edges, self.n
+        ok = self.block_err <= tau  # (g, blocks); g = 0 is always exact
+        gs = np.arange(self.top + 1)
+        nodes = np.full((nb + 1, nb + 1), np.iinfo(np.int64).max // 4, dtype=np.int64)
+        step = np.zeros((nb + 1, nb + 1), dtype=np.int64)
+        for i in range(nb):
+            start = int(edges[i])
+            span = edges[i + 1:].astype(np.int64) - start  # j = i + 1 .. nb
+            last = np.arange(i + 1, nb + 1) == nb
+            aligned = (start & ((1 << gs) - 1)) == 0
+            divides = (span[None, :] & ((1 << gs)[:, None] - 1)) == 0
+            feasible = np.logical_and.accumulate(ok[:, i:], axis=1) & aligned[:, None] \
+                & (divides | last[None, :])
+            g = self.top - np.argmax(feasible[::-1], axis=0)  # the longest feasible step
+            if self.order == 2:
+                count = -(-span >> g) + 2
             else:
-                runs.append([b, b + 1, g])
-        while len(runs) > self.max_regions:
-            best = None
-            for j in range(len(runs) - 1):
-                merged = runs[:j] + [[runs[j][0], runs[j + 1][1],
-                                      min(runs[j][2], runs[j + 1][2])]] + runs[j + 2:]
-                cost = self._nodes(merged)
-                if best is None or cost < best[0]:
-                    best = (cost, merged)
-            runs = best[1]
-        starts = [int(self.block_edges[r[0]]) for r in runs]
-        steps = [r[2] for r in runs]
-        # a region may take a longer step than a block allows when its span is a multiple of it
-        for j in range(len(runs)):
-            end = int(self.block_edges[runs[j][1]])
-            while steps[j] < self.top:
-                g = steps[j] + 1
-                if (j + 1 < len(runs) and (end - starts[j]) % (1 << g)) \
-                        or self.err[g, starts[j]:end].max() > tau:
-                    break
-                steps[j] = g
-        return _merged(starts, steps, self.n)
+                count = np.where(last, ((n - 1 - start) >> g) + 2, span >> g)
+            nodes[i, i + 1:], step[i, i + 1:] = count - self.per_region, g
+        return nodes, step
+
+    def per_regions(self, tau: float) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """For each region count ``1..max_regions``, the layout on block edges with the fewest
+        nodes whose estimated error stays within ``tau`` (a dynamic programme over the blocks),
+        fewest nodes first (ties: fewer regions); distinct layouts only."""
+        if self.uniform:
+            return [self.layout(tau)]
+        nodes, step = self._region_costs(tau)
+        nb = nodes.shape[0] - 1
+        big = np.iinfo(np.int64).max // 4
+        best = np.full(nb + 1, big, dtype=np.int64)
+        best[0] = 0
+        back, rows = [], []
+        for _ in range(self.max_regions):
+            total = best[:, None] + nodes  # (from i, to j)
+            arg = np.argmin(total, axis=0)
+            best = np.minimum(total[arg, np.arange(nb + 1)], big)
+            best[0] = big
+            back.append(arg)
+            rows.append(int(best[nb]))
+        out = []
+        for regions in sorted(range(1, len(rows) + 1), key=lambda r: (rows[r - 1], r)):
+            if rows[regions - 1] >= big:
+                continue
+            cuts, j = [], nb
+            for r in range(regions - 1, -1, -1):
+                i = int(back[r][j])
+                cuts.append((i, j))
+                j = i
+            cuts.reverse()
+            layout = _merged([int(self.block_edges[i]) for i, _ in cuts],
+                             [int(step[i, j]) for i, j in cuts], self.n)
+            if layout not in out:
+                out.append(layout)
+        return out
 
     def refine(self, layout, fits):
         """Spend what the budget leaves over, greedily on the region with the largest estimated
@@ -254,9 +298,6 @@ class Layouts:
             starts, steps = list(trial[0]), list(trial[1])
         return tuple(starts), tuple(steps)
 
-    def _nodes(self, runs) -> int:
-        starts = [int(self.block_edges[r[0]]) for r in runs]
-        return layout_nodes(starts, [r[2] for r in runs], self.n, self.order)
 
 
 # --- node values ---------------------------------------------------------------------------------
@@ -264,14 +305,32 @@ class Layouts:
 class NodeProblem:
     """The target and the integer arithmetic the node solver judges candidates on."""
 
-    def __init__(self, spec, targets: np.ndarray):
+    def __init__(self, spec, targets: np.ndarray, trim: bool = False):
+        """``targets``: ``sat(f)`` in LSB per domain code. With ``trim``, a run of codes at
+        either end whose correctly rounded output is one constant (a saturated or flat stretch:
+        tanh's half past 5.9, hswish below -3) is left to the input clamp (``lo_code``,
+        ``hi_code``): the run's innermost code stands for the whole run, judged exactly (its
+        error is the worst over the run's targets, ``band``; its squared error the run's sum)."""
         self.spec = spec
         self.out = spec.output
         self.objective = spec.objective
         self.order = spec.order or 1
-        self.t = targets  # sat(f) in LSB, one per domain code (offset u)
-        self.n = targets.size
-        self.rounded = correctly_rounded(targets * spec.output.scale, spec.output)
+        full_rounded = correctly_rounded(targets * spec.output.scale, spec.output)
+        first, last = flat_ends(full_rounded) if trim else (0, targets.size - 1)
+        self.lo_code, self.hi_code = spec.domain[0] + first, spec.domain[0] + last
+        t = targets[first:last + 1].astype(np.float64)
+        self.inner = t.copy()  # the targets of the codes themselves (the layout's estimate)
+        self.band_lo, self.band_hi = t.copy(), t.copy()  # the targets a code stands for
+        self.mult = np.ones(t.size)  # how many domain codes it stands for
+        for at, run in ((0, targets[:first + 1]), (-1, targets[last:])):
+            if first == last:
+                run = targets
+            if run.size > 1:
+                t[at], self.mult[at] = run.mean(), run.size
+                self.band_lo[at], self.band_hi[at] = run.min(), run.max()
+        self.t = t  # per offset u = q - lo_code
+        self.n = t.size
+        self.rounded = full_rounded[first:last + 1]
         self.node_bits, self.node_signed, self.frac, self.base = node_format(spec, targets,
                                                                              self.order)
         bits = self.node_bits
@@ -280,6 +339,22 @@ class NodeProblem:
         self.node_lo, self.node_hi = lo + self.base, hi + self.base  # node values (+ base)
         self.longest = max_step(self.order, self.frac, bits, self.base,
                                 max(0, (self.n - 1).bit_length()))
+
+    def errors(self, y: np.ndarray, uc: np.ndarray, valid: np.ndarray,
+               axis: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(largest error, summed cost)`` along ``axis`` of outputs ``y`` at offsets ``uc``
+        (codes not ``valid`` count nothing): the cost is the squared error (``rounding``:
+        mismatches first, then :data:`ROUNDING_TIE` times it), each code times its
+        multiplicity."""
+        worst = np.maximum(y - self.band_lo[uc], self.band_hi[uc] - y)
+        E = np.where(valid, worst, 0.0).max(axis=axis)
+        err = np.where(valid, y - self.t[uc], 0.0)
+        mult = self.mult[uc]
+        S = (err * err * mult).sum(axis=axis)
+        if self.objective == "rounding":
+            S = ((y != self.rounded[uc]) & valid).astype(np.float64) * mult
+            S = S.sum(axis=axis) + ROUNDING_TIE * (err * err * mult).sum(axis=axis)
+        return E, S
 
     def positions(self, starts, steps) -> np.ndarray:
         """Every node's offset (the last region's last node lies past the end)."""
@@ -353,15 +428,7 @@ class NodeProblem:
                 right = cand[ks + 1][:, None, :, None]  # (J, 1, C, 1)
                 y = (left * (w - tt) + right * tt + rnd) >> shift  # (J, C, C, w)
                 y = np.clip(y, self.out.min_code, self.out.max_code)
-                err = y - self.t[uc][:, None, None, :]
-                err = np.where(valid[:, None, None, :], err, 0.0)
-                E[ks] = np.abs(err).max(axis=3)
-                sq = (err * err).sum(axis=3)
-                if self.objective == "rounding":
-                    miss = (y != self.rounded[uc][:, None, None, :]) & valid[:, None, None, :]
-                    S[ks] = miss.sum(axis=3) + ROUNDING_TIE * sq
-                else:
-                    S[ks] = sq
+                E[ks], S[ks] = self.errors(y, uc[:, None, None, :], valid[:, None, None, :], 3)
             k0 += count
         return E, S
 
@@ -386,13 +453,7 @@ class NodeProblem:
             y = quadratic(cand[js][:, :, None, None, None], cand[js + 1][:, None, :, None, None],
                           cand[js + 2][:, None, None, :, None], tt, g, self.frac)["shifted"]
             y = np.clip(y, self.out.min_code, self.out.max_code)
-            err = np.where(valid, y - self.t[uc], 0.0)
-            E[js] = np.abs(err).max(axis=4)
-            sq = (err * err).sum(axis=4)
-            if self.objective == "rounding":
-                S[js] = ((y != self.rounded[uc]) & valid).sum(axis=4) + ROUNDING_TIE * sq
-            else:
-                S[js] = sq
+            E[js], S[js] = self.errors(y, uc, valid, 4)
         return E, S
 
 
@@ -510,10 +571,21 @@ def solve_nodes(problem: NodeProblem, starts, steps) -> np.ndarray:
 
 # --- the fit -------------------------------------------------------------------------------------
 
+def flat_ends(rounded: np.ndarray) -> tuple[int, int]:
+    """``(first, last)``: the innermost codes of the runs of one value at either end of
+    ``rounded`` (the whole array when it holds one value: ``(0, 0)``)."""
+    n = rounded.size
+    if np.all(rounded == rounded[0]):
+        return 0, 0
+    first = int(np.argmax(rounded != rounded[0])) - 1
+    last = n - int(np.argmax(rounded[::-1] != rounded[-1]))
+    return first, last
+
+
 def _model(spec, problem: NodeProblem, layout) -> InterpModel:
     starts, steps = layout
     nodes = solve_nodes(problem, starts, steps)
-    model = InterpModel(spec.input, spec.output, spec.domain[0], spec.domain[1], starts, steps,
+    model = InterpModel(spec.input, spec.output, problem.lo_code, problem.hi_code, starts, steps,
                         problem.frac, problem.node_bits, problem.node_signed,
                         tuple(int(v) - problem.base for v in nodes), problem.order, problem.base)
     model.check()
@@ -554,17 +626,18 @@ def fit_interp(spec, progress: bool = False):
     codes = spec.domain_codes()
     reference = spec.reference(codes)
     targets = target(spec, codes) / spec.output.scale
-    problem = NodeProblem(spec, targets)
+    problem = NodeProblem(spec, targets, trim=True)
     scale = 2.0 ** -problem.frac
     order = problem.order
-    layouts = Layouts(targets, max_regions=spec.max_regions or MAX_REGIONS,
+    layouts = Layouts(problem.inner, max_regions=spec.max_regions or MAX_REGIONS,
                       uniform=spec.search == "uniform",
                       bounds=(problem.node_lo * scale, problem.node_hi * scale), order=order,
-                      longest=problem.longest)
+                      longest=problem.longest,
+                      intervals=spec.max_bytes is None and spec.segments != "auto")
     taus = layouts.thresholds()
     node_bytes = problem.node_bits // 8
     max_bytes = spec.max_bytes
-    n = targets.size
+    n = problem.n
 
     cache: dict = {}
     def intervals(layout) -> int:
@@ -629,6 +702,9 @@ def fit_interp(spec, progress: bool = False):
         key = {"max": "max_error_lsb", "mse": "mse", "rounding": "mismatches"}[spec.objective]
         candidates = {layouts.refine(at(i), fits) for i in range(lo, min(lo + CANDIDATES,
                                                                          taus.size))}
+        # and at the lowest threshold, the fewest nodes of every other region count
+        candidates |= {layouts.refine(layout, fits) for layout in layouts.per_regions(taus[lo])
+                       if fits(layout)}
         model = min((fitted(c) for c in sorted(candidates)),
                     key=lambda row: (row[1][key], row[1]["max_error_lsb"]))[0]
         why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"

@@ -2,7 +2,9 @@
 activations), storing only the node values; ``order`` 1 interpolates linearly between two
 neighbouring nodes, ``order`` 2 quadratically through three.
 
-The input code is clamped to the domain codes ``lo..hi`` and taken as the offset ``u = q - lo``.
+The input code is clamped to the codes ``lo..hi`` (the domain's, or fewer: a flat end of the
+domain is left to the clamp, see :mod:`approxgen.fit.interp`) and taken as the offset
+``u = q - lo``.
 The offsets are cut into regions; region ``r`` starts at offset ``start_r`` (``start_0 = 0``) and
 has its own node step ``2^g_r``; its nodes are ``v[first_r], v[first_r + 1], ...`` at offsets
 ``start_r + j 2^g_r``. Order 1: a region's last node is the next region's first (every region but
@@ -260,8 +262,9 @@ class InterpForm(Form):
 
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain
-        if (model.lo_code, model.hi_code) != (lo, hi):
-            return f"the model covers codes {model.lo_code}..{model.hi_code}, the domain {lo}..{hi}"
+        if not lo <= model.lo_code <= model.hi_code <= hi:
+            return (f"the model clamps to codes {model.lo_code}..{model.hi_code}, outside the "
+                    f"domain {lo}..{hi}")
         if spec.order not in (None, "auto") and model.order != spec.order:
             return f"order {model.order}, the spec asks for order {spec.order}"
         if spec.segments != "auto" and model.segments > spec.segments:
