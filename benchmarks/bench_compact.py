@@ -11,7 +11,7 @@ TFLite rows are the issue's measurements, quoted as anchors. Writes
 benchmarks/results/compact.md; run with ``make bench-compact``.
 
     python benchmarks/bench_compact.py [--forms interp pwl quadratic] [--budgets 256 512]
-                                       [--orders 2 1] [--regions 8 5 3 2]
+                                       [--orders 2 1] [--regions 8 5 4 3 2 1]
 
 interp is also fitted with ``max_regions`` capped (``--regions``: each region costs its C array a
 clamp and two shifts per element); a capped fit whose layout equals a looser one's is left out.
@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS))
     parser.add_argument("--orders", type=int, nargs="+", default=[2, 1],
                         help="interpolation orders of the forms that read the key (interp)")
-    parser.add_argument("--regions", type=int, nargs="+", default=[8, 5, 3, 2],
+    parser.add_argument("--regions", type=int, nargs="+", default=[8, 5, 4, 3, 2, 1],
                         help="max_regions of the forms that read the key (8: the default)")
     args = parser.parse_args()
     started = time.perf_counter()
