@@ -38,7 +38,7 @@ the C tables, the nodes alone: the regions' constants are immediates of the code
 threshold that fits and the next :data:`CANDIDATES` - 1, plus that lowest threshold's layout of
 every other region count, each grown greedily into what the budget leaves
 (:meth:`Layouts.refine`) and fitted exactly: the best for the objective wins (ties: the lower max
-error). This is a heuristic over layouts (the node values are exact for the layout), documented as
+error, then fewer regions, then fewer nodes). This is a heuristic over layouts (the node values are exact for the layout), documented as
 such in the fit's notes.
 """
 
@@ -706,7 +706,8 @@ def fit_interp(spec, progress: bool = False):
         candidates |= {layouts.refine(layout, fits) for layout in layouts.per_regions(taus[lo])
                        if fits(layout)}
         model = min((fitted(c) for c in sorted(candidates)),
-                    key=lambda row: (row[1][key], row[1]["max_error_lsb"]))[0]
+                    key=lambda row: (row[1][key], row[1]["max_error_lsb"],
+                                    row[0].regions, len(row[0].nodes)))[0]
         why = f"max_bytes {max_bytes}" if max_bytes is not None else f"segments {spec.segments}"
         notes.append(f"{why}: {size(model)}, the best of {len(candidates)} layouts that fit")
     info = {"method": spec.search, "seed": spec.seed,
