@@ -18,6 +18,7 @@ from approxgen.forms.interp import MAX_REGIONS
 from approxgen.forms.interp import InterpModel
 from approxgen.metrics import correctly_rounded
 from conftest import fit_raw, require_tool
+from hypothesis import given, settings, strategies as st
 
 INT16_TANH = dict(function="tanh", input={"bits": 16, "signed": True, "scale": 2 ** -12},
                   output={"bits": 16, "scale": 2 ** -15})
@@ -564,3 +565,60 @@ def test_artifact_whose_clamp_leaves_the_domain_is_refused(tmp_path):
     with pytest.raises(ApproxgenError, match=f"clamps to codes {lo - 6}\\.\\..*outside the "
                                              f"domain {lo}\\.\\.{hi}"):
         artifact.load(path)
+
+
+# --- the layout's dynamic programme against every partition of a few blocks ---------------------
+
+def _brute_least_nodes(layouts, tau):
+    """Fewest nodes per region count over every cut of the blocks into regions, each region at
+    its longest step allowed (the estimate within tau on its blocks, the step dividing its start
+    and, unless last, its span)."""
+    from itertools import combinations
+
+    from approxgen.fit.interp import layout_nodes
+
+    edges = [int(e) for e in layouts.block_edges]
+    nb = len(edges) - 1
+    best = {}
+    for regions in range(1, layouts.max_regions + 1):
+        for cuts in combinations(range(1, nb), regions - 1):
+            bounds = [0, *cuts, nb]
+            starts, steps = [], []
+            for a, b in zip(bounds, bounds[1:]):
+                start, span = edges[a], edges[b] - edges[a]
+                g = max(g for g in range(layouts.top + 1)
+                        if (layouts.block_err[g, a:b] <= tau).all() and start % (1 << g) == 0
+                        and (b == nb or span % (1 << g) == 0))
+                starts.append(start)
+                steps.append(g)
+            nodes = layout_nodes(starts, steps, layouts.n, layouts.order)
+            nodes -= layouts.per_region * regions
+            best[regions] = min(best.get(regions, nodes), nodes)
+    return best
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-40, 40), min_size=40, max_size=200), st.integers(1, 4),
+       st.sampled_from([1, 2]), st.booleans(), st.integers(0, 30))
+def test_layout_programme_finds_the_fewest_nodes(steps, regions, order, intervals, which):
+    """For a drawn target (a random walk in its slope) and one of its thresholds, the layout has
+    the fewest nodes (intervals) of every cut of about 8 blocks into regions (brute force)."""
+    from unittest import mock
+
+    from approxgen.fit import interp as fit_interp
+    from approxgen.fit.interp import Layouts, layout_nodes
+
+    t = np.cumsum(np.cumsum(np.asarray(steps, dtype=np.float64))) / 8.0
+    with mock.patch.object(fit_interp, "BLOCKS_LOG2", 3):
+        layouts = Layouts(t, max_regions=regions, order=order, intervals=intervals)
+    taus = layouts.thresholds()
+    tau = float(taus[which % taus.size])
+    brute = _brute_least_nodes(layouts, tau)
+    found = layouts.per_regions(tau)
+    assert found, tau
+    least = min(brute.values())
+    got = [layout_nodes(*lay, layouts.n, order) - layouts.per_region * len(lay[0])
+           for lay in found]
+    assert got[0] == least  # the first is the fewest of all region counts
+    assert all(len(lay[0]) <= regions for lay in found)
+    assert layouts.layout(tau) == found[0]
