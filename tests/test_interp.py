@@ -526,6 +526,9 @@ def test_a_flat_end_is_clamped_and_gives_its_codes_the_correct_value(tanh16):
         for run in (codes[codes <= m.lo_code], codes[codes >= m.hi_code]):
             floor = correctly_rounded(f.spec.reference(run), f.spec.output)
             assert (floor == floor[0]).all() and (m.evaluate(run) == floor[0]).all()
+    from approxgen.cli.fit import summary
+    assert f"codes {tanh16.model.lo_code}..{tanh16.model.hi_code} (the flat ends beyond: " \
+        "clamped)" in summary(tanh16)
 
 
 def test_a_flat_end_is_judged_on_every_code_it_stands_for(tanh16):

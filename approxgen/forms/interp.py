@@ -287,8 +287,10 @@ class InterpForm(Form):
         kind = f"{'' if model.node_signed else 'u'}int{model.node_bits}"
         regions = ", ".join(f"{model.starts[r]}+: 2^{g}" for r, g in enumerate(model.steps))
         base = f" + {model.base}" if model.base else ""
+        flat = ("" if (model.lo_code, model.hi_code) == tuple(spec.domain) else
+                f"codes {model.lo_code}..{model.hi_code} (the flat ends beyond: clamped); ")
         return (f"order {model.order}: {len(model.nodes)} nodes {kind}{base} with "
-                f"{model.frac} fraction bits; "
+                f"{model.frac} fraction bits; {flat}"
                 f"{model.regions} region{'s' if model.regions > 1 else ''} (offset: step) "
                 f"{regions}; accumulator {w.bits('acc')} b")
 
