@@ -444,6 +444,9 @@ def test_lanes_cover_their_paths(lanes_fits):
     assert {v["du_lift"] for k, v in lanes.items() if k.endswith("_o1")} == {True, False}
     # order 2: t lo's high half is zero at steps up to 2^8 (one multiply less), else computed
     assert {v["gmax"] <= 8 for k, v in lanes.items() if k.endswith("_o2")} == {True, False}
+    # d2 t in one multiply where its range allows, else two; hi lifted (or not: never negative)
+    assert {v["x_lift"] is None for k, v in lanes.items() if k.endswith("_o2")} == {True, False}
+    assert {v["hi_lift"] == 0 for k, v in lanes.items() if k.endswith("_o2")} == {True, False}
     headers = {f.spec.name: emit_c.render(f) for f in lanes_fits}
     fused = [n for n, h in headers.items() if "with the fold in it" in h]
     assert sorted(fused) == [f"{n}_o{o}" for n in ("gelu_s12_fold", "tanh_s16") for o in (1, 2)]

@@ -714,11 +714,14 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
     - order 1: ``v = c0 + floor((c1 - c0) t / 2^g)`` (between the two nodes), the product from
       the unsigned 16x16 ``(c1 - c0 + 2^15) t`` (high and low halves) less ``t 2^(15-g)`` (a
       difference never negative, up to ``2^16 - 1``: ``(c1 - c0) t`` itself);
-    - order 2: ``inner = 2^g (2 d1 - d2) + d2 t`` and, with ``X = (d2 + 2^15) t = xh 2^g + xl``
-      (unsigned 16x16), ``d2 t = X - 2^15 t``: ``hi = floor(inner / 2^g) = 2 d1 - d2 + xh -
-      2^(15-g) t``, ``lo = inner mod 2^g = xl``; ``W = floor(t lo / 2^g)`` and
-      ``v = c0 + floor((t (hi + 2^15) + W) / 2^(g+1)) - 2^(14-g) t`` (the sum's carry out of the
-      low half added to the high half).
+    - order 2: ``inner = 2^g (2 d1 - d2) + d2 t``; ``d2 t`` from one 16-bit multiply where its
+      range spans less than 2^16 (lifted by ``x_lift``, a multiple of 2^g), else from the high
+      and low halves of ``(d2 + 2^15) t`` less ``2^15 t``; ``hi = floor(inner / 2^g)``,
+      ``lo = inner mod 2^g``, ``W = floor(t lo / 2^g)`` (``t lo < 2^16`` for ``g <= 8``: no high
+      half) and ``v = c0 + floor((t (hi + L) + W) / 2^(g+1)) - t L / 2^(g+1)`` with ``L`` the
+      least multiple of ``2^(g+1)`` making ``hi + L >= 0`` (the product's low ``g + 1`` bits
+      and ``W`` summed apart, below 2^16: no carry to track). The store loop takes four codes
+      at a time (GCC merges their node copies into wider stores).
 
     ``v + nb`` (``nb`` lifts ``v``'s least value, over every code, to 0) is an unsigned 16-bit
     value; the constant goes in before the shift (``kin``) or, where that could carry out of 16
@@ -747,6 +750,14 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
                    for x in (inter["diff"], inter["d2"], hi)):
             return None
         rise = inter["total"] - half - inter["a"]
+        # d2 t (t at the step 2^gmax) in one 16-bit multiply where its range spans less than
+        # 2^16: lifted by a multiple of 2^gmax to >= 0, its high and low parts exact
+        x = inter["d2"] * (inter["t"] << (gmax - g))
+        x_lift = -(int(x.min()) >> gmax) << gmax if x.min() < 0 else 0
+        x_lift = x_lift if int(x.max()) + x_lift <= 0xFFFF else None
+        # hi lifted by the least multiple of 2^(gmax+1) making it >= 0 (t times it less after)
+        unit = 1 << (gmax + 1)
+        hi_lift = -(int(hi.min()) // unit) * unit if hi.min() < 0 else 0  # <= 2^15: hi is int16
     # v = c0 + rise (the interpolated value, stored units); order 1: rise = floor(d1 t / 2^g)
     # (acc >> g less c0 and the rounding half, which is below 2^g)
     interpolated = np.asarray(model.nodes, dtype=np.int64)[inter["k"]] + rise
@@ -795,7 +806,10 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
         # order 1: a difference of either sign is lifted by 2^15 into uint16 (t 2^(15-g) less
         # after the product); one that is never negative (u16) is one already
         "du_lift": order == 1 and products[0] == "s16",
-        "t2_mul": 1 << (14 - gmax) if order == 2 else None,
+        "t2_mul": hi_lift >> (gmax + 1) if order == 2 else None,
+        "hi_lift": hi_lift if order == 2 else None, "rmask": (1 << (gmax + 1)) - 1,
+        "x_lift": x_lift if order == 2 else None,
+        "x_back": x_lift >> gmax if order == 2 and x_lift is not None else None,
         "kin": kin + nb, "kout": kout, "mask": (1 << frac) - 1, "k2": k_hi % (1 << 16),
         "vb_lo": vb_lo, "vb_hi": vb_hi, "wrapped": wrapped, "split": split,
     }
