@@ -719,9 +719,10 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
       and low halves of ``(d2 + 2^15) t`` less ``2^15 t``; ``hi = floor(inner / 2^g)``,
       ``lo = inner mod 2^g``, ``W = floor(t lo / 2^g)`` (``t lo < 2^16`` for ``g <= 8``: no high
       half) and ``v = c0 + floor((t (hi + L) + W) / 2^(g+1)) - t L / 2^(g+1)`` with ``L`` the
-      least multiple of ``2^(g+1)`` making ``hi + L >= 0`` (the product's low ``g + 1`` bits
-      and ``W`` summed apart, below 2^16: no carry to track). The store loop takes four codes
-      at a time (GCC merges their node copies into wider stores).
+      least multiple of ``2^(g+1)`` making ``hi + L >= 0``: the 16x16 product of
+      ``t 2^(15-g)`` and ``hi + L`` has the quotient by ``2^(g+1)`` as its high half and the
+      remainder (times ``2^(15-g)``) as its low half's top, summed with ``W`` below 2^16. The
+      store loop takes four codes at a time (GCC merges their node copies into wider stores).
 
     ``v + nb`` (``nb`` lifts ``v``'s least value, over every code, to 0) is an unsigned 16-bit
     value; the constant goes in before the shift (``kin``) or, where that could carry out of 16
@@ -807,7 +808,7 @@ def _interp_lanes(model, inter: dict, products: list[str], shifted: tuple[int, i
         # after the product); one that is never negative (u16) is one already
         "du_lift": order == 1 and products[0] == "s16",
         "t2_mul": hi_lift >> (gmax + 1) if order == 2 else None,
-        "hi_lift": hi_lift if order == 2 else None, "rmask": (1 << (gmax + 1)) - 1,
+        "hi_lift": hi_lift if order == 2 else None,
         "x_lift": x_lift if order == 2 else None,
         "x_back": x_lift >> gmax if order == 2 and x_lift is not None else None,
         "kin": kin + nb, "kout": kout, "mask": (1 << frac) - 1, "k2": k_hi % (1 << 16),
