@@ -199,7 +199,7 @@ def _spec_from_json(data, where) -> Spec:
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
                                           "output", "acc_bits")}
-        for key in ("weights", "max_bytes", "fold", "max_regions"):  # recorded only when set
+        for key in _OPTIONAL_SPEC_KEYS - {"order"}:  # recorded only when set
             if key in data:
                 raw[key] = data[key]
         raw["order"] = data.get("order", 1)  # interp: recorded unless 1 (older artifacts: 1)
