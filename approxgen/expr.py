@@ -1,7 +1,8 @@
 """A safe parser for custom function expressions such as ``x * sigmoid(1.702 * x)``.
 
-The expression is parsed with :mod:`ast` and walked node by node into a numpy evaluator; nothing is
-ever passed to ``eval``. Only numbers, the variable ``x``, the constants ``pi`` and ``e``, the
+The expression is parsed with :mod:`ast` and walked node by node into a numpy evaluator (its
+elementary functions are the C library's, :mod:`approxgen.libm`: the same bits whatever kernels
+numpy picks for the CPU); nothing is ever passed to ``eval``. Only numbers, the variable ``x``, the constants ``pi`` and ``e``, the
 arithmetic operators and the functions in :data:`FUNCTIONS` are accepted.
 """
 
@@ -12,15 +13,17 @@ from typing import Callable
 
 import numpy as np
 
+from approxgen import libm
 from approxgen.errors import ApproxgenError
 from approxgen.functions import erf as _erf, erfc as _erfc, expit as _expit
 
 # name -> (function, number of arguments): each takes exactly these positional arguments.
 SIGNATURES: dict[str, tuple[Callable, int]] = {
-    "exp": (np.exp, 1), "expm1": (np.expm1, 1), "log": (np.log, 1), "log1p": (np.log1p, 1),
-    "log2": (np.log2, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1), "sign": (np.sign, 1),
-    "floor": (np.floor, 1), "ceil": (np.ceil, 1), "tanh": (np.tanh, 1), "sinh": (np.sinh, 1),
-    "cosh": (np.cosh, 1), "sin": (np.sin, 1), "cos": (np.cos, 1), "atan": (np.arctan, 1),
+    "exp": (libm.exp, 1), "expm1": (libm.expm1, 1), "log": (libm.log, 1),
+    "log1p": (libm.log1p, 1), "log2": (libm.log2, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1),
+    "sign": (np.sign, 1), "floor": (np.floor, 1), "ceil": (np.ceil, 1), "tanh": (libm.tanh, 1),
+    "sinh": (libm.sinh, 1), "cosh": (libm.cosh, 1), "sin": (libm.sin, 1), "cos": (libm.cos, 1),
+    "atan": (libm.atan, 1),
     "erf": (_erf, 1), "erfc": (_erfc, 1), "sigmoid": (_expit, 1),
     "min": (np.minimum, 2), "max": (np.maximum, 2), "clip": (np.clip, 3),
     "where": (np.where, 3),
@@ -29,7 +32,7 @@ FUNCTIONS: dict[str, Callable] = {name: fn for name, (fn, _) in SIGNATURES.items
 CONSTANTS = {"pi": np.pi, "e": np.e}
 MAX_DEPTH = 100  # nesting of the expression tree (a deeper one is refused, not recursed into)
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
-           ast.Div: np.true_divide, ast.Pow: np.power}
+           ast.Div: np.true_divide, ast.Pow: libm.power}
 _UNARY = {ast.USub: np.negative, ast.UAdd: np.positive}
 _COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater,
             ast.GtE: np.greater_equal}

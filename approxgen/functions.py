@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import math
-
 import numpy as np
 
+from approxgen import libm
 from approxgen.errors import ApproxgenError
 
 
@@ -47,24 +46,13 @@ class Function:
     symmetry: Symmetry | None = None
 
 
-_ERF = np.frompyfunc(math.erf, 1, 1)  # libm's erf per element: no scipy at start-up
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
-
-
-def erf(x):
-    """The error function (the C library's, element-wise; scipy would cost ~0.4 s of imports
-    to every command that loads an artifact)."""
-    return np.asarray(_ERF(np.asarray(x, dtype=np.float64)), dtype=np.float64)
-
-
-def erfc(x):
-    return np.asarray(_ERFC(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+erf, erfc = libm.erf, libm.erfc  # the C library's, element-wise (no scipy at start-up)
 
 
 def expit(x):
     """The logistic sigmoid 1 / (1 + e^-x), without overflow: e^-|x| only."""
     x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))
+    e = libm.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -81,15 +69,15 @@ def _hswish(x):
 
 
 def _softplus(x):
-    return np.logaddexp(0.0, x)
+    return libm.logaddexp0(x)
 
 
 def _mish(x):
-    return x * np.tanh(_softplus(x))
+    return x * libm.tanh(_softplus(x))
 
 
 def _elu(x):
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+    return np.where(x > 0, x, libm.expm1(np.minimum(x, 0.0)))
 
 
 def _recip(x):
@@ -107,8 +95,8 @@ _BUILTINS = [
     Function("silu", "x * sigmoid(x) (alias swish)", _silu, (-8.0, 8.0), symmetry=MINUS_X),
     Function("hswish", "x * relu6(x + 3) / 6", _hswish, (-8.0, 8.0), symmetry=MINUS_X),
     Function("sigmoid", "1 / (1 + exp(-x))", expit, (-8.0, 8.0), symmetry=POINT_1),
-    Function("tanh", "tanh(x)", np.tanh, (-4.0, 4.0), symmetry=ODD),
-    Function("exp", "exp(x) on x <= 0, as in softmax after max subtraction", np.exp,
+    Function("tanh", "tanh(x)", libm.tanh, (-4.0, 4.0), symmetry=ODD),
+    Function("exp", "exp(x) on x <= 0, as in softmax after max subtraction", libm.exp,
              (-8.0, 8.0), domain=(-8.0, 0.0)),
     Function("recip", "1 / x", _recip, (0.0, 4.0), input_signed=False, domain=(0.5, 4.0)),
     Function("rsqrt", "1 / sqrt(x), as in LayerNorm", _rsqrt, (0.0, 4.0), input_signed=False,

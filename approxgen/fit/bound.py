@@ -40,7 +40,7 @@ def _feasible(u: np.ndarray, t: np.ndarray, bound: float, degree: int, lo: float
         return True
     span = max(float(u.max() - u.min()), 1.0)
     x = (u - u.min()) / span
-    basis = np.stack([x ** k for k in range(degree + 1)], axis=1)
+    basis = np.stack(np.cumprod([np.ones_like(x)] + [x] * degree, axis=0), axis=1)  # x^k
     a_ub = np.vstack([basis[upper], -basis[lower]])
     b_ub = np.concatenate([t[upper] + bound, -(t[lower] - bound)])
     res = linprog(np.zeros(degree + 1), A_ub=a_ub, b_ub=b_ub,

@@ -88,6 +88,12 @@ def solve_segment(arith: PwlArithmetic, q: np.ndarray, t: np.ndarray, objective:
                       float(max_err[best]), float(sse[best]))
 
 
+def _wsum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum w * values`` over the last axis, by ``np.sum`` (pairwise, the same bits on every CPU;
+    a matrix product would run a BLAS kernel chosen per CPU)."""
+    return np.sum(values * w, axis=-1)
+
+
 def _unit(q, w) -> np.ndarray:
     """Weights ``w``, or ones for every code of ``q`` (its last axis)."""
     return np.ones(np.shape(q)[-1]) if w is None else w
@@ -106,8 +112,8 @@ def _slope_candidates(arith, q, target, objective, w=None) -> np.ndarray:
     else:
         qc = q - np.sum(w * q) / np.sum(w)
         tc = target - np.sum(w * target) / np.sum(w)
-        spread = np.dot(w * qc, qc)
-        centre = float(np.dot(w * qc, tc) / spread) if spread > 0 else 0.0
+        spread = _wsum(qc * qc, w)
+        centre = float(_wsum(qc * tc, w) / spread) if spread > 0 else 0.0
     width = n - 1 if n > 1 else 1
     radius = int(min(MAX_WINDOW, max(8, np.ceil(4.0 * (1 << arith.shift) / width))))
     base = int(np.round(centre))
@@ -135,14 +141,14 @@ def _prune_slopes(arith, q, t, slopes, objective, w=None) -> np.ndarray:
         bound = (d.max(axis=1) - d.min(axis=1) - 1.0) / 2.0
     else:
         total = np.sum(w)
-        dc = d - (d @ w)[:, None] / total
-        bound = total * np.maximum(np.sqrt((dc * dc) @ w / total) - 0.5, 0.0) ** 2
+        dc = d - _wsum(d, w)[:, None] / total
+        bound = total * np.maximum(np.sqrt(_wsum(dc * dc, w) / total) - 0.5, 0.0) ** 2
     probe = slopes[np.argsort(bound, kind="stable")[:3]]
     m = _best_intercepts(arith, q, t, probe, objective, w)
     err = pwl_output(probe[:, None], m[:, None], q[None, :], arith.intercept_shift, arith.shift,
                      out) - t[None, :]
     ub = float(np.min(np.max(np.abs(err), axis=1) if objective == "max"
-                      else (err * err) @ w))
+                      else _wsum(err * err, w)))
     # the largest single error within ub
     reach = ub if objective == "max" else np.sqrt(ub / np.min(w))
     if t.min() - out.min_code <= reach or out.max_code - t.max() <= reach:
@@ -186,10 +192,10 @@ def _far_bound(arith, q, t, slopes, w) -> np.ndarray:
                        min(suf_lo[last], pre_hi[first]))
         wf = w[far]
         total = wf.sum()
-        xf = x[far] - wf @ x[far] / total
-        tf = t[far] - wf @ t[far] / total
-        var = (slopes * slopes * (wf @ (xf * xf)) - 2.0 * slopes * (wf @ (xf * tf))
-               + wf @ (tf * tf)) / total
+        xf = x[far] - _wsum(x[far], wf) / total
+        tf = t[far] - _wsum(t[far], wf) / total
+        var = (slopes * slopes * _wsum(xf * xf, wf) - 2.0 * slopes * _wsum(xf * tf, wf)
+               + _wsum(tf * tf, wf)) / total
         line = total * np.maximum(np.sqrt(np.maximum(var, 0.0)) - 0.5, 0.0) ** 2
         best = np.maximum(best, np.minimum(line, cap))
         r *= 2.0
@@ -253,10 +259,10 @@ def _best_intercepts_mse_linear(arith, q, t, slopes, lo, hi, w=None, cap=None) -
     wide = IntFormat(63, True, 1.0)  # the same arithmetic without saturation
     base = pwl_output(slopes[:, None], np.zeros((1, 1), dtype=np.int64), q[None, :], cs, s, wide)
     step = float(1 << (cs - s))
-    centre = np.floor(((t[None, :] - base) @ w / np.sum(w)) / step).astype(np.int64)
+    centre = np.floor((_wsum(t[None, :] - base, w) / np.sum(w)) / step).astype(np.int64)
     cands = np.clip(centre[:, None] + np.arange(-2, 4)[None, :], lo[:, None], hi[:, None])
     y = pwl_output(slopes[:, None, None], cands[:, :, None], q[None, None, :], cs, s, out)
-    sse = ((y - t[None, None, :]) ** 2) @ w
+    sse = _wsum((y - t[None, None, :]) ** 2, w)
     tied = sse == sse.min(axis=1, keepdims=True)
     best = np.where(tied, cands, np.iinfo(np.int64).max).min(axis=1)
     saturated = np.any((y <= out.min_code) | (y >= out.max_code), axis=(1, 2))
@@ -328,9 +334,9 @@ def _mse_window(arith, q, t, slopes, lo, hi, w=None):
     s, cs, out = arith.shift, arith.intercept_shift, arith.output
     line = slopes[:, None] * (q[None, :] / float(1 << s))  # k q in output LSB
     total = np.sum(w)
-    offset = (t[None, :] - line) @ w / total  # continuous optimum of the intercept (LSB)
+    offset = _wsum(t[None, :] - line, w) / total  # continuous optimum of the intercept (LSB)
     r = line + offset[:, None] - t[None, :]
-    width = (1.0 + np.sqrt(5.0 + 8.0 * (np.abs(r) @ w / total))) / 2.0
+    width = (1.0 + np.sqrt(5.0 + 8.0 * (_wsum(np.abs(r), w) / total))) / 2.0
     # errors of hundreds of LSB: rounding hardly matters; keep the sweep affordable
     width = np.minimum(width, max(4.0, SWEEP_LIMIT / (4.0 * q.size)))
     reach = np.abs(r) + width[:, None] + 2.0
@@ -380,7 +386,7 @@ def sse_floor(arith, q, t, slopes, w=None, ub=None):
     for a in range(0, slopes.size, step):
         k = slopes[a:a + step]
         d = k[:, None] * (q[None, :] / float(1 << s)) - tt[None, :]
-        centre = (d @ w) / total  # work in C' = C + centre: small numbers
+        centre = _wsum(d, w) / total  # work in C' = C + centre: small numbers
         d = d - centre[:, None]
         rows = np.arange(k.size)[:, None]
         x = np.concatenate([-room_lo - d, -d, 1.0 - d, 1.0 + room_hi - d], axis=1)
@@ -393,7 +399,7 @@ def sse_floor(arith, q, t, slopes, w=None, ub=None):
         order = np.argsort(x, axis=1, kind="stable")
         xs = x[rows, order]
         qa, qb = np.cumsum(da[rows, order], axis=1), np.cumsum(db[rows, order], axis=1)
-        qk = float(np.dot(w, room_lo * room_lo)) + np.cumsum(dk[rows, order], axis=1)
+        qk = float(_wsum(room_lo * room_lo, w)) + np.cumsum(dk[rows, order], axis=1)
         # piece j runs from xs[:, j] to xs[:, j + 1] with coefficients qa, qb, qk[:, j]
         f = lambda c, j=slice(None): qa[:, j] * c * c + qb[:, j] * c + qk[:, j]  # noqa: E731
         at_points = f(xs)  # F at every breakpoint (continuous: either piece's formula)
@@ -447,11 +453,11 @@ def _sweep_windowed(arith, q, t, slopes, lo, hi, w=None, cap=None) -> np.ndarray
         return np.empty(0, dtype=np.int64)
     s, cs = arith.shift, arith.intercept_shift
     line = slopes[:, None] * (q[None, :] / float(1 << s))
-    offset = (np.clip(t, arith.output.min_code, arith.output.max_code)[None, :] - line) @ w \
+    offset = _wsum(np.clip(t, arith.output.min_code, arith.output.max_code)[None, :] - line, w) \
         / np.sum(w)  # the continuous least-squares intercept, in output LSB
     guess = np.clip(np.round(offset * float(1 << s) / float(1 << cs)).astype(np.int64), lo, hi)
     err = pwl_output(slopes[:, None], guess[:, None], q[None, :], cs, s, arith.output) - t
-    reach = (err * err) @ w
+    reach = _wsum(err * err, w)
     _, m_lo, m_hi = sse_floor(arith, q, t, slopes, w,
                               reach if cap is None else np.minimum(reach, cap))
     m_lo, m_hi = np.maximum(lo, m_lo), np.minimum(hi, m_hi)
@@ -498,7 +504,7 @@ def _sweep(arith, q, t, slopes, lo, hi, w=None) -> np.ndarray:
     order = np.argsort(at, axis=1, kind="stable")
     at, delta = np.take_along_axis(at, order, 1), np.take_along_axis(delta, order, 1)
     y0 = np.clip(z0, out.min_code, out.max_code) - t[None, :]
-    start = (y0 * y0) @ w
+    start = _wsum(y0 * y0, w)
     cost = start[:, None] + np.cumsum(delta, axis=1)
     last = np.concatenate([at[:, 1:] != at[:, :-1], np.ones((slopes.size, 1), bool)], axis=1)
     cost = np.where(last & (at <= hi[:, None]), cost, np.inf)
