@@ -79,6 +79,31 @@ def check_output(path: str, where: str | None = None) -> str:
     return target
 
 
+def check_directory(path: str, where: str | None = None) -> None:
+    """Validate an output directory (created if missing) before any work: it is a directory, or
+    it is missing and its nearest existing ancestor is a directory it can be created in; never a
+    FIFO, device or file, nor under one, nor a dangling symlink (``mkdir`` would fail there)."""
+    where = where or path
+    if "\0" in str(path):
+        raise ApproxgenError("an output path must not contain a NUL byte", where)
+    given = current = os.path.normpath(str(path))
+    while True:
+        if os.path.lexists(current):
+            if not os.path.exists(current):
+                raise ApproxgenError(f"a dangling symlink: {current} points nowhere", where)
+            if os.path.isdir(current):
+                break
+            if current == given:
+                raise ApproxgenError("not a directory (a file, FIFO or device)", where)
+            raise ApproxgenError(f"cannot create it: {current} is not a directory", where)
+        parent = os.path.dirname(current) or "."
+        if parent == current:
+            break
+        current = parent
+    if current != given and not os.access(current, os.W_OK | os.X_OK):
+        raise ApproxgenError(f"cannot create it in {current}: permission denied", where)
+
+
 def validate(outputs: Sequence[tuple[str | None, object]], inputs: Iterable[str] = (),
              flags: Sequence[str] | None = None) -> list[str | None]:
     """Check every output path (see module docstring); return the real paths to write."""

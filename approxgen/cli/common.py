@@ -10,6 +10,56 @@ import click
 
 from approxgen.errors import ApproxgenError
 
+class InputArgument(click.Argument):
+    """An argument naming a file the command reads (``TARGET``, ``SPECS``): no output may be it."""
+
+    reads = True
+
+
+class InputOption(click.Option):
+    """An option naming a file the command reads (``--calibrate``): no output may be it."""
+
+    reads = True
+
+
+class OutputOption(click.Option):
+    """An option naming a file (``directory=True``: a directory) the command writes. A
+    :class:`Command` checks every one (:mod:`approxgen.outputs`) before it runs: no work is done
+    for an output that cannot be written, and none overwrites an input or another output."""
+
+    def __init__(self, *args, directory: bool = False, **kwargs):
+        self.directory = directory
+        super().__init__(*args, **kwargs)
+
+
+class Command(click.Command):
+    """A subcommand whose :class:`OutputOption` paths are validated against each other and its
+    :class:`InputArgument`/:class:`InputOption` files before the command body runs."""
+
+    def invoke(self, ctx):
+        check_paths(self, ctx.params)
+        return super().invoke(ctx)
+
+
+def check_paths(command: click.Command, params: dict) -> None:
+    """Validate the output options of ``command`` given ``params`` (see :class:`Command`)."""
+    from approxgen import outputs
+
+    files, flags, inputs = [], [], []
+    for param in command.params:
+        value = params.get(param.name)
+        if value is None or value == ():
+            continue
+        if getattr(param, "reads", False):
+            inputs += input_paths(*(value if isinstance(value, tuple) else (value,)))
+        if isinstance(param, OutputOption) and param.directory:
+            outputs.check_directory(value, f"{'/'.join(param.opts)} {value}")
+        elif isinstance(param, OutputOption):
+            files.append((value, ""))
+            flags.append("/".join(param.opts))
+    outputs.validate(files, inputs, flags)
+
+
 class RegistryChoice(click.Choice):
     """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
     only when the choices are needed (parsing, ``--help``, shell completion)."""
