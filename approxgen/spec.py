@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen import forms as _forms, functions
-from approxgen.errors import ApproxgenError, read_failure
+from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES, check_options
 
@@ -134,12 +134,10 @@ class Spec:
 
 def load_yaml(path: str | Path) -> dict:
     """Read a spec file into a raw mapping; errors name the file and line."""
+    from approxgen.safeload import MAX_YAML_BYTES, read_file
+
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise read_failure(exc, "spec", str(path)) from None
-    return loads_yaml(data, str(path), stem=path.stem)
+    return loads_yaml(read_file(path, "spec", MAX_YAML_BYTES), str(path), stem=path.stem)
 
 
 def loads_yaml(data: bytes | str, where: str, stem: str | None = None) -> dict:

@@ -44,8 +44,8 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
     from approxgen.outputs import write_all
 
     sources = build.collect(specs or ["."])
-    build.check_specs(sources)
     out = Path(out_dir)
+    build.check_out(build.check_specs(sources), out, sources, plots, check)
 
     def show(product):
         if not quiet:

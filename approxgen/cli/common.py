@@ -207,19 +207,14 @@ def read_target(target: str) -> tuple[str, str | None, str]:
     """
     import json
 
-    from approxgen.errors import read_failure
-    from approxgen.safeload import decode
+    from approxgen.safeload import MAX_JSON_BYTES, decode, read_file, read_stream
 
+    what = "fit artifact" if target.endswith(".json") else "spec"
     if target == "-":
-        data, where = click.get_binary_stream("stdin").read(), "<stdin>"
-    elif (os.path.exists(target) or os.sep in target
+        data, where = read_stream(click.get_binary_stream("stdin"), what, MAX_JSON_BYTES), "<stdin>"
+    elif (os.path.lexists(target) or os.sep in target
           or target.endswith((".yaml", ".yml", ".json"))):
-        try:
-            data = Path(target).read_bytes()
-        except OSError as exc:
-            what = "fit artifact" if target.endswith(".json") else "spec"
-            raise read_failure(exc, what, target) from None
-        where = target
+        data, where = read_file(target, what, MAX_JSON_BYTES), target
     else:
         return "function", None, target
     json_name = target.endswith(".json")
