@@ -33,6 +33,8 @@ MSE_CANDIDATES = 16  # power-of-two scales tried by ``mse``, down from the absma
 MAX_SAMPLES = 1 << 25  # samples in all (256 MiB as float64): a histogram needs far fewer
 MAX_FILE_BYTES = 1 << 30  # a .npy or .npz file on disk
 MAX_TEXT_BYTES = 64 << 20  # a .txt file
+RECORD_KEYS = frozenset({"method", "samples", "sha256", "clipped", "histogram"})  # see record()
+HISTOGRAM_KEYS = frozenset({"codes", "counts"})
 
 
 def load_samples(source: Any, where: str = "calibrate") -> np.ndarray:
@@ -238,7 +240,13 @@ def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | No
             raise ApproxgenError(f"no sample lies inside the function's domain (input codes "
                                  f"{own[0]}..{own[1]})", samples_where)
         keys["domain"] = [lo * scale, hi * scale]
-    spec = specs.resolve(specs.merge(raw, keys), source)
+    try:
+        spec = specs.resolve(specs.merge(raw, keys), source)
+    except ApproxgenError as exc:  # the domain the samples picked: blame them, not the key
+        if "domain" not in keys or exc.where != at("domain"):
+            raise
+        raise ApproxgenError(f"{exc.message} (the domain the samples span)",
+                             samples_where) from None
     inside = _inside(np.unique(codes), spec.domain)
     if inside.size == 0:
         raise ApproxgenError(f"no sample lies inside the domain (input codes "
@@ -343,6 +351,11 @@ def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:
 
     if not isinstance(data, dict) or not isinstance(data.get("histogram"), dict):
         fail("histogram")
+    for mapping, keys, prefix in ((data, RECORD_KEYS, ""), (data["histogram"], HISTOGRAM_KEYS,
+                                                             "histogram.")):
+        unknown = sorted(map(str, set(mapping) - keys))
+        if unknown:
+            fail(f"{prefix}{unknown[0][:40]} (an unknown key)")
     hist = data["histogram"]
     codes, counts = hist.get("codes"), hist.get("counts")
     for name, values in (("codes", codes), ("counts", counts)):

@@ -262,6 +262,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if form_keys_only:
         _check_form_keys(raw, form, at)
     segments = raw.get("segments", DEFAULTS["segments"])
+    if "segments" not in raw and "segments" in form_keys(form):  # the default: at most the codes
+        segments = min(segments, domain[1] - domain[0] + 1)
     max_err = raw.get("max_error_lsb")
     if max_err is not None:
         max_err = _number(max_err, "max_error_lsb", at)
@@ -273,9 +275,11 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
             raise ApproxgenError("segments: auto needs max_error_lsb (the error budget), "
                                  "max_bytes (a byte budget) or objective: rounding",
                                  at("segments"))
-    elif "segments" in raw or "segments" in form_keys(form):  # not the default of a table
+    elif "segments" in form_keys(form):
         segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
                         what="the number of input codes in the domain")
+    elif segments != DEFAULTS["segments"]:  # a form without segments records the default
+        raise ApproxgenError(f"form {form} has no segments, got {segments!r}", at("segments"))
 
     slope_fmt, intercept_fmt = _coef_formats(raw.get("coef_format", "auto"), at)
     if (slope_fmt or intercept_fmt) and (in_fmt.scale_exp is None or out_fmt.scale_exp is None):
@@ -293,10 +297,9 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
     options = {str(k): v for k, v in options.items()}
     acc_bits = raw.get("acc_bits", "auto")
-    if isinstance(acc_bits, str) and acc_bits.strip() in ("32", "64"):
-        acc_bits = int(acc_bits)
-    if acc_bits != "auto" and (isinstance(acc_bits, bool) or acc_bits not in (32, 64)):
-        raise ApproxgenError(f"must be auto, 32 or 64, got {acc_bits!r}", at("acc_bits"))
+    if acc_bits != "auto" and (type(acc_bits) is not int or acc_bits not in (32, 64)):
+        raise ApproxgenError(f"must be auto, 32 or 64 (an integer), got {acc_bits!r}",
+                             at("acc_bits"))
     check_options(search, options, at("search_options"), objective)  # before any work
     refusal = _forms.get(form).search_refusal(search) if "search" in form_keys(form) else None
     if refusal:
@@ -306,17 +309,17 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         raise ApproxgenError(f"form {form} does not fit weighted objectives (weights: samples "
                              f"works with form pwl)", at("weights"))
 
-    fold = _choice(raw.get("fold", "auto"), "fold", FOLDS, at)
+    fold = raw.get("fold", "auto")
+    fold = {True: "on", False: "none"}.get(fold, fold) if isinstance(fold, bool) else fold
+    fold = _choice(fold, "fold", FOLDS, at)  # YAML 1.1 reads an unquoted on/off as true/false
     order = None  # interpolation order, read by the forms that declare the key
     if "order" in form_keys(form):
         order = raw.get("order")
         order = DEFAULT_ORDER if order is None else order
-        if not (isinstance(order, str) and order.strip() == "auto"):
-            if isinstance(order, str) and order.strip() not in ("1", "2"):
-                raise ApproxgenError(f"must be auto, 1 or 2, got {order!r}", at("order"))
-            order = _int(order, "order", at, 1, 2)
-        else:
-            order = "auto"
+        if order != "auto":
+            if type(order) is not int or order not in (1, 2):
+                raise ApproxgenError(f"must be auto, 1 or 2 (an integer), got {order!r}",
+                                     at("order"))
 
     max_regions = None  # interp: regions of node steps, at most
     if "max_regions" in form_keys(form) and raw.get("max_regions") is not None:
@@ -324,7 +327,7 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
 
         max_regions = _int(raw["max_regions"], "max_regions", at, 1, MAX_REGIONS)
 
-    name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
+    name = raw["name"] if raw.get("name") is not None else _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
     if problem:
         raise ApproxgenError(f"name must be an identifier the emitted C and Verilog can use: "
@@ -384,7 +387,7 @@ def _resolve_function(raw, at) -> functions.Function:
 
 def _resolve_domain(raw, func, fmt: IntFormat, at) -> tuple[int, int]:
     if "domain" in raw and raw["domain"] is not None:
-        lo, hi = _range(raw["domain"], "domain", at)
+        lo, hi = _range(raw["domain"], "domain", at, point=True)
     elif func.domain is not None:
         lo, hi = func.domain
     else:
@@ -506,12 +509,12 @@ def _section(raw, key, allowed, at) -> dict:
 
 
 def _int(value, key, at, lo, hi, what=None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ApproxgenError(f"expected an integer, got {value!r}", at(key))
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApproxgenError(f"expected an integer, got {value!r}", at(key)) from None
+    """An integer in ``lo..hi``: a quoted string (``'8'``), a float (``64.0``) or a boolean is
+    not one (the CLI turns its flags' digits into integers: :func:`flag_int`)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        hint = " (a quoted string is not a number)" if isinstance(value, str) else ""
+        raise ApproxgenError(f"expected an integer, got {value!r}{hint}", at(key))
+    number = value
     if not lo <= number <= hi:
         bound = f"{lo}..{hi}" if what is None else f"{lo}..{hi} ({what})"
         raise ApproxgenError(f"must be in {bound}, got {number}", at(key))
@@ -536,12 +539,14 @@ def _bool(value, key, at) -> bool | None:
     raise ApproxgenError(f"expected true or false, got {value!r}", at(key))
 
 
-def _range(value, key, at) -> tuple[float, float]:
+def _range(value, key, at, point: bool = False) -> tuple[float, float]:
+    """``[lo, hi]`` with lo < hi (``point``: lo <= hi, a one-code domain)."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ApproxgenError(f"expected [lo, hi], got {value!r}", at(key))
     lo, hi = (_number(v, key, at) for v in value)
-    if not lo < hi:
-        raise ApproxgenError(f"expected lo < hi, got [{lo:g}, {hi:g}]", at(key))
+    if not (lo <= hi if point else lo < hi):
+        raise ApproxgenError(f"expected lo {'<=' if point else '<'} hi, got [{lo:g}, {hi:g}]",
+                             at(key))
     return lo, hi
 
 

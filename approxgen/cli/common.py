@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 
 import click
@@ -188,13 +189,22 @@ def flag_overrides(flags: dict) -> dict:
         "input.scale": flags["in_scale"], "output.scale": flags["out_scale"],
         "input.signed": False if flags["unsigned"] else None,
         "domain": list(flags["domain"]) if flags["domain"] else None,
-        "form": flags["form"], "segments": flags["segments"],
+        "form": flags["form"], "segments": flag_int(flags["segments"]),
         "max_error_lsb": flags["max_error_lsb"], "max_bytes": flags["max_bytes"],
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
-        "fold": flags["fold"], "order": flags["order"], "max_regions": flags["max_regions"],
+        "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
+        "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
+        "max_regions": flag_int(flags["max_regions"]),
     }
+
+
+def flag_int(value: str | None):
+    """A flag's text as an integer when it is one (``--segments 16``), else unchanged (``auto``,
+    or a bad value the spec then refuses, naming the flag): a spec file's ``'16'`` stays text."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,40}\s*", value):
+        return int(value)
+    return value
 
 
 def read_target(target: str) -> tuple[str, str | None, str]:

@@ -36,13 +36,15 @@ def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_j
     from approxgen import report, search, spec as specs, sweep
     from approxgen.outputs import write_all
 
-    points = sweep.grid(sweep.parse_list(forms or ",".join(specs.FORMS), specs.FORMS, "--form"),
+    every = forms is None  # the default grid: every form, those that apply
+    points = sweep.grid(sweep.parse_list(",".join(specs.FORMS) if every else forms, specs.FORMS,
+                                         "--form"),
                         sweep.parse_list(segment_counts, None, "--segments", int),
                         sweep.parse_list(searches, search.SEARCHES, "--search"))
     suffix = report.check_plot_path(plot_path) if plot_path else None
     raw, source = raw_from_target(target, flags)
     rows = sweep.run(raw, source, points, yosys=yosys, progress=set_progress(progress, quiet),
-                     applicable_only=not forms, jobs=jobs)
+                     applicable_only=every, jobs=jobs)
     files = []
     if csv_path and csv_path != "-":
         files.append((csv_path, sweep.to_csv(rows)))

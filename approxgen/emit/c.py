@@ -248,7 +248,7 @@ def render(fit, segment_search: str = "auto") -> str:
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
         raise ApproxgenError(f"unknown segment search {segment_search!r} "
-                             f"(one of {', '.join(SEGMENT_SEARCHES)})")
+                             f"(one of {', '.join(SEGMENT_SEARCHES)})", "--segment-search")
     form = forms.of(model)
     context.update(form.c_context(model, segment_search))
     return environment().get_template(form.c_template()).render(**context)
