@@ -276,8 +276,10 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                                  "max_bytes (a byte budget) or objective: rounding",
                                  at("segments"))
     elif "segments" in form_keys(form):
-        segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
-                        what="the number of input codes in the domain")
+        codes, cap = domain[1] - domain[0] + 1, MAX_SEGMENTS.get(form, MAX_SEGMENTS["*"])
+        segments = _int(segments, "segments", at, 1, min(codes, cap),
+                        what="the number of input codes in the domain" if codes <= cap else
+                        f"more segments than {cap} would take form {form} many minutes to fit")
     elif segments != DEFAULTS["segments"]:  # a form without segments records the default
         raise ApproxgenError(f"form {form} has no segments, got {segments!r}", at("segments"))
 
@@ -300,7 +302,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if acc_bits != "auto" and (type(acc_bits) is not int or acc_bits not in (32, 64)):
         raise ApproxgenError(f"must be auto, 32 or 64 (an integer), got {acc_bits!r}",
                              at("acc_bits"))
-    check_options(search, options, at("search_options"), objective)  # before any work
+    _check_search_work(search, check_options(search, options, at("search_options"), objective),
+                       at)  # before any work
     refusal = _forms.get(form).search_refusal(search) if "search" in form_keys(form) else None
     if refusal:
         raise ApproxgenError(refusal, at("search"))
@@ -347,6 +350,26 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         if isinstance(reason, str):
             raise ApproxgenError(f"cannot fold: {reason}", at("fold"))
     return spec
+
+
+# At most this many segments (form, else "*"): a 16-bit fit at the cap takes about a minute.
+MAX_SEGMENTS = {"*": 4096, "quadratic": 1024}
+# The worst-case work of the swarm and genetic searches: candidates evaluated when no run ends
+# early (patience), (restarts + 1) x size x steps. Each option's documented maximum alone (the
+# others at their defaults) stays within it; all of them at once would run for days.
+SEARCH_WORK = {"pso": ("particles", "iterations"), "ga": ("population", "generations")}
+MAX_SEARCH_EVALUATIONS = 1 << 24
+
+
+def _check_search_work(search: str, options: dict, at) -> None:
+    if search not in SEARCH_WORK:
+        return
+    size, steps = SEARCH_WORK[search]
+    work = (options["restarts"] + 1) * options[size] * options[steps]
+    if work > MAX_SEARCH_EVALUATIONS:
+        raise ApproxgenError(f"(restarts + 1) x {size} x {steps} = {work} candidate "
+                             f"evaluations at worst, more than {MAX_SEARCH_EVALUATIONS} (hours "
+                             f"of fitting); lower one of them", at("search_options"))
 
 
 def _max_bytes(raw, form: str, segments, at) -> int | None:
