@@ -94,14 +94,19 @@ def emit(fit: Fit, target: str, **options: Any) -> str:
     if not isinstance(fit, Fit):
         raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
                              f"{type(fit).__name__}", "fit")
-    if target not in EMITTERS:
+    if not isinstance(target, str) or target not in EMITTERS:
         raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
                              "target")
     render = importlib.import_module(EMITTERS[target]).render
+    signature = inspect.signature(render)
     try:
-        inspect.signature(render).bind(fit, **options)
+        signature.bind(fit, **options)
     except TypeError as exc:
         raise ApproxgenError(f"bad options for {target}: {exc}", "options") from None
+    for key, value in options.items():  # an option has its default's type: pipeline=True
+        default = signature.parameters[key].default
+        if isinstance(default, (bool, str)) and type(value) is not type(default):
+            raise ApproxgenError(f"expected a {type(default).__name__}, got {value!r}", key)
     try:
         return render(fit, **options)
     except ApproxgenError as exc:  # emitters name CLI flags (--part): name the option instead

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen import __version__
-from approxgen.errors import ApproxgenError, read_failure
+from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
 from approxgen import forms
@@ -34,6 +35,7 @@ _TOP_KEYS = {"schema", "schema_version", "tool_version", "spec_hash", "spec", "m
 _SEARCH_KEYS = {"method", "seed", "settings", "notes"}
 _VERSION_RE = re.compile(r"^[0-9A-Za-z.+_-]{1,40}$")
 _MAX_NOTES, _MAX_NOTE = 32, 400
+_CHUNK = 1 << 20  # codes evaluated at once by Fit.evaluate
 
 
 @dataclass(frozen=True)
@@ -75,20 +77,31 @@ class Fit:
         """Write the artifact to ``path`` atomically (never half a file)."""
         from approxgen.outputs import write_all
 
-        write_all([(str(path), self.dumps())])
+        write_all([(_path(path, "save(path)"), self.dumps())])
 
     def evaluate(self, codes) -> np.ndarray:
         """Output codes (int64, same shape) of integer input ``codes``: what the emitted C and
         Verilog compute. Codes that are not integers of the input format are an error."""
-        q = _integer_codes(codes, self.spec.input, "codes")
-        return self.model.evaluate(q)
+        try:
+            q = _integer_codes(codes, self.spec.input, "codes")
+            out = np.empty(q.shape, dtype=np.int64)
+            flat_in, flat_out = q.reshape(-1), out.reshape(-1)
+            for start in range(0, flat_in.size, _CHUNK):  # the model's temporaries stay small
+                flat_out[start:start + _CHUNK] = self.model.evaluate(flat_in[start:start + _CHUNK])
+        except MemoryError:
+            raise ApproxgenError(f"not enough memory for {np.size(codes)} codes: evaluate "
+                                 f"them in parts", "codes") from None
+        return out
 
     def quantize(self, x) -> np.ndarray:
         """Input codes of real values ``x``: round to nearest (ties up), saturate to the format."""
         try:
-            values = np.asarray(x, dtype=np.float64)
+            values = np.asarray(x)
         except (TypeError, ValueError):
             raise ApproxgenError("expected real numbers", "x") from None
+        if values.dtype.kind not in "iuf":  # complex (its imaginary part would be dropped), text
+            raise ApproxgenError(f"expected real numbers, got dtype {values.dtype}", "x")
+        values = values.astype(np.float64)
         if np.isnan(values).any():
             raise ApproxgenError("cannot quantize NaN", "x")
         return quantize(values, self.spec.input)
@@ -171,11 +184,20 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
 
 
 def load(path: str | Path) -> Fit:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise read_failure(exc, "fit artifact", str(path)) from None
-    return loads(data, str(path))
+    """Read (:func:`approxgen.safeload.read_file`) and re-validate the artifact at ``path``."""
+    from approxgen.safeload import MAX_JSON_BYTES, read_file
+
+    return loads(read_file(_path(path, "load(path)"), "fit artifact", MAX_JSON_BYTES), str(path))
+
+
+def _path(path, where: str) -> str:
+    """``path`` (a str or os.PathLike, not empty) as a str; anything else names ``where``."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str) or not path:
+        raise ApproxgenError(f"expected a file path (a non-empty str or os.PathLike), got "
+                             f"{path!r}", where)
+    return path
 
 
 def _keys(data, allowed: set, prefix: str, where: str) -> None:

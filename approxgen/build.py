@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from approxgen import __version__
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, OSFailure
+from approxgen.safeload import MAX_JSON_BYTES, read_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-ARTIFACT_MAX_BYTES = 64 << 20  # a fit artifact is far smaller (an int16 table: ~0.5 MB)
+# the files of spec NAME: NAME + each suffix (the artifact first), and NAME.png with plots
+FILE_SUFFIXES = (".json", ".h", ".v", "_tb.v", ".hex", ".md")
+PLOT_SUFFIX = ".png"
 
 
 @dataclass(frozen=True)
@@ -55,15 +59,36 @@ def load_spec(path: Path):
     return specs.resolve(specs.load_yaml(path), str(path))
 
 
-def check_specs(paths: list[Path]) -> None:
-    """Validate every spec and reject two with the same name (they would share files)."""
-    names: dict[str, Path] = {}
+def check_specs(paths: list[Path]) -> list[str]:
+    """Validate every spec and reject two with the same name, or names that differ only in case
+    (they would share files, on a case-insensitive file system too); return the names."""
+    names: dict[str, tuple[str, Path]] = {}
     for path in paths:
         name = load_spec(path).name
-        if name in names:
-            raise ApproxgenError(f"name {name!r} is also the name of {names[name]}: each spec "
-                                 f"needs its own name (its files are named after it)", str(path))
-        names[name] = path
+        if name.casefold() in names:
+            other, where = names[name.casefold()]
+            same = "is also the name" if other == name else f"differs only in case from {other!r}"
+            raise ApproxgenError(f"name {name!r} {same} of {where}: each spec needs its own name "
+                                 f"(its files are named after it; macOS and Windows file systems "
+                                 f"ignore case)", str(path))
+        names[name.casefold()] = (name, path)
+    return [name for name, _ in names.values()]
+
+
+def file_names(name: str, plots: bool = False) -> list[str]:
+    """The files a build writes for the spec ``name``, in :func:`render`'s order."""
+    return [name + suffix for suffix in FILE_SUFFIXES + ((PLOT_SUFFIX,) if plots else ())]
+
+
+def check_out(names: list[str], out_dir: Path, sources: list[Path], plots: bool,
+              check: bool) -> None:
+    """Refuse, before any work, a file in ``out_dir`` a build could not write or compare (a FIFO,
+    device, directory, dangling symlink; without ``check``, one it cannot write)."""
+    from approxgen.outputs import validate
+
+    if out_dir.is_dir():
+        validate([(str(out_dir / f), "") for n in names for f in file_names(n, plots)],
+                 inputs=map(str, sources), writable=not check)
 
 
 def cached_fit(spec, out_dir: Path):
@@ -72,9 +97,9 @@ def cached_fit(spec, out_dir: Path):
 
     path = out_dir / f"{spec.name}.json"
     try:
-        text = path.read_text()
+        text = read_file(path, "fit artifact", MAX_JSON_BYTES)
         data = json.loads(text)
-    except (OSError, ValueError):
+    except (ApproxgenError, OSFailure, ValueError):
         return None
     if not isinstance(data, dict) or (data.get("spec_hash"), data.get("tool_version")) != (
             spec.hash(), __version__):
@@ -91,14 +116,11 @@ def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
     from approxgen import report
     from approxgen.emit import c, vectors, verilog
 
-    name = fit.spec.name
-    png = [(f"{name}.png", report.plot_bytes(fit, ".png"))] if plots else []
-    return [(f"{name}.json", fit.dumps()),
-            (f"{name}.h", c.render(fit, "auto")),
-            (f"{name}.v", verilog.render(fit)),
-            (f"{name}_tb.v", verilog.render_testbench(fit)),
-            (f"{name}.hex", vectors.render(fit)),
-            (f"{name}.md", report.markdown(fit, [file for file, _ in png]))] + png
+    names = file_names(fit.spec.name, plots)
+    png = [report.plot_bytes(fit, PLOT_SUFFIX)] if plots else []
+    return list(zip(names, [fit.dumps(), c.render(fit, "auto"), verilog.render(fit),
+                            verilog.render_testbench(fit), vectors.render(fit),
+                            report.markdown(fit, names[len(FILE_SUFFIXES):])] + png))
 
 
 def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = False) -> Product:
@@ -147,12 +169,7 @@ def changes(products: list[Product], out_dir: Path) -> list[tuple[Path, object, 
     for product in products:
         for name, new in product.files:
             path = out_dir / name
-            try:
-                old = path.read_bytes()
-            except FileNotFoundError:
-                old = None
-            except OSError:
-                old = b""
+            old = read_file(path, "output", MAX_JSON_BYTES) if os.path.lexists(path) else None
             if old is not None and isinstance(new, str):
                 old = old.decode("utf-8", errors="replace")
             if old != new:
@@ -179,13 +196,11 @@ def leftovers(products: list[Product], out_dir: Path) -> list[Path]:
 
 
 def _is_artifact(path: Path) -> bool:
-    """Whether ``path`` is a regular file holding an approxgen fit (never opens a FIFO or a
-    device; larger than :data:`ARTIFACT_MAX_BYTES`: not one)."""
+    """Whether ``path`` is a regular file holding an approxgen fit (read by
+    :func:`~approxgen.safeload.read_file`: never a FIFO or a device, at most 64 MiB)."""
     try:
-        if not path.is_file() or path.stat().st_size > ARTIFACT_MAX_BYTES:
-            return False
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(read_file(path, "fit artifact", MAX_JSON_BYTES))
+    except (ApproxgenError, OSFailure, ValueError):
         return False
     return isinstance(data, dict) and "spec_hash" in data and "tool_version" in data
 

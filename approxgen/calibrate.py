@@ -30,12 +30,18 @@ from approxgen.metrics import measure_samples
 DEFAULT_METHOD = "percentile:99.99"
 SUFFIXES = (".npy", ".npz", ".txt")
 MSE_CANDIDATES = 16  # power-of-two scales tried by ``mse``, down from the absmax scale
+MAX_SAMPLES = 1 << 25  # samples in all (256 MiB as float64): a histogram needs far fewer
+MAX_FILE_BYTES = 1 << 30  # a .npy or .npz file on disk
+MAX_TEXT_BYTES = 64 << 20  # a .txt file
+RECORD_KEYS = frozenset({"method", "samples", "sha256", "clipped", "histogram"})  # see record()
+HISTOGRAM_KEYS = frozenset({"codes", "counts"})
 
 
 def load_samples(source: Any, where: str = "calibrate") -> np.ndarray:
     """Samples as a flat float64 array, from an array-like or a ``.npy``/``.npz``/``.txt`` file
     (``.npz``: every array, in name order; ``.txt``: numbers separated by spaces, newlines or
-    commas). Missing, unreadable, non-numeric, empty or non-finite samples: ApproxgenError."""
+    commas). Missing, unreadable, non-numeric, empty or non-finite samples, more than
+    :data:`MAX_SAMPLES` of them, or a file that is not a regular file: ApproxgenError."""
     if isinstance(source, (str, Path)):
         where = str(source)
         arrays = _read_file(Path(source), where)
@@ -47,6 +53,10 @@ def load_samples(source: Any, where: str = "calibrate") -> np.ndarray:
     for array in arrays:
         if array.dtype.kind not in "iuf":
             raise ApproxgenError(f"samples must be real numbers, got dtype {array.dtype}", where)
+    total = sum(a.size for a in arrays)
+    if total > MAX_SAMPLES:
+        raise ApproxgenError(f"{total} samples, more than {MAX_SAMPLES}: give a random subset",
+                             where)
     samples = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays]) if arrays \
         else np.zeros(0)
     if samples.size == 0:
@@ -59,27 +69,78 @@ def load_samples(source: Any, where: str = "calibrate") -> np.ndarray:
 
 
 def _read_file(path: Path, where: str) -> list[np.ndarray]:
+    """The arrays of a samples file, read through :func:`approxgen.safeload.open_file` (a
+    regular file, bounded): a .npy/.npz array's header is checked before its data is read."""
+    from approxgen.safeload import open_file, read_file
+
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ApproxgenError(f"samples must be a {', '.join(SUFFIXES)} file", where)
+    if suffix == ".txt":
+        try:
+            tokens = read_file(path, "samples", MAX_TEXT_BYTES, where).decode().replace(
+                ",", " ").split()
+        except UnicodeDecodeError:
+            raise ApproxgenError("not a valid .txt file of numbers", where) from None
+        try:
+            return [np.array(tokens, dtype=np.float64)]
+        except ValueError:
+            bad = next(t for t in tokens if not _is_number(t))
+            raise ApproxgenError(f"not a number: {bad[:40]!r}", where) from None
+    with open_file(path, "samples", MAX_FILE_BYTES, where) as handle:
+        try:
+            if suffix == ".npy":
+                return [_read_npy(handle, where, MAX_SAMPLES)]
+            with zipfile.ZipFile(handle) as archive:
+                members = sorted(archive.infolist(), key=lambda m: m.filename)
+                arrays, budget = [], MAX_SAMPLES
+                for member in members:
+                    if not member.filename.endswith(".npy"):
+                        raise ApproxgenError(f"member {member.filename[:60]!r} is not a .npy "
+                                             f"array", where)
+                    with archive.open(member) as stream:
+                        arrays.append(_read_npy(stream, f"{where}: {member.filename[:60]}",
+                                                budget))
+                    budget -= arrays[-1].size
+                return arrays
+        except OSError as exc:
+            if exc.strerror:
+                raise ApproxgenError(f"cannot read samples: {exc.strerror}", where) from None
+            raise ApproxgenError(f"not a valid {suffix} file", where) from None
+        except (ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile,
+                NotImplementedError, RuntimeError):  # compression or encryption zipfile lacks
+            raise ApproxgenError(f"not a valid {suffix} file of numbers", where) from None
+
+
+def _read_npy(stream, where: str, budget: int) -> np.ndarray:
+    """One .npy array from ``stream``: its header parsed and checked (a numeric dtype, at most
+    ``budget`` elements) before exactly its data is read."""
+    import tokenize
+
+    from numpy.lib import format as npy
+
     try:
-        if suffix == ".txt":
-            tokens = path.read_text().replace(",", " ").split()
-            try:
-                return [np.array(tokens, dtype=np.float64)]
-            except ValueError:
-                bad = next(t for t in tokens if not _is_number(t))
-                raise ApproxgenError(f"not a number: {bad[:40]!r}", where) from None
-        if suffix == ".npy":
-            return [np.load(path, allow_pickle=False)]
-        with np.load(path, allow_pickle=False) as archive:
-            return [archive[name] for name in sorted(archive.files)]
-    except OSError as exc:
-        if isinstance(exc, FileNotFoundError) or exc.strerror:
-            raise ApproxgenError(f"cannot read samples: {exc.strerror or exc}", where) from None
-        raise ApproxgenError(f"not a valid {suffix} file", where) from None
-    except (ValueError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
-        raise ApproxgenError(f"not a valid {suffix} file of numbers", where) from None
+        version = npy.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(version)
+        read_header = npy.read_array_header_1_0 if version == (1, 0) \
+            else npy.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+    except (ValueError, TypeError, SyntaxError, OverflowError, EOFError, MemoryError,
+            RecursionError, tokenize.TokenError):
+        raise ApproxgenError("not a valid .npy file (its header is malformed or cut short)",
+                             where) from None
+    if dtype.hasobject or dtype.kind not in "iuf" or dtype.subdtype is not None:
+        raise ApproxgenError(f"samples must be real numbers, got dtype {dtype}", where)
+    count = math.prod(shape)  # Python integers: a header's huge shape cannot overflow
+    if count > budget:
+        raise ApproxgenError(f"the array holds {count} samples, more than {MAX_SAMPLES}: give a "
+                             f"random subset", where)
+    data = stream.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise ApproxgenError("not a valid .npy file (its data is cut short)", where)
+    flat = np.frombuffer(data, dtype=dtype)
+    return flat.reshape(shape, order="F" if fortran else "C") if count else flat
 
 
 def _is_number(text: str) -> bool:
@@ -179,7 +240,13 @@ def calibrated_raw(raw: dict, source: str, samples: np.ndarray, method: str | No
             raise ApproxgenError(f"no sample lies inside the function's domain (input codes "
                                  f"{own[0]}..{own[1]})", samples_where)
         keys["domain"] = [lo * scale, hi * scale]
-    spec = specs.resolve(specs.merge(raw, keys), source)
+    try:
+        spec = specs.resolve(specs.merge(raw, keys), source)
+    except ApproxgenError as exc:  # the domain the samples picked: blame them, not the key
+        if "domain" not in keys or exc.where != at("domain"):
+            raise
+        raise ApproxgenError(f"{exc.message} (the domain the samples span)",
+                             samples_where) from None
     inside = _inside(np.unique(codes), spec.domain)
     if inside.size == 0:
         raise ApproxgenError(f"no sample lies inside the domain (input codes "
@@ -284,6 +351,11 @@ def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:
 
     if not isinstance(data, dict) or not isinstance(data.get("histogram"), dict):
         fail("histogram")
+    for mapping, keys, prefix in ((data, RECORD_KEYS, ""), (data["histogram"], HISTOGRAM_KEYS,
+                                                             "histogram.")):
+        unknown = sorted(map(str, set(mapping) - keys))
+        if unknown:
+            fail(f"{prefix}{unknown[0][:40]} (an unknown key)")
     hist = data["histogram"]
     codes, counts = hist.get("codes"), hist.get("counts")
     for name, values in (("codes", codes), ("counts", counts)):

@@ -46,8 +46,9 @@ def _identity(path: str) -> tuple[str, tuple[int, int] | None]:
         return resolved, None
 
 
-def check_output(path: str, where: str | None = None) -> str:
-    """Validate one output path on its own; return the path to write (a symlink's target)."""
+def check_output(path: str, where: str | None = None, writable: bool = True) -> str:
+    """Validate one output path on its own; return the path to write (a symlink's target).
+    ``writable=False`` checks everything but permissions (``build --check`` writes nothing)."""
     where = where or path
     if path.endswith(("/", os.sep)):
         raise ApproxgenError("an output path must name a file (it ends with '/')", where)
@@ -72,15 +73,40 @@ def check_output(path: str, where: str | None = None) -> str:
             raise ApproxgenError("not a regular file (a device, FIFO or socket): approxgen "
                                  "writes regular files only; omit the flag to write to stdout",
                                  where)
-        if not os.access(target, os.W_OK):
+        if writable and not os.access(target, os.W_OK):
             raise ApproxgenError("cannot write it: permission denied", where)
-    if not os.access(parent, os.W_OK | os.X_OK):
+    if writable and not os.access(parent, os.W_OK | os.X_OK):
         raise ApproxgenError("cannot write in its directory: permission denied", where)
     return target
 
 
+def check_directory(path: str, where: str | None = None) -> None:
+    """Validate an output directory (created if missing) before any work: it is a directory, or
+    it is missing and its nearest existing ancestor is a directory it can be created in; never a
+    FIFO, device or file, nor under one, nor a dangling symlink (``mkdir`` would fail there)."""
+    where = where or path
+    if "\0" in str(path):
+        raise ApproxgenError("an output path must not contain a NUL byte", where)
+    given = current = os.path.normpath(str(path))
+    while True:
+        if os.path.lexists(current):
+            if not os.path.exists(current):
+                raise ApproxgenError(f"a dangling symlink: {current} points nowhere", where)
+            if os.path.isdir(current):
+                break
+            if current == given:
+                raise ApproxgenError("not a directory (a file, FIFO or device)", where)
+            raise ApproxgenError(f"cannot create it: {current} is not a directory", where)
+        parent = os.path.dirname(current) or "."
+        if parent == current:
+            break
+        current = parent
+    if current != given and not os.access(current, os.W_OK | os.X_OK):
+        raise ApproxgenError(f"cannot create it in {current}: permission denied", where)
+
+
 def validate(outputs: Sequence[tuple[str | None, object]], inputs: Iterable[str] = (),
-             flags: Sequence[str] | None = None) -> list[str | None]:
+             flags: Sequence[str] | None = None, writable: bool = True) -> list[str | None]:
     """Check every output path (see module docstring); return the real paths to write."""
     seen: dict = {}
     in_ids = {}
@@ -103,7 +129,7 @@ def validate(outputs: Sequence[tuple[str | None, object]], inputs: Iterable[str]
             continue
         path = str(path)
         where = f"{flag} {path}" if flag else path
-        target = check_output(path, where)
+        target = check_output(path, where, writable)
         resolved, ino = _identity(path)
         for key in (resolved, ino):
             if key is not None and key in in_ids:
@@ -123,6 +149,8 @@ def _as_bytes(data) -> bytes:
 
 
 def _write_stdout(data) -> None:
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OutputError("cannot write: stdout is closed", "<stdout>")
     try:
         sys.stdout.flush()
         sys.stdout.buffer.write(_as_bytes(data))

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+from typing import BinaryIO
 
 import yaml
 
-from approxgen.errors import ApproxgenError
+from approxgen.errors import ApproxgenError, read_failure
 
 MAX_YAML_BYTES = 1 << 20
 MAX_JSON_BYTES = 64 << 20
@@ -30,6 +33,61 @@ def decode(data: bytes, where: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ApproxgenError(f"not UTF-8 text (byte {exc.start})", where) from None
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
+
+
+def open_file(path, what: str, limit: int, where: str | None = None) -> BinaryIO:
+    """``path`` opened for reading in binary, when it is a regular file of at most ``limit``
+    bytes: the one way approxgen opens an input file. The open never blocks (``O_NONBLOCK``: a
+    FIFO is refused, not waited on); a FIFO, device (``/dev/zero``), socket or directory,
+    followed through symlinks, is refused with one line (exit 2); OS errors are
+    :func:`~approxgen.errors.read_failure`."""
+    where = str(path) if where is None else where
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        if isinstance(exc, ValueError):
+            raise ApproxgenError(f"cannot read {what}: the path holds a NUL byte", where) from None
+        raise read_failure(exc, what, where) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ApproxgenError(f"cannot read {what}: is a directory", where)
+        if not stat.S_ISREG(st.st_mode):
+            raise ApproxgenError(f"cannot read {what}: not a regular file (a FIFO, device or "
+                                 f"socket)", where)
+        if st.st_size > limit:
+            raise ApproxgenError(f"{what} is larger than {_size(limit)}", where)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(path, what: str, limit: int, where: str | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (see :func:`open_file`), at most ``limit`` (a
+    file that grows while read is refused too)."""
+    where = str(path) if where is None else where
+    with open_file(path, what, limit, where) as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise read_failure(exc, what, where) from None
+    if len(data) > limit:
+        raise ApproxgenError(f"{what} is larger than {_size(limit)}", where)
+    return data
+
+
+def read_stream(stream: BinaryIO, what: str, limit: int, where: str = "<stdin>") -> bytes:
+    """At most ``limit`` bytes of ``stream`` (stdin); more is refused."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApproxgenError(f"{what} is larger than {_size(limit)}", where)
+    return data
 
 
 class _Loader(yaml.SafeLoader):
@@ -104,6 +162,11 @@ def load_yaml_bytes(data: bytes, where: str):
     if len(data) > MAX_YAML_BYTES:
         raise ApproxgenError(f"spec file is larger than {MAX_YAML_BYTES >> 10} KiB", where)
     text = decode(data, where)
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:  # what PyYAML's reader refuses (a NUL byte, say): one line naming the line
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ApproxgenError(f"malformed YAML: character U+{ord(bad.group()):04X} is not "
+                             f"allowed", f"{where}:{line}")
     loader = _Loader(text)
     loader.where = where
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen import forms as _forms, functions
-from approxgen.errors import ApproxgenError, read_failure
+from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_covering, pow2_scale_holding
 from approxgen.search import SEARCHES, check_options
 
@@ -134,12 +134,10 @@ class Spec:
 
 def load_yaml(path: str | Path) -> dict:
     """Read a spec file into a raw mapping; errors name the file and line."""
+    from approxgen.safeload import MAX_YAML_BYTES, read_file
+
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise read_failure(exc, "spec", str(path)) from None
-    return loads_yaml(data, str(path), stem=path.stem)
+    return loads_yaml(read_file(path, "spec", MAX_YAML_BYTES), str(path), stem=path.stem)
 
 
 def loads_yaml(data: bytes | str, where: str, stem: str | None = None) -> dict:
@@ -264,6 +262,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if form_keys_only:
         _check_form_keys(raw, form, at)
     segments = raw.get("segments", DEFAULTS["segments"])
+    if "segments" not in raw and "segments" in form_keys(form):  # the default: at most the codes
+        segments = min(segments, domain[1] - domain[0] + 1)
     max_err = raw.get("max_error_lsb")
     if max_err is not None:
         max_err = _number(max_err, "max_error_lsb", at)
@@ -275,9 +275,13 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
             raise ApproxgenError("segments: auto needs max_error_lsb (the error budget), "
                                  "max_bytes (a byte budget) or objective: rounding",
                                  at("segments"))
-    elif "segments" in raw or "segments" in form_keys(form):  # not the default of a table
-        segments = _int(segments, "segments", at, 1, domain[1] - domain[0] + 1,
-                        what="the number of input codes in the domain")
+    elif "segments" in form_keys(form):
+        codes, cap = domain[1] - domain[0] + 1, MAX_SEGMENTS.get(form, MAX_SEGMENTS["*"])
+        segments = _int(segments, "segments", at, 1, min(codes, cap),
+                        what="the number of input codes in the domain" if codes <= cap else
+                        f"more segments than {cap} would take form {form} many minutes to fit")
+    elif segments != DEFAULTS["segments"]:  # a form without segments records the default
+        raise ApproxgenError(f"form {form} has no segments, got {segments!r}", at("segments"))
 
     slope_fmt, intercept_fmt = _coef_formats(raw.get("coef_format", "auto"), at)
     if (slope_fmt or intercept_fmt) and (in_fmt.scale_exp is None or out_fmt.scale_exp is None):
@@ -295,11 +299,11 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
     options = {str(k): v for k, v in options.items()}
     acc_bits = raw.get("acc_bits", "auto")
-    if isinstance(acc_bits, str) and acc_bits.strip() in ("32", "64"):
-        acc_bits = int(acc_bits)
-    if acc_bits != "auto" and (isinstance(acc_bits, bool) or acc_bits not in (32, 64)):
-        raise ApproxgenError(f"must be auto, 32 or 64, got {acc_bits!r}", at("acc_bits"))
-    check_options(search, options, at("search_options"), objective)  # before any work
+    if acc_bits != "auto" and (type(acc_bits) is not int or acc_bits not in (32, 64)):
+        raise ApproxgenError(f"must be auto, 32 or 64 (an integer), got {acc_bits!r}",
+                             at("acc_bits"))
+    _check_search_work(search, check_options(search, options, at("search_options"), objective),
+                       at)  # before any work
     refusal = _forms.get(form).search_refusal(search) if "search" in form_keys(form) else None
     if refusal:
         raise ApproxgenError(refusal, at("search"))
@@ -308,17 +312,17 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         raise ApproxgenError(f"form {form} does not fit weighted objectives (weights: samples "
                              f"works with form pwl)", at("weights"))
 
-    fold = _choice(raw.get("fold", "auto"), "fold", FOLDS, at)
+    fold = raw.get("fold", "auto")
+    fold = {True: "on", False: "none"}.get(fold, fold) if isinstance(fold, bool) else fold
+    fold = _choice(fold, "fold", FOLDS, at)  # YAML 1.1 reads an unquoted on/off as true/false
     order = None  # interpolation order, read by the forms that declare the key
     if "order" in form_keys(form):
         order = raw.get("order")
         order = DEFAULT_ORDER if order is None else order
-        if not (isinstance(order, str) and order.strip() == "auto"):
-            if isinstance(order, str) and order.strip() not in ("1", "2"):
-                raise ApproxgenError(f"must be auto, 1 or 2, got {order!r}", at("order"))
-            order = _int(order, "order", at, 1, 2)
-        else:
-            order = "auto"
+        if order != "auto":
+            if type(order) is not int or order not in (1, 2):
+                raise ApproxgenError(f"must be auto, 1 or 2 (an integer), got {order!r}",
+                                     at("order"))
 
     max_regions = None  # interp: regions of node steps, at most
     if "max_regions" in form_keys(form) and raw.get("max_regions") is not None:
@@ -326,7 +330,7 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
 
         max_regions = _int(raw["max_regions"], "max_regions", at, 1, MAX_REGIONS)
 
-    name = raw.get("name") or _default_name(func, in_fmt, out_fmt)
+    name = raw["name"] if raw.get("name") is not None else _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
     if problem:
         raise ApproxgenError(f"name must be an identifier the emitted C and Verilog can use: "
@@ -346,6 +350,26 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         if isinstance(reason, str):
             raise ApproxgenError(f"cannot fold: {reason}", at("fold"))
     return spec
+
+
+# At most this many segments (form, else "*"): a 16-bit fit at the cap takes about a minute.
+MAX_SEGMENTS = {"*": 4096, "quadratic": 1024}
+# The worst-case work of the swarm and genetic searches: candidates evaluated when no run ends
+# early (patience), (restarts + 1) x size x steps. Each option's documented maximum alone (the
+# others at their defaults) stays within it; all of them at once would run for days.
+SEARCH_WORK = {"pso": ("particles", "iterations"), "ga": ("population", "generations")}
+MAX_SEARCH_EVALUATIONS = 1 << 24
+
+
+def _check_search_work(search: str, options: dict, at) -> None:
+    if search not in SEARCH_WORK:
+        return
+    size, steps = SEARCH_WORK[search]
+    work = (options["restarts"] + 1) * options[size] * options[steps]
+    if work > MAX_SEARCH_EVALUATIONS:
+        raise ApproxgenError(f"(restarts + 1) x {size} x {steps} = {work} candidate "
+                             f"evaluations at worst, more than {MAX_SEARCH_EVALUATIONS} (hours "
+                             f"of fitting); lower one of them", at("search_options"))
 
 
 def _max_bytes(raw, form: str, segments, at) -> int | None:
@@ -386,7 +410,7 @@ def _resolve_function(raw, at) -> functions.Function:
 
 def _resolve_domain(raw, func, fmt: IntFormat, at) -> tuple[int, int]:
     if "domain" in raw and raw["domain"] is not None:
-        lo, hi = _range(raw["domain"], "domain", at)
+        lo, hi = _range(raw["domain"], "domain", at, point=True)
     elif func.domain is not None:
         lo, hi = func.domain
     else:
@@ -508,12 +532,12 @@ def _section(raw, key, allowed, at) -> dict:
 
 
 def _int(value, key, at, lo, hi, what=None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ApproxgenError(f"expected an integer, got {value!r}", at(key))
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApproxgenError(f"expected an integer, got {value!r}", at(key)) from None
+    """An integer in ``lo..hi``: a quoted string (``'8'``), a float (``64.0``) or a boolean is
+    not one (the CLI turns its flags' digits into integers: :func:`flag_int`)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        hint = " (a quoted string is not a number)" if isinstance(value, str) else ""
+        raise ApproxgenError(f"expected an integer, got {value!r}{hint}", at(key))
+    number = value
     if not lo <= number <= hi:
         bound = f"{lo}..{hi}" if what is None else f"{lo}..{hi} ({what})"
         raise ApproxgenError(f"must be in {bound}, got {number}", at(key))
@@ -538,12 +562,14 @@ def _bool(value, key, at) -> bool | None:
     raise ApproxgenError(f"expected true or false, got {value!r}", at(key))
 
 
-def _range(value, key, at) -> tuple[float, float]:
+def _range(value, key, at, point: bool = False) -> tuple[float, float]:
+    """``[lo, hi]`` with lo < hi (``point``: lo <= hi, a one-code domain)."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ApproxgenError(f"expected [lo, hi], got {value!r}", at(key))
     lo, hi = (_number(v, key, at) for v in value)
-    if not lo < hi:
-        raise ApproxgenError(f"expected lo < hi, got [{lo:g}, {hi:g}]", at(key))
+    if not (lo <= hi if point else lo < hi):
+        raise ApproxgenError(f"expected lo {'<=' if point else '<'} hi, got [{lo:g}, {hi:g}]",
+                             at(key))
     return lo, hi
 
 

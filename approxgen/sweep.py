@@ -16,10 +16,13 @@ SAME_ERROR = 1e-9
 
 
 def parse_list(text: str | None, known, flag: str, convert=str) -> list:
-    """A comma-separated flag value, each item checked against ``known`` (None: any)."""
-    items = [item.strip() for item in (text or "").split(",") if item.strip()]
-    if not items:
+    """A comma-separated flag value, each item checked against ``known`` (None: any); an empty
+    item (``4,,8``, ``''``) is an error, not skipped."""
+    items = [item.strip() for item in (text or "").split(",")]
+    if not any(items):
         raise ApproxgenError("give at least one value", flag)
+    if not all(items):
+        raise ApproxgenError(f"empty item in {text!r} (values are separated by one comma)", flag)
     out = []
     for item in items:
         try:

@@ -47,7 +47,7 @@ def test_load_samples_from_every_format(tmp_path):
     ("s.npy", np.array(["a", "b"]), "must be real numbers"),
     ("s.npy", np.array([1 + 2j]), "must be real numbers"),
     ("s.npy", np.array([True]), "must be real numbers"),
-    ("s.npy", np.array([{"a": 1}], dtype=object), "not a valid .npy file"),
+    ("s.npy", np.array([{"a": 1}], dtype=object), "must be real numbers, got dtype object"),
     ("s.npy", np.zeros((0, 3)), "no samples"),
 ])
 def test_bad_sample_files(tmp_path, name, content, message):

@@ -46,6 +46,29 @@ BAD_SPECS = {
 }
 
 
+BAD_SPECS.update({  # issue 22: strict types, reserved names, work that could not finish
+    "order-quoted": ("function: gelu\nform: interp\norder: '2'\n", "s.yaml: order"),
+    "acc-bits-quoted": ("function: gelu\nacc_bits: '64'\n", "s.yaml: acc_bits"),
+    "acc-bits-float": ("function: gelu\nacc_bits: 64.0\n", "s.yaml: acc_bits"),
+    "bits-quoted": ("function: gelu\ninput: {bits: '8'}\n", "s.yaml: input.bits"),
+    "segments-quoted": ("function: gelu\nsegments: '8'\n", "s.yaml: segments"),
+    "name-empty": ("function: gelu\nname: ''\n", "s.yaml: name"),
+    "name-typeof": ("function: gelu\nname: typeof\n", "s.yaml: name"),
+    "name-complex": ("function: gelu\nname: complex\n", "s.yaml: name"),
+    "name-I": ("function: gelu\nname: I\n", "s.yaml: name"),
+    "name-double-underscore": ("function: gelu\nname: x__y\n", "s.yaml: name"),
+    "segments-65536": ("function: gelu\ninput: {bits: 16}\nsegments: 65536\n", "s.yaml: segments"),
+    "quadratic-10000": ("function: gelu\ninput: {bits: 16}\nform: quadratic\nsegments: 10000\n",
+                        "s.yaml: segments"),
+    "uniform-4097": ("function: gelu\ninput: {bits: 16}\nsearch: uniform\nsegments: 4097\n",
+                     "s.yaml: segments"),
+    "pso-maxima": ("function: gelu\nsearch: pso\nsearch_options: {particles: 1000, iterations: "
+                   "100000, restarts: 100, patience: 0}\n", "s.yaml: search_options"),
+    "ga-maxima": ("function: gelu\nsearch: ga\nsearch_options: {population: 10000, generations: "
+                  "100000, restarts: 100}\n", "s.yaml: search_options"),
+})
+
+
 @pytest.mark.parametrize("key", sorted(BAD_SPECS))
 def test_bad_specs_are_one_line_exit_2(work, key):
     text, message = BAD_SPECS[key]
@@ -133,14 +156,159 @@ def test_model_contract_errors_name_file_and_key(work, monkeypatch):
 @pytest.mark.parametrize("code, status", [(13, 1), (5, 1), (2, 2)])  # EACCES, EIO, ENOENT
 def test_read_errors_os_failures_exit_1_missing_files_exit_2(work, monkeypatch, code, status):
     import os
-    from pathlib import Path
 
     spec = _spec(work, "function: gelu\n")
+    real = os.open
 
-    class Broken(type(Path())):
-        def read_bytes(self):
+    def broken(path, *args, **kwargs):  # every input is opened by approxgen.safeload.open_file
+        if str(path).endswith("s.yaml"):
             raise OSError(code, os.strerror(code))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr("approxgen.spec.Path", Broken)
-    monkeypatch.setattr("approxgen.cli.common.Path", Broken)
+    monkeypatch.setattr(os, "open", broken)
     assert_refused(["fit", spec, "-q"], work, status=status, names=("s.yaml", os.strerror(code)))
+
+
+# --- issue 22, 2: types, caps, one-code domains, names ------------------------------------------
+
+
+
+@pytest.mark.parametrize("options", [{"particles": 1000}, {"iterations": 100_000},
+                                     {"restarts": 100}, {"patience": 100_000}])
+def test_each_documented_pso_maximum_alone_is_accepted(options):
+    from approxgen.spec import resolve
+
+    assert resolve({"function": "gelu", "search": "pso", "search_options": options}).search == "pso"
+
+
+@pytest.mark.parametrize("options", [{"population": 10_000}, {"generations": 100_000},
+                                     {"restarts": 100}])
+def test_each_documented_ga_maximum_alone_is_accepted(options):
+    from approxgen.spec import resolve
+
+    assert resolve({"function": "gelu", "search": "ga", "search_options": options}).search == "ga"
+
+
+def test_the_largest_segment_counts_are_accepted():
+    from approxgen.spec import resolve
+
+    wide = {"function": "gelu", "input": {"bits": 16}}
+    assert resolve({**wide, "segments": 4096}).segments == 4096
+    assert resolve({**wide, "segments": 1024, "form": "quadratic"}).segments == 1024
+
+
+@pytest.mark.parametrize("flags", [["--segments", "65536"],
+                                   ["--segments", "10000", "--form", "quadratic"]])
+def test_segment_caps_name_the_flag(work, flags):
+    assert_refused(["fit", "gelu", "--bits", "16", "-q", *flags], work, names=("--segments",))
+
+
+@pytest.mark.parametrize("value, fold", [("on", "on"), ("off", "none"), ("true", "on"),
+                                         ("'on'", "on"), ("none", "none")])
+def test_fold_on_and_off_unquoted(value, fold):
+    from approxgen.spec import loads_yaml, resolve
+
+    raw = loads_yaml(f"function: gelu\nfold: {value}\n", "s.yaml")
+    assert resolve(raw, "s.yaml").fold == fold
+
+
+def test_flags_still_take_numbers_as_text(work):
+    result = invoke(["fit", "gelu", "--bits", "6", "--segments", "3", "--acc-bits", "64",
+                     "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"segments": 3' in result.stdout and '"acc_bits": 64' in result.stdout
+
+
+@pytest.mark.parametrize("keys, where", [
+    ({"bits": "8"}, "input.bits"), ({"segments": "8"}, "segments"), ({"name": ""}, "name"),
+    ({"acc_bits": 64.0}, "acc_bits"),
+])
+def test_api_keys_of_the_wrong_type_are_refused(keys, where):
+    import approxgen
+
+    with pytest.raises(ApproxgenError) as info:
+        approxgen.fit("gelu", **keys)
+    assert info.value.where.endswith(where)
+
+
+@pytest.mark.parametrize("call, where", [
+    (lambda a, f: a.emit(f, ["c"]), "target"),
+    (lambda a, f: a.emit(f, "verilog", pipeline="yes"), "pipeline"),
+    (lambda a, f: a.emit(f, "c", segment_search="fast"), "segment_search"),
+    (lambda a, f: a.load(None), "load(path)"),
+    (lambda a, f: a.load(5), "load(path)"),
+    (lambda a, f: f.save(None), "save(path)"),
+    (lambda a, f: f.save(5), "save(path)"),
+    (lambda a, f: f.save(""), "save(path)"),
+    (lambda a, f: f.quantize(np.array([1 + 1j])), "x"),
+    (lambda a, f: f.quantize(["1.5"]), "x"),
+])
+def test_api_errors_name_where(tmp_path, monkeypatch, call, where):
+    import approxgen
+
+    monkeypatch.chdir(tmp_path)
+    fit = approxgen.fit("gelu", bits=4, segments=2)
+    with pytest.raises(ApproxgenError) as info:
+        call(approxgen, fit)
+    assert info.value.where == where
+    assert list(tmp_path.iterdir()) == []  # no file named None, 5
+
+
+@pytest.mark.parametrize("keys", [{"form": "table", "input": {"bits": 2}},
+                                  {"form": "table", "domain": [0, 0.2]},
+                                  {"form": "ibert", "domain": [0, 0.1]}])
+def test_fits_on_fewer_than_8_codes_load_and_build_caches_them(tmp_path, keys):
+    import json
+
+    import approxgen
+
+    fit = approxgen.fit("gelu", **keys)
+    fit.save(str(tmp_path / "f.json"))
+    assert approxgen.load(str(tmp_path / "f.json")).to_json() == fit.to_json()
+    spec = tmp_path / "specs" / "t.yaml"
+    spec.parent.mkdir()
+    spec.write_text(json.dumps({"function": "gelu", **keys}))
+    for _ in range(2):
+        result = invoke(["build", spec, "--out", tmp_path / "out"])
+        assert result.exit_code == 0, result.stderr
+    assert "cached" in result.stdout.splitlines()[0]
+
+
+def test_a_one_code_domain_is_a_fit(work):
+    result = invoke(["fit", "gelu", "--bits", "8", "--domain", "0", "0", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"lo_code": 0' in result.stdout and '"hi_code": 0' in result.stdout
+
+
+def test_constant_calibration_samples_fit_one_code(work):
+    (work / "c.txt").write_text("0.5 0.5 0.5\n")
+    result = invoke(["fit", "gelu", "--calibrate", work / "c.txt", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"segments": 1' in result.stdout
+
+
+def test_a_calibration_record_with_an_unknown_key_is_refused(work):
+    import json
+
+    import approxgen
+    from approxgen import artifact
+
+    (work / "c.txt").write_text("0.1 0.5 0.9\n")
+    data = approxgen.fit("gelu", bits=6, segments=2, calibrate=str(work / "c.txt")).to_json()
+    data["calibration"]["extra"] = 1
+    data["digest"] = artifact.digest(data)
+    with pytest.raises(ApproxgenError, match="calibration.extra"):
+        artifact.loads(json.dumps(data))
+
+
+@pytest.mark.parametrize("flag, value", [("--segments", "4,,8"), ("--form", ""),
+                                         ("--search", "exact,"), ("--segments", ",")])
+def test_sweep_refuses_empty_items(work, flag, value):
+    assert_refused(["sweep", "gelu", "--no-yosys", flag, value], work, names=(flag,))
+
+
+def test_names_differing_only_in_case_are_refused_in_one_build(work):
+    (work / "a.yaml").write_text("function: gelu\nname: Gelu\n")
+    (work / "b.yaml").write_text("function: gelu\nname: gelu\n")
+    assert_refused(["build", work / "a.yaml", work / "b.yaml", "--out", work / "out"], work,
+                   names=("b.yaml", "only in case"))

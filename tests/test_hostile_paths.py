@@ -213,9 +213,12 @@ def test_runtime_warnings_never_reach_stderr(work, monkeypatch):
 
 
 def test_a_bare_command_shows_its_help():
-    for args in ([], ["emit"]):
-        result = invoke(args)
-        assert result.exit_code == 0 and result.stdout.startswith("Usage:"), result.stderr
+    result = invoke([])
+    assert result.exit_code == 0 and result.stdout.startswith("Usage:"), result.stderr
+
+
+def test_emit_without_a_target_is_a_usage_error(work):
+    assert_refused(["emit"], work, names=("emit", "c, verilog or vectors"))
 
 
 SIGINT_SCRIPT = """
@@ -257,3 +260,79 @@ def test_real_processes_print_one_line(tmp_path, spec, args):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"approxgen: error: {path}"), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+# --- issue 22, 2: every output option of every command goes through approxgen.outputs ----------
+
+def _commands():
+    """Every (command words, click command) of the CLI, subcommands of groups included."""
+    import click
+
+    from approxgen.cli import main
+
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from (([name, sub], c) for sub, c in sorted(command.commands.items()))
+        else:
+            yield [name], command
+
+
+def _output_options():
+    from approxgen.cli.common import OutputOption
+
+    return [(words, option) for words, command in _commands() for option in command.params
+            if isinstance(option, OutputOption)]
+
+
+def test_every_option_that_writes_is_an_output_option():
+    """An option whose help says it writes a path is declared an OutputOption, and its command
+    checks it (a Command): a new output option is covered by the tests below automatically."""
+    import click
+
+    from approxgen.cli.common import Command, OutputOption
+
+    for words, command in _commands():
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.is_flag \
+                    and "write" in (param.help or "").lower():
+                assert isinstance(param, OutputOption), (words, param.opts)
+        if any(isinstance(p, OutputOption) for p in command.params):
+            assert isinstance(command, Command), words
+    assert len(_output_options()) >= 8
+
+
+@pytest.mark.parametrize("words, option", _output_options(),
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else v.opts[0])
+def test_no_output_option_overwrites_the_input_spec(work, monkeypatch, words, option):
+    def no_work(*args, **kwargs):
+        raise AssertionError("fitted before the outputs were checked")
+
+    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    assert_refused([*words, "s.yaml", option.opts[0], "s.yaml"], work,
+                   names=(option.opts[0], "s.yaml"), cwd=work)
+
+
+def test_sweep_csv_over_its_spec_is_refused(work):
+    assert_refused(["sweep", "s.yaml", "--no-yosys", "--search", "uniform", "--segments", "4",
+                    "--csv", "s.yaml"], work, names=("--csv", "s.yaml", "input"), cwd=work)
+
+
+@pytest.mark.parametrize("make", ["under-a-file", "dangling", "fifo"])
+@pytest.mark.parametrize("words", [["build", "s.yaml", "--out"], ["report", "s.yaml", "-o"],
+                                   ["verify", "s.yaml", "--workdir"]])
+def test_bad_output_directories_exit_2_before_any_work(work, monkeypatch, make, words):
+    def no_work(*args, **kwargs):
+        raise AssertionError("fitted before the output directory was checked")
+
+    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    if make == "under-a-file":
+        out = "keep.out/sub"
+    elif make == "dangling":
+        os.symlink("nowhere", work / "dangling")
+        out = "dangling"
+    else:
+        os.mkfifo(work / "fifo")
+        out = "fifo"
+    assert_refused([*words, out], work, names=(words[-1], out), cwd=work)

@@ -84,7 +84,7 @@ BAD = [
     ({"function": "recip", "domain": [-1, 1]}, "domain", "not finite at x = 0"),
     ({"function": "rsqrt", "input": {"signed": True}, "domain": [-1, 1]}, "domain",
      "not finite"),
-    ({"function": "gelu", "domain": [1, -1]}, "domain", "lo < hi"),
+    ({"function": "gelu", "domain": [1, -1]}, "domain", "lo <= hi"),
     ({"function": "gelu", "domain": [100, 200]}, "domain", "holds no input code"),
     ({"function": "gelu", "form": "cubic"}, "form", "one of pwl, table"),
     ({"function": "gelu", "objective": "l1"}, "objective", "one of mse, max"),
@@ -193,5 +193,6 @@ def test_a_table_on_four_codes_needs_no_segment_count():
     """The default segment count (8) is no table's business: it is not checked against the 4
     codes of a 2-bit input."""
     assert resolve({"function": "gelu", "input": {"bits": 2}, "form": "table"}).form == "table"
+    assert resolve({"function": "gelu", "input": {"bits": 2}}).segments == 4  # the default, capped
     with pytest.raises(ApproxgenError, match="segments: must be in 1..4"):
-        resolve({"function": "gelu", "input": {"bits": 2}})
+        resolve({"function": "gelu", "input": {"bits": 2}, "segments": 8})

@@ -1,7 +1,8 @@
 """The ``approxgen`` command. Each subcommand lives in a small module that parses its arguments
 and calls the library. Every failure is one line on stderr, ``approxgen: error: <where>: <what>``:
 bad input (an :class:`ApproxgenError` or a click usage error) exits 2, an OS error while reading or
-writing (disk full, permission, ``> /dev/full``) exits 1, Ctrl-C exits 130.
+writing (disk full, permission, ``> /dev/full``) or running out of memory exits 1, Ctrl-C exits
+130.
 
 Subcommand modules are imported only when their command runs (or ``--help`` lists them), and
 they import the library (numpy, scipy, matplotlib, ...) only inside the command, so
@@ -84,7 +85,8 @@ class _Group(click.Group):
         extra.pop("standalone_mode", None)
         try:
             status = super().main(args, prog_name, standalone_mode=False, **extra)
-            sys.stdout.flush()
+            if sys.stdout is not None:  # None: started with stdout closed (`>&-`)
+                sys.stdout.flush()
         except ApproxgenError as exc:
             _fail(str(exc), 2)
         except OSFailure as exc:
@@ -106,6 +108,9 @@ class _Group(click.Group):
         except OSError as exc:
             where = exc.filename or "<stdout>"
             _fail(f"{where}: {exc.strerror or exc}", 1)
+        except MemoryError:  # an OS limit (ulimit -v, a container's): one line, exit 1
+            _fail("out of memory: the input is too large for the memory this process may use",
+                  1)
         sys.exit(status if isinstance(status, int) else 0)
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import progress_option, set_progress
+from approxgen.cli.common import (Command, InputArgument, OutputOption, progress_option,
+                                  set_progress)
 
 
-@click.command("build")
-@click.argument("specs", nargs=-1, type=click.Path())
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.command("build", cls=Command)
+@click.argument("specs", nargs=-1, type=click.Path(), cls=InputArgument)
+@click.option("-o", "--out", "out_dir", required=True, cls=OutputOption, directory=True,
               help="Output directory (created if missing).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Specs built in parallel (processes).")
@@ -43,8 +44,8 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
     from approxgen.outputs import write_all
 
     sources = build.collect(specs or ["."])
-    build.check_specs(sources)
     out = Path(out_dir)
+    build.check_out(build.check_specs(sources), out, sources, plots, check)
 
     def show(product):
         if not quiet:

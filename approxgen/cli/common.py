@@ -4,11 +4,62 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 
 import click
 
 from approxgen.errors import ApproxgenError
+
+class InputArgument(click.Argument):
+    """An argument naming a file the command reads (``TARGET``, ``SPECS``): no output may be it."""
+
+    reads = True
+
+
+class InputOption(click.Option):
+    """An option naming a file the command reads (``--calibrate``): no output may be it."""
+
+    reads = True
+
+
+class OutputOption(click.Option):
+    """An option naming a file (``directory=True``: a directory) the command writes. A
+    :class:`Command` checks every one (:mod:`approxgen.outputs`) before it runs: no work is done
+    for an output that cannot be written, and none overwrites an input or another output."""
+
+    def __init__(self, *args, directory: bool = False, **kwargs):
+        self.directory = directory
+        super().__init__(*args, **kwargs)
+
+
+class Command(click.Command):
+    """A subcommand whose :class:`OutputOption` paths are validated against each other and its
+    :class:`InputArgument`/:class:`InputOption` files before the command body runs."""
+
+    def invoke(self, ctx):
+        check_paths(self, ctx.params)
+        return super().invoke(ctx)
+
+
+def check_paths(command: click.Command, params: dict) -> None:
+    """Validate the output options of ``command`` given ``params`` (see :class:`Command`)."""
+    from approxgen import outputs
+
+    files, flags, inputs = [], [], []
+    for param in command.params:
+        value = params.get(param.name)
+        if value is None or value == ():
+            continue
+        if getattr(param, "reads", False):
+            inputs += input_paths(*(value if isinstance(value, tuple) else (value,)))
+        if isinstance(param, OutputOption) and param.directory:
+            outputs.check_directory(value, f"{'/'.join(param.opts)} {value}")
+        elif isinstance(param, OutputOption):
+            files.append((value, ""))
+            flags.append("/".join(param.opts))
+    outputs.validate(files, inputs, flags)
+
 
 class RegistryChoice(click.Choice):
     """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
@@ -138,13 +189,22 @@ def flag_overrides(flags: dict) -> dict:
         "input.scale": flags["in_scale"], "output.scale": flags["out_scale"],
         "input.signed": False if flags["unsigned"] else None,
         "domain": list(flags["domain"]) if flags["domain"] else None,
-        "form": flags["form"], "segments": flags["segments"],
+        "form": flags["form"], "segments": flag_int(flags["segments"]),
         "max_error_lsb": flags["max_error_lsb"], "max_bytes": flags["max_bytes"],
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"], "acc_bits": flags["acc_bits"], "weights": flags["weights"],
-        "fold": flags["fold"], "order": flags["order"], "max_regions": flags["max_regions"],
+        "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
+        "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
+        "max_regions": flag_int(flags["max_regions"]),
     }
+
+
+def flag_int(value: str | None):
+    """A flag's text as an integer when it is one (``--segments 16``), else unchanged (``auto``,
+    or a bad value the spec then refuses, naming the flag): a spec file's ``'16'`` stays text."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,40}\s*", value):
+        return int(value)
+    return value
 
 
 def read_target(target: str) -> tuple[str, str | None, str]:
@@ -157,19 +217,14 @@ def read_target(target: str) -> tuple[str, str | None, str]:
     """
     import json
 
-    from approxgen.errors import read_failure
-    from approxgen.safeload import decode
+    from approxgen.safeload import MAX_JSON_BYTES, decode, read_file, read_stream
 
+    what = "fit artifact" if target.endswith(".json") else "spec"
     if target == "-":
-        data, where = click.get_binary_stream("stdin").read(), "<stdin>"
-    elif (os.path.exists(target) or os.sep in target
+        data, where = read_stream(click.get_binary_stream("stdin"), what, MAX_JSON_BYTES), "<stdin>"
+    elif (os.path.lexists(target) or os.sep in target
           or target.endswith((".yaml", ".yml", ".json"))):
-        try:
-            data = Path(target).read_bytes()
-        except OSError as exc:
-            what = "fit artifact" if target.endswith(".json") else "spec"
-            raise read_failure(exc, what, target) from None
-        where = target
+        data, where = read_file(target, what, MAX_JSON_BYTES), target
     else:
         return "function", None, target
     json_name = target.endswith(".json")

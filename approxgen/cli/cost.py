@@ -6,11 +6,11 @@ import json
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target
+from approxgen.cli.common import Command, InputArgument, fit_flags, load_target
 
 
-@click.command("cost")
-@click.argument("target")
+@click.command("cost", cls=Command)
+@click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("--pipeline", is_flag=True, help="Cost the pipelined modules.")
 @click.option("--no-yosys", is_flag=True, help="Estimate only, even when Yosys is installed.")

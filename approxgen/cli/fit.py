@@ -7,20 +7,21 @@ import time
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import (fit_flags, fit_spec, input_paths, progress_option,
-                                  raw_from_target, set_progress, spec_from_target)
+from approxgen.cli.common import (Command, InputArgument, InputOption, OutputOption, fit_flags,
+                                  fit_spec, input_paths, progress_option, raw_from_target,
+                                  set_progress, spec_from_target)
 from approxgen.errors import ApproxgenError
 
 
-@click.command("fit")
-@click.argument("target")
+@click.command("fit", cls=Command)
+@click.argument("target", cls=InputArgument)
 @fit_flags
-@click.option("-o", "--output", "output",
+@click.option("-o", "--output", "output", cls=OutputOption,
               help="Write the fit artifact (JSON) here; '-' writes it alone to stdout (the "
                    "summary then goes to stderr).")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")
-@click.option("--calibrate", "samples",
+@click.option("--calibrate", "samples", cls=InputOption,
               help="Samples of the input (.npy, .npz or .txt) picking the input scale, the "
                    "output scale and the domain that are not given; adds sample metrics.")
 @click.option("--calibration", "method",

@@ -8,17 +8,17 @@ from pathlib import Path
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import fit_flags, input_paths, load_target, write_output
-from approxgen.errors import ApproxgenError
+from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
+                                  load_target, write_output)
 
 
-@click.command("report")
-@click.argument("target")
+@click.command("report", cls=Command)
+@click.argument("target", cls=InputArgument)
 @fit_flags
-@click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False),
+@click.option("-o", "--output-dir", "out_dir", cls=OutputOption, directory=True,
               help="Write NAME.md (Markdown summary) and NAME.png (plots) into this directory "
                    "(created if missing).")
-@click.option("--plot", "plot_path", help="Also write a plot here: .png, .svg or .pdf.")
+@click.option("--plot", "plot_path", cls=OutputOption, help="Also write a plot here: .png, .svg or .pdf.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report (spec, integers, metrics, segments) as JSON.")
 def report_command(target, flags, out_dir, plot_path, as_json):
@@ -30,10 +30,6 @@ def report_command(target, flags, out_dir, plot_path, as_json):
 
     inputs = input_paths(target)
     suffix = report.check_plot_path(plot_path) if plot_path else None
-    if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise ApproxgenError("not a directory", "-o")
-    if plot_path:
-        outputs.validate([(plot_path, b"")], inputs, ["--plot"])
     fit = load_target(target, flags)
     files, names = [], []
     if out_dir:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import fit_flags, load_target, part_option, segment_search_option
+from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, load_target,
+                                  part_option, segment_search_option)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
 
-@click.command("verify")
-@click.argument("target")
+@click.command("verify", cls=Command)
+@click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("--c/--no-c", "check_c", default=True,
               help="Compile the C header with strict C99 flags and run it (default: on).")
@@ -33,7 +34,7 @@ from approxgen.outputs import OutputError
 @click.option("--json", "as_json", is_flag=True,
               help="Print the verdicts as JSON (per target: status, tool, codes, mismatches, "
                    "first mismatches) with \"ok\".")
-@click.option("--workdir", type=click.Path(file_okay=False),
+@click.option("--workdir", cls=OutputOption, directory=True,
               help="Write the headers, harness, Verilog and vectors here and keep them "
                    "(default: a temporary directory, removed).")
 def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segment_search, part,
@@ -59,8 +60,6 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
         extra = shlex.split(cflags)
     except ValueError as exc:
         raise ApproxgenError(str(exc), "--cflags") from None
-    if workdir is not None:
-        _check_workdir(workdir)
     fit = load_target(target, flags)
     if workdir is not None:
         try:
@@ -80,10 +79,3 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
         click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)
-
-
-def _check_workdir(workdir: str) -> None:
-    """Refuse a --workdir that exists and is not a directory (before anything is created)."""
-    path = Path(workdir)
-    if path.exists() and not path.is_dir():
-        raise ApproxgenError("exists and is not a directory", f"--workdir {workdir}")

@@ -93,7 +93,9 @@ _C_KEYWORDS = frozenset("""
     auto break case char const continue default do double else enum extern float for goto if
     inline int long register restrict return short signed sizeof static struct switch typedef
     union unsigned void volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic
-    _Generic _Noreturn _Static_assert _Thread_local""".split())
+    _Generic _Noreturn _Static_assert _Thread_local
+    alignas alignof bool constexpr false nullptr static_assert thread_local true typeof
+    typeof_unqual _BitInt _Decimal32 _Decimal64 _Decimal128 asm""".split())  # C23; GNU C: asm, typeof
 _CXX_KEYWORDS = frozenset("""
     alignas alignof and and_eq asm bitand bitor bool catch char8_t char16_t char32_t class compl
     concept const_cast consteval constexpr constinit co_await co_return co_yield decltype delete
@@ -129,7 +131,8 @@ _C_LIBRARY = frozenset("""
     isblank iscntrl isdigit isgraph islower isprint ispunct isspace isupper isxdigit tolower
     toupper clock difftime mktime time asctime ctime gmtime localtime strftime CLOCKS_PER_SEC
     signal raise SIGABRT SIGFPE SIGILL SIGINT SIGSEGV SIGTERM SIG_DFL SIG_ERR SIG_IGN setjmp longjmp
-    jmp_buf va_start va_arg va_end va_copy va_list main""".split())
+    jmp_buf va_start va_arg va_end va_copy va_list main
+    complex imaginary I _Complex_I _Imaginary_I CMPLX CMPLXF CMPLXL""".split())  # <complex.h> macros
 # The header's own names: its macros, the locals and parameters of its functions.
 _C_HEADER = frozenset("""
     APPROXGEN_INLINE x y n q k c m r i j s e o u blocks_end""".split())
@@ -143,14 +146,17 @@ _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for 
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` would break the C header (and its use from C++), or ``None``: a C99/C11 or C++
-    keyword, reserved by C (a leading underscore, ``*_t`` types, ``INT*_MAX``-like macros), a
+    """Why ``name`` would break the C header (and its use from C++), or ``None``: a C99/C11/C23,
+    GNU C (``typeof``, ``asm``) or C++ keyword, reserved by C (a leading underscore, ``*_t`` types,
+    ``INT*_MAX``-like macros) or C++ (a double underscore anywhere), a
     standard library name, one of the header's own names or prefixes (``APPROXGEN_``, the
     ``ag_`` of :mod:`approxgen.verify`'s harness), or a derived name of another fit."""
     if name in _C_KEYWORDS or name in _CXX_KEYWORDS:
         return f"is a keyword of {'C' if name in _C_KEYWORDS else 'C++'}"
     if name.startswith("_"):
         return "starts with an underscore (reserved in C)"
+    if "__" in name:
+        return "holds a double underscore (reserved in C++)"
     if name.endswith("_t") or _INT_MACRO_RE.fullmatch(name):
         return "is reserved by the C standard (type names end in _t; INT*_MAX-like macros)"
     if name in _C_LIBRARY:
@@ -242,7 +248,7 @@ def render(fit, segment_search: str = "auto") -> str:
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
         raise ApproxgenError(f"unknown segment search {segment_search!r} "
-                             f"(one of {', '.join(SEGMENT_SEARCHES)})")
+                             f"(one of {', '.join(SEGMENT_SEARCHES)})", "--segment-search")
     form = forms.of(model)
     context.update(form.c_context(model, segment_search))
     return environment().get_template(form.c_template()).render(**context)
