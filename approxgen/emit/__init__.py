@@ -12,6 +12,7 @@ names an emitter's keywords.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.resources
 import re
@@ -26,8 +27,10 @@ IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _UNSAFE_RE = re.compile(r"[^ -\[\]-~]")  # anything but printable ASCII, and the backslash
 
 
+@functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja environment over the shipped ``templates/`` (strict: a missing name fails)."""
+    """The Jinja environment over the shipped ``templates/`` (strict: a missing name fails); built
+    once per process, so its compiled templates are reused (budgets and builds render often)."""
     root = importlib.resources.files("approxgen.templates")
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
