@@ -33,9 +33,9 @@ def main() -> None:
         name = re.match(r"tests/test_properties.py::(\w+)", block)
         if not name:
             continue
-        passing = sum(int(n) for n in re.findall(r"(\d+) passing examples?", block))
-        failing = sum(int(n) for n in re.findall(r"(\d+) failing examples?", block))
-        invalid = sum(int(n) for n in re.findall(r"(\d+) invalid examples?", block))
+        passing = sum(int(n) for n in re.findall(r"(\d+) passing", block))
+        failing = sum(int(n) for n in re.findall(r"(\d+) failing", block))
+        invalid = sum(int(n) for n in re.findall(r"(\d+) invalid", block))
         rows.append(f"| `{name.group(1)}` | {passing + failing} | {failing} | {invalid} |")
     verdict = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-200:]
     text = "\n".join([

@@ -1,7 +1,8 @@
 """Properties over drawn formats (Hypothesis): scales that are powers of two and scales that are
 not, both signednesses, 4-12 input bits, every segmented form and fold mode, 1-32 segments.
 
-* more segments are never worse for the exact search (``max``: the max error; ``mse``: the MSE);
+* more segments are never worse for the exact search (``max``: the max error; ``mse``: the MSE;
+  pwl and quadratic);
 * a quadratic segment is never worse than the best line it can represent (``a = 0``);
 * ``fold: auto`` is never worse than ``fold: none``;
 * the metrics recomputed from the emitted C's outputs (compiled, every code) are the artifact's.
@@ -66,8 +67,10 @@ def _objective(fit) -> float:
 
 
 @PROPERTY
-@given(formats(max_bits=9))
+@given(formats(max_bits=9, forms=("pwl", "quadratic")))
 def test_more_segments_are_never_worse(case):
+    """(interp is left out: its budget is a cap on intervals searched by an estimate, and one
+    more interval can be worse; see the README's known limits.)"""
     fewer = _fit(case)
     more = _fit(case, segments=case["segments"] + 1)
     assert _objective(more) <= _objective(fewer) * (1 + 1e-9) + 1e-12, (case, _objective(fewer),
