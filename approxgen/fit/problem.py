@@ -40,7 +40,7 @@ SLOPE_PAD = 2
 OFFSETS = np.arange(-2, 3) / 8  # intercepts tried around the centred one, in LSB
 FINE_OFFSETS = np.arange(-6, 7) / 16
 GOLDEN, GOLDEN_STEPS = (np.sqrt(5.0) - 1.0) / 2.0, 40
-ROUGH_CODES = 4096  # above this many domain codes a max objective offers :meth:`rough_costs`
+ROUGH_CODES = 256  # above this many domain codes a max objective offers :meth:`rough_costs`
 
 
 @dataclass(frozen=True)
@@ -305,6 +305,8 @@ class PwlProblem:
 
     def exact_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
         """The optimal cost (:meth:`segment`) of each segment ``firsts[i]..lasts[i]``."""
+        if self.batched_max:
+            return self.max_segments(firsts, lasts)
         return self.within(np.asarray(firsts), np.asarray(lasts), np.inf)
 
     def _rough_solve(self, firsts: np.ndarray, lasts: np.ndarray, fine: bool = False

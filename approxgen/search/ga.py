@@ -23,7 +23,7 @@ import random
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+from approxgen.search import (BestTracker, Option, SearchResult, finish, progress_bar,
                               sized_options,
                               read_options,
                               snap_breakpoints)
@@ -126,9 +126,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                 best = min(best, run_best)
                 if opts["patience"] and stale >= opts["patience"]:
                     break
-    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
-    return SearchResult(best, {**opts, "evaluations": tracker.evaluations,
-                                       "generations_run": generations})
+    best, settings, notes = finish(tracker, opts, "population")
+    return SearchResult(best, {**opts, **settings, "generations_run": generations}, notes)
 
 
 def _generation(population, toolbox, opts, repair) -> list:

@@ -24,7 +24,7 @@ from unittest import mock
 
 import numpy as np
 
-from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+from approxgen.search import (BestTracker, Option, SearchResult, finish, progress_bar,
                               sized_options,
                               read_options,
                               snap_breakpoints)
@@ -80,8 +80,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                     ftol=1e-12 if opts["patience"] else -np.inf,
                     ftol_iter=max(opts["patience"], 1))
                 optimizer.optimize(fitness, iters=opts["iterations"], verbose=False)
-    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
-    return SearchResult(best, {**opts, "evaluations": tracker.evaluations})
+    best, settings, notes = finish(tracker, opts, "swarm")
+    return SearchResult(best, {**opts, **settings}, notes)
 
 
 def decode(problem, swarm: np.ndarray) -> np.ndarray:
