@@ -430,8 +430,8 @@ def _global_slopes(arith, targets: np.ndarray, n_codes: int) -> np.ndarray | Non
 
 
 BATCH_ELEMENTS = 1 << 20  # codes (summed over rows) of one numpy pass of the batched max solve
-ROUND_SLOPES = 2  # slopes per segment scored exactly in the first round of the batched max
-# solve; each further round doubles it
+ROUND_SLOPES = 4  # slopes per segment scored exactly in the first round of the batched max
+# solve (lowest bound first); the next round scores every slope still in the running
 SLOPE_CAP = 1 << 16  # a segment with more candidate slopes than this: the segment solver
 MARGIN = 1e-9  # float bounds prune only beyond this (relative and absolute)
 
@@ -444,12 +444,14 @@ def batched_max_costs(problem: PwlProblem, firsts: np.ndarray, lasts: np.ndarray
 
     Floats only propose: the continuous minimax slope (golden section on the residual spread)
     gives a first integer slope, whose exact cost ``U`` (:func:`_slope_costs`) bounds the
-    optimum. Codes whose target lies more than ``U`` inside the output range cannot saturate in
-    a fit within ``U``; on them, unsaturated, ``max |y - t| > (ptp(k q / 2^s - t) - 1) / 2``,
-    convex in ``k``, so the slopes that may do as well form an interval (found by binary
-    search from the first slope, within the radius the triangle inequality allows). Those are
-    scored exactly in rounds, lowest bound first, each round lowering ``U`` and pruning. A
-    segment with no such codes (or too many slopes) goes to the segment solver."""
+    optimum (a segment at the rounding floor is done). Within ``U`` a code whose target lies
+    more than ``U`` below the top of the output range has an unsaturated output, at most
+    ``t + U``, and one more than ``U`` above the bottom at least ``t - U``; with
+    ``d = k q / 2^s - t`` that needs ``max_up d - min_down d < 2 U + 1``, convex in ``k``, so
+    the slopes that may do as well form an interval: its ends by binary search from the first
+    slope, within the limits one pair of codes sets. Those slopes are scored exactly in two
+    rounds, the lowest bounds first, each lowering ``U`` and pruning. A segment whose slopes
+    nothing bounds (no slope set, saturation on a whole side) goes to the segment solver."""
     arith, out = problem.arith, problem.arith.output
     s = arith.shift
     lo_c, hi_c = out.min_code, out.max_code
@@ -488,28 +490,48 @@ def batched_max_costs(problem: PwlProblem, firsts: np.ndarray, lasts: np.ndarray
         k0 = np.clip(k0, k_min, k_max)
     k0 = k0.astype(np.int64)
     upper = _slope_costs(problem, firsts, widths, k0)
-    # codes that cannot saturate within the bound, and the bound's slope interval on them
-    room = np.minimum(t - lo_c, hi_c - t)
-    far = room > upper[seg] * (1 + MARGIN) + MARGIN
-    qf = q.astype(np.float64)
-    span = (np.maximum.reduceat(np.where(far, qf, -np.inf), starts)
-            - np.minimum.reduceat(np.where(far, qf, np.inf), starts))
-    prunable = np.isfinite(span) & (span > 0)
-
-    def bound(k):  # per segment, (ptp over far codes of k q / 2^s - t - 1) / 2; -inf: none
-        d = (k[seg] * q) / scale - t
-        top = np.maximum.reduceat(np.where(far, d, -np.inf), starts)
-        low = np.minimum.reduceat(np.where(far, d, np.inf), starts)
-        return np.where(prunable, (top - low - 1.0) / 2.0, -np.inf)
-
+    # No integer output beats the nearest integer to each target: done at that floor.
+    floor = np.maximum.reduceat(np.abs(t - np.rint(t)), starts)
+    # Within a bound U, a code more than U below the top of the output range has an
+    # unsaturated output z <= t + U, so d + C < U + 1 (``up``); one more than U above the
+    # bottom has d + C >= -U (``down``); so max_up d - min_down d < 2 U + 1 (the bound below).
     limit = upper * (1 + MARGIN) + MARGIN
-    with np.errstate(invalid="ignore", divide="ignore"):
-        radius = np.floor((2.0 * upper + 1.0 + 2.0 * np.maximum(bound(k0), -0.5) + 1.0)
-                          * scale / np.where(prunable, span, 1.0)) + 1.0
-    radius = np.where(prunable, np.minimum(radius, float(1 << 40)), 0.0).astype(np.int64)
-    low_k, high_k = k0 - radius, k0 + radius
+    up = (hi_c - t) > limit[seg]
+    down = (t - lo_c) > limit[seg]
+    pos = np.arange(t.size)
+    first_up = np.minimum.reduceat(np.where(up, pos, t.size), starts)
+    last_up = np.maximum.reduceat(np.where(up, pos, -1), starts)
+    first_down = np.minimum.reduceat(np.where(down, pos, t.size), starts)
+    last_down = np.maximum.reduceat(np.where(down, pos, -1), starts)
+    some = (last_up >= 0) & (last_down >= 0)
+
+    def bound(k):  # per segment, (max_up d - min_down d - 1) / 2 with d = k q / 2^s - t
+        d = (k[seg] * q) / scale - t
+        top = np.maximum.reduceat(np.where(up, d, -np.inf), starts)
+        low = np.minimum.reduceat(np.where(down, d, np.inf), starts)
+        return np.where(some, (top - low - 1.0) / 2.0, -np.inf)
+
+    def side(i, j):  # the slope limit from one pair: k (q_i - q_j) / 2^s - (t_i - t_j) < 2U + 1
+        ii, jj = np.clip(i, 0, t.size - 1), np.clip(j, 0, t.size - 1)
+        gap = (q[ii] - q[jj]).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return gap, (2.0 * limit + 1.0 + t[ii] - t[jj]) * scale / gap
+
+    gap_hi, lim_hi = side(last_up, first_down)
+    gap_lo, lim_lo = side(first_up, last_down)
+    has_hi, has_lo = some & (gap_hi > 0), some & (gap_lo < 0)
+    cap = float(1 << 40)
+    high_k = np.where(has_hi, np.minimum(np.floor(np.nan_to_num(lim_hi, nan=cap)) + 1, cap),
+                      cap).astype(np.int64)
+    low_k = np.where(has_lo, np.maximum(np.ceil(np.nan_to_num(lim_lo, nan=-cap)) - 1, -cap),
+                     -cap).astype(np.int64)
+    unbounded = ~(has_hi & has_lo)
     if k_min is not None:
         low_k, high_k = np.maximum(low_k, k_min), np.minimum(high_k, k_max)
+        unbounded[:] = False
+    done = upper <= floor
+    low_k, high_k = np.minimum(low_k, k0), np.maximum(high_k, k0)
+    low_k, high_k = np.where(done | unbounded, k0, low_k), np.where(done | unbounded, k0, high_k)
     # binary searches for the interval's ends: bound(k) <= limit holds at k0, and on an interval
     left, right = low_k.copy(), k0.copy()
     while np.any(left < right):
@@ -523,15 +545,13 @@ def batched_max_costs(problem: PwlProblem, firsts: np.ndarray, lasts: np.ndarray
         ok = bound(mid) <= limit
         left, right = np.where(ok, mid, left), np.where(ok, right, mid - 1)
     k_hi = right
-    if k_min is not None:  # no code that cannot saturate: every slope of the set
-        k_lo, k_hi = np.where(prunable, k_lo, k_min), np.where(prunable, k_hi, k_max)
     count = k_hi - k_lo + 1
-    fallback = (count > SLOPE_CAP) | (~prunable if k_min is None else False)
+    fallback = ~done & (unbounded | (count > SLOPE_CAP))
     best = upper.copy()
     for i in np.flatnonzero(fallback):
         best[i] = problem.segment(int(firsts[i]), int(lasts[i])).cost
     # every other slope of each interval, lowest bound first, in rounds
-    keep = ~fallback & (count > 1)
+    keep = ~fallback & ~done & (count > 1)
     segs = np.repeat(np.flatnonzero(keep), count[keep])
     if segs.size == 0:
         return best
@@ -539,22 +559,27 @@ def batched_max_costs(problem: PwlProblem, firsts: np.ndarray, lasts: np.ndarray
     slopes = k_lo[segs] + offsets
     other = slopes != k0[segs]
     segs, slopes = segs[other], slopes[other]
-    lbs = _row_bounds(problem, firsts, widths, far, starts, prunable, segs, slopes)
+    lbs = np.maximum(_row_bounds(problem, firsts, widths, (up, down), starts, some, segs,
+                                 slopes), floor[segs])
     order = np.lexsort((slopes, lbs, segs))
     segs, slopes, lbs = segs[order], slopes[order], lbs[order]
-    alive = lbs <= (best * (1 + MARGIN) + MARGIN)[segs]
+    def running(best):  # a slope whose bound (with a float margin) reaches the best cannot beat it
+        return (lbs < (best * (1 + MARGIN) + MARGIN)[segs]) & (best > floor)[segs]
+
+    alive = running(best)
     per_round = ROUND_SLOPES
     while alive.any():
         idx = np.flatnonzero(alive)
         group_start = np.flatnonzero(np.r_[True, segs[idx][1:] != segs[idx][:-1]])
         rank = np.arange(idx.size) - np.repeat(group_start, np.diff(np.r_[group_start,
                                                                            idx.size]))
-        pick = idx[(rank < per_round) | ~prunable[segs[idx]]]  # no bound: all at once
-        per_round *= 2  # a segment with many candidates takes few rounds
-        costs = _slope_costs(problem, firsts[segs[pick]], widths[segs[pick]], slopes[pick])
+        pick = idx[(rank < per_round) | ~some[segs[idx]]]  # no bound: all at once
+        per_round = slopes.size  # then every slope still in the running
+        costs = _slope_costs(problem, firsts[segs[pick]], widths[segs[pick]], slopes[pick],
+                             best[segs[pick]])
         np.minimum.at(best, segs[pick], costs)
         alive[pick] = False
-        alive &= lbs <= (best * (1 + MARGIN) + MARGIN)[segs]
+        alive &= running(best)
     return best
 
 
@@ -577,30 +602,37 @@ def _chunks(widths: np.ndarray):
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _row_bounds(problem, firsts, widths, far, starts, prunable, segs, slopes) -> np.ndarray:
+def _row_bounds(problem, firsts, widths, sides, starts, some, segs, slopes) -> np.ndarray:
     """The bound of :func:`batched_max_costs` for each (segment ``segs[r]``, slope
-    ``slopes[r]``)."""
+    ``slopes[r]``); ``sides``: its ``up`` and ``down`` code masks (flat, by segment)."""
     scale = float(1 << problem.arith.shift)
+    up, down = sides
     out = np.empty(segs.size)
     for part in _chunks(widths[segs]):
         rs = segs[part]
         w = widths[rs]
         rstarts, q, t = _flatten(problem, firsts[rs], w)
         rep = np.repeat(np.arange(rs.size), w)
-        f = far[np.repeat(starts[rs], w) + (np.arange(int(w.sum())) - np.repeat(rstarts, w))]
+        at = np.repeat(starts[rs], w) + (np.arange(int(w.sum())) - np.repeat(rstarts, w))
         d = (slopes[part][rep] * q) / scale - t
-        top = np.maximum.reduceat(np.where(f, d, -np.inf), rstarts)
-        low = np.minimum.reduceat(np.where(f, d, np.inf), rstarts)
-        out[part] = np.where(prunable[rs], (top - low - 1.0) / 2.0, -np.inf)
+        top = np.maximum.reduceat(np.where(up[at], d, -np.inf), rstarts)
+        low = np.minimum.reduceat(np.where(down[at], d, np.inf), rstarts)
+        out[part] = np.where(some[rs], (top - low - 1.0) / 2.0, -np.inf)
     return out
 
 
 def _slope_costs(problem: PwlProblem, firsts: np.ndarray, widths: np.ndarray,
-                 slopes: np.ndarray) -> np.ndarray:
+                 slopes: np.ndarray, cap: np.ndarray | None = None) -> np.ndarray:
     """Per row, ``min_m max |y - t|`` over the codes ``firsts[r]..`` with slope ``slopes[r]``:
     the intercept bracket and the binary search of
     :func:`~approxgen.fit.segment._best_intercepts_max` (the error is quasi-convex in ``m``),
-    every row at once."""
+    every row at once. ``cap`` (per row, a cost the segment already reaches): where it is
+    smaller, the result is only some cost above it. With ``d = k q / 2^s - t`` and
+    ``C = (m 2^cs + 2^(s-1)) / 2^s``, unsaturated errors lie in ``(d + C - 1, d + C]``, so an
+    intercept within ``cap`` has ``C`` in ``[-cap - min d, cap + 1 - max d]``; on rows whose
+    targets all lie more than ``cap + 1`` inside the output range (then no output there
+    saturates, and outside it saturation only holds an error above ``cap``) the search runs
+    on that narrower bracket."""
     arith, out = problem.arith, problem.arith.output
     s, cs = arith.shift, arith.intercept_shift
     lo_c, hi_c = out.min_code, out.max_code
@@ -621,6 +653,17 @@ def _slope_costs(problem: PwlProblem, firsts: np.ndarray, widths: np.ndarray,
             np.int64) - 1
         m_hi = np.ceil((np.maximum.reduceat(resid, starts) + pad) / (1 << cs)).astype(
             np.int64) + 1
+        if cap is not None:
+            u = cap[part]
+            d = kq / float(1 << s) - t
+            inside = ((np.minimum.reduceat(t, starts) - lo_c > u + 1.0 + 1e-6)
+                      & (hi_c - np.maximum.reduceat(t, starts) > u + 1.0 + 1e-6))
+            c_lo = (-u - np.minimum.reduceat(d, starts)) * float(1 << s) - half
+            c_hi = (u + 1.0 - np.maximum.reduceat(d, starts)) * float(1 << s) - half
+            narrow_lo = np.maximum(m_lo, np.floor(c_lo / (1 << cs)) - 1).astype(np.int64)
+            narrow_hi = np.minimum(m_hi, np.ceil(c_hi / (1 << cs)) + 1).astype(np.int64)
+            m_lo, m_hi = np.where(inside, narrow_lo, m_lo), np.where(inside, narrow_hi, m_hi)
+            m_hi = np.maximum(m_hi, m_lo)
         if arith.intercept_bounds is not None:
             m_lo = np.clip(m_lo, *arith.intercept_bounds)
             m_hi = np.clip(m_hi, *arith.intercept_bounds)
