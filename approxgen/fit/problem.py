@@ -10,6 +10,10 @@ When the candidate slopes are few enough, they are one global set shared by ever
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
 
+Population searches on unweighted ``max`` problems score segments with
+:meth:`PwlProblem.max_segments`: the optimal cost of every new segment of a swarm iteration or a
+generation in batched numpy passes (:func:`batched_max_costs`), cached by segment.
+
 On wide ``max`` problems (:attr:`PwlProblem.rough`) population searches fly on
 :meth:`PwlProblem.rough_costs` instead: one integer line per segment, for all new segments in one
 vectorized pass, judged on the golden pipeline (an achievable cost, never below the optimum).

@@ -10,7 +10,8 @@ are re-derived by the segment solver for every changed individual; a whole gener
 in one call (:meth:`PwlProblem.objectives`). DEAP's operators draw from Python's global ``random``:
 it is seeded from the spec seed for the run and restored afterwards.
 
-On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) it flies on the rough
+On wide ``max`` problems (:attr:`PwlProblem.rough`: above 256 codes, e.g. 12- or 16-bit
+inputs) it flies on the rough
 fitness with smaller defaults (``WIDE``) and ends with the same polish as
 :mod:`approxgen.search.pso` (see there).
 """

@@ -10,7 +10,8 @@ from the spec seed for the run and restored afterwards, so runs are reproducible
 random state is left alone. Independent restarts and a final local polish guard against the
 narrow basins of minimax objectives.
 
-On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
+On wide ``max`` problems (:attr:`PwlProblem.rough`: above 256 codes, e.g. 12- or 16-bit
+inputs) the fitness is the rough
 per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
 one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
 polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs (every breakpoint
