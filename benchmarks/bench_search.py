@@ -337,8 +337,120 @@ def engine_main() -> int:
     return 0
 
 
+# Issue 21: every built-in function x {exact, pso, ga}, whole-process CPU, at three widths.
+SPEED_FUNCTIONS = ("gelu", "silu", "hswish", "sigmoid", "tanh", "exp", "recip", "rsqrt",
+                   "softplus", "mish", "elu")
+GQA_FLAGS = ["--in-bits", "8", "--out-bits", "8", "--in-scale", "2^-5", "--out-scale", "2^-5",
+             "--segments", "8", "--coef-format", "8:6"]
+SPEED_SETTINGS = [  # (label, flags, functions, CPU target in s, max error target vs exact)
+    ("int8, GQA-LUT's setting", GQA_FLAGS, ("gelu", "silu", "hswish"), 3.0, 1.02),
+    ("int8, 8 segments", ["--bits", "8", "--segments", "8"], SPEED_FUNCTIONS, 3.0, 1.02),
+    ("12-bit, 16 segments", ["--bits", "12", "--segments", "16"], SPEED_FUNCTIONS, 10.0, None),
+    ("int16, 32 segments", ["--bits", "16", "--segments", "32"], SPEED_FUNCTIONS, 20.0, None),
+]
+SPEED_LIMIT = 240  # seconds of wall time per fit; a fit over it is stopped
+SPEED_RESULTS = RESULTS.parent / "search_speed.md"
+
+
+def _speed_run(function: str, flags: list[str], method: str):
+    """``(CPU s of the whole process, artifact)`` of one CLI fit, or None when stopped."""
+    import json
+    import resource
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "fit.json"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            subprocess.run([sys.executable, "-m", "approxgen", "fit", function, *flags,
+                            "--objective", "max", "--search", method, "-q", "-o", str(out)],
+                           cwd=root, check=True, timeout=SPEED_LIMIT)
+        except subprocess.TimeoutExpired:
+            return None
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return cpu, json.loads(out.read_text())
+
+
+def speed_table() -> tuple[list[str], list[str], list[str]]:
+    """The issue-21 rows, the verdicts, and the swarm / population vs polish split."""
+    rows, verdicts, split = [], [], {}  # (setting, method) -> [(before, after) / exact]
+    for label, flags, functions, cpu_target, ratio_target in SPEED_SETTINGS:
+        for function in functions:
+            exact_err = None
+            for method in ("exact", "pso", "ga"):
+                got = _speed_run(function, flags, method)
+                if got is None:
+                    rows.append([label, function, method, f"> {SPEED_LIMIT} (stopped)", "", "",
+                                 "", "", "no"])
+                    continue
+                cpu, art = got
+                err = art["metrics"]["max_error_lsb"]
+                settings = art["search"]["settings"]
+                if method == "exact":
+                    exact_err = err
+                ratio = err / exact_err if exact_err else None
+                before = settings.get("before_polish")
+                swarm = (f"{before / exact_err:.3f}" if before is not None and exact_err
+                         else "")
+                ok = cpu < cpu_target and (method == "exact" or ratio_target is None
+                                           or ratio <= ratio_target)
+                rows.append([label, function, method, f"{cpu:.2f}", f"{err:.4f}",
+                             "" if method == "exact" else f"{ratio:.3f}", swarm,
+                             settings.get("evaluations", ""), "yes" if ok else "**no**"])
+                if method != "exact" and before is not None and exact_err:
+                    split.setdefault((label, method), []).append((before / exact_err, ratio))
+                if method != "exact":
+                    verdicts.append(f"{label}, {function} {method}: {cpu:.2f} s CPU, "
+                                    f"{ratio:.3f} x exact (swarm/population alone {swarm} x): "
+                                    f"{'yes' if ok else 'no'}")
+                print(f"  {label:24s} {function:8s} {method:5s} {cpu:6.2f} s {err:.4f} LSB",
+                      flush=True)
+    header = ["setting", "function", "search", "CPU s (process)", "max_error_lsb", "/ exact",
+              "before polish / exact", "evaluations", "under target"]
+    summary = []
+    for (label, method), pairs in split.items():
+        before, after = np.array(pairs).T
+        summary.append([label, method, len(pairs), int(np.sum(before <= 1.02)),
+                        f"{before.mean():.3f}", f"{before.max():.3f}",
+                        int(np.sum(after <= 1.02)), f"{after.mean():.3f}", f"{after.max():.3f}"])
+    split_header = ["setting", "search", "fits", "swarm / population alone within 2%",
+                    "mean before / exact", "worst before / exact", "after polish within 2%",
+                    "mean after / exact", "worst after / exact"]
+    return table(header, rows), verdicts, table(split_header, summary)
+
+
+def speed_main() -> int:
+    t, verdicts, split = speed_table()
+    missed = [v for v in verdicts if v.endswith(": no")]
+    lines = ["<!-- written by benchmarks/bench_search.py --speed; do not edit -->",
+             "### pso and ga speed (issue 21)", "", *machine()[:2],
+             "- command: `python benchmarks/bench_search.py --speed`; each fit is one "
+             "`approxgen fit FUNCTION FLAGS --objective max --search S -q -o FIT.json` process "
+             "(default `fold: auto`: a folded and an unfolded fit, the better kept), its whole "
+             "CPU time (user + system, import included) from `getrusage`; default search "
+             f"settings, seed 0; a fit over {SPEED_LIMIT} s wall would be stopped",
+             "- targets: int8 under 3 s CPU and within 2% of exact's max error; 12-bit 16 "
+             "segments under 10 s; int16 32 segments under 20 s",
+             "- `before polish / exact`: the max error of the best breakpoints the swarm "
+             "(pso) or population (ga) found, before the polish (settings `before_polish`, on "
+             "the integer pipeline), over exact's; `/ exact`: after the polish (the result)",
+             "", *t, "",
+             "**What the swarm / population finds and what the polish adds** (the rows "
+             "above; before: the search's own best; after: the result):", "", *split, "",
+             "**Targets.** " + ("all met." if not missed else f"{len(missed)} missed:"), "",
+             *(f"- {v}" for v in missed), ""]
+    SPEED_RESULTS.write_text("\n".join(lines))
+    print(f"wrote {SPEED_RESULTS}; {len(missed)} target(s) missed", flush=True)
+    return 0
+
+
 def main() -> int:
     args = sys.argv[1:]
+    if "--speed" in args:
+        return speed_main()
     if "--engine" in args and "--rows" in args[:-1]:  # a subset, printed, results not written
         print("\n".join(engine_table(args[args.index("--rows") + 1])))
         return 0

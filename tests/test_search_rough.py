@@ -52,10 +52,12 @@ def test_rough_costs_rows_match_single_segments():
 
 
 def test_rough_applies_only_to_wide_unweighted_max_problems(monkeypatch):
-    assert not wide_problem().rough  # 4096 codes: at the limit
-    monkeypatch.setattr(problem_mod, "ROUGH_CODES", 1000)
-    assert wide_problem().rough
+    assert wide_problem().rough  # 4096 codes: above the limit (256)
+    int8 = {"input": {"bits": 8, "scale": "2^-5"}, "output": {"bits": 8, "scale": "2^-5"}}
+    assert not wide_problem(**int8).rough  # 256 codes: at the limit
     assert not wide_problem(objective="mse").rough
+    monkeypatch.setattr(problem_mod, "ROUGH_CODES", 4096)
+    assert not wide_problem().rough
 
 
 @pytest.mark.parametrize("cost", ["rough_segments", "fine_segments", "exact_segments"])

@@ -10,6 +10,10 @@ When the candidate slopes are few enough, they are one global set shared by ever
 format every slope between the extreme slopes of the target (padded). Then the segment solve is
 exact for ``max`` and the exact search can test all segments at once against an error bound.
 
+Population searches on unweighted ``max`` problems score segments with
+:meth:`PwlProblem.max_segments`: the optimal cost of every new segment of a swarm iteration or a
+generation in batched numpy passes (:func:`batched_max_costs`), cached by segment.
+
 On wide ``max`` problems (:attr:`PwlProblem.rough`) population searches fly on
 :meth:`PwlProblem.rough_costs` instead: one integer line per segment, for all new segments in one
 vectorized pass, judged on the golden pipeline (an achievable cost, never below the optimum).
@@ -40,7 +44,7 @@ SLOPE_PAD = 2
 OFFSETS = np.arange(-2, 3) / 8  # intercepts tried around the centred one, in LSB
 FINE_OFFSETS = np.arange(-6, 7) / 16
 GOLDEN, GOLDEN_STEPS = (np.sqrt(5.0) - 1.0) / 2.0, 40
-ROUGH_CODES = 4096  # above this many domain codes a max objective offers :meth:`rough_costs`
+ROUGH_CODES = 256  # above this many domain codes a max objective offers :meth:`rough_costs`
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class PwlProblem:
         self._upper: dict[tuple[int, int], SegmentFit] = {}  # achievable, maybe not optimal
         self._rough: dict[tuple[int, int], float] = {}  # see :meth:`rough_costs`
         self._fine: dict[tuple[int, int], float] = {}  # see :meth:`fine_segments`
+        self._max: dict[int, float] = {}  # see :meth:`max_segments` (key: first * n + last)
         if Reach.applies(self.arith, self.n_codes):
             self.reach = Reach(self.arith, self.codes, self.targets, self.weights)
 
@@ -224,13 +229,41 @@ class PwlProblem:
 
     def segment_costs(self, population: np.ndarray) -> np.ndarray:
         """Per-segment costs (P x K) of every row of ``population`` (P x (K-1) breakpoints);
-        each distinct segment of the whole population is solved once."""
+        each distinct segment of the whole population is solved once (unweighted ``max``: by
+        :meth:`max_segments`, all at once)."""
         _, firsts, lasts = self._edges(population)
+        if self.batched_max:
+            return self.max_segments(firsts.ravel(), lasts.ravel()).reshape(firsts.shape)
         pairs = np.stack([firsts.ravel(), lasts.ravel()], axis=1)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
         self.solve_many(unique[:, 0], unique[:, 1])
         costs = np.array([self.segment(int(a), int(b)).cost for a, b in unique])
         return costs[inverse.ravel()].reshape(firsts.shape)
+
+    @property
+    def batched_max(self) -> bool:
+        """Whether :meth:`max_segments` gives this problem's segment costs: a pwl problem
+        (not a subclass solving segments its own way), ``max``, unweighted."""
+        return (self.objective == "max" and self.weights is None
+                and type(self).segment is PwlProblem.segment
+                and type(self).solve_many is PwlProblem.solve_many)
+
+    def max_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """The optimal max error (:meth:`segment`'s cost) of each segment
+        ``firsts[i]..lasts[i]`` of an unweighted ``max`` problem, the new ones solved together
+        (:func:`batched_max_costs`), cached by segment."""
+        firsts = np.asarray(firsts, dtype=np.int64)
+        lasts = np.asarray(lasts, dtype=np.int64)
+        keys = (firsts - self.lo) * self.n_codes + (lasts - self.lo)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        cache = self._max
+        new = np.array([key not in cache for key in unique.tolist()], dtype=bool)
+        if new.any():
+            todo = unique[new]
+            a, b = todo // self.n_codes + self.lo, todo % self.n_codes + self.lo
+            costs = batched_max_costs(self, a, b)
+            cache.update(zip(todo.tolist(), costs.tolist()))
+        return np.array([cache[key] for key in unique.tolist()])[inverse.ravel()]
 
     @property
     def rough(self) -> bool:
@@ -276,6 +309,8 @@ class PwlProblem:
 
     def exact_segments(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
         """The optimal cost (:meth:`segment`) of each segment ``firsts[i]..lasts[i]``."""
+        if self.batched_max:
+            return self.max_segments(firsts, lasts)
         return self.within(np.asarray(firsts), np.asarray(lasts), np.inf)
 
     def _rough_solve(self, firsts: np.ndarray, lasts: np.ndarray, fine: bool = False
@@ -396,3 +431,281 @@ def _global_slopes(arith, targets: np.ndarray, n_codes: int) -> np.ndarray | Non
     if (hi - lo + 1) * n_codes > GLOBAL_SLOPE_ELEMENTS:
         return None
     return np.arange(lo, hi + 1, dtype=np.int64)
+
+
+BATCH_ELEMENTS = 1 << 20  # codes (summed over rows) of one numpy pass of the batched max solve
+ROUND_SLOPES = 4  # slopes per segment scored exactly in the first round of the batched max
+# solve (lowest bound first); the next round scores every slope still in the running
+SLOPE_CAP = 1 << 16  # a segment with more candidate slopes than this: the segment solver
+MARGIN = 1e-9  # float bounds prune only beyond this (relative and absolute)
+
+
+def batched_max_costs(problem: PwlProblem, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+    """The optimal max error ``min_(k, m) max |y - t|`` of each segment ``firsts[i]..lasts[i]``
+    over the slopes :meth:`PwlProblem.segment` considers (the shared set, else the format's),
+    every segment at once; equal to :meth:`PwlProblem.segment`'s cost bit for bit where that is
+    optimal (the same errors ``|y - t|``, integer outputs minus float targets).
+
+    Floats only propose: the continuous minimax slope (golden section on the residual spread)
+    gives a first integer slope, whose exact cost ``U`` (:func:`_slope_costs`) bounds the
+    optimum (a segment at the rounding floor is done). Within ``U`` a code whose target lies
+    more than ``U`` below the top of the output range has an unsaturated output, at most
+    ``t + U``, and one more than ``U`` above the bottom at least ``t - U``; with
+    ``d = k q / 2^s - t`` that needs ``max_up d - min_down d < 2 U + 1``, convex in ``k``, so
+    the slopes that may do as well form an interval: its ends by binary search from the first
+    slope, within the limits one pair of codes sets. Those slopes are scored exactly in two
+    rounds, the lowest bounds first, each lowering ``U`` and pruning. A segment whose slopes
+    nothing bounds (no slope set, saturation on a whole side) goes to the segment solver."""
+    arith, out = problem.arith, problem.arith.output
+    s = arith.shift
+    lo_c, hi_c = out.min_code, out.max_code
+    widths = lasts - firsts + 1
+    n = firsts.size
+    if problem.slopes is not None:
+        k_min, k_max = int(problem.slopes[0]), int(problem.slopes[-1])
+    elif arith.slope_bounds is not None:
+        k_min, k_max = arith.slope_bounds
+    else:
+        k_min, k_max = None, None
+    starts, q, t = _flatten(problem, firsts, widths)
+    seg = np.repeat(np.arange(n), widths)
+    # a first slope: the continuous minimax slope of the targets (clipped to what saturation
+    # reaches), by golden section between the segment's flattest and steepest rises
+    scale = float(1 << s)
+    aim = np.clip(t, lo_c - 0.5, hi_c + 0.5) * scale
+    x = (q - q[starts][seg]).astype(np.float64)
+    rise = np.append(np.diff(aim), 0.0)
+    inner = np.ones(rise.size, dtype=bool)
+    inner[starts + widths - 1] = False  # a segment's last code rises into the next segment
+    single = widths == 1
+    a = np.where(single, 0.0, np.minimum.reduceat(np.where(inner, rise, np.inf), starts))
+    b = np.where(single, 0.0, np.maximum.reduceat(np.where(inner, rise, -np.inf), starts))
+
+    def spread(k):
+        r = aim - k[seg] * x
+        return np.maximum.reduceat(r, starts) - np.minimum.reduceat(r, starts)
+
+    for _ in range(GOLDEN_STEPS):
+        c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+        left = spread(c) <= spread(d)
+        a, b = np.where(left, a, c), np.where(left, d, b)
+    k0 = np.rint((a + b) / 2)
+    if k_min is not None:
+        k0 = np.clip(k0, k_min, k_max)
+    k0 = k0.astype(np.int64)
+    upper = _slope_costs(problem, firsts, widths, k0)
+    # No integer output beats the nearest integer to each target: done at that floor.
+    floor = np.maximum.reduceat(np.abs(t - np.rint(t)), starts)
+    # Within a bound U, a code more than U below the top of the output range has an
+    # unsaturated output z <= t + U, so d + C < U + 1 (``up``); one more than U above the
+    # bottom has d + C >= -U (``down``); so max_up d - min_down d < 2 U + 1 (the bound below).
+    limit = upper * (1 + MARGIN) + MARGIN
+    up = (hi_c - t) > limit[seg]
+    down = (t - lo_c) > limit[seg]
+    pos = np.arange(t.size)
+    first_up = np.minimum.reduceat(np.where(up, pos, t.size), starts)
+    last_up = np.maximum.reduceat(np.where(up, pos, -1), starts)
+    first_down = np.minimum.reduceat(np.where(down, pos, t.size), starts)
+    last_down = np.maximum.reduceat(np.where(down, pos, -1), starts)
+    some = (last_up >= 0) & (last_down >= 0)
+
+    def bound(k):  # per segment, (max_up d - min_down d - 1) / 2 with d = k q / 2^s - t
+        d = (k[seg] * q) / scale - t
+        top = np.maximum.reduceat(np.where(up, d, -np.inf), starts)
+        low = np.minimum.reduceat(np.where(down, d, np.inf), starts)
+        return np.where(some, (top - low - 1.0) / 2.0, -np.inf)
+
+    def side(i, j):  # the slope limit from one pair: k (q_i - q_j) / 2^s - (t_i - t_j) < 2U + 1
+        ii, jj = np.clip(i, 0, t.size - 1), np.clip(j, 0, t.size - 1)
+        gap = (q[ii] - q[jj]).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return gap, (2.0 * limit + 1.0 + t[ii] - t[jj]) * scale / gap
+
+    gap_hi, lim_hi = side(last_up, first_down)
+    gap_lo, lim_lo = side(first_up, last_down)
+    has_hi, has_lo = some & (gap_hi > 0), some & (gap_lo < 0)
+    cap = float(1 << 40)
+    high_k = np.where(has_hi, np.minimum(np.floor(np.nan_to_num(lim_hi, nan=cap)) + 1, cap),
+                      cap).astype(np.int64)
+    low_k = np.where(has_lo, np.maximum(np.ceil(np.nan_to_num(lim_lo, nan=-cap)) - 1, -cap),
+                     -cap).astype(np.int64)
+    unbounded = ~(has_hi & has_lo)
+    if k_min is not None:
+        low_k, high_k = np.maximum(low_k, k_min), np.minimum(high_k, k_max)
+        unbounded[:] = False
+    done = upper <= floor
+    low_k, high_k = np.minimum(low_k, k0), np.maximum(high_k, k0)
+    low_k, high_k = np.where(done | unbounded, k0, low_k), np.where(done | unbounded, k0, high_k)
+    # binary searches for the interval's ends: bound(k) <= limit holds at k0, and on an interval
+    left, right = low_k.copy(), k0.copy()
+    while np.any(left < right):
+        mid = (left + right) >> 1
+        ok = bound(mid) <= limit
+        right, left = np.where(ok, mid, right), np.where(ok, left, mid + 1)
+    k_lo = left
+    left, right = k0.copy(), high_k.copy()
+    while np.any(left < right):
+        mid = (left + right + 1) >> 1
+        ok = bound(mid) <= limit
+        left, right = np.where(ok, mid, left), np.where(ok, right, mid - 1)
+    k_hi = right
+    count = k_hi - k_lo + 1
+    fallback = ~done & (unbounded | (count > SLOPE_CAP))
+    best = upper.copy()
+    for i in np.flatnonzero(fallback):
+        best[i] = problem.segment(int(firsts[i]), int(lasts[i])).cost
+    # every other slope of each interval, lowest bound first, in rounds
+    keep = ~fallback & ~done & (count > 1)
+    segs = np.repeat(np.flatnonzero(keep), count[keep])
+    if segs.size == 0:
+        return best
+    offsets = np.arange(segs.size) - np.repeat(np.cumsum(count[keep]) - count[keep], count[keep])
+    slopes = k_lo[segs] + offsets
+    other = slopes != k0[segs]
+    segs, slopes = segs[other], slopes[other]
+    lbs = np.maximum(_row_bounds(problem, firsts, widths, (up, down), starts, some, segs,
+                                 slopes), floor[segs])
+    order = np.lexsort((slopes, lbs, segs))
+    segs, slopes, lbs = segs[order], slopes[order], lbs[order]
+    def running(best):  # a slope whose bound (with a float margin) reaches the best cannot beat it
+        return (lbs < (best * (1 + MARGIN) + MARGIN)[segs]) & (best > floor)[segs]
+
+    alive = running(best)
+    per_round = ROUND_SLOPES
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        group_start = np.flatnonzero(np.r_[True, segs[idx][1:] != segs[idx][:-1]])
+        rank = np.arange(idx.size) - np.repeat(group_start, np.diff(np.r_[group_start,
+                                                                           idx.size]))
+        pick = idx[(rank < per_round) | ~some[segs[idx]]]  # no bound: all at once
+        per_round = slopes.size  # then every slope still in the running
+        costs = _slope_costs(problem, firsts[segs[pick]], widths[segs[pick]], slopes[pick],
+                             best[segs[pick]])
+        np.minimum.at(best, segs[pick], costs)
+        alive[pick] = False
+        alive &= running(best)
+    return best
+
+
+def _flatten(problem: PwlProblem, firsts: np.ndarray, widths: np.ndarray):
+    """Rows of codes ``firsts[r]..firsts[r] + widths[r] - 1`` end to end: each row's start in
+    the flat arrays, the codes and their targets."""
+    starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+    idx = np.arange(int(widths.sum())) - np.repeat(starts - (firsts - problem.lo), widths)
+    return starts, problem.codes[idx], problem.targets[idx]
+
+
+def _chunks(widths: np.ndarray):
+    """Consecutive row ranges whose codes sum to about :data:`BATCH_ELEMENTS` at most."""
+    ends = np.cumsum(widths)
+    if ends.size == 0:
+        return []
+    marks = np.searchsorted(ends, np.arange(1, int(ends[-1]) // BATCH_ELEMENTS + 1)
+                            * BATCH_ELEMENTS, side="right")
+    edges = np.unique(np.concatenate([[0], marks, [widths.size]]))
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _row_bounds(problem, firsts, widths, sides, starts, some, segs, slopes) -> np.ndarray:
+    """The bound of :func:`batched_max_costs` for each (segment ``segs[r]``, slope
+    ``slopes[r]``); ``sides``: its ``up`` and ``down`` code masks (flat, by segment)."""
+    scale = float(1 << problem.arith.shift)
+    up, down = sides
+    out = np.empty(segs.size)
+    for part in _chunks(widths[segs]):
+        rs = segs[part]
+        w = widths[rs]
+        rstarts, q, t = _flatten(problem, firsts[rs], w)
+        rep = np.repeat(np.arange(rs.size), w)
+        at = np.repeat(starts[rs], w) + (np.arange(int(w.sum())) - np.repeat(rstarts, w))
+        d = (slopes[part][rep] * q) / scale - t
+        top = np.maximum.reduceat(np.where(up[at], d, -np.inf), rstarts)
+        low = np.minimum.reduceat(np.where(down[at], d, np.inf), rstarts)
+        out[part] = np.where(some[rs], (top - low - 1.0) / 2.0, -np.inf)
+    return out
+
+
+def _slope_costs(problem: PwlProblem, firsts: np.ndarray, widths: np.ndarray,
+                 slopes: np.ndarray, cap: np.ndarray | None = None) -> np.ndarray:
+    """Per row, ``min_m max |y - t|`` over the codes ``firsts[r]..`` with slope ``slopes[r]``:
+    the intercept bracket and the binary search of
+    :func:`~approxgen.fit.segment._best_intercepts_max` (the error is quasi-convex in ``m``),
+    every row at once. ``cap`` (per row, a cost the segment already reaches): where it is
+    smaller, the result is only some cost above it. With ``d = k q / 2^s - t`` and
+    ``C = (m 2^cs + 2^(s-1)) / 2^s``, unsaturated errors lie in ``(d + C - 1, d + C]``, so an
+    intercept within ``cap`` has ``C`` in ``[-cap - min d, cap + 1 - max d]``; on rows whose
+    targets all lie more than ``cap + 1`` inside the output range (then no output there
+    saturates, and outside it saturation only holds an error above ``cap``) the search runs
+    on that narrower bracket."""
+    arith, out = problem.arith, problem.arith.output
+    s, cs = arith.shift, arith.intercept_shift
+    lo_c, hi_c = out.min_code, out.max_code
+    half = (1 << (s - 1)) if s else 0
+    result = np.empty(firsts.size)
+    for part in _chunks(widths):
+        w = widths[part]
+        starts, q, t = _flatten(problem, firsts[part], w)
+        rep = np.repeat(np.arange(w.size), w)
+        kq = slopes[part][rep] * q
+        keep = _extremes(arith, kq, t, starts, rep)
+        if keep is not None:
+            kq, t, rep = kq[keep], t[keep], rep[keep]
+            starts = np.concatenate([[0], np.cumsum(np.bincount(rep, minlength=w.size))[:-1]])
+        resid = np.clip(t, lo_c - 1, hi_c + 1) * float(1 << s) - kq.astype(np.float64)
+        pad = (1 << s) + 2.0
+        m_lo = np.floor((np.minimum.reduceat(resid, starts) - pad) / (1 << cs)).astype(
+            np.int64) - 1
+        m_hi = np.ceil((np.maximum.reduceat(resid, starts) + pad) / (1 << cs)).astype(
+            np.int64) + 1
+        if cap is not None:
+            u = cap[part]
+            d = kq / float(1 << s) - t
+            inside = ((np.minimum.reduceat(t, starts) - lo_c > u + 1.0 + 1e-6)
+                      & (hi_c - np.maximum.reduceat(t, starts) > u + 1.0 + 1e-6))
+            c_lo = (-u - np.minimum.reduceat(d, starts)) * float(1 << s) - half
+            c_hi = (u + 1.0 - np.maximum.reduceat(d, starts)) * float(1 << s) - half
+            narrow_lo = np.maximum(m_lo, np.floor(c_lo / (1 << cs)) - 1).astype(np.int64)
+            narrow_hi = np.minimum(m_hi, np.ceil(c_hi / (1 << cs)) + 1).astype(np.int64)
+            m_lo, m_hi = np.where(inside, narrow_lo, m_lo), np.where(inside, narrow_hi, m_hi)
+            m_hi = np.maximum(m_hi, m_lo)
+        if arith.intercept_bounds is not None:
+            m_lo = np.clip(m_lo, *arith.intercept_bounds)
+            m_hi = np.clip(m_hi, *arith.intercept_bounds)
+        base = kq + half
+
+        def errors(m):
+            y = np.minimum(np.maximum((base + (m[rep] << cs)) >> s, lo_c), hi_c)
+            return y - t
+
+        left, right = m_lo.copy(), m_hi.copy()  # the smallest m where the upper error dominates
+        while np.any(left < right):
+            mid = (left + right) >> 1
+            err = errors(mid)
+            go = np.maximum.reduceat(err, starts) >= np.maximum.reduceat(-err, starts)
+            right = np.where(go, mid, right)
+            left = np.minimum(np.where(go, left, np.maximum(mid + 1, left)), right)
+        best = np.full(w.size, np.inf)
+        for delta in (-2, -1, 0):  # only smaller intercepts can tie or win
+            err = errors(np.clip(left + delta, m_lo, m_hi))
+            best = np.minimum(best, np.maximum.reduceat(np.abs(err), starts))
+        result[part] = best
+    return result
+
+
+def _extremes(arith, kq, t, starts, rep) -> np.ndarray | None:
+    """The codes of each row that can hold its largest or smallest error for some intercept
+    (a mask; None when it would keep nearly all): the rule of
+    :func:`~approxgen.fit.segment._extreme_codes` per row (``d = k q / 2^s - t``; a code with
+    ``d < max d - 1`` never holds the largest error, nor one with ``d > min d + 1`` the
+    smallest), applied only to rows whose targets all lie so far inside the output range that
+    no output near the optimum saturates; other rows keep every code."""
+    out = arith.output
+    d = kq / float(1 << arith.shift) - t
+    top, bottom = np.maximum.reduceat(d, starts), np.minimum.reduceat(d, starts)
+    step = 2.0 ** max(arith.intercept_shift - arith.shift, 0)
+    margin = top - bottom + 3.0 + 3.0 * step
+    inside = ((np.minimum.reduceat(t, starts) - out.min_code > margin)
+              & (out.max_code - np.maximum.reduceat(t, starts) > margin))
+    keep = ((d >= (top - 1.0 - 1e-6)[rep]) | (d <= (bottom + 1.0 + 1e-6)[rep])
+            | ~inside[rep])
+    return keep if 2 * np.count_nonzero(keep) <= keep.size else None

@@ -190,14 +190,19 @@ EQUALIZE_GROWTH = 2.0  # see :func:`equalize`
 
 
 def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
-    """The polished best breakpoints of a search (:func:`polish`). A rough tracker's best
+    """The polished best breakpoints of a search (:func:`polish`; for ``max`` with the reach
+    oracle, then :func:`relocate` with windows up to :data:`EXACT_WINDOWS`). A rough tracker's best
     (``max``) is equalized (:func:`equalize`) and balanced (:func:`balance`) on rough costs,
     then on fine ones, then re-placed against a shared bound (:func:`relocate`, with the
     problem's reach oracle; without one, balanced on exact costs near there)."""
+    problem = tracker.problem
     if not tracker.rough:
         polish(tracker, tiebreak)
+        if problem.reach is None or problem.objective != "max":
+            return tracker.best
+        moved = relocate(problem, tracker.best, windows=EXACT_WINDOWS)
+        tracker(np.array([moved], dtype=np.int64))  # taken only when it is better
         return tracker.best
-    problem = tracker.problem
     best = equalize(problem, tracker.best, EQUALIZE_STEPS)
     best = balance(problem, best, problem.rough_segments, BALANCE_SWEEPS)
     best = balance(problem, best, problem.fine_segments, FINE_SWEEPS)
@@ -209,6 +214,22 @@ def refine(tracker: BestTracker, tiebreak: float = 0.0) -> tuple[int, ...]:
     exact(np.array([tracker.best, best], dtype=np.int64))  # never worse than the search's best
     tracker.evaluations += exact.evaluations
     return exact.best
+
+
+def finish(tracker: BestTracker, opts: dict, name: str) -> tuple[tuple[int, ...], dict, list]:
+    """The search's answer: its best breakpoints polished (:func:`refine`) when the ``polish``
+    option is on; the settings record the search's own best objective before the polish and
+    the one after (exact, on the integer pipeline), and a note says both."""
+    problem = tracker.problem
+    before = float(problem.evaluate(tracker.best).objective)
+    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
+    after = float(problem.evaluate(best).objective)
+    unit = "LSB" if problem.objective == "max" else "LSB^2"
+    settings = {"before_polish": before, "after_polish": after,
+                "evaluations": tracker.evaluations}
+    note = (f"{name}: {before:.6g} {unit} before the polish, {after:.6g} after" if opts["polish"]
+            else f"{name}: {before:.6g} {unit} (no polish)")
+    return best, settings, [note]
 
 
 def equalize(problem, breakpoints, steps: int) -> tuple[int, ...]:
@@ -281,6 +302,7 @@ def balance(problem, breakpoints, cost, sweeps: int, radius: int | None = None
 
 RELOCATE_WINDOWS = (1.0, 2.0)  # a breakpoint moves at most these times its narrower segment
 RELOCATE_ROUNDS = 40
+EXACT_WINDOWS = (1.0, 2.0, 4.0, 8.0)  # searches flying on exact costs: relocate reaches further
 
 
 def relocate(problem, breakpoints, rounds: int = RELOCATE_ROUNDS,

@@ -10,7 +10,8 @@ are re-derived by the segment solver for every changed individual; a whole gener
 in one call (:meth:`PwlProblem.objectives`). DEAP's operators draw from Python's global ``random``:
 it is seeded from the spec seed for the run and restored afterwards.
 
-On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) it flies on the rough
+On wide ``max`` problems (:attr:`PwlProblem.rough`: above 256 codes, e.g. 12- or 16-bit
+inputs) it flies on the rough
 fitness with smaller defaults (``WIDE``) and ends with the same polish as
 :mod:`approxgen.search.pso` (see there).
 """
@@ -23,7 +24,7 @@ import random
 import numpy as np
 
 from approxgen.errors import ApproxgenError
-from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+from approxgen.search import (BestTracker, Option, SearchResult, finish, progress_bar,
                               sized_options,
                               read_options,
                               snap_breakpoints)
@@ -126,9 +127,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                 best = min(best, run_best)
                 if opts["patience"] and stale >= opts["patience"]:
                     break
-    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
-    return SearchResult(best, {**opts, "evaluations": tracker.evaluations,
-                                       "generations_run": generations})
+    best, settings, notes = finish(tracker, opts, "population")
+    return SearchResult(best, {**opts, **settings, "generations_run": generations}, notes)
 
 
 def _generation(population, toolbox, opts, repair) -> list:

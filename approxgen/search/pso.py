@@ -10,7 +10,8 @@ from the spec seed for the run and restored afterwards, so runs are reproducible
 random state is left alone. Independent restarts and a final local polish guard against the
 narrow basins of minimax objectives.
 
-On wide ``max`` problems (:attr:`PwlProblem.rough`, e.g. 16-bit inputs) the fitness is the rough
+On wide ``max`` problems (:attr:`PwlProblem.rough`: above 256 codes, e.g. 12- or 16-bit
+inputs) the fitness is the rough
 per-segment cost (:meth:`PwlProblem.rough_costs`: an integer line on the golden pipeline found in
 one vectorized pass, never below the optimum), the default sizes are smaller (``WIDE``), and the
 polish (:func:`~approxgen.search.refine`) finishes on the exact segment costs (every breakpoint
@@ -24,7 +25,7 @@ from unittest import mock
 
 import numpy as np
 
-from approxgen.search import (BestTracker, Option, SearchResult, progress_bar, refine,
+from approxgen.search import (BestTracker, Option, SearchResult, finish, progress_bar,
                               sized_options,
                               read_options,
                               snap_breakpoints)
@@ -80,8 +81,8 @@ def search(problem, options_: dict, seed: int, progress: bool = False) -> Search
                     ftol=1e-12 if opts["patience"] else -np.inf,
                     ftol_iter=max(opts["patience"], 1))
                 optimizer.optimize(fitness, iters=opts["iterations"], verbose=False)
-    best = refine(tracker, opts["tiebreak"]) if opts["polish"] else tracker.best
-    return SearchResult(best, {**opts, "evaluations": tracker.evaluations})
+    best, settings, notes = finish(tracker, opts, "swarm")
+    return SearchResult(best, {**opts, **settings}, notes)
 
 
 def decode(problem, swarm: np.ndarray) -> np.ndarray:
