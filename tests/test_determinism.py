@@ -76,7 +76,8 @@ def test_power_is_numpys_power():
 
 
 # Off-default fits whose results once hinged on the CPU (issue 21): quadratic and folded paths at
-# scales that are not powers of two, least squares, interp, a calibrated-looking int12 format.
+# scales that are not powers of two, least squares, interp, a calibrated-looking int12 format,
+# the swarm and the genetic search.
 CASES = [
     dict(function="hswish", bits=8, form="quadratic", segments=6, fold="on"),
     dict(function="gelu", bits=8, form="quadratic", segments=8,
@@ -88,6 +89,9 @@ CASES = [
     dict(function="sigmoid", bits=10, form="interp", segments=24),
     dict(function="mish", bits=12, segments=16, input={"scale": 0.0031},
          output={"scale": 0.0029}),
+    dict(function="silu", bits=8, segments=8, search="pso", coef_format="8:6",
+         input={"scale": 2 ** -5}, output={"scale": 2 ** -5}),
+    dict(function="elu", bits=10, segments=12, search="ga"),
     dict(expr="x * sigmoid(1.702 * x) + 0.1 * sin(x) ** 3", bits=8, segments=6,
          input={"scale": 0.05}),
 ]
