@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,17 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is required under CI=true but is not installed")
         pytest.skip(f"{name} not installed")
     return path
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))  # the shipped specs
+
+
+@functools.lru_cache(maxsize=None)
+def shipped_fit(path: Path):
+    """The fit of shipped config ``path``, fitted once per test session (fits are frozen, so the
+    test files that check every shipped config share them)."""
+    return fit(specs.resolve(specs.load_yaml(path), str(path)), progress=False)
 
 
 def fit_raw(**raw):
