@@ -98,8 +98,9 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
 
 progress_option = click.option(
     "--progress", is_flag=True,
-    help="Plain status lines on stderr every few seconds while fitting (for CI logs); without "
-         "it a progress bar shows only on a terminal; -q silences both.")
+    help="Plain status lines on stderr every few seconds during long work, also on a terminal "
+         "(where a progress bar shows otherwise; off a terminal the lines are the default); -q "
+         "silences both.")
 
 
 def set_progress(progress: bool, quiet: bool) -> bool:
@@ -219,8 +220,15 @@ def spec_from_target(target: str, flags: dict, read: tuple | None = None):
     return specs.resolve(*raw_from_target(target, flags, read))
 
 
-def load_target(target: str, flags: dict, quiet: bool = True):
-    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first)."""
+def quiet_option(what: str):
+    """``-q/--quiet``, which every command takes: ``what`` it silences (progress too)."""
+    return click.option("-q", "--quiet", is_flag=True, help=f"{what}; no progress.")
+
+
+def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False):
+    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first,
+    with progress unless ``quiet``; ``announce``: then the fit's summary on stderr)."""
+    set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
         from approxgen import artifact
@@ -230,7 +238,15 @@ def load_target(target: str, flags: dict, quiet: bool = True):
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
-    return fit_spec(spec_from_target(target, flags, read), progress=not quiet)
+    import time
+
+    started = time.perf_counter()
+    fit = fit_spec(spec_from_target(target, flags, read), progress=not quiet)
+    if announce and not quiet:
+        from approxgen.cli.fit import summary
+
+        click.echo(summary(fit, time.perf_counter() - started), err=True)
+    return fit
 
 
 def fit_spec(spec, progress: bool = False):

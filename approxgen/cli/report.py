@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import fit_flags, input_paths, load_target, write_output
+from approxgen.cli.common import fit_flags, input_paths, load_target, quiet_option, write_output
 from approxgen.errors import ApproxgenError
 
 
@@ -21,7 +21,8 @@ from approxgen.errors import ApproxgenError
 @click.option("--plot", "plot_path", help="Also write a plot here: .png, .svg or .pdf.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report (spec, integers, metrics, segments) as JSON.")
-def report_command(target, flags, out_dir, plot_path, as_json):
+@quiet_option("No summary on stdout (the files are written)")
+def report_command(target, flags, out_dir, plot_path, as_json, quiet):
     """Summarize TARGET (FIT.json, SPEC.yaml, '-' or a function name): metrics beside the
     correctly rounded table's, and every segment. Plots show the function and the approximation
     with the segment boundaries, and the error per code in output LSB beside the correctly
@@ -34,7 +35,7 @@ def report_command(target, flags, out_dir, plot_path, as_json):
         raise ApproxgenError("not a directory", "-o")
     if plot_path:
         outputs.validate([(plot_path, b"")], inputs, ["--plot"])
-    fit = load_target(target, flags)
+    fit = load_target(target, flags, quiet)
     files, names = [], []
     if out_dir:
         png = f"{fit.spec.name}.png"
@@ -49,7 +50,7 @@ def report_command(target, flags, out_dir, plot_path, as_json):
     outputs.write_all(files, inputs, names)
     if as_json:
         write_output(None, json.dumps(report.to_json(fit), indent=2, sort_keys=True) + "\n")
-    else:
+    elif not quiet:
         from approxgen.cli.fit import summary
 
         click.echo(summary(fit))
