@@ -34,6 +34,57 @@ def shipped_fit(path: Path):
     return fit(specs.resolve(specs.load_yaml(path), str(path)), progress=False)
 
 
+class Lines:
+    """The lines of text ``stream`` (a child's stderr pipe), read by a thread: waiting for one
+    fails the test after a timeout instead of hanging it, whatever the machine's load."""
+
+    def __init__(self, stream):
+        import queue
+        import threading
+
+        self._lines: queue.Queue = queue.Queue()
+        self.seen: list[str] = []
+
+        def pump():
+            for line in iter(stream.readline, ""):
+                self._lines.put(line)
+            self._lines.put(None)  # end of stream
+        threading.Thread(target=pump, daemon=True).start()
+
+    def _next(self, deadline: float, what: str) -> str | None:
+        import queue
+        import time
+
+        try:
+            line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"{what}: timed out; read: {self.seen}")
+        if line is not None:
+            self.seen.append(line)
+        return line
+
+    def wait_for(self, wanted: str, timeout: float = 300.0) -> str:
+        """The first line containing ``wanted``."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self._next(deadline, f"no line with {wanted!r}")
+            if line is None:
+                pytest.fail(f"the stream ended without a line with {wanted!r}: {self.seen}")
+            if wanted in line:
+                return line
+
+    def rest(self, timeout: float = 120.0) -> str:
+        """Everything read, up to the end of the stream."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self._next(deadline, "no end of the stream") is not None:
+            pass
+        return "".join(self.seen)
+
+
 def fit_raw(**raw):
     """Fit a raw spec mapping given as keyword arguments (``input={...}`` etc.)."""
     return fit(specs.resolve(raw, "<test>"))
