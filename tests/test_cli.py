@@ -281,3 +281,31 @@ def test_a_key_the_form_does_not_read_is_exit_2(tmp_path):
         "quadratic and interp); remove it\n")
     over = run("fit", str(ROOT / "configs/gelu_int8.yaml"), "--form", "table", "-q")
     assert over.returncode == 0, over.stderr
+
+
+def test_every_command_takes_q_and_the_choice_helps_name_every_choice():
+    from approxgen import spec as specs
+
+    for command in ("fit", "build", "emit c", "emit verilog", "emit vectors", "verify", "cost",
+                    "report", "sweep", "functions"):
+        result = run(*command.split(), "--help")
+        assert result.returncode == 0 and "-q, --quiet" in result.stdout, command
+    text = " ".join(run("fit", "--help").stdout.split())
+    form_help = text[text.index("--form"):text.index("--segments")]
+    assert all(f in form_help for f in specs.FORMS), form_help
+    objective_help = text[text.index("--objective"):text.index("--seed")]
+    assert all(o in objective_help for o in specs.OBJECTIVES), objective_help
+
+
+def test_emit_of_a_fit_it_makes_prints_the_summary_on_stderr_unless_q(tmp_path):
+    header = tmp_path / "g.h"
+    made = run("emit", "c", "gelu", "--bits", "8", "--segments", "auto", "--max-bytes", "40",
+               "-o", str(header))
+    assert made.returncode == 0 and made.stdout == ""
+    assert made.stderr.startswith("gelu_int8: gelu, form pwl, ") and "(max_bytes 40)" in made.stderr
+    quiet = run("emit", "c", "gelu", "--bits", "8", "-q")
+    assert quiet.returncode == 0 and quiet.stderr == "" and "#define" in quiet.stdout
+    artifact = tmp_path / "g.json"
+    assert run("fit", "gelu", "--bits", "8", "-q", "-o", str(artifact)).returncode == 0
+    assert run("emit", "c", str(artifact)).stderr == ""  # nothing fitted: nothing to say
+    assert run("functions", "-q").stdout.split()[:2] == ["gelu", "silu"]

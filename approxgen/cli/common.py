@@ -39,7 +39,9 @@ FIT_FLAGS = [
     click.option("--unsigned", is_flag=True, default=None, help="Unsigned input codes."),
     click.option("--domain", nargs=2, type=float, help="Fitting domain LO HI (real units)."),
     click.option("--form", type=RegistryChoice("approxgen.spec:FORMS"),
-                 help="pwl (piecewise linear) or table (correctly rounded)."),
+                 help="pwl (piecewise linear, the default), quadratic (piecewise), interp "
+                      "(interpolated node table), ibert (I-BERT's closed form: gelu, exp) or "
+                      "table (correctly rounded)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--max-bytes", type=int, help="Byte budget for --segments auto: the C "
@@ -49,7 +51,8 @@ FIT_FLAGS = [
     click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
                  help="Breakpoint search method (default exact)."),
     click.option("--objective", type=RegistryChoice("approxgen.spec:OBJECTIVES"),
-                 help="max (minimax, in LSB) or mse."),
+                 help="max (minimax, in LSB; the default), mse, or rounding (fewest codes "
+                      "whose output differs from the correctly rounded table)."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
     click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
