@@ -85,6 +85,26 @@ class Lines:
         return "".join(self.seen)
 
 
+def interrupted(args: list[str], wanted: str, cwd=None) -> tuple[int, str, str]:
+    """Run ``approxgen ARGS`` and send it SIGINT (Ctrl-C) at its first stderr line containing
+    ``wanted``: ``(exit status, that line, all of its stderr)``."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "approxgen", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        err = Lines(proc.stderr)
+        line = err.wait_for(wanted)  # waits however loaded the machine is, within a timeout
+        proc.send_signal(signal.SIGINT)
+        text = err.rest()
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    return proc.returncode, line, text
+
+
 def fit_raw(**raw):
     """Fit a raw spec mapping given as keyword arguments (``input={...}`` etc.)."""
     return fit(specs.resolve(raw, "<test>"))

@@ -220,26 +220,15 @@ def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_pa
 
 
 def test_interrupted_parallel_build_exits_130_and_writes_nothing(project):
-    import signal
-
-    from conftest import Lines
+    from conftest import interrupted
 
     for name in ("slow_a", "slow_b"):  # searches that never end by themselves (no patience)
         (project / "specs" / f"{name}.yaml").write_text(
             "function: gelu\ninput: {bits: 10}\nsearch: pso\n"
             "search_options: {iterations: 100000, patience: 0}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "build", "specs", "--out", "out",
-                             "--jobs", "2", "--progress"], cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        err = Lines(proc.stderr)
-        err.wait_for(": pso: working")  # a worker is fitting, however loaded the machine
-        proc.send_signal(signal.SIGINT)
-        err = err.rest()
-        proc.wait(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    status, _, err = interrupted(["build", "specs", "--out", "out", "--jobs", "2", "--progress"],
+                                 ": pso: working", cwd=project)  # once a worker is fitting
+    assert status == 130, err
     assert err.strip().splitlines()[-1] == "approxgen: interrupted", err
     assert not (project / "out").exists()
 

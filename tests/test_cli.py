@@ -246,23 +246,13 @@ def test_verify_json(tmp_path):
 
 
 def test_interrupt_exits_130_with_one_line(tmp_path):
-    import signal
+    from conftest import interrupted
 
-    from conftest import Lines
-
-    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "fit", "gelu", "--bits", "12",
-                             "--search", "pso", "--progress", "-o", str(tmp_path / "f.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        err = Lines(proc.stderr)
-        first = err.wait_for("approxgen: ")  # the first status line: the search is running
-        assert first.startswith("approxgen: pso: working"), first
-        proc.send_signal(signal.SIGINT)
-        err = err.rest()
-        proc.wait(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    status, first, err = interrupted(["fit", "gelu", "--bits", "12", "--search", "pso",
+                                      "--progress", "-o", str(tmp_path / "f.json")],
+                                     "approxgen: ")  # the first status line: the search runs
+    assert first.startswith("approxgen: pso: working"), first
+    assert status == 130, err
     assert err.strip().splitlines()[-1] == "approxgen: interrupted" and "Traceback" not in err
     assert not (tmp_path / "f.json").exists()
 
