@@ -74,8 +74,8 @@ class StatusLines(_Silent):
     def update(self, n: int = 1) -> None:
         self.n += n
         now = time.monotonic()
-        if now - self.last >= self.interval:
-            self._line(now)
+        if now - self.last >= self.interval and not (self.total and self.n >= self.total):
+            self._line(now)  # (at the end, close says "done")
 
     def reset(self, total: int | None = None) -> None:
         self.n = 0

@@ -75,7 +75,9 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     if applicable_only:
         merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
-    args = [(m, source, tool) for m in merged]
+    # one process: each point's search reports its progress too (a long ga or pso point);
+    # several would interleave their bars
+    args = [(m, source, tool, progress and jobs == 1) for m in merged]
     rows = []
     with bar(len(args), "sweep", progress) as status:
         for row in ordered_map(measure, args, jobs):
@@ -85,16 +87,16 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     return rows
 
 
-def measure(raw: dict, source: str, yosys_tool) -> dict:
-    """One point's row: fit the (valid) raw spec, time it, count its C table bytes and, with a
-    Yosys path, the cells of its full datapath."""
+def measure(raw: dict, source: str, yosys_tool, progress: bool = False) -> dict:
+    """One point's row: fit the (valid) raw spec (reporting progress when ``progress``), time
+    it, count its C table bytes and, with a Yosys path, the cells of its full datapath."""
     from approxgen import cost, forms, spec as specs
     from approxgen.emit import c, verilog
     from approxgen.fit import fit
 
     spec = specs.resolve(raw, source)
     started = time.perf_counter()
-    result = fit(spec, progress=False)
+    result = fit(spec, progress=progress)
     seconds = time.perf_counter() - started
     cells = None
     if yosys_tool:
