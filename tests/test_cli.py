@@ -287,14 +287,16 @@ def test_every_command_takes_q_and_the_choice_helps_name_every_choice():
     assert all(o in objective_help for o in specs.OBJECTIVES), objective_help
 
 
-def test_emit_of_a_fit_it_makes_prints_the_summary_on_stderr_unless_q(tmp_path):
+def test_emit_of_an_auto_fit_prints_the_summary_on_stderr_unless_q(tmp_path):
     header = tmp_path / "g.h"
     made = run("emit", "c", "gelu", "--bits", "8", "--segments", "auto", "--max-bytes", "40",
                "-o", str(header))
     assert made.returncode == 0 and made.stdout == ""
     assert made.stderr.startswith("gelu_int8: gelu, form pwl, ") and "(max_bytes 40)" in made.stderr
-    quiet = run("emit", "c", "gelu", "--bits", "8", "-q")
+    quiet = run("emit", "c", "gelu", "--bits", "8", "--segments", "auto", "--max-bytes", "40",
+                "-q")
     assert quiet.returncode == 0 and quiet.stderr == "" and "#define" in quiet.stdout
+    assert run("emit", "c", "gelu", "--bits", "8").stderr == ""  # nothing chosen: nothing said
     artifact = tmp_path / "g.json"
     assert run("fit", "gelu", "--bits", "8", "-q", "-o", str(artifact)).returncode == 0
     assert run("emit", "c", str(artifact)).stderr == ""  # nothing fitted: nothing to say

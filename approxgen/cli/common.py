@@ -230,7 +230,8 @@ def quiet_option(what: str):
 
 def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False):
     """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first,
-    with progress unless ``quiet``; ``announce``: then the fit's summary on stderr)."""
+    with progress unless ``quiet``; ``announce``: then, when the spec left the segment count
+    to the fit (``segments: auto``), the fit's summary on stderr: what it chose)."""
     set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
@@ -244,8 +245,9 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     import time
 
     started = time.perf_counter()
-    fit = fit_spec(spec_from_target(target, flags, read), progress=not quiet)
-    if announce and not quiet:
+    spec = spec_from_target(target, flags, read)
+    fit = fit_spec(spec, progress=not quiet)
+    if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.fit import summary
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)

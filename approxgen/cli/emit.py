@@ -9,7 +9,7 @@ from approxgen.cli.common import (fit_flags, input_paths, load_target, part_opti
                                   quiet_option, segment_search_option, write_output)
 
 TARGET_HELP = ("TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted "
-               "first; its summary then goes to stderr).")
+               "first; with --segments auto its summary then goes to stderr: what was chosen).")
 QUIET = quiet_option("No fit summary on stderr")
 
 
