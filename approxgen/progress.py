@@ -1,6 +1,7 @@
-"""Progress of long work on stderr: a tqdm bar on a terminal (``auto``), plain status lines every
-few seconds that a CI log can show (``plain``, the CLI's ``--progress``), or nothing (``off``,
-``-q``). Searches ask for a bar through :func:`approxgen.search.progress_bar`."""
+"""Progress of long work on stderr: in ``auto`` a tqdm bar on a terminal and plain status lines
+every few seconds elsewhere (a CI log, a pipe); ``plain`` status lines even on a terminal (the
+CLI's ``--progress``); or nothing (``off``, ``-q``). Searches ask for a bar through
+:func:`approxgen.search.progress_bar`."""
 
 from __future__ import annotations
 
@@ -26,10 +27,10 @@ def mode() -> str:
 
 def bar(total: int, desc: str, enabled: bool = True):
     """A progress reporter with tqdm's ``update``/``reset``/context-manager interface."""
-    if enabled and _mode == "plain":
-        return StatusLines(total, f"{_label}: {desc}" if _label else desc)
-    if not enabled or _mode == "off" or not sys.stderr.isatty():
+    if not enabled or _mode == "off":
         return _Silent()
+    if _mode == "plain" or not sys.stderr.isatty():
+        return StatusLines(total, f"{_label}: {desc}" if _label else desc)
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
@@ -73,8 +74,8 @@ class StatusLines(_Silent):
     def update(self, n: int = 1) -> None:
         self.n += n
         now = time.monotonic()
-        if now - self.last >= self.interval:
-            self._line(now)
+        if now - self.last >= self.interval and not (self.total and self.n >= self.total):
+            self._line(now)  # (at the end, close says "done")
 
     def reset(self, total: int | None = None) -> None:
         self.n = 0

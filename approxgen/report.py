@@ -28,9 +28,18 @@ def _outputs(fit):
     return codes, reference, fit.model.evaluate(codes), correctly_rounded(reference, spec.output)
 
 
+def folded(fit) -> bool:
+    """Whether ``fit`` is folded: its segments are those of the half, on ``|q|``."""
+    from approxgen.forms.folded import FoldedModel
+
+    return isinstance(fit.model, FoldedModel)
+
+
 def segment_rows(fit) -> list[dict]:
     """One dict per segment that holds domain codes: codes, real range, the form's integers,
-    errors (none for an unsegmented form)."""
+    errors (none for an unsegmented form). A folded fit's segments are the half's: their codes
+    and range are of ``|q|`` (each segment serves ``q`` and ``-q``) and the row says
+    ``"of_abs": True``."""
     spec, model = fit.spec, fit.model
     form = forms.of(model)
     if not form.segmented:
@@ -38,13 +47,14 @@ def segment_rows(fit) -> list[dict]:
     codes, reference, y, floor = _outputs(fit)
     err_lsb = np.abs(y * spec.output.scale - reference) / spec.output.scale
     idx = model.segment_index(codes)
+    of_abs = folded(fit)
     rows = []
     for i in range(model.segments):
         mask = idx == i
         if not mask.any():
             continue
-        seg = codes[mask]
-        rows.append({"segment": i, "lo_code": int(seg[0]), "hi_code": int(seg[-1]),
+        seg = np.unique(np.abs(codes[mask])) if of_abs else codes[mask]
+        rows.append({**({"of_abs": True} if of_abs else {}), "segment": i, "lo_code": int(seg[0]), "hi_code": int(seg[-1]),
                      "x_lo": float(seg[0] * spec.input.scale),
                      "x_hi": float(seg[-1] * spec.input.scale),
                      **form.row_values(model, i),
@@ -59,7 +69,10 @@ def segment_table(fit) -> str:
     if not form.segmented:
         return form.segment_table(fit)
     columns = form.row_columns()
-    lines = [f"  {'seg':>3} {'codes':>13} {'x from':>10} {'x to':>10} "
+    of_abs = folded(fit)  # the half's segments: codes and range of |q|
+    codes, x_from, x_to = ("|q| codes", "|x| from", "|x| to") if of_abs else \
+        ("codes", "x from", "x to")
+    lines = [f"  {'seg':>3} {codes:>13} {x_from:>10} {x_to:>10} "
              + "".join(f"{name:>{width}} " for name, width in columns)
              + f"{'max_err_lsb':>11} {'mismatch':>8}"]
     for r in segment_rows(fit):
@@ -108,8 +121,13 @@ def markdown(fit, plots: list[str] = ()) -> str:
     rows = segment_rows(fit)
     if rows:
         names = [name for name, _ in forms.of(model).row_columns()]
-        lines += ["", "## Segments", "",
-                  "| seg | codes | x from | x to | " + "".join(f"{n} | " for n in names)
+        of_abs = folded(fit)
+        head = r"\|q\| codes | \|x\| from | \|x\| to" if of_abs else "codes | x from | x to"
+        lines += ["", "## Segments", ""]
+        if of_abs:
+            lines += ["The segments of the half: codes and range of |q|; each segment serves "
+                      "q and -q.", ""]
+        lines += ["| seg | " + head + " | " + "".join(f"{n} | " for n in names)
                   + "max error (LSB) | mismatches |",
                   "|---:|---|---:|---:|" + "---:|" * len(names) + "---:|---:|"]
         for r in rows:
@@ -161,15 +179,9 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
                       f"{fit.metrics['mismatches']} mismatches "
                       f"(table {fit.floor_metrics['max_error_lsb']:.3f})")
         top.legend(loc="best")
-        bottom.plot(x, floor - reference / lsb, color="tab:gray", linewidth=0.8,
-                    label="correctly rounded table")
-        bottom.plot(x, y - reference / lsb, color="tab:red", linewidth=0.8, label=spec.form)
-        bad = y != floor
-        if bad.any():
-            bottom.plot(x[bad], (y - reference / lsb)[bad], "x", color="tab:red", markersize=4,
-                        label=f"mismatch ({int(bad.sum())})")
+        _error_panel(bottom, x, y - reference / lsb, floor - reference / lsb, y != floor,
+                     spec.form)
         bottom.set_ylabel("error (LSB)")
-        bottom.legend(loc="best", fontsize="small")
         if calibrated:
             _histogram(axes[2], fit, x)
         axes[-1].set_xlabel("x")
@@ -178,6 +190,47 @@ def plot_bytes(fit, suffix: str = ".png") -> bytes:
         fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
         plt.close(fig)
     return buffer.getvalue()
+
+
+PLOT_COLUMNS = 600  # above twice this many codes, the error panel draws an envelope per column
+
+
+def column_envelope(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(first index, min, max)`` of ``values`` in ``columns`` runs of consecutive codes."""
+    starts = np.linspace(0, values.size, columns + 1).astype(np.int64)[:-1]
+    return starts, np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+
+
+def _error_panel(axis, x, err, floor_err, bad, form: str) -> None:
+    """Error per code in LSB, the correctly rounded table's beside it, mismatches marked. With
+    many codes (int16: 65,536 on ~700 pixels) one line per code would be a solid block: each
+    column of codes is drawn as its min..max envelope, and every column holding a mismatch gets
+    a tick along the bottom."""
+    label = f"mismatch ({int(bad.sum())} codes)"
+    if x.size <= 2 * PLOT_COLUMNS:
+        axis.plot(x, floor_err, color="tab:gray", linewidth=0.8, label="correctly rounded table")
+        axis.plot(x, err, color="tab:red", linewidth=0.8, label=form)
+        if bad.any():
+            axis.plot(x[bad], err[bad], "x", color="tab:red", markersize=4, label=label)
+        axis.legend(loc="best", fontsize="small")
+        return
+    starts, lo, hi = column_envelope(err, PLOT_COLUMNS)
+    _, floor_lo, floor_hi = column_envelope(floor_err, PLOT_COLUMNS)
+    _, _, any_bad = column_envelope(bad.astype(np.int8), PLOT_COLUMNS)
+    xs = x[starts]
+    axis.fill_between(xs, lo, hi, step="post", color="tab:red", alpha=0.45, linewidth=0,
+                      label=f"{form} (min..max of {x.size // PLOT_COLUMNS} codes a column)")
+    axis.step(xs, floor_lo, where="post", color="tab:gray", linewidth=0.8,
+              label="correctly rounded table (min, max)")
+    axis.step(xs, floor_hi, where="post", color="tab:gray", linewidth=0.8)
+    if bad.any():
+        axis.plot(xs[any_bad > 0], np.full(int(np.count_nonzero(any_bad)), 0.04), "|",
+                  color="black", markersize=5, transform=axis.get_xaxis_transform(),
+                  label=label)
+    low, high = min(lo.min(), floor_lo.min()), max(hi.max(), floor_hi.max())
+    span = max(high - low, 1e-9)
+    axis.set_ylim(low - 0.15 * span, high + 0.5 * span)  # room for the ticks and the legend
+    axis.legend(loc="upper center", ncol=2, fontsize="small")
 
 
 def _histogram(axis, fit, x) -> None:

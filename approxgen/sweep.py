@@ -78,7 +78,9 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     if applicable_only:
         merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
-    args = [(m, source, tool) for m in merged]
+    # one process: each point's search reports its progress too (a long ga or pso point);
+    # several would interleave their bars
+    args = [(m, source, tool, progress and jobs == 1) for m in merged]
     rows = []
     with bar(len(args), "sweep", progress) as status:
         for row in ordered_map(measure, args, jobs):
@@ -88,16 +90,16 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     return rows
 
 
-def measure(raw: dict, source: str, yosys_tool) -> dict:
-    """One point's row: fit the (valid) raw spec, time it, count its C table bytes and, with a
-    Yosys path, the cells of its full datapath."""
+def measure(raw: dict, source: str, yosys_tool, progress: bool = False) -> dict:
+    """One point's row: fit the (valid) raw spec (reporting progress when ``progress``), time
+    it, count its C table bytes and, with a Yosys path, the cells of its full datapath."""
     from approxgen import cost, forms, spec as specs
     from approxgen.emit import c, verilog
     from approxgen.fit import fit
 
     spec = specs.resolve(raw, source)
     started = time.perf_counter()
-    result = fit(spec, progress=False)
+    result = fit(spec, progress=progress)
     seconds = time.perf_counter() - started
     cells = None
     if yosys_tool:
@@ -162,6 +164,53 @@ def to_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
+# label offsets (points) tried in turn, nearest first: right, left, above, below, further out
+_OFFSETS = [(dx, dy) for dy in (3, -10, 12, -19, 21, -28, 30, -37) for dx in (5, -5)]
+
+
+def _place_labels(fig, ax, rows: list[dict], key: str) -> None:
+    """Label every point at the first offset of :data:`_OFFSETS` where its text overlaps no
+    label placed before and no other point, inside the axes; where none is free, at the offset
+    overlapping least (deterministic)."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    points = [ax.transData.transform((r[key], r["max_error_lsb"])) for r in rows]
+    placed = []
+
+    def overlap(a, b) -> float:
+        w = min(a.x1, b.x1) - max(a.x0, b.x0)
+        h = min(a.y1, b.y1) - max(a.y0, b.y0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for i, r in enumerate(rows):
+        label = (r["form"] if r["segments"] is None
+                 else f"{r['form']} {r['search']} {r['segments']}")
+        best = None
+        for dx, dy in _OFFSETS:
+            text = ax.annotate(label, (r[key], r["max_error_lsb"]), textcoords="offset points",
+                               xytext=(dx, dy), fontsize="small",
+                               ha="left" if dx > 0 else "right",
+                               arrowprops=None if abs(dy) < 12 else  # a leader further out
+                               {"arrowstyle": "-", "color": "0.6", "linewidth": 0.5})
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer)  # the text alone, not its leader
+            area = box.width * box.height
+            cost = sum(overlap(box, b) for b in placed) \
+                + area * sum(box.contains(*p) for j, p in enumerate(points) if j != i) \
+                + (area - overlap(box, frame)) * 10
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, text, box)
+            else:
+                text.remove()
+            if cost == 0:
+                break
+        placed.append(best[2])
+
+
 def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
     """A Pareto plot: max error (LSB) against cost (Yosys cells when measured, else C table
     bytes), every point labelled, the front joined (deterministic bytes)."""
@@ -171,6 +220,7 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     from approxgen.report import PLOT_METADATA
 
@@ -178,20 +228,21 @@ def plot_bytes(rows: list[dict], suffix: str = ".png") -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "approxgen"}):
         fig, ax = plt.subplots(figsize=(7, 5))
         for r in rows:
-            label = (r["form"] if r["segments"] is None
-                     else f"{r['form']} {r['search']} {r['segments']}")
             ax.plot(r[key], r["max_error_lsb"], "o", color="tab:blue" if r["pareto"]
                     else "tab:gray")
-            ax.annotate(label, (r[key], r["max_error_lsb"]), textcoords="offset points",
-                        xytext=(4, 4), fontsize="small")
         front = sorted((r[key], r["max_error_lsb"]) for r in rows if r["pareto"])
         ax.plot(*zip(*front), "-", color="tab:blue", linewidth=1, label="Pareto front")
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.margins(x=0.15, y=0.12)  # room for the labels at the edges
         ax.set_xlabel("Yosys cells" if key == "cells" else "C table bytes")
         ax.set_ylabel("max error (LSB)")
         ax.set_title(f"{rows[0]['name']}: error against cost")
+        fig.tight_layout()  # the axes' final frame, which the labels must stay inside
+        _place_labels(fig, ax, rows, key)
         ax.legend(loc="best")
-        fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=PLOT_METADATA[suffix])
         plt.close(fig)

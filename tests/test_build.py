@@ -206,9 +206,12 @@ def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_pa
         assert result.returncode == 0, result.stderr
         return [line for line in result.stdout.splitlines() if line.strip()]
 
+    # the Makefile makes PYTHON absolute ($(abspath): also drops "." and ".." parts, as
+    # os.path.abspath does), so a path such as /work/x/../venv/bin/python is run as /work/venv/...
+    python = os.path.abspath(sys.executable)
     ours = dry(sys.executable)
-    assert ours[-1] == f"{sys.executable} -m pytest -q"
-    assert all(line.startswith((sys.executable, "touch .install.")) for line in ours)
+    assert ours[-1] == f"{python} -m pytest -q"
+    assert all(line.startswith((python, "touch .install.")) for line in ours)
     assert not any(line.split()[0] in ("approxgen", "pytest", "pip") for line in ours)
     stamps = {line for line in ours if line.startswith("touch")}
     if stamps:  # not yet installed here: a stamp named after this interpreter
@@ -217,19 +220,16 @@ def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_pa
 
 
 def test_interrupted_parallel_build_exits_130_and_writes_nothing(project):
-    import signal
+    from conftest import interrupted
 
-    for name in ("slow_a", "slow_b"):
+    for name in ("slow_a", "slow_b"):  # searches that never end by themselves (no patience)
         (project / "specs" / f"{name}.yaml").write_text(
-            "function: gelu\ninput: {bits: 10}\nsearch: pso\n")
-    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "build", "specs", "--out", "out",
-                             "--jobs", "2", "--progress"], cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    first = proc.stderr.readline()  # a worker is fitting
-    assert ": pso: working" in first, first
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "approxgen: interrupted"
+            "function: gelu\ninput: {bits: 10}\nsearch: pso\n"
+            "search_options: {iterations: 100000, patience: 0}\n")
+    status, _, err = interrupted(["build", "specs", "--out", "out", "--jobs", "2", "--progress"],
+                                 ": pso: working", cwd=project)  # once a worker is fitting
+    assert status == 130, err
+    assert err.strip().splitlines()[-1] == "approxgen: interrupted", err
     assert not (project / "out").exists()
 
 

@@ -246,16 +246,13 @@ def test_verify_json(tmp_path):
 
 
 def test_interrupt_exits_130_with_one_line(tmp_path):
-    import signal
+    from conftest import interrupted
 
-    proc = subprocess.Popen([sys.executable, "-m", "approxgen", "fit", "gelu", "--bits", "12",
-                             "--search", "pso", "--progress", "-o", str(tmp_path / "f.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = proc.stderr.readline()  # the first status line: the search is running
+    status, first, err = interrupted(["fit", "gelu", "--bits", "12", "--search", "pso",
+                                      "--progress", "-o", str(tmp_path / "f.json")],
+                                     "approxgen: ")  # the first status line: the search runs
     assert first.startswith("approxgen: pso: working"), first
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert status == 130, err
     assert err.strip().splitlines()[-1] == "approxgen: interrupted" and "Traceback" not in err
     assert not (tmp_path / "f.json").exists()
 
@@ -274,3 +271,33 @@ def test_a_key_the_form_does_not_read_is_exit_2(tmp_path):
         "quadratic and interp); remove it\n")
     over = run("fit", str(ROOT / "configs/gelu_int8.yaml"), "--form", "table", "-q")
     assert over.returncode == 0, over.stderr
+
+
+def test_every_command_takes_q_and_the_choice_helps_name_every_choice():
+    from approxgen import spec as specs
+
+    for command in ("fit", "build", "emit c", "emit verilog", "emit vectors", "verify", "cost",
+                    "report", "sweep", "functions"):
+        result = run(*command.split(), "--help")
+        assert result.returncode == 0 and "-q, --quiet" in result.stdout, command
+    text = " ".join(run("fit", "--help").stdout.split())
+    form_help = text[text.index("--form"):text.index("--segments")]
+    assert all(f in form_help for f in specs.FORMS), form_help
+    objective_help = text[text.index("--objective"):text.index("--seed")]
+    assert all(o in objective_help for o in specs.OBJECTIVES), objective_help
+
+
+def test_emit_of_an_auto_fit_prints_the_summary_on_stderr_unless_q(tmp_path):
+    header = tmp_path / "g.h"
+    made = run("emit", "c", "gelu", "--bits", "8", "--segments", "auto", "--max-bytes", "40",
+               "-o", str(header))
+    assert made.returncode == 0 and made.stdout == ""
+    assert made.stderr.startswith("gelu_int8: gelu, form pwl, ") and "(max_bytes 40)" in made.stderr
+    quiet = run("emit", "c", "gelu", "--bits", "8", "--segments", "auto", "--max-bytes", "40",
+                "-q")
+    assert quiet.returncode == 0 and quiet.stderr == "" and "#define" in quiet.stdout
+    assert run("emit", "c", "gelu", "--bits", "8").stderr == ""  # nothing chosen: nothing said
+    artifact = tmp_path / "g.json"
+    assert run("fit", "gelu", "--bits", "8", "-q", "-o", str(artifact)).returncode == 0
+    assert run("emit", "c", str(artifact)).stderr == ""  # nothing fitted: nothing to say
+    assert run("functions", "-q").stdout.split()[:2] == ["gelu", "silu"]

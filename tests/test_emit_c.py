@@ -24,10 +24,9 @@ from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
 from approxgen.fit import fit
-from conftest import require_tool
+from conftest import CONFIGS, require_tool, shipped_fit
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 FUNCTIONS = ["gelu", "silu", "tanh", "sigmoid", "softplus", "elu", "hswish", "mish", "exp", "recip",
              "rsqrt"]
 
@@ -108,7 +107,7 @@ def assert_bit_exact(fits, outputs: dict, every_value: bool = False, searches=No
 @pytest.fixture(scope="module")
 def shipped():
     """A fit of every shipped config, renamed after its file (names must be unique per program)."""
-    fits = [fit(specs.resolve(specs.load_yaml(path), str(path))) for path in CONFIGS]
+    fits = [shipped_fit(path) for path in CONFIGS]
     return [dataclasses.replace(f, spec=dataclasses.replace(f.spec, name=path.stem))
             for f, path in zip(fits, CONFIGS)]
 

@@ -17,15 +17,12 @@ from approxgen import artifact, cost, verify
 from approxgen.cli import main
 from approxgen.emit import vectors, verilog
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
 from approxgen.fixedpoint import IntFormat, signed_bits
 from approxgen.metrics import measure_model
 from approxgen.model import PwlModel
-from approxgen.spec import load_yaml, resolve
-from conftest import fit_raw, require_tool
+from conftest import CONFIGS, fit_raw, require_tool, shipped_fit
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted(ROOT.glob("configs/*.yaml"))
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -91,11 +88,12 @@ def gelu(bits: int, is_signed: bool = True, **extra):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
 def test_shipped_config_simulates_bit_exact_and_lints(tmp_path, config):
-    f = fit(resolve(load_yaml(config), str(config)))
+    f = shipped_fit(config)
     simulate(tmp_path, f)
     lint(tmp_path, f)
-    if "lut" in cost.parts(f) and f.spec.input.bits <= 8:  # a folded fit has no lut part
+    if "lut" in cost.parts(f) and f.spec.input.bits <= 8:  # folded fits have one too
         simulate(tmp_path, f, part="lut", pipeline=True)
+        lint(tmp_path, f, part="lut")
 
 
 # --- random formats: every part and pipelining --------------------------------------------------

@@ -1,7 +1,6 @@
 """Fitting: the segment solve against brute force, artifacts, and every shipped config."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,9 @@ from approxgen.fit import fit
 from approxgen.fit.arithmetic import PwlArithmetic
 from approxgen.fit.segment import solve_segment
 from approxgen.model import pwl_output
-from approxgen.spec import load_yaml, resolve
+from approxgen.spec import resolve
+from conftest import CONFIGS, shipped_fit
 
-ROOT = Path(__file__).resolve().parent.parent
 GQA = {"function": "gelu", "input": {"bits": 8, "scale": "2^-5"},
        "output": {"bits": 8, "scale": "2^-5"}, "coef_format": "8:6", "segments": 8,
        "fold": "none"}  # the pwl model over every code (tests/test_fold.py: folded fits)
@@ -95,10 +94,9 @@ def test_auto_segments_refuses_a_budget_below_the_floor():
                      "max_error_lsb": 0.3}))
 
 
-@pytest.mark.parametrize("config", sorted(p.name for p in (ROOT / "configs").glob("*.yaml")))
-def test_every_shipped_config_fits_and_round_trips(config):
-    path = ROOT / "configs" / config
-    result = fit(resolve(load_yaml(path), str(path)))
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_fits_and_round_trips(path):
+    result = shipped_fit(path)
     assert result.metrics["max_error_lsb"] >= result.floor_metrics["max_error_lsb"] - 1e-12
     assert result.metrics["codes"] == result.spec.domain[1] - result.spec.domain[0] + 1
     again = artifact.loads(result.dumps())

@@ -12,6 +12,8 @@ from conftest import fit_raw, require_tool
 
 from approxgen import artifact, functions, verify
 from approxgen.emit import c, verilog
+from approxgen.emit import vectors as vec
+from approxgen.fixedpoint import saturate
 from approxgen.errors import ApproxgenError
 from approxgen.forms.folded import FoldedModel, plan
 from approxgen.metrics import measure
@@ -19,6 +21,7 @@ from approxgen.spec import resolve
 
 SYMMETRIC = ("tanh", "sigmoid", "gelu", "silu", "hswish")
 FORMS = ("pwl", "table", "quadratic", "interp")
+LUT_FORMS = ("pwl", "quadratic")  # the forms with a lut part (decoder + coefficient ROM)
 
 
 def folded(function: str, form: str, **keys):
@@ -67,20 +70,57 @@ def test_the_harness_agrees_in_c_under_sanitizers_and_in_verilog(tmp_path):
         assert verify.compare(f, got[f.spec.name], verify.C_VARIANTS)[0] == 0
     require_tool("iverilog")
     for f in fits:
-        for pipeline in (False, True):
-            sim = verify.simulate_verilog(f, tmp_path / f"v{pipeline:d}", pipeline=pipeline)
-            assert (sim.passed, sim.failed) == (256, 0), f.spec.name
+        parts = ("full", "lut") if f.spec.form in LUT_FORMS else ("full",)
+        for part in parts:
+            for pipeline in (False, True):
+                sim = verify.simulate_verilog(f, tmp_path / f"v{pipeline:d}", part, pipeline)
+                assert (sim.passed, sim.failed) == (256, 0), (f.spec.name, part)
+
+
+def _half_datapath(f, fields: dict) -> np.ndarray:
+    """``g(h)`` computed as the lut part's header documents it, from its coefficient outputs."""
+    half = f.model.inner
+    h = np.abs(fields["x"])
+    if f.spec.form == "pwl":
+        rnd = (1 << half.shift) >> 1
+        acc = fields["slope"] * h + (fields["intercept"] << half.intercept_shift) + rnd
+    else:
+        d = np.clip(h, half.lo_code, half.hi_code) - fields["origin"]
+        rnd = (1 << half.shift) >> 1
+        acc = (((fields["a"] * d) >> half.inner_shift) + fields["b"]) * d + fields["c"] + rnd
+    return saturate(acc >> half.shift, half.output)
+
+
+@pytest.mark.parametrize("function, form", [("gelu", "pwl"), ("tanh", "pwl"),
+                                            ("sigmoid", "quadratic"), ("hswish", "quadratic")])
+def test_lut_part_and_the_documented_reconstruction_give_the_golden_model(function, form):
+    """The lut part's outputs (the vectors its test bench checks them against, in simulation
+    above), through the half's datapath and the reconstruction its header states, are ``y``."""
+    f = folded(function, form)
+    fields = vec.golden(f)
+    g = _half_datapath(f, fields)
+    text = verilog.render(f, part="lut")
+    formula = plan(f.spec).formula()
+    assert f"y = sat({formula}) for x < 0" in text
+    m = f.model
+    h = np.abs(fields["x"])
+    y = saturate(np.where(fields["x"] < 0, m.a + m.s * g + m.b * h, g), f.spec.output)
+    assert np.array_equal(y, fields["y"])
+    assert f"localparam integer G_BITS    = {m.inner.output.bits};" in text
+    assert f"localparam integer WIDE_BITS = {m.wide_bits()};" in text
 
 
 @pytest.mark.parametrize("pipeline", [False, True])
-@pytest.mark.parametrize("function, form", [("sigmoid", "pwl"), ("gelu", "table"),
-                                            ("tanh", "quadratic")])
-def test_verilator_lint_clean(tmp_path, function, form, pipeline):
+@pytest.mark.parametrize("function, form, part", [
+    ("sigmoid", "pwl", "full"), ("gelu", "table", "full"), ("tanh", "quadratic", "full"),
+    ("sigmoid", "pwl", "lut"), ("tanh", "quadratic", "lut")])
+def test_verilator_lint_clean(tmp_path, function, form, part, pipeline):
     verilator = require_tool("verilator")
     f = folded(function, form)
-    path = tmp_path / f"{f.spec.name}.v"
-    path.write_text(verilog.render(f, pipeline=pipeline))
-    result = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", f.spec.name,
+    module = verilog.module_name(f, part)
+    path = tmp_path / f"{module}.v"
+    path.write_text(verilog.render(f, part=part, pipeline=pipeline))
+    result = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", module,
                              str(path)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
@@ -153,8 +193,11 @@ def test_emitted_names_and_bytes():
     text = c.render(f)
     assert "static inline int8_t th_half(uint8_t x)" in text and "th_half_slopes" in text
     assert "module th_half" in verilog.render(f) and "module th (" in verilog.render(f)
-    with pytest.raises(ApproxgenError, match="no lut part"):
-        verilog.render(f, part="lut")
+    assert "module th_half_lut" in verilog.render(f, part="lut")
+    for form, why in (("table", "the table form has no lut part: "),  # the form's own reason
+                      ("interp", "no per-segment coefficients")):
+        with pytest.raises(ApproxgenError, match=why):
+            verilog.render(folded("tanh", form), part="lut")
     with pytest.raises(ApproxgenError, match="_half"):
         resolve({"function": "tanh", "name": "th_half"})
     table = folded("gelu", "table", name="gt")

@@ -35,9 +35,10 @@ def test_modes_pick_the_reporter(capsys):
     assert not isinstance(progress_bar(10, "pso", False), progress.StatusLines)  # -q / off
     progress.set_mode("off")
     assert not isinstance(progress_bar(10, "pso", True), progress.StatusLines)
-    progress.set_mode("auto")  # stderr is no terminal under pytest: nothing shown
+    progress.set_mode("auto")  # stderr is no terminal under pytest: status lines (CI logs)
     with progress_bar(10, "pso", True) as bar:
+        assert isinstance(bar, progress.StatusLines)
         bar.update(10)
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == ""  # short work: no line
     with pytest.raises(ValueError):
         progress.set_mode("loud")

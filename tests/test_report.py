@@ -52,3 +52,60 @@ def test_bad_plot_format_exit_2_nothing_written(tmp_path, artifact):
     result = run("report", str(artifact), "-o", "out", "--plot", "g.jpg", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("approxgen: error: --plot:")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json", "g.yaml"]
+
+
+def test_column_envelope_holds_every_code():
+    import numpy as np
+
+    from approxgen.report import column_envelope
+
+    values = np.random.default_rng(0).normal(size=65536)
+    starts, lo, hi = column_envelope(values, 600)
+    ends = np.append(starts[1:], values.size)
+    for s, e, a, b in zip(starts, ends, lo, hi):
+        assert a == values[s:e].min() and b == values[s:e].max()
+    assert starts[0] == 0 and np.all(np.diff(starts) > 0)
+
+
+def test_int16_error_panel_is_an_envelope_with_the_mismatches_marked(monkeypatch):
+    """65,536 codes are not one line per code (a solid block): the model's error is a min..max
+    fill per column, and each column holding a mismatch gets a tick."""
+    import matplotlib.axes
+
+    from conftest import CONFIGS, shipped_fit
+
+    from approxgen import report
+
+    f = shipped_fit(next(p for p in CONFIGS if p.stem == "gelu_int16"))
+    calls = []
+    for name in ("plot", "fill_between", "step"):
+        original = getattr(matplotlib.axes.Axes, name)
+
+        def spy(self, *args, _name=name, _original=original, **kwargs):
+            calls.append((self, _name, args, kwargs))
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(matplotlib.axes.Axes, name, spy)
+    assert report.plot_bytes(f).startswith(b"\x89PNG")
+    drawn = {}  # what the error panel drew (its ylabel is set by now)
+    for ax, name, args, kwargs in calls:
+        if ax.get_ylabel() == "error (LSB)":
+            drawn.setdefault(name, []).append((args, kwargs))
+    (args, kwargs), = drawn["fill_between"]
+    assert len(args[0]) == report.PLOT_COLUMNS and "min..max" in kwargs["label"]
+    ticks = [a for a, k in drawn["plot"] if "mismatch" in k.get("label", "")]
+    assert ticks and 0 < len(ticks[0][0]) <= report.PLOT_COLUMNS
+    assert f"({f.metrics['mismatches']} codes)" in str(drawn["plot"])
+    assert all(len(a[0]) <= report.PLOT_COLUMNS for a, _ in drawn["plot"] + drawn["step"])
+
+
+def test_folded_segments_are_listed_on_abs_q():
+    from conftest import fit_raw
+
+    from approxgen import report
+
+    f = fit_raw(function="tanh", input={"bits": 8}, segments=4, fold="on")
+    rows = report.segment_rows(f)
+    assert all(r["of_abs"] for r in rows) and rows[0]["lo_code"] == 0
+    assert all(a["hi_code"] + 1 == b["lo_code"] for a, b in zip(rows, rows[1:]))  # no overlap
+    assert "|q| codes" in report.segment_table(f)
+    assert r"\|q\| codes" in report.markdown(f)

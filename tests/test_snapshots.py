@@ -14,21 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from approxgen import spec as specs
 from approxgen.emit import c, vectors, verilog
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from conftest import CONFIGS, shipped_fit
 
-ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 INLINE_LIMIT = 8_000
 
 
 @functools.lru_cache(maxsize=None)
 def emitted(config: Path) -> dict[str, str]:
     """File name -> text of everything the config's fit emits."""
-    result = fit(specs.resolve(specs.load_yaml(config), str(config)), progress=False)
+    result = shipped_fit(config)
     files = {"c.h": c.render(result), "vectors.hex": vectors.render(result)}
     for part in verilog.PARTS:
         try:

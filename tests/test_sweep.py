@@ -63,7 +63,7 @@ def test_default_grid_is_every_form_that_applies(tmp_path):
 def test_default_grid_leaves_out_a_search_a_form_refuses(monkeypatch):
     """``--search pso`` over every form: interp places its own nodes, so it is not in the grid
     (an explicit ``--form interp --search pso`` is refused before any fit)."""
-    monkeypatch.setattr(sweep, "measure", lambda raw, source, tool: {
+    monkeypatch.setattr(sweep, "measure", lambda raw, source, tool, progress: {
         "form": raw["form"], "max_error_lsb": 1.0, "table_bytes": 1, "cells": None})
     points = sweep.grid(["pwl", "interp", "table"], [4], ["pso"])
     rows = sweep.run({"function": "silu"}, "<test>", points, yosys=False, applicable_only=True)
@@ -96,3 +96,38 @@ def test_bad_lists_exit_2(tmp_path, args, message):
     result = run("sweep", "gelu", "--bits", "6", "--no-yosys", *args, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
+
+
+def test_pareto_plot_labels_do_not_overprint(monkeypatch):
+    """A crowded sweep (points of equal error side by side): every label lies inside the axes and
+    overlaps no other label."""
+    import matplotlib.figure
+    from matplotlib.text import Annotation, Text
+
+    rows = [{"name": "g", "form": form, "segments": k, "search": s, "max_error_lsb": e,
+             "cells": c, "table_bytes": 1, "pareto": False}
+            for form, k, s, e, c in [("pwl", 4, "exact", 0.5, 700), ("pwl", 8, "exact", 0.5, 740),
+                                     ("quadratic", 8, "exact", 0.5, 930),
+                                     ("quadratic", 8, "uniform", 0.5, 960),
+                                     ("quadratic", 4, "exact", 0.5, 1080),
+                                     ("interp", 8, "exact", 0.53, 1350),
+                                     ("pwl", 2, "uniform", 1.7, 530)]]
+    rows.append({"name": "g", "form": "table", "segments": None, "search": None,
+                 "max_error_lsb": 0.5, "cells": 205, "table_bytes": 1, "pareto": True})
+    seen = []
+
+    def savefig(fig, buffer, **kw):  # the figure as it is saved
+        ax = fig.axes[0]
+        renderer = fig.canvas.get_renderer()
+        labels = [t for t in ax.texts if isinstance(t, Annotation)]
+        for t in labels:
+            t.update_positions(renderer)
+        seen.append((ax.get_window_extent(renderer), labels,
+                     [Text.get_window_extent(t, renderer) for t in labels]))
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    sweep.plot_bytes(rows)
+    (frame, labels, boxes), = seen
+    assert len(labels) == len(rows)
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        assert not any(a.overlaps(b) for b in boxes[i + 1:]), labels[i].get_text()

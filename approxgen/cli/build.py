@@ -53,7 +53,8 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
 
     set_progress(progress, quiet)
     products = build.build(sources, out, jobs=jobs, on_product=None if check else show,
-                           progress=progress and not quiet, plots=plots)
+                           progress=not quiet and (progress or not sys.stderr.isatty()),
+                           plots=plots)
     changed = build.changes(products, out)
     files = sum(len(p.files) for p in products)
     # files of a removed or renamed spec: only a build of whole directories knows every spec

@@ -90,7 +90,9 @@ FIT_FLAGS = [
     click.option("--unsigned", is_flag=True, default=None, help="Unsigned input codes."),
     click.option("--domain", nargs=2, type=float, help="Fitting domain LO HI (real units)."),
     click.option("--form", type=RegistryChoice("approxgen.spec:FORMS"),
-                 help="pwl (piecewise linear) or table (correctly rounded)."),
+                 help="pwl (piecewise linear, the default), quadratic (piecewise), interp "
+                      "(interpolated node table), ibert (I-BERT's closed form: gelu, exp) or "
+                      "table (correctly rounded)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--max-bytes", type=int, help="Byte budget for --segments auto: the C "
@@ -100,7 +102,8 @@ FIT_FLAGS = [
     click.option("--search", type=RegistryChoice("approxgen.search:SEARCHES"),
                  help="Breakpoint search method (default exact)."),
     click.option("--objective", type=RegistryChoice("approxgen.spec:OBJECTIVES"),
-                 help="max (minimax, in LSB) or mse."),
+                 help="max (minimax, in LSB; the default), mse, or rounding (fewest codes "
+                      "whose output differs from the correctly rounded table)."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
     click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
@@ -149,8 +152,9 @@ _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned
 
 progress_option = click.option(
     "--progress", is_flag=True,
-    help="Plain status lines on stderr every few seconds while fitting (for CI logs); without "
-         "it a progress bar shows only on a terminal; -q silences both.")
+    help="Plain status lines on stderr every few seconds during long work, also on a terminal "
+         "(where a progress bar shows otherwise; off a terminal the lines are the default); -q "
+         "silences both.")
 
 
 def set_progress(progress: bool, quiet: bool) -> bool:
@@ -274,8 +278,16 @@ def spec_from_target(target: str, flags: dict, read: tuple | None = None):
     return specs.resolve(*raw_from_target(target, flags, read))
 
 
-def load_target(target: str, flags: dict, quiet: bool = True):
-    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first)."""
+def quiet_option(what: str):
+    """``-q/--quiet``, which every command takes: ``what`` it silences (progress too)."""
+    return click.option("-q", "--quiet", is_flag=True, help=f"{what}; no progress.")
+
+
+def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False):
+    """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first,
+    with progress unless ``quiet``; ``announce``: then, when the spec left the segment count
+    to the fit (``segments: auto``), the fit's summary on stderr: what it chose)."""
+    set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
         from approxgen import artifact
@@ -285,7 +297,16 @@ def load_target(target: str, flags: dict, quiet: bool = True):
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
-    return fit_spec(spec_from_target(target, flags, read), progress=not quiet)
+    import time
+
+    started = time.perf_counter()
+    spec = spec_from_target(target, flags, read)
+    fit = fit_spec(spec, progress=not quiet)
+    if announce and not quiet and spec.segments == "auto":
+        from approxgen.cli.fit import summary
+
+        click.echo(summary(fit, time.perf_counter() - started), err=True)
+    return fit
 
 
 def fit_spec(spec, progress: bool = False):

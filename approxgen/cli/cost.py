@@ -6,7 +6,7 @@ import json
 
 import click
 
-from approxgen.cli.common import Command, InputArgument, fit_flags, load_target
+from approxgen.cli.common import Command, InputArgument, fit_flags, load_target, quiet_option
 
 
 @click.command("cost", cls=Command)
@@ -16,16 +16,17 @@ from approxgen.cli.common import Command, InputArgument, fit_flags, load_target
 @click.option("--no-yosys", is_flag=True, help="Estimate only, even when Yosys is installed.")
 @click.option("--no-ice40", is_flag=True, help="Skip synth_ice40 (generic synth cells only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def cost_command(target, flags, pipeline, no_yosys, no_ice40, as_json):
+@quiet_option("No table")
+def cost_command(target, flags, pipeline, no_yosys, no_ice40, as_json, quiet):
     """Hardware cost of each part of TARGET: ROM bits, comparators, multiplier and adder widths
     (no tools needed) and, where Yosys is installed, its cells after `synth` and LUT4/carry counts
     after `synth_ice40`. TARGET is a FIT.json, a SPEC.yaml or a function name. Yosys takes tens of
     seconds on 16-bit tables."""
     from approxgen import cost
 
-    report = cost.cost(load_target(target, flags), pipeline=pipeline, use_yosys=not no_yosys,
-                       ice40=not no_ice40)
+    report = cost.cost(load_target(target, flags, quiet), pipeline=pipeline,
+                       use_yosys=not no_yosys, ice40=not no_ice40)
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
-    else:
+    elif not quiet:
         click.echo(cost.format_table(report))

@@ -6,9 +6,12 @@ import click
 
 from approxgen import outputs
 from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
-                                  load_target, part_option, segment_search_option, write_output)
+                                  load_target, part_option, quiet_option, segment_search_option,
+                                  write_output)
 
-TARGET_HELP = "TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first)."
+TARGET_HELP = ("TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted "
+               "first; with --segments auto its summary then goes to stderr: what was chosen).")
+QUIET = quiet_option("No fit summary on stderr")
 
 
 class _EmitGroup(click.Group):
@@ -30,12 +33,14 @@ def emit_group():
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Header to write (default: stdout).")
 @segment_search_option
-def emit_c(target, flags, output, segment_search):
+@QUIET
+def emit_c(target, flags, output, segment_search, quiet):
     """A standalone integer-only C99 header. """
     from approxgen.emit import c
 
     inputs = input_paths(target)
-    write_output(output, c.render(load_target(target, flags), segment_search), inputs, "-o")
+    fit = load_target(target, flags, quiet, announce=True)
+    write_output(output, c.render(fit, segment_search), inputs, "-o")
 
 
 @emit_group.command("verilog", cls=Command)
@@ -48,12 +53,13 @@ def emit_c(target, flags, output, segment_search):
                    "in_valid, out_valid, LATENCY.")
 @click.option("--testbench", cls=OutputOption, help="Also write a self-checking test bench here; it reads the "
                                   "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
-def emit_verilog(target, flags, output, part, pipeline, testbench):
+@QUIET
+def emit_verilog(target, flags, output, part, pipeline, testbench, quiet):
     """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
     from approxgen.emit import verilog
 
     inputs, names = input_paths(target), ["-o", "--testbench"]
-    fit = load_target(target, flags)
+    fit = load_target(target, flags, quiet, announce=True)
     files = [(output, verilog.render(fit, part=part, pipeline=pipeline))]
     if testbench:
         files.append((testbench, verilog.render_testbench(fit, part=part, pipeline=pipeline)))
@@ -64,13 +70,15 @@ def emit_verilog(target, flags, output, part, pipeline, testbench):
 @click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Vector file to write (default: stdout).")
-def emit_vectors(target, flags, output):
+@QUIET
+def emit_vectors(target, flags, output, quiet):
     """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept;
     quadratic: a, b, c, origin)."""
     from approxgen.emit import vectors
 
     inputs = input_paths(target)
-    write_output(output, vectors.render(load_target(target, flags)), inputs, "-o")
+    fit = load_target(target, flags, quiet, announce=True)
+    write_output(output, vectors.render(fit), inputs, "-o")
 
 
 for _command in (emit_c, emit_verilog, emit_vectors):

@@ -5,7 +5,8 @@ import click
 
 @click.command("functions")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-def functions_command(as_json):
+@click.option("-q", "--quiet", is_flag=True, help="Only the names, one per line.")
+def functions_command(as_json, quiet):
     """List built-in functions with their default ranges and domains."""
     from approxgen.expr import CONSTANTS, FUNCTIONS
     from approxgen.functions import ALIASES, BUILTINS
@@ -21,6 +22,9 @@ def functions_command(as_json):
                 "aliases": dict(ALIASES),
                 "expr": {"constants": sorted(CONSTANTS), "functions": sorted(FUNCTIONS)}}
         click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if quiet:
+        click.echo("\n".join(BUILTINS))
         return
     click.echo(f"{'name':<10} {'input range':<16} {'domain':<14} description")
     for fn in BUILTINS.values():

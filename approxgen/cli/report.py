@@ -9,7 +9,7 @@ import click
 
 from approxgen import outputs
 from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
-                                  load_target, write_output)
+                                  load_target, quiet_option, write_output)
 
 
 @click.command("report", cls=Command)
@@ -21,7 +21,8 @@ from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flag
 @click.option("--plot", "plot_path", cls=OutputOption, help="Also write a plot here: .png, .svg or .pdf.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report (spec, integers, metrics, segments) as JSON.")
-def report_command(target, flags, out_dir, plot_path, as_json):
+@quiet_option("No summary on stdout (the files are written)")
+def report_command(target, flags, out_dir, plot_path, as_json, quiet):
     """Summarize TARGET (FIT.json, SPEC.yaml, '-' or a function name): metrics beside the
     correctly rounded table's, and every segment. Plots show the function and the approximation
     with the segment boundaries, and the error per code in output LSB beside the correctly
@@ -30,7 +31,7 @@ def report_command(target, flags, out_dir, plot_path, as_json):
 
     inputs = input_paths(target)
     suffix = report.check_plot_path(plot_path) if plot_path else None
-    fit = load_target(target, flags)
+    fit = load_target(target, flags, quiet)
     files, names = [], []
     if out_dir:
         png = f"{fit.spec.name}.png"
@@ -45,7 +46,7 @@ def report_command(target, flags, out_dir, plot_path, as_json):
     outputs.write_all(files, inputs, names)
     if as_json:
         write_output(None, json.dumps(report.to_json(fit), indent=2, sort_keys=True) + "\n")
-    else:
+    elif not quiet:
         from approxgen.cli.fit import summary
 
         click.echo(summary(fit))

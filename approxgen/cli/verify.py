@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, load_target,
-                                  part_option, segment_search_option)
+                                  part_option, quiet_option, segment_search_option)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
@@ -37,8 +37,9 @@ from approxgen.outputs import OutputError
 @click.option("--workdir", cls=OutputOption, directory=True,
               help="Write the headers, harness, Verilog and vectors here and keep them "
                    "(default: a temporary directory, removed).")
+@quiet_option("No table: the exit status tells")
 def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segment_search, part,
-                   pipeline, strict, as_json, workdir):
+                   pipeline, strict, as_json, workdir, quiet):
     """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
     (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
     functions over every input code; simulate the Verilog module with its self-checking test
@@ -60,7 +61,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
         extra = shlex.split(cflags)
     except ValueError as exc:
         raise ApproxgenError(str(exc), "--cflags") from None
-    fit = load_target(target, flags)
+    fit = load_target(target, flags, quiet)
     if workdir is not None:
         try:
             Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -75,7 +76,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
 
         data = dict(dataclasses.asdict(report), ok=report.ok(strict=strict), strict=strict)
         click.echo(json.dumps(data, indent=2, sort_keys=True))
-    else:
+    elif not quiet:
         click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)

@@ -472,11 +472,8 @@ def folded_context(fit, half_fit, half_form) -> dict:
     ``wide_range`` needs."""
     model, out = fit.model, fit.spec.output
     name = check_name(fit)
-    half_module = f"{name}_half"
-    half_ctx = _context(half_fit, "full", False, half_module,
-                        [f"{half_module}: the half of {name}, g(h) for h = |x| >= 0 (f not "
-                         f"saturated); {name} below reconstructs the whole."])
-    half_text = environment().get_template(half_form.verilog_template("full")).render(half_ctx)
+    half_module, half_text = _half(fit, half_fit, half_form, "full", False,
+                                   f"{name} below reconstructs the whole")
     wide = model.wide_bits()
     lo, hi = model.wide_range()
     g_bits, in_bits = model.inner.output.bits, fit.spec.input.bits
@@ -491,3 +488,29 @@ def folded_context(fit, half_fit, half_form) -> dict:
             "g_wide_expr": extend("y_half", g_bits, wide),
             "h_wide_expr": f"$signed({{{wide - in_bits}'d0, x_abs}})",
             "negative": expr}
+
+
+def _half(fit, half_fit, half_form, part: str, pipeline: bool, role: str) -> tuple[str, str]:
+    """``(module name, Verilog text)`` of the half's ``part``: ``NAME_half`` / ``NAME_half_lut``."""
+    name = check_name(fit)
+    module = f"{name}_half" + ("_lut" if part == "lut" else "")
+    ctx = _context(half_fit, part, pipeline, module,
+                   [f"{module}: the half of {name}, g(h) for h = |x| >= 0 (f not saturated); "
+                    f"{role}."])
+    return module, environment().get_template(half_form.verilog_template(part)).render(ctx)
+
+
+def folded_lut_context(fit, half_fit, half_form, pipeline: bool, fold: str) -> dict:
+    """The lut part of a folded fit: ``NAME_half_lut`` (the half's decoder and coefficient ROM)
+    on ``h = |x|`` behind ``NAME_lut``, whose ports are those of the half's lut part with a
+    signed ``x``. The MAC outside computes ``g`` from ``h`` and the coefficients, then the
+    reconstruction ``y(-h) = fold`` (:meth:`approxgen.forms.folded.Plan.formula`)."""
+    model = fit.model
+    name = check_name(fit)
+    half_module, half_text = _half(fit, half_fit, half_form, "lut", pipeline,
+                                   f"{name}_lut below feeds it |x|")
+    checked = half_form.testbench_checked(model.inner, "lut")
+    ports = [(n, bits, signed) for n, bits, signed in half_form.vector_fields(model.inner)
+             if n in checked]
+    return {"half_text": half_text, "half_module": half_module, "ports": ports,
+            "g_bits": model.inner.output.bits, "wide_bits": model.wide_bits(), "fold": fold}

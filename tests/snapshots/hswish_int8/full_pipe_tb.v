@@ -14,7 +14,7 @@
 `default_nettype none
 module hswish_int8_tb;
     localparam integer CODES = 256;
-    localparam integer WORD_BITS = 16;
+    localparam integer WORD_BITS = 44;
     localparam integer LATENCY = 1;
 
     reg [WORD_BITS-1:0] vectors [0:CODES-1];
@@ -35,11 +35,11 @@ module hswish_int8_tb;
     task check;
         input integer i;
         begin
-            if (y !== vectors[i][7:0]) begin
+            if (y !== vectors[i][35:28]) begin
                 fail = fail + 1;
                 if (fail <= 10)
                     $display("MISMATCH x=%0d: y=%0d (expected %0d)",
-                             $signed(vectors[i][15:8]), y, $signed(vectors[i][7:0]));
+                             $signed(vectors[i][43:36]), y, $signed(vectors[i][35:28]));
             end else
                 pass = pass + 1;
         end
@@ -55,7 +55,7 @@ module hswish_int8_tb;
             $readmemh(path, vectors);
             // The words must run over every input code, in order: a wrong file is not a pass.
             for (i = 0; i < CODES; i = i + 1)
-                if (vectors[i][15:8] !== i[7:0] + 8'sh80)
+                if (vectors[i][43:36] !== i[7:0] + 8'sh80)
                     $fatal(1, "vectors file %0s does not hold every input code in order (word %0d)", path, i);
         end
     endtask
@@ -92,7 +92,7 @@ module hswish_int8_tb;
                 $fatal(1, "out_valid is undefined at cycle %0d", cycle);
             in_valid = (sent < CODES) && (cycle % 7 != 3);
             if (in_valid) begin
-                x = vectors[sent][15:8];
+                x = vectors[sent][43:36];
                 sent_at[sent] = cycle;
                 sent = sent + 1;
             end

@@ -1,0 +1,1 @@
+sha256 eb887ffd97f8cb7fcf7502c9bcdb86343bcda34f4b95aec8e3f53cb0d2b98b7c
