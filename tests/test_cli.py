@@ -248,8 +248,11 @@ def test_verify_json(tmp_path):
 def test_interrupt_exits_130_with_one_line(tmp_path):
     from conftest import interrupted
 
-    status, first, err = interrupted(["fit", "gelu", "--bits", "12", "--search", "pso",
-                                      "--progress", "-o", str(tmp_path / "f.json")],
+    spec = tmp_path / "slow.yaml"  # a search that never ends by itself (no patience)
+    spec.write_text("function: gelu\ninput: {bits: 12}\nsearch: pso\n"
+                    "search_options: {iterations: 100000, patience: 0}\n")
+    status, first, err = interrupted(["fit", str(spec), "--progress", "-o",
+                                      str(tmp_path / "f.json")],
                                      "approxgen: ")  # the first status line: the search runs
     assert first.startswith("approxgen: pso: working"), first
     assert status == 130, err
