@@ -55,9 +55,11 @@ def test_model_is_one_rounding_of_the_quadratic():
 def test_order_key_default_and_errors(tmp_path):
     spec = specs.resolve({"function": "gelu", "form": "interp", "segments": 8}, "f.yaml")
     assert spec.order == specs.DEFAULT_ORDER == "auto" and spec.to_json()["order"] == "auto"
-    assert specs.resolve({"function": "gelu", "form": "interp", "order": "2"}, "f").order == 2
+    with pytest.raises(ApproxgenError, match=r"f: order: must be auto, 1 or 2 \(an integer\), "
+                                             r"got '2'"):  # a quoted number is text (issue 22)
+        specs.resolve({"function": "gelu", "form": "interp", "order": "2"}, "f")
     assert specs.resolve({"function": "gelu", "form": "pwl"}, "f.yaml").order is None
-    with pytest.raises(ApproxgenError, match=r"f.yaml: order: must be in 1..2"):
+    with pytest.raises(ApproxgenError, match=r"f.yaml: order: must be auto, 1 or 2 \(an integer\), got 3"):
         specs.resolve({"function": "gelu", "form": "interp", "order": 3}, "f.yaml")
     with pytest.raises(ApproxgenError, match=r"f.yaml: order: must be auto, 1 or 2"):
         specs.resolve({"function": "gelu", "form": "interp", "order": "cubic"}, "f.yaml")
@@ -68,7 +70,7 @@ def test_order_key_default_and_errors(tmp_path):
                           "--form", "interp", "--segments", "8", "--order", "0", "-o", str(bad)],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 2 and not bad.exists()
-    assert res.stderr == "approxgen: error: --order: must be auto, 1 or 2, got '0'\n"
+    assert res.stderr == "approxgen: error: --order: must be auto, 1 or 2 (an integer), got 0\n"
 
 
 def test_order_auto_keeps_the_better_order():
