@@ -117,9 +117,7 @@ def test_quick_start_sample_outputs_are_what_the_commands_print(quick_start):
 def test_the_cmake_recipe_builds_once_and_then_runs_nothing(tmp_path):
     """examples/project/CMakeLists.txt, shown whole in the README: the interpreter is given
     explicitly, every generated file is declared, and an unchanged build does nothing."""
-    cmake = shutil.which("cmake")
-    if cmake is None:  # .ci/run does not install cmake
-        pytest.skip("cmake not installed")
+    cmake = require_tool("cmake")  # .ci/run installs it
     require_tool("cc")
     recipe = (ROOT / "examples/project/CMakeLists.txt").read_text()
     assert recipe in blocks(section("In a firmware build: `approxgen build`"), "cmake")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from pathlib import Path
 
 import click
@@ -225,7 +226,7 @@ def read_target(target: str) -> tuple[str, str | None, str]:
 
     what = "fit artifact" if target.endswith(".json") else "spec"
     if target == "-":
-        data, where = read_stream(click.get_binary_stream("stdin"), what, MAX_JSON_BYTES), "<stdin>"
+        data, where = read_stream(sys.stdin.buffer, what, MAX_JSON_BYTES), "<stdin>"
     elif (os.path.lexists(target) or os.sep in target
           or target.endswith((".yaml", ".yml", ".json"))):
         data, where = read_file(target, what, MAX_JSON_BYTES), target
