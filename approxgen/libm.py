@@ -113,15 +113,20 @@ def tanh(x):
     return np.where(np.isnan(x), np.nan, np.copysign(t, x))
 
 
+def _half_exp(a):
+    """``e^a / 2`` for ``a >= 22`` (where ``e^-a`` no longer counts), as ``(e^(a/2) / 2) e^(a/2)``
+    so it overflows only where the result does."""
+    with np.errstate(all="ignore"):
+        half = exp(0.5 * a)
+        return (0.5 * half) * half
+
+
 def sinh(x):
     x = _arr(x)
     a = np.abs(x)
     with np.errstate(all="ignore"):
         e = expm1(np.minimum(a, 22.0))
-        near = 0.5 * (e + e / (e + 1.0))
-        half = exp(0.5 * a)
-        far = (0.5 * half) * half
-        h = np.where(a < 22.0, near, far)
+        h = np.where(a < 22.0, 0.5 * (e + e / (e + 1.0)), _half_exp(a))
     return np.where(np.isnan(x), np.nan, np.copysign(h, x))
 
 
@@ -130,10 +135,7 @@ def cosh(x):
     a = np.abs(x)
     with np.errstate(all="ignore"):
         e = exp(np.minimum(a, 22.0))
-        near = 0.5 * (e + 1.0 / e)
-        half = exp(0.5 * a)
-        far = (0.5 * half) * half
-    return np.where(a < 22.0, near, far)
+        return np.where(a < 22.0, 0.5 * (e + 1.0 / e), _half_exp(a))
 
 
 def _quadrant(x):
