@@ -1,8 +1,8 @@
 """A safe parser for custom function expressions such as ``x * sigmoid(1.702 * x)``.
 
 The expression is parsed with :mod:`ast` and walked node by node into a numpy evaluator (its
-elementary functions are the C library's, :mod:`approxgen.libm`: the same bits whatever kernels
-numpy picks for the CPU); nothing is ever passed to ``eval``. Only numbers, the variable ``x``, the constants ``pi`` and ``e``, the
+elementary functions come from :mod:`approxgen.libm`: the same bits on every CPU); nothing is
+ever passed to ``eval``. Only numbers, the variable ``x``, the constants ``pi`` and ``e``, the
 arithmetic operators and the functions in :data:`FUNCTIONS` are accepted.
 """
 

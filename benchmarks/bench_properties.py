@@ -1,4 +1,5 @@
-"""The property tests of issue 21 with many more drawn cases than the suite's (make bench-properties).
+"""The property tests of issue 21 with many more drawn cases than the suite's
+(``make bench-properties``).
 
 Runs ``tests/test_properties.py`` under pytest with ``APPROXGEN_EXAMPLES`` (default 300, random
 draws, not derandomized) and Hypothesis' statistics, and writes per property the drawn cases that

@@ -25,7 +25,8 @@ from approxgen.functions import BUILTINS
 from approxgen.metrics import measure, target
 
 EXAMPLES = int(os.environ.get("APPROXGEN_EXAMPLES", "12"))
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") == "true",
+PROPERTY = settings(max_examples=EXAMPLES, deadline=None,
+                    derandomize=os.environ.get("CI") == "true",
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
                     database=None)
 

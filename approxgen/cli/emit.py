@@ -51,8 +51,9 @@ def emit_c(target, flags, output, segment_search, quiet):
 @click.option("--pipeline", is_flag=True,
               help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
                    "in_valid, out_valid, LATENCY.")
-@click.option("--testbench", cls=OutputOption, help="Also write a self-checking test bench here; it reads the "
-                                  "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
+@click.option("--testbench", cls=OutputOption,
+              help="Also write a self-checking test bench here; it reads the "
+                   "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
 @QUIET
 def emit_verilog(target, flags, output, part, pipeline, testbench, quiet):
     """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""

@@ -18,7 +18,8 @@ from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flag
 @click.option("-o", "--output-dir", "out_dir", cls=OutputOption, directory=True,
               help="Write NAME.md (Markdown summary) and NAME.png (plots) into this directory "
                    "(created if missing).")
-@click.option("--plot", "plot_path", cls=OutputOption, help="Also write a plot here: .png, .svg or .pdf.")
+@click.option("--plot", "plot_path", cls=OutputOption,
+              help="Also write a plot here: .png, .svg or .pdf.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report (spec, integers, metrics, segments) as JSON.")
 @quiet_option("No summary on stdout (the files are written)")

@@ -18,10 +18,12 @@ from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flag
               help="pwl segment counts, comma-separated.")
 @click.option("--search", "searches", default="exact", show_default=True,
               help="pwl breakpoint searches, comma-separated.")
-@click.option("--csv", "csv_path", cls=OutputOption, help="Write the table as CSV here ('-': stdout).")
+@click.option("--csv", "csv_path", cls=OutputOption,
+              help="Write the table as CSV here ('-': stdout).")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
-@click.option("--plot", "plot_path", cls=OutputOption, help="Write the Pareto plot (error against cost) here: "
-                                          ".png, .svg or .pdf.")
+@click.option("--plot", "plot_path", cls=OutputOption,
+              help="Write the Pareto plot (error against cost) here: "
+                   ".png, .svg or .pdf.")
 @click.option("--yosys/--no-yosys", default=True,
               help="Count Yosys cells of each full datapath when Yosys is installed (default).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,

@@ -10,8 +10,11 @@ for ``mse``; minimax by Lawson's iteratively reweighted least squares for ``max`
 clipped to what saturation can reach, a target on the top (bottom) output code counting only when
 the curve falls below (rises above) it, rounded to the coefficient formats; then an integer search
 around it: ``a`` and ``b`` within a few units, and for each pair the constant ``c`` on a grid around
-the minimax centre of the integer residual (saturated codes bounding it from one side), every
-candidate judged on the golden model's integer outputs in one vectorized pass.
+the minimax centre of the integer residual (saturated codes bounding it from one side), and the
+line ``a = 0`` beside them (never worse than the line the form can represent), every candidate
+judged on the golden model's integer outputs in one vectorized pass. The real fits solve their
+normal equations in Python floats, no BLAS: a proposal's bits, and so the result, are the same
+on every CPU.
 """
 
 from __future__ import annotations
@@ -148,8 +151,8 @@ def solve_quadratic(d: np.ndarray, t: np.ndarray, objective: str, shift: int, in
     Candidates come from two real proposals, the quadratic (searched around on the integer grid)
     and the line (``a = 0``): for ``max`` the pwl segment solver's best line at the same shift,
     slopes around the real line's, each with its optimal intercept (so the quadratic is never
-    worse than that line, which it can represent); for ``mse`` three slopes around it. The golden model's
-    outputs judge every candidate; exact ties go to the smaller ``|a|``, ``|b|``, ``|c|`` (then
+    worse than that line, which it can represent); for ``mse`` three slopes around it. The
+    golden model's outputs judge every candidate; exact ties go to the smaller ``|a|``, ``|b|``, ``|c|`` (then
     the smaller values), integers only.
     """
     d = np.asarray(d, dtype=np.int64)
