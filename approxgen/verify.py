@@ -7,7 +7,9 @@ This is the one harness both ``approxgen verify`` and the test suite use:
   input code ascending (or every value of the input's C type), the scalar result and the array
   variant's over the whole buffer, in odd-sized pieces and in place (:data:`C_VARIANTS`); it is
   compiled with strict C99 flags (:data:`C_FLAGS`), or as C++ (:data:`CXX_FLAGS`), at a chosen
-  optimization level, optionally under the sanitizers.
+  optimization level, optionally under the sanitizers. A cross compiler works too: compiled only
+  (``compile_only``), or linked by its own ``link`` command and run under a ``runner`` (an
+  emulator: ``qemu-arm``).
 * Verilog: :func:`simulate_verilog` writes the module, its emitted self-checking test bench and the
   golden vectors, and runs them under Icarus Verilog (``iverilog -g2005`` + ``vvp``); the bench
   compares every code and reports its pass/fail count and first mismatches.
@@ -155,10 +157,17 @@ def c_flags(cxx: bool = False, sanitize: bool = False, extra: Sequence[str] = ()
 
 
 def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, output: Path,
-              compile_only: bool = False) -> Path:
+              compile_only: bool = False, link: str | Sequence[str] | None = None) -> Path:
     """Compile ``source`` (headers found next to it) into ``output``; :class:`ToolMissing` or
-    :class:`ToolFailed` (with the compiler's first error line) when that fails."""
+    :class:`ToolFailed` (with the compiler's first error line) when that fails. ``link``: a
+    command of its own linking the object (a cross compiler's run-time for an emulator, e.g.
+    ``arm-none-eabi-gcc -mthumb --specs=rdimon.specs``), instead of ``cc`` in one step."""
     argv = find_tool(cc)
+    if link is not None and not compile_only:
+        obj = compile_c(argv, flags, source, output.with_suffix(".o"), compile_only=True)
+        linker = find_tool(link)
+        run_tool([*linker, obj, "-o", output], f"{Path(linker[0]).name} (link) {obj.name}")
+        return output
     run_tool([*argv, *flags, "-I", source.parent, *(["-c"] if compile_only else []), source,
               "-o", output], f"{Path(argv[0]).name} {source.name}")
     return output
@@ -167,12 +176,16 @@ def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, outpu
 def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool = False,
           sanitize: bool = False, extra_flags: Sequence[str] = (),
           segment_search: str | Mapping[str, str] = "auto", every_value: bool = False,
-          opt: str | None = None) -> dict[str, np.ndarray]:
+          opt: str | None = None, compile_only: bool = False,
+          runner: str | Sequence[str] | None = None,
+          link: str | Sequence[str] | None = None) -> dict[str, np.ndarray] | None:
     """Render every fit's header into ``workdir`` with ``segment_search`` (one for all, or per
     fit name), write :func:`c_harness` (``every_value``: over every value of the input's C type),
-    compile it (:func:`c_flags`), run it; ``{name: int64 array (values, 4)}``, the columns
-    :data:`C_VARIANTS`, the rows :func:`input_values` ascending. Names must be unique. A
-    sanitizer report is :class:`ToolFailed`."""
+    compile it (:func:`c_flags`; ``link``: see :func:`compile_c`), run it (under ``runner``, an
+    emulator command, when given); ``{name: int64 array (values, 4)}``, the columns
+    :data:`C_VARIANTS`, the rows :func:`input_values` ascending; ``compile_only``: compile the
+    harness to an object and return None. Names must be unique. A sanitizer report is
+    :class:`ToolFailed`."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     for f in fits:
@@ -181,10 +194,17 @@ def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool =
         (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, search))
     source = directory / "main.c"
     source.write_text(c_harness(fits, every_value))
-    exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags, opt), source, directory / "harness")
+    flags = c_flags(cxx, sanitize, extra_flags, opt)
+    if compile_only:
+        compile_c(cc, flags, source, directory / "harness.o", compile_only=True)
+        return None
+    exe = compile_c(cc, flags, source, directory / "harness", link=link)
     for f in fits:
         (directory / f"{f.spec.name}.out").unlink(missing_ok=True)
-    result = run_tool([exe], "the compiled harness", timeout=300, cwd=directory)
+    prefix = find_tool(runner) if runner is not None else []
+    result = run_tool([*prefix, exe], "the compiled harness" + (" under " + Path(prefix[0]).name
+                                                               if prefix else ""),
+                      timeout=600 if prefix else 300, cwd=directory)
     if "runtime error" in result.stderr or "Sanitizer" in result.stderr:
         raise ToolFailed(f"the compiled harness: {first_error(result.stderr)}", result.stderr)
     outputs = {}
@@ -281,8 +301,9 @@ def simulate_verilog(fit, workdir: str | Path, part: str = "full", pipeline: boo
 
 @dataclass
 class TargetResult:
-    """One target's verdict: ``status`` is ``pass``, ``fail`` (mismatches), ``error`` (the tool
-    failed: ``message``) or ``skipped`` (``message``: which tool is missing)."""
+    """One target's verdict: ``status`` is ``pass``, ``fail`` (mismatches), ``compiled`` (compile
+    only: the header compiled, nothing ran), ``error`` (the tool failed: ``message``) or
+    ``skipped`` (``message``: which tool is missing)."""
 
     target: str
     status: str
@@ -302,12 +323,13 @@ class Report:
     def ok(self, strict: bool = False) -> bool:
         """Every checked target matched, at least one was checked; ``strict``: none skipped."""
         statuses = [r.status for r in self.results]
-        allowed = {"pass"} if strict else {"pass", "skipped"}
-        return "pass" in statuses and set(statuses) <= allowed
+        allowed = {"pass", "compiled"} | (set() if strict else {"skipped"})
+        return bool({"pass", "compiled"} & set(statuses)) and set(statuses) <= allowed
 
     def table(self) -> str:
         cols = ["target", "tool", "codes", "mismatches", "verdict"]
-        verdicts = {"pass": "ok", "fail": "MISMATCH", "error": "ERROR"}
+        verdicts = {"pass": "ok", "fail": "MISMATCH", "error": "ERROR",
+                    "compiled": "compiled (not run)"}
         rows = [[r.target, r.tool or "-", str(r.codes) if r.status in ("pass", "fail") else "-",
                  str(r.mismatches) if r.status in ("pass", "fail") else "-",
                  verdicts.get(r.status) or f"skipped: {r.message}"] for r in self.results]
@@ -333,11 +355,14 @@ class Report:
 
 def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
            cc: str = "cc", cxx: str = "c++", cflags: Sequence[str] = (), part: str = "full",
-           pipeline: bool = False, segment_search: str = "auto") -> Report:
+           pipeline: bool = False, segment_search: str = "auto", compile_only: bool = False,
+           runner: str | None = None, link: str | None = None) -> Report:
     """Run ``fit``'s emitted code over every input code on each target (``c``: strict C99 with
     ``cc``; ``c++``: the header compiled as C++ with ``cxx``; both with ``segment_search``
     (:data:`approxgen.emit.c.SEGMENT_SEARCHES`); ``verilog``: the ``part`` module,
-    ``pipeline``d or not, under Icarus) and compare with ``fit.model``. ``workdir`` keeps the
+    ``pipeline``d or not, under Icarus) and compare with ``fit.model``. C and C++:
+    ``compile_only`` compiles the harness and runs nothing; ``runner`` (an emulator command) runs
+    it, linked by ``link`` when given (see :func:`run_c`). ``workdir`` keeps the
     generated files (default: a temporary directory). Bad arguments raise ApproxgenError; tool
     problems are statuses in the :class:`Report`."""
     unknown = [t for t in targets if t not in TARGETS]
@@ -348,14 +373,16 @@ def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path |
         emit_verilog.render(fit, part=part, pipeline=pipeline)  # bad input before any tool runs
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="approxgen-verify-") as tmp:
-            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search)
+            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search,
+                          compile_only, runner, link)
+    c_run = {"compile_only": compile_only, "runner": runner, "link": link}
     results = [_verify_one(fit, target, Path(workdir) / target.replace("+", "x"), cc, cxx,
-                           cflags, part, pipeline, segment_search) for target in targets]
+                           cflags, part, pipeline, segment_search, c_run) for target in targets]
     return Report(fit.spec.name, int(fit.spec.input.codes().size), results)
 
 
 def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline,
-                segment_search) -> TargetResult:
+                segment_search, c_run) -> TargetResult:
     label = target
     if target == "verilog":
         label = " ".join(["verilog", *(["lut"] if part == "lut" else []),
@@ -373,7 +400,11 @@ def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline,
             compiler = find_tool(cc if target == "c" else cxx)
             result.tool = tool_version(compiler)
             got = run_c([fit], directory, compiler, cxx=target == "c++", extra_flags=cflags,
-                        segment_search=segment_search)[fit.spec.name]
+                        segment_search=segment_search, **c_run)
+            if got is None:
+                result.status = "compiled"
+                return result
+            got = got[fit.spec.name]
             result.codes = got.shape[0]
             result.mismatches, result.first = compare(fit, got, C_VARIANTS)
     except ToolMissing as exc:

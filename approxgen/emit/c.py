@@ -85,7 +85,9 @@ QUADRATIC_CHAIN_SEGMENTS = 4
 # A folded header saturates only the sides its reconstruction reaches, found by evaluating the
 # half over every code up to this many codes a side (wider inputs: the width analysis's bounds).
 EXACT_RANGE_CODES = 1 << 20
-BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
+# Elements per block of the array variant: the header's macro APPROXGEN_BLOCK (64 where the
+# compiler has a vector unit: a fixed trip count GCC -O2 vectorizes; 1 elsewhere: no scratch).
+BLOCK = "APPROXGEN_BLOCK"
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "C"
