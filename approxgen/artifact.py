@@ -249,7 +249,8 @@ def _spec_from_json(data, where) -> Spec:
 _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
               "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
               "acc_bits"}
-_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions"}  # when set
+_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions",
+                       "bytes_target"}  # when set
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:

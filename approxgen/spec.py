@@ -33,10 +33,11 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions"}
+             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions",
+             "bytes_target"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
-                         "max_bytes", "fold"})
+                         "max_bytes", "fold", "bytes_target"})
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -83,6 +84,9 @@ class Spec:
     fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
     order: int | str | None = None  # interp: 1 linear, 2 quadratic, auto (None: no such key)
     max_regions: int | None = None  # interp: at most this many regions of node steps
+    # what max_bytes counts: the C tables, or the whole compiled kernel on a target
+    # (approxgen.footprint: host, cortex-m0, cortex-m4, cortex-m7)
+    bytes_target: str = "tables"
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -125,6 +129,7 @@ class Spec:
             # interp order 1 unrecorded: artifacts from before the key keep their hash
             **({"order": self.order} if self.order not in (None, 1) else {}),
             **({"max_regions": self.max_regions} if self.max_regions is not None else {}),
+            **({"bytes_target": self.bytes_target} if self.bytes_target != "tables" else {}),
         }
 
     def hash(self) -> str:
@@ -189,7 +194,8 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
-           "order": "--order", "max_regions": "--max-regions"}
+           "order": "--order", "max_regions": "--max-regions",
+           "bytes_target": "--bytes-target"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -342,7 +348,7 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
                 max_bytes=max_bytes, fold=fold, order=order, max_regions=max_regions,
-                source=source)
+                bytes_target=_bytes_target(raw, at), source=source)
     if fold == "on":
         from approxgen.forms.folded import plan
 
@@ -382,6 +388,13 @@ def _max_bytes(raw, form: str, segments, at) -> int | None:
         raise ApproxgenError("max_bytes needs segments: auto (the budget picks the segment "
                              "count)", at("max_bytes"))
     return value
+
+
+def _bytes_target(raw, at) -> str:
+    """``bytes_target``: what ``max_bytes`` counts (:data:`approxgen.footprint.BYTES_TARGETS`)."""
+    from approxgen.footprint import BYTES_TARGETS
+
+    return _choice(raw.get("bytes_target", "tables"), "bytes_target", BYTES_TARGETS, at)
 
 
 def _check_form_keys(raw: dict, form: str, at) -> None:

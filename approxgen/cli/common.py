@@ -121,6 +121,11 @@ FIT_FLAGS = [
                  help="Form interp: 1 interpolates linearly between two nodes, 2 "
                       "quadratically through three; auto (default) fits both and keeps the "
                       "better for the objective."),
+    click.option("--bytes-target", type=RegistryChoice("approxgen.footprint:BYTES_TARGETS"),
+                 help="What --max-bytes counts and the summary shows: tables (the C header's "
+                      "static const tables, the default) or the whole compiled kernel's "
+                      "read-only bytes (tables + constants + code) on host (cc -O2), "
+                      "cortex-m0, cortex-m4 or cortex-m7 (arm-none-eabi-gcc -Os)."),
     click.option("--max-regions", type=str,
                  help="Form interp: at most this many regions of node steps (1-8, default 8); "
                       "fewer regions make the C faster (each costs a clamp and two shifts per "
@@ -148,7 +153,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
                "objective", "seed", "name", "acc_bits", "weights", "fold", "order",
-               "max_regions"]
+               "bytes_target", "max_regions"]
 
 
 progress_option = click.option(
@@ -200,7 +205,7 @@ def flag_overrides(flags: dict) -> dict:
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
         "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
         "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
-        "max_regions": flag_int(flags["max_regions"]),
+        "max_regions": flag_int(flags["max_regions"]), "bytes_target": flags["bytes_target"],
     }
 
 

@@ -73,6 +73,11 @@ def summary(result, seconds: float | None = None) -> str:
     lines.append(f"  integers: {form.integers_line(model, spec)}")
     budget = f" (max_bytes {spec.max_bytes})" if spec.max_bytes is not None else ""
     lines.append(f"  C tables: {form.table_bytes(model)} bytes{budget}")
+    if spec.bytes_target != "tables":
+        from approxgen.budget import whole_bytes
+        from approxgen.footprint import describe
+
+        lines.append(f"  C kernel: {describe(whole_bytes(model, spec))}")
     lines.append(f"  {'':<15}{'max_error_lsb':>14}{'mismatches':>12}{'max_abs_error':>15}"
                  f"{'mse':>12}")
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):

@@ -266,13 +266,19 @@ def header_table_bytes(header: str) -> int:
     return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
 
 
+def render_model(model, segment_search: str = "auto", name: str = "t") -> str:
+    """The header of ``model`` alone (no spec: no provenance), its function named ``name``."""
+    form = forms.of(model)
+    context = {"name": name, "macro": name.upper(), "guard": f"{name.upper()}_H",
+               "provenance": [], "input": _format_context(model.input),
+               "output": _format_context(model.output)}
+    context.update(form.c_context(model, segment_search))
+    return environment().get_template(form.c_template()).render(**context)
+
+
 def table_bytes(model, segment_search: str = "auto") -> int:
     """Bytes of the ``static const`` tables the header of ``model`` ships (rendered, counted)."""
-    form = forms.of(model)
-    context = {"name": "t", "macro": "T", "guard": "T_H", "provenance": [],
-               "input": _format_context(model.input), "output": _format_context(model.output)}
-    context.update(form.c_context(model, segment_search))
-    return header_table_bytes(environment().get_template(form.c_template()).render(**context))
+    return header_table_bytes(render_model(model, segment_search))
 
 
 def ctype(bits: int, signed: bool) -> str:
