@@ -250,7 +250,7 @@ _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "
               "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
               "acc_bits"}
 _OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions",
-                       "bytes_target"}  # when set
+                       "bytes_target", "decode_slack"}  # when set
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:

@@ -29,12 +29,13 @@ OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
 ORDERS = ("auto", 1, 2)  # interp: auto fits both and keeps the better for the objective
 DEFAULT_ORDER = "auto"
+DECODE_SLACK = 0.25  # LSB of max error the C decoder's grid may cost (spec key decode_slack)
 DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
              "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions",
-             "bytes_target"}
+             "bytes_target", "decode_slack"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
                          "max_bytes", "fold", "bytes_target"})
@@ -87,6 +88,9 @@ class Spec:
     # what max_bytes counts: the C tables, or the whole compiled kernel on a target
     # (approxgen.footprint: host, cortex-m0, cortex-m4, cortex-m7)
     bytes_target: str = "tables"
+    # pwl: breakpoints moved to the C decoder's grid when that costs at most this many LSB of
+    # max error (approxgen.fit.decode)
+    decode_slack: float = DECODE_SLACK
     source: str = "<flags>"
 
     def at(self, key: str) -> str:
@@ -130,6 +134,8 @@ class Spec:
             **({"order": self.order} if self.order not in (None, 1) else {}),
             **({"max_regions": self.max_regions} if self.max_regions is not None else {}),
             **({"bytes_target": self.bytes_target} if self.bytes_target != "tables" else {}),
+            **({"decode_slack": self.decode_slack} if self.decode_slack != DECODE_SLACK
+               else {}),
         }
 
     def hash(self) -> str:
@@ -195,7 +201,7 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
            "order": "--order", "max_regions": "--max-regions",
-           "bytes_target": "--bytes-target"}
+           "bytes_target": "--bytes-target", "decode_slack": "--decode-slack"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -348,7 +354,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
                 seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
                 max_bytes=max_bytes, fold=fold, order=order, max_regions=max_regions,
-                bytes_target=_bytes_target(raw, at), source=source)
+                bytes_target=_bytes_target(raw, at), decode_slack=_decode_slack(raw, at),
+                source=source)
     if fold == "on":
         from approxgen.forms.folded import plan
 
@@ -395,6 +402,15 @@ def _bytes_target(raw, at) -> str:
     from approxgen.footprint import BYTES_TARGETS
 
     return _choice(raw.get("bytes_target", "tables"), "bytes_target", BYTES_TARGETS, at)
+
+
+def _decode_slack(raw, at) -> float:
+    """``decode_slack``: LSB of max error, 0 (off) to 1."""
+    value = _number(raw.get("decode_slack", DECODE_SLACK), "decode_slack", at)
+    if not 0 <= value <= 1:
+        raise ApproxgenError(f"decode_slack must be between 0 and 1 (LSB), got {value:g}",
+                             at("decode_slack"))
+    return float(value)
 
 
 def _check_form_keys(raw: dict, form: str, at) -> None:

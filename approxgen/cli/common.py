@@ -126,6 +126,11 @@ FIT_FLAGS = [
                       "static const tables, the default) or the whole compiled kernel's "
                       "read-only bytes (tables + constants + code) on host (cc -O2), "
                       "cortex-m0, cortex-m4 or cortex-m7 (arm-none-eabi-gcc -Os)."),
+    click.option("--decode-slack", type=str,
+                 help="pwl: move the breakpoints to the C decoder's 64-code grid (a bucket "
+                      "table without compares: faster C) when that costs at most this many LSB "
+                      "of max error (0-1, default 0.25; 0: off). Inputs of 12+ bits, 9+ "
+                      "segments."),
     click.option("--max-regions", type=str,
                  help="Form interp: at most this many regions of node steps (1-8, default 8); "
                       "fewer regions make the C faster (each costs a clamp and two shifts per "
@@ -153,7 +158,7 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
                "objective", "seed", "name", "acc_bits", "weights", "fold", "order",
-               "bytes_target", "max_regions"]
+               "bytes_target", "decode_slack", "max_regions"]
 
 
 progress_option = click.option(
@@ -206,6 +211,7 @@ def flag_overrides(flags: dict) -> dict:
         "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
         "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
         "max_regions": flag_int(flags["max_regions"]), "bytes_target": flags["bytes_target"],
+        "decode_slack": flags["decode_slack"],
     }
 
 

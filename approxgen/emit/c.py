@@ -76,6 +76,9 @@ CHAIN_PREFERRED_SEGMENTS = 8
 BUCKET_MIN_WIDTH_BITS = 6
 # Three thresholds of up to 17 bits and the segment index still fit one 64-bit entry.
 BUCKET_MAX_COMPARES = 3
+# decode_slack moves breakpoints to the 2^6-code grid from this many input bits on (below, a
+# grid point every 64 codes leaves the breakpoints too little choice)
+DECODER_GRID_MIN_BITS = 12
 # The quadratic's chain only counts the breakpoints reached (its coefficients are then loaded by
 # index, which does not vectorize at -O2), so a bucket table pays from fewer segments: GCC 12 -O2,
 # x86-64, ns per element: int8 gelu 4 segments chain 1.4, one-compare buckets 1.7; 8 segments
@@ -241,6 +244,16 @@ def choose_segment_search(model, wide: bool = False,
     if plan is not None:
         return "bucket", plan
     return ("chain" if model.segments <= CHAIN_MAX_SEGMENTS else "binary"), None
+
+
+def decoder_grid(fmt: IntFormat, segments: int) -> int | None:
+    """The codes between the grid points (from ``fmt``'s least code) on which breakpoints give
+    the ``auto`` segment decoder an aligned bucket table (no compare), or None where it needs no
+    grid: up to :data:`CHAIN_PREFERRED_SEGMENTS` segments (the chain) or inputs of at most
+    :data:`DECODER_GRID_MIN_BITS` bits (buckets of 2^6 codes would hold too few)."""
+    if segments <= CHAIN_PREFERRED_SEGMENTS or fmt.bits < DECODER_GRID_MIN_BITS:
+        return None
+    return 1 << BUCKET_MIN_WIDTH_BITS
 
 
 def render(fit, segment_search: str = "auto") -> str:

@@ -88,9 +88,17 @@ def place(spec: Spec, problem, progress: bool = False):
     result = searches.run(spec.search, problem, spec.search_options, spec.seed, progress)
     if not problem.is_valid(result.breakpoints):
         raise RuntimeError(f"search {spec.search} proposed invalid breakpoints")
-    model = problem.model(problem.evaluate(result.breakpoints))
+    evaluation = problem.evaluate(result.breakpoints)
+    notes = list(result.notes)
+    from approxgen.fit.decode import on_grid
+
+    snapped = on_grid(spec, problem, evaluation)  # decode_slack: the C decoder's grid
+    if snapped is not None:
+        evaluation, note = snapped
+        notes.append(note)
+    model = problem.model(evaluation)
     info = {"method": spec.search, "seed": spec.seed, "settings": result.settings,
-            "notes": list(result.notes)}
+            "notes": notes}
     return model, info
 
 

@@ -139,7 +139,7 @@ class PwlForm(Form):
     weighted = True
     verilog_parts = ("full", "lut")
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
-                           "max_error_lsb", "seed", "acc_bits", "weights"})
+                           "max_error_lsb", "seed", "acc_bits", "weights", "decode_slack"})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen import fit as fitting

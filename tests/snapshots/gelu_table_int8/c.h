@@ -33,9 +33,12 @@
 #define GELU_TABLE_INT8_OUT_SCALE_EXP (-4) /* scale = 2^GELU_TABLE_INT8_OUT_SCALE_EXP */
 
 /* Folded by symmetry: f(-x) = a0 + s*f(x) + b*x, in output codes y(-h) = A + s*g(h) + B*h. */
-#define GELU_TABLE_INT8_FOLD_A 0 /* A, output codes */
-#define GELU_TABLE_INT8_FOLD_S 1 /* s, 1 or -1 */
-#define GELU_TABLE_INT8_FOLD_B -1 /* B, output codes per input code */
+/* A, output codes */
+#define GELU_TABLE_INT8_FOLD_A 0
+/* s, 1 or -1 */
+#define GELU_TABLE_INT8_FOLD_S 1
+/* B, output codes per input code */
+#define GELU_TABLE_INT8_FOLD_B -1
 
 /* Settings shared by every approxgen header, each overridable with -D (the results are the same):
  *   APPROXGEN_INLINE     how helper functions are declared (GCC/clang: always inlined).
@@ -79,8 +82,10 @@ extern "C" {
 
 /* ---- The half: g(h) = gelu_table_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
 /* Exact table over the input codes 0..128 (codes outside are clamped to that range). */
-#define GELU_TABLE_INT8_HALF_TABLE_LO 0 /* the input code of entry 0 */
-#define GELU_TABLE_INT8_HALF_TABLE_HI 128 /* the input code of the last entry */
+/* the input code of entry 0 */
+#define GELU_TABLE_INT8_HALF_TABLE_LO 0
+/* the input code of the last entry */
+#define GELU_TABLE_INT8_HALF_TABLE_HI 128
 
 /* y = table[clamp(q, 0, 128) - 0]: one output code per input code. */
 static const uint8_t gelu_table_int8_half_values[129] = {

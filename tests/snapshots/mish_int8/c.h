@@ -33,8 +33,10 @@
 #define MISH_INT8_OUT_SCALE_EXP (-4) /* scale = 2^MISH_INT8_OUT_SCALE_EXP */
 
 /* Piecewise linear, 8 segments. */
-#define MISH_INT8_SEGMENTS 8 /* segments (slope, offset pairs) */
-#define MISH_INT8_SHIFT 8 /* y = (k_i * q + offset_i) >> SHIFT, less the bias, saturated */
+/* segments (slope, offset pairs) */
+#define MISH_INT8_SEGMENTS 8
+/* y = (k_i * q + offset_i) >> SHIFT, less the bias, saturated */
+#define MISH_INT8_SHIFT 8
 
 /* Settings shared by every approxgen header, each overridable with -D (the results are the same):
  *   APPROXGEN_INLINE     how helper functions are declared (GCC/clang: always inlined).

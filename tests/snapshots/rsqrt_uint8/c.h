@@ -33,8 +33,10 @@
 #define RSQRT_UINT8_OUT_SCALE_EXP (-6) /* scale = 2^RSQRT_UINT8_OUT_SCALE_EXP */
 
 /* Piecewise linear, 8 segments. */
-#define RSQRT_UINT8_SEGMENTS 8 /* segments (slope, offset pairs) */
-#define RSQRT_UINT8_SHIFT 8 /* y = (k_i * q + offset_i) >> SHIFT, less the bias, saturated */
+/* segments (slope, offset pairs) */
+#define RSQRT_UINT8_SEGMENTS 8
+/* y = (k_i * q + offset_i) >> SHIFT, less the bias, saturated */
+#define RSQRT_UINT8_SHIFT 8
 
 /* Settings shared by every approxgen header, each overridable with -D (the results are the same):
  *   APPROXGEN_INLINE     how helper functions are declared (GCC/clang: always inlined).
