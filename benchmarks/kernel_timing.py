@@ -19,6 +19,22 @@ ELEMENTS = 1 << 16  # per timed call: every int16 code once, an int8 code 256 ti
 ROUNDS = 31
 CALLS = 16  # timed calls per round
 FLAGS = ("-std=c99", "-O2")
+# now(): seconds, monotonic; random_bits(): xorshift64*, the same sequence on every run
+C_CLOCK_AND_RANDOM = """
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static unsigned long long state = 0x9E3779B97F4A7C15ULL;
+static unsigned random_bits(void) /* xorshift64*: the same buffer on every run */
+{
+    state ^= state >> 12; state ^= state << 25; state ^= state >> 27;
+    return (unsigned)((state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+"""
 
 
 def program(kernels) -> str:
@@ -31,29 +47,16 @@ __attribute__((noinline)) void ag_arr_{name}(const {in_t} *x, {out_t} *y, size_t
 {{ {name}_array(x, y, n); }}
 __attribute__((noinline)) void ag_sca_{name}(const {in_t} *x, {out_t} *y, size_t n)
 {{ size_t i; for (i = 0; i < n; ++i) y[i] = {name}(x[i]); }}""")
-    lines.append("""
-static double ag_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-static unsigned long long ag_state = 0x9E3779B97F4A7C15ULL;
-static unsigned ag_random(void)
-{
-    ag_state ^= ag_state >> 12; ag_state ^= ag_state << 25; ag_state ^= ag_state >> 27;
-    return (unsigned)((ag_state * 0x2545F4914F6CDD1DULL) >> 32);
-}
-static int16_t ag_x[N], ag_y[N];
-""".replace("N]", f"{ELEMENTS}]"))
+    lines.append(C_CLOCK_AND_RANDOM)
+    lines.append(f"static int16_t ag_x[{ELEMENTS}], ag_y[{ELEMENTS}];")
     body = []
     for index, (_, _, name, in_t, out_t) in enumerate(kernels):
         for v, kind in enumerate(("arr", "sca")):
             k = 2 * index + v
             body.append(f"""    if (only == NULL || strcmp(only, "{kind}_{name}") == 0) {{
         for (c = 0; c < (only ? 1 : {CALLS}); ++c) {{
-            t = ag_now(); ag_{kind}_{name}((const {in_t} *)ag_x, ({out_t} *)ag_y, {ELEMENTS});
-            t = ag_now() - t; if (t < best[{k}]) best[{k}] = t; sink += (unsigned)ag_y[c];
+            t = now(); ag_{kind}_{name}((const {in_t} *)ag_x, ({out_t} *)ag_y, {ELEMENTS});
+            t = now() - t; if (t < best[{k}]) best[{k}] = t; sink += (unsigned)ag_y[c];
         }}
     }}""")
     prints = [f'    if (!only) printf("{name}\\t%.4f\\t%.4f\\n", best[{2 * i}] * 1e9 / {ELEMENTS}, '
@@ -69,7 +72,7 @@ int main(int argc, char **argv)
     size_t i;
     for (i = 0; i < {ELEMENTS}; ++i) ag_x[i] = (int16_t)(i & 0xFFFFu);
     for (i = {ELEMENTS} - 1; i > 0; --i) {{ /* every code equally often, in a random order */
-        size_t j = ag_random() % (i + 1); int16_t s = ag_x[i]; ag_x[i] = ag_x[j]; ag_x[j] = s;
+        size_t j = random_bits() % (i + 1); int16_t s = ag_x[i]; ag_x[i] = ag_x[j]; ag_x[j] = s;
     }}
     for (k = 0; k < {2 * len(kernels)}; ++k) best[k] = 1e30;
     for (round = 0; round < (only ? 1 : {ROUNDS}); ++round) {{
