@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 from conftest import CONFIGS, fit_raw, require_tool, shipped_fit
@@ -104,3 +105,20 @@ def test_any_block_size_gives_the_same_results(kernels, block, tmp_path):
     got = verify.run_c(kernels, tmp_path, "cc", extra_flags=[f"-DAPPROXGEN_BLOCK={block}"])
     for f in kernels:
         assert verify.compare(f, got[f.spec.name], verify.C_VARIANTS) == (0, []), f.spec.name
+
+
+def test_verify_command_line_cross_compiles_and_refuses_nonsense(tmp_path):
+    cc = require_tool("arm-none-eabi-gcc")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "approxgen", "verify", "gelu", "--bits", "8",
+                               "--no-verilog", *args], capture_output=True, text=True,
+                              cwd=tmp_path)
+    done = run("--cc", f"{cc} -mcpu=cortex-m0 -mthumb", "--compile-only", "--strict")
+    assert done.returncode == 0 and "compiled (not run)" in done.stdout, done.stderr
+    for args, flag in ((["--compile-only", "--runner", "qemu-arm"], "--compile-only"),
+                       (["--runner", ""], "--runner"), (["--link", "'a"], "--link")):
+        bad = run(*args)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and flag in bad.stderr
+    missing = run("--runner", "no-such-emulator-here")
+    assert missing.returncode == 1 and "skipped: no-such-emulator-here not found" in missing.stdout

@@ -76,8 +76,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
         if value is not None and not words and flag != "--cflags":
             raise ApproxgenError("is empty: give a command", flag)
     if compile_only and (runner or link):
-        raise ApproxgenError("--compile-only runs nothing: it takes no --runner or --link",
-                             "--compile-only")
+        raise ApproxgenError("runs nothing: it takes no --runner or --link", "--compile-only")
     extra = shlex.split(cflags)
     fit = load_target(target, flags, quiet)
     if workdir is not None:
