@@ -77,7 +77,8 @@ def _compiled(header: str, unit: str, target: str) -> dict:
     command, size_tool = TARGETS[target]
     cc = tools.find_tool(list(command[:1]))
     sizer = tools.find_tool([size_tool])
-    flags = [*command[1:], "-ffunction-sections", "-fdata-sections", "-fno-asynchronous-unwind-tables"]
+    flags = [*command[1:], "-ffunction-sections", "-fdata-sections",
+             "-fno-asynchronous-unwind-tables"]
     with tempfile.TemporaryDirectory(prefix="approxgen-bytes-") as tmp:
         directory = Path(tmp)
         (directory / f"{NAME}.h").write_text(header)
