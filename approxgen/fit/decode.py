@@ -6,7 +6,8 @@ The C header finds a code's segment with a bucket table over the top input bits
 runs up to 3x faster. After the search, :func:`on_grid` moves each breakpoint to a grid point
 next to it (the nearer first, then, one breakpoint at a time, the other one where that costs
 less) and keeps the moved set when its max error (measured on every domain code, as the fit
-summary measures it) is at most ``decode_slack`` LSB above the searched one's.
+summary measures it) is at most ``decode_slack`` LSB above the searched one's and within
+``max_error_lsb`` where the searched one was.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def on_grid(spec, problem, evaluation):
             if candidate.objective < best.objective:
                 best = candidate
     searched, snapped = error(evaluation), error(best)
-    if snapped > searched + spec.decode_slack:
-        return None
+    budget = spec.max_error_lsb
+    if snapped > searched + spec.decode_slack or (budget is not None and snapped > budget
+                                                    >= searched):
+        return None  # beyond the slack, or it would break the error budget the search met
     note = (f"decode_slack {spec.decode_slack:g}: breakpoints on the C decoder's {grid}-code "
             f"grid (no compare in its bucket table), max error {snapped:.4f} LSB against the "
             f"searched {searched:.4f}")
