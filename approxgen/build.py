@@ -123,23 +123,21 @@ def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
                             report.markdown(fit, names[len(FILE_SUFFIXES):])] + png))
 
 
-def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = False) -> Product:
-    """Fit (or reuse the cached fit of) one spec file and render its files in memory;
-    ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
-    from approxgen import progress as reporter
+def build_one(source: str, spec, cached, progress: bool = False,
+              plots: bool = False) -> Product:
+    """Fit one spec (unless ``cached``, its valid cached fit, is given) and render its files in
+    memory; ``progress``: plain status lines on stderr during a long fit; ``plots``: add
+    NAME.png. It reads no file, so it runs on any worker."""
+    from approxgen import forms, progress as reporter
     from approxgen.fit import fit as fit_spec
 
-    spec = load_spec(Path(source))
     reporter.set_mode("plain" if progress else "off", label=spec.name)
     started = time.perf_counter()
-    fit = cached_fit(spec, Path(out_dir))
-    how = "cached"
+    fit, how = cached, "cached"
     if fit is None:
         fit = fit_spec(spec, progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
-    from approxgen import forms
-
     shape = forms.of(fit.model).shape(fit.model)
     line = (f"{spec.name}: {shape}, max error {m['max_error_lsb']:.4f} LSB, "
             f"{m['mismatches']} mismatches, {how}")
@@ -147,15 +145,20 @@ def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = F
 
 
 def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
-          progress: bool = False, plots: bool = False) -> list[Product]:
-    """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
-    called with each product as soon as it and those before it are done. On Ctrl-C (or any
-    error) the worker processes are stopped at once."""
+          progress: bool = False, plots: bool = False, executor=None) -> list[Product]:
+    """Build every spec in memory (``jobs`` processes, or by ``executor``: see
+    :mod:`approxgen.parallel`), in the order given; ``on_product`` is called with each product
+    as soon as it and those before it are done. Specs and cached fits are read here, so the
+    jobs read no file. On Ctrl-C (or any error) the workers are stopped at once."""
     from approxgen.parallel import ordered_map
 
-    args = [(str(s), str(out_dir), progress, plots) for s in sources]
+    progress = progress and (executor is None or executor.here)  # a worker's stderr is not ours
+    args = []
+    for source in sources:
+        spec = load_spec(Path(source))
+        args.append((str(source), spec, cached_fit(spec, Path(out_dir)), progress, plots))
     products = []
-    for product in ordered_map(build_one, args, jobs):
+    for product in ordered_map(build_one, args, jobs, executor):
         products.append(product)
         if on_product:
             on_product(product)

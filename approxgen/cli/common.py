@@ -158,6 +158,35 @@ progress_option = click.option(
          "silences both.")
 
 
+def executor_options(what: str):
+    """``-j/--jobs``, ``--executor``, ``--scheduler`` and ``--per-task`` for a command running
+    many ``what`` (its function then takes one ``executor`` argument: see
+    :mod:`approxgen.parallel`)."""
+    from approxgen.parallel import EXECUTORS
+
+    def decorate(command):
+        @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                      help=f"{what} run in parallel (processes; --executor local).")
+        @click.option("--executor", "executor_name", type=click.Choice(list(EXECUTORS)),
+                      default="local", show_default=True,
+                      help="Where they run: local processes, or the workers of a "
+                           "dask.distributed scheduler (results are identical).")
+        @click.option("--scheduler", metavar="ADDR",
+                      help="The dask scheduler's address (tcp://HOST:8786), with --executor dask.")
+        @click.option("--per-task", type=click.IntRange(min=1), metavar="N",
+                      help=f"{what} per dask task (default: about 4 tasks per worker).")
+        @functools.wraps(command)
+        def wrapper(*args, jobs, executor_name, scheduler, per_task, **kwargs):
+            from approxgen import parallel
+
+            runner = parallel.make(executor_name, jobs, scheduler, per_task)
+            return command(*args, executor=runner, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def set_progress(progress: bool, quiet: bool) -> bool:
     """Set :mod:`approxgen.progress` from the flags; True when fits should report progress."""
     from approxgen import progress as reporter
