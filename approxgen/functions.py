@@ -45,6 +45,21 @@ class Function:
     expr: str | None = None
     symmetry: Symmetry | None = None
 
+    def __reduce__(self):
+        """Pickled by its fields; an expression's compiled ``evaluate`` (a closure) is compiled
+        again from ``expr`` (so a spec can be sent to a worker process)."""
+        if self.expr is None:
+            return object.__reduce__(self)
+        fields = {k: v for k, v in self.__dict__.items() if k != "evaluate"}
+        return _function_of_expr, (fields,)
+
+
+def _function_of_expr(fields: dict) -> Function:
+    """A :class:`Function` of an expression from its fields but ``evaluate``."""
+    from approxgen.expr import compile_expr
+
+    return Function(evaluate=compile_expr(fields["expr"]), **fields)
+
 
 erf, erfc = libm.erf, libm.erfc  # the C library's, element-wise (no scipy at start-up)
 

@@ -14,8 +14,8 @@ SWEEP = ["sweep", "gelu", "--bits", "6", "--segments", "2,3,4", "--search", "uni
          "--no-yosys", "--form", "pwl,table,quadratic", "--json"]
 SPECS = {"a.yaml": "name: act_a\nfunction: gelu\ninput: {bits: 6, signed: true, scale: 0.125}\n"
                    "output: {bits: 6, signed: true, scale: 0.0625}\nsegments: 4\n",
-         "b.yaml": "name: act_b\nfunction: tanh\ninput: {bits: 7, signed: true, scale: 0.0625}\n"
-                   "output: {bits: 7, signed: true, scale: 0.015625}\nform: quadratic\n"
+         "b.yaml": "name: act_b\nexpr: x * tanh(x)\ninput: {bits: 7, signed: true, scale: 0.0625}\n"
+                   "output: {bits: 7, signed: true, scale: 0.0625}\nform: quadratic\n"
                    "segments: 3\n"}
 
 
