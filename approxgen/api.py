@@ -12,7 +12,6 @@ path every spec takes. Errors are :class:`~approxgen.errors.ApproxgenError` nami
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,6 @@ from approxgen.artifact import Fit
 from approxgen.errors import ApproxgenError
 
 SOURCE = "approxgen.fit()"
-
-# The emit registry: target name -> module whose ``render(fit, **options) -> str`` renders it.
-EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
-            "vectors": "approxgen.emit.vectors"}
 
 
 def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
@@ -89,15 +84,15 @@ def load(path: str | Path) -> Fit:
 
 
 def emit(fit: Fit, target: str, **options: Any) -> str:
-    """Render ``fit`` as ``"c"``, ``"verilog"`` or ``"vectors"`` text; ``options`` are the
-    emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    """Render ``fit`` as the text of ``target``, a name of the emitter registry
+    (:data:`approxgen.emit.EMITTERS`: ``"c"``, ``"verilog"``, ``"vectors"``...); ``options`` are
+    the emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
     if not isinstance(fit, Fit):
         raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
                              f"{type(fit).__name__}", "fit")
-    if not isinstance(target, str) or target not in EMITTERS:
-        raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
-                             "target")
-    render = importlib.import_module(EMITTERS[target]).render
+    from approxgen import emit as emitters
+
+    render = emitters.get(target).render
     signature = inspect.signature(render)
     try:
         signature.bind(fit, **options)

@@ -274,7 +274,8 @@ def _commands():
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
         if isinstance(command, click.Group):
-            yield from (([name, sub], c) for sub, c in sorted(command.commands.items()))
+            yield from (([name, sub], command.get_command(ctx, sub))  # lazy: the registry's
+                        for sub in sorted(command.list_commands(ctx)))
         else:
             yield [name], command
 

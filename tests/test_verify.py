@@ -85,7 +85,7 @@ def test_wrong_emitted_code_is_reported_and_exits_1(monkeypatch, artifact, good,
     it, with the codes and values that differ."""
     require_tool("cc"), require_tool("iverilog"), require_tool("vvp")
     render_c, render_v = emit_c.render, emit_verilog.render
-    monkeypatch.setattr(emit_c, "render", lambda fit, *a: render_c(other, *a))
+    monkeypatch.setattr(emit_c, "render", lambda fit, *a, **kw: render_c(other, *a, **kw))
     monkeypatch.setattr(emit_verilog, "render", lambda fit, **kw: render_v(other, **kw))
     result = invoke(artifact, "--part", part)
     assert result.exit_code == 1, result.output
@@ -112,7 +112,7 @@ def test_wrong_emitted_code_is_reported_and_exits_1(monkeypatch, artifact, good,
 
 def test_compile_error_is_one_line_exit_1(monkeypatch, artifact):
     require_tool("cc")
-    monkeypatch.setattr(emit_c, "render", lambda fit, *a: "int broken(void) { return }\n")
+    monkeypatch.setattr(emit_c, "render", lambda fit, *a, **kw: "int broken(void) { return }\n")
     result = invoke(artifact, "--no-verilog")
     assert result.exit_code == 1, result.output
     assert rows(result.output)["c"][3] == "ERROR"

@@ -62,6 +62,41 @@ def check_paths(command: click.Command, params: dict) -> None:
     outputs.validate(files, inputs, flags)
 
 
+class EmitterCommand(Command):
+    """A :class:`Command` that also takes the render options (:class:`approxgen.emit.Option`) of
+    the emitters named ``emitters`` (or returned by it, a function), placed before its first
+    option named in ``before``; they are added when the command is first parsed or shown, so
+    listing the commands imports no emitter."""
+
+    def __init__(self, *args, emitters=(), before: tuple[str, ...] = (), **kwargs):
+        self._emitters, self._before, self._added = emitters, before, False
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx):
+        if not self._added:
+            self._added = True
+            targets = self._emitters() if callable(self._emitters) else self._emitters
+            at = next((i for i, p in enumerate(self.params) if p.name in self._before),
+                      len(self.params))
+            self.params[at:at] = emitter_options(targets)
+        return super().get_params(ctx)
+
+
+def emitter_options(targets) -> list[click.Option]:
+    """The click options of the render options every emitter of ``targets`` declares."""
+    from approxgen import emit
+
+    made = []
+    for target in targets:
+        for opt in getattr(emit.get(target), "OPTIONS", ()):
+            kind = (RegistryChoice(opt.choices) if isinstance(opt.choices, str)
+                    else click.Choice(opt.choices) if opt.choices else None)
+            made.append(click.Option([opt.flag, opt.name], type=kind, default=opt.default,
+                                     is_flag=opt.is_flag, help=opt.help,
+                                     show_default=not opt.is_flag and opt.default is not None))
+    return made
+
+
 class RegistryChoice(click.Choice):
     """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
     only when the choices are needed (parsing, ``--help``, shell completion)."""
@@ -164,25 +199,6 @@ def set_progress(progress: bool, quiet: bool) -> bool:
 
     reporter.set_mode("off" if quiet else "plain" if progress else "auto")
     return not quiet
-
-
-part_option = click.option(
-    "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
-    show_default=True,
-    help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment decoder and "
-         "coefficient ROM alone (pwl: x -> slope, intercept; quadratic: x -> a, b, c, "
-         "origin) for an existing MAC.")
-
-segment_search_option = click.option(
-    "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
-    show_default=True,
-    help="C, pwl and quadratic: how a code finds its segment. chain: compare-and-mask over "
-         "every breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table on "
-         "the top input bits, one load and a compare per breakpoint inside the code's bucket; "
-         "binary: branch-free binary search. auto: chain up to 8 segments with a 32-bit "
-         "accumulator (quadratic: up to 4, any accumulator), else bucket with buckets of at "
-         "least 64 codes holding at most 3 breakpoints, else chain up to 48 segments, else "
-         "binary.")
 
 
 def flag_overrides(flags: dict) -> dict:

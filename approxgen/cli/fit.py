@@ -64,6 +64,7 @@ def summary(result, seconds: float | None = None) -> str:
     spec, model, info = result.spec, result.model, result.search
     fn = spec.function.name if not spec.function.expr else f"expr {spec.function.expr!r}"
     from approxgen import forms
+    from approxgen.emit.c import table_bytes
 
     form = forms.of(model)
     lines = [f"{spec.name}: {fn}, form {spec.form}" + form.summary_suffix(result),
@@ -72,7 +73,7 @@ def summary(result, seconds: float | None = None) -> str:
              f"  output  {spec.output.describe()}"]
     lines.append(f"  integers: {form.integers_line(model, spec)}")
     budget = f" (max_bytes {spec.max_bytes})" if spec.max_bytes is not None else ""
-    lines.append(f"  C tables: {form.table_bytes(model)} bytes{budget}")
+    lines.append(f"  C tables: {table_bytes(model)} bytes{budget}")
     lines.append(f"  {'':<15}{'max_error_lsb':>14}{'mismatches':>12}{'max_abs_error':>15}"
                  f"{'mse':>12}")
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):

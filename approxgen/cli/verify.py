@@ -8,13 +8,20 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, load_target,
-                                  part_option, quiet_option, segment_search_option)
+from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, fit_flags,
+                                  load_target, quiet_option)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
 
-@click.command("verify", cls=Command)
+def _verified_emitters() -> list[str]:
+    """The emitters with a ``verify`` target: their render options are verify's too."""
+    from approxgen import verify
+
+    return list(dict.fromkeys(emitter for emitter, _ in verify.verifiers().values()))
+
+
+@click.command("verify", cls=EmitterCommand, emitters=_verified_emitters, before=("strict",))
 @click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("--c/--no-c", "check_c", default=True,
@@ -26,9 +33,6 @@ from approxgen.outputs import OutputError
 @click.option("--cflags", default="",
               help="Extra compiler flags after the strict ones, e.g. '-O3 -march=native'.")
 @click.option("--cxx", help="Also compile the header as C++ with this compiler (e.g. c++).")
-@segment_search_option
-@part_option
-@click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
 @click.option("--strict", is_flag=True,
               help="A missing tool is a failure (use in CI, where the tools must be installed).")
 @click.option("--json", "as_json", is_flag=True,

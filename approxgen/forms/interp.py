@@ -243,7 +243,6 @@ class InterpForm(Form):
     model_class = InterpModel
     segmented = True
     fits_bytes = True
-    verilog_parts = ("full",)
     spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order",
                            "max_regions"})
 
@@ -302,50 +301,6 @@ class InterpForm(Form):
 
     def boundaries(self, model) -> tuple[int, ...]:
         return tuple(model.lo_code + s for s in model.starts[1:])
-
-    def part_problem(self, part: str) -> str | None:
-        if part == "lut":
-            return ("an interp table has no per-segment coefficients: each code reads two "
-                    "neighbouring nodes of one node ROM; emit the full part (it holds the ROM)")
-        return super().part_problem(part)
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import interp_context
-
-        return interp_context(model)
-
-    def latency(self, part: str) -> int:
-        return 2
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import interp_context
-
-        return interp_context(fit, pipeline)
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return []
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        from approxgen.emit.verilog import interp_datapath
-
-        d = interp_datapath(fit.model)
-        n, ports = len(fit.model.nodes), fit.model.order + 1
-        est.update(rom_words=ports * n, rom_bits=ports * n * d["v_bits"])  # a read port a node
-        est["comparators"] = [fit.spec.input.bits + 1] * d["input_clamps"] \
-            + [d["u_bits"]] * (fit.model.regions - 1) \
-            + [d["shifted_bits"]] * (int(d["clamp_lo"]) + int(d["clamp_hi"]))
-        if fit.model.order == 1:
-            est["multiplier"] = {"a": d["diff_bits"], "b": d["t_bits"] + 1,
-                                 "product": d["product_bits"]}
-            est["adders"] = [d["u_bits"] + 1, d["diff_bits"], d["acc_bits"]]
-        else:  # d2 (t - 2^g), then t times the inner term
-            est["multiplier"] = {"a": d["acc_bits"], "b": d["acc_bits"],
-                                 "product": d["acc_bits"]}
-            est["adders"] = [d["u_bits"] + 1] + [d["acc_bits"]] * 6
-        if pipeline:
-            est["flip_flops"] = ((2 * d["v_bits"] if fit.model.order == 1 else 3 * d["acc_bits"])
-                                 + d["t_bits"] + d["region_bits"] + fit.spec.output.bits + 2)
-        return est
 
 
 FORM = InterpForm()

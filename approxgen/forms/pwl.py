@@ -137,7 +137,6 @@ class PwlForm(Form):
     model_class = PwlModel
     segmented = True
     weighted = True
-    verilog_parts = ("full", "lut")
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
                            "max_error_lsb", "seed", "acc_bits", "weights"})
 
@@ -199,75 +198,6 @@ class PwlForm(Form):
 
     def boundaries(self, model) -> tuple[int, ...]:
         return model.breakpoints
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import pwl_context
-
-        return pwl_context(model, segment_search)
-
-    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
-        from approxgen.emit.c import pwl_context
-
-        return pwl_context(model, segment_search, codes)
-
-    def latency(self, part: str) -> int:
-        return 2 if part == "full" else 1
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import lit, mac_expressions, pwl_datapath
-
-        model, inp = fit.model, fit.spec.input
-        d = pwl_datapath(model)
-        key_bits = inp.bits - d.key_shift
-        ctx = {"d": d, "model": model,
-               "decoder": [(i, lit(t >> d.key_shift, key_bits, inp.signed))
-                           for i, t in enumerate(model.breakpoints, start=1)]}
-        if part == "lut":
-            ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits),
-                               "intercept": lit(m, model.intercept_bits)})
-                          for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
-        else:
-            ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
-                          for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
-            ctx.update(mac_expressions(d, fit.spec.output, "_s1" if pipeline else "_rom"))
-        return ctx
-
-    def testbench_checked(self, model, part: str) -> dict[str, int]:
-        if part == "lut":
-            return {"slope": model.slope_bits, "intercept": model.intercept_bits}
-        return super().testbench_checked(model, part)
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return [("slope", model.slope_bits, True), ("intercept", model.intercept_bits, True)]
-
-    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
-        idx = model.segment_index(x)
-        return {"slope": np.asarray(model.slopes, dtype=np.int64)[idx],
-                "intercept": np.asarray(model.intercepts, dtype=np.int64)[idx]}
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        from approxgen.emit import verilog
-
-        model, in_bits, out_bits = fit.model, fit.spec.input.bits, fit.spec.output.bits
-        d = verilog.pwl_datapath(model)
-        k = model.segments
-        est["comparators"] = [in_bits - d.key_shift] * (k - 1)  # x >>> c >= breakpoint >>> c
-        if part == "lut":
-            word = model.slope_bits + model.intercept_bits
-            est.update(rom_words=k, rom_bits=k * word)
-            est["flip_flops"] = (word + 1) if pipeline else 0
-            return est
-        word = (d.slope_bits if d.multiply else 0) + d.bias_bits
-        est.update(rom_words=k, rom_bits=k * word)
-        if d.multiply:
-            est["multiplier"] = {"a": d.slope_bits, "b": d.x_bits, "product": d.product_bits}
-        est["adders"] = [d.acc_bits]
-        est["comparators"] += [d.shifted_bits] * (int(d.clamp_hi) + int(d.clamp_lo))
-        if pipeline:
-            x_reg = d.low_bits or in_bits
-            stage1 = (x_reg + d.slope_bits if d.multiply else 0) + d.bias_bits
-            est["flip_flops"] = stage1 + out_bits + self.latency(part)
-        return est
 
 
 FORM = PwlForm()
