@@ -343,14 +343,14 @@ def verifiers() -> dict[str, tuple[str, str]]:
 
 def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
            cc: str = "cc", cxx: str = "c++", cflags: Sequence[str] = (), part: str = "full",
-           pipeline: bool = False, segment_search: str = "auto") -> Report:
+           pipeline: bool = False, segment_search: str = "auto", **emitter_options) -> Report:
     """Run ``fit``'s emitted code over every input code on each target (``c``: strict C99 with
     ``cc``; ``c++``: the header compiled as C++ with ``cxx``; both with ``segment_search``
     (:data:`approxgen.emit.c.SEGMENT_SEARCHES`); ``verilog``: the ``part`` module,
-    ``pipeline``d or not, under Icarus; any other target an emitter declares, :func:`verifiers`)
-    and compare with ``fit.model``. ``workdir`` keeps the generated files (default: a temporary
-    directory). Bad arguments raise ApproxgenError; tool problems are statuses in the
-    :class:`Report`."""
+    ``pipeline``d or not, under Icarus; any other target an emitter declares, :func:`verifiers`,
+    with its render options in ``emitter_options``) and compare with ``fit.model``. ``workdir``
+    keeps the generated files (default: a temporary directory). Bad arguments raise
+    ApproxgenError; tool problems are statuses in the :class:`Report`."""
     import importlib
 
     from approxgen import emit
@@ -361,13 +361,15 @@ def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path |
         raise ApproxgenError(f"unknown target {unknown[0]!r} (use {', '.join(known)})"
                              if unknown else "no target to verify")
     options = {"cc": cc, "cxx": cxx, "cflags": cflags, "part": part, "pipeline": pipeline,
-               "segment_search": segment_search}
+               "segment_search": segment_search, **emitter_options}
     for target in dict.fromkeys(known[t][0] for t in targets):  # bad input before any tool runs
         module = emit.get(target)
-        module.render(fit, **{o.name: options[o.name] for o in getattr(module, "OPTIONS", ())})
+        module.render(fit, **{o.name: options.get(o.name, o.default)
+                              for o in getattr(module, "OPTIONS", ())})
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="approxgen-verify-") as tmp:
-            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search)
+            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search,
+                          **emitter_options)
     results = []
     for target in targets:
         module, function = known[target][1].split(":")

@@ -98,8 +98,9 @@ def emitter_options(targets) -> list[click.Option]:
 
 
 class RegistryChoice(click.Choice):
-    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
-    only when the choices are needed (parsing, ``--help``, shell completion)."""
+    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``; a function
+    there returns it), imported only when the choices are needed (parsing, ``--help``, shell
+    completion)."""
 
     def __init__(self, registry: str):
         self._registry = registry
@@ -110,7 +111,8 @@ class RegistryChoice(click.Choice):
         import importlib
 
         module, attr = self._registry.split(":")
-        return tuple(getattr(importlib.import_module(module), attr))
+        registry = getattr(importlib.import_module(module), attr)
+        return tuple(registry() if callable(registry) else registry)
 
     @choices.setter
     def choices(self, value):  # click.Choice.__init__ assigns; the registry decides

@@ -79,8 +79,10 @@ class ExtraFile:
 
 
 def unsupported(form, target: str) -> ApproxgenError:
-    """The one refusal of an emitter that has no code for ``form`` (a Form plug-in)."""
-    return ApproxgenError(f"the {form.name} form has no {target} emitter")
+    """The one refusal of an emitter that has no code for ``form`` (a Form plug-in; a wrapper's
+    key differs from its name: ``folded``)."""
+    wrapped = f" for {form.key} fits" if form.key != form.name else ""
+    return ApproxgenError(f"the {form.name} form has no {target} emitter{wrapped}")
 
 
 def cell(cells: dict, form, target: str):
