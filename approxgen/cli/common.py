@@ -69,16 +69,18 @@ class EmitterCommand(Command):
     listing the commands imports no emitter."""
 
     def __init__(self, *args, emitters=(), before: tuple[str, ...] = (), **kwargs):
-        self._emitters, self._before, self._added = emitters, before, False
+        self._emitters, self._before = emitters, before
+        self._targets, self._added = None, []
         super().__init__(*args, **kwargs)
 
     def get_params(self, ctx):
-        if not self._added:
-            self._added = True
-            targets = self._emitters() if callable(self._emitters) else self._emitters
+        targets = tuple(self._emitters() if callable(self._emitters) else self._emitters)
+        if targets != self._targets:  # first use, or the registry changed since
+            self.params = [p for p in self.params if p not in self._added]
             at = next((i for i, p in enumerate(self.params) if p.name in self._before),
                       len(self.params))
-            self.params[at:at] = emitter_options(targets)
+            self._targets, self._added = targets, emitter_options(targets)
+            self.params[at:at] = self._added
         return super().get_params(ctx)
 
 
