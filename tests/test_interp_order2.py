@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from approxgen import artifact, spec as specs, verify
+from approxgen import artifact, forms, spec as specs, verify
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
@@ -54,7 +54,8 @@ def test_model_is_one_rounding_of_the_quadratic():
 
 def test_order_key_default_and_errors(tmp_path):
     spec = specs.resolve({"function": "gelu", "form": "interp", "segments": 8}, "f.yaml")
-    assert spec.order == specs.DEFAULT_ORDER == "auto" and spec.to_json()["order"] == "auto"
+    default = forms.declared_keys()["order"].default  # declared next to the form
+    assert spec.order == default == "auto" and spec.to_json()["order"] == "auto"
     with pytest.raises(ApproxgenError, match=r"f: order: must be auto, 1 or 2 \(an integer\), "
                                              r"got '2'"):  # a quoted number is text (issue 22)
         specs.resolve({"function": "gelu", "form": "interp", "order": "2"}, "f")

@@ -42,6 +42,16 @@ class Command(click.Command):
         check_paths(self, ctx.params)
         return super().invoke(ctx)
 
+    def get_params(self, ctx):
+        """Its parameters; with the fit flags (:func:`fit_flags`), the forms' own keys' flags
+        after ``--fold`` (added on first use, so listing the commands imports no form)."""
+        if getattr(self.callback, "fit_flags", False) and not getattr(self, "_keyed", False):
+            self._keyed = True
+            at = next((i + 1 for i, p in enumerate(self.params) if p.name == "fold"),
+                      len(self.params))
+            self.params[at:at] = form_key_options()
+        return super().get_params(ctx)
+
 
 def check_paths(command: click.Command, params: dict) -> None:
     """Validate the output options of ``command`` given ``params`` (see :class:`Command`)."""
@@ -146,8 +156,6 @@ FIT_FLAGS = [
                       "whose output differs from the correctly rounded table)."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
-    click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
-                                    "1/16 LSB), 32 or 64."),
     click.option("--weights", type=RegistryChoice("approxgen.spec:WEIGHTS"),
                  help="none, or samples: weight the objective by the histogram of the "
                       "--calibrate samples over the input codes (mse: weighted mean; max: over "
@@ -156,27 +164,25 @@ FIT_FLAGS = [
                  help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
                       "and reconstruct the other exactly in integers. auto (default): when exact "
                       "and not worse than the unfolded fit; on: required; none: never."),
-    click.option("--order",
-                 help="Form interp: 1 interpolates linearly between two nodes, 2 "
-                      "quadratically through three; auto (default) fits both and keeps the "
-                      "better for the objective."),
-    click.option("--max-regions", type=str,
-                 help="Form interp: at most this many regions of node steps (1-8, default 8); "
-                      "fewer regions make the C faster (each costs a clamp and two shifts per "
-                      "element), usually for a little more error or more nodes."),
-]
+]  # then the forms' own keys' flags (approxgen.forms.Key), added by Command when used
 
 
 def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
     """Decorate ``command`` with every fit flag but ``exclude`` (collected into one ``flags``
-    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``."""
+    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``. The flags of
+    the forms' own keys (:func:`form_key_options`) join them when a :class:`Command` is used."""
     if command is None:
         return functools.partial(fit_flags, exclude=exclude)
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         flags = {name: None if name in exclude else kwargs.pop(name) for name in _FLAG_NAMES}
+        from approxgen.forms import declared_keys
+
+        flags.update({name: kwargs.pop(name, None) for name in declared_keys()})
         return command(*args, flags=flags, **kwargs)
+
+    wrapper.fit_flags = True  # Command adds the forms' keys' flags after --fold
 
     for name, option in reversed(list(zip(_FLAG_NAMES, FIT_FLAGS))):
         if name not in exclude:
@@ -186,8 +192,14 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
-               "objective", "seed", "name", "acc_bits", "weights", "fold", "order",
-               "max_regions"]
+               "objective", "seed", "name", "weights", "fold"]
+
+
+def form_key_options() -> list[click.Option]:
+    """The CLI flags of the forms' own spec keys, from their declarations (forms.Key)."""
+    from approxgen.forms import declared_keys
+
+    return [click.Option([key.flag, key.name], help=key.help) for key in declared_keys().values()]
 
 
 progress_option = click.option(
@@ -218,9 +230,8 @@ def flag_overrides(flags: dict) -> dict:
         "max_error_lsb": flags["max_error_lsb"], "max_bytes": flags["max_bytes"],
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
-        "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
-        "max_regions": flag_int(flags["max_regions"]),
+        "name": flags["name"], "weights": flags["weights"], "fold": flags["fold"],
+        **{name: flag_int(value) for name, value in flags.items() if name not in _FLAG_NAMES},
     }
 
 

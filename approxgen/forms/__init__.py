@@ -12,6 +12,8 @@ its templates with their emitter code, and one line in :data:`FORMS`.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
+from typing import Any
 
 from approxgen.errors import ApproxgenError
 
@@ -26,6 +28,37 @@ MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are ref
 # Wrappers: a model-JSON key -> the module whose model wraps another form's model (its
 # ``model_from_json`` and ``wrapping_problem``; the wrapped model names its plug-in, ``plugin``).
 WRAPPERS = {"fold": "approxgen.forms.folded"}
+
+
+@dataclass(frozen=True)
+class Key:
+    """A spec key of its own that a form declares (:attr:`Form.keys`): the spec, the CLI and the
+    artifact read it from here. ``choices`` (the words and integers it takes) or an integer
+    range ``lo..hi``; ``default`` when a spec of the form leaves it out (or sets it null);
+    ``unset``: its value in a spec of a form that does not read it; ``flag`` and ``help`` for
+    the CLI. Recorded in the canonical spec (what the hash covers) unless ``optional`` and
+    ``None`` or ``implicit`` (the value an artifact that does not record it means), so specs
+    from before a key keep their hash."""
+
+    name: str
+    flag: str
+    help: str
+    default: Any = None
+    choices: tuple | None = None
+    lo: int | None = None
+    hi: int | None = None
+    unset: Any = None
+    optional: bool = True
+    implicit: Any = None
+
+    def recorded(self, value) -> bool:
+        """Whether the canonical spec records ``value`` of this key."""
+        return not self.optional or value not in (None, self.implicit)
+
+
+def declared_keys() -> dict[str, Key]:
+    """Every key a registered form declares (:attr:`Form.keys`), by name, in form order."""
+    return {key.name: key for name in FORMS for key in get(name).keys}
 
 
 def get(name: str) -> "Form":
@@ -76,6 +109,7 @@ class Form:
     foldable = True  # may fit one half of a symmetric function (approxgen.forms.folded)
     # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)
     spec_keys: frozenset[str] = frozenset()
+    keys: tuple[Key, ...] = ()  # its own keys (among spec_keys), declared: type, default, flag
 
     @property
     def key(self) -> str:

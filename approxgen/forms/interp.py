@@ -36,7 +36,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, saturate, signed_bits
-from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
+from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int, json_ints
 
 NODE_BITS = (16, 32)
 ORDERS = (1, 2)
@@ -243,8 +243,16 @@ class InterpForm(Form):
     model_class = InterpModel
     segmented = True
     fits_bytes = True
-    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order",
-                           "max_regions"})
+    keys = (Key("order", "--order", "Form interp: 1 interpolates linearly between two nodes, 2 "
+                                    "quadratically through three; auto (default) fits both and "
+                                    "keeps the better for the objective.",
+                default="auto", choices=("auto", 1, 2), implicit=1),
+            Key("max_regions", "--max-regions",
+                "Form interp: at most this many regions of node steps (1-8, default 8); fewer "
+                "regions make the C faster (each costs a clamp and two shifts per element), "
+                "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS))
+    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb",
+                           *(k.name for k in keys)})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.fit.interp import fit_interp, fit_orders

@@ -13,7 +13,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, round_shift, saturate, signed_bits
-from approxgen.forms import MAX_ACC_BITS, Form, json_int as _int, json_ints as _ints
+from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int as _int, json_ints as _ints
 
 
 def pwl_output(slope, intercept, q, intercept_shift: int, shift: int, out: IntFormat):
@@ -137,8 +137,11 @@ class PwlForm(Form):
     model_class = PwlModel
     segmented = True
     weighted = True
+    keys = (Key("acc_bits", "--acc-bits", "pwl accumulator: auto (32 bits when that costs at most "
+                                          "1/16 LSB), 32 or 64.",
+                default="auto", choices=("auto", 32, 64), unset="auto", optional=False),)
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
-                           "max_error_lsb", "seed", "acc_bits", "weights"})
+                           "max_error_lsb", "seed", "weights", *(k.name for k in keys)})
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen import fit as fitting
