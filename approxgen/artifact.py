@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
@@ -40,6 +40,14 @@ _CHUNK = 1 << 20  # codes evaluated at once by Fit.evaluate
 
 @dataclass(frozen=True)
 class Fit:
+    """One fit: ``spec`` (the validated spec it is a fit of), ``model`` (the golden model: the
+    integers, :mod:`approxgen.model`), ``metrics`` (the model against float64 f over every
+    domain code: max and mean error in LSB, mismatches against the correctly rounded table,
+    saturated codes...; with calibration also over the samples), ``floor_metrics`` (the same for
+    the correctly rounded table: the best any approximation can do), ``search`` (how it was
+    found: method, seed, the search's settings, notes) and ``calibration`` (the samples' record,
+    or None). Saved as a versioned JSON artifact (:meth:`dumps`) and re-validated on load."""
+
     spec: Spec
     model: Model
     metrics: dict

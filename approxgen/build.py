@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError, OSFailure
 from approxgen.safeload import MAX_JSON_BYTES, read_file
 
@@ -28,9 +28,9 @@ def file_suffixes() -> tuple[str, ...]:
     """The files of spec NAME: NAME + each suffix: the artifact, every registered emitter's
     ``BUILD_FILES`` (:data:`approxgen.emit.EMITTERS` order: ``.h``, ``.v``, ``_tb.v``, ``.hex``)
     and the Markdown report (with plots, then NAME.png)."""
-    from approxgen import emit
+    from approxgen.emit import modules
 
-    built = [suffix for module in emit.modules()
+    built = [suffix for module in modules()
              for suffix, _ in getattr(module, "BUILD_FILES", ())]
     return (ARTIFACT_SUFFIX, *built, REPORT_SUFFIX)
 
@@ -122,10 +122,11 @@ def cached_fit(spec, out_dir: Path):
 
 def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
     """Every file of one fit: (file name, text; a plot's bytes)."""
-    from approxgen import emit, report
+    from approxgen import report
+    from approxgen.emit import modules
 
     names = file_names(fit.spec.name, plots)
-    emitted = [render(fit) for module in emit.modules()
+    emitted = [render(fit) for module in modules()
                for _, render in getattr(module, "BUILD_FILES", ())]
     png = [report.plot_bytes(fit, PLOT_SUFFIX)] if plots else []
     return list(zip(names, [fit.dumps(), *emitted,
@@ -136,7 +137,7 @@ def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = F
     """Fit (or reuse the cached fit of) one spec file and render its files in memory;
     ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
     from approxgen import progress as reporter
-    from approxgen.fit import fit as fit_spec
+    from approxgen.fitting import fit as fit_spec
 
     spec = load_spec(Path(source))
     reporter.set_mode("plain" if progress else "off", label=spec.name)

@@ -498,7 +498,7 @@ def _check_shifts(slope_fmt, intercept_fmt, inp: IntFormat, out: IntFormat, at) 
     """A fixed coef_format fixes the pipeline's shifts; refuse any beyond the int64 model."""
     if slope_fmt is None or inp.scale_exp is None or out.scale_exp is None:
         return
-    from approxgen.model import MAX_ACC_BITS
+    from approxgen.forms import MAX_ACC_BITS
 
     shift = slope_fmt.frac - inp.scale_exp + out.scale_exp
     key = "coef_format.slope" if slope_fmt is not intercept_fmt else "coef_format"

@@ -95,7 +95,7 @@ def measure(raw: dict, source: str, yosys_tool, progress: bool = False) -> dict:
     it, count its C table bytes and, with a Yosys path, the cells of its full datapath."""
     from approxgen import cost, forms, spec as specs
     from approxgen.emit import c, verilog
-    from approxgen.fit import fit
+    from approxgen.fitting import fit
 
     spec = specs.resolve(raw, source)
     started = time.perf_counter()

@@ -335,10 +335,10 @@ class Report:
 def verifiers() -> dict[str, tuple[str, str]]:
     """Every ``verify`` target -> ``(its emitter, "module:function" running it)``: what the
     emitter modules of :data:`approxgen.emit.EMITTERS` declare (``VERIFIERS``), in that order."""
-    from approxgen import emit
+    from approxgen.emit import EMITTERS, get
 
-    return {name: (target, runner) for target in emit.EMITTERS
-            for name, runner in getattr(emit.get(target), "VERIFIERS", {}).items()}
+    return {name: (target, runner) for target in EMITTERS
+            for name, runner in getattr(get(target), "VERIFIERS", {}).items()}
 
 
 def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
@@ -353,7 +353,7 @@ def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path |
     ApproxgenError; tool problems are statuses in the :class:`Report`."""
     import importlib
 
-    from approxgen import emit
+    from approxgen.emit import get as emitter
 
     known = verifiers()
     unknown = [t for t in targets if t not in known]
@@ -363,7 +363,7 @@ def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path |
     options = {"cc": cc, "cxx": cxx, "cflags": cflags, "part": part, "pipeline": pipeline,
                "segment_search": segment_search, **emitter_options}
     for target in dict.fromkeys(known[t][0] for t in targets):  # bad input before any tool runs
-        module = emit.get(target)
+        module = emitter(target)
         module.render(fit, **{o.name: options.get(o.name, o.default)
                               for o in getattr(module, "OPTIONS", ())})
     if workdir is None:

@@ -33,7 +33,7 @@ from machine import cpu_model  # benchmarks/machine.py
 from approxgen import forms, spec as specs
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "compact.md"

@@ -28,7 +28,7 @@ from pathlib import Path
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import cost
 from approxgen.emit import c, verilog
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.fit.bound import minimax_lower_bound
 from approxgen.spec import resolve
 

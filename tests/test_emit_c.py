@@ -23,7 +23,7 @@ from approxgen.cli import main
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from conftest import CONFIGS, require_tool, shipped_fit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -223,14 +223,14 @@ def test_emit_without_a_target_is_a_usage_error(work):
 
 SIGINT_SCRIPT = """
 import os, signal, sys
-import approxgen.fit
+import approxgen.fitting
 from approxgen.cli import main
 
 def interrupted(spec, progress=True):
     os.kill(os.getpid(), signal.SIGINT)
     signal.pause()
 
-approxgen.fit.fit = interrupted
+approxgen.fitting.fit = interrupted
 sys.argv = ["approxgen", "emit", "c", "gelu", "-o", sys.argv[1]]
 main()
 """
@@ -310,7 +310,7 @@ def test_no_output_option_overwrites_the_input_spec(work, monkeypatch, words, op
     def no_work(*args, **kwargs):
         raise AssertionError("fitted before the outputs were checked")
 
-    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    monkeypatch.setattr("approxgen.fitting.fit", no_work)
     assert_refused([*words, "s.yaml", option.opts[0], "s.yaml"], work,
                    names=(option.opts[0], "s.yaml"), cwd=work)
 
@@ -327,7 +327,7 @@ def test_bad_output_directories_exit_2_before_any_work(work, monkeypatch, make, 
     def no_work(*args, **kwargs):
         raise AssertionError("fitted before the output directory was checked")
 
-    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    monkeypatch.setattr("approxgen.fitting.fit", no_work)
     if make == "under-a-file":
         out = "keep.out/sub"
     elif make == "dangling":

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import approxgen
-from approxgen import emit, verify
+from approxgen import verify
 from approxgen.cli import main
+from approxgen.emit import EMITTERS
 from approxgen.errors import ApproxgenError
 from conftest import fit_raw
 
@@ -23,14 +24,15 @@ EMITTER = '''
 
 import numpy as np
 
-from approxgen import emit, forms
+from approxgen import forms
+from approxgen.emit import Option, cell
 from approxgen.verify import TargetResult
 
 TARGET = "CSV"
 HELP = "Every input code and its output as CSV."
 OUTPUT_HELP = "CSV file to write (default: stdout)."
-OPTIONS = (emit.Option("header", "--header", "A first line naming the columns.", default=False,
-                       is_flag=True),)
+OPTIONS = (Option("header", "--header", "A first line naming the columns.", default=False,
+                  is_flag=True),)
 BUILD_FILES = ((".csv", lambda fit: render(fit, header=True)),)
 VERIFIERS = {"csv": f"{__name__}:check"}
 
@@ -58,7 +60,7 @@ CELLS = {"pwl": PwlCsv, "quadratic": FormCsv}
 def render(fit, header=False):
     x = fit.spec.input.codes()
     columns = {"x": x, "y": fit.model.evaluate(x)}
-    columns.update(emit.cell(CELLS, forms.of(fit.model), TARGET).columns(fit.model, x))
+    columns.update(cell(CELLS, forms.of(fit.model), TARGET).columns(fit.model, x))
     lines = [",".join(columns)] if header else []
     lines += [",".join(str(int(v)) for v in row) for row in zip(*columns.values())]
     return "\\n".join(lines) + "\\n"
@@ -78,7 +80,7 @@ def csv_emitter(tmp_path, monkeypatch):
     """The throw-away emitter's module on the path and its one registry line."""
     (tmp_path / "agtest_csv.py").write_text(textwrap.dedent(EMITTER))
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(emit.EMITTERS, "csv", "agtest_csv")
+    monkeypatch.setitem(EMITTERS, "csv", "agtest_csv")
     yield sys.modules.get("agtest_csv")
     sys.modules.pop("agtest_csv", None)
 

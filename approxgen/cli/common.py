@@ -96,11 +96,11 @@ class EmitterCommand(Command):
 
 def emitter_options(targets) -> list[click.Option]:
     """The click options of the render options every emitter of ``targets`` declares."""
-    from approxgen import emit
+    from approxgen.emit import get as emitter
 
     made = []
     for target in targets:
-        for opt in getattr(emit.get(target), "OPTIONS", ()):
+        for opt in getattr(emitter(target), "OPTIONS", ()):
             kind = (RegistryChoice(opt.choices) if isinstance(opt.choices, str)
                     else click.Choice(opt.choices) if opt.choices else None)
             made.append(click.Option([opt.flag, opt.name], type=kind, default=opt.default,
@@ -335,7 +335,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     spec = spec_from_target(target, flags, read)
     fit = fit_spec(spec, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
-        from approxgen.cli.fit import summary
+        from approxgen.cli.summary import summary
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)
     return fit
@@ -344,7 +344,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 def fit_spec(spec, progress: bool = False):
     """Fit ``spec``; an error of the model's integer contract (raised without a location, such
     as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
-    from approxgen.fit import fit
+    from approxgen.fitting import fit
 
     try:
         return fit(spec, progress=progress)

@@ -45,9 +45,10 @@ def emit_group():
 def emit_command(target: str) -> click.Command:
     """``approxgen emit TARGET`` for the emitter ``target``: the fit flags, ``-o``, the
     emitter's options (``OPTIONS``) and further files (``EXTRA_FILES``)."""
-    from approxgen import emit, outputs
+    from approxgen import outputs
+    from approxgen.emit import get as emitter
 
-    module = emit.get(target)
+    module = emitter(target)
     extra_files = getattr(module, "EXTRA_FILES", ())
 
     def run(target, flags, output, quiet, **options):

@@ -30,7 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from approxgen import __version__, forms
+from approxgen import forms
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
 
 # The emitter registry: target name -> the module that renders it (imported only when used).

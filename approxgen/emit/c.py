@@ -57,7 +57,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from approxgen import emit, forms
+from approxgen import forms
+from approxgen.emit import Option, cell as emit_cell
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
@@ -90,7 +91,7 @@ BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O
 # --- the plug-in (approxgen.emit) ---------------------------------------------------------------
 HELP = "A standalone integer-only C99 header. "
 OUTPUT_HELP = "Header to write (default: stdout)."
-OPTIONS = (emit.Option(
+OPTIONS = (Option(
     "segment_search", "--segment-search", default="auto", choices=SEGMENT_SEARCHES,
     help="C, pwl and quadratic: how a code finds its segment. chain: compare-and-mask over "
          "every breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table on "
@@ -1089,4 +1090,4 @@ CELLS = {"pwl": PwlC, "table": TableC, "quadratic": QuadraticC, "ibert": IbertC,
 
 def cell(form) -> FormC:
     """The C of ``form`` (a Form plug-in), or the one refusal where there is none."""
-    return emit.cell(CELLS, form, TARGET)
+    return emit_cell(CELLS, form, TARGET)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from approxgen import emit, forms
+from approxgen import forms
+from approxgen.emit import cell as emit_cell
 from approxgen.emit import provenance
 from approxgen.forms.quadratic import COEFFICIENTS
 
@@ -146,4 +147,4 @@ CELLS = {"pwl": PwlVectors, "table": FormVectors, "quadratic": QuadraticVectors,
 
 def cell(form) -> FormVectors:
     """The vector fields of ``form`` (a Form plug-in), or the one refusal where there is none."""
-    return emit.cell(CELLS, form, TARGET)
+    return emit_cell(CELLS, form, TARGET)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from approxgen import emit, forms
+from approxgen import forms
+from approxgen.emit import ExtraFile, Option, cell as emit_cell
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
 from approxgen.emit import vectors as vec
 from approxgen.errors import ApproxgenError
@@ -34,11 +35,11 @@ PARTS = ("full", "lut")
 HELP = "Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."
 OUTPUT_HELP = "Verilog file to write (default: stdout)."
 OPTIONS = (
-    emit.Option("part", "--part", default="full", choices="approxgen.emit.verilog:PARTS",
+    Option("part", "--part", default="full", choices="approxgen.emit.verilog:PARTS",
                 help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment "
                      "decoder and coefficient ROM alone (pwl: x -> slope, intercept; quadratic: "
                      "x -> a, b, c, origin) for an existing MAC."),
-    emit.Option("pipeline", "--pipeline", default=False, is_flag=True,
+    Option("pipeline", "--pipeline", default=False, is_flag=True,
                 help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
                      "in_valid, out_valid, LATENCY."),
 )
@@ -260,7 +261,7 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
 
 
-EXTRA_FILES = (emit.ExtraFile("testbench", "--testbench", render_testbench,
+EXTRA_FILES = (ExtraFile("testbench", "--testbench", render_testbench,
                               "Also write a self-checking test bench here; it reads the vectors "
                               "of `emit vectors` (NAME.hex or +vectors=PATH)."),)
 BUILD_FILES = ((".v", render), ("_tb.v", render_testbench))  # approxgen build: NAME.v, _tb.v
@@ -805,7 +806,7 @@ CELLS = {"pwl": PwlVerilog, "table": TableVerilog, "quadratic": QuadraticVerilog
 
 def cell(form) -> FormVerilog:
     """The Verilog of ``form`` (a Form plug-in), or the one refusal where there is none."""
-    return emit.cell(CELLS, form, TARGET)
+    return emit_cell(CELLS, form, TARGET)
 
 
 def parts(fit) -> list[str]:

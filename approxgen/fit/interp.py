@@ -749,3 +749,9 @@ def fit_orders(spec, progress: bool = False):
         f"bytes)" for _, o, mo, _, om in others))
     return model, info
 
+
+def fit_form(spec, progress: bool, weights=None):
+    """``(model, search info)`` of ``form: interp`` (:attr:`approxgen.forms.Form.fitter`)."""
+    if spec.order == "auto":
+        return fit_orders(spec, progress)
+    return fit_interp(spec, progress)

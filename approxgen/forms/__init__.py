@@ -99,7 +99,12 @@ def objective_phrase(spec) -> str:
 
 class Form:
     """The protocol every form implements. Defaults suit an unsegmented form without
-    coefficients; segmented forms override the hooks marked so."""
+    coefficients; segmented forms override the hooks marked so. ``name``: its spec name;
+    ``model_class``: its golden model; ``segmented``: it has segments, a breakpoint search and an
+    objective; ``weighted``: it fits weighted objectives; ``fits_bytes``: it meets ``max_bytes``
+    itself; ``foldable``: it may fit one half of a symmetric function; ``spec_keys``: the keys
+    it reads beyond :data:`approxgen.spec.COMMON_KEYS`, ``keys`` its own (:class:`Key`);
+    ``fitter``: what fits it."""
 
     name: str = ""
     model_class: type = object
@@ -121,10 +126,18 @@ class Form:
         """Whether the form can approximate ``function`` (a ``functions.Function``)."""
         return True
 
+    # "module:function" fitting it (the default fit calls it): by name, as the solvers above
+    # the golden models build its models (a form imports no solver)
+    fitter: str | None = None
+
     def fit(self, spec, progress: bool, weights=None):
         """``(model, search info)`` for a validated spec (info: method, seed, settings, notes);
-        ``weights`` (one per domain code) only for a form that is :attr:`weighted`."""
-        raise NotImplementedError
+        ``weights`` (one per domain code) only for a form that is :attr:`weighted`. The
+        default: :attr:`fitter` (``fitter(spec, progress, weights)``)."""
+        if self.fitter is None:
+            raise NotImplementedError
+        module, function = self.fitter.split(":")
+        return getattr(importlib.import_module(module), function)(spec, progress, weights)
 
     def search_refusal(self, search: str) -> str | None:
         """Why the form does not run breakpoint search ``search`` (None: it does); checked when

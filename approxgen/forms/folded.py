@@ -121,7 +121,10 @@ def _wide_bits(a: int, s: int, b: int, inner_bits: int, h_max: int) -> int:
 
 @dataclass(frozen=True)
 class FoldedModel:
-    """``inner`` on ``|q|``, mirrored for ``q < 0`` (see the module doc): the one definition."""
+    """``inner`` on ``|q|``, mirrored for ``q < 0`` (see the module doc): the one definition.
+    ``inner`` is the half's model (any form's, on an unsigned input ``h = |q|``, an output
+    ``g`` wider than the whole's when the reconstruction needs it); ``q < 0`` gives
+    ``sat(a + s g(|q|) + b |q|)`` (``s`` is +1 or -1), ``q >= 0`` gives ``sat(g(q))``."""
 
     input: IntFormat
     output: IntFormat
@@ -284,6 +287,7 @@ class FoldedForm(Form):
         self.segmented = inner.segmented
         self.weighted = inner.weighted
         self.spec_keys = inner.spec_keys
+        self.keys = inner.keys
 
     def supports(self, function) -> bool:
         return self.inner.supports(function)

@@ -38,6 +38,11 @@ M_BITS = 8  # the multiplier's bits beyond the output's: its rounding costs <= 2
 
 @dataclass(frozen=True)
 class IbertModel:
+    """I-BERT's integer-only ``kind`` (gelu or exp, Kim et al. 2021): the second-order
+    polynomial constants ``q_b``, ``q_c`` and ``q_1`` the input scale fixes, and the requantize
+    ``y = sat((v * multiplier + 2^(shift-1)) >> shift)`` into the output format (see the module
+    doc for ``v``)."""
+
     input: IntFormat
     output: IntFormat
     kind: str  # "gelu" or "exp"
@@ -150,9 +155,13 @@ def constants(kind: str, inp: IntFormat, out: IntFormat) -> IbertModel:
 
 
 class IbertForm(Form):
+    """The ``ibert`` plug-in: I-BERT's closed-form :class:`IbertModel` (gelu and exp only; never
+    folded)."""
+
     foldable = False  # a fixed closed form over the whole range
     name = "ibert"
     model_class = IbertModel
+
     def supports(self, function) -> bool:
         return not function.expr and function.name in KINDS
 

@@ -77,6 +77,13 @@ class InterpWidths:
 
 @dataclass(frozen=True)
 class InterpModel:
+    """The interpolated node table (see the module doc): input codes clamped to ``lo_code..
+    hi_code``; the offset ``u = q - lo_code`` falls in region r (from ``starts[r]``) whose nodes
+    are ``2^steps[r]`` codes apart; ``nodes`` are stored in ``node_bits`` (signed or not, with
+    ``base`` added in the arithmetic) with ``frac`` fraction bits; ``order`` 1 interpolates
+    linearly between two neighbouring nodes, 2 quadratically through three; the result is
+    rounded half up to the output format and saturated."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -239,6 +246,10 @@ class InterpModel:
 
 
 class InterpForm(Form):
+    """The ``interp`` plug-in: :class:`InterpModel`, its node layout and values fitted by
+    :mod:`approxgen.fit.interp`; its own keys ``order`` and ``max_regions``; it meets
+    ``max_bytes`` itself."""
+
     name = "interp"
     model_class = InterpModel
     segmented = True
@@ -253,13 +264,7 @@ class InterpForm(Form):
                 "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS))
     spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb",
                            *(k.name for k in keys)})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.interp import fit_interp, fit_orders
-
-        if spec.order == "auto":
-            return fit_orders(spec, progress)
-        return fit_interp(spec, progress)
+    fitter = "approxgen.fit.interp:fit_form"
 
     def search_refusal(self, search: str) -> str | None:
         if search not in ("exact", "uniform"):

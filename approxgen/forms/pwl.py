@@ -36,6 +36,12 @@ class PwlWidths:
 
 @dataclass(frozen=True)
 class PwlModel:
+    """The pwl golden model: ``input``/``output`` formats; ``breakpoints`` ``t_1 < ... <
+    t_{K-1}`` (input codes; segment i holds ``t_i <= q < t_{i+1}``); per segment the integer
+    ``slopes`` k_i and ``intercepts`` m_i; ``y = sat((k_i q + (m_i << intercept_shift) +
+    2^(shift-1)) >> shift)``; ``slope_bits``/``intercept_bits`` the signed widths the
+    coefficients are declared in (each fits its own)."""
+
     input: IntFormat
     output: IntFormat
     breakpoints: tuple[int, ...]
@@ -133,6 +139,9 @@ class PwlModel:
 
 
 class PwlForm(Form):
+    """The ``pwl`` plug-in: :class:`PwlModel` fitted by a breakpoint search
+    (:func:`approxgen.fitting.fit_pwl`), weighted objectives, its own ``acc_bits`` key."""
+
     name = "pwl"
     model_class = PwlModel
     segmented = True
@@ -142,23 +151,7 @@ class PwlForm(Form):
                 default="auto", choices=("auto", 32, 64), unset="auto", optional=False),)
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
                            "max_error_lsb", "seed", "weights", *(k.name for k in keys)})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen import fit as fitting
-
-        if spec.segments == "auto" and spec.objective == "rounding":
-            from approxgen.fit.rounding import RoundingPwlProblem, fit_exact
-
-            return fit_exact(spec, RoundingPwlProblem)
-        if spec.segments == "auto":
-            from approxgen.metrics import correctly_rounded, target
-
-            reference = target(spec, spec.domain_codes())  # sat(f)
-
-            return fitting._fit_auto_segments(spec, reference,
-                                              correctly_rounded(reference, spec.output), progress,
-                                              weights)
-        return fitting._fit_pwl(spec, spec.segments, progress, weights)
+    fitter = "approxgen.fitting:fit_pwl"
 
     def disagreement(self, model, spec) -> str | None:
         from approxgen.fit.arithmetic import PwlArithmetic

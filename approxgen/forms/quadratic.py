@@ -50,6 +50,12 @@ class QuadraticWidths:
 
 @dataclass(frozen=True)
 class QuadraticModel:
+    """The quadratic golden model (see the module doc): input codes clamped to ``lo_code..
+    hi_code``, segments split at ``breakpoints``; per segment the integer coefficients ``a``,
+    ``b``, ``c`` (declared ``a_bits``, ``b_bits``, ``c_bits`` wide), evaluated by Horner's rule
+    on the offset ``d = q - origin`` with the floor shifts ``inner_shift`` (s1, after ``a d``)
+    and ``shift`` (s, at the end, rounding half up), then saturated."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -154,16 +160,15 @@ class QuadraticModel:
 
 
 class QuadraticForm(Form):
+    """The ``quadratic`` plug-in: :class:`QuadraticModel` fitted by a breakpoint search
+    (:func:`approxgen.fitting.fit_quadratic`)."""
+
     name = "quadratic"
     model_class = QuadraticModel
     segmented = True
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
                            "max_error_lsb", "seed"})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.quadratic import fit_quadratic
-
-        return fit_quadratic(spec, progress)
+    fitter = "approxgen.fitting:fit_quadratic"
 
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain

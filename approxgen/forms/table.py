@@ -14,6 +14,9 @@ from approxgen.forms import Form, json_int, json_ints
 
 @dataclass(frozen=True)
 class TableModel:
+    """The exact table: ``values[i]`` is the output code of input code ``lo_code + i`` (the
+    correctly rounded f over the domain codes); codes outside clamp to the nearest end."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -49,8 +52,11 @@ class TableModel:
 
 
 class TableForm(Form):
+    """The ``table`` plug-in: the correctly rounded :class:`TableModel` (no search)."""
+
     name = "table"
     model_class = TableModel
+
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.metrics import correctly_rounded
 
