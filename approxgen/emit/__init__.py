@@ -5,8 +5,8 @@ golden model (:mod:`approxgen.model`) bit for bit. What they share lives here: t
 (:data:`EMITTERS`), the template environment, the provenance header, comment-safe text, the name
 rules of every emitter, and the lookup of an emitter's per-form code (:func:`cell`).
 
-An emitter is a plug-in: one module named in :data:`EMITTERS` (``emit``, ``verify``, ``build``,
-``report`` and :func:`approxgen.emit` read it), its templates, and nothing else. The module holds
+An emitter is a plug-in: one module named in :data:`EMITTERS` (``emit``, ``verify``, ``build``
+and :func:`approxgen.emit` read it), its templates, and nothing else. The module holds
 
 * ``TARGET`` (its name in messages), ``render(fit, **options) -> str`` and ``HELP`` (one line for
   ``approxgen emit TARGET --help``), ``OUTPUT_HELP`` (its ``-o``);

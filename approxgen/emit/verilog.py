@@ -581,12 +581,17 @@ class FormVerilog:
         raise NotImplementedError
 
 
-class PwlVerilog(FormVerilog):
+class SegmentedVerilog(FormVerilog):
+    """A segment decoder and coefficient ROM: the lut part alone, or feeding the datapath of the
+    full part (two cycles when pipelined; the lut part one)."""
+
     verilog_parts = ("full", "lut")
 
     def latency(self, part: str) -> int:
         return 2 if part == "full" else 1
 
+
+class PwlVerilog(SegmentedVerilog):
     def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
         model, inp = fit.model, fit.spec.input
         d = pwl_datapath(model)
@@ -649,12 +654,7 @@ class TableVerilog(FormVerilog):
         return est
 
 
-class QuadraticVerilog(FormVerilog):
-    verilog_parts = ("full", "lut")
-
-    def latency(self, part: str) -> int:
-        return 2 if part == "full" else 1
-
+class QuadraticVerilog(SegmentedVerilog):
     def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
         return quadratic_context(fit, part, pipeline)
 
