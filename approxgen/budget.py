@@ -1,5 +1,5 @@
 """Bytes as a budget (``max_bytes``): what the C header really ships, its ``static const``
-tables (:meth:`approxgen.forms.Form.table_bytes`), kept within the spec's budget.
+tables (:func:`approxgen.emit.c.table_bytes`), kept within the spec's budget.
 
 A form that meets the budget itself (:attr:`~approxgen.forms.Form.fits_bytes`, e.g. ``interp``,
 whose node count is its byte count) fits the spec as it is. For another segmented form:
@@ -35,6 +35,7 @@ def fit_form(form, spec, progress: bool, weights=None):
         model, info = fit(spec)
         check(model, spec)
         return model, info
+    from approxgen.emit.c import table_bytes
     from approxgen.metrics import measure
 
     budget = spec.max_bytes
@@ -46,7 +47,7 @@ def fit_form(form, spec, progress: bool, weights=None):
         if k not in tried:
             model, info = fit(dataclasses.replace(spec, segments=k))
             err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
-            tried[k] = (model, info, forms.of(model).table_bytes(model), err)
+            tried[k] = (model, info, table_bytes(model), err)
         return tried[k][2] <= budget
 
     if not attempt(1):
@@ -65,8 +66,10 @@ def check(model, spec) -> None:
     """Refuse ``model`` when its tables exceed ``spec.max_bytes``."""
     if spec.max_bytes is None:
         return
+    from approxgen.emit.c import table_bytes
+
     form = forms.of(model)
-    size = form.table_bytes(model)
+    size = table_bytes(model)
     if size > spec.max_bytes:
         what = (f"max_error_lsb {spec.max_error_lsb:g} needs" if spec.max_error_lsb is not None
                 else f"form {form.name} ships")

@@ -64,11 +64,7 @@ def _function_of_expr(fields: dict) -> Function:
 erf, erfc = libm.erf, libm.erfc  # the C library's, element-wise (no scipy at start-up)
 
 
-def expit(x):
-    """The logistic sigmoid 1 / (1 + e^-x), without overflow: e^-|x| only."""
-    x = np.asarray(x, dtype=np.float64)
-    e = libm.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+expit = libm.expit
 
 
 def _gelu(x):

@@ -126,7 +126,7 @@ class Dask(Executor):
     def map(self, function, args):
         if not args:
             return
-        from approxgen import __version__
+        from approxgen.version import __version__
 
         client = self._client()
         try:
@@ -151,7 +151,7 @@ EXECUTORS = {"local": Local, "dask": Dask}
 def _run_chunk(function: Callable, chunk: list[tuple], version: str) -> list:
     """One dask task: ``function(*a)`` for each job of the batch, on a worker running
     approxgen ``version`` (a worker of another version would give other results)."""
-    from approxgen import __version__
+    from approxgen.version import __version__
 
     if __version__ != version:
         raise ApproxgenError(f"a dask worker runs approxgen {__version__}, this is {version} "

@@ -98,7 +98,7 @@ def measure(spec, yosys_tool, progress: bool = False) -> dict:
     file, so it runs on any worker."""
     from approxgen import cost, forms
     from approxgen.emit import c, verilog
-    from approxgen.fit import fit
+    from approxgen.fitting import fit
 
     started = time.perf_counter()
     result = fit(spec, progress=progress)

@@ -21,7 +21,7 @@ from pathlib import Path
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs, tools
 from approxgen.emit import c as emit_c
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "c.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from approxgen import spec as specs
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 
 def require_tool(name: str) -> str:
