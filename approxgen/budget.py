@@ -1,5 +1,5 @@
 """Bytes as a budget (``max_bytes``): what the C header really ships, its ``static const``
-tables (:meth:`approxgen.forms.Form.table_bytes`), kept within the spec's budget.
+tables (:func:`approxgen.emit.c.table_bytes`), kept within the spec's budget.
 
 A form that meets the budget itself (:attr:`~approxgen.forms.Form.fits_bytes`, e.g. ``interp``,
 whose node count is its byte count) fits the spec as it is. For another segmented form:
@@ -74,7 +74,9 @@ def counted_bytes(model, spec) -> int:
     """The bytes ``max_bytes`` counts for ``model``: its C tables, or with ``bytes_target`` the
     whole compiled kernel's (a missing or failing compiler: one error line at the key)."""
     if spec.bytes_target == "tables":
-        return forms.of(model).table_bytes(model)
+        from approxgen.emit.c import table_bytes
+
+        return table_bytes(model)
     return whole_bytes(model, spec)["total"]
 
 
@@ -105,13 +107,15 @@ WHOLE_ROUNDS = 6
 def _fit_whole(fit, spec):
     """A form that meets ``max_bytes`` on its tables itself, with the whole kernel counted: fit
     at a table budget, compile, lower the table budget by the excess, until the whole fits."""
+    from approxgen.emit.c import table_bytes
+
     budget, tables = spec.max_bytes, spec.max_bytes
     for _ in range(WHOLE_ROUNDS):
         model, info = fit(dataclasses.replace(spec, max_bytes=tables))
         whole = counted_bytes(model, spec)
         if whole <= budget:
             note = (f"max_bytes {budget} whole on {spec.bytes_target}: {whole} bytes "
-                    f"({forms.of(model).table_bytes(model)} of tables)")
+                    f"({table_bytes(model)} of tables)")
             return model, dict(info, notes=info["notes"] + [note])
         tables -= max(2, whole - budget)
         if tables < 1:

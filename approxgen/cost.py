@@ -13,21 +13,13 @@ import tempfile
 from pathlib import Path
 
 from approxgen import forms, tools
-from approxgen.emit import verilog
+from approxgen.emit import c, verilog
 
 SYNTH_TIMEOUT = 1800  # seconds for one Yosys run (a 65536-entry int16 table takes minutes)
 
 
-def parts(fit) -> list[str]:
-    """The Verilog parts the fit's form has (``full`` always; pwl: also ``lut``)."""
-    return list(forms.of(fit.model).verilog_parts)
-
-
-def estimate(fit, part: str = "full", pipeline: bool = False) -> dict:
-    """What the emitted module instantiates, counted from the widths (no tools)."""
-    est = {"rom_words": 0, "rom_bits": 0, "comparators": [], "multiplier": None, "adders": [],
-           "flip_flops": 0}
-    return forms.of(fit.model).estimate(fit, part, pipeline, est)
+parts = verilog.parts  # the Verilog parts the fit's form has (full always; pwl: also lut)
+estimate = verilog.estimate  # what the emitted module instantiates, counted from the widths
 
 
 def describe_estimate(est: dict) -> dict:
@@ -104,7 +96,7 @@ def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True
         "segments": forms.of(fit.model).segments(fit.model),
         "input": spec.input.describe(), "output": spec.output.describe(),
         "max_error_lsb": m["max_error_lsb"], "max_abs_error": m["max_abs_error"],
-        "table_bytes": forms.of(fit.model).table_bytes(fit.model),
+        "table_bytes": c.table_bytes(fit.model),
         "kernel_bytes": _kernel_bytes(fit),
         "yosys_version": yosys_version(yosys) if yosys else None,
         "parts": rows,

@@ -22,7 +22,7 @@ from kernel_timing import C_CLOCK_AND_RANDOM  # benchmarks/kernel_timing.py
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs, tools
 from approxgen.emit import c as emit_c
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "c.md"

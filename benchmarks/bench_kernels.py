@@ -20,7 +20,7 @@ from machine import cpu_model  # benchmarks/machine.py
 
 from approxgen import footprint, forms, spec as specs, tools
 from approxgen.emit import c as emit_c
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "kernels.md"

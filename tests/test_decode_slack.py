@@ -4,15 +4,13 @@ max error; 0 turns it off; the emitted C stays bit-exact."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from conftest import ROOT, fit_raw, require_tool, shipped_fit
 
 from approxgen import verify
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 GELU16 = dict(function="gelu", input={"bits": 16, "scale": "2^-12"}, output={"bits": 16},
               segments=12, fold="none")
@@ -20,7 +18,7 @@ GELU16 = dict(function="gelu", input={"bits": 16, "scale": "2^-12"}, output={"bi
 
 def test_the_shipped_int16_config_on_the_grid_within_the_slack(tmp_path):
     on = shipped_fit(ROOT / "configs" / "gelu_int16.yaml")  # the default slack, 0.25 LSB
-    off = fit(dataclasses.replace(on.spec, decode_slack=0.0), progress=False)
+    off = fit(on.spec.with_keys(decode_slack=0.0), progress=False)
     assert on.spec.decode_slack == 0.25 and "decode_slack" not in on.spec.to_json()
     half, searched = on.model.inner, off.model.inner  # folded: the half's breakpoints
     assert any(b % 64 for b in searched.breakpoints)  # the search's own: off the grid

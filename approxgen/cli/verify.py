@@ -8,13 +8,20 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, load_target,
-                                  part_option, quiet_option, segment_search_option)
+from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, RegistryChoice,
+                                  fit_flags, load_target, quiet_option)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
 
-@click.command("verify", cls=Command)
+def _verified_emitters() -> list[str]:
+    """The emitters with a ``verify`` target: their render options are verify's too."""
+    from approxgen import verify
+
+    return list(dict.fromkeys(emitter for emitter, _ in verify.verifiers().values()))
+
+
+@click.command("verify", cls=EmitterCommand, emitters=_verified_emitters, before=("strict",))
 @click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("--c/--no-c", "check_c", default=True,
@@ -36,9 +43,8 @@ from approxgen.outputs import OutputError
               help="C/C++: link the compiled harness with this command of its own (e.g. "
                    "'arm-none-eabi-gcc -mthumb --specs=rdimon.specs' for qemu-arm; default: "
                    "the compiler, in one step).")
-@segment_search_option
-@part_option
-@click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
+@click.option("--target", "more", multiple=True, type=RegistryChoice("approxgen.verify:verifiers"),
+              help="Also verify this target (repeatable): any an emitter declares.")
 @click.option("--strict", is_flag=True,
               help="A missing tool is a failure (use in CI, where the tools must be installed).")
 @click.option("--json", "as_json", is_flag=True,
@@ -49,7 +55,7 @@ from approxgen.outputs import OutputError
                    "(default: a temporary directory, removed).")
 @quiet_option("No table: the exit status tells")
 def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compile_only, runner,
-                   link, segment_search, part, pipeline, strict, as_json, workdir, quiet):
+                   link, more, strict, as_json, workdir, quiet, **options):
     """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
     (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
     functions over every input code; simulate the Verilog module with its self-checking test
@@ -65,6 +71,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
     from approxgen import verify
 
     targets = [t for t, on in (("c", check_c), ("c++", cxx), ("verilog", check_verilog)) if on]
+    targets += [t for t in more if t not in targets]
     if not targets:
         raise ApproxgenError("nothing to verify: --no-c and --no-verilog leave no target")
     for flag, value in (("--cflags", cflags), ("--cc", cc), ("--runner", runner),
@@ -86,8 +93,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
             raise OutputError(f"cannot create it: {exc.strerror or exc}",
                               f"--workdir {workdir}") from None
     report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
-                           part=part, pipeline=pipeline, segment_search=segment_search,
-                           compile_only=compile_only, runner=runner, link=link)
+                           compile_only=compile_only, runner=runner, link=link, **options)
     if as_json:
         import dataclasses
         import json
