@@ -13,15 +13,26 @@ import numpy as np
 from approxgen.blocks import load
 from approxgen.blocks.softmax import metrics, sample_rows
 
-SPEC = {"block": "softmax", "name": "sm8", "length": 768,
-        "input": {"bits": 8, "signed": True, "scale": "2^-4"},
-        "output": {"bits": 8, "signed": False, "scale": "2^-8"}}
+SPECS = [{"block": "softmax", "name": "sm8", "length": 768,
+          "input": {"bits": 8, "signed": True, "scale": "2^-4"},
+          "output": {"bits": 8, "signed": False, "scale": "2^-8"}},
+         {"block": "softmax", "name": "sm16", "length": 768,
+          "input": {"bits": 16, "signed": True, "scale": "2^-11"},
+          "output": {"bits": 16, "signed": False, "scale": "2^-15"}}]
 
 
 def main() -> None:
-    block = load(SPEC, "<benchmark>")
-    print(f"softmax int8 (in {block.input.describe()}, out {block.output.describe()}), "
-          f"exp table {block.exp_table.size} entries x 2 B\n")
+    for spec in SPECS:
+        table(load(spec, "<benchmark>"))
+
+
+def table(block) -> None:
+    """The errors of ``block`` at each N."""
+    tables = [block.exp_table] if not block.low_bits else list(block.split_tables)
+    width = 2 if max(t[0] for t in tables) <= 0xFFFF else 4
+    print(f"\nsoftmax (in {block.input.describe()}, out {block.output.describe()}, exp_bits "
+          f"{block.exp_bits}), exp tables {' + '.join(str(t.size) for t in tables)} entries "
+          f"x {width} B\n")
     print("| N | max err | mean err | mismatches | argmax disagreements | max real err "
           "| max row-sum deviation |")
     print("|---|---|---|---|---|---|---|")

@@ -11,8 +11,10 @@ Golden model of one row ``x`` (input codes, ``n <= length``), every step an inte
    up to the output grid by one integer division per element (exact: no reciprocal rounding),
    saturated to the output format (a one-hot row reaches 1.0 = ``2^P``).
 
-The only approximation is the table's rounding of ``exp`` (and the saturation of 1.0); the table
-stands in for range reduction while the input has few enough codes (:data:`MAX_TABLE`).
+The only approximation is the tables' rounding of ``exp`` (and the saturation of 1.0). With more
+reachable ``u`` codes than :data:`MAX_TABLE` (int16) ``u`` splits into ``h 2^L + l`` and ``EXP`` is
+the rounded product of two exact tables (:attr:`Softmax.low_bits`), standing in for range
+reduction by ln 2 and a fitted ``2^-r``.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from approxgen.spec import _bool, _int, _name_problem, _section
 
 KEYS = {"block", "name", "length", "input", "output", "exp_bits"}
 MAX_LENGTH = 1 << 16
-MAX_TABLE = 4096  # entries of the exp table; wider inputs need range reduction (not built yet)
+MAX_TABLE = 4096  # entries of the direct exp table; wider inputs split u into two tables
+SPLIT_BITS = 8  # the low bits of u in the split tables
 INPUT_BITS = (8, 16)  # the width of a C type: every value of the C input type is a code
-DEFAULT_EXP_BITS = 15
+DEFAULT_EXP_BITS = {8: 15, 16: 24}  # per input width: int16 outputs (2^-15) need the finer exp
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,45 @@ class Softmax(Block):
         """``P`` with ``output.scale = 2^-P``."""
         return -self.output.scale_exp
 
+    def rounded_exp(self, u) -> np.ndarray:
+        """``round_half_up(2^E * exp(-u * S_in))`` of int ``u`` codes, int64."""
+        real = libm.exp(-np.asarray(u, dtype=np.float64) * self.input.scale)
+        return np.floor(np.ldexp(real, self.exp_bits) + 0.5).astype(np.int64)
+
     @property
     def exp_table(self) -> np.ndarray:
-        """``round_half_up(2^E * exp(-u * S_in))`` for ``u = 0 .. U-1`` (all > 0), int64."""
-        span = self.input.max_code - self.input.min_code
-        u = np.arange(span + 1, dtype=np.int64)
-        real = libm.exp(-u.astype(np.float64) * self.input.scale)
-        table = np.floor(np.ldexp(real, self.exp_bits) + 0.5).astype(np.int64)
+        """The direct table: :meth:`rounded_exp` of ``u = 0 .. U-1`` (all > 0), int64."""
+        table = self.rounded_exp(np.arange(self.span + 1))
         return table[:int(np.count_nonzero(table))]  # decreasing: the zeros are the tail
+
+    @property
+    def span(self) -> int:
+        """The largest ``u = max - x``."""
+        return self.input.max_code - self.input.min_code
+
+    @property
+    def low_bits(self) -> int:
+        """``L``: 0 for the direct table; else ``u = h 2^L + l`` and ``EXP[u] =
+        round_half_up(HI[h] * LO[l] / 2^E)`` (two exact tables; a product, one rounding)."""
+        return 0 if self.exp_table.size <= MAX_TABLE else SPLIT_BITS
+
+    @property
+    def split_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(HI, LO)``: :meth:`rounded_exp` of ``h 2^L`` (cut where it rounds to 0) and of
+        ``l = 0 .. 2^L - 1``."""
+        hi = self.rounded_exp(np.arange((self.span >> SPLIT_BITS) + 1) << SPLIT_BITS)
+        return hi[:int(np.count_nonzero(hi))], self.rounded_exp(np.arange(1 << SPLIT_BITS))
+
+    def exp_of(self, u) -> np.ndarray:
+        """``EXP[u]`` of int ``u`` codes (``0 <= u <= span``), int64: 0 past the table(s)."""
+        u = np.asarray(u, dtype=np.int64)
+        if not self.low_bits:
+            table = self.exp_table
+            return np.where(u < table.size, table[np.minimum(u, table.size - 1)], 0)
+        hi, lo = self.split_tables
+        h = u >> SPLIT_BITS
+        product = hi[np.minimum(h, hi.size - 1)] * lo[u & ((1 << SPLIT_BITS) - 1)]
+        return np.where(h < hi.size, round_shift(product, self.exp_bits), 0)
 
     @property
     def sum_bits(self) -> int:
@@ -70,26 +104,30 @@ class Softmax(Block):
         x = np.asarray(rows, dtype=np.int64)
         if x.ndim != 2 or not 1 <= x.shape[1] <= self.length:
             raise ApproxgenError(f"rows must be 2-D with 1..{self.length} codes each")
-        u = x.max(axis=1, keepdims=True) - x
-        table = self.exp_table
-        e = np.where(u < table.size, table[np.minimum(u, table.size - 1)], 0)
+        e = self.exp_of(x.max(axis=1, keepdims=True) - x)
         s = e.sum(axis=1, keepdims=True)
         y = (e * (1 << (self.out_shift + 1)) + s) // (2 * s)
         return np.minimum(y, self.output.max_code)
 
     def c_context(self) -> dict:
         """What ``templates/c/softmax.h.j2`` reads beyond the name and formats."""
-        table = self.exp_table
+        tables = [self.exp_table] if not self.low_bits else list(self.split_tables)
         return {"length": self.length, "exp_bits": self.exp_bits, "out_shift": self.out_shift,
-                "out_max": self.output.max_code, "table": [str(int(v)) for v in table],
-                "table_type": "uint16_t" if table[0] <= 0xFFFF else "uint32_t"}
+                "out_max": self.output.max_code, "low_bits": self.low_bits,
+                "tables": [[str(int(v)) for v in t] for t in tables],
+                "table_type": "uint16_t" if max(t[0] for t in tables) <= 0xFFFF else "uint32_t"}
 
     def provenance_lines(self) -> list[str]:
         """What an emitted file states about the arithmetic."""
-        return [f"exp: exact table of {self.exp_table.size} entries, "
-                f"round_half_up(2^{self.exp_bits} exp(-u S_in)), u = max - x",
-                f"sum: {self.sum_bits} bits; y = floor((e 2^{self.out_shift + 1} + s) / (2 s)), "
-                f"saturated"]
+        if self.low_bits:
+            hi, lo = self.split_tables
+            exp = (f"exp: u = h 2^{self.low_bits} + l, round_half_up(HI[h] LO[l] / "
+                   f"2^{self.exp_bits}), exact tables of {hi.size} and {lo.size} entries")
+        else:
+            exp = (f"exp: exact table of {self.exp_table.size} entries, "
+                   f"round_half_up(2^{self.exp_bits} exp(-u S_in)), u = max - x")
+        return [exp, f"sum: {self.sum_bits} bits; y = floor((e 2^{self.out_shift + 1} + s) / "
+                     f"(2 s)), saturated"]
 
     def exact(self, rows) -> np.ndarray:
         """The float64 softmax of the dequantized codes, in output LSB (not rounded)."""
@@ -154,12 +192,8 @@ def from_raw(raw: dict, source: str) -> Softmax:
     out_fmt = IntFormat(out_bits, False, out_scale)
     if out_fmt.scale_exp is None or not -32 <= out_fmt.scale_exp <= 0:
         raise ApproxgenError("must be a power of two 2^-32 .. 1", at("output.scale"))
-    exp_bits = _int(raw.get("exp_bits", DEFAULT_EXP_BITS), "exp_bits", at, 4, 30)
+    exp_bits = _int(raw.get("exp_bits", DEFAULT_EXP_BITS[in_bits]), "exp_bits", at, 4, 30)
     block = Softmax(name, length, in_fmt, out_fmt, exp_bits)
-    if block.exp_table.size > MAX_TABLE:
-        raise ApproxgenError(f"the exp table would hold {block.exp_table.size} entries (at most "
-                             f"{MAX_TABLE}; range reduction for wide inputs is not built yet)",
-                             at("input.scale"))
     if block.sum_bits + 1 > 63 or exp_bits + block.out_shift + 2 > 63:
         raise ApproxgenError("the row sum or the division would exceed 62 bits", at("exp_bits"))
     return block
