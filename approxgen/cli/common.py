@@ -350,10 +350,12 @@ def quiet_option(what: str):
     return click.option("-q", "--quiet", is_flag=True, help=f"{what}; no progress.")
 
 
-def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False):
+def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False,
+                allow_blocks: bool = False):
     """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first,
     with progress unless ``quiet``; ``announce``: then, when the spec left the segment count
-    to the fit (``segments: auto``), the fit's summary on stderr: what it chose)."""
+    to the fit (``segments: auto``), the fit's summary on stderr: what it chose).
+    ``allow_blocks``: a block spec gives its block (:mod:`approxgen.blocks`), else it is refused."""
     set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
@@ -364,6 +366,12 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
+    block = _block_target(target, flags, read)
+    if block is not None:
+        if not allow_blocks:
+            raise ApproxgenError("block specs take only approxgen emit c so far",
+                                 f"{read[2]}: block")
+        return block
     import time
 
     started = time.perf_counter()
@@ -374,6 +382,23 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)
     return fit
+
+
+def _block_target(target: str, flags: dict, read: tuple):
+    """The block (:mod:`approxgen.blocks`) a spec file describes, or None when it is no block;
+    fit flags do not apply to a block."""
+    from approxgen import blocks
+
+    if read[0] != "spec":
+        return None
+    raw, source = raw_from_target(target, {k: None for k in flags}, read)
+    if not blocks.is_block_spec(raw):
+        return None
+    given = [k for k, v in flag_overrides(flags).items() if v is not None]
+    if given:
+        raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} do not apply to a "
+                             f"block spec", read[2])
+    return blocks.load(raw, source)
 
 
 def fit_spec(spec, progress: bool = False):

@@ -46,7 +46,8 @@ def emit_command(target: str) -> click.Command:
     """``approxgen emit TARGET`` for the emitter ``target``: the fit flags, ``-o``, the
     emitter's options (``OPTIONS``) and further files (``EXTRA_FILES``)."""
     from approxgen import outputs
-    from approxgen.emit import get as emitter
+    from approxgen.blocks import Block
+    from approxgen.emit import block_renderer, get as emitter
 
     module = emitter(target)
     extra_files = getattr(module, "EXTRA_FILES", ())
@@ -54,7 +55,11 @@ def emit_command(target: str) -> click.Command:
     def run(target, flags, output, quiet, **options):
         extra = {f.name: options.pop(f.name) for f in extra_files}
         inputs = input_paths(target)
-        fit = load_target(target, flags, quiet, announce=True)
+        fit = load_target(target, flags, quiet, announce=True, allow_blocks=True)
+        if isinstance(fit, Block):
+            files, names = [(output, block_renderer(module, fit, target)(fit))], ["-o"]
+            outputs.write_all(files, inputs, names)
+            return
         files, names = [(output, module.render(fit, **options))], ["-o"]
         for f in extra_files:
             if extra[f.name]:

@@ -79,6 +79,15 @@ class ExtraFile:
     help: str
 
 
+def block_renderer(module, block, where: str | None = None):
+    """The emitter ``module``'s ``render_block(block) -> str`` (blocks: :mod:`approxgen.blocks`),
+    refused in one line (naming ``where``) where it has none."""
+    render = getattr(module, "render_block", None)
+    if render is None:
+        raise ApproxgenError(f"the {block.kind} block has no {module.TARGET} emitter yet", where)
+    return render
+
+
 def unsupported(form, target: str) -> ApproxgenError:
     """The one refusal of an emitter that has no code for ``form`` (a Form plug-in; a wrapper's
     key differs from its name: ``folded``)."""
