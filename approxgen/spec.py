@@ -621,3 +621,12 @@ def _choice(value, key, choices, at) -> str:
     if value not in choices:
         raise ApproxgenError(f"must be one of {', '.join(choices)}, got {value!r}", at(key))
     return value
+
+
+# --- the public parsing API of spec keys, for specs that are not function specs (blocks) -------
+name_problem = _name_problem  # why a name cannot name the emitted code, or None
+section = _section  # a mapping key with its allowed sub-keys
+integer = _int  # an integer in lo..hi
+number = _number  # a finite number
+boolean = _bool  # true, false or null
+choice = _choice  # one of the given words

@@ -12,7 +12,8 @@ import importlib
 
 from approxgen.errors import ApproxgenError
 
-BLOCKS = {"softmax": "approxgen.blocks.softmax"}
+BLOCKS = {"softmax": "approxgen.blocks.softmax", "layernorm": "approxgen.blocks.norm",
+          "rmsnorm": "approxgen.blocks.norm"}
 
 
 def is_block_spec(raw) -> bool:

@@ -28,7 +28,7 @@ from approxgen import libm
 from approxgen.blocks import Block, where_of
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, round_shift
-from approxgen.spec import _bool, _int, _name_problem, _section
+from approxgen.spec import boolean, integer, name_problem, section
 
 KEYS = {"block", "name", "length", "input", "output", "exp_bits"}
 MAX_LENGTH = 1 << 16
@@ -168,31 +168,31 @@ def from_raw(raw: dict, source: str) -> Softmax:
         raise ApproxgenError(f"unknown key {unknown[0]!r} for a softmax block (known: "
                              f"{', '.join(sorted(KEYS))})", at(unknown[0]))
     name = raw.get("name", "softmax")
-    problem = _name_problem(name)
+    problem = name_problem(name)
     if problem:
         raise ApproxgenError(f"{name!r} {problem}", at("name"))
     if "length" not in raw:
         raise ApproxgenError("a softmax block needs length (the maximum row length)",
                              at("length"))
-    length = _int(raw["length"], "length", at, 1, MAX_LENGTH, "the maximum row length")
-    inp = _section(raw, "input", {"bits", "signed", "scale"}, at)
-    out = _section(raw, "output", {"bits", "signed", "scale"}, at)
-    in_bits = _int(inp.get("bits", 8), "input.bits", at, *INPUT_BITS)
+    length = integer(raw["length"], "length", at, 1, MAX_LENGTH, "the maximum row length")
+    inp = section(raw, "input", {"bits", "signed", "scale"}, at)
+    out = section(raw, "output", {"bits", "signed", "scale"}, at)
+    in_bits = integer(inp.get("bits", 8), "input.bits", at, *INPUT_BITS)
     if in_bits not in INPUT_BITS:
         raise ApproxgenError(f"must be {' or '.join(map(str, INPUT_BITS))}, got {in_bits}",
                              at("input.bits"))
-    in_signed = _bool(inp.get("signed", True), "input.signed", at)
+    in_signed = boolean(inp.get("signed", True), "input.signed", at)
     if "scale" not in inp:
         raise ApproxgenError("a softmax block needs input.scale", at("input"))
     in_fmt = IntFormat(in_bits, in_signed, parse_scale(inp["scale"], at("input.scale")))
-    out_bits = _int(out.get("bits", 8), "output.bits", at, 2, 16)
-    if _bool(out.get("signed", False), "output.signed", at):
+    out_bits = integer(out.get("bits", 8), "output.bits", at, 2, 16)
+    if boolean(out.get("signed", False), "output.signed", at):
         raise ApproxgenError("a softmax output is unsigned (signed: false)", at("output.signed"))
     out_scale = parse_scale(out.get("scale", f"2^-{out_bits}"), at("output.scale"))
     out_fmt = IntFormat(out_bits, False, out_scale)
     if out_fmt.scale_exp is None or not -32 <= out_fmt.scale_exp <= 0:
         raise ApproxgenError("must be a power of two 2^-32 .. 1", at("output.scale"))
-    exp_bits = _int(raw.get("exp_bits", DEFAULT_EXP_BITS[in_bits]), "exp_bits", at, 4, 30)
+    exp_bits = integer(raw.get("exp_bits", DEFAULT_EXP_BITS[in_bits]), "exp_bits", at, 4, 30)
     block = Softmax(name, length, in_fmt, out_fmt, exp_bits)
     if block.sum_bits + 1 > 63 or exp_bits + block.out_shift + 2 > 63:
         raise ApproxgenError("the row sum or the division would exceed 62 bits", at("exp_bits"))
