@@ -233,7 +233,7 @@ def load_vector(path, length: int, key: str, source: str, at) -> np.ndarray:
         raise ApproxgenError(f"expected the path of a .npy file, got {path!r}", at(key))
     base = os.path.dirname(source) if source not in ("<flags>", "<stdin>") else ""
     full = os.path.join(base, path) if not os.path.isabs(path) else path
-    data = read_file(full, f"{key} file", MAX_NPY_BYTES, at(key))
+    data = read_file(full, f"{key} file {path}", MAX_NPY_BYTES, at(key))
     try:
         value = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
