@@ -229,10 +229,29 @@ def test_bad_block_specs_are_one_line_exit_2(text, key, words, tmp_path):
 
 @pytest.mark.parametrize("args,words", [(("emit", "verilog"), "no Verilog emitter"),
                                         (("verify",), "only approxgen emit c"),
-                                        (("emit", "c", "--segments", "4"), "fit flags")])
+                                        (("emit", "c", "--segments", "4"), "fit flags"),
+                                        (("emit", "c", "--segment-search", "chain"),
+                                         "--segment-search applies to a fit")])
 def test_what_blocks_do_not_take_yet_is_refused(args, words, tmp_path):
     spec = tmp_path / "sm.yaml"
     spec.write_text("block: softmax\nlength: 8\ninput: {scale: 2^-4}\n")
     result = cli(*args[:2], str(spec), *args[2:]) if len(args) > 1 else cli(args[0], str(spec))
     assert result.returncode == 2 and words in result.stderr and str(spec) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["block: softmax\nlength: 8\ninput: {scale: 2^-4}\n",
+                                  "function: tanh\nsegments: 2\nname: tanh_once\n"])
+def test_a_spec_file_is_parsed_once(text, tmp_path, monkeypatch):
+    """load_target reads a spec file's YAML once, block or function spec."""
+    from approxgen import spec as specs
+    from approxgen.cli.common import _FLAG_NAMES, load_target
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    calls = []
+    real = specs.loads_yaml
+    monkeypatch.setattr(specs, "loads_yaml", lambda *a, **k: calls.append(1) or real(*a, **k))
+    flags = dict.fromkeys(_FLAG_NAMES)
+    load_target(str(path), flags, allow_blocks=True)
+    assert len(calls) == 1

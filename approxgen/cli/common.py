@@ -366,7 +366,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
-    block = _block_target(target, flags, read)
+    block, spec = _block_or_spec(target, flags, read)
     if block is not None:
         if not allow_blocks:
             raise ApproxgenError("block specs take only approxgen emit c so far",
@@ -375,7 +375,6 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     import time
 
     started = time.perf_counter()
-    spec = spec_from_target(target, flags, read)
     fit = fit_spec(spec, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.summary import summary
@@ -384,21 +383,20 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     return fit
 
 
-def _block_target(target: str, flags: dict, read: tuple):
-    """The block (:mod:`approxgen.blocks`) a spec file describes, or None when it is no block;
-    fit flags do not apply to a block."""
+def _block_or_spec(target: str, flags: dict, read: tuple):
+    """``(block, None)`` when TARGET is a block spec (:mod:`approxgen.blocks`; fit flags do not
+    apply to one), else ``(None, spec)``: the spec file is parsed once for both."""
     from approxgen import blocks
+    from approxgen import spec as specs
 
-    if read[0] != "spec":
-        return None
-    raw, source = raw_from_target(target, {k: None for k in flags}, read)
+    raw, source = raw_from_target(target, flags, read)
     if not blocks.is_block_spec(raw):
-        return None
+        return None, specs.resolve(raw, source)
     given = [k for k, v in flag_overrides(flags).items() if v is not None]
     if given:
         raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} do not apply to a "
                              f"block spec", read[2])
-    return blocks.load(raw, source)
+    return blocks.load(raw, source), None
 
 
 def fit_spec(spec, progress: bool = False):

@@ -57,6 +57,7 @@ def emit_command(target: str) -> click.Command:
         inputs = input_paths(target)
         fit = load_target(target, flags, quiet, announce=True, allow_blocks=True)
         if isinstance(fit, Block):
+            _refuse_fit_options(module, extra_files, target)
             files, names = [(output, block_renderer(module, fit, target)(fit))], ["-o"]
             outputs.write_all(files, inputs, names)
             return
@@ -76,3 +77,17 @@ def emit_command(target: str) -> click.Command:
     return click.command(target, cls=EmitterCommand, emitters=(target,),
                          before=(*(f.name for f in extra_files), "quiet"),
                          help=f"{module.HELP}\n\n{TARGET_HELP}")(run)
+
+
+def _refuse_fit_options(module, extra_files, where: str) -> None:
+    """A block spec takes none of the emitter's fit options (``--segment-search``) or further
+    files: one given on the command line is refused, not ignored."""
+    from click.core import ParameterSource
+
+    from approxgen.errors import ApproxgenError
+
+    ctx = click.get_current_context()
+    for name, flag in [(o.name, o.flag) for o in getattr(module, "OPTIONS", ())] + \
+            [(f.name, f.flag) for f in extra_files]:
+        if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+            raise ApproxgenError(f"{flag} applies to a fit, not to a block spec", where)
