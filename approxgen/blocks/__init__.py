@@ -12,6 +12,7 @@ import importlib
 
 from approxgen.errors import ApproxgenError
 
+INPUT_BITS = (8, 16)  # the width of a C type: every value of the C input type is a code
 BLOCKS = {"softmax": "approxgen.blocks.softmax", "layernorm": "approxgen.blocks.norm",
           "rmsnorm": "approxgen.blocks.norm"}
 
@@ -40,3 +41,42 @@ class Block:
     maximum row length), ``input``/``output`` (IntFormat) and ``model(rows)``."""
 
     kind = ""
+
+
+def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):
+    """What every block spec has: ``(at, name, length, input, output, input bits)`` with
+    ``input``/``output`` the raw sections; unknown keys, a bad name, a missing or out-of-range
+    ``length`` (``what`` it means) and input bits other than 8 or 16 are refused."""
+    from approxgen.spec import integer, name_problem, section
+
+    def at(key: str) -> str:
+        return where_of(source, key)
+
+    kind = raw["block"]
+    unknown = sorted(set(map(str, raw)) - keys)
+    if unknown:
+        raise ApproxgenError(f"unknown key {unknown[0]!r} for a {kind} block (known: "
+                             f"{', '.join(sorted(keys))})", at(unknown[0]))
+    name = raw.get("name", kind)
+    problem = name_problem(name)
+    if problem:
+        raise ApproxgenError(f"{name!r} {problem}", at("name"))
+    if "length" not in raw:
+        raise ApproxgenError(f"a {kind} block needs length ({what})", at("length"))
+    length = integer(raw["length"], "length", at, 1, max_length, what)
+    inp = section(raw, "input", {"bits", "signed", "scale"}, at)
+    out = section(raw, "output", {"bits", "signed", "scale"}, at)
+    in_bits = c_type_bits(inp.get("bits", 8), "input.bits", at)
+    if "scale" not in inp:
+        raise ApproxgenError(f"a {kind} block needs input.scale", at("input"))
+    return at, name, length, inp, out, in_bits
+
+
+def c_type_bits(value, key: str, at) -> int:
+    """``value`` as the bits of a full C type: 8 or 16 (every value of the type is a code)."""
+    from approxgen.spec import integer
+
+    bits = integer(value, key, at, *INPUT_BITS)
+    if bits not in INPUT_BITS:
+        raise ApproxgenError(f"must be {' or '.join(map(str, INPUT_BITS))}, got {bits}", at(key))
+    return bits

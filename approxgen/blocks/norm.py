@@ -33,10 +33,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from approxgen.blocks import Block, where_of
+from approxgen.blocks import Block, c_type_bits, parse_head, where_of
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_holding, round_shift
-from approxgen.spec import boolean, choice, integer, name_problem, number, section
+from approxgen.spec import boolean, integer, number, section
 
 KEYS = {"block", "name", "length", "input", "output", "gamma", "beta", "gamma_format",
         "beta_format", "epsilon", "rsqrt"}
@@ -44,7 +44,6 @@ RSQRT_KEYS = {"form", "segments", "objective", "newton", "mantissa_bits", "bits"
 RSQRT_DEFAULTS = {"form": "pwl", "segments": 16, "objective": "max", "newton": 2,
                   "mantissa_bits": 10, "bits": 16}
 MAX_LENGTH = 4096
-INPUT_BITS = (8, 16)
 DEFAULT_EPSILON = {"layernorm": 1e-5, "rmsnorm": 1e-6}
 R_BITS = 30  # fraction bits of rsqrt30's result and of the mantissa m30
 K_BITS = 24  # fraction bits of K ~ sqrt(n)
@@ -197,7 +196,8 @@ class Norm(Block):
                 - self.beta_shift, "final_shift": self.final_shift,
                 "eps_power": self.eps_power, "eps_code": self.eps_code,
                 "eps_shift": self.eps_shift,
-                "gamma": [str(int(v)) for v in self.gamma], "beta": [str(int(v)) for v in self.beta],
+                "gamma": [str(int(v)) for v in self.gamma],
+                "beta": [str(int(v)) for v in self.beta],
                 "gamma_type": f"int{16 if self.gamma_bits <= 16 else 32}_t",
                 "beta_type": f"int{16 if self.beta_bits <= 16 else 32}_t",
                 "out_min": self.output.min_code, "out_max": self.output.max_code}
@@ -303,37 +303,14 @@ def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
 
 def from_raw(raw: dict, source: str) -> Norm:
     """A :class:`Norm` from a raw spec mapping; errors name ``source`` and the key."""
-    def at(key: str) -> str:
-        return where_of(source, key)
-
     kind = raw["block"]
     keys = KEYS - ({"beta", "beta_format"} if kind == "rmsnorm" else set())
-    unknown = sorted(set(map(str, raw)) - keys)
-    if unknown:
-        raise ApproxgenError(f"unknown key {unknown[0]!r} for a {kind} block (known: "
-                             f"{', '.join(sorted(keys))})", at(unknown[0]))
-    name = raw.get("name", kind)
-    problem = name_problem(name)
-    if problem:
-        raise ApproxgenError(f"{name!r} {problem}", at("name"))
-    if "length" not in raw:
-        raise ApproxgenError(f"a {kind} block needs length (the row length)", at("length"))
-    length = integer(raw["length"], "length", at, 1, MAX_LENGTH, "the row length")
-    inp = section(raw, "input", {"bits", "signed", "scale"}, at)
-    out = section(raw, "output", {"bits", "signed", "scale"}, at)
-    in_bits = integer(inp.get("bits", 8), "input.bits", at, *INPUT_BITS)
-    if in_bits not in INPUT_BITS:
-        raise ApproxgenError(f"must be {' or '.join(map(str, INPUT_BITS))}, got {in_bits}",
-                             at("input.bits"))
+    at, name, length, inp, out, in_bits = parse_head(raw, source, keys, MAX_LENGTH,
+                                                     "the row length")
     if not boolean(inp.get("signed", True), "input.signed", at):
         raise ApproxgenError(f"a {kind} input is signed (signed: true)", at("input.signed"))
-    if "scale" not in inp:
-        raise ApproxgenError(f"a {kind} block needs input.scale", at("input"))
     in_fmt = IntFormat(in_bits, True, parse_scale(inp["scale"], at("input.scale")))
-    out_bits = integer(out.get("bits", in_bits), "output.bits", at, *INPUT_BITS)
-    if out_bits not in INPUT_BITS:
-        raise ApproxgenError(f"must be {' or '.join(map(str, INPUT_BITS))}, got {out_bits}",
-                             at("output.bits"))
+    out_bits = c_type_bits(out.get("bits", in_bits), "output.bits", at)
     if not boolean(out.get("signed", True), "output.signed", at):
         raise ApproxgenError(f"a {kind} output is signed (signed: true)", at("output.signed"))
     out_fmt = IntFormat(out_bits, True, parse_scale(out.get("scale", "2^-4"), at("output.scale")))

@@ -25,16 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen import libm
-from approxgen.blocks import Block, where_of
+from approxgen.blocks import Block, parse_head
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, round_shift
-from approxgen.spec import boolean, integer, name_problem, section
+from approxgen.spec import boolean, integer
 
 KEYS = {"block", "name", "length", "input", "output", "exp_bits"}
 MAX_LENGTH = 1 << 16
 MAX_TABLE = 4096  # entries of the direct exp table; wider inputs split u into two tables
 SPLIT_BITS = 8  # the low bits of u in the split tables
-INPUT_BITS = (8, 16)  # the width of a C type: every value of the C input type is a code
 DEFAULT_EXP_BITS = {8: 15, 16: 24}  # per input width: int16 outputs (2^-15) need the finer exp
 
 
@@ -160,30 +159,9 @@ def metrics(block: Softmax, rows) -> dict:
 
 def from_raw(raw: dict, source: str) -> Softmax:
     """A :class:`Softmax` from a raw spec mapping; errors name ``source`` and the key."""
-    def at(key: str) -> str:
-        return where_of(source, key)
-
-    unknown = sorted(set(map(str, raw)) - KEYS)
-    if unknown:
-        raise ApproxgenError(f"unknown key {unknown[0]!r} for a softmax block (known: "
-                             f"{', '.join(sorted(KEYS))})", at(unknown[0]))
-    name = raw.get("name", "softmax")
-    problem = name_problem(name)
-    if problem:
-        raise ApproxgenError(f"{name!r} {problem}", at("name"))
-    if "length" not in raw:
-        raise ApproxgenError("a softmax block needs length (the maximum row length)",
-                             at("length"))
-    length = integer(raw["length"], "length", at, 1, MAX_LENGTH, "the maximum row length")
-    inp = section(raw, "input", {"bits", "signed", "scale"}, at)
-    out = section(raw, "output", {"bits", "signed", "scale"}, at)
-    in_bits = integer(inp.get("bits", 8), "input.bits", at, *INPUT_BITS)
-    if in_bits not in INPUT_BITS:
-        raise ApproxgenError(f"must be {' or '.join(map(str, INPUT_BITS))}, got {in_bits}",
-                             at("input.bits"))
+    at, name, length, inp, out, in_bits = parse_head(raw, source, KEYS, MAX_LENGTH,
+                                                     "the maximum row length")
     in_signed = boolean(inp.get("signed", True), "input.signed", at)
-    if "scale" not in inp:
-        raise ApproxgenError("a softmax block needs input.scale", at("input"))
     in_fmt = IntFormat(in_bits, in_signed, parse_scale(inp["scale"], at("input.scale")))
     out_bits = integer(out.get("bits", 8), "output.bits", at, 2, 16)
     if boolean(out.get("signed", False), "output.signed", at):
