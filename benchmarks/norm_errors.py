@@ -18,40 +18,19 @@ the same rows, counted inside one non-inlined call per row. Usage:
 from __future__ import annotations
 
 import math
-import re
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from approxgen.blocks import load
+from block_cost import instructions_per_element
 from approxgen.blocks.norm import metrics, sample_rows
 from approxgen.emit.c import header_table_bytes, render_block, render_model
 
 RESULT = Path(__file__).resolve().parent / "results" / "norms.md"
 FORMATS = {8: ("2^-2", "2^-4"), 16: ("2^-9", "2^-11")}
 LENGTHS = (64, 128, 384, 768)
-HARNESS = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include "block.h"
-__attribute__((noinline)) void run_row(const IN *x, OUT *y, size_t n) { NAME(x, y, n); }
-int main(void)
-{
-    static IN x[1 << 20];
-    static OUT y[1 << 20];
-    uint32_t rows, n, i;
-    if (fread(&rows, 4, 1, stdin) != 1 || fread(&n, 4, 1, stdin) != 1) return 3;
-    if (fread(x, sizeof x[0], (size_t)rows * n, stdin) != (size_t)rows * n) return 3;
-    for (i = 0; i < rows; i++)
-        run_row(x + (size_t)i * n, y + (size_t)i * n, n);
-    return y[0] == 123 ? 1 : 0;
-}
-"""
-
-
 def ibert_norm(block, rows) -> np.ndarray:
     """I-BERT's IntLayerNorm of ``rows`` in ``block``'s formats (RMSNorm: the same without the
     mean), output codes."""
@@ -83,27 +62,6 @@ def isqrt_newton(v: int) -> int:
         if nxt >= x:
             return x
         x = nxt
-
-
-def instructions_per_element(block, rows, workdir: Path) -> float | None:
-    """Callgrind's instruction count inside ``run_row`` per element, or None without valgrind."""
-    valgrind, gcc = shutil.which("valgrind"), shutil.which("gcc")
-    if not valgrind or not gcc:
-        return None
-    (workdir / "block.h").write_text(render_block(block))
-    (workdir / "h.c").write_text(HARNESS.replace("NAME", block.name))
-    exe = workdir / "h"
-    t = f"int{block.input.bits}_t", f"int{block.output.bits}_t"
-    subprocess.run([gcc, "-std=c99", "-O2", f"-DIN={t[0]}", f"-DOUT={t[1]}", "-o", str(exe),
-                    str(workdir / "h.c")], check=True)
-    data = np.array(rows.shape, dtype=np.uint32).tobytes() + \
-        rows.astype(f"int{block.input.bits}").tobytes()
-    out = workdir / "cg.out"
-    result = subprocess.run([valgrind, "--tool=callgrind", "--toggle-collect=run_row",
-                             f"--callgrind-out-file={out}", str(exe)], input=data,
-                            capture_output=True)
-    found = re.search(r"Collected\s*:\s*(\d+)", result.stderr.decode())
-    return int(found.group(1)) / rows.size if found else None
 
 
 def spec(kind: str, bits: int, workdir: Path) -> dict:
