@@ -38,9 +38,16 @@ def where_of(source: str, key: str) -> str:
 
 class Block:
     """The protocol of a block: ``kind`` (its ``block:`` name), ``name``, ``length`` (the
-    maximum row length), ``input``/``output`` (IntFormat) and ``model(rows)``."""
+    maximum row length), ``input``/``output`` (IntFormat), ``model(rows)`` (the golden model),
+    ``exact``/``reference(rows)`` (the float block), ``c_context()``, ``provenance_lines()`` and
+    :meth:`inner_models`."""
 
     kind = ""
+
+    def inner_models(self) -> dict:
+        """The block's inner fits an emitter renders beside it: ``{context key: (model, function
+        name)}`` (C: each key holds that model's header, :func:`approxgen.emit.c.render_model`)."""
+        return {}
 
 
 def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):

@@ -185,11 +185,11 @@ class Norm(Block):
         return np.clip(np.floor(self.exact(rows) + 0.5), self.output.min_code,
                        self.output.max_code).astype(np.int64)
 
-    def c_context(self) -> dict:
-        from approxgen.emit.c import render_model
+    def inner_models(self) -> dict:
+        return {"rsqrt_header": (self.rsqrt_fit.model, f"{self.name}_rsqrt0")}
 
+    def c_context(self) -> dict:
         return {"length": self.length, "centred": self.centred,
-                "rsqrt_header": render_model(self.rsqrt_fit.model, name=f"{self.name}_rsqrt0"),
                 "mantissa_bits": self.mantissa_bits, "rsqrt_shift": R_BITS - (self.rsqrt_bits - 1),
                 "newton": self.newton, "k_bits": K_BITS, "m_shift": self.m_shift,
                 "z_shift": self.z_shift, "beta_align": self.z_shift + self.gamma_shift
