@@ -252,15 +252,20 @@ def load_vector(path, length: int, key: str, source: str, at) -> np.ndarray:
 
 def _vector_format(raw, key, values, at) -> tuple[int, int]:
     """``(bits, FRAC)`` of a gamma/beta format: ``bits`` (default 16) and ``scale`` (a power of
-    two; default the finest one holding ``max |value|``)."""
+    two; default the finest one holding ``max |value|``, at most 1, at least 2^-24)."""
     fmt = section(raw, key, {"bits", "scale"}, at)
     bits = integer(fmt.get("bits", 16), f"{key}.bits", at, 2, 24)
+    if "scale" in fmt:
+        exp = IntFormat(bits, True, parse_scale(fmt["scale"], at(f"{key}.scale"))).scale_exp
+        if exp is None or not -40 <= exp <= 0:
+            raise ApproxgenError("must be a power of two 2^-40 .. 1", at(f"{key}.scale"))
+        return bits, -exp
     absmax = float(np.max(np.abs(values)))
-    scale = parse_scale(fmt["scale"], at(f"{key}.scale")) if "scale" in fmt else \
-        pow2_scale_holding(-absmax, absmax, bits, True)
-    exp = IntFormat(bits, True, scale).scale_exp
-    if exp is None or not -40 <= exp <= 0:
-        raise ApproxgenError("must be a power of two 2^-40 .. 1", at(f"{key}.scale"))
+    exp = max(-24, round(math.log2(pow2_scale_holding(-absmax, absmax, bits, True))))
+    if exp > 0:
+        vector = key.split("_")[0]
+        raise ApproxgenError(f"max |{vector}| = {absmax:g} does not fit {bits} signed bits at "
+                             f"a scale <= 1 (give {key}.bits)", at(vector))
     return bits, -exp
 
 
@@ -282,8 +287,10 @@ def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
     newton = integer(opts["newton"], "rsqrt.newton", at, 0, 4)
     frac = integer(opts["mantissa_bits"], "rsqrt.mantissa_bits", at, 4, 14)
     bits = integer(opts["bits"], "rsqrt.bits", at, 8, 24)
-    derived = {"function": "rsqrt", "name": f"{name}_rsqrt0", "form": opts["form"],
-               "segments": opts["segments"], "objective": opts["objective"],
+    given = raw.get("rsqrt") or {}
+    read = specs.form_keys(opts["form"]) if opts["form"] in specs.FORMS else {"segments"}
+    fit_keys = {k: opts[k] for k in ("segments", "objective") if k in given or k in read}
+    derived = {"function": "rsqrt", "name": f"{name}_rsqrt0", "form": opts["form"], **fit_keys,
                "input": {"bits": frac + 2, "signed": False, "scale": f"2^-{frac}"},
                "domain": [1.0, 4.0 - 2.0 ** -frac],
                "output": {"bits": bits, "signed": False, "scale": f"2^-{bits - 1}"}}
