@@ -4,7 +4,7 @@
 Rows (:func:`approxgen.blocks.softmax.sample_rows`, seed 2026, 200 rows of each logit-like kind
 and the adversarial rows) at N in {64, 128, 384, 768}; errors in output LSB against the correctly
 rounded float64 softmax of the dequantized input codes (``max``, ``mean``, ``mismatches``) and
-against the unrounded one (``real``); instructions per element by callgrind
+against the unrounded one (``real``); instructions and ns per element
 (:mod:`block_cost`); table bytes of the emitted header. Usage:
 ``python benchmarks/softmax_errors.py``.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from approxgen.blocks import load
 from approxgen.blocks.softmax import metrics, sample_rows
 from approxgen.emit.c import header_table_bytes, render_block
-from block_cost import instructions_per_element
+from block_cost import cost
 
 RESULT = Path(__file__).resolve().parent / "results" / "softmax.md"
 SPECS = [{"block": "softmax", "name": "sm8", "length": 768,
@@ -36,10 +36,12 @@ def main() -> None:
              "the adversarial rows; errors in output LSB against the correctly rounded float64 "
              "softmax of the dequantized codes; \"real\": against the unrounded softmax, which "
              "includes int8's saturation of 1.0 at 255/256; instructions per element: callgrind, "
-             "gcc -O2 x86-64, inside the block's call, on the same rows):", "",
+             "gcc -O2 x86-64, inside the block's call, on the same rows; ns/element: the best "
+             "of 5 passes, a shared machine):", "",
              "| softmax | N | max err | mean err | mismatches | argmax disagreements | "
-             "max real err | max row-sum deviation | instructions/element | tables |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "max real err | max row-sum deviation | instructions/element | ns/element | "
+             "tables |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         for spec in SPECS:
             lines += table(load(spec, "<benchmark>"), Path(tmp))
@@ -54,12 +56,13 @@ def table(block, workdir: Path) -> list[str]:
     for n in (64, 128, 384, 768):
         rows = np.concatenate(list(sample_rows(block, n, 200, 2026).values()))
         m = metrics(block, rows)
-        ipe = instructions_per_element(block, rows, workdir)
+        ipe, ns = cost(block, rows, workdir)
         label = f"{block.input.describe()} -> {block.output.describe()}" if n == 64 else ""
         lines.append(f"| {label} | {n} | {m['max_error_lsb']} | {m['mean_error_lsb']:.1e} | "
                      f"{m['mismatches']} / {m['outputs']} | {m['argmax_disagreements']} | "
                      f"{m['max_real_error_lsb']:.3f} | {m['max_row_sum_deviation']:.4f} | "
-                     f"{'-' if ipe is None else f'{ipe:.1f}'} | {tables:,} B |")
+                     f"{'-' if ipe is None else f'{ipe:.1f}'} | "
+                     f"{'-' if ns is None else f'{ns:.1f}'} | {tables:,} B |")
     return lines
 
 
