@@ -9,7 +9,8 @@ scale), every step an exact integer (int64; the bounds below are checked when th
    ``EPS = round_half_up(eps / S_in^2 2^FE)`` (exact rationals; ``p = 3`` LayerNorm, ``p = 1``
    RMSNorm; ``FE`` <= 40 keeps ``EPS n^p < 2^62``): the real normalised value is
    ``z_i = a_i sqrt(n) / sqrt(V)``. ``Q + E < 2^63`` for every row of ``length`` codes (else the
-   spec is refused: int16 LayerNorm reaches ``length`` 2048, int8 4096).
+   spec is refused: int16 LayerNorm reaches ``length`` 2048, int8 4096). The C computes the same
+   ``Q`` in one pass as ``n (n sum x^2 - S^2)`` (an exact identity; ``n^2 max x^2 < 2^62``).
 3. ``rsqrt30(v)`` for ``v >= 1``: ``v = m 4^e`` with ``m`` in [1, 4) (``e`` from the leading
    one), ``m30 = floor(m 2^30)``; the approxgen fit of the built-in ``rsqrt`` (pwl by default,
    ``rsqrt:`` overrides it) on the mantissa code ``m30 >> (30 - F)`` (``F`` fraction bits) gives
@@ -350,6 +351,8 @@ def _check_widths(block: Norm, at) -> None:
         raise ApproxgenError(f"the variance sum of a row of {block.length} int"
                              f"{block.input.bits} codes (Q up to {block.max_q:.3e} plus the "
                              f"epsilon term) would overflow int64", at("length"))
+    if block.length ** 2 * max(block.input.min_code ** 2, block.input.max_code ** 2) >= 1 << 62:
+        raise ApproxgenError("n sum x^2 would exceed 62 bits", at("length"))
     if block.m_shift < 8:
         raise ApproxgenError("the per-element product a M would keep under 8 bits of M",
                              at("length"))
