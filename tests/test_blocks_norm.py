@@ -231,6 +231,7 @@ def _bad_npy(tmp_path):
     np.save(tmp_path / "twod.npy", np.ones((2, 4)))
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}] * 8, dtype=object), allow_pickle=True)
     np.save(tmp_path / "huge.npy", np.full(8, 1e30))
+    np.save(tmp_path / "ints.npy", np.arange(8))
     (tmp_path / "junk.npy").write_bytes(b"not an npy file")
     (tmp_path / "big.npy").write_bytes(b"\0" * (2 << 20))
 
@@ -240,6 +241,7 @@ BAD = [
     (HEAD + "gamma: short.npy\n", "gamma", "holds 7 values"),
     (HEAD + "gamma: nan.npy\n", "gamma", "not finite"),
     (HEAD + "beta: twod.npy\n", "beta", "1-D"),
+    (HEAD + "beta: ints.npy\n", "beta", "float array"),
     (HEAD + "gamma: obj.npy\n", "gamma", "not a .npy array"),
     (HEAD + "gamma: junk.npy\n", "gamma", "not a .npy array"),
     (HEAD + "gamma: big.npy\n", "gamma", "larger than"),

@@ -240,7 +240,7 @@ def load_vector(path, length: int, key: str, source: str, at) -> np.ndarray:
     except (ValueError, OSError, EOFError) as exc:
         raise ApproxgenError(f"{path} is not a .npy array file ({str(exc)[:60]})",
                              at(key)) from None
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu" or value.ndim != 1:
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f" or value.ndim != 1:
         raise ApproxgenError(f"{path} must hold a 1-D float array", at(key))
     if value.size != length:
         raise ApproxgenError(f"{path} holds {value.size} values, the block's length is {length}",
