@@ -15,7 +15,7 @@ import types
 from approxgen.errors import ApproxgenError
 
 __version__ = "0.1.0"
-__all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "__version__"]
+__all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "load_vectors", "__version__"]
 
 
 class _FitPackage(types.ModuleType):
@@ -55,10 +55,14 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"approxgen.{name}")
-    if name == "load":
-        from approxgen.api import load
+    if name in ("load", "load_vectors"):
+        from approxgen import api
 
-        return load
+        return getattr(api, name)
+    if name == "torch":  # the optional PyTorch integration (pip install approxgen[torch])
+        import importlib
+
+        return importlib.import_module("approxgen.torch")
     if name == "Fit":
         from approxgen.artifact import Fit
 

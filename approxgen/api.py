@@ -36,19 +36,15 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     sets both input and output widths unless ``input``/``output`` give them. ``calibrate``: samples
     of the function's input (an array, or a ``.npy``/``.npz``/``.txt`` path) that pick the input
     scale, output scale and domain not given explicitly (see :mod:`approxgen.calibrate`);
-    ``calibration``: ``absmax``, ``percentile:P`` or ``mse``.
+    ``calibration``: ``absmax``, ``percentile:P``, ``mse`` or ``output-mse``. A spec's own
+    ``calibrate:``/``calibration:`` keys apply unless these are given.
     """
     raw, source = spec_source(function_or_spec)
     raw = specs.merge(raw, overrides(keys))
-    if calibrate is None:
-        if calibration is not None:
-            raise ApproxgenError("needs calibrate (the samples)", "calibration")
-        from approxgen.fit import fit as fit_spec
-
-        return fit_spec(specs.resolve(raw, source), progress=progress)
     from approxgen import calibrate as calibration_module
 
-    return calibration_module.fit_calibrated(raw, source, calibrate, calibration, progress)
+    plan = calibration_module.plan(raw, source, calibrate, calibration)
+    return plan.fit(progress=progress)
 
 
 def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
@@ -88,9 +84,16 @@ def load(path: str | Path) -> Fit:
     return artifact.load(path)
 
 
+def load_vectors(path: str | Path, fit: Fit | None = None) -> dict:
+    """The fields of a file ``emit vectors`` wrote: :func:`approxgen.native.load_vectors`."""
+    from approxgen.native import load_vectors as read
+
+    return read(artifact._path(path, "load_vectors(path)"), fit)
+
+
 def emit(fit: Fit, target: str, **options: Any) -> str:
     """Render ``fit`` as ``"c"``, ``"verilog"`` or ``"vectors"`` text; ``options`` are the
-    emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``)."""
     if not isinstance(fit, Fit):
         raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
                              f"{type(fit).__name__}", "fit")

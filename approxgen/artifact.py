@@ -114,6 +114,13 @@ class Fit:
         """``f`` through the integer path: ``dequantize(evaluate(quantize(x)))`` (float64)."""
         return self.dequantize(self.evaluate(self.quantize(x)))
 
+    def compile(self, compiler: str | None = None):
+        """The exported C built by the system compiler into a cached shared library, as a
+        numpy callable: input codes in, output codes out (see :mod:`approxgen.native`)."""
+        from approxgen.native import compile_fit
+
+        return compile_fit(self, compiler)
+
 
 def digest(data: dict) -> str:
     """sha256 of the canonical JSON of an artifact without its ``digest`` key."""

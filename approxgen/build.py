@@ -2,7 +2,8 @@
 
 Each spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
 ``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
-records the spec's canonical hash and this tool version (and re-validates), the fit is reused
+records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
+samples' digest and method) and re-validates, the fit is reused
 instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
 differ from the disk, ``--check`` compares them and writes nothing: the same code path.
 """
@@ -54,9 +55,15 @@ def collect(paths) -> list[Path]:
 
 
 def load_spec(path: Path):
-    from approxgen import spec as specs
+    return load_plan(path).spec
 
-    return specs.resolve(specs.load_yaml(path), str(path))
+
+def load_plan(path: Path):
+    """The :class:`approxgen.calibrate.Plan` of a spec file: its specs, and its samples when
+    it names them (``calibrate:``, relative to the file)."""
+    from approxgen import calibrate, spec as specs
+
+    return calibrate.plan(specs.load_yaml(path), str(path))
 
 
 def check_specs(paths: list[Path]) -> list[str]:
@@ -91,24 +98,28 @@ def check_out(names: list[str], out_dir: Path, sources: list[Path], plots: bool,
                  inputs=map(str, sources), writable=not check)
 
 
-def cached_fit(spec, out_dir: Path):
-    """The fit in ``out_dir/NAME.json`` when it is for this exact spec and tool version."""
+def cached_fit(plan, out_dir: Path):
+    """The fit in ``out_dir/NAME.json`` when it is for this exact spec (a Spec, or one of a
+    Plan's candidates), calibrated on the same samples (their digest) by the same method, and
+    this tool version."""
     from approxgen import artifact
+    from approxgen.calibrate import Plan
 
-    path = out_dir / f"{spec.name}.json"
+    plan = plan if isinstance(plan, Plan) else Plan([plan])
+    path = out_dir / f"{plan.spec.name}.json"
     try:
         text = read_file(path, "fit artifact", MAX_JSON_BYTES)
         data = json.loads(text)
     except (ApproxgenError, OSFailure, ValueError):
         return None
-    if not isinstance(data, dict) or (data.get("spec_hash"), data.get("tool_version")) != (
-            spec.hash(), __version__):
+    if not isinstance(data, dict) or data.get("spec_hash") not in [s.hash() for s in plan.specs] \
+            or data.get("tool_version") != __version__:
         return None
     try:
         fit = artifact.loads(text, str(path))
     except ApproxgenError:
         return None
-    return fit if fit.spec.to_json() == spec.to_json() else None
+    return fit if plan.matches(fit) else None
 
 
 def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
@@ -127,15 +138,15 @@ def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = F
     """Fit (or reuse the cached fit of) one spec file and render its files in memory;
     ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
     from approxgen import progress as reporter
-    from approxgen.fit import fit as fit_spec
 
-    spec = load_spec(Path(source))
+    plan = load_plan(Path(source))
+    spec = plan.spec
     reporter.set_mode("plain" if progress else "off", label=spec.name)
     started = time.perf_counter()
-    fit = cached_fit(spec, Path(out_dir))
+    fit = cached_fit(plan, Path(out_dir))
     how = "cached"
     if fit is None:
-        fit = fit_spec(spec, progress=progress)
+        fit = plan.fit(progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
     from approxgen import forms

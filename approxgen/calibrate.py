@@ -1,7 +1,7 @@
 """Calibration from samples of a function's input (activations recorded from a real model).
 
-The samples pick what a spec leaves unset: the input scale (``absmax``, ``percentile:P`` or
-``mse``), the fitting domain (the codes the quantized samples occupy, inside the function's own
+The samples pick what a spec leaves unset: the input scale (``absmax``, ``percentile:P``,
+``mse`` or ``output-mse``), the fitting domain (the codes the quantized samples occupy, inside the function's own
 domain) and the output scale (the smallest holding ``f`` over those codes). Scales are powers of
 two (requantizing to and from them is a shift, and fixed coefficient formats need them) unless the
 method ends in ``:exact``.
@@ -9,6 +9,9 @@ method ends in ``:exact``.
 A calibrated fit records the samples' histogram over the input codes (sparse), their count, a hash
 and the share clipped at the input; ``sample_mse`` and ``sample_max_error_lsb`` are the errors
 weighted by that histogram, so loading an artifact recomputes them exactly without the samples.
+
+A spec file may name its samples itself (``calibrate: samples.npy``, relative to the spec file, and
+``calibration: METHOD``): :func:`plan` turns any raw spec into the specs to fit and the samples.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, pow2_scale_holding, quantize, scale_holding
 from approxgen.metrics import measure_samples
 
-DEFAULT_METHOD = "percentile:99.99"
+DEFAULT_METHOD = "output-mse"  # measured: benchmarks/results/calibration_default.md
 SUFFIXES = (".npy", ".npz", ".txt")
 MSE_CANDIDATES = 16  # power-of-two scales tried by ``mse``, down from the absmax scale
+OUTPUT_MSE_CANDIDATES = 6  # scales fitted by ``output-mse``: the absmax scale and 5 below it
+SPEC_KEYS = specs.CALIBRATION_KEYS  # the spec keys naming the samples and the method
 MAX_SAMPLES = 1 << 25  # samples in all (256 MiB as float64): a histogram needs far fewer
 MAX_FILE_BYTES = 1 << 30  # a .npy or .npz file on disk
 MAX_TEXT_BYTES = 64 << 20  # a .txt file
@@ -152,11 +157,12 @@ def _is_number(text: str) -> bool:
 
 
 def parse_method(method: str | None, where: str = "calibration") -> tuple[str, float | None, bool]:
-    """``absmax``, ``percentile:P`` (0 < P <= 100) or ``mse`` as (kind, P, exact); ``:exact``
-    after absmax or percentile:P asks for exact scales rather than powers of two."""
+    """``absmax``, ``percentile:P`` (0 < P <= 100), ``mse`` or ``output-mse`` as (kind, P,
+    exact); ``:exact`` after absmax or percentile:P asks for exact scales rather than powers of
+    two."""
     text = DEFAULT_METHOD if method is None else method
-    usage = f"expected absmax, percentile:P or mse (absmax and percentile:P may end in :exact), " \
-            f"got {text!r}"
+    usage = f"expected absmax, percentile:P, mse or output-mse (absmax and percentile:P may end " \
+            f"in :exact), got {text!r}"
     if not isinstance(text, str):
         raise ApproxgenError(usage, where)
     parts = text.strip().split(":")
@@ -164,7 +170,7 @@ def parse_method(method: str | None, where: str = "calibration") -> tuple[str, f
     if exact:
         parts.pop()
     kind, args = parts[0], parts[1:]
-    if kind in ("absmax", "mse") and not args and not (exact and kind == "mse"):
+    if kind in ("absmax", "mse", "output-mse") and not args and not (exact and kind != "absmax"):
         return kind, None, exact
     if kind == "percentile" and len(args) == 1:
         try:
@@ -189,7 +195,8 @@ def input_scale(samples: np.ndarray, bits: int, signed: bool,
     absmax: the smallest scale holding every sample (none clipped); percentile:P: the smallest
     holding the P-th and (100-P)-th percentiles; mse: of the absmax scale and the
     ``MSE_CANDIDATES - 1`` powers of two below it, the one with the least mean squared
-    quantization error of the samples (ties: the larger scale).
+    quantization error of the samples (ties: the larger scale); output-mse: the absmax scale
+    (the first of the candidates :func:`candidates` fits).
     """
     kind, p, exact = method
     if kind == "percentile":
@@ -332,16 +339,141 @@ def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | No
                    progress: bool = False, samples_where: str = "calibrate",
                    method_where: str = "calibration"):
     """Calibrate ``raw`` on the samples, fit it, and attach the calibration record."""
-    from approxgen.fit import fit
-
     parse_method(method, method_where)
     samples = load_samples(samples_source, samples_where)
     if isinstance(samples_source, (str, Path)):
         samples_where = str(samples_source)
-    spec = specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
-                                        samples_where), source)
-    weights = code_weights(spec, record(spec, samples, method))
-    return attach(fit(spec, progress=progress, weights=weights), samples, method)
+    return fit_candidates(candidates(raw, source, samples, method, method_where, samples_where),
+                          samples, method, progress)
+
+
+def candidates(raw: dict, source: str, samples: np.ndarray, method: str | None,
+               method_where: str = "calibration", samples_where: str = "calibrate") -> list:
+    """The calibrated specs to fit: one, or for ``output-mse`` (without a given input scale)
+    one per power-of-two input scale from the absmax scale down (:data:`OUTPUT_MSE_CANDIDATES`),
+    each with its own domain and output scale."""
+    if parse_method(method, method_where)[0] != "output-mse" or "scale" in (
+            raw.get("input") if isinstance(raw.get("input"), dict) else {}):
+        return [specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
+                                             samples_where), source)]
+    first = specs.resolve(calibrated_raw(raw, source, samples, "absmax", method_where,
+                                         samples_where), source)
+    found = [first]
+    for step in range(1, OUTPUT_MSE_CANDIDATES):
+        scaled = specs.merge(raw, {"input.scale": math.ldexp(first.input.scale, -step)})
+        try:
+            found.append(specs.resolve(calibrated_raw(scaled, source, samples, method,
+                                                      method_where, samples_where), source))
+        except ApproxgenError:  # a scale too small for the spec (no sample inside, ...)
+            break
+    return found
+
+
+def output_error(fit, samples: np.ndarray, reference: np.ndarray) -> float:
+    """The summed squared error of the fit's integer path over the samples, against ``f`` of
+    each sample (clipping counts): an exactly rounded sum (:func:`math.fsum`), so the same on
+    every CPU whatever order numpy would add in."""
+    error = fit.apply(samples) - reference
+    return math.fsum((error * error).tolist())
+
+
+def fit_candidates(candidate_specs: list, samples: np.ndarray, method: str | None,
+                   progress: bool = False):
+    """Fit every candidate spec (weighted by the samples' histogram where the spec asks) and keep
+    the one whose integer path errs least over the samples (ties: the earlier, larger scale);
+    with its calibration record."""
+    from approxgen.fit import fit
+
+    best, best_error = None, math.inf
+    reference = None
+    for spec in candidate_specs:
+        result = fit(spec, progress=progress, weights=code_weights(spec, record(spec, samples,
+                                                                                method)))
+        if len(candidate_specs) == 1:
+            best = result
+            break
+        if reference is None:
+            with np.errstate(all="ignore"):
+                reference = spec.function.evaluate(samples)
+        error = output_error(result, samples, reference)
+        if error < best_error:
+            best, best_error = result, error
+    return attach(best, samples, method)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What fitting a raw spec takes: the candidate specs (one unless ``output-mse``), and the
+    calibration samples and method (None: not calibrated)."""
+
+    specs: list
+    samples: np.ndarray | None = None
+    method: str | None = None
+
+    @property
+    def spec(self):
+        return self.specs[0]
+
+    def fit(self, progress: bool = False):
+        if self.samples is None:
+            from approxgen.fit import fit
+
+            return fit(self.spec, progress=progress)
+        return fit_candidates(self.specs, self.samples, self.method, progress)
+
+    def matches(self, fit) -> bool:
+        """Whether ``fit`` is what :meth:`fit` gives (the cache check): one of the candidate
+        specs, calibrated on the same samples (their digest) by the same method."""
+        if fit.spec.to_json() not in [s.to_json() for s in self.specs]:
+            return False
+        if self.samples is None:
+            return fit.calibration is None
+        return fit.calibration == record(fit.spec, self.samples, self.method)
+
+
+def plan(raw: dict, source: str, samples_source: Any = None, method: str | None = None,
+         samples_where: str = "calibrate", method_where: str = "calibration") -> Plan:
+    """The :class:`Plan` of a raw spec. Samples given here (a flag, the API) override the spec's
+    own ``calibrate:``/``calibration:`` keys; a spec's path is relative to its file."""
+    raw, spec_samples, spec_method = spec_calibration(raw, source)
+    if samples_source is None and spec_samples is not None:
+        samples_source, samples_where = spec_samples, specs.where_of(source, "calibrate")
+    if method is None and spec_method is not None:
+        method, method_where = spec_method, specs.where_of(source, "calibration")
+    if samples_source is None:
+        if method is not None:
+            raise ApproxgenError("needs the samples (calibrate)", method_where)
+        return Plan([specs.resolve(raw, source)])
+    parse_method(method, method_where)
+    samples = load_samples(samples_source, samples_where)
+    if isinstance(samples_source, (str, Path)):
+        samples_where = str(samples_source)
+    return Plan(candidates(raw, source, samples, method, method_where, samples_where), samples,
+                method)
+
+
+def spec_calibration(raw: dict, source: str) -> tuple[dict, Path | None, str | None]:
+    """``raw`` without its :data:`SPEC_KEYS`, the samples file they name (a relative path is
+    relative to the spec file's directory) and the method; bad values name the file and key."""
+    at = lambda key: specs.where_of(source, key)  # noqa: E731
+    rest = {k: v for k, v in raw.items() if k not in SPEC_KEYS}
+    path, method = raw.get("calibrate"), raw.get("calibration")
+    if method is not None:
+        parse_method(method, at("calibration"))
+    if path is None:
+        if method is not None:
+            raise ApproxgenError("needs calibrate (the samples file)", at("calibration"))
+        return rest, None, None
+    if not isinstance(path, str) or not path.strip():
+        raise ApproxgenError(f"expected the path of a samples file ({', '.join(SUFFIXES)}), got "
+                             f"{path!r}", at("calibrate"))
+    full = Path(path)
+    spec_file = Path(source)
+    if not full.is_absolute() and source not in ("<flags>", "<stdin>") and spec_file.is_file():
+        full = spec_file.parent / full
+    if not full.is_file():
+        raise ApproxgenError(f"no such samples file: {full}", at("calibrate"))
+    return rest, full, method
 
 
 def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:

@@ -33,10 +33,13 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions"}
+             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions",
+             "calibrate", "calibration"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
-                         "max_bytes", "fold"})
+                         "max_bytes", "fold", "calibrate", "calibration"})
+# Read where a spec is fitted (approxgen.calibrate.plan), before resolve: the samples file, method.
+CALIBRATION_KEYS = ("calibrate", "calibration")
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -189,7 +192,8 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
-           "order": "--order", "max_regions": "--max-regions"}
+           "order": "--order", "max_regions": "--max-regions", "calibrate": "--calibrate",
+           "calibration": "--calibration"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -212,6 +216,10 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if unknown:
         raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})",
                              at(unknown[0]))
+    given = [key for key in CALIBRATION_KEYS if raw.get(key) is not None]
+    if given:
+        raise ApproxgenError("calibration samples are read where the spec is fitted (fit, build, "
+                             "sweep, emit; approxgen.calibrate.plan), not here", at(given[0]))
 
     func = _resolve_function(raw, at)
     inp = _section(raw, "input", _INPUT_KEYS, at)

@@ -66,7 +66,7 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
-    from approxgen import cost, forms, spec as specs
+    from approxgen import calibrate, cost, forms, spec as specs
     from approxgen.parallel import ordered_map
     from approxgen.progress import bar
 
@@ -74,7 +74,7 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     if applicable_only:  # the default grid: every form, with the searches it runs
         merged = [m for m, p in zip(merged, points) if "search" not in p
                   or not forms.get(p["form"]).search_refusal(p["search"])]
-    resolved = [specs.resolve(m, source) for m in merged]
+    resolved = [calibrate.plan(m, source).spec for m in merged]  # calibrate: samples too
     if applicable_only:
         merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
@@ -93,13 +93,13 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
 def measure(raw: dict, source: str, yosys_tool, progress: bool = False) -> dict:
     """One point's row: fit the (valid) raw spec (reporting progress when ``progress``), time
     it, count its C table bytes and, with a Yosys path, the cells of its full datapath."""
-    from approxgen import cost, forms, spec as specs
+    from approxgen import calibrate, cost, forms
     from approxgen.emit import c, verilog
-    from approxgen.fit import fit
 
-    spec = specs.resolve(raw, source)
+    plan = calibrate.plan(raw, source)  # a spec's calibrate: key calibrates every point
+    spec = plan.spec
     started = time.perf_counter()
-    result = fit(spec, progress=progress)
+    result = plan.fit(progress=progress)
     seconds = time.perf_counter() - started
     cells = None
     if yosys_tool:

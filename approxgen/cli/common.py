@@ -300,9 +300,12 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
         return artifact.loads(read[1], read[2])
     import time
 
+    from approxgen import calibrate
+
     started = time.perf_counter()
-    spec = spec_from_target(target, flags, read)
-    fit = fit_spec(spec, progress=not quiet)
+    plan = calibrate.plan(*raw_from_target(target, flags, read))  # a spec's calibrate: key
+    spec = plan.spec
+    fit = fit_plan(plan, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.fit import summary
 
@@ -313,14 +316,20 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 def fit_spec(spec, progress: bool = False):
     """Fit ``spec``; an error of the model's integer contract (raised without a location, such
     as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
-    from approxgen.fit import fit
+    from approxgen.calibrate import Plan
 
+    return fit_plan(Plan([spec]), progress)
+
+
+def fit_plan(plan, progress: bool = False):
+    """Fit a :class:`approxgen.calibrate.Plan` (calibrated or not), errors placed as
+    :func:`fit_spec` places them."""
     try:
-        return fit(spec, progress=progress)
+        return plan.fit(progress=progress)
     except ApproxgenError as exc:
         if exc.where is not None:
             raise
-        raise ApproxgenError(exc.message, spec.at("coef_format")) from None
+        raise ApproxgenError(exc.message, plan.spec.at("coef_format")) from None
 
 
 def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:

@@ -33,14 +33,17 @@ def emit_group():
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Header to write (default: stdout).")
 @segment_search_option
+@click.option("--export", is_flag=True,
+              help="NAME and NAME_array as external, visible functions (not static inline): "
+                   "a C file to build into a shared library.")
 @QUIET
-def emit_c(target, flags, output, segment_search, quiet):
+def emit_c(target, flags, output, segment_search, export, quiet):
     """A standalone integer-only C99 header. """
     from approxgen.emit import c
 
     inputs = input_paths(target)
     fit = load_target(target, flags, quiet, announce=True)
-    write_output(output, c.render(fit, segment_search), inputs, "-o")
+    write_output(output, c.render(fit, segment_search, export=export), inputs, "-o")
 
 
 @emit_group.command("verilog", cls=Command)
