@@ -115,3 +115,14 @@ def test_the_gradient_is_the_original_activations(setting):
     assert torch.equal(x.grad, ref.grad)
     with pytest.raises(approxgen.ApproxgenError, match="backend"):
         integration.approximated(fits["0.act"], torch.nn.GELU(), backend="fast")
+
+
+def test_the_readme_example_runs(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("\n## Use it from PyTorch / ONNX\n"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
