@@ -305,7 +305,8 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     started = time.perf_counter()
     plan = calibrate.plan(*raw_from_target(target, flags, read))  # a spec's calibrate: key
     spec = plan.spec
-    fit = fit_plan(plan, progress=not quiet)
+    fit = fit_spec(spec, progress=not quiet) if plan.samples is None \
+        else fit_plan(plan, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.fit import summary
 
