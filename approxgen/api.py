@@ -12,20 +12,18 @@ path every spec takes. Errors are :class:`~approxgen.errors.ApproxgenError` nami
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from pathlib import Path
 from typing import Any
 
-from approxgen import artifact, spec as specs
-from approxgen.artifact import Fit
+from typing import TYPE_CHECKING
+
 from approxgen.errors import ApproxgenError
 
-SOURCE = "approxgen.fit()"
+if TYPE_CHECKING:  # the library loads on first use: importing the API imports no numpy
+    from approxgen.artifact import Fit
 
-# The emit registry: target name -> module whose ``render(fit, **options) -> str`` renders it.
-EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
-            "vectors": "approxgen.emit.vectors"}
+SOURCE = "approxgen.fit()"
 
 
 def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
@@ -39,12 +37,11 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     ``calibration``: ``absmax``, ``percentile:P``, ``mse`` or ``output-mse``. A spec's own
     ``calibrate:``/``calibration:`` keys apply unless these are given.
     """
+    from approxgen import fitting, spec as specs
+
     raw, source = spec_source(function_or_spec)
     raw = specs.merge(raw, overrides(keys))
-    from approxgen import calibrate as calibration_module
-
-    plan = calibration_module.plan(raw, source, calibrate, calibration)
-    return plan.fit(progress=progress)
+    return fitting.plan(raw, source, calibrate, calibration).fit(progress=progress)
 
 
 def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
@@ -57,7 +54,9 @@ def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, 
         if str(target).endswith(".json"):
             raise ApproxgenError("a fit artifact is loaded with approxgen.load(), not fitted",
                                  str(target))
-        return specs.load_yaml(target), str(target)
+        from approxgen.spec import load_yaml
+
+        return load_yaml(target), str(target)
     if isinstance(target, str):
         return {"function": target}, source
     raise ApproxgenError(f"expected a function name, a spec mapping or a spec path, got "
@@ -81,26 +80,31 @@ def overrides(keys: dict) -> dict:
 
 def load(path: str | Path) -> Fit:
     """Read and fully re-validate a fit artifact written by ``Fit.save`` or ``approxgen fit -o``."""
+    from approxgen import artifact
+
     return artifact.load(path)
 
 
 def load_vectors(path: str | Path, fit: Fit | None = None) -> dict:
     """The fields of a file ``emit vectors`` wrote: :func:`approxgen.native.load_vectors`."""
+    from approxgen import artifact
     from approxgen.native import load_vectors as read
 
     return read(artifact._path(path, "load_vectors(path)"), fit)
 
 
 def emit(fit: Fit, target: str, **options: Any) -> str:
-    """Render ``fit`` as ``"c"``, ``"verilog"`` or ``"vectors"`` text; ``options`` are the
-    emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``)."""
+    """Render ``fit`` as the text of ``target``, a name of the emitter registry
+    (:data:`approxgen.emit.EMITTERS`: ``"c"``, ``"verilog"``, ``"vectors"``...); ``options`` are
+    the emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``)."""
+    from approxgen.artifact import Fit
+
     if not isinstance(fit, Fit):
         raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
                              f"{type(fit).__name__}", "fit")
-    if not isinstance(target, str) or target not in EMITTERS:
-        raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
-                             "target")
-    render = importlib.import_module(EMITTERS[target]).render
+    from approxgen.emit import get as emitter
+
+    render = emitter(target).render
     signature = inspect.signature(render)
     try:
         signature.bind(fit, **options)

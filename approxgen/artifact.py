@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, quantize
+from approxgen.fixedpoint import IntFormat, integer_codes, quantize
 from approxgen.metrics import measure_model
 from approxgen import forms
 from approxgen.model import Model
@@ -40,6 +40,14 @@ _CHUNK = 1 << 20  # codes evaluated at once by Fit.evaluate
 
 @dataclass(frozen=True)
 class Fit:
+    """One fit: ``spec`` (the validated spec it is a fit of), ``model`` (the golden model: the
+    integers, :mod:`approxgen.model`), ``metrics`` (the model against float64 f over every
+    domain code: max and mean error in LSB, mismatches against the correctly rounded table,
+    saturated codes...; with calibration also over the samples), ``floor_metrics`` (the same for
+    the correctly rounded table: the best any approximation can do), ``search`` (how it was
+    found: method, seed, the search's settings, notes) and ``calibration`` (the samples' record,
+    or None). Saved as a versioned JSON artifact (:meth:`dumps`) and re-validated on load."""
+
     spec: Spec
     model: Model
     metrics: dict
@@ -83,7 +91,7 @@ class Fit:
         """Output codes (int64, same shape) of integer input ``codes``: what the emitted C and
         Verilog compute. Codes that are not integers of the input format are an error."""
         try:
-            q = _integer_codes(codes, self.spec.input, "codes")
+            q = integer_codes(codes, self.spec.input, "codes")
             out = np.empty(q.shape, dtype=np.int64)
             flat_in, flat_out = q.reshape(-1), out.reshape(-1)
             for start in range(0, flat_in.size, _CHUNK):  # the model's temporaries stay small
@@ -108,7 +116,7 @@ class Fit:
 
     def dequantize(self, y) -> np.ndarray:
         """Real values (float64) of output codes ``y`` (integers of the output format)."""
-        return _integer_codes(y, self.spec.output, "y").astype(np.float64) * self.spec.output.scale
+        return integer_codes(y, self.spec.output, "y").astype(np.float64) * self.spec.output.scale
 
     def apply(self, x) -> np.ndarray:
         """``f`` through the integer path: ``dequantize(evaluate(quantize(x)))`` (float64)."""
@@ -222,16 +230,21 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | (_OPTIONAL_SPEC_KEYS & set(data)), "spec.", where)
+    own = forms.declared_keys().values()  # the forms' own keys, recorded as each declares
+    required = _SPEC_KEYS | {k.name for k in own if not k.optional}
+    _keys(data, required | (({k.name for k in own if k.optional} | _OPTIONAL_SPEC_KEYS)
+                            & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
-                                          "output", "acc_bits")}
-        for key in _OPTIONAL_SPEC_KEYS - {"order"}:  # recorded only when set
+                                          "output")}
+        for key in _OPTIONAL_SPEC_KEYS:  # recorded only when set
             if key in data:
                 raw[key] = data[key]
-        raw["order"] = data.get("order", 1)  # interp: recorded unless 1 (older artifacts: 1)
+        for key in own:  # unrecorded: the value it then means (interp order: 1)
+            raw[key.name] = data[key.name] if key.name in data or not key.optional \
+                else key.implicit
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi
@@ -254,9 +267,9 @@ def _spec_from_json(data, where) -> Spec:
 
 
 _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
-              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-              "acc_bits"}
-_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions"}  # when set
+              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+# when set (and forms' keys: Key.optional)
+_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "bytes_target"}
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:
@@ -286,9 +299,11 @@ def _disagreement(model: Model, spec: Spec) -> str | None:
     tables must fit the spec's ``max_bytes``."""
     form = forms.of(model)
     problem = form.disagreement(model, spec) or forms.wrapping_problem(model, spec)
-    if problem is None and spec.max_bytes is not None \
-            and form.table_bytes(model) > spec.max_bytes:
-        problem = f"its C tables take {form.table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
+    if problem is None and spec.max_bytes is not None:
+        from approxgen.emit.c import table_bytes
+
+        if table_bytes(model) > spec.max_bytes:
+            problem = f"its C tables take {table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
     return problem
 
 
@@ -338,26 +353,3 @@ def _same_metrics(stored, measured: dict) -> bool:
         if not math.isclose(float(other), float(value), rel_tol=1e-9, abs_tol=1e-12):
             return False
     return True
-
-
-def _integer_codes(values, fmt: IntFormat, key: str) -> np.ndarray:
-    """``values`` as int64 codes of ``fmt``; anything else is an ApproxgenError naming ``key``."""
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError):
-        raise ApproxgenError("expected an array of integer codes", key) from None
-    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
-        raise ApproxgenError(f"expected integer codes, got dtype {arr.dtype}", key)
-    if arr.dtype.kind == "f":
-        with np.errstate(all="ignore"):
-            whole = np.isfinite(arr) & (arr == np.floor(arr))
-        if not whole.all():
-            bad = arr.reshape(-1)[np.flatnonzero(~whole.reshape(-1))[0]]
-            raise ApproxgenError(f"expected integer codes, got {bad!r}", key)
-    if arr.size:
-        lo, hi = arr.min(), arr.max()
-        if lo < fmt.min_code or hi > fmt.max_code:
-            bad = lo if lo < fmt.min_code else hi
-            raise ApproxgenError(f"code {int(bad)} is outside {fmt.describe()} "
-                                 f"({fmt.min_code}..{fmt.max_code})", key)
-    return arr.astype(np.int64)

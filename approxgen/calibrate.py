@@ -335,18 +335,6 @@ def attach(fit, samples: np.ndarray, method: str | None):
     return dataclasses.replace(fit, metrics=metrics, calibration=calibration)
 
 
-def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | None,
-                   progress: bool = False, samples_where: str = "calibrate",
-                   method_where: str = "calibration"):
-    """Calibrate ``raw`` on the samples, fit it, and attach the calibration record."""
-    parse_method(method, method_where)
-    samples = load_samples(samples_source, samples_where)
-    if isinstance(samples_source, (str, Path)):
-        samples_where = str(samples_source)
-    return fit_candidates(candidates(raw, source, samples, method, method_where, samples_where),
-                          samples, method, progress)
-
-
 def candidates(raw: dict, source: str, samples: np.ndarray, method: str | None,
                method_where: str = "calibration", samples_where: str = "calibrate") -> list:
     """The calibrated specs to fit: one, or for ``output-mse`` (without a given input scale)
@@ -375,81 +363,6 @@ def output_error(fit, samples: np.ndarray, reference: np.ndarray) -> float:
     every CPU whatever order numpy would add in."""
     error = fit.apply(samples) - reference
     return math.fsum((error * error).tolist())
-
-
-def fit_candidates(candidate_specs: list, samples: np.ndarray, method: str | None,
-                   progress: bool = False):
-    """Fit every candidate spec (weighted by the samples' histogram where the spec asks) and keep
-    the one whose integer path errs least over the samples (ties: the earlier, larger scale);
-    with its calibration record."""
-    from approxgen.fit import fit
-
-    best, best_error = None, math.inf
-    reference = None
-    for spec in candidate_specs:
-        result = fit(spec, progress=progress, weights=code_weights(spec, record(spec, samples,
-                                                                                method)))
-        if len(candidate_specs) == 1:
-            best = result
-            break
-        if reference is None:
-            with np.errstate(all="ignore"):
-                reference = spec.function.evaluate(samples)
-        error = output_error(result, samples, reference)
-        if error < best_error:
-            best, best_error = result, error
-    return attach(best, samples, method)
-
-
-@dataclasses.dataclass(frozen=True)
-class Plan:
-    """What fitting a raw spec takes: the candidate specs (one unless ``output-mse``), and the
-    calibration samples and method (None: not calibrated)."""
-
-    specs: list
-    samples: np.ndarray | None = None
-    method: str | None = None
-
-    @property
-    def spec(self):
-        return self.specs[0]
-
-    def fit(self, progress: bool = False):
-        if self.samples is None:
-            from approxgen.fit import fit
-
-            return fit(self.spec, progress=progress)
-        return fit_candidates(self.specs, self.samples, self.method, progress)
-
-    def matches(self, fit) -> bool:
-        """Whether ``fit`` is what :meth:`fit` gives (the cache check): one of the candidate
-        specs, calibrated on the same samples (their digest) by the same method."""
-        if fit.spec.to_json() not in [s.to_json() for s in self.specs]:
-            return False
-        if self.samples is None:
-            return fit.calibration is None
-        return fit.calibration == record(fit.spec, self.samples, self.method)
-
-
-def plan(raw: dict, source: str, samples_source: Any = None, method: str | None = None,
-         samples_where: str = "calibrate", method_where: str = "calibration") -> Plan:
-    """The :class:`Plan` of a raw spec. Samples given here (a flag, the API) override the spec's
-    own ``calibrate:``/``calibration:`` keys; a spec's path is relative to its file."""
-    raw, spec_samples, spec_method = spec_calibration(raw, source)
-    if samples_source is None and spec_samples is not None:
-        samples_source, samples_where = spec_samples, specs.where_of(source, "calibrate")
-    if method is None and spec_method is not None:
-        method, method_where = spec_method, specs.where_of(source, "calibration")
-    if samples_source is None:
-        if method is not None:
-            raise ApproxgenError("needs the samples (calibrate)", method_where)
-        return Plan([specs.resolve(raw, source)])
-    parse_method(method, method_where)
-    samples = load_samples(samples_source, samples_where)
-    if isinstance(samples_source, (str, Path)):
-        samples_where = str(samples_source)
-    return Plan(candidates(raw, source, samples, method, method_where, samples_where), samples,
-                method)
 
 
 def spec_calibration(raw: dict, source: str) -> tuple[dict, Path | None, str | None]:

@@ -65,9 +65,9 @@ class Compiled:
         self._array.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
 
     def __call__(self, codes) -> np.ndarray:
-        from approxgen.artifact import _integer_codes
+        from approxgen.fixedpoint import integer_codes
 
-        q = np.ascontiguousarray(_integer_codes(codes, self.fit.spec.input, "codes"),
+        q = np.ascontiguousarray(integer_codes(codes, self.fit.spec.input, "codes"),
                                  dtype=self.in_dtype)
         out = np.empty(q.shape, dtype=self.out_dtype)
         self._array(q.ctypes.data, out.ctypes.data, q.size)
@@ -86,11 +86,12 @@ class Compiled:
 
 
 def compile_fit(fit, compiler: str | None = None) -> Compiled:
-    """Build (or reuse) the shared library of ``fit``'s exported C; the checked callable."""
-    from approxgen.emit import c
+    """Build (or reuse) the shared library of ``fit``'s exported C (the emitter registry's C
+    emitter with ``export``); the checked callable."""
+    from approxgen.emit import get as emitter
 
     cc = find_compiler(compiler)
-    text = c.render(fit, export=True)
+    text = emitter("c").render(fit, export=True)
     try:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True,
                                  timeout=60).stdout.splitlines()[:1]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import approxgen
-from approxgen import build, calibrate, sweep
+from approxgen import build, calibrate, fitting, sweep
 from approxgen.errors import ApproxgenError
 
 
@@ -78,7 +78,7 @@ def test_sweep_fit_and_emit_calibrate_every_point_from_the_spec(project):
     raw, source = approxgen.api.spec_source(spec)
     rows = sweep.run(raw, source, sweep.grid(["pwl", "table"], [4], ["exact"]), yosys=False)
     assert [r["form"] for r in rows] == ["pwl", "table"]
-    plan = calibrate.plan(raw, source)
+    plan = fitting.plan(raw, source)
     assert plan.samples is not None and plan.spec.input.scale == 2.0 ** -2  # absmax over -20
     fitted = run("fit", "specs/act.yaml", "--json", "-q", cwd=project)
     assert fitted.returncode == 0 and '"calibration"' in fitted.stdout
@@ -97,12 +97,12 @@ def test_output_mse_keeps_the_candidate_whose_fitted_output_errs_least():
     scales = [s.input.scale for s in candidates]
     assert len(scales) == calibrate.OUTPUT_MSE_CANDIDATES
     assert scales == [scales[0] * 2.0 ** -k for k in range(len(scales))]
-    assert scales[0] == calibrate.plan(raw, "t", train, "absmax").spec.input.scale
+    assert scales[0] == fitting.plan(raw, "t", train, "absmax").spec.input.scale
     chosen = approxgen.fit("gelu", bits=8, segments=4, calibrate=train,
                            calibration="output-mse")
     assert chosen.calibration["method"] == "output-mse"
     reference = chosen.spec.function.evaluate(train)
-    errors = [calibrate.output_error(calibrate.fit_candidates([s], train, None), train,
+    errors = [calibrate.output_error(fitting.fit_candidates([s], train, None), train,
                                      reference) for s in candidates]
     best = min(range(len(errors)), key=lambda i: (errors[i], i))
     assert chosen.spec.input.scale == scales[best] and best > 0  # clipping the rare negatives

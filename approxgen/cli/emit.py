@@ -1,13 +1,12 @@
-"""``approxgen emit c|verilog|vectors``: render a fit into files."""
+"""``approxgen emit TARGET``: render a fit into files, one subcommand per registered emitter
+(:data:`approxgen.emit.EMITTERS`), built from what its module declares."""
 
 from __future__ import annotations
 
 import click
 
-from approxgen import outputs
-from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
-                                  load_target, part_option, quiet_option, segment_search_option,
-                                  write_output)
+from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, fit_flags,
+                                  input_paths, load_target, quiet_option)
 
 TARGET_HELP = ("TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted "
                "first; with --segments auto its summary then goes to stderr: what was chosen).")
@@ -15,12 +14,27 @@ QUIET = quiet_option("No fit summary on stderr")
 
 
 class _EmitGroup(click.Group):
-    """``approxgen emit`` without a target is a usage error (exit 2), not a help page."""
+    """``approxgen emit`` without a target is a usage error (exit 2), not a help page; its
+    subcommands are the emitter registry's, each built when first asked for."""
 
     def parse_args(self, ctx, args):
         if not args:
-            raise click.UsageError("missing the target: c, verilog or vectors (see --help)", ctx)
+            from approxgen.emit import EMITTERS
+
+            *others, last = EMITTERS
+            targets = f"{', '.join(others)} or {last}" if others else last
+            raise click.UsageError(f"missing the target: {targets} (see --help)", ctx)
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx):
+        from approxgen.emit import EMITTERS
+
+        return list(EMITTERS)
+
+    def get_command(self, ctx, cmd_name):
+        from approxgen.emit import EMITTERS
+
+        return emit_command(cmd_name) if cmd_name in EMITTERS else None
 
 
 @click.group("emit", cls=_EmitGroup)
@@ -28,62 +42,37 @@ def emit_group():
     """Render a fit as C, Verilog or golden test vectors."""
 
 
-@emit_group.command("c", cls=Command)
-@click.argument("target", cls=InputArgument)
-@fit_flags
-@click.option("-o", "--output", cls=OutputOption, help="Header to write (default: stdout).")
-@segment_search_option
-@click.option("--export", is_flag=True,
-              help="NAME and NAME_array as external, visible functions (not static inline): "
-                   "a C file to build into a shared library.")
-@QUIET
-def emit_c(target, flags, output, segment_search, export, quiet):
-    """A standalone integer-only C99 header. """
-    from approxgen.emit import c
+def emit_command(target: str) -> click.Command:
+    """``approxgen emit TARGET`` for the emitter ``target``: the fit flags, ``-o``, the
+    emitter's options (``OPTIONS``) and further files (``EXTRA_FILES``)."""
+    from approxgen import outputs
+    from approxgen.blocks import Block
+    from approxgen.emit import block_renderer, get as emitter
 
-    inputs = input_paths(target)
-    fit = load_target(target, flags, quiet, announce=True)
-    write_output(output, c.render(fit, segment_search, export=export), inputs, "-o")
+    module = emitter(target)
+    extra_files = getattr(module, "EXTRA_FILES", ())
 
+    def run(target, flags, output, quiet, **options):
+        extra = {f.name: options.pop(f.name) for f in extra_files}
+        inputs = input_paths(target)
+        fit = load_target(target, flags, quiet, announce=True, allow_blocks=True)
+        if isinstance(fit, Block):
+            files, names = [(output, block_renderer(module, fit, target)(fit))], ["-o"]
+            outputs.write_all(files, inputs, names)
+            return
+        files, names = [(output, module.render(fit, **options))], ["-o"]
+        for f in extra_files:
+            if extra[f.name]:
+                files.append((extra[f.name], f.render(fit, **options)))
+                names.append(f.flag)
+        outputs.write_all(files, inputs, names)
 
-@emit_group.command("verilog", cls=Command)
-@click.argument("target", cls=InputArgument)
-@fit_flags
-@click.option("-o", "--output", cls=OutputOption, help="Verilog file to write (default: stdout).")
-@part_option
-@click.option("--pipeline", is_flag=True,
-              help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
-                   "in_valid, out_valid, LATENCY.")
-@click.option("--testbench", cls=OutputOption,
-              help="Also write a self-checking test bench here; it reads the "
-                   "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
-@QUIET
-def emit_verilog(target, flags, output, part, pipeline, testbench, quiet):
-    """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
-    from approxgen.emit import verilog
-
-    inputs, names = input_paths(target), ["-o", "--testbench"]
-    fit = load_target(target, flags, quiet, announce=True)
-    files = [(output, verilog.render(fit, part=part, pipeline=pipeline))]
-    if testbench:
-        files.append((testbench, verilog.render_testbench(fit, part=part, pipeline=pipeline)))
-    outputs.write_all(files, inputs, names)
-
-
-@emit_group.command("vectors", cls=Command)
-@click.argument("target", cls=InputArgument)
-@fit_flags
-@click.option("-o", "--output", cls=OutputOption, help="Vector file to write (default: stdout).")
-@QUIET
-def emit_vectors(target, flags, output, quiet):
-    """Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept;
-    quadratic: a, b, c, origin)."""
-    from approxgen.emit import vectors
-
-    inputs = input_paths(target)
-    fit = load_target(target, flags, quiet, announce=True)
-    write_output(output, vectors.render(fit), inputs, "-o")
-
-
-for _command in (emit_c, emit_verilog, emit_vectors):
-    _command.help = (_command.help or "") + "\n\n" + TARGET_HELP
+    run = QUIET(run)
+    for f in reversed(extra_files):
+        run = click.option(f.flag, f.name, cls=OutputOption, help=f.help)(run)
+    run = click.option("-o", "--output", cls=OutputOption, help=module.OUTPUT_HELP)(run)
+    run = fit_flags(run)
+    run = click.argument("target", cls=InputArgument)(run)
+    return click.command(target, cls=EmitterCommand, emitters=(target,),
+                         before=(*(f.name for f in extra_files), "quiet"),
+                         help=f"{module.HELP}\n\n{TARGET_HELP}")(run)
