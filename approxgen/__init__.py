@@ -15,10 +15,11 @@ import types
 from approxgen.errors import ApproxgenError
 from approxgen.version import __version__
 
-__all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "__version__"]
+__all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "load_vectors", "__version__"]
 
 
-_API = ("fit", "emit", "load")  # approxgen.fit(...), approxgen.emit(...): functions of api.py
+# approxgen.fit(...), approxgen.emit(...), ...: functions of api.py
+_API = ("fit", "emit", "load", "load_vectors")
 
 
 class _Package(types.ModuleType):
@@ -43,6 +44,10 @@ def __getattr__(name: str):
         value = getattr(api, name)
         globals()[name] = value  # from now on a plain attribute
         return value
+    if name == "torch":  # the optional PyTorch integration (pip install approxgen[torch])
+        import importlib
+
+        return importlib.import_module("approxgen.torch")
     if name == "Fit":
         from approxgen.artifact import Fit
 

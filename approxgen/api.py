@@ -34,21 +34,14 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     sets both input and output widths unless ``input``/``output`` give them. ``calibrate``: samples
     of the function's input (an array, or a ``.npy``/``.npz``/``.txt`` path) that pick the input
     scale, output scale and domain not given explicitly (see :mod:`approxgen.calibrate`);
-    ``calibration``: ``absmax``, ``percentile:P`` or ``mse``.
+    ``calibration``: ``absmax``, ``percentile:P``, ``mse`` or ``output-mse``. A spec's own
+    ``calibrate:``/``calibration:`` keys apply unless these are given.
     """
-    from approxgen import spec as specs
+    from approxgen import fitting, spec as specs
 
     raw, source = spec_source(function_or_spec)
     raw = specs.merge(raw, overrides(keys))
-    if calibrate is None:
-        if calibration is not None:
-            raise ApproxgenError("needs calibrate (the samples)", "calibration")
-        from approxgen.fitting import fit as fit_spec
-
-        return fit_spec(specs.resolve(raw, source), progress=progress)
-    from approxgen.fitting import fit_calibrated
-
-    return fit_calibrated(raw, source, calibrate, calibration, progress)
+    return fitting.plan(raw, source, calibrate, calibration).fit(progress=progress)
 
 
 def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
@@ -92,10 +85,18 @@ def load(path: str | Path) -> Fit:
     return artifact.load(path)
 
 
+def load_vectors(path: str | Path, fit: Fit | None = None) -> dict:
+    """The fields of a file ``emit vectors`` wrote: :func:`approxgen.native.load_vectors`."""
+    from approxgen import artifact
+    from approxgen.native import load_vectors as read
+
+    return read(artifact._path(path, "load_vectors(path)"), fit)
+
+
 def emit(fit: Fit, target: str, **options: Any) -> str:
     """Render ``fit`` as the text of ``target``, a name of the emitter registry
     (:data:`approxgen.emit.EMITTERS`: ``"c"``, ``"verilog"``, ``"vectors"``...); ``options`` are
-    the emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    the emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``)."""
     from approxgen.artifact import Fit
 
     if not isinstance(fit, Fit):

@@ -20,7 +20,7 @@ import numpy as np
 
 from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, quantize
+from approxgen.fixedpoint import IntFormat, integer_codes, quantize
 from approxgen.metrics import measure_model
 from approxgen import forms
 from approxgen.model import Model
@@ -91,7 +91,7 @@ class Fit:
         """Output codes (int64, same shape) of integer input ``codes``: what the emitted C and
         Verilog compute. Codes that are not integers of the input format are an error."""
         try:
-            q = _integer_codes(codes, self.spec.input, "codes")
+            q = integer_codes(codes, self.spec.input, "codes")
             out = np.empty(q.shape, dtype=np.int64)
             flat_in, flat_out = q.reshape(-1), out.reshape(-1)
             for start in range(0, flat_in.size, _CHUNK):  # the model's temporaries stay small
@@ -116,11 +116,18 @@ class Fit:
 
     def dequantize(self, y) -> np.ndarray:
         """Real values (float64) of output codes ``y`` (integers of the output format)."""
-        return _integer_codes(y, self.spec.output, "y").astype(np.float64) * self.spec.output.scale
+        return integer_codes(y, self.spec.output, "y").astype(np.float64) * self.spec.output.scale
 
     def apply(self, x) -> np.ndarray:
         """``f`` through the integer path: ``dequantize(evaluate(quantize(x)))`` (float64)."""
         return self.dequantize(self.evaluate(self.quantize(x)))
+
+    def compile(self, compiler: str | None = None):
+        """The exported C built by the system compiler into a cached shared library, as a
+        numpy callable: input codes in, output codes out (see :mod:`approxgen.native`)."""
+        from approxgen.native import compile_fit
+
+        return compile_fit(self, compiler)
 
 
 def digest(data: dict) -> str:
@@ -346,26 +353,3 @@ def _same_metrics(stored, measured: dict) -> bool:
         if not math.isclose(float(other), float(value), rel_tol=1e-9, abs_tol=1e-12):
             return False
     return True
-
-
-def _integer_codes(values, fmt: IntFormat, key: str) -> np.ndarray:
-    """``values`` as int64 codes of ``fmt``; anything else is an ApproxgenError naming ``key``."""
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError):
-        raise ApproxgenError("expected an array of integer codes", key) from None
-    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
-        raise ApproxgenError(f"expected integer codes, got dtype {arr.dtype}", key)
-    if arr.dtype.kind == "f":
-        with np.errstate(all="ignore"):
-            whole = np.isfinite(arr) & (arr == np.floor(arr))
-        if not whole.all():
-            bad = arr.reshape(-1)[np.flatnonzero(~whole.reshape(-1))[0]]
-            raise ApproxgenError(f"expected integer codes, got {bad!r}", key)
-    if arr.size:
-        lo, hi = arr.min(), arr.max()
-        if lo < fmt.min_code or hi > fmt.max_code:
-            bad = lo if lo < fmt.min_code else hi
-            raise ApproxgenError(f"code {int(bad)} is outside {fmt.describe()} "
-                                 f"({fmt.min_code}..{fmt.max_code})", key)
-    return arr.astype(np.int64)

@@ -2,7 +2,8 @@
 
 Each spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
 ``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
-records the spec's canonical hash and this tool version (and re-validates), the fit is reused
+records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
+samples' digest and method) and re-validates, the fit is reused
 instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
 differ from the disk, ``--check`` compares them and writes nothing: the same code path.
 """
@@ -63,9 +64,15 @@ def collect(paths) -> list[Path]:
 
 
 def load_spec(path: Path):
-    from approxgen import spec as specs
+    return load_plan(path).spec
 
-    return specs.resolve(specs.load_yaml(path), str(path))
+
+def load_plan(path: Path):
+    """The :class:`approxgen.fitting.Plan` of a spec file: its specs, and its samples when
+    it names them (``calibrate:``, relative to the file)."""
+    from approxgen import fitting, spec as specs
+
+    return fitting.plan(specs.load_yaml(path), str(path))
 
 
 def check_specs(paths: list[Path]) -> list[str]:
@@ -100,24 +107,28 @@ def check_out(names: list[str], out_dir: Path, sources: list[Path], plots: bool,
                  inputs=map(str, sources), writable=not check)
 
 
-def cached_fit(spec, out_dir: Path):
-    """The fit in ``out_dir/NAME.json`` when it is for this exact spec and tool version."""
+def cached_fit(plan, out_dir: Path):
+    """The fit in ``out_dir/NAME.json`` when it is for this exact spec (a Spec, or one of a
+    Plan's candidates), calibrated on the same samples (their digest) by the same method, and
+    this tool version."""
     from approxgen import artifact
+    from approxgen.fitting import as_plan
 
-    path = out_dir / f"{spec.name}.json"
+    plan = as_plan(plan)
+    path = out_dir / f"{plan.spec.name}.json"
     try:
         text = read_file(path, "fit artifact", MAX_JSON_BYTES)
         data = json.loads(text)
     except (ApproxgenError, OSFailure, ValueError):
         return None
-    if not isinstance(data, dict) or (data.get("spec_hash"), data.get("tool_version")) != (
-            spec.hash(), __version__):
+    if not isinstance(data, dict) or data.get("spec_hash") not in [s.hash() for s in plan.specs] \
+            or data.get("tool_version") != __version__:
         return None
     try:
         fit = artifact.loads(text, str(path))
     except ApproxgenError:
         return None
-    return fit if fit.spec.to_json() == spec.to_json() else None
+    return fit if plan.matches(fit) else None
 
 
 def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
@@ -133,19 +144,22 @@ def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
                             report.markdown(fit, names[len(file_suffixes()):])] + png))
 
 
-def build_one(source: str, spec, cached, progress: bool = False,
+def build_one(source: str, plan, cached, progress: bool = False,
               plots: bool = False) -> Product:
-    """Fit one spec (unless ``cached``, its valid cached fit, is given) and render its files in
-    memory; ``progress``: plain status lines on stderr during a long fit; ``plots``: add
-    NAME.png. It reads no file, so it runs on any worker."""
+    """Fit one resolved Spec or :class:`approxgen.fitting.Plan` (calibrated on its samples if it
+    has any; unless ``cached``, its valid cached fit, is given) and render its files in memory;
+    ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png. It
+    reads no file, so it runs on any worker."""
     from approxgen import forms, progress as reporter
-    from approxgen.fitting import fit as fit_spec
+    from approxgen.fitting import as_plan
 
+    plan = as_plan(plan)
+    spec = plan.spec
     reporter.set_mode("plain" if progress else "off", label=spec.name)
     started = time.perf_counter()
     fit, how = cached, "cached"
     if fit is None:
-        fit = fit_spec(spec, progress=progress)
+        fit = plan.fit(progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
     shape = forms.of(fit.model).shape(fit.model)
@@ -159,14 +173,14 @@ def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
     """Build every spec in memory (``jobs`` processes, or by ``executor``: see
     :mod:`approxgen.parallel`), in the order given; ``on_product`` is called with each product
     as soon as it and those before it are done. Specs and cached fits are read here, so the
-    jobs read no file. On Ctrl-C (or any error) the workers are stopped at once."""
+    jobs read no file (a spec's calibration samples neither). On Ctrl-C (or any error) the workers are stopped at once."""
     from approxgen.parallel import ordered_map
 
     progress = progress and (executor is None or executor.here)  # a worker's stderr is not ours
     args = []
     for source in sources:
-        spec = load_spec(Path(source))
-        args.append((str(source), spec, cached_fit(spec, Path(out_dir)), progress, plots))
+        plan = load_plan(Path(source))  # its calibrate: samples read here too
+        args.append((str(source), plan, cached_fit(plan, Path(out_dir)), progress, plots))
     products = []
     for product in ordered_map(build_one, args, jobs, executor):
         products.append(product)

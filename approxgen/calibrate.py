@@ -1,7 +1,7 @@
 """Calibration from samples of a function's input (activations recorded from a real model).
 
-The samples pick what a spec leaves unset: the input scale (``absmax``, ``percentile:P`` or
-``mse``), the fitting domain (the codes the quantized samples occupy, inside the function's own
+The samples pick what a spec leaves unset: the input scale (``absmax``, ``percentile:P``,
+``mse`` or ``output-mse``), the fitting domain (the codes the quantized samples occupy, inside the function's own
 domain) and the output scale (the smallest holding ``f`` over those codes). Scales are powers of
 two (requantizing to and from them is a shift, and fixed coefficient formats need them) unless the
 method ends in ``:exact``.
@@ -9,6 +9,9 @@ method ends in ``:exact``.
 A calibrated fit records the samples' histogram over the input codes (sparse), their count, a hash
 and the share clipped at the input; ``sample_mse`` and ``sample_max_error_lsb`` are the errors
 weighted by that histogram, so loading an artifact recomputes them exactly without the samples.
+
+A spec file may name its samples itself (``calibrate: samples.npy``, relative to the spec file, and
+``calibration: METHOD``): :func:`plan` turns any raw spec into the specs to fit and the samples.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, pow2_scale_holding, quantize, scale_holding
 from approxgen.metrics import measure_samples
 
-DEFAULT_METHOD = "percentile:99.99"
+DEFAULT_METHOD = "output-mse"  # measured: benchmarks/results/calibration_default.md
 SUFFIXES = (".npy", ".npz", ".txt")
 MSE_CANDIDATES = 16  # power-of-two scales tried by ``mse``, down from the absmax scale
+OUTPUT_MSE_CANDIDATES = 6  # scales fitted by ``output-mse``: the absmax scale and 5 below it
+SPEC_KEYS = specs.CALIBRATION_KEYS  # the spec keys naming the samples and the method
 MAX_SAMPLES = 1 << 25  # samples in all (256 MiB as float64): a histogram needs far fewer
 MAX_FILE_BYTES = 1 << 30  # a .npy or .npz file on disk
 MAX_TEXT_BYTES = 64 << 20  # a .txt file
@@ -152,11 +157,12 @@ def _is_number(text: str) -> bool:
 
 
 def parse_method(method: str | None, where: str = "calibration") -> tuple[str, float | None, bool]:
-    """``absmax``, ``percentile:P`` (0 < P <= 100) or ``mse`` as (kind, P, exact); ``:exact``
-    after absmax or percentile:P asks for exact scales rather than powers of two."""
+    """``absmax``, ``percentile:P`` (0 < P <= 100), ``mse`` or ``output-mse`` as (kind, P,
+    exact); ``:exact`` after absmax or percentile:P asks for exact scales rather than powers of
+    two."""
     text = DEFAULT_METHOD if method is None else method
-    usage = f"expected absmax, percentile:P or mse (absmax and percentile:P may end in :exact), " \
-            f"got {text!r}"
+    usage = f"expected absmax, percentile:P, mse or output-mse (absmax and percentile:P may end " \
+            f"in :exact), got {text!r}"
     if not isinstance(text, str):
         raise ApproxgenError(usage, where)
     parts = text.strip().split(":")
@@ -164,7 +170,7 @@ def parse_method(method: str | None, where: str = "calibration") -> tuple[str, f
     if exact:
         parts.pop()
     kind, args = parts[0], parts[1:]
-    if kind in ("absmax", "mse") and not args and not (exact and kind == "mse"):
+    if kind in ("absmax", "mse", "output-mse") and not args and not (exact and kind != "absmax"):
         return kind, None, exact
     if kind == "percentile" and len(args) == 1:
         try:
@@ -189,7 +195,8 @@ def input_scale(samples: np.ndarray, bits: int, signed: bool,
     absmax: the smallest scale holding every sample (none clipped); percentile:P: the smallest
     holding the P-th and (100-P)-th percentiles; mse: of the absmax scale and the
     ``MSE_CANDIDATES - 1`` powers of two below it, the one with the least mean squared
-    quantization error of the samples (ties: the larger scale).
+    quantization error of the samples (ties: the larger scale); output-mse: the absmax scale
+    (the first of the candidates :func:`candidates` fits).
     """
     kind, p, exact = method
     if kind == "percentile":
@@ -326,6 +333,60 @@ def attach(fit, samples: np.ndarray, method: str | None):
     calibration = record(fit.spec, samples, method)
     metrics = {**fit.metrics, **sample_metrics(fit.spec, fit.model, calibration)}
     return dataclasses.replace(fit, metrics=metrics, calibration=calibration)
+
+
+def candidates(raw: dict, source: str, samples: np.ndarray, method: str | None,
+               method_where: str = "calibration", samples_where: str = "calibrate") -> list:
+    """The calibrated specs to fit: one, or for ``output-mse`` (without a given input scale)
+    one per power-of-two input scale from the absmax scale down (:data:`OUTPUT_MSE_CANDIDATES`),
+    each with its own domain and output scale."""
+    if parse_method(method, method_where)[0] != "output-mse" or "scale" in (
+            raw.get("input") if isinstance(raw.get("input"), dict) else {}):
+        return [specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
+                                             samples_where), source)]
+    first = specs.resolve(calibrated_raw(raw, source, samples, "absmax", method_where,
+                                         samples_where), source)
+    found = [first]
+    for step in range(1, OUTPUT_MSE_CANDIDATES):
+        scaled = specs.merge(raw, {"input.scale": math.ldexp(first.input.scale, -step)})
+        try:
+            found.append(specs.resolve(calibrated_raw(scaled, source, samples, method,
+                                                      method_where, samples_where), source))
+        except ApproxgenError:  # a scale too small for the spec (no sample inside, ...)
+            break
+    return found
+
+
+def output_error(fit, samples: np.ndarray, reference: np.ndarray) -> float:
+    """The summed squared error of the fit's integer path over the samples, against ``f`` of
+    each sample (clipping counts): an exactly rounded sum (:func:`math.fsum`), so the same on
+    every CPU whatever order numpy would add in."""
+    error = fit.apply(samples) - reference
+    return math.fsum((error * error).tolist())
+
+
+def spec_calibration(raw: dict, source: str) -> tuple[dict, Path | None, str | None]:
+    """``raw`` without its :data:`SPEC_KEYS`, the samples file they name (a relative path is
+    relative to the spec file's directory) and the method; bad values name the file and key."""
+    at = lambda key: specs.where_of(source, key)  # noqa: E731
+    rest = {k: v for k, v in raw.items() if k not in SPEC_KEYS}
+    path, method = raw.get("calibrate"), raw.get("calibration")
+    if method is not None:
+        parse_method(method, at("calibration"))
+    if path is None:
+        if method is not None:
+            raise ApproxgenError("needs calibrate (the samples file)", at("calibration"))
+        return rest, None, None
+    if not isinstance(path, str) or not path.strip():
+        raise ApproxgenError(f"expected the path of a samples file ({', '.join(SUFFIXES)}), got "
+                             f"{path!r}", at("calibrate"))
+    full = Path(path)
+    spec_file = Path(source)
+    if not full.is_absolute() and source not in ("<flags>", "<stdin>") and spec_file.is_file():
+        full = spec_file.parent / full
+    if not full.is_file():
+        raise ApproxgenError(f"no such samples file: {full}", at("calibrate"))
+    return rest, full, method
 
 
 def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:

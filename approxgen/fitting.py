@@ -6,6 +6,8 @@ segmented forms (pwl, quadratic) and the calibrated fit."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +230,81 @@ def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | No
     samples = calibrate.load_samples(samples_source, samples_where)
     if isinstance(samples_source, (str, Path)):
         samples_where = str(samples_source)
-    spec = specs.resolve(calibrate.calibrated_raw(raw, source, samples, method, method_where,
-                                        samples_where), source)
-    weights = calibrate.code_weights(spec, calibrate.record(spec, samples, method))
-    return calibrate.attach(fit(spec, progress=progress, weights=weights), samples, method)
+    found = calibrate.candidates(raw, source, samples, method, method_where, samples_where)
+    return fit_candidates(found, samples, method, progress)
+
+
+def fit_candidates(candidate_specs: list, samples: np.ndarray, method: str | None,
+                   progress: bool = False):
+    """Fit every candidate spec (weighted by the samples' histogram where the spec asks) and keep
+    the one whose integer path errs least over the samples (ties: the earlier, larger scale);
+    with its calibration record."""
+    best, best_error = None, math.inf
+    reference = None
+    for spec in candidate_specs:
+        weights = calibrate.code_weights(spec, calibrate.record(spec, samples, method))
+        result = fit(spec, progress=progress, weights=weights)
+        if len(candidate_specs) == 1:
+            best = result
+            break
+        if reference is None:
+            with np.errstate(all="ignore"):
+                reference = spec.function.evaluate(samples)
+        error = calibrate.output_error(result, samples, reference)
+        if error < best_error:
+            best, best_error = result, error
+    return calibrate.attach(best, samples, method)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What fitting a raw spec takes: the candidate specs (one unless ``output-mse``), and the
+    calibration samples and method (None: not calibrated)."""
+
+    specs: list
+    samples: np.ndarray | None = None
+    method: str | None = None
+
+    @property
+    def spec(self):
+        return self.specs[0]
+
+    def fit(self, progress: bool = False):
+        if self.samples is None:
+            return fit(self.spec, progress=progress)
+        return fit_candidates(self.specs, self.samples, self.method, progress)
+
+    def matches(self, fit) -> bool:
+        """Whether ``fit`` is what :meth:`fit` gives (the cache check): one of the candidate
+        specs, calibrated on the same samples (their digest) by the same method."""
+        if fit.spec.to_json() not in [s.to_json() for s in self.specs]:
+            return False
+        if self.samples is None:
+            return fit.calibration is None
+        return fit.calibration == calibrate.record(fit.spec, self.samples, self.method)
+
+
+def as_plan(spec_or_plan) -> Plan:
+    """A :class:`Plan` as is; a resolved Spec as the Plan that fits it uncalibrated."""
+    return spec_or_plan if isinstance(spec_or_plan, Plan) else Plan([spec_or_plan])
+
+
+def plan(raw: dict, source: str, samples_source: Any = None, method: str | None = None,
+         samples_where: str = "calibrate", method_where: str = "calibration") -> Plan:
+    """The :class:`Plan` of a raw spec. Samples given here (a flag, the API) override the spec's
+    own ``calibrate:``/``calibration:`` keys; a spec's path is relative to its file."""
+    raw, spec_samples, spec_method = calibrate.spec_calibration(raw, source)
+    if samples_source is None and spec_samples is not None:
+        samples_source, samples_where = spec_samples, specs.where_of(source, "calibrate")
+    if method is None and spec_method is not None:
+        method, method_where = spec_method, specs.where_of(source, "calibration")
+    if samples_source is None:
+        if method is not None:
+            raise ApproxgenError("needs the samples (calibrate)", method_where)
+        return Plan([specs.resolve(raw, source)])
+    calibrate.parse_method(method, method_where)
+    samples = calibrate.load_samples(samples_source, samples_where)
+    if isinstance(samples_source, (str, Path)):
+        samples_where = str(samples_source)
+    found = calibrate.candidates(raw, source, samples, method, method_where, samples_where)
+    return Plan(found, samples, method)

@@ -159,3 +159,27 @@ def fits_signed(values, bits: int) -> bool:
     if arr.size == 0:
         return True
     return bool(min(arr) >= -(1 << (bits - 1)) and max(arr) <= (1 << (bits - 1)) - 1)
+
+
+def integer_codes(values, fmt: IntFormat, key: str) -> np.ndarray:
+    """``values`` as int64 codes of ``fmt``; anything else is an ApproxgenError naming ``key``."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ApproxgenError("expected an array of integer codes", key) from None
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise ApproxgenError(f"expected integer codes, got dtype {arr.dtype}", key)
+    if arr.dtype.kind == "f":
+        with np.errstate(all="ignore"):
+            whole = np.isfinite(arr) & (arr == np.floor(arr))
+        if not whole.all():
+            bad = arr.reshape(-1)[np.flatnonzero(~whole.reshape(-1))[0]]
+            raise ApproxgenError(f"expected integer codes, got {bad!r}", key)
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < fmt.min_code or hi > fmt.max_code:
+            bad = lo if lo < fmt.min_code else hi
+            raise ApproxgenError(f"code {int(bad)} is outside {fmt.describe()} "
+                                 f"({fmt.min_code}..{fmt.max_code})", key)
+    return arr.astype(np.int64)
+

@@ -32,10 +32,12 @@ DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max",
 # The keys of every spec; a form's own keys (approxgen.forms.Key) join them (top_keys).
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "weights", "max_bytes", "fold", "bytes_target"}
+             "weights", "max_bytes", "fold", "bytes_target", "calibrate", "calibration"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
-                         "max_bytes", "fold", "bytes_target"})
+                         "max_bytes", "fold", "bytes_target", "calibrate", "calibration"})
+# Read where a spec is fitted (approxgen.fitting.plan), before resolve: the samples file, method.
+CALIBRATION_KEYS = ("calibrate", "calibration")
 _MISSING = object()
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
@@ -217,7 +219,8 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
            "seed": "--seed", "name": "--name",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
-           "bytes_target": "--bytes-target"}
+           "bytes_target": "--bytes-target", "calibrate": "--calibrate",
+           "calibration": "--calibration"}
 
 
 def where_of(source: str, key: str) -> str:
@@ -243,6 +246,10 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     if unknown:
         raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})",
                              at(unknown[0]))
+    given = [key for key in CALIBRATION_KEYS if raw.get(key) is not None]
+    if given:
+        raise ApproxgenError("calibration samples are read where the spec is fitted (fit, build, "
+                             "sweep, emit; approxgen.fitting.plan), not here", at(given[0]))
 
     func = _resolve_function(raw, at)
     inp = _section(raw, "input", _INPUT_KEYS, at)

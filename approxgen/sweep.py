@@ -68,21 +68,22 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
-    from approxgen import cost, forms, parallel, spec as specs
+    from approxgen import cost, fitting, forms, parallel, spec as specs
     from approxgen.progress import bar
 
     merged = [specs.merge(raw, point) for point in points]
     if applicable_only:  # the default grid: every form, with the searches it runs
         merged = [m for m, p in zip(merged, points) if "search" not in p
                   or not forms.get(p["form"]).search_refusal(p["search"])]
-    resolved = [specs.resolve(m, source) for m in merged]
+    # resolved here, a spec's calibrate: samples read here too: the jobs read no file
+    plans = [fitting.plan(m, source) for m in merged]
     if applicable_only:
-        resolved = [s for s in resolved if forms.get(s.form).supports(s.function)]
+        plans = [p for p in plans if forms.get(p.spec.form).supports(p.spec.function)]
     tool = cost.yosys_path() if yosys else None
     # one process: each point's search reports its progress too (a long ga or pso point);
     # several would interleave their bars
     executor = executor or parallel.Local(jobs)
-    args = [(spec, tool, progress and executor.serial) for spec in resolved]
+    args = [(plan, tool, progress and executor.serial) for plan in plans]
     rows = []
     with bar(len(args), "sweep", progress) as status:
         for row in executor.map(measure, args):
@@ -92,16 +93,19 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
     return rows
 
 
-def measure(spec, yosys_tool, progress: bool = False) -> dict:
-    """One point's row: fit the resolved spec (reporting progress when ``progress``), time it,
-    count its C table bytes and, with a Yosys path, the cells of its full datapath. It reads no
-    file, so it runs on any worker."""
+def measure(plan, yosys_tool, progress: bool = False) -> dict:
+    """One point's row: fit the resolved Spec or :class:`approxgen.fitting.Plan` (calibrated on
+    its samples if it has any; reporting progress when ``progress``), time it, count its C table
+    bytes and, with a Yosys path, the cells of its full datapath. It reads no file, so it runs on
+    any worker."""
     from approxgen import cost, forms
     from approxgen.emit import c, verilog
-    from approxgen.fitting import fit
+    from approxgen.fitting import as_plan
 
+    plan = as_plan(plan)
+    spec = plan.spec
     started = time.perf_counter()
-    result = fit(spec, progress=progress)
+    result = plan.fit(progress=progress)
     seconds = time.perf_counter() - started
     cells = None
     if yosys_tool:

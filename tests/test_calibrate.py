@@ -74,7 +74,8 @@ def test_bad_sample_arrays(samples, message):
 
 
 @pytest.mark.parametrize("text, parsed", [
-    (None, ("percentile", 99.99, False)), ("absmax", ("absmax", None, False)),
+    (None, ("output-mse", None, False)), ("absmax", ("absmax", None, False)),
+    ("output-mse", ("output-mse", None, False)), ("percentile:99.99", ("percentile", 99.99, False)),
     ("mse", ("mse", None, False)), ("percentile:99.9", ("percentile", 99.9, False)),
     ("percentile:100", ("percentile", 100.0, False)), ("absmax:exact", ("absmax", None, True)),
     ("percentile:99:exact", ("percentile", 99.0, True)),

@@ -632,8 +632,7 @@ def test_segment_search_option(tmp_path):
     search is what the header uses and what verify proves."""
     from approxgen.cli.common import emitter_options
 
-    (option,) = emitter_options(["c"])
-    assert option.name == "segment_search"
+    option = {o.name: o for o in emitter_options(["c"])}["segment_search"]
     assert tuple(option.type.choices) == emit_c.SEGMENT_SEARCHES
     runner = CliRunner()
     spec = str(ROOT / "configs" / "gelu_int16.yaml")

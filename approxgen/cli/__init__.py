@@ -54,6 +54,7 @@ COMMANDS = {
     "report": "approxgen.cli.report:report_command",
     "sweep": "approxgen.cli.sweep:sweep_command",
     "functions": "approxgen.cli.functions:functions_command",
+    "import": "approxgen.cli.import_onnx:import_command",
 }
 
 

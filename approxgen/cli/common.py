@@ -366,7 +366,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
-    block, spec = _block_or_spec(target, flags, read)
+    block, plan = _block_or_plan(target, flags, read)
     if block is not None:
         if not allow_blocks:
             raise ApproxgenError("block specs take only approxgen emit c so far",
@@ -375,7 +375,9 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     import time
 
     started = time.perf_counter()
-    fit = fit_spec(spec, progress=not quiet)
+    spec = plan.spec
+    fit = fit_spec(spec, progress=not quiet) if plan.samples is None \
+        else fit_plan(plan, progress=not quiet)  # fit_spec: its error placement, a test hook
     if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.summary import summary
 
@@ -383,15 +385,15 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     return fit
 
 
-def _block_or_spec(target: str, flags: dict, read: tuple):
+def _block_or_plan(target: str, flags: dict, read: tuple):
     """``(block, None)`` when TARGET is a block spec (:mod:`approxgen.blocks`; fit flags do not
-    apply to one), else ``(None, spec)``: the spec file is parsed once for both."""
-    from approxgen import blocks
-    from approxgen import spec as specs
+    apply to one), else ``(None, plan)`` (its ``calibrate:`` key read): the spec file is parsed
+    once for both."""
+    from approxgen import blocks, fitting
 
     raw, source = raw_from_target(target, flags, read)
     if not blocks.is_block_spec(raw):
-        return None, specs.resolve(raw, source)
+        return None, fitting.plan(raw, source)
     given = [k for k, v in flag_overrides(flags).items() if v is not None]
     if given:
         raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} do not apply to a "
@@ -402,14 +404,20 @@ def _block_or_spec(target: str, flags: dict, read: tuple):
 def fit_spec(spec, progress: bool = False):
     """Fit ``spec``; an error of the model's integer contract (raised without a location, such
     as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
-    from approxgen.fitting import fit
+    from approxgen.fitting import Plan
 
+    return fit_plan(Plan([spec]), progress)
+
+
+def fit_plan(plan, progress: bool = False):
+    """Fit a :class:`approxgen.fitting.Plan` (calibrated or not), errors placed as
+    :func:`fit_spec` places them."""
     try:
-        return fit(spec, progress=progress)
+        return plan.fit(progress=progress)
     except ApproxgenError as exc:
         if exc.where is not None:
             raise
-        raise ApproxgenError(exc.message, spec.at("coef_format")) from None
+        raise ApproxgenError(exc.message, plan.spec.at("coef_format")) from None
 
 
 def write_output(path: str | None, text: str, inputs=(), flag: str | None = None) -> None:

@@ -8,10 +8,9 @@ import click
 
 from approxgen import outputs
 from approxgen.cli.common import (Command, InputArgument, InputOption, OutputOption, fit_flags,
-                                  fit_spec, input_paths, progress_option, raw_from_target,
-                                  set_progress, spec_from_target)
+                                  fit_plan, input_paths, progress_option, raw_from_target,
+                                  set_progress)
 from approxgen.cli.summary import summary
-from approxgen.errors import ApproxgenError
 
 
 @click.command("fit", cls=Command)
@@ -27,15 +26,14 @@ from approxgen.errors import ApproxgenError
                    "output scale and the domain that are not given; adds sample metrics.")
 @click.option("--calibration", "method",
               help="How --calibrate picks the power-of-two input scale: absmax (clip nothing), "
-                   "percentile:P (clip beyond the P-th percentiles) or mse (least quantization "
-                   "error). Default percentile:99.99. absmax:exact and percentile:P:exact pick "
+                   "percentile:P (clip beyond the P-th percentiles), mse (least quantization "
+                   "error) or output-mse (least error of the fitted output over the samples). "
+                   "Default output-mse (measured best). absmax:exact and percentile:P:exact pick "
                    "exact input and output scales instead of powers of two.")
 @progress_option
 def fit_command(target, flags, output, as_json, quiet, samples, method, progress):
     """Fit TARGET (a built-in function name, a SPEC.yaml, or '-' for a spec on stdin) over
     every input code."""
-    if samples is None and method is not None:
-        raise ApproxgenError("needs --calibrate (the samples)", "--calibration")
     inputs, planned, names = input_paths(target, samples), [], []
     if output:
         planned, names = [(output, "")], ["-o"]
@@ -44,14 +42,11 @@ def fit_command(target, flags, output, as_json, quiet, samples, method, progress
     outputs.validate(planned, inputs, names)
     show = set_progress(progress, quiet)
     started = time.perf_counter()
-    if samples is None:
-        result = fit_spec(spec_from_target(target, flags), progress=show)
-    else:
-        from approxgen.fitting import fit_calibrated
+    from approxgen import fitting
 
-        raw, source = raw_from_target(target, flags)
-        result = fit_calibrated(raw, source, samples, method, show, samples_where="--calibrate",
-                                method_where="--calibration")
+    plan = fitting.plan(*raw_from_target(target, flags), samples, method,
+                        samples_where="--calibrate", method_where="--calibration")
+    result = fit_plan(plan, progress=show)
     seconds = time.perf_counter() - started
     text = result.dumps()
     outputs.write_all([(path, text) for path, _ in planned], inputs, names)

@@ -106,7 +106,10 @@ OPTIONS = (Option(
          "binary: branch-free binary search. auto: chain up to 8 segments with a 32-bit "
          "accumulator (quadratic: up to 4, any accumulator), else bucket with buckets of at "
          "least 64 codes holding at most 3 breakpoints, else chain up to 48 segments, else "
-         "binary."),)
+         "binary."), Option(
+    "export", "--export", default=False, is_flag=True,
+    help="NAME and NAME_array as external, visible functions (not static inline): a C file to "
+         "build into a shared library."))
 VERIFIERS = {"c": "approxgen.verify:verify_c", "c++": "approxgen.verify:verify_c"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
@@ -273,9 +276,12 @@ def decoder_grid(fmt: IntFormat, segments: int) -> int | None:
     return 1 << BUCKET_MIN_WIDTH_BITS
 
 
-def render(fit, segment_search: str = "auto") -> str:
+def render(fit, segment_search: str = "auto", export: bool = False) -> str:
     """The C header of ``fit`` (deterministic: the same fit gives the same bytes).
-    ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`."""
+    ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`.
+    ``export``: :func:`exported` (a translation unit for a shared library)."""
+    if export:
+        return exported(render(fit, segment_search), fit.spec.name)
     model = fit.model
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
@@ -284,6 +290,34 @@ def render(fit, segment_search: str = "auto") -> str:
     form = cell(forms.of(model))
     context.update(form.c_context(model, segment_search))
     return environment().get_template(form.c_template()).render(**context)
+
+
+EXPORT_MACRO = """/* Exported build (emit c --export): {name} and {name}_array are external, visible functions;
+ * compile this file as C into a shared library (cc -O2 -shared -fPIC). The rest stays static. */
+#ifndef APPROXGEN_API
+#if defined(_WIN32)
+#define APPROXGEN_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define APPROXGEN_API __attribute__((visibility("default")))
+#else
+#define APPROXGEN_API
+#endif
+#endif
+
+"""
+_LINKAGE = '#ifdef __cplusplus\nextern "C" {\n#endif\n'
+
+
+def exported(header: str, name: str) -> str:
+    """``header`` with its two entry points, ``name`` and ``name_array`` (every form defines
+    exactly these, each once at the start of a line), made external ``APPROXGEN_API``
+    functions instead of ``static inline``; everything else unchanged."""
+    out, count = re.subn(rf"^static inline (\w+) ({name}(?:_array)?)\(", r"APPROXGEN_API \1 \2(",
+                         header, flags=re.M)
+    if count != 2 or out.count(_LINKAGE) != 1:
+        raise ApproxgenError(f"cannot export {name}: its header defines {count} entry points, "
+                             f"not 2 ({name} and {name}_array)")
+    return out.replace(_LINKAGE, EXPORT_MACRO.format(name=name) + _LINKAGE)
 
 
 BUILD_FILES = ((".h", render),)  # approxgen build: NAME.h
