@@ -46,3 +46,15 @@ def test_a_slack_the_grid_exceeds_keeps_the_searched_breakpoints():
 def test_decode_slack_is_checked(value, message):
     with pytest.raises(ApproxgenError, match=f"decode_slack: .*{message}"):
         fit_raw(**GELU16, decode_slack=value)
+
+
+def test_quadratic_declares_the_key_it_is_placed_with():
+    """Quadratic fits share pwl's C segment decoder and its placement (fitting.place): the key
+    is theirs to set too, not a pwl key read behind their back."""
+    from approxgen import spec as specs
+
+    quadratic = dict(GELU16, form="quadratic", segments=10)
+    assert specs.resolve(dict(quadratic, decode_slack=0.5), "t").to_json()["decode_slack"] == 0.5
+    assert specs.resolve(quadratic, "t").decode_slack == 0.25
+    with pytest.raises(ApproxgenError, match="decode_slack"):
+        specs.resolve(dict(GELU16, form="table", decode_slack=0.5), "t")

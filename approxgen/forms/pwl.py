@@ -13,9 +13,9 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, round_shift, saturate, signed_bits
+from approxgen.fit.decode import DECODE_SLACK_KEY
 from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int as _int, json_ints as _ints
 
-DECODE_SLACK = 0.25  # LSB of max error the C decoder's grid may cost (spec key decode_slack)
 
 
 def pwl_output(slope, intercept, q, intercept_shift: int, shift: int, out: IntFormat):
@@ -151,14 +151,7 @@ class PwlForm(Form):
     keys = (Key("acc_bits", "--acc-bits", "pwl accumulator: auto (32 bits when that costs at most "
                                           "1/16 LSB), 32 or 64.",
                 default="auto", choices=("auto", 32, 64), unset="auto", optional=False),
-            # the unset value is the default: every segmented fit placed by
-            # approxgen.fitting.place reads it (approxgen.fit.decode.on_grid)
-            Key("decode_slack", "--decode-slack",
-                "pwl: move the breakpoints to the C decoder's 64-code grid (a bucket table "
-                "without compares: faster C) when that costs at most this many LSB of max "
-                "error (0-1, default 0.25; 0: off). Inputs of 12+ bits, 9+ segments.",
-                default=DECODE_SLACK, lo=0, hi=1, real=True, unit="LSB", unset=DECODE_SLACK,
-                implicit=DECODE_SLACK))
+            DECODE_SLACK_KEY)
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
                            "max_error_lsb", "seed", "weights", *(k.name for k in keys)})
     fitter = "approxgen.fitting:fit_pwl"

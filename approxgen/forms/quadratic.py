@@ -28,6 +28,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, saturate, signed_bits
+from approxgen.fit.decode import DECODE_SLACK_KEY
 from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
 
 COEFFICIENTS = ("a", "b", "c")
@@ -166,8 +167,9 @@ class QuadraticForm(Form):
     name = "quadratic"
     model_class = QuadraticModel
     segmented = True
+    keys = (DECODE_SLACK_KEY,)
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
-                           "max_error_lsb", "seed"})
+                           "max_error_lsb", "seed", *(k.name for k in keys)})
     fitter = "approxgen.fitting:fit_quadratic"
 
     def disagreement(self, model, spec) -> str | None:
