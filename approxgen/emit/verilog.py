@@ -224,23 +224,44 @@ def mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
     return {"acc_expr": acc, "shifted_bits": r, "y_expr": y}
 
 
-def render(fit, part: str = "full", pipeline: bool = False) -> str:
-    """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text."""
+def render(fit, part: str = "full", pipeline: bool = False, stages=None,
+           handshake: bool = False, depth: int = 32) -> str:
+    """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text; with ``stages``
+    (registers, or ``"auto"`` for ``depth`` levels per stage) the pipelined module with a clock
+    enable, streaming with ``handshake`` (:mod:`approxgen.emit.pipelined`)."""
     _check(fit, part)
+    if stages is not None or handshake:
+        from approxgen.emit import pipelined
+
+        return pipelined.render_verilog(fit, part, 1 if stages is None else stages, handshake,
+                                        depth)
     return environment().get_template(forms.of(fit.model).verilog_template(part)).render(
         _context(fit, part, pipeline))
 
 
-def render_testbench(fit, part: str = "full", pipeline: bool = False) -> str:
-    """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file."""
-    _check(fit, part)
-    ctx = _context(fit, part, pipeline)
+def testbench_fields(fit, part: str) -> dict:
+    """The vector layout the test benches read and the fields they compare for ``part``."""
     widths = forms.of(fit.model).testbench_checked(fit.model, part)
     layout = {f.name: f for f in vec.fields(fit)}
-    ctx.update(fields=layout, checked=[layout[n] for n in widths], widths=widths,
-               word_bits=vec.word_bits(fit),
-               codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
-               vectors_file=f"{fit.spec.name}.hex")
+    return dict(fields=layout, checked=[layout[n] for n in widths], widths=widths,
+                word_bits=vec.word_bits(fit),
+                codes=1 << fit.spec.input.bits, min_code=fit.spec.input.min_code,
+                vectors_file=f"{fit.spec.name}.hex")
+
+
+def render_testbench(fit, part: str = "full", pipeline: bool = False, stages=None,
+                     handshake: bool = False, depth: int = 32, seed: int = 1) -> str:
+    """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file
+    (pipelined/streaming: random ce drops and idles from ``seed``, stalls with ``handshake``)."""
+    _check(fit, part)
+    if stages is not None or handshake:
+        from approxgen.emit import pipelined
+
+        ctx = pipelined.testbench_context(fit, part, 1 if stages is None else stages,
+                                          handshake, depth, seed)
+    else:
+        ctx = dict(_context(fit, part, pipeline), stream=False)
+    ctx.update(testbench_fields(fit, part))
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
 
 

@@ -1,0 +1,243 @@
+"""Per-form datapaths as :mod:`approxgen.emit.rtl` netlists: what the pipelined, streaming,
+VHDL and programmable modules are rendered from (the combinational Verilog keeps its templates).
+
+Every width comes from the forms' datapath functions in :mod:`approxgen.emit.verilog`
+(:func:`~approxgen.emit.verilog.pwl_datapath`), so the integers are the golden model's. The steps
+are the stages a register may follow: ``decode`` (segment index), ``read`` (coefficient ROM),
+``multiply``, ``add`` (accumulate, shift, saturate); folded fits add ``fold`` (``|x|``) before and
+``unfold`` (the reconstruction) after. :data:`BUILDERS` answers per form; a form without one has
+no pipelined/VHDL target (:func:`problem` says so).
+"""
+
+from __future__ import annotations
+
+from approxgen import forms
+from approxgen.emit import rtl
+from approxgen.emit.rtl import (Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select, Sig,
+                                Slice, Step, ToSigned, add, mul, resize, sub)
+
+
+# Logic-level estimates (calibrated on Yosys `synth -flatten` + `ltp -noff` of int8/int16 fits):
+# an adder or compare of b bits ~ b/2 + 2 levels (a carry-lookahead), an a x b multiplier ~ a + b.
+def _depth_compare(bits: int) -> int:
+    return bits // 2 + 2
+
+
+def _depth_add(bits: int) -> int:
+    return bits // 2 + 2
+
+
+def _depth_multiply(a: int, b: int) -> int:
+    return a + b
+
+
+def decode_step(model, x: Sig, prefix: str = "") -> tuple[Step, Sig | None]:
+    """``seg`` from ``x``: compares of ``x >>> key_shift`` with every breakpoint (parallel)."""
+    from approxgen.emit.verilog import key_shift
+
+    if model.segments == 1:
+        return Step("decode", [], 0), None
+    shift = key_shift(model)
+    key_bits = x.bits - shift
+    key = Slice(x, shift, key_bits, x.signed)
+    seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
+    therm = Sig(f"{prefix}therm", model.segments - 1, False)
+    st = Decoder(seg, therm, key, tuple(Const(t >> shift, key_bits, x.signed)
+                                        for t in model.breakpoints),
+                 f"segment decoder: seg = how many breakpoints are <= x"
+                 f"{f' (compared as x >>> {shift})' if shift else ''}")
+    depth = _depth_compare(key_bits) + seg.bits
+    return Step("decode", [st], depth), seg
+
+
+def rom_step(seg: Sig | None, outputs: list[Sig], rows: list[tuple[int, ...]],
+             what: str) -> Step:
+    """The coefficient ROM indexed by ``seg`` (constants when there is one segment)."""
+    if seg is None:
+        return Step("read", [rtl.Assign(o, Const(v, o.bits, o.signed))
+                             for o, v in zip(outputs, rows[0])], 0)
+    st = Rom(seg, tuple(outputs), tuple(range(len(rows))), tuple(rows),
+             f"{what}, one row per segment")
+    return Step("read", [st], 2 * seg.bits + 2)
+
+
+def pwl_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, Sig]]:
+    model = fit.model
+    decode, seg = decode_step(model, x, prefix)
+    slope = Sig(f"{prefix}slope_c", model.slope_bits, True)
+    intercept = Sig(f"{prefix}intercept_c", model.intercept_bits, True)
+    read = rom_step(seg, [slope, intercept], list(zip(model.slopes, model.intercepts)),
+                    "coefficient ROM: slope, intercept")
+    return [decode, read], {"slope": slope, "intercept": intercept}
+
+
+def pwl_full(fit, x: Sig, prefix: str = "", out=None) -> tuple[list[Step], Sig]:
+    """decode, read, multiply, add: ``y = sat((slope * x + bias) >>> SHIFT)``."""
+    from approxgen.emit.verilog import pwl_datapath
+
+    model = fit.model
+    out = out or fit.spec.output
+    d = pwl_datapath(model)
+    decode, seg = decode_step(model, x, prefix)
+    steps = [decode]
+    if d.low_bits is not None:
+        low = Sig(f"{prefix}x_low", d.low_bits, False)
+        decode.statements.append(rtl.Assign(low, Slice(x, 0, d.low_bits, False),
+                                            "offset form: the multiplier takes x's low bits"))
+        operand = ToSigned(Ref(low))
+    else:
+        operand = Ref(x) if x.signed else ToSigned(Ref(x))
+    slope = Sig(f"{prefix}slope_c", d.slope_bits, True)
+    bias = Sig(f"{prefix}bias_c", d.bias_bits, True)
+    outputs, rows = ([slope, bias], list(zip(model.slopes, d.bias))) if d.multiply else \
+        ([bias], [(b,) for b in d.bias])
+    steps.append(rom_step(seg, outputs, rows, "coefficient ROM: slope, bias = (intercept << "
+                          f"{model.intercept_shift}) + rounding{' + slope * base' if d.low_bits else ''}"))
+    acc = Sig(f"{prefix}acc", d.acc_bits, True)
+    if d.multiply:
+        product = Sig(f"{prefix}product", d.product_bits, True)
+        steps.append(Step("multiply", [rtl.Assign(product, mul(Ref(slope), operand,
+                                                                d.product_bits))],
+                          _depth_multiply(d.slope_bits, operand.bits)))
+        acc_expr = add(resize(Ref(product), d.acc_bits), resize(Ref(bias), d.acc_bits))
+    else:
+        steps.append(Step("multiply", [], 0))
+        acc_expr = resize(Ref(bias), d.acc_bits)
+    y = Sig(f"{prefix}y_c", out.bits, out.signed)
+    add_step = Step("add", [rtl.Assign(acc, acc_expr, "accumulate (exact)")],
+                    _depth_add(d.acc_bits))
+    add_step.statements += saturate(acc, d.shift, d.shifted_bits, d.clamp_lo, d.clamp_hi, out,
+                                    y, prefix)
+    add_step.depth += 2 * (int(d.clamp_lo) + int(d.clamp_hi)) + 2
+    steps.append(add_step)
+    return steps, y
+
+
+def saturate(value: Sig, shift: int, shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out,
+             y: Sig, prefix: str = "") -> list:
+    """``y = sat(value >>> shift)`` on the sides the range can leave the output codes (the rule
+    of :func:`approxgen.emit.verilog.saturate_expr`)."""
+    clamped = clamp_hi or clamp_lo
+    r = shifted_bits if clamped else min(shifted_bits, out.bits)
+    shifted = Sig(f"{prefix}shifted", r, True)
+    sts = [rtl.Assign(shifted, Slice(value, shift, r, True), f"value >>> {shift}")]
+    base = resize(Ref(shifted), out.bits) if r <= out.bits else Slice(shifted, 0, out.bits, True)
+    if base.signed != out.signed:
+        base = Cast(base, out.signed)
+    choices = []
+    if clamp_hi:
+        choices.append((Cmp(">", Ref(shifted), Const(out.max_code, r)),
+                        Const(out.max_code, out.bits, out.signed)))
+    if clamp_lo:
+        choices.append((Cmp("<", Ref(shifted), Const(out.min_code, r)),
+                        Const(out.min_code, out.bits, out.signed)))
+    sts.append(Select(y, tuple(choices), base, "saturation to the output codes"))
+    return sts
+
+
+def table_full(fit, x: Sig) -> tuple[list[Step], Sig]:
+    inp, out = fit.spec.input, fit.spec.output
+    codes = inp.codes()
+    values = fit.model.evaluate(codes)
+    y = Sig("y_c", out.bits, out.signed)
+    rom = Rom(x, (y,), tuple(int(c) for c in codes), tuple((int(v),) for v in values),
+              "the table: one entry per input code")
+    return [Step("read", [rom], 2 * inp.bits)], y
+
+
+def folded(fit, x: Sig, inner_steps) -> tuple[list[Step], dict[str, Sig], Sig, Sig]:
+    """``fold``: ``h = |x|`` (unsigned), then the half's steps on ``h``; returns the steps,
+    the half's outputs, ``h`` and the sign bit signal."""
+    from approxgen.forms.folded import inner_fit
+
+    neg = Sig("x_neg", 1, False)
+    h = Sig("x_abs", x.bits, False)
+    fold = Step("fold", [rtl.Assign(neg, Slice(x, x.bits - 1, 1, False), "the sign of x"),
+                         Select(h, ((Bit(x, x.bits - 1), Cast(Neg(Ref(x)), False)),),
+                                Cast(Ref(x), False), "|x| (2^(IN-1) fits the unsigned width)")],
+                _depth_add(x.bits))
+    steps, outputs = inner_steps(inner_fit(fit), h)
+    return [fold, *steps], outputs, h, neg
+
+
+def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
+    """fold, the half's full datapath (saturated to its own wide format), then ``unfold``:
+    ``y = sat(g)`` for x >= 0, ``sat(a + s*g + b*h)`` for x < 0, exact in the wide width."""
+    model, out = fit.model, fit.spec.output
+
+    def inner(half_fit, h):
+        steps, g = pwl_full(half_fit, h, "half_")
+        return steps, g
+    steps, g, h, neg = folded(fit, x, inner)
+    wide = model.wide_bits()
+    lo, hi = model.wide_range()
+    g_wide = Sig("g_wide", wide, True)
+    h_wide = Sig("h_wide", wide, True)
+    sts = [rtl.Assign(g_wide, resize(Ref(g), wide)),
+           rtl.Assign(h_wide, resize(ToSigned(Ref(h)), wide))]
+    expr = Ref(g_wide) if model.s > 0 else Neg(Ref(g_wide))
+    if model.a:
+        a = Const(model.a, wide)
+        expr = add(a, Ref(g_wide)) if model.s > 0 else sub(a, Ref(g_wide))
+    if model.b:
+        term = Ref(h_wide) if abs(model.b) == 1 else mul(Const(abs(model.b), wide), Ref(h_wide),
+                                                         wide)
+        expr = add(expr, term) if model.b > 0 else sub(expr, term)
+    mirrored = Sig("mirrored", wide, True)
+    chosen = Sig("unfolded", wide, True)
+    sts += [rtl.Assign(mirrored, expr, "the mirrored side: a + s*g + b*|x|"),
+            Select(chosen, ((Bit(neg, 0), Ref(mirrored)),), Ref(g_wide))]
+    y = Sig("y_c", out.bits, out.signed)
+    sts += saturate(chosen, 0, wide, lo < out.min_code, hi > out.max_code, out, y)
+    steps.append(Step("unfold", sts, _depth_add(wide) + 2 * (int(lo < out.min_code) + int(hi > out.max_code)) + 6))
+    return steps, y
+
+
+def folded_lut(fit, x: Sig) -> tuple[list[Step], dict[str, Sig]]:
+    steps, outputs, _h, _neg = folded(fit, x, pwl_lut)
+    return steps, outputs
+
+
+def build(fit, part: str) -> rtl.Datapath:
+    """The datapath of ``fit``'s ``part`` (ports ``x`` in, ``y`` or ``slope``/``intercept`` out)."""
+    inp = fit.spec.input
+    x = Sig("x", inp.bits, inp.signed)
+    model = fit.model
+    builder = BUILDERS.get(_kind(model))
+    if builder is None:
+        raise KeyError(_kind(model))
+    steps, outputs = builder(fit, x, part)
+    if isinstance(outputs, Sig):
+        outputs = {"y": outputs}
+    return rtl.Datapath([x], steps, outputs)
+
+
+def _kind(model) -> str:
+    return ("folded " if getattr(model, "inner", None) is not None else "") + model.form
+
+
+def _pwl_builder(fit, x, part):
+    if part == "lut":
+        return pwl_lut(fit, x)
+    return pwl_full(fit, x)
+
+
+def _folded_builder(fit, x, part):
+    return folded_lut(fit, x) if part == "lut" else folded_full(fit, x)
+
+
+BUILDERS = {
+    "pwl": _pwl_builder,
+    "folded pwl": _folded_builder,
+    "table": lambda fit, x, part: table_full(fit, x),
+}
+
+
+def problem(fit, part: str) -> str | None:
+    """Why ``fit``'s ``part`` has no netlist (pipelined, streaming, VHDL), or None."""
+    kind = _kind(fit.model)
+    if kind not in BUILDERS:
+        return (f"the {kind} form has no pipelined/streaming/VHDL datapath yet (pwl, folded "
+                f"pwl and table have)")
+    return forms.of(fit.model).part_problem(part)
+

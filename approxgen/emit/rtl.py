@@ -1,0 +1,634 @@
+"""A small register-transfer netlist rendered to both Verilog-2001 and VHDL-2008, and pipelined.
+
+A datapath (:class:`Datapath`) is a list of named :class:`Step` s (``decode``, ``read``,
+``multiply``, ``add``...), each a list of statements over fixed-width signals (:class:`Sig`):
+:class:`Assign` (an expression), :class:`Select` (a priority choice), :class:`Rom` (a case
+table), :class:`Decoder` (a segment decoder). Every width is the caller's exact one (the forms'
+datapath functions in :mod:`approxgen.emit.verilog` compute them); the expression nodes only
+extend, slice, add, multiply and compare, so both languages compute the same integers.
+
+Pipelining (:func:`place`): a register may sit at any boundary between steps, before the first
+(the input) or after the last (the output). A signal used ``k`` registers after the step that
+defines it gets ``k`` delayed copies ``NAME_pJ``; every register loads when the enable is high.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+# --- signals and expressions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sig:
+    name: str
+    bits: int
+    signed: bool
+
+
+class Expr:
+    """An expression of ``bits`` bits, two's complement when ``signed``."""
+
+    bits: int
+    signed: bool
+
+    def refs(self):
+        return ()
+
+
+@dataclass(frozen=True)
+class Ref(Expr):
+    sig: Sig
+
+    @property
+    def bits(self):
+        return self.sig.bits
+
+    @property
+    def signed(self):
+        return self.sig.signed
+
+    def refs(self):
+        return (self.sig.name,)
+
+
+@dataclass(frozen=True)
+class Const(Expr):
+    value: int
+    bits: int
+    signed: bool = True
+
+
+@dataclass(frozen=True)
+class Resize(Expr):
+    """Sign- (signed) or zero- (unsigned) extension to ``bits`` >= the operand's."""
+
+    arg: Expr
+    bits: int
+
+    @property
+    def signed(self):
+        return self.arg.signed
+
+    def refs(self):
+        return self.arg.refs()
+
+
+@dataclass(frozen=True)
+class ToSigned(Expr):
+    """An unsigned operand as a signed value one bit wider (zero-extended)."""
+
+    arg: Expr
+
+    @property
+    def bits(self):
+        return self.arg.bits + 1
+
+    signed = True
+
+    def refs(self):
+        return self.arg.refs()
+
+
+@dataclass(frozen=True)
+class Cast(Expr):
+    """The same bits read as signed or unsigned."""
+
+    arg: Expr
+    signed: bool
+
+    @property
+    def bits(self):
+        return self.arg.bits
+
+    def refs(self):
+        return self.arg.refs()
+
+
+@dataclass(frozen=True)
+class Slice(Expr):
+    """Bits ``lo .. lo+bits-1`` of a signal."""
+
+    sig: Sig
+    lo: int
+    bits: int
+    signed: bool
+
+    def refs(self):
+        return (self.sig.name,)
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    """``a + b``, ``a - b`` or ``a * b`` (``+``/``-``: equal widths and signedness; ``*``: signed
+    operands no wider than the result, which holds every product)."""
+
+    op: str
+    a: Expr
+    b: Expr
+    bits: int
+
+    @property
+    def signed(self):
+        return self.a.signed
+
+    def refs(self):
+        return self.a.refs() + self.b.refs()
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    arg: Expr
+
+    @property
+    def bits(self):
+        return self.arg.bits
+
+    signed = True
+
+    def refs(self):
+        return self.arg.refs()
+
+
+@dataclass(frozen=True)
+class Concat(Expr):
+    """Operands high first, as an unsigned vector."""
+
+    parts: tuple
+
+    @property
+    def bits(self):
+        return sum(p.bits for p in self.parts)
+
+    signed = False
+
+    def refs(self):
+        return tuple(n for p in self.parts for n in p.refs())
+
+
+def add(a: Expr, b: Expr) -> Binary:
+    return Binary("+", a, b, a.bits)
+
+
+def sub(a: Expr, b: Expr) -> Binary:
+    return Binary("-", a, b, a.bits)
+
+
+def mul(a: Expr, b: Expr, bits: int) -> Binary:
+    return Binary("*", a, b, bits)
+
+
+def resize(e: Expr, bits: int) -> Expr:
+    return e if e.bits == bits else Resize(e, bits)
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """``a OP b`` for ``OP`` in ``>= > < <=`` (equal widths and signedness)."""
+
+    op: str
+    a: Expr
+    b: Expr
+
+    def refs(self):
+        return self.a.refs() + self.b.refs()
+
+
+@dataclass(frozen=True)
+class Bit:
+    """Bit ``index`` of a signal is one."""
+
+    sig: Sig
+    index: int
+
+    def refs(self):
+        return (self.sig.name,)
+
+
+# --- statements --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: Sig
+    expr: Expr
+    comment: str = ""
+
+    def targets(self):
+        return (self.target,)
+
+    def refs(self):
+        return self.expr.refs()
+
+
+@dataclass(frozen=True)
+class Select:
+    """``target = first expr whose condition holds, else default``."""
+
+    target: Sig
+    choices: tuple  # ((condition, expr), ...)
+    default: Expr
+    comment: str = ""
+
+    def targets(self):
+        return (self.target,)
+
+    def refs(self):
+        return tuple(n for c, e in self.choices for n in c.refs() + e.refs()) + \
+            self.default.refs()
+
+
+@dataclass(frozen=True)
+class Rom:
+    """``targets[j] = rows[sel][j]``: one row of constants per selector value ``values[i]``;
+    selector values not listed take ``rows[-1]``."""
+
+    selector: Sig
+    outputs: tuple  # Sigs
+    values: tuple  # selector values (ints)
+    rows: tuple  # per value, one int per output
+    comment: str = ""
+
+    def targets(self):
+        return self.outputs
+
+    def refs(self):
+        return (self.selector.name,)
+
+    def full(self) -> bool:
+        return len(self.values) == 1 << self.selector.bits
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """``seg`` = how many of the ascending ``thresholds`` are <= ``key``: a thermometer code of
+    parallel compares (``therm``), turned into binary by an AND-OR of its edges (log depth)."""
+
+    seg: Sig
+    therm: Sig
+    key: Expr
+    thresholds: tuple  # Exprs as wide and signed as key
+    comment: str = ""
+
+    def targets(self):
+        return (self.therm, self.seg)
+
+    def refs(self):
+        return self.key.refs() + tuple(n for t in self.thresholds for n in t.refs())
+
+    def bit_terms(self) -> list[list[tuple[int, int | None]]]:
+        """Per bit j of seg: the (one, zero) therm indices whose AND terms OR into it."""
+        k = len(self.thresholds)
+        out = []
+        for j in range(self.seg.bits):
+            terms = []
+            for m in itertools.count(1, 2):
+                one = m << j
+                if one > k:
+                    break
+                zero = (m + 1) << j
+                terms.append((one - 1, zero - 1 if zero <= k else None))
+            out.append(terms)
+        return out
+
+
+# --- a datapath and its pipeline ---------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    name: str
+    statements: list = field(default_factory=list)
+    depth: int = 1  # estimated logic levels (for --pipeline auto and the balance)
+
+
+@dataclass
+class Datapath:
+    """Steps from the input port ``x`` to the output ports (``outputs``: port name -> Sig)."""
+
+    inputs: list  # Sigs (ports)
+    steps: list
+    outputs: dict
+    # signals whose every bit is not read (a lint waiver is emitted around them)
+    notes: list = field(default_factory=list)
+
+    @property
+    def boundaries(self) -> list[str]:
+        """Where a register may go: ``input``, after each step, the last being ``output``."""
+        return ["input"] + [f"after {s.name}" for s in self.steps[:-1]] + ["output"]
+
+
+@dataclass(frozen=True)
+class Register:
+    target: Sig  # NAME_pJ
+    source: Sig  # NAME or NAME_p(J-1)
+    stage: int
+
+
+@dataclass
+class Pipeline:
+    """A datapath with registers at ``cuts`` (boundary indices): :attr:`latency` cycles."""
+
+    datapath: Datapath
+    cuts: tuple
+    signals: list  # every combinational Sig, in order
+    registers: list
+    stage_of: dict  # statement id -> stage
+    resolve: dict  # (name, stage) -> the name to read there
+
+    @property
+    def latency(self) -> int:
+        return len(self.cuts)
+
+    def name_at(self, name: str, stage: int) -> str:
+        return self.resolve.get((name, stage), name)
+
+    def stage_of_step(self, index: int) -> int:
+        return sum(1 for c in self.cuts if c <= index)
+
+    def flip_flops(self) -> int:
+        return sum(r.target.bits for r in self.registers)
+
+    def flops_at(self) -> dict[str, int]:
+        """Flip-flops of every register boundary (without the valid bit)."""
+        names = self.datapath.boundaries
+        by_stage = {c: 0 for c in self.cuts}
+        order = sorted(self.cuts)
+        for r in self.registers:
+            by_stage[order[r.stage - 1]] += r.target.bits
+        return {names[c]: n for c, n in sorted(by_stage.items())}
+
+
+def choose_cuts(datapath: Datapath, registers: int) -> tuple[int, ...]:
+    """The ``registers`` boundaries that minimize the deepest stage's estimated levels (ties:
+    the output register first, then the input's, then the later boundaries)."""
+    slots = len(datapath.steps) + 1
+    if registers > slots:
+        raise ValueError(registers)
+    best = None
+    for cuts in itertools.combinations(range(slots), registers):
+        key = (max_depth(datapath, cuts), (slots - 1) not in cuts, 0 not in cuts,
+               [-c for c in cuts])
+        if best is None or key < best[0]:
+            best = (key, cuts)
+    return best[1]
+
+
+def max_depth(datapath: Datapath, cuts) -> int:
+    """The estimated levels of the deepest stage with registers at ``cuts``."""
+    deepest, run = 0, 0
+    for i, step in enumerate(datapath.steps):
+        if i in cuts:
+            run = 0
+        run += step.depth
+        deepest = max(deepest, run)
+    return deepest
+
+
+def auto_cuts(datapath: Datapath, depth: int) -> tuple[int, ...]:
+    """The fewest registers (at least one) whose deepest stage is estimated at <= ``depth``
+    levels; all of them when none meets it."""
+    slots = len(datapath.steps) + 1
+    for n in range(1, slots + 1):
+        cuts = choose_cuts(datapath, n)
+        if max_depth(datapath, cuts) <= depth:
+            return cuts
+    return tuple(range(slots))
+
+
+def place(datapath: Datapath, cuts) -> Pipeline:
+    """Registers at ``cuts``: the delayed copies every late use of a signal needs."""
+    cuts = tuple(sorted(cuts))
+    stage_of_step = [sum(1 for c in cuts if c <= i) for i in range(len(datapath.steps))]
+    defined: dict[str, tuple[Sig, int]] = {s.name: (s, 0) for s in datapath.inputs}
+    stage_of, signals, needed = {}, [], {}
+    for i, step in enumerate(datapath.steps):
+        for st in step.statements:
+            stage_of[id(st)] = stage_of_step[i]
+            for name in st.refs():
+                needed[name] = max(needed.get(name, 0), stage_of_step[i])
+            for t in st.targets():
+                defined[t.name] = (t, stage_of_step[i])
+                signals.append(t)
+    out_stage = len(cuts)
+    for sig in datapath.outputs.values():
+        needed[sig.name] = max(needed.get(sig.name, 0), out_stage)
+    registers, resolve = [], {}
+    for name, (sig, stage) in defined.items():
+        source = sig
+        for j in range(stage + 1, needed.get(name, stage) + 1):
+            target = Sig(f"{name}_p{j}", sig.bits, sig.signed)
+            registers.append(Register(target, source, j))
+            resolve[(name, j)] = target.name
+            source = target
+    return Pipeline(datapath, cuts, signals, registers, stage_of, resolve)
+
+
+# --- Verilog ----------------------------------------------------------------------------------
+
+
+def v_lit(value: int, bits: int, signed: bool) -> str:
+    if not signed:
+        return f"{bits}'d{value}"
+    if value >= 0:
+        return f"{bits}'sd{value}"
+    if value == -(1 << (bits - 1)):
+        return f"{bits}'sh{(1 << (bits - 1)):x}"
+    return f"-{bits}'sd{-value}"
+
+
+class VerilogWriter:
+    """Verilog text of a pipeline's expressions and statements at their stages."""
+
+    def __init__(self, pipe: Pipeline):
+        self.pipe = pipe
+
+    def name(self, sig_name: str, stage: int) -> str:
+        return self.pipe.name_at(sig_name, stage)
+
+    def expr(self, e: Expr, s: int) -> str:
+        if isinstance(e, Ref):
+            return self.name(e.sig.name, s)
+        if isinstance(e, Const):
+            return v_lit(e.value, e.bits, e.signed)
+        if isinstance(e, Resize):
+            inner = self.expr(e.arg, s)
+            pad = e.bits - e.arg.bits
+            if not e.arg.signed:
+                return f"{{{pad}'d0, {inner}}}"
+            if isinstance(e.arg, ToSigned):  # zero-extended: the sign bit is 0
+                return f"$signed({{{pad + 1}'d0, {self.expr(e.arg.arg, s)}}})"
+            if not isinstance(e.arg, (Ref, Slice)):
+                raise TypeError("sign-extend a named signal")
+            sign = f"{inner}[{e.arg.bits - 1}]"
+            fill = sign if pad == 1 else f"{{{pad}{{{sign}}}}}"
+            return f"$signed({{{fill}, {inner}}})"
+        if isinstance(e, ToSigned):
+            return f"$signed({{1'b0, {self.expr(e.arg, s)}}})"
+        if isinstance(e, Cast):
+            return f"{'$signed' if e.signed else '$unsigned'}({self.expr(e.arg, s)})"
+        if isinstance(e, Slice):
+            n = self.name(e.sig.name, s)
+            if e.lo == 0 and e.bits == e.sig.bits:
+                text = n
+            elif e.bits == 1:
+                text = f"{n}[{e.lo}]"
+            else:
+                text = f"{n}[{e.lo + e.bits - 1}:{e.lo}]"
+            return f"$signed({text})" if e.signed else text
+        if isinstance(e, Binary):
+            return f"{self.expr(e.a, s)} {e.op} {self.expr(e.b, s)}"
+        if isinstance(e, Neg):
+            return f"-{self.expr(e.arg, s)}"
+        if isinstance(e, Concat):
+            return "{" + ", ".join(self.expr(p, s) for p in e.parts) + "}"
+        raise TypeError(e)
+
+    def cond(self, c, s: int) -> str:
+        if isinstance(c, Bit):
+            return f"{self.name(c.sig.name, s)}[{c.index}]"
+        return f"{self.expr(c.a, s)} {c.op} {self.expr(c.b, s)}"
+
+    @staticmethod
+    def decl(sig: Sig, kind: str = "wire") -> str:
+        return f"{kind} {'signed ' if sig.signed else ''}[{sig.bits - 1}:0] {sig.name};"
+
+    def statement(self, st) -> list[str]:
+        s = self.pipe.stage_of[id(st)]
+        lines = [f"// {st.comment}"] if st.comment else []
+        if isinstance(st, Assign):
+            lines += [self.decl(st.target), f"assign {st.target.name} = {self.expr(st.expr, s)};"]
+        elif isinstance(st, Select):
+            lines.append(self.decl(st.target))
+            body = [f"{self.cond(c, s)} ? {self.expr(e, s)} :" for c, e in st.choices]
+            body.append(f"{self.expr(st.default, s)};")
+            lines.append(f"assign {st.target.name} = " + "\n    ".join(body))
+        elif isinstance(st, Rom):
+            sel = self.name(st.selector.name, s)
+            lines += [self.decl(o, "reg") for o in st.outputs]
+            lines += ["always @* begin", f"    case ({sel})"]
+            for value, row in zip(st.values, st.rows):
+                label = v_lit(value & ((1 << st.selector.bits) - 1), st.selector.bits, False)
+                sets = " ".join(f"{o.name} = {v_lit(v, o.bits, o.signed)};"
+                                for o, v in zip(st.outputs, row))
+                lines.append(f"        {label}: begin {sets} end")
+            if not st.full():
+                sets = " ".join(f"{o.name} = {v_lit(v, o.bits, o.signed)};"
+                                for o, v in zip(st.outputs, st.rows[-1]))
+                lines.append(f"        default: begin {sets} end")
+            lines += ["    endcase", "end"]
+        elif isinstance(st, Decoder):
+            key = self.expr(st.key, s)
+            lines += [self.decl(st.therm), self.decl(st.seg)]
+            for i, t in enumerate(st.thresholds):
+                lines.append(f"assign {st.therm.name}[{i}] = {key} >= {self.expr(t, s)};")
+            for j, terms in enumerate(st.bit_terms()):
+                ors = [f"{st.therm.name}[{a}]" if b is None
+                       else f"({st.therm.name}[{a}] & ~{st.therm.name}[{b}])" for a, b in terms]
+                lines.append(f"assign {st.seg.name}[{j}] = {' | '.join(ors)};")
+        else:
+            raise TypeError(st)
+        return lines
+
+
+# --- VHDL ------------------------------------------------------------------------------------
+
+
+def vhd_type(sig_or_bits, signed: bool | None = None) -> str:
+    bits, signed = ((sig_or_bits.bits, sig_or_bits.signed) if isinstance(sig_or_bits, Sig)
+                    else (sig_or_bits, signed))
+    return f"{'signed' if signed else 'unsigned'}({bits - 1} downto 0)"
+
+
+def vhd_lit(value: int, bits: int, signed: bool) -> str:
+    """A qualified bit-string: any width (VHDL integers stop at 32 bits)."""
+    word = format(value & ((1 << bits) - 1), f"0{bits}b")
+    return f"{'signed' if signed else 'unsigned'}'(\"{word}\")"
+
+
+class VhdlWriter:
+    """VHDL-2008 text of a pipeline's expressions and statements at their stages."""
+
+    def __init__(self, pipe: Pipeline):
+        self.pipe = pipe
+
+    def name(self, sig_name: str, stage: int) -> str:
+        return self.pipe.name_at(sig_name, stage)
+
+    def expr(self, e: Expr, s: int) -> str:
+        if isinstance(e, Ref):
+            return self.name(e.sig.name, s)
+        if isinstance(e, Const):
+            return vhd_lit(e.value, e.bits, e.signed)
+        if isinstance(e, Resize):
+            return f"resize({self.expr(e.arg, s)}, {e.bits})"
+        if isinstance(e, ToSigned):
+            return f"signed('0' & {self.expr(e.arg, s)})"
+        if isinstance(e, Cast):
+            return f"{'signed' if e.signed else 'unsigned'}({self.expr(e.arg, s)})"
+        if isinstance(e, Slice):
+            n = self.name(e.sig.name, s)
+            kind = "signed" if e.signed else "unsigned"
+            if e.lo == 0 and e.bits == e.sig.bits:
+                return f"{kind}({n})" if e.signed != e.sig.signed else n
+            return f"{kind}({n}({e.lo + e.bits - 1} downto {e.lo}))"
+        if isinstance(e, Binary):
+            text = f"{self.expr(e.a, s)} {e.op} {self.expr(e.b, s)}"
+            return f"resize({text}, {e.bits})" if e.op == "*" else f"({text})"
+        if isinstance(e, Neg):
+            return f"(-{self.expr(e.arg, s)})"
+        if isinstance(e, Concat):
+            return "unsigned'(" + " & ".join(
+                f"unsigned({self.expr(p, s)})" for p in e.parts) + ")"
+        raise TypeError(e)
+
+    def cond(self, c, s: int) -> str:
+        if isinstance(c, Bit):
+            return f"{self.name(c.sig.name, s)}({c.index}) = '1'"
+        op = "/=" if c.op == "!=" else c.op
+        return f"{self.expr(c.a, s)} {op} {self.expr(c.b, s)}"
+
+    @staticmethod
+    def decl(sig: Sig) -> str:
+        return f"signal {sig.name} : {vhd_type(sig)};"
+
+    def declarations(self, st) -> list[str]:
+        return [self.decl(t) for t in st.targets()]
+
+    def statement(self, st) -> list[str]:
+        s = self.pipe.stage_of[id(st)]
+        lines = [f"-- {st.comment}"] if st.comment else []
+        if isinstance(st, Assign):
+            lines.append(f"{st.target.name} <= {self.expr(st.expr, s)};")
+        elif isinstance(st, Select):
+            body = [f"{self.expr(e, s)} when {self.cond(c, s)} else" for c, e in st.choices]
+            body.append(f"{self.expr(st.default, s)};")
+            lines.append(f"{st.target.name} <= " + "\n    ".join(body))
+        elif isinstance(st, Rom):
+            sel = self.name(st.selector.name, s)
+            lines += ["process (all)", "begin", f"    case to_integer({sel}) is"]
+            for value, row in zip(st.values, st.rows):
+                sets = " ".join(f"{o.name} <= {vhd_lit(v, o.bits, o.signed)};"
+                                for o, v in zip(st.outputs, row))
+                lines.append(f"        when {value} => {sets}")
+            sets = " ".join(f"{o.name} <= {vhd_lit(v, o.bits, o.signed)};"
+                            for o, v in zip(st.outputs, st.rows[-1]))
+            lines.append(f"        when others => {sets}")
+            lines += ["    end case;", "end process;"]
+        elif isinstance(st, Decoder):
+            key = self.expr(st.key, s)
+            for i, t in enumerate(st.thresholds):
+                lines.append(f"{st.therm.name}({i}) <= '1' when {key} >= {self.expr(t, s)} "
+                             f"else '0';")
+            for j, terms in enumerate(st.bit_terms()):
+                ors = [f"{st.therm.name}({a})" if b is None
+                       else f"({st.therm.name}({a}) and not {st.therm.name}({b}))"
+                       for a, b in terms]
+                lines.append(f"{st.seg.name}({j}) <= {' or '.join(ors)};")
+        else:
+            raise TypeError(st)
+        return lines
