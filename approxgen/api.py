@@ -25,7 +25,7 @@ SOURCE = "approxgen.fit()"
 
 # The emit registry: target name -> module whose ``render(fit, **options) -> str`` renders it.
 EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
-            "vectors": "approxgen.emit.vectors"}
+            "vectors": "approxgen.emit.vectors", "vhdl": "approxgen.emit.vhdl"}
 
 
 def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,

@@ -19,13 +19,13 @@ class _EmitGroup(click.Group):
 
     def parse_args(self, ctx, args):
         if not args:
-            raise click.UsageError("missing the target: c, verilog or vectors (see --help)", ctx)
+            raise click.UsageError("missing the target: c, verilog, vhdl or vectors (see --help)", ctx)
         return super().parse_args(ctx, args)
 
 
 @click.group("emit", cls=_EmitGroup)
 def emit_group():
-    """Render a fit as C, Verilog or golden test vectors."""
+    """Render a fit as C, Verilog, VHDL or golden test vectors."""
 
 
 @emit_group.command("c", cls=Command)
@@ -43,28 +43,88 @@ def emit_c(target, flags, output, segment_search, quiet):
     write_output(output, c.render(fit, segment_search), inputs, "-o")
 
 
+PIPELINE_HELP = ("N: N registers at the datapath's stage boundaries (input, segment decode, "
+                 "coefficient read, multiply, add/shift/saturate), placed for the shallowest "
+                 "stage, with a clock enable ce; auto: the fewest registers whose stages are "
+                 "estimated at most --depth logic levels. Ports clk, rst_n, ce, in_valid, "
+                 "out_valid; LATENCY in the module.")
+pipeline_stages = click.option("--pipeline", "stages", metavar="N|auto", default=None,
+                               help=PIPELINE_HELP)
+handshake_option = click.option(
+    "--handshake", is_flag=True,
+    help="AXI4-Stream ports (s_tvalid/s_tready/s_tdata, m_tvalid/m_tready/m_tdata, ce as "
+         "ACLKEN) with back-pressure; needs --pipeline N >= 1 (default 1).")
+depth_option = click.option("--depth", type=click.IntRange(min=1), default=32, show_default=True,
+                            help="Logic levels per stage that --pipeline auto aims at.")
+
+
 @emit_group.command("verilog", cls=Command)
 @click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Verilog file to write (default: stdout).")
 @part_option
-@click.option("--pipeline", is_flag=True,
-              help="Registered version: clk, rst_n (synchronous, clears the valid bits), "
-                   "in_valid, out_valid, LATENCY.")
+@click.option("--pipeline", "stages", metavar="[N|auto]", is_flag=False, flag_value="registered",
+              default=None,
+              help="Bare: the registered version (clk, rst_n synchronous clearing the valid "
+                   "bits, in_valid, out_valid, LATENCY). " + PIPELINE_HELP)
+@handshake_option
+@depth_option
 @click.option("--testbench", cls=OutputOption,
               help="Also write a self-checking test bench here; it reads the "
                    "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
 @QUIET
-def emit_verilog(target, flags, output, part, pipeline, testbench, quiet):
+def emit_verilog(target, flags, output, part, stages, handshake, depth, testbench, quiet):
     """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
-    from approxgen.emit import verilog
+    from approxgen.emit import pipelined, verilog
 
     inputs, names = input_paths(target), ["-o", "--testbench"]
+    pipeline = stages == "registered"
+    stages = None if pipeline or stages is None else pipelined.parse_stages(stages)
     fit = load_target(target, flags, quiet, announce=True)
-    files = [(output, verilog.render(fit, part=part, pipeline=pipeline))]
+    options = dict(part=part, pipeline=pipeline, stages=stages, handshake=handshake, depth=depth)
+    files = [(output, verilog.render(fit, **options))]
     if testbench:
-        files.append((testbench, verilog.render_testbench(fit, part=part, pipeline=pipeline)))
+        files.append((testbench, verilog.render_testbench(fit, **options)))
     outputs.write_all(files, inputs, names)
+    if stages is not None or handshake:
+        _say_latency(fit, part, 1 if stages is None else stages, handshake, depth, quiet)
+
+
+def _say_latency(fit, part, stages, handshake, depth, quiet) -> None:
+    from approxgen.emit import pipelined
+
+    if not quiet:
+        plan = pipelined.plan(fit, part, stages, handshake, depth)
+        click.echo(f"{plan.module}: {pipelined.stage_summary(plan)}", err=True)
+
+
+@emit_group.command("vhdl", cls=Command)
+@click.argument("target", cls=InputArgument)
+@fit_flags
+@click.option("-o", "--output", cls=OutputOption, help="VHDL file to write (default: stdout).")
+@part_option
+@pipeline_stages
+@handshake_option
+@depth_option
+@click.option("--testbench", cls=OutputOption,
+              help="Also write a self-checking VHDL-2008 test bench here; it reads the vectors "
+                   "of `emit vectors` (generic vectors_file, default NAME.hex).")
+@QUIET
+def emit_vhdl(target, flags, output, part, stages, handshake, depth, testbench, quiet):
+    """Synthesizable VHDL-2008: entity NAME (combinational, x -> y), or NAME_lut; pwl, folded pwl
+    and table fits."""
+    from approxgen.emit import pipelined, vhdl
+
+    inputs, names = input_paths(target), ["-o", "--testbench"]
+    stages = (1 if handshake else 0) if stages is None else pipelined.parse_stages(stages)
+    fit = load_target(target, flags, quiet, announce=True)
+    options = dict(part=part, stages=stages, handshake=handshake, depth=depth)
+    files = [(output, vhdl.render(fit, **options))]
+    if testbench:
+        files.append((testbench, vhdl.render_testbench(fit, **options)))
+    outputs.write_all(files, inputs, names)
+    if stages or handshake:
+        _say_latency(fit, part, stages, handshake, depth, quiet)
 
 
 @emit_group.command("vectors", cls=Command)
@@ -82,5 +142,5 @@ def emit_vectors(target, flags, output, quiet):
     write_output(output, vectors.render(fit), inputs, "-o")
 
 
-for _command in (emit_c, emit_verilog, emit_vectors):
+for _command in (emit_c, emit_verilog, emit_vhdl, emit_vectors):
     _command.help = (_command.help or "") + "\n\n" + TARGET_HELP

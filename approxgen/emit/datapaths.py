@@ -135,11 +135,11 @@ def saturate(value: Sig, shift: int, shifted_bits: int, clamp_lo: bool, clamp_hi
     return sts
 
 
-def table_full(fit, x: Sig) -> tuple[list[Step], Sig]:
+def table_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     inp, out = fit.spec.input, fit.spec.output
     codes = inp.codes()
     values = fit.model.evaluate(codes)
-    y = Sig("y_c", out.bits, out.signed)
+    y = Sig(f"{prefix}y_c", out.bits, out.signed)
     rom = Rom(x, (y,), tuple(int(c) for c in codes), tuple((int(v),) for v in values),
               "the table: one entry per input code")
     return [Step("read", [rom], 2 * inp.bits)], y
@@ -166,8 +166,7 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
     model, out = fit.model, fit.spec.output
 
     def inner(half_fit, h):
-        steps, g = pwl_full(half_fit, h, "half_")
-        return steps, g
+        return BUILDERS[_kind(half_fit.model)](half_fit, h, "full", "half_")
     steps, g, h, neg = folded(fit, x, inner)
     wide = model.wide_bits()
     lo, hi = model.wide_range()
@@ -194,7 +193,7 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
 
 
 def folded_lut(fit, x: Sig) -> tuple[list[Step], dict[str, Sig]]:
-    steps, outputs, _h, _neg = folded(fit, x, pwl_lut)
+    steps, outputs, _h, _neg = folded(fit, x, lambda half, h: pwl_lut(half, h, "half_"))
     return steps, outputs
 
 
@@ -216,20 +215,20 @@ def _kind(model) -> str:
     return ("folded " if getattr(model, "inner", None) is not None else "") + model.form
 
 
-def _pwl_builder(fit, x, part):
-    if part == "lut":
-        return pwl_lut(fit, x)
-    return pwl_full(fit, x)
+def _pwl_builder(fit, x, part, prefix=""):
+    return pwl_lut(fit, x, prefix) if part == "lut" else pwl_full(fit, x, prefix)
 
 
-def _folded_builder(fit, x, part):
+def _folded_builder(fit, x, part, prefix=""):
     return folded_lut(fit, x) if part == "lut" else folded_full(fit, x)
 
 
+# form (``folded FORM`` for a folded fit) -> builder(fit, x, part, prefix): (steps, outputs)
 BUILDERS = {
     "pwl": _pwl_builder,
     "folded pwl": _folded_builder,
-    "table": lambda fit, x, part: table_full(fit, x),
+    "table": lambda fit, x, part, prefix="": table_full(fit, x, prefix),
+    "folded table": _folded_builder,
 }
 
 
@@ -237,7 +236,7 @@ def problem(fit, part: str) -> str | None:
     """Why ``fit``'s ``part`` has no netlist (pipelined, streaming, VHDL), or None."""
     kind = _kind(fit.model)
     if kind not in BUILDERS:
-        return (f"the {kind} form has no pipelined/streaming/VHDL datapath yet (pwl, folded "
-                f"pwl and table have)")
+        return (f"the {kind} form has no pipelined/streaming/VHDL datapath yet (pwl and table, "
+                f"folded or not, have)")
     return forms.of(fit.model).part_problem(part)
 

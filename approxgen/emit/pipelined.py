@@ -50,7 +50,7 @@ def parse_stages(value) -> int | str:
     except (TypeError, ValueError):
         n = -1
     if isinstance(value, bool) or n < 0 or str(n) != str(value).strip():
-        raise ApproxgenError(f"--pipeline must be a number of registers (0, 1, 2...) or auto, "
+        raise ApproxgenError(f"must be a number of registers (0, 1, 2...) or auto, "
                              f"got {value!r}", "--pipeline")
     return n
 
@@ -71,7 +71,7 @@ def plan(fit, part: str, stages, handshake: bool = False, depth: int = DEFAULT_D
         cuts = rtl.auto_cuts(dp, depth)
     else:
         if stages > slots:
-            raise ApproxgenError(f"--pipeline {stages}: this datapath has {slots} register "
+            raise ApproxgenError(f"{stages} registers: this datapath has {slots} register "
                                  f"places ({', '.join(dp.boundaries)})", "--pipeline")
         cuts = rtl.choose_cuts(dp, stages)
     if handshake and not cuts:

@@ -1,0 +1,128 @@
+"""Pipelined and AXI4-Stream Verilog and the VHDL emitter: Icarus and GHDL over every input code
+(seeded random ce drops, producer idles and consumer stalls), Verilator lint, GHDL synthesis,
+CLI refusals."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from approxgen import forms
+from approxgen.cli import main
+from approxgen.emit import datapaths, pipelined, rtl, vectors, verilog, vhdl
+from conftest import CONFIGS, fit_raw, require_tool, shipped_fit
+
+INT8 = [c for c in CONFIGS if "int16" not in c.name]
+
+
+def _write(tmp_path, f, files):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / f"{f.spec.name}.hex").write_text(vectors.render(f))
+
+
+def icarus(tmp_path, f, part, stages, handshake):
+    require_tool("iverilog"), require_tool("vvp")
+    name = verilog.module_name(f, part)
+    _write(tmp_path, f, {
+        f"{name}.v": verilog.render(f, part, stages=stages, handshake=handshake),
+        f"{name}_tb.v": verilog.render_testbench(f, part, stages=stages, handshake=handshake)})
+    subprocess.run(["iverilog", "-g2005", "-Wall", "-o", "sim", f"{name}.v", f"{name}_tb.v"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0 and f"{1 << f.spec.input.bits} passed, 0 failed" in out.stdout, \
+        out.stdout[-2000:]
+
+
+def ghdl(tmp_path, f, part, stages, handshake):
+    exe = require_tool("ghdl")
+    name = verilog.module_name(f, part)
+    _write(tmp_path, f, {
+        f"{name}.vhd": vhdl.render(f, part, stages=stages, handshake=handshake),
+        f"{name}_tb.vhd": vhdl.render_testbench(f, part, stages=stages, handshake=handshake)})
+    for args in (["-a", "--std=08", f"{name}.vhd", f"{name}_tb.vhd"],
+                 ["-e", "--std=08", f"{name}_tb"]):
+        subprocess.run([exe, *args], cwd=tmp_path, check=True, capture_output=True)
+    out = subprocess.run([exe, "-r", "--std=08", f"{name}_tb", "--ieee-asserts=disable-at-0"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0 and f"{1 << f.spec.input.bits} passed, 0 failed" in out.stderr \
+        + out.stdout, (out.stdout + out.stderr)[-2000:]
+    synth = subprocess.run([exe, "--synth", "--std=08", f"{name}.vhd", "-e", name],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert synth.returncode == 0 and f"entity {name} is" in synth.stdout, synth.stderr[-2000:]
+
+
+def lint(tmp_path, f, part, stages, handshake):
+    verilator = require_tool("verilator")
+    name = verilog.module_name(f, part)
+    path = tmp_path / f"{name}.v"
+    path.write_text(verilog.render(f, part, stages=stages, handshake=handshake))
+    out = subprocess.run([verilator, "--lint-only", "-Wall", str(path)], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert out.returncode == 0 and not out.stderr.strip(), out.stderr
+
+
+@pytest.mark.parametrize("config", INT8, ids=lambda p: p.stem)
+def test_int8_stream_every_code(tmp_path, config):
+    """Every shipped int8 fit, every part: AXI4-Stream Verilog (2 registers) and VHDL
+    (combinational and 3-register stream) equal the golden vectors over every code."""
+    f = shipped_fit(config)
+    for part in forms.of(f.model).verilog_parts:
+        (tmp_path / f"v{part}").mkdir()
+        icarus(tmp_path / f"v{part}", f, part, 2, True)
+        (tmp_path / f"c{part}").mkdir()
+        ghdl(tmp_path / f"c{part}", f, part, 0, False)
+        (tmp_path / f"s{part}").mkdir()
+        ghdl(tmp_path / f"s{part}", f, part, 3, True)
+
+
+@pytest.mark.parametrize("stages,handshake", [(1, False), (3, False), ("auto", False), (7, True)])
+def test_int8_pipeline_depths(tmp_path, stages, handshake):
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int8.yaml"))
+    icarus(tmp_path, f, "full", stages, handshake)
+    lint(tmp_path, f, "full", stages, handshake)
+    lint(tmp_path, f, "lut", 2 if stages == 7 else stages, handshake)
+
+
+def test_int16_every_code(tmp_path):
+    """The shipped int16 GELU (folded pwl, 32 segments): 3 registers, streaming, both languages."""
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int16.yaml"))
+    (tmp_path / "v").mkdir(), (tmp_path / "h").mkdir()
+    icarus(tmp_path / "v", f, "full", 3, True)
+    ghdl(tmp_path / "h", f, "full", 3, True)
+    lint(tmp_path, f, "full", 3, True)
+
+
+def test_placement_and_latency():
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int16.yaml"))
+    dp = datapaths.build(f, "full")
+    assert [s.name for s in dp.steps] == ["fold", "decode", "read", "multiply", "add", "unfold"]
+    depths = [rtl.max_depth(dp, rtl.choose_cuts(dp, n)) for n in range(len(dp.steps) + 2)]
+    assert depths == sorted(depths, reverse=True) and depths[3] < depths[0] / 2
+    text = verilog.render(f, stages=3)
+    assert "localparam integer LATENCY = 3;" in text
+    p = pipelined.plan(f, "full", "auto", depth=depths[2])
+    assert p.latency == 2 and "LATENCY 2" in pipelined.stage_summary(p)
+
+
+def test_cli_refusals(tmp_path):
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int8.yaml"))
+    art = tmp_path / "g.json"
+    f.save(art)
+    out = tmp_path / "o.v"
+    for args in (["verilog", str(art), "--pipeline", "x"], ["verilog", str(art), "--pipeline", "99"],
+                 ["vhdl", str(art), "--pipeline", "0", "--handshake"],
+                 ["verilog", str(art), "--pipeline", "auto", "--depth", "0"]):
+        r = CliRunner().invoke(main, ["emit", *args, "-o", str(out)])
+        assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
+        assert not out.exists()
+    quad = fit_raw(function="gelu", input={"bits": 8, "signed": True}, output={"bits": 8},
+                   form="quadratic", segments=4, fold="none")
+    with pytest.raises(Exception, match="no pipelined/streaming/VHDL datapath"):
+        vhdl.render(quad)
+    r = CliRunner().invoke(main, ["emit", "vhdl", str(art), "--pipeline", "2", "--handshake",
+                                  "-o", str(tmp_path / "g.vhd")])
+    assert r.exit_code == 0 and "LATENCY 2" in r.output
+    assert "s_tready  : out std_logic;" in (tmp_path / "g.vhd").read_text()
