@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from approxgen import outputs
+from approxgen.errors import ApproxgenError
 from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
                                   load_target, part_option, quiet_option, segment_search_option,
                                   write_output)
@@ -28,19 +31,39 @@ def emit_group():
     """Render a fit as C, Verilog, VHDL or golden test vectors."""
 
 
+PROGRAMMABLE_HELP = ("Several fits of one shape (pwl, all folded or none, one segment count and "
+                     "input/output width; scales and domains may differ): one unit taking each "
+                     "fit's coefficient set (see README, 'Pipelines, streams, VHDL').")
+programmable_option = click.option("--programmable", is_flag=True, help=PROGRAMMABLE_HELP)
+
+
+def _targets(targets, programmable: bool) -> None:
+    if len(targets) > 1 and not programmable:
+        raise ApproxgenError(f"{len(targets)} targets: several fits make one --programmable "
+                             f"unit; give one target otherwise", "TARGET")
+
+
+def _load_all(targets, flags, quiet) -> list:
+    return [load_target(t, flags, quiet, announce=True) for t in targets]
+
+
 @emit_group.command("c", cls=Command)
-@click.argument("target", cls=InputArgument)
+@click.argument("targets", metavar="TARGET...", nargs=-1, required=True, cls=InputArgument)
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Header to write (default: stdout).")
 @segment_search_option
+@programmable_option
 @QUIET
-def emit_c(target, flags, output, segment_search, quiet):
-    """A standalone integer-only C99 header. """
-    from approxgen.emit import c
+def emit_c(targets, flags, output, segment_search, programmable, quiet):
+    """A standalone integer-only C99 header (--programmable: one kernel taking a pointer to a
+    fit's coefficient set, and every fit's set). """
+    from approxgen.emit import c, programmable as prog
 
-    inputs = input_paths(target)
-    fit = load_target(target, flags, quiet, announce=True)
-    write_output(output, c.render(fit, segment_search), inputs, "-o")
+    _targets(targets, programmable)
+    inputs = input_paths(*targets)
+    fits = _load_all(targets, flags, quiet)
+    text = prog.render_c(fits, targets) if programmable else c.render(fits[0], segment_search)
+    write_output(output, text, inputs, "-o")
 
 
 PIPELINE_HELP = ("N: N registers at the datapath's stage boundaries (input, segment decode, "
@@ -59,7 +82,7 @@ depth_option = click.option("--depth", type=click.IntRange(min=1), default=32, s
 
 
 @emit_group.command("verilog", cls=Command)
-@click.argument("target", cls=InputArgument)
+@click.argument("targets", metavar="TARGET...", nargs=-1, required=True, cls=InputArgument)
 @fit_flags
 @click.option("-o", "--output", cls=OutputOption, help="Verilog file to write (default: stdout).")
 @part_option
@@ -69,18 +92,41 @@ depth_option = click.option("--depth", type=click.IntRange(min=1), default=32, s
                    "bits, in_valid, out_valid, LATENCY). " + PIPELINE_HELP)
 @handshake_option
 @depth_option
+@programmable_option
+@click.option("--images", cls=OutputOption, directory=True,
+              help="With --programmable: write every fit's image NAME_image.hex here.")
 @click.option("--testbench", cls=OutputOption,
               help="Also write a self-checking test bench here; it reads the "
-                   "vectors of `emit vectors` (NAME.hex or +vectors=PATH).")
+                   "vectors of `emit vectors` (NAME.hex or +vectors=PATH; --programmable: "
+                   "every NAME.hex and NAME_image.hex).")
 @QUIET
-def emit_verilog(target, flags, output, part, stages, handshake, depth, testbench, quiet):
-    """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut."""
-    from approxgen.emit import pipelined, verilog
+def emit_verilog(targets, flags, output, part, stages, handshake, depth, programmable, images,
+                 testbench, quiet):
+    """Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut
+    (--programmable: NAME_prog with a load port, NAME the first fit's)."""
+    from approxgen.emit import pipelined, programmable as prog, verilog
 
-    inputs, names = input_paths(target), ["-o", "--testbench"]
+    _targets(targets, programmable)
+    inputs, names = input_paths(*targets), ["-o", "--testbench"]
+    if programmable:
+        if stages is not None or handshake or part != "full":
+            raise ApproxgenError("--programmable is the combinational full part: no --pipeline, "
+                                 "--handshake or --part lut", "--programmable")
+        fits = _load_all(targets, flags, quiet)
+        files = [(output, prog.render_verilog(fits, targets))]
+        if testbench:
+            files.append((testbench, prog.render_testbench(fits, targets)))
+        if images:
+            files += [(os.path.join(images, name), text)
+                      for name, text in prog.images(fits, targets)]
+            names += ["--images"] * (len(files) - len(names))
+        outputs.write_all(files, inputs, names[:len(files)])
+        return
+    if images:
+        raise ApproxgenError("--images needs --programmable", "--images")
     pipeline = stages == "registered"
     stages = None if pipeline or stages is None else pipelined.parse_stages(stages)
-    fit = load_target(target, flags, quiet, announce=True)
+    fit = load_target(targets[0], flags, quiet, announce=True)
     options = dict(part=part, pipeline=pipeline, stages=stages, handshake=handshake, depth=depth)
     files = [(output, verilog.render(fit, **options))]
     if testbench:

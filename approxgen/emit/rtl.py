@@ -167,6 +167,23 @@ class Concat(Expr):
         return tuple(n for p in self.parts for n in p.refs())
 
 
+@dataclass(frozen=True)
+class ShiftRight(Expr):
+    """``arg >>> amount`` (arithmetic; ``amount`` an unsigned signal)."""
+
+    arg: Expr
+    amount: Sig
+
+    @property
+    def bits(self):
+        return self.arg.bits
+
+    signed = True
+
+    def refs(self):
+        return self.arg.refs() + (self.amount.name,)
+
+
 def add(a: Expr, b: Expr) -> Binary:
     return Binary("+", a, b, a.bits)
 
@@ -244,8 +261,8 @@ class Select:
 
 @dataclass(frozen=True)
 class Rom:
-    """``targets[j] = rows[sel][j]``: one row of constants per selector value ``values[i]``;
-    selector values not listed take ``rows[-1]``."""
+    """``targets[j] = rows[sel][j]``: one row per selector value ``values[i]`` of constants
+    (ints) or expressions (a register file read); selector values not listed take ``rows[-1]``."""
 
     selector: Sig
     outputs: tuple  # Sigs
@@ -257,7 +274,8 @@ class Rom:
         return self.outputs
 
     def refs(self):
-        return (self.selector.name,)
+        return (self.selector.name,) + tuple(n for row in self.rows for v in row
+                                             if isinstance(v, Expr) for n in v.refs())
 
     def full(self) -> bool:
         return len(self.values) == 1 << self.selector.bits
@@ -486,7 +504,12 @@ class VerilogWriter:
             return f"-{self.expr(e.arg, s)}"
         if isinstance(e, Concat):
             return "{" + ", ".join(self.expr(p, s) for p in e.parts) + "}"
+        if isinstance(e, ShiftRight):
+            return f"{self.expr(e.arg, s)} >>> {self.name(e.amount.name, s)}"
         raise TypeError(e)
+
+    def value(self, v, sig: Sig, s: int) -> str:
+        return self.expr(v, s) if isinstance(v, Expr) else v_lit(v, sig.bits, sig.signed)
 
     def cond(self, c, s: int) -> str:
         if isinstance(c, Bit):
@@ -513,11 +536,11 @@ class VerilogWriter:
             lines += ["always @* begin", f"    case ({sel})"]
             for value, row in zip(st.values, st.rows):
                 label = v_lit(value & ((1 << st.selector.bits) - 1), st.selector.bits, False)
-                sets = " ".join(f"{o.name} = {v_lit(v, o.bits, o.signed)};"
+                sets = " ".join(f"{o.name} = {self.value(v, o, s)};"
                                 for o, v in zip(st.outputs, row))
                 lines.append(f"        {label}: begin {sets} end")
             if not st.full():
-                sets = " ".join(f"{o.name} = {v_lit(v, o.bits, o.signed)};"
+                sets = " ".join(f"{o.name} = {self.value(v, o, s)};"
                                 for o, v in zip(st.outputs, st.rows[-1]))
                 lines.append(f"        default: begin {sets} end")
             lines += ["    endcase", "end"]
@@ -584,7 +607,12 @@ class VhdlWriter:
         if isinstance(e, Concat):
             return "unsigned'(" + " & ".join(
                 f"unsigned({self.expr(p, s)})" for p in e.parts) + ")"
+        if isinstance(e, ShiftRight):
+            return f"shift_right({self.expr(e.arg, s)}, to_integer({self.name(e.amount.name, s)}))"
         raise TypeError(e)
+
+    def value(self, v, sig: Sig, s: int) -> str:
+        return self.expr(v, s) if isinstance(v, Expr) else vhd_lit(v, sig.bits, sig.signed)
 
     def cond(self, c, s: int) -> str:
         if isinstance(c, Bit):
@@ -612,10 +640,10 @@ class VhdlWriter:
             sel = self.name(st.selector.name, s)
             lines += ["process (all)", "begin", f"    case to_integer({sel}) is"]
             for value, row in zip(st.values, st.rows):
-                sets = " ".join(f"{o.name} <= {vhd_lit(v, o.bits, o.signed)};"
+                sets = " ".join(f"{o.name} <= {self.value(v, o, s)};"
                                 for o, v in zip(st.outputs, row))
                 lines.append(f"        when {value} => {sets}")
-            sets = " ".join(f"{o.name} <= {vhd_lit(v, o.bits, o.signed)};"
+            sets = " ".join(f"{o.name} <= {self.value(v, o, s)};"
                             for o, v in zip(st.outputs, st.rows[-1]))
             lines.append(f"        when others => {sets}")
             lines += ["    end case;", "end process;"]
