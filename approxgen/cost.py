@@ -9,6 +9,7 @@ Yosys: generic ``synth`` (cell count) and ``synth_ice40`` (LUT4 and carry counts
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -80,6 +81,25 @@ def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None,
                        ice40_dff=sum(n for cell, n in by_type.items()
                                      if cell.startswith("SB_DFF")))
         return out
+
+
+def measure_depth(text: str, top: str, yosys: str | None = None,
+                  timeout: float = SYNTH_TIMEOUT) -> dict:
+    """Yosys ``synth -flatten -top TOP``: ``cells``, ``flip_flops`` (cells of a ``DFF`` type) and
+    ``levels``, the longest topological path (``ltp -noff``: paths stop at flip-flops)."""
+    argv = [yosys] if yosys else tools.find_tool("yosys")
+    with tempfile.TemporaryDirectory(prefix="approxgen-yosys-") as tmp:
+        src = Path(tmp) / f"{top}.v"
+        src.write_text(text)
+        log = Path(tmp) / "ltp.log"
+        script = [f"read_verilog {src}", f"synth -flatten -top {top}",
+                  f"tee -q -o {tmp}/synth.json stat -json", f"tee -q -o {log} ltp -noff"]
+        tools.run_tool([*argv, "-q", "-p", "; ".join(script)], f"yosys on {top}", timeout)
+        by_type = _stat(Path(tmp) / "synth.json")["num_cells_by_type"]
+        match = re.search(r"length=(\d+)", log.read_text())
+        return {"cells": sum(by_type.values()),
+                "flip_flops": sum(n for cell, n in by_type.items() if "DFF" in cell.upper()),
+                "levels": int(match.group(1)) if match else 0}
 
 
 def _stat(path: Path) -> dict:

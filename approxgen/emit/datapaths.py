@@ -31,17 +31,27 @@ def _depth_multiply(a: int, b: int) -> int:
     return a + b
 
 
-def decode_step(model, x: Sig, prefix: str = "") -> tuple[Step, Sig | None]:
-    """``seg`` from ``x``: compares of ``x >>> key_shift`` with every breakpoint (parallel)."""
+def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig | None]:
+    """``seg`` from ``x``: compares of ``x >>> key_shift`` with every breakpoint (parallel).
+    ``mirror`` (a folded half: ``(m, sign)`` with ``m = x ^ sign``, see :func:`folded`): compare
+    ``m`` with ``t - 1`` where the sign is set, as ``|x| >= t`` is ``m >= t - 1`` there."""
     from approxgen.emit.verilog import key_shift
 
     if model.segments == 1:
         return Step("decode", [], 0), None
+    seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
+    therm = Sig(f"{prefix}therm", model.segments - 1, False)
+    if mirror is not None:
+        m, sign = mirror
+        st = Decoder(seg, therm, Ref(m), tuple(Const(t, m.bits, False)
+                                               for t in model.breakpoints),
+                     "segment decoder: seg = how many breakpoints are <= |x|, compared as "
+                     "x ^ sign >= t (x >= 0), t - 1 (x < 0)",
+                     Bit(sign, 0), tuple(Const(t - 1, m.bits, False) for t in model.breakpoints))
+        return Step("decode", [st], _depth_compare(m.bits) + seg.bits), seg
     shift = key_shift(model)
     key_bits = x.bits - shift
     key = Slice(x, shift, key_bits, x.signed)
-    seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
-    therm = Sig(f"{prefix}therm", model.segments - 1, False)
     st = Decoder(seg, therm, key, tuple(Const(t >> shift, key_bits, x.signed)
                                         for t in model.breakpoints),
                  f"segment decoder: seg = how many breakpoints are <= x"
@@ -61,9 +71,9 @@ def rom_step(seg: Sig | None, outputs: list[Sig], rows: list[tuple[int, ...]],
     return Step("read", [st], 2 * seg.bits + 2)
 
 
-def pwl_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, Sig]]:
+def pwl_lut(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], dict[str, Sig]]:
     model = fit.model
-    decode, seg = decode_step(model, x, prefix)
+    decode, seg = decode_step(model, x, prefix, mirror)
     slope = Sig(f"{prefix}slope_c", model.slope_bits, True)
     intercept = Sig(f"{prefix}intercept_c", model.intercept_bits, True)
     read = rom_step(seg, [slope, intercept], list(zip(model.slopes, model.intercepts)),
@@ -71,14 +81,14 @@ def pwl_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, Sig]]:
     return [decode, read], {"slope": slope, "intercept": intercept}
 
 
-def pwl_full(fit, x: Sig, prefix: str = "", out=None) -> tuple[list[Step], Sig]:
+def pwl_full(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], Sig]:
     """decode, read, multiply, add: ``y = sat((slope * x + bias) >>> SHIFT)``."""
     from approxgen.emit.verilog import pwl_datapath
 
     model = fit.model
-    out = out or fit.spec.output
+    out = fit.spec.output
     d = pwl_datapath(model)
-    decode, seg = decode_step(model, x, prefix)
+    decode, seg = decode_step(model, x, prefix, mirror)
     steps = [decode]
     if d.low_bits is not None:
         low = Sig(f"{prefix}x_low", d.low_bits, False)
@@ -152,11 +162,14 @@ def folded(fit, x: Sig, inner_steps) -> tuple[list[Step], dict[str, Sig], Sig, S
 
     neg = Sig("x_neg", 1, False)
     h = Sig("x_abs", x.bits, False)
+    ones = Sig("x_ones", x.bits, False)
     fold = Step("fold", [rtl.Assign(neg, Slice(x, x.bits - 1, 1, False), "the sign of x"),
                          Select(h, ((Bit(x, x.bits - 1), Cast(Neg(Ref(x)), False)),),
-                                Cast(Ref(x), False), "|x| (2^(IN-1) fits the unsigned width)")],
-                _depth_add(x.bits))
-    steps, outputs = inner_steps(inner_fit(fit), h)
+                                Cast(Ref(x), False), "|x| (2^(IN-1) fits the unsigned width)"),
+                         rtl.Assign(ones, rtl.OnesMagnitude(x),
+                                    "x ^ sign: |x| - 1 for x < 0 (for the decoder, no carry)")],
+                1)
+    steps, outputs = inner_steps(inner_fit(fit), h, (ones, neg))
     return [fold, *steps], outputs, h, neg
 
 
@@ -165,7 +178,9 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
     ``y = sat(g)`` for x >= 0, ``sat(a + s*g + b*h)`` for x < 0, exact in the wide width."""
     model, out = fit.model, fit.spec.output
 
-    def inner(half_fit, h):
+    def inner(half_fit, h, mirror):
+        if half_fit.model.form == "pwl":
+            return pwl_full(half_fit, h, "half_", mirror)
         return BUILDERS[_kind(half_fit.model)](half_fit, h, "full", "half_")
     steps, g, h, neg = folded(fit, x, inner)
     wide = model.wide_bits()
@@ -193,7 +208,7 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
 
 
 def folded_lut(fit, x: Sig) -> tuple[list[Step], dict[str, Sig]]:
-    steps, outputs, _h, _neg = folded(fit, x, lambda half, h: pwl_lut(half, h, "half_"))
+    steps, outputs, _h, _neg = folded(fit, x, lambda half, h, m: pwl_lut(half, h, "half_", m))
     return steps, outputs
 
 

@@ -184,6 +184,23 @@ class ShiftRight(Expr):
         return self.arg.refs() + (self.amount.name,)
 
 
+@dataclass(frozen=True)
+class OnesMagnitude(Expr):
+    """``x ^ {N{sign}}`` read unsigned: ``|x|`` for ``x >= 0``, ``|x| - 1`` for ``x < 0`` (one
+    level of XOR instead of a negation's carry chain)."""
+
+    sig: Sig
+
+    @property
+    def bits(self):
+        return self.sig.bits
+
+    signed = False
+
+    def refs(self):
+        return (self.sig.name,)
+
+
 def add(a: Expr, b: Expr) -> Binary:
     return Binary("+", a, b, a.bits)
 
@@ -291,12 +308,16 @@ class Decoder:
     key: Expr
     thresholds: tuple  # Exprs as wide and signed as key
     comment: str = ""
+    alt_when: Bit | None = None  # where this bit is one, compare with alt instead
+    alt: tuple = ()
 
     def targets(self):
         return (self.therm, self.seg)
 
     def refs(self):
-        return self.key.refs() + tuple(n for t in self.thresholds for n in t.refs())
+        extra = self.alt_when.refs() if self.alt_when else ()
+        return self.key.refs() + tuple(n for t in self.thresholds + self.alt
+                                       for n in t.refs()) + extra
 
     def bit_terms(self) -> list[list[tuple[int, int | None]]]:
         """Per bit j of seg: the (one, zero) therm indices whose AND terms OR into it."""
@@ -506,6 +527,9 @@ class VerilogWriter:
             return "{" + ", ".join(self.expr(p, s) for p in e.parts) + "}"
         if isinstance(e, ShiftRight):
             return f"{self.expr(e.arg, s)} >>> {self.name(e.amount.name, s)}"
+        if isinstance(e, OnesMagnitude):
+            n = self.name(e.sig.name, s)
+            return f"$unsigned({n} ^ {{{e.bits}{{{n}[{e.bits - 1}]}}}})"
         raise TypeError(e)
 
     def value(self, v, sig: Sig, s: int) -> str:
@@ -548,7 +572,10 @@ class VerilogWriter:
             key = self.expr(st.key, s)
             lines += [self.decl(st.therm), self.decl(st.seg)]
             for i, t in enumerate(st.thresholds):
-                lines.append(f"assign {st.therm.name}[{i}] = {key} >= {self.expr(t, s)};")
+                bound = self.expr(t, s)
+                if st.alt_when is not None:
+                    bound = f"({self.cond(st.alt_when, s)} ? {self.expr(st.alt[i], s)} : {bound})"
+                lines.append(f"assign {st.therm.name}[{i}] = {key} >= {bound};")
             for j, terms in enumerate(st.bit_terms()):
                 ors = [f"{st.therm.name}[{a}]" if b is None
                        else f"({st.therm.name}[{a}] & ~{st.therm.name}[{b}])" for a, b in terms]
@@ -609,6 +636,10 @@ class VhdlWriter:
                 f"unsigned({self.expr(p, s)})" for p in e.parts) + ")"
         if isinstance(e, ShiftRight):
             return f"shift_right({self.expr(e.arg, s)}, to_integer({self.name(e.amount.name, s)}))"
+        if isinstance(e, OnesMagnitude):
+            n = self.name(e.sig.name, s)
+            kind = "signed" if e.sig.signed else "unsigned"
+            return f"unsigned({n} xor {kind}'({e.bits - 1} downto 0 => {n}({e.bits - 1})))"
         raise TypeError(e)
 
     def value(self, v, sig: Sig, s: int) -> str:
@@ -650,8 +681,12 @@ class VhdlWriter:
         elif isinstance(st, Decoder):
             key = self.expr(st.key, s)
             for i, t in enumerate(st.thresholds):
-                lines.append(f"{st.therm.name}({i}) <= '1' when {key} >= {self.expr(t, s)} "
-                             f"else '0';")
+                test = f"{key} >= {self.expr(t, s)}"
+                if st.alt_when is not None:
+                    when = self.cond(st.alt_when, s)
+                    test = (f"({when} and {key} >= {self.expr(st.alt[i], s)}) or "
+                            f"(not ({when}) and {test})")
+                lines.append(f"{st.therm.name}({i}) <= '1' when {test} else '0';")
             for j, terms in enumerate(st.bit_terms()):
                 ors = [f"{st.therm.name}({a})" if b is None
                        else f"({st.therm.name}({a}) and not {st.therm.name}({b}))"
