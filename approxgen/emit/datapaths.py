@@ -208,7 +208,11 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
 
 
 def folded_lut(fit, x: Sig) -> tuple[list[Step], dict[str, Sig]]:
-    steps, outputs, _h, _neg = folded(fit, x, lambda half, h, m: pwl_lut(half, h, "half_", m))
+    def inner(half_fit, h, mirror):
+        if half_fit.model.form == "pwl":
+            return pwl_lut(half_fit, h, "half_", mirror)
+        return BUILDERS[_kind(half_fit.model)](half_fit, h, "lut", "half_")
+    steps, outputs, _h, _neg = folded(fit, x, inner)
     return steps, outputs
 
 
@@ -217,10 +221,7 @@ def build(fit, part: str) -> rtl.Datapath:
     inp = fit.spec.input
     x = Sig("x", inp.bits, inp.signed)
     model = fit.model
-    builder = BUILDERS.get(_kind(model))
-    if builder is None:
-        raise KeyError(_kind(model))
-    steps, outputs = builder(fit, x, part)
+    steps, outputs = _builder(model)(fit, x, part)
     if isinstance(outputs, Sig):
         outputs = {"y": outputs}
     return rtl.Datapath([x], steps, outputs)
@@ -228,6 +229,100 @@ def build(fit, part: str) -> rtl.Datapath:
 
 def _kind(model) -> str:
     return ("folded " if getattr(model, "inner", None) is not None else "") + model.form
+
+
+def _builder(model):
+    """The builder of ``model``'s netlist (a folded model: its inner form's, behind |x|), or
+    None."""
+    if getattr(model, "inner", None) is not None:
+        return _folded_builder if model.inner.form in BUILDERS else None
+    return BUILDERS.get(model.form)
+
+
+def _segment_decode(model, x: Sig, prefix: str) -> tuple[Step, Sig | None]:
+    """Breakpoints on ``x`` itself (quadratic), as :func:`decode_step` without a key shift."""
+    if model.segments == 1:
+        return Step("decode", [], 0), None
+    seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
+    therm = Sig(f"{prefix}therm", model.segments - 1, False)
+    st = Decoder(seg, therm, Ref(x), tuple(Const(t, x.bits, x.signed) for t in model.breakpoints),
+                 "segment decoder: seg = how many breakpoints are <= x")
+    return Step("decode", [st], _depth_compare(x.bits) + seg.bits), seg
+
+
+def quadratic_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, Sig]]:
+    model, inp = fit.model, fit.spec.input
+    decode, seg = _segment_decode(model, x, prefix)
+    outs = [Sig(f"{prefix}{k}_c", getattr(model, f"{k}_bits"), True) for k in "abc"]
+    outs.append(Sig(f"{prefix}origin_c", inp.bits, inp.signed))
+    read = rom_step(seg, outs, list(zip(model.a, model.b, model.c, model.origins)),
+                    "coefficient ROM: a, b, c, origin")
+    return [decode, read], {k: o for k, o in zip(("a", "b", "c", "origin"), outs)}
+
+
+def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
+    """decode (and the domain clamp), read, offset ``d``, multiply ``a*d``, inner ``h``,
+    multiply ``h*d``, add: Horner's rule of :mod:`approxgen.forms.quadratic`."""
+    from approxgen.emit.verilog import quadratic_datapath
+
+    model, inp, out = fit.model, fit.spec.input, fit.spec.output
+    q = quadratic_datapath(model)
+    decode, seg = _segment_decode(model, x, prefix)
+    n = inp.bits + 1
+    x_wide = Sig(f"{prefix}x_wide", n, True)
+    decode.statements.append(rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed
+                                        else ToSigned(Ref(x))))
+    xc = x_wide
+    if model.lo_code > inp.min_code or model.hi_code < inp.max_code:
+        xc = Sig(f"{prefix}x_clamped", n, True)
+        choices = []
+        if model.lo_code > inp.min_code:
+            choices.append((Cmp("<", Ref(x_wide), Const(model.lo_code, n)),
+                            Const(model.lo_code, n)))
+        if model.hi_code < inp.max_code:
+            choices.append((Cmp(">", Ref(x_wide), Const(model.hi_code, n)),
+                            Const(model.hi_code, n)))
+        decode.statements.append(Select(xc, tuple(choices), Ref(x_wide),
+                                        "x clamped to the domain codes"))
+    names = ("a", "b", "offset", "origin")
+    bits = (q["a_bits"], q["b_bits"], q["offset_bits"], q["origin_bits"])
+    a, b, offset, origin = (Sig(f"{prefix}{k}_c", w, True) for k, w in zip(names, bits))
+    read = rom_step(seg, [a, b, offset, origin],
+                    list(zip(model.a, model.b, model.offsets(), model.origins)),
+                    "coefficient ROM: a, b, offset = c + rounding, origin")
+    d_full = Sig(f"{prefix}d_full", n + 1, True)
+    d = Sig(f"{prefix}d", q["d_bits"], False)
+    offset_step = Step("offset", [
+        rtl.Assign(d_full, sub(resize(Ref(xc), n + 1), resize(Ref(origin), n + 1)),
+                   "the local offset d = x - origin (never negative)"),
+        rtl.Assign(d, Slice(d_full, 0, q["d_bits"], False))], _depth_add(n + 1))
+    d_op = ToSigned(Ref(d))
+    p1 = Sig(f"{prefix}p1", q["p1_bits"], True)
+    p1s = Sig(f"{prefix}p1_shifted", q["p1_shifted_bits"], True)
+    h = Sig(f"{prefix}h", q["h_bits"], True)
+    lo = min(model.inner_shift, q["p1_bits"] - 1)
+    mul1 = Step("multiply", [rtl.Assign(p1, mul(Ref(a), d_op, q["p1_bits"]), "a * d")],
+                _depth_multiply(q["a_bits"], d_op.bits))
+    inner = Step("inner", [
+        rtl.Assign(p1s, Slice(p1, lo, q["p1_shifted_bits"], True), "p1 >>> S1"),
+        rtl.Assign(h, add(resize(Ref(p1s), q["h_bits"]), resize(Ref(b), q["h_bits"])),
+                   "h = (a * d >>> S1) + b")], _depth_add(q["h_bits"]))
+    p2 = Sig(f"{prefix}p2", q["p2_bits"], True)
+    mul2 = Step("multiply2", [rtl.Assign(p2, mul(Ref(h), d_op, q["p2_bits"]), "h * d")],
+                _depth_multiply(q["h_bits"], d_op.bits))
+    acc = Sig(f"{prefix}acc", q["acc_bits"], True)
+    y = Sig(f"{prefix}y_c", out.bits, out.signed)
+    add_sts = [rtl.Assign(acc, add(resize(Ref(p2), q["acc_bits"]),
+                                   resize(Ref(offset), q["acc_bits"])), "h * d + offset")]
+    add_sts += saturate(acc, model.shift, q["shifted_bits"], q["clamp_lo"], q["clamp_hi"], out,
+                        y, prefix)
+    steps = [decode, read, offset_step, mul1, inner, mul2,
+             Step("add", add_sts, _depth_add(q["acc_bits"]) + 4)]
+    return steps, y
+
+
+def _quadratic_builder(fit, x, part, prefix=""):
+    return quadratic_lut(fit, x, prefix) if part == "lut" else quadratic_full(fit, x, prefix)
 
 
 def _pwl_builder(fit, x, part, prefix=""):
@@ -238,20 +333,18 @@ def _folded_builder(fit, x, part, prefix=""):
     return folded_lut(fit, x) if part == "lut" else folded_full(fit, x)
 
 
-# form (``folded FORM`` for a folded fit) -> builder(fit, x, part, prefix): (steps, outputs)
+# form -> builder(fit, x, part, prefix): (steps, outputs); a folded fit wraps its inner form's
 BUILDERS = {
     "pwl": _pwl_builder,
-    "folded pwl": _folded_builder,
     "table": lambda fit, x, part, prefix="": table_full(fit, x, prefix),
-    "folded table": _folded_builder,
+    "quadratic": _quadratic_builder,
 }
 
 
 def problem(fit, part: str) -> str | None:
     """Why ``fit``'s ``part`` has no netlist (pipelined, streaming, VHDL), or None."""
-    kind = _kind(fit.model)
-    if kind not in BUILDERS:
-        return (f"the {kind} form has no pipelined/streaming/VHDL datapath yet (pwl and table, "
-                f"folded or not, have)")
+    if _builder(fit.model) is None:
+        return (f"the {_kind(fit.model)} form has no pipelined/streaming/VHDL datapath yet "
+                f"({', '.join(BUILDERS)}, folded or not, have)")
     return forms.of(fit.model).part_problem(part)
 
