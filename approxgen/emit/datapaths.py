@@ -15,6 +15,7 @@ from approxgen import forms
 from approxgen.emit import rtl
 from approxgen.emit.rtl import (Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select, Sig,
                                 Slice, Step, ToSigned, add, mul, resize, sub)
+from approxgen.fixedpoint import signed_bits
 
 
 # Logic-level estimates (calibrated on Yosys `synth -flatten` + `ltp -noff` of int8/int16 fits):
@@ -321,6 +322,89 @@ def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     return steps, y
 
 
+def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
+    """I-BERT's polynomial on x, then the requantization (widths as
+    :func:`approxgen.emit.verilog.ibert_context`'s, from the exact ranges)."""
+    model, inp, out = fit.model, fit.spec.input, fit.spec.output
+    rng, bits = model.ranges(), model.bits()
+    n = inp.bits + 1
+
+    def sig(name, width, signed=True):
+        return Sig(f"{prefix}{name}", width, signed)
+    x_wide = sig("x_wide", n)
+    first = [rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed else ToSigned(Ref(x)))]
+    zero = Const(0, n)
+    if model.kind == "gelu":
+        x_abs, t = sig("x_abs", n), sig("t", n)
+        wu = max(bits["u"], n)
+        u = sig("u", wu)
+        first += [Select(x_abs, ((Cmp("<", Ref(x_wide), zero), Neg(Ref(x_wide))),), Ref(x_wide)),
+                  Select(t, ((Cmp(">", Ref(x_abs), Const(-model.q_b, n)), Const(-model.q_b, n)),),
+                         Ref(x_abs), "t = min(|x|, -q_b)"),
+                  rtl.Assign(u, add(resize(Ref(t), wu), Const(model.q_b, wu)))]
+        wl = max(bits["L"], wu)
+        poly = sig("poly", wl)
+        square = Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
+                                                            wl), Const(model.q_c, wl)),
+                                            "u * u + q_c")], _depth_multiply(wu, wu))
+        we = max(bits["erf"], wl)
+        ws = max(bits["s"], we)
+        erf, total = sig("erf", we), sig("sum", ws)
+        sign = Step("erf", [
+            Select(erf, ((Cmp("<", Ref(x_wide), zero), Neg(resize(Ref(poly), we))),),
+                   resize(Ref(poly), we)),
+            rtl.Assign(total, add(resize(Ref(erf), ws), Const(model.q_1, ws)))],
+            _depth_add(ws) + 2)
+        wv = max(bits["v"], ws, n)
+        v = sig("v", wv)
+        product = Step("multiply", [rtl.Assign(v, mul(resize(Ref(x_wide), wv),
+                                                      resize(Ref(total), wv), wv), "x * sum")],
+                       _depth_multiply(n, ws))
+        steps = [Step("abs", first, _depth_add(n) + 2), square, sign, product]
+    else:
+        zmax = rng["z"][1]
+        zb = max(1, zmax.bit_length())
+        x_neg, p, z, z_ln2, r = (sig("x_neg", n), sig("p", n), sig("z", zb, False),
+                                 sig("z_ln2", n), sig("r", n))
+        wu = max(bits["u"], n)
+        u = sig("u", wu)
+        first += [Select(x_neg, ((Cmp(">", Ref(x_wide), zero), zero),), Ref(x_wide),
+                         "min(x, 0)"),
+                  rtl.Assign(p, Neg(Ref(x_neg))),
+                  Select(z, tuple((Cmp(">=", Ref(p), Const(j * model.q_1, n)),
+                                   Const(j, zb, False)) for j in range(zmax, 0, -1)),
+                         Const(0, zb, False), "z = floor(p / q_ln2)"),
+                  Select(z_ln2, tuple((Cmp(">=", Ref(p), Const(j * model.q_1, n)),
+                                       Const(j * model.q_1, n)) for j in range(zmax, 0, -1)),
+                         Const(0, n), "z * q_ln2"),
+                  rtl.Assign(r, add(Ref(x_neg), Ref(z_ln2))),
+                  rtl.Assign(u, add(resize(Ref(r), wu), Const(model.q_b, wu)))]
+        wl = max(bits["L"], wu)
+        poly = sig("poly", wl)
+        square = Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
+                                                            wl), Const(model.q_c, wl)),
+                                            "u * u + q_c")], _depth_multiply(wu, wu))
+        wv = wl
+        v = sig("v", wv)
+        shift = Step("shift", [rtl.Assign(v, rtl.ShiftRight(Ref(poly), z), "poly >>> z")],
+                     2 * zb + 2)
+        steps = [Step("reduce", first, _depth_add(n) + zmax + 2), square, shift]
+    m_bits = signed_bits(model.multiplier, model.multiplier)
+    wa = max(bits["acc"], wv, m_bits, model.shift + bits["shifted"])
+    rounding = (1 << (model.shift - 1)) if model.shift else 0
+    acc = sig("acc", wa)
+    steps.append(Step("requantize", [rtl.Assign(acc, add(mul(resize(Ref(v), wa),
+                                                             Const(model.multiplier, wa), wa),
+                                                         Const(rounding, wa)),
+                                                "v * m + rounding")],
+                      _depth_multiply(wv, m_bits)))
+    y = sig("y_c", out.bits, out.signed)
+    lo, hi = rng["shifted"]
+    steps.append(Step("saturate", saturate(acc, model.shift, bits["shifted"], lo < out.min_code,
+                                           hi > out.max_code, out, y, prefix), 6))
+    return steps, y
+
+
 def _quadratic_builder(fit, x, part, prefix=""):
     return quadratic_lut(fit, x, prefix) if part == "lut" else quadratic_full(fit, x, prefix)
 
@@ -338,6 +422,7 @@ BUILDERS = {
     "pwl": _pwl_builder,
     "table": lambda fit, x, part, prefix="": table_full(fit, x, prefix),
     "quadratic": _quadratic_builder,
+    "ibert": lambda fit, x, part, prefix="": ibert_full(fit, x, prefix),
 }
 
 
