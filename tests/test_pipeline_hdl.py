@@ -78,6 +78,35 @@ def test_int8_stream_every_code(tmp_path, config):
         ghdl(tmp_path / f"s{part}", f, part, 3, True)
 
 
+OTHER_FORMS = {  # forms and kinds the shipped configs do not cover (name: raw spec)
+    "quadratic": dict(function="gelu", form="quadratic", segments=4, fold="none"),
+    "quadratic_folded": dict(function="silu", form="quadratic", segments=3),
+    "ibert_gelu": dict(function="gelu", form="ibert"),
+    "ibert_exp": dict(function="exp", form="ibert", input={"bits": 8, "signed": True,
+                                                           "scale": "2^-4"}),
+    "interp1": dict(function="exp", form="interp", order=1, segments=8),
+    "interp2_folded": dict(function="silu", form="interp", order=2, segments=8),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_FORMS)
+def test_every_form_int8(tmp_path, name):
+    """quadratic, ibert and interp: streaming Verilog and VHDL, and VHDL's combinational entity,
+    over every code, every part the form has."""
+    raw = {"input": {"bits": 8, "signed": True}, "output": {"bits": 8}, "name": name,
+           **OTHER_FORMS[name]}
+    f = fit_raw(**raw)
+    for part in forms.of(f.model).verilog_parts:
+        for kind, stages in (("v", 3), ("s", 2), ("c", 0)):
+            where = tmp_path / f"{kind}{part}"
+            where.mkdir()
+            if kind == "v":
+                icarus(where, f, part, stages, True)
+                lint(where, f, part, stages, True)
+            else:
+                ghdl(where, f, part, stages, stages > 0)
+
+
 @pytest.mark.parametrize("stages,handshake", [(1, False), (3, False), ("auto", False), (7, True)])
 def test_int8_pipeline_depths(tmp_path, stages, handshake):
     f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int8.yaml"))
@@ -118,10 +147,10 @@ def test_cli_refusals(tmp_path):
         r = CliRunner().invoke(main, ["emit", *args, "-o", str(out)])
         assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
         assert not out.exists()
-    quad = fit_raw(function="gelu", input={"bits": 8, "signed": True}, output={"bits": 8},
-                   form="quadratic", segments=4, fold="none")
-    with pytest.raises(Exception, match="no pipelined/streaming/VHDL datapath"):
-        vhdl.render(quad)
+    interp = fit_raw(function="exp", input={"bits": 8, "signed": True}, output={"bits": 8},
+                     form="interp", segments=8)
+    with pytest.raises(Exception, match="no per-segment coefficients"):
+        vhdl.render(interp, "lut")
     r = CliRunner().invoke(main, ["emit", "vhdl", str(art), "--pipeline", "2", "--handshake",
                                   "-o", str(tmp_path / "g.vhd")])
     assert r.exit_code == 0 and "LATENCY 2" in r.output

@@ -157,8 +157,7 @@ def _say_latency(fit, part, stages, handshake, depth, quiet) -> None:
                    "of `emit vectors` (generic vectors_file, default NAME.hex).")
 @QUIET
 def emit_vhdl(target, flags, output, part, stages, handshake, depth, testbench, quiet):
-    """Synthesizable VHDL-2008: entity NAME (combinational, x -> y), or NAME_lut; pwl, folded pwl
-    and table fits."""
+    """Synthesizable VHDL-2008: entity NAME (combinational, x -> y), or NAME_lut."""
     from approxgen.emit import pipelined, vhdl
 
     inputs, names = input_paths(target), ["-o", "--testbench"]

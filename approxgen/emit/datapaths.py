@@ -4,17 +4,19 @@ VHDL and programmable modules are rendered from (the combinational Verilog keeps
 Every width comes from the forms' datapath functions in :mod:`approxgen.emit.verilog`
 (:func:`~approxgen.emit.verilog.pwl_datapath`), so the integers are the golden model's. The steps
 are the stages a register may follow: ``decode`` (segment index), ``read`` (coefficient ROM),
-``multiply``, ``add`` (accumulate, shift, saturate); folded fits add ``fold`` (``|x|``) before and
-``unfold`` (the reconstruction) after. :data:`BUILDERS` answers per form; a form without one has
-no pipelined/VHDL target (:func:`problem` says so).
+``multiply``, ``add`` (accumulate, shift, saturate), with each form's own steps between (the
+quadratic's two multiplies, I-BERT's square and requantization, interp's index and node reads);
+folded fits add ``fold`` (``|x|``) before and ``unfold`` (the reconstruction) after.
+:data:`BUILDERS` answers per form (every shipped form has one); a form without one has no
+pipelined/VHDL target (:func:`problem` says so in one line).
 """
 
 from __future__ import annotations
 
 from approxgen import forms
 from approxgen.emit import rtl
-from approxgen.emit.rtl import (Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select, Sig,
-                                Slice, Step, ToSigned, add, mul, resize, sub)
+from approxgen.emit.rtl import (Binary, Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select,
+                                ShiftRight, Sig, Slice, Step, ToSigned, add, mul, resize, sub)
 from approxgen.fixedpoint import signed_bits
 
 
@@ -405,6 +407,121 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     return steps, y
 
 
+def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
+    """The interpolated node table (:mod:`approxgen.forms.interp`; widths of
+    :func:`approxgen.emit.verilog.interp_datapath`): decode (clamp, offset u, region), read (the
+    region's constants), index (node k0, fraction t), nodes (ROM reads), multiply, add."""
+    from approxgen.emit.verilog import interp_datapath
+
+    model, inp, out = fit.model, fit.spec.input, fit.spec.output
+    d = interp_datapath(model)
+    ub, kb, vb, tb, ab = d["u_bits"], d["k_bits"], d["v_bits"], d["t_bits"], d["acc_bits"]
+    n = inp.bits + 1
+
+    def sig(name, width, signed=True):
+        return Sig(f"{prefix}{name}", width, signed)
+    x_wide = sig("x_wide", n)
+    decode = [rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed else ToSigned(Ref(x)))]
+    xc = x_wide
+    if model.lo_code > inp.min_code or model.hi_code < inp.max_code:
+        xc = sig("x_clamped", n)
+        choices = []
+        if model.lo_code > inp.min_code:
+            choices.append((Cmp("<", Ref(x_wide), Const(model.lo_code, n)),
+                            Const(model.lo_code, n)))
+        if model.hi_code < inp.max_code:
+            choices.append((Cmp(">", Ref(x_wide), Const(model.hi_code, n)),
+                            Const(model.hi_code, n)))
+        decode.append(Select(xc, tuple(choices), Ref(x_wide), "x clamped to the domain codes"))
+    u_full, u = sig("u_full", n + 1), sig("u", ub, False)
+    decode += [rtl.Assign(u_full, sub(resize(Ref(xc), n + 1), Const(model.lo_code, n + 1)),
+                          "u = x - lo"),
+               rtl.Assign(u, Slice(u_full, 0, ub, False))]
+    if model.order == 1:
+        shift = lambda g: g + model.frac  # noqa: E731
+        rnd = lambda g: (1 << (g + model.frac)) >> 1  # noqa: E731
+    else:
+        shift = lambda g: 2 * g + 1  # noqa: E731
+        rnd = lambda g: 1 << (2 * g + model.frac)  # noqa: E731
+    start, first = sig("start", ub, False), sig("first", kb, False)
+    step_g, shift_s = sig("step_g", d["g_bits"], False), sig("shift_s", d["s_bits"], False)
+    mask, rnd_c = sig("mask", ub, False), sig("rnd", ab)
+    rows = [(st, k, g, shift(g), ((1 << g) - 1) & ((1 << ub) - 1), rnd(g))
+            for st, g, k in zip(model.starts, model.steps, model.firsts())]
+    region = Sig(f"{prefix}region", max(1, (model.regions - 1).bit_length()), False)
+    steps = [Step("decode", decode, _depth_add(n + 1) + 4)]
+    outs = [start, first, step_g, shift_s, mask, rnd_c]
+    if model.regions > 1:
+        steps[0].statements.append(Decoder(region, sig("region_therm", model.regions - 1, False),
+                                           Ref(u), tuple(Const(st, ub, False)
+                                                         for st in model.starts[1:]),
+                                           "region = how many region starts are <= u"))
+        steps[0].depth += _depth_compare(ub) + region.bits
+        steps.append(rom_step(region, outs, rows, "the region's start, first node, step, "
+                                                  "shift, mask and rounding"))
+    else:
+        steps.append(rom_step(None, outs, rows, ""))
+    du, d_high = sig("du", ub, False), sig("d_high", ub, False)
+    k0, t_full, t = sig("k0", kb, False), sig("t_full", ub, False), sig("t", tb, False)
+    index = [rtl.Assign(du, sub(Ref(u), Ref(start))),
+             rtl.Assign(d_high, ShiftRight(Ref(du), step_g)),
+             rtl.Assign(k0, add(Ref(first), resize(Ref(d_high), kb)),
+                        "the node k0 = first + (du >> step_g)"),
+             rtl.Assign(t_full, Binary("&", Ref(du), Ref(mask), ub)),
+             rtl.Assign(t, Slice(t_full, 0, tb, False), "t = du mod 2^step_g")]
+    ports = model.order + 1
+    keys = [k0] + [sig(f"k{i}", kb, False) for i in range(1, ports)]
+    index += [rtl.Assign(keys[i], add(Ref(k0), Const(i, kb, False))) for i in range(1, ports)]
+    steps.append(Step("index", index, 2 * _depth_add(ub) + 4))
+    values = [int(v) for v in model.values()]
+    vs = [sig(f"v{i}", vb) for i in range(ports)]
+    nodes = [Rom(key, (v,), tuple(range(len(values))), tuple((val,) for val in values),
+                 f"node ROM read at {key.name}") for key, v in zip(keys, vs)]
+    t_op = ToSigned(Ref(t))
+    shifted_src = sig("sh_full", ab)
+    y = sig("y_c", out.bits, out.signed)
+    if model.order == 1:
+        db, pb = d["diff_bits"], d["product_bits"]
+        diff_full, diff = sig("diff_full", vb + 1), sig("diff", db)
+        nodes += [rtl.Assign(diff_full, sub(resize(Ref(vs[1]), vb + 1), resize(Ref(vs[0]), vb + 1))),
+                  rtl.Assign(diff, Ref(diff_full) if db == vb + 1 else Slice(diff_full, 0, db, True))]
+        steps.append(Step("nodes", nodes, 2 * kb + _depth_add(vb + 1)))
+        product = sig("product", pb)
+        steps.append(Step("multiply", [rtl.Assign(product, mul(Ref(diff), t_op, pb),
+                                                  "(v1 - v0) * t")],
+                          _depth_multiply(db, t_op.bits)))
+        acc = sig("acc", ab)
+        add_sts = [rtl.Assign(acc, add(add(rtl.ShiftLeft(resize(Ref(vs[0]), ab), step_g),
+                                           resize(Ref(product), ab)), Ref(rnd_c)),
+                              "v0 * 2^step_g + product + rnd"),
+                   rtl.Assign(shifted_src, ShiftRight(Ref(acc), shift_s))]
+    else:
+        w = [sig(f"v{i}_w", ab) for i in range(3)]
+        d1, d2 = sig("d1", ab), sig("d2", ab)
+        nodes += [rtl.Assign(wi, resize(Ref(v), ab)) for wi, v in zip(w, vs)]
+        nodes += [rtl.Assign(d1, sub(Ref(w[1]), Ref(w[0]))),
+                  rtl.Assign(d2, add(sub(Ref(w[2]), rtl.ShiftLeft(Ref(w[1]), 1)), Ref(w[0])),
+                             "Newton's forward differences")]
+        steps.append(Step("nodes", nodes, 2 * kb + 2 * _depth_add(ab)))
+        t_w, size, inner = sig("t_w", ab), sig("size", ab), sig("inner", ab)
+        steps.append(Step("multiply", [
+            rtl.Assign(t_w, resize(t_op, ab)),
+            rtl.Assign(size, rtl.ShiftLeft(Const(1, ab), step_g)),
+            rtl.Assign(inner, add(rtl.ShiftLeft(rtl.ShiftLeft(Ref(d1), step_g), 1),
+                                  mul(Ref(d2), sub(Ref(t_w), Ref(size)), ab)),
+                       "2 d1 2^g + d2 (t - 2^g)")], _depth_multiply(ab, tb + 1)))
+        acc, total = sig("acc", ab), sig("total", ab)
+        add_sts = [rtl.Assign(acc, add(mul(Ref(t_w), Ref(inner), ab), Ref(rnd_c)),
+                              "t * inner + rnd"),
+                   rtl.Assign(total, add(Ref(w[0]), ShiftRight(Ref(acc), shift_s))),
+                   rtl.Assign(shifted_src, ShiftRight(Ref(total), model.frac))]
+    add_sts += saturate(shifted_src, 0, d["shifted_bits"], d["clamp_lo"], d["clamp_hi"], out, y,
+                        prefix)
+    steps.append(Step("add", add_sts, _depth_multiply(ab, tb) if model.order == 2
+                      else _depth_add(ab) + 8))
+    return steps, y
+
+
 def _quadratic_builder(fit, x, part, prefix=""):
     return quadratic_lut(fit, x, prefix) if part == "lut" else quadratic_full(fit, x, prefix)
 
@@ -423,6 +540,7 @@ BUILDERS = {
     "table": lambda fit, x, part, prefix="": table_full(fit, x, prefix),
     "quadratic": _quadratic_builder,
     "ibert": lambda fit, x, part, prefix="": ibert_full(fit, x, prefix),
+    "interp": lambda fit, x, part, prefix="": interp_full(fit, x, prefix),
 }
 
 

@@ -121,8 +121,8 @@ class Slice(Expr):
 
 @dataclass(frozen=True)
 class Binary(Expr):
-    """``a + b``, ``a - b`` or ``a * b`` (``+``/``-``: equal widths and signedness; ``*``: signed
-    operands no wider than the result, which holds every product)."""
+    """``a + b``, ``a - b``, ``a & b`` or ``a * b`` (``+``/``-``/``&``: equal widths and
+    signedness; ``*``: signed operands no wider than the result, which holds every product)."""
 
     op: str
     a: Expr
@@ -169,19 +169,27 @@ class Concat(Expr):
 
 @dataclass(frozen=True)
 class ShiftRight(Expr):
-    """``arg >>> amount`` (arithmetic; ``amount`` an unsigned signal)."""
+    """``arg >>> amount`` (arithmetic when ``arg`` is signed, else logical; ``amount`` an
+    unsigned signal or a constant int)."""
 
     arg: Expr
-    amount: Sig
+    amount: object
 
     @property
     def bits(self):
         return self.arg.bits
 
-    signed = True
+    @property
+    def signed(self):
+        return self.arg.signed
 
     def refs(self):
-        return self.arg.refs() + (self.amount.name,)
+        return self.arg.refs() + ((self.amount.name,) if isinstance(self.amount, Sig) else ())
+
+
+@dataclass(frozen=True)
+class ShiftLeft(ShiftRight):
+    """``arg <<< amount`` in ``arg``'s width."""
 
 
 @dataclass(frozen=True)
@@ -520,13 +528,16 @@ class VerilogWriter:
                 text = f"{n}[{e.lo + e.bits - 1}:{e.lo}]"
             return f"$signed({text})" if e.signed else text
         if isinstance(e, Binary):
-            return f"{self.expr(e.a, s)} {e.op} {self.expr(e.b, s)}"
+            return f"({self.expr(e.a, s)} {e.op} {self.expr(e.b, s)})"
         if isinstance(e, Neg):
             return f"-{self.expr(e.arg, s)}"
         if isinstance(e, Concat):
             return "{" + ", ".join(self.expr(p, s) for p in e.parts) + "}"
         if isinstance(e, ShiftRight):
-            return f"{self.expr(e.arg, s)} >>> {self.name(e.amount.name, s)}"
+            amount = (self.name(e.amount.name, s) if isinstance(e.amount, Sig)
+                      else str(e.amount))
+            op = "<<<" if isinstance(e, ShiftLeft) else ">>>"
+            return f"({self.expr(e.arg, s)} {op} {amount})"
         if isinstance(e, OnesMagnitude):
             n = self.name(e.sig.name, s)
             return f"$unsigned({n} ^ {{{e.bits}{{{n}[{e.bits - 1}]}}}})"
@@ -627,7 +638,8 @@ class VhdlWriter:
                 return f"{kind}({n})" if e.signed != e.sig.signed else n
             return f"{kind}({n}({e.lo + e.bits - 1} downto {e.lo}))"
         if isinstance(e, Binary):
-            text = f"{self.expr(e.a, s)} {e.op} {self.expr(e.b, s)}"
+            op = {"&": "and"}.get(e.op, e.op)
+            text = f"{self.expr(e.a, s)} {op} {self.expr(e.b, s)}"
             return f"resize({text}, {e.bits})" if e.op == "*" else f"({text})"
         if isinstance(e, Neg):
             return f"(-{self.expr(e.arg, s)})"
@@ -635,7 +647,10 @@ class VhdlWriter:
             return "unsigned'(" + " & ".join(
                 f"unsigned({self.expr(p, s)})" for p in e.parts) + ")"
         if isinstance(e, ShiftRight):
-            return f"shift_right({self.expr(e.arg, s)}, to_integer({self.name(e.amount.name, s)}))"
+            amount = (f"to_integer({self.name(e.amount.name, s)})" if isinstance(e.amount, Sig)
+                      else str(e.amount))
+            fn = "shift_left" if isinstance(e, ShiftLeft) else "shift_right"
+            return f"{fn}({self.expr(e.arg, s)}, {amount})"
         if isinstance(e, OnesMagnitude):
             n = self.name(e.sig.name, s)
             kind = "signed" if e.sig.signed else "unsigned"

@@ -3,8 +3,9 @@ pipelined with a clock enable, or AXI4-Stream), and a self-checking test bench r
 vectors (`approxgen emit vectors`). The same netlist renders the pipelined Verilog
 (:mod:`approxgen.emit.pipelined`), so both languages compute the golden model's integers.
 
-Forms with a netlist: pwl, folded pwl and table (full and lut parts where the form has them);
-any other is refused in one line (:func:`approxgen.emit.datapaths.problem`).
+Every form with a netlist (:data:`approxgen.emit.datapaths.BUILDERS`: pwl, table, quadratic,
+ibert, interp, folded or not), full and lut parts where the form has them; any other is refused
+in one line (:func:`approxgen.emit.datapaths.problem`).
 """
 
 from __future__ import annotations
