@@ -141,7 +141,8 @@ def test_cli_refusals(tmp_path):
     art = tmp_path / "g.json"
     f.save(art)
     out = tmp_path / "o.v"
-    for args in (["verilog", str(art), "--pipeline", "x"], ["verilog", str(art), "--pipeline", "99"],
+    for args in (["verilog", str(art), "--pipeline", "x"],
+                 ["verilog", str(art), "--pipeline", "99"],
                  ["vhdl", str(art), "--pipeline", "0", "--handshake"],
                  ["verilog", str(art), "--pipeline", "auto", "--depth", "0"]):
         r = CliRunner().invoke(main, ["emit", *args, "-o", str(out)])

@@ -22,7 +22,8 @@ class _EmitGroup(click.Group):
 
     def parse_args(self, ctx, args):
         if not args:
-            raise click.UsageError("missing the target: c, verilog, vhdl or vectors (see --help)", ctx)
+            raise click.UsageError("missing the target: c, verilog, vhdl or vectors (see --help)",
+                                   ctx)
         return super().parse_args(ctx, args)
 
 

@@ -104,8 +104,9 @@ def pwl_full(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], Si
     bias = Sig(f"{prefix}bias_c", d.bias_bits, True)
     outputs, rows = ([slope, bias], list(zip(model.slopes, d.bias))) if d.multiply else \
         ([bias], [(b,) for b in d.bias])
+    base = " + slope * base" if d.low_bits else ""
     steps.append(rom_step(seg, outputs, rows, "coefficient ROM: slope, bias = (intercept << "
-                          f"{model.intercept_shift}) + rounding{' + slope * base' if d.low_bits else ''}"))
+                          f"{model.intercept_shift}) + rounding{base}"))
     acc = Sig(f"{prefix}acc", d.acc_bits, True)
     if d.multiply:
         product = Sig(f"{prefix}product", d.product_bits, True)
@@ -206,7 +207,8 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
             Select(chosen, ((Bit(neg, 0), Ref(mirrored)),), Ref(g_wide))]
     y = Sig("y_c", out.bits, out.signed)
     sts += saturate(chosen, 0, wide, lo < out.min_code, hi > out.max_code, out, y)
-    steps.append(Step("unfold", sts, _depth_add(wide) + 2 * (int(lo < out.min_code) + int(hi > out.max_code)) + 6))
+    clamps = int(lo < out.min_code) + int(hi > out.max_code)
+    steps.append(Step("unfold", sts, _depth_add(wide) + 2 * clamps + 6))
     return steps, y
 
 
@@ -253,6 +255,24 @@ def _segment_decode(model, x: Sig, prefix: str) -> tuple[Step, Sig | None]:
     return Step("decode", [st], _depth_compare(x.bits) + seg.bits), seg
 
 
+def clamp_input(model, x: Sig, inp, prefix: str) -> tuple[list, Sig]:
+    """``x`` signed one bit wider, clamped to the domain codes ``model.lo_code..hi_code``
+    (quadratic, interp): the statements and the clamped signal."""
+    n = inp.bits + 1
+    x_wide = Sig(f"{prefix}x_wide", n, True)
+    sts = [rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed else ToSigned(Ref(x)))]
+    choices = []
+    if model.lo_code > inp.min_code:
+        choices.append((Cmp("<", Ref(x_wide), Const(model.lo_code, n)), Const(model.lo_code, n)))
+    if model.hi_code < inp.max_code:
+        choices.append((Cmp(">", Ref(x_wide), Const(model.hi_code, n)), Const(model.hi_code, n)))
+    if not choices:
+        return sts, x_wide
+    xc = Sig(f"{prefix}x_clamped", n, True)
+    sts.append(Select(xc, tuple(choices), Ref(x_wide), "x clamped to the domain codes"))
+    return sts, xc
+
+
 def quadratic_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, Sig]]:
     model, inp = fit.model, fit.spec.input
     decode, seg = _segment_decode(model, x, prefix)
@@ -272,21 +292,8 @@ def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     q = quadratic_datapath(model)
     decode, seg = _segment_decode(model, x, prefix)
     n = inp.bits + 1
-    x_wide = Sig(f"{prefix}x_wide", n, True)
-    decode.statements.append(rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed
-                                        else ToSigned(Ref(x))))
-    xc = x_wide
-    if model.lo_code > inp.min_code or model.hi_code < inp.max_code:
-        xc = Sig(f"{prefix}x_clamped", n, True)
-        choices = []
-        if model.lo_code > inp.min_code:
-            choices.append((Cmp("<", Ref(x_wide), Const(model.lo_code, n)),
-                            Const(model.lo_code, n)))
-        if model.hi_code < inp.max_code:
-            choices.append((Cmp(">", Ref(x_wide), Const(model.hi_code, n)),
-                            Const(model.hi_code, n)))
-        decode.statements.append(Select(xc, tuple(choices), Ref(x_wide),
-                                        "x clamped to the domain codes"))
+    clamp, xc = clamp_input(model, x, inp, prefix)
+    decode.statements += clamp
     names = ("a", "b", "offset", "origin")
     bits = (q["a_bits"], q["b_bits"], q["offset_bits"], q["origin_bits"])
     a, b, offset, origin = (Sig(f"{prefix}{k}_c", w, True) for k, w in zip(names, bits))
@@ -324,6 +331,14 @@ def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     return steps, y
 
 
+def _ibert_square(model, u: Sig, poly: Sig) -> tuple[Sig, Step]:
+    """I-BERT's ``L = u * u + q_c`` (both kinds) in ``poly``'s width."""
+    wl = poly.bits
+    return poly, Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
+                                                          wl), Const(model.q_c, wl)),
+                                            "u * u + q_c")], _depth_multiply(u.bits, u.bits))
+
+
 def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     """I-BERT's polynomial on x, then the requantization (widths as
     :func:`approxgen.emit.verilog.ibert_context`'s, from the exact ranges)."""
@@ -344,11 +359,8 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
                   Select(t, ((Cmp(">", Ref(x_abs), Const(-model.q_b, n)), Const(-model.q_b, n)),),
                          Ref(x_abs), "t = min(|x|, -q_b)"),
                   rtl.Assign(u, add(resize(Ref(t), wu), Const(model.q_b, wu)))]
-        wl = max(bits["L"], wu)
-        poly = sig("poly", wl)
-        square = Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
-                                                            wl), Const(model.q_c, wl)),
-                                            "u * u + q_c")], _depth_multiply(wu, wu))
+        poly, square = _ibert_square(model, u, sig("poly", max(bits["L"], wu)))
+        wl = poly.bits
         we = max(bits["erf"], wl)
         ws = max(bits["s"], we)
         erf, total = sig("erf", we), sig("sum", ws)
@@ -381,11 +393,8 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
                          Const(0, n), "z * q_ln2"),
                   rtl.Assign(r, add(Ref(x_neg), Ref(z_ln2))),
                   rtl.Assign(u, add(resize(Ref(r), wu), Const(model.q_b, wu)))]
-        wl = max(bits["L"], wu)
-        poly = sig("poly", wl)
-        square = Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
-                                                            wl), Const(model.q_c, wl)),
-                                            "u * u + q_c")], _depth_multiply(wu, wu))
+        poly, square = _ibert_square(model, u, sig("poly", max(bits["L"], wu)))
+        wl = poly.bits
         wv = wl
         v = sig("v", wv)
         shift = Step("shift", [rtl.Assign(v, rtl.ShiftRight(Ref(poly), z), "poly >>> z")],
@@ -411,7 +420,7 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     """The interpolated node table (:mod:`approxgen.forms.interp`; widths of
     :func:`approxgen.emit.verilog.interp_datapath`): decode (clamp, offset u, region), read (the
     region's constants), index (node k0, fraction t), nodes (ROM reads), multiply, add."""
-    from approxgen.emit.verilog import interp_datapath
+    from approxgen.emit.verilog import interp_datapath, interp_region_constants
 
     model, inp, out = fit.model, fit.spec.input, fit.spec.output
     d = interp_datapath(model)
@@ -420,29 +429,12 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
 
     def sig(name, width, signed=True):
         return Sig(f"{prefix}{name}", width, signed)
-    x_wide = sig("x_wide", n)
-    decode = [rtl.Assign(x_wide, resize(Ref(x), n) if inp.signed else ToSigned(Ref(x)))]
-    xc = x_wide
-    if model.lo_code > inp.min_code or model.hi_code < inp.max_code:
-        xc = sig("x_clamped", n)
-        choices = []
-        if model.lo_code > inp.min_code:
-            choices.append((Cmp("<", Ref(x_wide), Const(model.lo_code, n)),
-                            Const(model.lo_code, n)))
-        if model.hi_code < inp.max_code:
-            choices.append((Cmp(">", Ref(x_wide), Const(model.hi_code, n)),
-                            Const(model.hi_code, n)))
-        decode.append(Select(xc, tuple(choices), Ref(x_wide), "x clamped to the domain codes"))
+    decode, xc = clamp_input(model, x, inp, prefix)
     u_full, u = sig("u_full", n + 1), sig("u", ub, False)
     decode += [rtl.Assign(u_full, sub(resize(Ref(xc), n + 1), Const(model.lo_code, n + 1)),
                           "u = x - lo"),
                rtl.Assign(u, Slice(u_full, 0, ub, False))]
-    if model.order == 1:
-        shift = lambda g: g + model.frac  # noqa: E731
-        rnd = lambda g: (1 << (g + model.frac)) >> 1  # noqa: E731
-    else:
-        shift = lambda g: 2 * g + 1  # noqa: E731
-        rnd = lambda g: 1 << (2 * g + model.frac)  # noqa: E731
+    shift, rnd = interp_region_constants(model)
     start, first = sig("start", ub, False), sig("first", kb, False)
     step_g, shift_s = sig("step_g", d["g_bits"], False), sig("shift_s", d["s_bits"], False)
     mask, rnd_c = sig("mask", ub, False), sig("rnd", ab)
@@ -483,8 +475,10 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     if model.order == 1:
         db, pb = d["diff_bits"], d["product_bits"]
         diff_full, diff = sig("diff_full", vb + 1), sig("diff", db)
-        nodes += [rtl.Assign(diff_full, sub(resize(Ref(vs[1]), vb + 1), resize(Ref(vs[0]), vb + 1))),
-                  rtl.Assign(diff, Ref(diff_full) if db == vb + 1 else Slice(diff_full, 0, db, True))]
+        nodes += [rtl.Assign(diff_full, sub(resize(Ref(vs[1]), vb + 1),
+                                            resize(Ref(vs[0]), vb + 1))),
+                  rtl.Assign(diff, Ref(diff_full) if db == vb + 1
+                             else Slice(diff_full, 0, db, True))]
         steps.append(Step("nodes", nodes, 2 * kb + _depth_add(vb + 1)))
         product = sig("product", pb)
         steps.append(Step("multiply", [rtl.Assign(product, mul(Ref(diff), t_op, pb),

@@ -478,30 +478,50 @@ def place(datapath: Datapath, cuts) -> Pipeline:
 # --- Verilog ----------------------------------------------------------------------------------
 
 
-def v_lit(value: int, bits: int, signed: bool) -> str:
-    if not signed:
-        return f"{bits}'d{value}"
-    if value >= 0:
-        return f"{bits}'sd{value}"
-    if value == -(1 << (bits - 1)):
-        return f"{bits}'sh{(1 << (bits - 1)):x}"
-    return f"-{bits}'sd{-value}"
-
-
-class VerilogWriter:
-    """Verilog text of a pipeline's expressions and statements at their stages."""
+class Writer:
+    """What both languages' writers share: a signal's name at a stage, constants, ROM values."""
 
     def __init__(self, pipe: Pipeline):
         self.pipe = pipe
 
+    @staticmethod
+    def literal(value: int, bits: int, signed: bool) -> str:
+        raise NotImplementedError
+
     def name(self, sig_name: str, stage: int) -> str:
         return self.pipe.name_at(sig_name, stage)
 
-    def expr(self, e: Expr, s: int) -> str:
+    def value(self, v, sig: Sig, s: int) -> str:
+        """A ROM entry: a constant (int) or an expression (a register file read)."""
+        return self.expr(v, s) if isinstance(v, Expr) else self.literal(v, sig.bits, sig.signed)
+
+    def leaf(self, e: Expr, s: int) -> str | None:
+        """A signal or a constant (the same in both languages but for the literal's form)."""
         if isinstance(e, Ref):
             return self.name(e.sig.name, s)
         if isinstance(e, Const):
-            return v_lit(e.value, e.bits, e.signed)
+            return self.literal(e.value, e.bits, e.signed)
+        return None
+
+    def expr(self, e: Expr, s: int) -> str:
+        raise NotImplementedError
+
+
+def v_lit(value: int, bits: int, signed: bool) -> str:
+    from approxgen.emit.verilog import lit
+
+    return lit(value, bits, signed)
+
+
+class VerilogWriter(Writer):
+    """Verilog text of a pipeline's expressions and statements at their stages."""
+
+    literal = staticmethod(v_lit)
+
+    def expr(self, e: Expr, s: int) -> str:
+        leaf = self.leaf(e, s)
+        if leaf is not None:
+            return leaf
         if isinstance(e, Resize):
             inner = self.expr(e.arg, s)
             pad = e.bits - e.arg.bits
@@ -542,9 +562,6 @@ class VerilogWriter:
             n = self.name(e.sig.name, s)
             return f"$unsigned({n} ^ {{{e.bits}{{{n}[{e.bits - 1}]}}}})"
         raise TypeError(e)
-
-    def value(self, v, sig: Sig, s: int) -> str:
-        return self.expr(v, s) if isinstance(v, Expr) else v_lit(v, sig.bits, sig.signed)
 
     def cond(self, c, s: int) -> str:
         if isinstance(c, Bit):
@@ -611,20 +628,15 @@ def vhd_lit(value: int, bits: int, signed: bool) -> str:
     return f"{'signed' if signed else 'unsigned'}'(\"{word}\")"
 
 
-class VhdlWriter:
+class VhdlWriter(Writer):
     """VHDL-2008 text of a pipeline's expressions and statements at their stages."""
 
-    def __init__(self, pipe: Pipeline):
-        self.pipe = pipe
-
-    def name(self, sig_name: str, stage: int) -> str:
-        return self.pipe.name_at(sig_name, stage)
+    literal = staticmethod(vhd_lit)
 
     def expr(self, e: Expr, s: int) -> str:
-        if isinstance(e, Ref):
-            return self.name(e.sig.name, s)
-        if isinstance(e, Const):
-            return vhd_lit(e.value, e.bits, e.signed)
+        leaf = self.leaf(e, s)
+        if leaf is not None:
+            return leaf
         if isinstance(e, Resize):
             return f"resize({self.expr(e.arg, s)}, {e.bits})"
         if isinstance(e, ToSigned):
@@ -656,9 +668,6 @@ class VhdlWriter:
             kind = "signed" if e.sig.signed else "unsigned"
             return f"unsigned({n} xor {kind}'({e.bits - 1} downto 0 => {n}({e.bits - 1})))"
         raise TypeError(e)
-
-    def value(self, v, sig: Sig, s: int) -> str:
-        return self.expr(v, s) if isinstance(v, Expr) else vhd_lit(v, sig.bits, sig.signed)
 
     def cond(self, c, s: int) -> str:
         if isinstance(c, Bit):

@@ -444,16 +444,19 @@ def interp_datapath(model) -> dict:
             "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code)}
 
 
+def interp_region_constants(model):
+    """``(shift(g), rounding(g))``: a region of node step ``2^g``'s final shift and rounding
+    constant (see the interp template's header)."""
+    if model.order == 1:
+        return (lambda g: g + model.frac), (lambda g: (1 << (g + model.frac)) >> 1)
+    return (lambda g: 2 * g + 1), (lambda g: 1 << (2 * g + model.frac))
+
+
 def interp_context(fit, pipeline: bool) -> dict:
     model, inp = fit.model, fit.spec.input
     d = interp_datapath(model)
     ub, kb, ab = d["u_bits"], d["k_bits"], d["acc_bits"]
-    if model.order == 1:
-        shift = lambda g: g + model.frac  # noqa: E731
-        rnd = lambda g: (1 << (g + model.frac)) >> 1  # noqa: E731
-    else:
-        shift = lambda g: 2 * g + 1  # noqa: E731
-        rnd = lambda g: 1 << (2 * g + model.frac)  # noqa: E731
+    shift, rnd = interp_region_constants(model)
     regions = [{"start": lit(s, ub, False), "first": lit(k, kb, False),
                 "g": lit(g, d["g_bits"], False), "s": lit(shift(g), d["s_bits"], False),
                 "mask": lit(((1 << g) - 1) & ((1 << ub) - 1), ub, False),
