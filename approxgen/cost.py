@@ -106,17 +106,32 @@ def _stat(path: Path) -> dict:
     return json.loads(path.read_text())["design"]
 
 
-def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True) -> dict:
-    """Estimate (and, when Yosys is installed and ``use_yosys``, measure) every part of ``fit``."""
+def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True,
+         stages=None) -> dict:
+    """Estimate (and, when Yosys is installed and ``use_yosys``, measure) every part of ``fit``;
+    ``stages`` (a register count or ``"auto"``): the ``--pipeline N`` modules, whose estimate
+    counts the placed registers' flip-flops and whose measure adds the longest path."""
     yosys = yosys_path() if use_yosys else None
     rows = []
     for part in parts(fit):
-        row = {"part": part, "module": verilog.module_name(fit, part), "pipeline": pipeline,
+        row = {"part": part, "module": verilog.module_name(fit, part),
+               "pipeline": pipeline or stages is not None,
                "latency": verilog.latency(fit, part, pipeline),
                "estimate": estimate(fit, part, pipeline)}
+        text = None
+        if stages is not None:
+            from approxgen.emit import pipelined
+
+            plan = pipelined.plan(fit, part, stages)
+            row["latency"] = plan.latency
+            row["estimate"]["flip_flops"] = plan.pipe.flip_flops() + plan.latency
+            row["stages"] = plan.pipe.flops_at()
+            text = verilog.render(fit, part=part, stages=stages)
         if yosys:
-            row["yosys"] = measure(verilog.render(fit, part=part, pipeline=pipeline),
-                                   row["module"], ice40=ice40, yosys=yosys)
+            text = text or verilog.render(fit, part=part, pipeline=pipeline)
+            row["yosys"] = measure(text, row["module"], ice40=ice40, yosys=yosys)
+            if stages is not None:
+                row["yosys"].update(levels=measure_depth(text, row["module"], yosys)["levels"])
         rows.append(row)
     spec, m = fit.spec, fit.metrics
     return {
@@ -160,6 +175,11 @@ def format_table(report: dict) -> str:
     else:
         lines.append("estimate only: yosys not installed (or --no-yosys)")
     if report["parts"][0]["pipeline"]:
-        lines.append("pipelined: " + ", ".join(f"{r['module']} latency {r['latency']}"
-                                              for r in report["parts"]))
+        lines.append("pipelined: " + ", ".join(
+            f"{r['module']} latency {r['latency']}"
+            + (f" ({', '.join(f'{k} {n} FF' for k, n in r['stages'].items())})"
+               if "stages" in r else "")
+            + (f", longest path {r['yosys']['levels']} levels"
+               if "levels" in r.get("yosys", {}) else "")
+            for r in report["parts"]))
     return "\n".join(lines)

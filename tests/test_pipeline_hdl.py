@@ -156,3 +156,19 @@ def test_cli_refusals(tmp_path):
                                   "-o", str(tmp_path / "g.vhd")])
     assert r.exit_code == 0 and "LATENCY 2" in r.output
     assert "s_tready  : out std_logic;" in (tmp_path / "g.vhd").read_text()
+
+
+def test_cost_of_the_pipeline(tmp_path):
+    """`cost --pipeline N`: the placed registers' flip-flops, and Yosys' longest path."""
+    from approxgen import cost
+
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int8.yaml"))
+    plan = pipelined.plan(f, "full", 3)
+    report = cost.cost(f, use_yosys=False, stages=3)
+    row = report["parts"][0]
+    assert row["latency"] == 3 and row["estimate"]["flip_flops"] == plan.pipe.flip_flops() + 3
+    assert sum(row["stages"].values()) == plan.pipe.flip_flops()
+    require_tool("yosys")
+    comb = cost.measure_depth(verilog.render(f), f.spec.name)
+    piped = cost.measure_depth(verilog.render(f, stages=3), f.spec.name)
+    assert piped["levels"] < comb["levels"] / 2 and piped["flip_flops"] > 0 == comb["flip_flops"]
