@@ -20,20 +20,6 @@ from approxgen.emit.rtl import (Binary, Bit, Cast, Cmp, Const, Decoder, Neg, Ref
 from approxgen.fixedpoint import signed_bits
 
 
-# Logic-level estimates (calibrated on Yosys `synth -flatten` + `ltp -noff` of int8/int16 fits):
-# an adder or compare of b bits ~ b/2 + 2 levels (a carry-lookahead), an a x b multiplier ~ a + b.
-def _depth_compare(bits: int) -> int:
-    return bits // 2 + 2
-
-
-def _depth_add(bits: int) -> int:
-    return bits // 2 + 2
-
-
-def _depth_multiply(a: int, b: int) -> int:
-    return a + b
-
-
 def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig | None]:
     """``seg`` from ``x``: compares of ``x >>> key_shift`` with every breakpoint (parallel).
     ``mirror`` (a folded half: ``(m, sign)`` with ``m = x ^ sign``, see :func:`folded`): compare
@@ -41,7 +27,7 @@ def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig
     from approxgen.emit.verilog import key_shift
 
     if model.segments == 1:
-        return Step("decode", [], 0), None
+        return Step("decode", []), None
     seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
     therm = Sig(f"{prefix}therm", model.segments - 1, False)
     if mirror is not None:
@@ -51,7 +37,7 @@ def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig
                      "segment decoder: seg = how many breakpoints are <= |x|, compared as "
                      "x ^ sign >= t (x >= 0), t - 1 (x < 0)",
                      Bit(sign, 0), tuple(Const(t - 1, m.bits, False) for t in model.breakpoints))
-        return Step("decode", [st], _depth_compare(m.bits) + seg.bits), seg
+        return Step("decode", [st]), seg
     shift = key_shift(model)
     key_bits = x.bits - shift
     key = Slice(x, shift, key_bits, x.signed)
@@ -59,8 +45,7 @@ def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig
                                         for t in model.breakpoints),
                  f"segment decoder: seg = how many breakpoints are <= x"
                  f"{f' (compared as x >>> {shift})' if shift else ''}")
-    depth = _depth_compare(key_bits) + seg.bits
-    return Step("decode", [st], depth), seg
+    return Step("decode", [st]), seg
 
 
 def rom_step(seg: Sig | None, outputs: list[Sig], rows: list[tuple[int, ...]],
@@ -68,10 +53,10 @@ def rom_step(seg: Sig | None, outputs: list[Sig], rows: list[tuple[int, ...]],
     """The coefficient ROM indexed by ``seg`` (constants when there is one segment)."""
     if seg is None:
         return Step("read", [rtl.Assign(o, Const(v, o.bits, o.signed))
-                             for o, v in zip(outputs, rows[0])], 0)
+                             for o, v in zip(outputs, rows[0])])
     st = Rom(seg, tuple(outputs), tuple(range(len(rows))), tuple(rows),
              f"{what}, one row per segment")
-    return Step("read", [st], 2 * seg.bits + 2)
+    return Step("read", [st])
 
 
 def pwl_lut(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], dict[str, Sig]]:
@@ -111,18 +96,15 @@ def pwl_full(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], Si
     if d.multiply:
         product = Sig(f"{prefix}product", d.product_bits, True)
         steps.append(Step("multiply", [rtl.Assign(product, mul(Ref(slope), operand,
-                                                                d.product_bits))],
-                          _depth_multiply(d.slope_bits, operand.bits)))
+                                                                d.product_bits))]))
         acc_expr = add(resize(Ref(product), d.acc_bits), resize(Ref(bias), d.acc_bits))
     else:
-        steps.append(Step("multiply", [], 0))
+        steps.append(Step("multiply", []))
         acc_expr = resize(Ref(bias), d.acc_bits)
     y = Sig(f"{prefix}y_c", out.bits, out.signed)
-    add_step = Step("add", [rtl.Assign(acc, acc_expr, "accumulate (exact)")],
-                    _depth_add(d.acc_bits))
+    add_step = Step("add", [rtl.Assign(acc, acc_expr, "accumulate (exact)")])
     add_step.statements += saturate(acc, d.shift, d.shifted_bits, d.clamp_lo, d.clamp_hi, out,
                                     y, prefix)
-    add_step.depth += 2 * (int(d.clamp_lo) + int(d.clamp_hi)) + 2
     steps.append(add_step)
     return steps, y
 
@@ -156,7 +138,7 @@ def table_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     y = Sig(f"{prefix}y_c", out.bits, out.signed)
     rom = Rom(x, (y,), tuple(int(c) for c in codes), tuple((int(v),) for v in values),
               "the table: one entry per input code")
-    return [Step("read", [rom], 2 * inp.bits)], y
+    return [Step("read", [rom])], y
 
 
 def folded(fit, x: Sig, inner_steps) -> tuple[list[Step], dict[str, Sig], Sig, Sig]:
@@ -171,8 +153,7 @@ def folded(fit, x: Sig, inner_steps) -> tuple[list[Step], dict[str, Sig], Sig, S
                          Select(h, ((Bit(x, x.bits - 1), Cast(Neg(Ref(x)), False)),),
                                 Cast(Ref(x), False), "|x| (2^(IN-1) fits the unsigned width)"),
                          rtl.Assign(ones, rtl.OnesMagnitude(x),
-                                    "x ^ sign: |x| - 1 for x < 0 (for the decoder, no carry)")],
-                1)
+                                    "x ^ sign: |x| - 1 for x < 0 (for the decoder, no carry)")])
     steps, outputs = inner_steps(inner_fit(fit), h, (ones, neg))
     return [fold, *steps], outputs, h, neg
 
@@ -207,8 +188,7 @@ def folded_full(fit, x: Sig) -> tuple[list[Step], Sig]:
             Select(chosen, ((Bit(neg, 0), Ref(mirrored)),), Ref(g_wide))]
     y = Sig("y_c", out.bits, out.signed)
     sts += saturate(chosen, 0, wide, lo < out.min_code, hi > out.max_code, out, y)
-    clamps = int(lo < out.min_code) + int(hi > out.max_code)
-    steps.append(Step("unfold", sts, _depth_add(wide) + 2 * clamps + 6))
+    steps.append(Step("unfold", sts))
     return steps, y
 
 
@@ -247,12 +227,12 @@ def _builder(model):
 def _segment_decode(model, x: Sig, prefix: str) -> tuple[Step, Sig | None]:
     """Breakpoints on ``x`` itself (quadratic), as :func:`decode_step` without a key shift."""
     if model.segments == 1:
-        return Step("decode", [], 0), None
+        return Step("decode", []), None
     seg = Sig(f"{prefix}seg", max(1, (model.segments - 1).bit_length()), False)
     therm = Sig(f"{prefix}therm", model.segments - 1, False)
     st = Decoder(seg, therm, Ref(x), tuple(Const(t, x.bits, x.signed) for t in model.breakpoints),
                  "segment decoder: seg = how many breakpoints are <= x")
-    return Step("decode", [st], _depth_compare(x.bits) + seg.bits), seg
+    return Step("decode", [st]), seg
 
 
 def clamp_input(model, x: Sig, inp, prefix: str) -> tuple[list, Sig]:
@@ -305,21 +285,19 @@ def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     offset_step = Step("offset", [
         rtl.Assign(d_full, sub(resize(Ref(xc), n + 1), resize(Ref(origin), n + 1)),
                    "the local offset d = x - origin (never negative)"),
-        rtl.Assign(d, Slice(d_full, 0, q["d_bits"], False))], _depth_add(n + 1))
+        rtl.Assign(d, Slice(d_full, 0, q["d_bits"], False))])
     d_op = ToSigned(Ref(d))
     p1 = Sig(f"{prefix}p1", q["p1_bits"], True)
     p1s = Sig(f"{prefix}p1_shifted", q["p1_shifted_bits"], True)
     h = Sig(f"{prefix}h", q["h_bits"], True)
     lo = min(model.inner_shift, q["p1_bits"] - 1)
-    mul1 = Step("multiply", [rtl.Assign(p1, mul(Ref(a), d_op, q["p1_bits"]), "a * d")],
-                _depth_multiply(q["a_bits"], d_op.bits))
+    mul1 = Step("multiply", [rtl.Assign(p1, mul(Ref(a), d_op, q["p1_bits"]), "a * d")])
     inner = Step("inner", [
         rtl.Assign(p1s, Slice(p1, lo, q["p1_shifted_bits"], True), "p1 >>> S1"),
         rtl.Assign(h, add(resize(Ref(p1s), q["h_bits"]), resize(Ref(b), q["h_bits"])),
-                   "h = (a * d >>> S1) + b")], _depth_add(q["h_bits"]))
+                   "h = (a * d >>> S1) + b")])
     p2 = Sig(f"{prefix}p2", q["p2_bits"], True)
-    mul2 = Step("multiply2", [rtl.Assign(p2, mul(Ref(h), d_op, q["p2_bits"]), "h * d")],
-                _depth_multiply(q["h_bits"], d_op.bits))
+    mul2 = Step("multiply2", [rtl.Assign(p2, mul(Ref(h), d_op, q["p2_bits"]), "h * d")])
     acc = Sig(f"{prefix}acc", q["acc_bits"], True)
     y = Sig(f"{prefix}y_c", out.bits, out.signed)
     add_sts = [rtl.Assign(acc, add(resize(Ref(p2), q["acc_bits"]),
@@ -327,7 +305,7 @@ def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     add_sts += saturate(acc, model.shift, q["shifted_bits"], q["clamp_lo"], q["clamp_hi"], out,
                         y, prefix)
     steps = [decode, read, offset_step, mul1, inner, mul2,
-             Step("add", add_sts, _depth_add(q["acc_bits"]) + 4)]
+             Step("add", add_sts)]
     return steps, y
 
 
@@ -336,7 +314,7 @@ def _ibert_square(model, u: Sig, poly: Sig) -> tuple[Sig, Step]:
     wl = poly.bits
     return poly, Step("square", [rtl.Assign(poly, add(mul(resize(Ref(u), wl), resize(Ref(u), wl),
                                                           wl), Const(model.q_c, wl)),
-                                            "u * u + q_c")], _depth_multiply(u.bits, u.bits))
+                                            "u * u + q_c")])
 
 
 def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
@@ -367,14 +345,12 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
         sign = Step("erf", [
             Select(erf, ((Cmp("<", Ref(x_wide), zero), Neg(resize(Ref(poly), we))),),
                    resize(Ref(poly), we)),
-            rtl.Assign(total, add(resize(Ref(erf), ws), Const(model.q_1, ws)))],
-            _depth_add(ws) + 2)
+            rtl.Assign(total, add(resize(Ref(erf), ws), Const(model.q_1, ws)))])
         wv = max(bits["v"], ws, n)
         v = sig("v", wv)
         product = Step("multiply", [rtl.Assign(v, mul(resize(Ref(x_wide), wv),
-                                                      resize(Ref(total), wv), wv), "x * sum")],
-                       _depth_multiply(n, ws))
-        steps = [Step("abs", first, _depth_add(n) + 2), square, sign, product]
+                                                      resize(Ref(total), wv), wv), "x * sum")])
+        steps = [Step("abs", first), square, sign, product]
     else:
         zmax = rng["z"][1]
         zb = max(1, zmax.bit_length())
@@ -397,9 +373,8 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
         wl = poly.bits
         wv = wl
         v = sig("v", wv)
-        shift = Step("shift", [rtl.Assign(v, rtl.ShiftRight(Ref(poly), z), "poly >>> z")],
-                     2 * zb + 2)
-        steps = [Step("reduce", first, _depth_add(n) + zmax + 2), square, shift]
+        shift = Step("shift", [rtl.Assign(v, rtl.ShiftRight(Ref(poly), z), "poly >>> z")])
+        steps = [Step("reduce", first), square, shift]
     m_bits = signed_bits(model.multiplier, model.multiplier)
     wa = max(bits["acc"], wv, m_bits, model.shift + bits["shifted"])
     rounding = (1 << (model.shift - 1)) if model.shift else 0
@@ -407,12 +382,11 @@ def ibert_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     steps.append(Step("requantize", [rtl.Assign(acc, add(mul(resize(Ref(v), wa),
                                                              Const(model.multiplier, wa), wa),
                                                          Const(rounding, wa)),
-                                                "v * m + rounding")],
-                      _depth_multiply(wv, m_bits)))
+                                                "v * m + rounding")]))
     y = sig("y_c", out.bits, out.signed)
     lo, hi = rng["shifted"]
     steps.append(Step("saturate", saturate(acc, model.shift, bits["shifted"], lo < out.min_code,
-                                           hi > out.max_code, out, y, prefix), 6))
+                                           hi > out.max_code, out, y, prefix)))
     return steps, y
 
 
@@ -441,14 +415,13 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     rows = [(st, k, g, shift(g), ((1 << g) - 1) & ((1 << ub) - 1), rnd(g))
             for st, g, k in zip(model.starts, model.steps, model.firsts())]
     region = Sig(f"{prefix}region", max(1, (model.regions - 1).bit_length()), False)
-    steps = [Step("decode", decode, _depth_add(n + 1) + 4)]
+    steps = [Step("decode", decode)]
     outs = [start, first, step_g, shift_s, mask, rnd_c]
     if model.regions > 1:
         steps[0].statements.append(Decoder(region, sig("region_therm", model.regions - 1, False),
                                            Ref(u), tuple(Const(st, ub, False)
                                                          for st in model.starts[1:]),
                                            "region = how many region starts are <= u"))
-        steps[0].depth += _depth_compare(ub) + region.bits
         steps.append(rom_step(region, outs, rows, "the region's start, first node, step, "
                                                   "shift, mask and rounding"))
     else:
@@ -464,7 +437,7 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     ports = model.order + 1
     keys = [k0] + [sig(f"k{i}", kb, False) for i in range(1, ports)]
     index += [rtl.Assign(keys[i], add(Ref(k0), Const(i, kb, False))) for i in range(1, ports)]
-    steps.append(Step("index", index, 2 * _depth_add(ub) + 4))
+    steps.append(Step("index", index))
     values = [int(v) for v in model.values()]
     vs = [sig(f"v{i}", vb) for i in range(ports)]
     nodes = [Rom(key, (v,), tuple(range(len(values))), tuple((val,) for val in values),
@@ -479,11 +452,10 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
                                             resize(Ref(vs[0]), vb + 1))),
                   rtl.Assign(diff, Ref(diff_full) if db == vb + 1
                              else Slice(diff_full, 0, db, True))]
-        steps.append(Step("nodes", nodes, 2 * kb + _depth_add(vb + 1)))
+        steps.append(Step("nodes", nodes))
         product = sig("product", pb)
         steps.append(Step("multiply", [rtl.Assign(product, mul(Ref(diff), t_op, pb),
-                                                  "(v1 - v0) * t")],
-                          _depth_multiply(db, t_op.bits)))
+                                                  "(v1 - v0) * t")]))
         acc = sig("acc", ab)
         add_sts = [rtl.Assign(acc, add(add(rtl.ShiftLeft(resize(Ref(vs[0]), ab), step_g),
                                            resize(Ref(product), ab)), Ref(rnd_c)),
@@ -496,14 +468,14 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
         nodes += [rtl.Assign(d1, sub(Ref(w[1]), Ref(w[0]))),
                   rtl.Assign(d2, add(sub(Ref(w[2]), rtl.ShiftLeft(Ref(w[1]), 1)), Ref(w[0])),
                              "Newton's forward differences")]
-        steps.append(Step("nodes", nodes, 2 * kb + 2 * _depth_add(ab)))
+        steps.append(Step("nodes", nodes))
         t_w, size, inner = sig("t_w", ab), sig("size", ab), sig("inner", ab)
         steps.append(Step("multiply", [
             rtl.Assign(t_w, resize(t_op, ab)),
             rtl.Assign(size, rtl.ShiftLeft(Const(1, ab), step_g)),
             rtl.Assign(inner, add(rtl.ShiftLeft(rtl.ShiftLeft(Ref(d1), step_g), 1),
                                   mul(Ref(d2), sub(Ref(t_w), Ref(size)), ab)),
-                       "2 d1 2^g + d2 (t - 2^g)")], _depth_multiply(ab, tb + 1)))
+                       "2 d1 2^g + d2 (t - 2^g)")]))
         acc, total = sig("acc", ab), sig("total", ab)
         add_sts = [rtl.Assign(acc, add(mul(Ref(t_w), Ref(inner), ab), Ref(rnd_c)),
                               "t * inner + rnd"),
@@ -511,8 +483,7 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
                    rtl.Assign(shifted_src, ShiftRight(Ref(total), model.frac))]
     add_sts += saturate(shifted_src, 0, d["shifted_bits"], d["clamp_lo"], d["clamp_hi"], out, y,
                         prefix)
-    steps.append(Step("add", add_sts, _depth_multiply(ab, tb) if model.order == 2
-                      else _depth_add(ab) + 8))
+    steps.append(Step("add", add_sts))
     return steps, y
 
 
