@@ -4,11 +4,13 @@ CLI refusals."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
 from click.testing import CliRunner
 
+import approxgen
 from approxgen import forms
 from approxgen.cli import main
 from approxgen.emit import datapaths, pipelined, rtl, vectors, verilog, vhdl
@@ -172,3 +174,13 @@ def test_cost_of_the_pipeline(tmp_path):
     comb = cost.measure_depth(verilog.render(f), f.spec.name)
     piped = cost.measure_depth(verilog.render(f, stages=3), f.spec.name)
     assert piped["levels"] < comb["levels"] / 2 and piped["flip_flops"] > 0 == comb["flip_flops"]
+
+
+def test_api_and_vhdl_names():
+    f = shipped_fit(next(c for c in CONFIGS if c.name == "gelu_int8.yaml"))
+    assert approxgen.emit(f, "vhdl", stages=2, handshake=True) == vhdl.render(f, stages=2,
+                                                                              handshake=True)
+    assert "LATENCY = 3" in approxgen.emit(f, "verilog", stages=3)
+    named = dataclasses.replace(f, spec=dataclasses.replace(f.spec, name="Entity"))
+    with pytest.raises(Exception, match="reserved word of VHDL"):
+        vhdl.render(named)

@@ -221,8 +221,12 @@ def _context(lay: Layout, writer_class) -> dict:
         body.append(("step", step.name))
         for st in step.statements:
             body.append(("statement", writer.statement(st)))
+    from approxgen.emit import provenance
+
     spec = lay.fits[0].spec
     return {"module": module_name(lay), "layout": lay, "params": lay.params, "body": body,
+            "provenance": provenance(lay.fits[0])[:1] + [line for f in lay.fits
+                                                         for line in provenance(f)[1:3]],
             "x": Sig("x", spec.input.bits, spec.input.signed),
             "y": Sig("y", spec.output.bits, spec.output.signed), "y_name": "y_c",
             "writer": writer, "fits": [(check_name(f), comment_text(_describe(_shape(f))))
@@ -240,8 +244,11 @@ def render_verilog(fits, where=None) -> str:
 def image_hex(lay: Layout, k: int) -> str:
     """Fit ``k``'s image: one ``load_data`` word per address, hex, two's complement."""
     bits = lay.data_bits
+    from approxgen.emit import provenance
+
     lines = [f"// {check_name(lay.fits[k])}: {len(lay.params)} words of {bits} bits for "
              f"{module_name(lay)} (address order: {', '.join(p.name for p in lay.params)})"]
+    lines += [f"// {line}" for line in provenance(lay.fits[k])[:3]]
     lines += [format(v & ((1 << bits) - 1), f"0{(bits + 3) // 4}x") for v in lay.image(k)]
     return "\n".join(lines) + "\n"
 
@@ -269,12 +276,9 @@ def render_testbench(fits, where=None) -> str:
 def render_c(fits, where=None) -> str:
     """A C99 header: ``FIRST_prog_coefs`` (one fit's integers), the kernel
     ``FIRST_prog(const FIRST_prog_coefs *c, x)``, and every fit's coefficient set and image."""
-    from approxgen.emit import provenance
-
     lay = layout(fits, where)
     ctx = _context(lay, rtl.VerilogWriter)
-    ctx.update(provenance=[line for f in lay.fits for line in provenance(f)[:2]],
-               images=[(check_name(f), lay.image(k)) for k, f in enumerate(lay.fits)],
+    ctx.update(images=[(check_name(f), lay.image(k)) for k, f in enumerate(lay.fits)],
                c_sets=[(check_name(f), _c_set(lay, k)) for k, f in enumerate(lay.fits)],
                y_max=lay.fits[0].spec.output.max_code, y_min=lay.fits[0].spec.output.min_code)
     return environment().get_template("c/programmable.h.j2").render(ctx)
