@@ -30,7 +30,22 @@ def test_every_image_every_code(tmp_path, fold):
     assert {type(f.model).__name__ for f in fits} == {"FoldedModel" if fold == "auto"
                                                       else "PwlModel"}
     assert len({tuple(programmable.layout(fits).image(k)) for k in range(3)}) == 3
+    check_unit(tmp_path, fits)
+
+
+def test_int16_shipped(tmp_path):
+    """The shipped int16 GELU and SiLU (folded pwl, 32 segments) share one unit: each image
+    over every one of the 65536 codes, in Verilog and in C."""
+    fits = [shipped_fit(next(c for c in CONFIGS if c.name == name))
+            for name in ("gelu_int16.yaml", "silu_int16.yaml")]
+    check_unit(tmp_path, fits)
+
+
+def check_unit(tmp_path, fits):
+    """Icarus over every code of every image, Verilator lint, the C kernel under gcc."""
     require_tool("iverilog"), require_tool("vvp")
+    inp = fits[0].spec.input
+    codes = 1 << inp.bits
     module = programmable.module_name(programmable.layout(fits))
     (tmp_path / f"{module}.v").write_text(programmable.render_verilog(fits))
     (tmp_path / "tb.v").write_text(programmable.render_testbench(fits))
@@ -41,7 +56,8 @@ def test_every_image_every_code(tmp_path, fold):
     subprocess.run(["iverilog", "-g2005", "-Wall", "-o", "sim", f"{module}.v", "tb.v"],
                    cwd=tmp_path, check=True, capture_output=True)
     out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, capture_output=True, text=True)
-    assert out.returncode == 0 and "768 passed, 0 failed" in out.stdout, out.stdout[-2000:]
+    assert out.returncode == 0 and f"{codes * len(fits)} passed, 0 failed" in out.stdout, \
+        out.stdout[-2000:]
     verilator = require_tool("verilator")
     lint = subprocess.run([verilator, "--lint-only", "-Wall", f"{module}.v"], cwd=tmp_path,
                           capture_output=True, text=True)
@@ -49,8 +65,9 @@ def test_every_image_every_code(tmp_path, fold):
     # the C kernel: one function, a pointer to each fit's set
     cc = require_tool("gcc")
     (tmp_path / "p.h").write_text(programmable.render_c(fits))
-    loops = "".join(f'for (long q = -128; q < 128; q++) printf("%d\\n", (int){module}('
-                    f'&{f.spec.name}_coefs, (int8_t)q));\n' for f in fits)
+    ctype = f"int{8 if inp.bits <= 8 else 16}_t"
+    loops = "".join(f'for (long q = {inp.min_code}; q <= {inp.max_code}; q++) printf("%d\\n", '
+                    f'(int){module}(&{f.spec.name}_coefs, ({ctype})q));\n' for f in fits)
     (tmp_path / "m.c").write_text(f'#include <stdio.h>\n#include "p.h"\nint main(void) {{\n'
                                   f'{loops}return 0;\n}}\n')
     subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "m.c",
