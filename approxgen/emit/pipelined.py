@@ -7,8 +7,9 @@ registers whose deepest stage is estimated at most ``depth`` levels). Every regi
 
 * plain (``handshake=False``): ports ``clk, rst_n, ce, in_valid, x, out_valid, y``;
   ``advance = ce``; ``out_valid`` follows ``in_valid`` by LATENCY enabled cycles;
-* ``handshake=True``: AXI4-Stream ports ``s_tvalid, s_tready, s_tdata, m_tvalid, m_tready,
-  m_tdata`` (TDATA padded to whole bytes: input pad bits ignored, output pad bits zero), plus
+* ``handshake=True``: AXI4-Stream ports ``s_tvalid, s_tready, s_tdata, s_tlast, m_tvalid,
+  m_tready, m_tdata, m_tlast`` (TLAST travels with its word; TDATA padded to whole bytes: input
+  pad bits ignored, output pad bits zero), plus
   ``clk, rst_n, ce`` (the stream's ACLKEN: transfers happen on rising edges with ``ce`` high);
   ``advance = ce & (m_tready | ~m_tvalid)`` and ``s_tready = advance``: the
   whole pipeline stalls while the consumer holds off a valid output (no combinational path
