@@ -13,7 +13,6 @@ pipelined/VHDL target (:func:`problem` says so in one line).
 
 from __future__ import annotations
 
-from approxgen import forms
 from approxgen.emit import rtl
 from approxgen.emit.rtl import (Binary, Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select,
                                 ShiftRight, Sig, Slice, Step, ToSigned, add, mul, resize, sub)
@@ -509,10 +508,11 @@ BUILDERS = {
 }
 
 
-def problem(fit, part: str) -> str | None:
-    """Why ``fit``'s ``part`` has no netlist (pipelined, streaming, VHDL), or None."""
+def problem(fit) -> str | None:
+    """Why ``fit``'s form has no netlist (pipelined, streaming, VHDL), or None (its parts are
+    the form's own: :meth:`approxgen.forms.Form.part_problem`)."""
     if _builder(fit.model) is None:
         return (f"the {_kind(fit.model)} form has no pipelined/streaming/VHDL datapath yet "
                 f"({', '.join(BUILDERS)}, folded or not, have)")
-    return forms.of(fit.model).part_problem(part)
+    return None
 

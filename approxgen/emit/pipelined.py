@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from approxgen import forms
 from approxgen.emit import check_name, datapaths, provenance, rtl
 from approxgen.errors import ApproxgenError
 
@@ -56,12 +57,14 @@ def parse_stages(value) -> int | str:
     return n
 
 
-def plan(fit, part: str, stages, handshake: bool = False, depth: int = DEFAULT_DEPTH,
-         module: str | None = None) -> Plan:
+def plan(fit, part: str, stages, handshake: bool = False, depth: int = DEFAULT_DEPTH) -> Plan:
     """Place ``stages`` registers (or ``"auto"``) in ``fit``'s ``part`` (refusals: one line)."""
-    why = datapaths.problem(fit, part)
-    if why:
-        raise ApproxgenError(why, "--part" if "part" in why else "--pipeline")
+    problem = forms.of(fit.model).part_problem(part)
+    if problem:
+        raise ApproxgenError(problem, "--part")
+    problem = datapaths.problem(fit)
+    if problem:
+        raise ApproxgenError(problem, "form")
     dp = datapaths.build(fit, part)
     slots = len(dp.steps) + 1
     stages = parse_stages(stages)
@@ -81,8 +84,7 @@ def plan(fit, part: str, stages, handshake: bool = False, depth: int = DEFAULT_D
     pipe = rtl.place(dp, cuts)
     outputs = [(port, sig, pipe.name_at(sig.name, pipe.latency))
                for port, sig in dp.outputs.items()]
-    return Plan(pipe, module or check_name(fit) + ("_lut" if part == "lut" else ""), handshake,
-                outputs)
+    return Plan(pipe, check_name(fit) + ("_lut" if part == "lut" else ""), handshake, outputs)
 
 
 def tdata_bits(bits: int) -> int:
@@ -108,9 +110,7 @@ def context(fit, p: Plan, writer) -> dict:
         "x": dp.inputs[0], "outputs": p.outputs, "out_bits": out_bits,
         "s_bits": tdata_bits(dp.inputs[0].bits), "m_bits": tdata_bits(out_bits),
         "signals": pipe.signals, "registers": pipe.registers, "body": body,
-        "stages": [(name, n) for name, n in pipe.flops_at().items()],
-        "boundaries": dp.boundaries, "writer": writer,
-        "flip_flops": pipe.flip_flops() + p.latency,
+        "stages": list(pipe.flops_at().items()), "writer": writer,
     }
 
 

@@ -362,8 +362,6 @@ class Datapath:
     inputs: list  # Sigs (ports)
     steps: list
     outputs: dict
-    # signals whose every bit is not read (a lint waiver is emitted around them)
-    notes: list = field(default_factory=list)
 
     @property
     def boundaries(self) -> list[str]:
