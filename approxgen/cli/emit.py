@@ -78,8 +78,9 @@ handshake_option = click.option(
     "--handshake", is_flag=True,
     help="AXI4-Stream ports (s_tvalid/s_tready/s_tdata, m_tvalid/m_tready/m_tdata, ce as "
          "ACLKEN) with back-pressure; needs --pipeline N >= 1 (default 1).")
-depth_option = click.option("--depth", type=click.IntRange(min=1), default=32, show_default=True,
-                            help="Logic levels per stage that --pipeline auto aims at.")
+depth_option = click.option("--depth", type=click.IntRange(min=1), default=None,
+                            help="Logic levels per stage that --pipeline auto aims at "
+                                 "(default 32, an estimate).")
 
 
 @emit_group.command("verilog", cls=Command)

@@ -57,8 +57,10 @@ def parse_stages(value) -> int | str:
     return n
 
 
-def plan(fit, part: str, stages, handshake: bool = False, depth: int = DEFAULT_DEPTH) -> Plan:
-    """Place ``stages`` registers (or ``"auto"``) in ``fit``'s ``part`` (refusals: one line)."""
+def plan(fit, part: str, stages, handshake: bool = False, depth: int | None = None) -> Plan:
+    """Place ``stages`` registers (or ``"auto"``: for ``depth`` levels a stage, default
+    :data:`DEFAULT_DEPTH`) in ``fit``'s ``part`` (refusals: one line)."""
+    depth = DEFAULT_DEPTH if depth is None else depth
     problem = forms.of(fit.model).part_problem(part)
     if problem:
         raise ApproxgenError(problem, "--part")
@@ -123,7 +125,7 @@ def stage_summary(p: Plan) -> str:
 
 
 def render_verilog(fit, part: str = "full", stages=1, handshake: bool = False,
-                   depth: int = DEFAULT_DEPTH) -> str:
+                   depth: int | None = None) -> str:
     """The pipelined (or streaming) module as Verilog-2001 text."""
     from approxgen.emit import environment
 

@@ -225,7 +225,7 @@ def mac_expressions(d: PwlDatapath, out, sfx: str) -> dict:
 
 
 def render(fit, part: str = "full", pipeline: bool = False, stages=None,
-           handshake: bool = False, depth: int = 32) -> str:
+           handshake: bool = False, depth: int | None = None) -> str:
     """The synthesizable module (``NAME`` or ``NAME_lut``) as Verilog-2001 text; with ``stages``
     (registers, or ``"auto"`` for ``depth`` levels per stage) the pipelined module with a clock
     enable, streaming with ``handshake`` (:mod:`approxgen.emit.pipelined`)."""
@@ -250,7 +250,7 @@ def testbench_fields(fit, part: str) -> dict:
 
 
 def render_testbench(fit, part: str = "full", pipeline: bool = False, stages=None,
-                     handshake: bool = False, depth: int = 32, seed: int = 1) -> str:
+                     handshake: bool = False, depth: int | None = None, seed: int = 1) -> str:
     """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file
     (pipelined/streaming: random ce drops and idles from ``seed``, stalls with ``handshake``)."""
     _check(fit, part)

@@ -69,7 +69,7 @@ def _context(fit, part: str, stages, handshake: bool, depth: int) -> dict:
 
 
 def render(fit, part: str = "full", stages=0, handshake: bool = False,
-           depth: int = pipelined.DEFAULT_DEPTH) -> str:
+           depth: int | None = None) -> str:
     """Entity ``NAME`` (``NAME_lut``): combinational with ``stages`` 0, else pipelined (or
     AXI4-Stream with ``handshake``) with ``stages`` registers or ``"auto"``."""
     return environment().get_template("vhdl/module.vhd.j2").render(
@@ -77,7 +77,7 @@ def render(fit, part: str = "full", stages=0, handshake: bool = False,
 
 
 def render_testbench(fit, part: str = "full", stages=0, handshake: bool = False,
-                     depth: int = pipelined.DEFAULT_DEPTH, seed: int = 1) -> str:
+                     depth: int | None = None, seed: int = 1) -> str:
     """A self-checking VHDL-2008 test bench for :func:`render`'s entity."""
     ctx = _context(fit, part, stages, handshake, depth)
     ctx.update(testbench_fields(fit, part), seed=seed)
