@@ -511,13 +511,12 @@ def max_depth(datapath: Datapath, cuts) -> int:
 
 def auto_cuts(datapath: Datapath, depth: int) -> tuple[int, ...]:
     """The fewest registers (at least one) whose deepest stage is estimated at <= ``depth``
-    levels; all of them when none meets it."""
+    levels; where no placement meets it (one step alone is deeper), the fewest that reach the
+    shallowest estimate any placement has."""
     slots = len(datapath.steps) + 1
-    for n in range(1, slots + 1):
-        cuts = choose_cuts(datapath, n)
-        if max_depth(datapath, cuts) <= depth:
-            return cuts
-    return tuple(range(slots))
+    placements = [choose_cuts(datapath, n) for n in range(1, slots + 1)]
+    floor = min(max_depth(datapath, cuts) for cuts in placements)
+    return next(cuts for cuts in placements if max_depth(datapath, cuts) <= max(depth, floor))
 
 
 def place(datapath: Datapath, cuts) -> Pipeline:
