@@ -112,7 +112,7 @@ def context(fit, p: Plan, writer) -> dict:
         "x": dp.inputs[0], "outputs": p.outputs, "out_bits": out_bits,
         "s_bits": tdata_bits(dp.inputs[0].bits), "m_bits": tdata_bits(out_bits),
         "signals": pipe.signals, "registers": pipe.registers, "body": body,
-        "stages": list(pipe.flops_at().items()), "writer": writer,
+        "stages": list(pipe.flops_at().items()), "writer": writer, "partial": pipe.partial,
     }
 
 

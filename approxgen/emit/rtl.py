@@ -386,6 +386,7 @@ class Pipeline:
     registers: list
     stage_of: dict  # statement id -> stage
     resolve: dict  # (name, stage) -> the name to read there
+    partial: frozenset = frozenset()  # signals (and copies) some bits of which nothing reads
 
     @property
     def latency(self) -> int:
@@ -519,8 +520,76 @@ def auto_cuts(datapath: Datapath, depth: int) -> tuple[int, ...]:
     return next(cuts for cuts in placements if max_depth(datapath, cuts) <= max(depth, floor))
 
 
+def bit_reads(node):
+    """``(name, lo, hi)`` of every signal bit range an expression, condition or statement
+    reads."""
+    if isinstance(node, (Ref, OnesMagnitude)):
+        sig = node.sig
+        return [(sig.name, 0, sig.bits - 1)]
+    if isinstance(node, Slice):
+        return [(node.sig.name, node.lo, node.lo + node.bits - 1)]
+    if isinstance(node, Bit):
+        return [(node.sig.name, node.index, node.index)]
+    if isinstance(node, Const):
+        return []
+    if isinstance(node, ShiftRight):
+        amount = node.amount
+        return bit_reads(node.arg) + ([(amount.name, 0, amount.bits - 1)]
+                                      if isinstance(amount, Sig) else [])
+    if isinstance(node, (Resize, ToSigned, Cast, Neg)):
+        return bit_reads(node.arg)
+    if isinstance(node, (Binary, Cmp)):
+        return bit_reads(node.a) + bit_reads(node.b)
+    if isinstance(node, Concat):
+        return [r for p in node.parts for r in bit_reads(p)]
+    if isinstance(node, Assign):
+        return bit_reads(node.expr)
+    if isinstance(node, Select):
+        return [r for c, e in node.choices for r in bit_reads(c) + bit_reads(e)] + \
+            bit_reads(node.default)
+    if isinstance(node, Rom):
+        return [(node.selector.name, 0, node.selector.bits - 1)] + \
+            [r for row in node.rows for v in row if isinstance(v, Expr) for r in bit_reads(v)]
+    if isinstance(node, Decoder):
+        return bit_reads(node.key) + [r for t in node.thresholds + node.alt
+                                      for r in bit_reads(t)] + \
+            (bit_reads(node.alt_when) if node.alt_when else [])
+    raise TypeError(node)
+
+
+def live(datapath: Datapath) -> Datapath:
+    """``datapath`` without the statements whose results nothing reads."""
+    wanted = {sig.name for sig in datapath.outputs.values()}
+    kept = []
+    for step in reversed(datapath.steps):
+        statements = []
+        for st in reversed(step.statements):
+            if any(t.name in wanted for t in st.targets()):
+                statements.append(st)
+                wanted |= set(st.refs())
+        kept.append(Step(step.name, statements[::-1]))
+    return Datapath(datapath.inputs, kept[::-1], datapath.outputs)
+
+
+def partial_reads(datapath: Datapath) -> set[str]:
+    """Signals (inputs included) some bits of which no statement or output reads."""
+    sigs = {s.name: s for s in datapath.inputs}
+    read: dict[str, set[int]] = {}
+    for step in datapath.steps:
+        for st in step.statements:
+            sigs.update((t.name, t) for t in st.targets())
+            for name, lo, hi in bit_reads(st):
+                read.setdefault(name, set()).update(range(lo, hi + 1))
+    for sig in datapath.outputs.values():
+        read.setdefault(sig.name, set()).update(range(sig.bits))
+    return {name for name, sig in sigs.items()
+            if not set(range(sig.bits)) <= read.get(name, set())}
+
+
 def place(datapath: Datapath, cuts) -> Pipeline:
-    """Registers at ``cuts``: the delayed copies every late use of a signal needs."""
+    """Registers at ``cuts``: the delayed copies every late use of a signal needs (statements
+    whose results nothing reads are dropped first)."""
+    datapath = live(datapath)
     cuts = tuple(sorted(cuts))
     stage_of_step = [sum(1 for c in cuts if c <= i) for i in range(len(datapath.steps))]
     defined: dict[str, tuple[Sig, int]] = {s.name: (s, 0) for s in datapath.inputs}
@@ -536,6 +605,7 @@ def place(datapath: Datapath, cuts) -> Pipeline:
     out_stage = len(cuts)
     for sig in datapath.outputs.values():
         needed[sig.name] = max(needed.get(sig.name, 0), out_stage)
+    partial = partial_reads(datapath)
     registers, resolve = [], {}
     for name, (sig, stage) in defined.items():
         source = sig
@@ -543,8 +613,10 @@ def place(datapath: Datapath, cuts) -> Pipeline:
             target = Sig(f"{name}_p{j}", sig.bits, sig.signed)
             registers.append(Register(target, source, j))
             resolve[(name, j)] = target.name
+            if name in partial:
+                partial.add(target.name)
             source = target
-    return Pipeline(datapath, cuts, signals, registers, stage_of, resolve)
+    return Pipeline(datapath, cuts, signals, registers, stage_of, resolve, frozenset(partial))
 
 
 # --- Verilog ----------------------------------------------------------------------------------
@@ -644,19 +716,28 @@ class VerilogWriter(Writer):
     def decl(sig: Sig, kind: str = "wire") -> str:
         return f"{kind} {'signed ' if sig.signed else ''}[{sig.bits - 1}:0] {sig.name};"
 
+    def declare(self, sig: Sig, kind: str = "wire") -> list[str]:
+        """The declaration, inside a lint waiver when some bits are never read (low bits of
+        an accumulator a shift drops, bits a decoder compares without)."""
+        line = self.decl(sig, kind)
+        if sig.name in self.pipe.partial:
+            return ["// verilator lint_off UNUSED", line, "// verilator lint_on UNUSED"]
+        return [line]
+
     def statement(self, st) -> list[str]:
         s = self.pipe.stage_of[id(st)]
         lines = [f"// {st.comment}"] if st.comment else []
         if isinstance(st, Assign):
-            lines += [self.decl(st.target), f"assign {st.target.name} = {self.expr(st.expr, s)};"]
+            lines += self.declare(st.target)
+            lines.append(f"assign {st.target.name} = {self.expr(st.expr, s)};")
         elif isinstance(st, Select):
-            lines.append(self.decl(st.target))
+            lines += self.declare(st.target)
             body = [f"{self.cond(c, s)} ? {self.expr(e, s)} :" for c, e in st.choices]
             body.append(f"{self.expr(st.default, s)};")
             lines.append(f"assign {st.target.name} = " + "\n    ".join(body))
         elif isinstance(st, Rom):
             sel = self.name(st.selector.name, s)
-            lines += [self.decl(o, "reg") for o in st.outputs]
+            lines += [line for o in st.outputs for line in self.declare(o, "reg")]
             lines += ["always @* begin", f"    case ({sel})"]
             for value, row in zip(st.values, st.rows):
                 label = v_lit(value & ((1 << st.selector.bits) - 1), st.selector.bits, False)
@@ -670,7 +751,7 @@ class VerilogWriter(Writer):
             lines += ["    endcase", "end"]
         elif isinstance(st, Decoder):
             key = self.expr(st.key, s)
-            lines += [self.decl(st.therm), self.decl(st.seg)]
+            lines += self.declare(st.therm) + self.declare(st.seg)
             for i, t in enumerate(st.thresholds):
                 bound = self.expr(t, s)
                 if st.alt_when is not None:
