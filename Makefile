@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-kernels bench-executors readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -51,6 +51,12 @@ bench-compact:
 
 bench-properties:
 	$(PYTHON) benchmarks/bench_properties.py
+
+bench-kernels:
+	$(PYTHON) benchmarks/bench_kernels.py
+
+bench-executors:
+	$(PYTHON) benchmarks/bench_executors.py
 
 # Copy benchmarks/results/*.md into the README between their markers.
 readme-bench:

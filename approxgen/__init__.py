@@ -13,37 +13,23 @@ import sys
 import types
 
 from approxgen.errors import ApproxgenError
+from approxgen.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "__version__"]
 
 
-class _FitPackage(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        """``approxgen.fit(...)``: :func:`approxgen.api.fit`."""
-        from approxgen import api
-
-        return api.fit(*args, **kwargs)
-
-
-class _EmitPackage(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        """``approxgen.emit(...)``: :func:`approxgen.api.emit`."""
-        from approxgen import api
-
-        return api.emit(*args, **kwargs)
-
-
-_CALLABLE = {"fit": _FitPackage, "emit": _EmitPackage}
+_API = ("fit", "emit", "load")  # approxgen.fit(...), approxgen.emit(...): functions of api.py
 
 
 class _Package(types.ModuleType):
-    """The subpackages ``approxgen.fit`` and ``approxgen.emit`` share their names with the API
-    calls; importing one sets the attribute, so each is made callable as it is set."""
+    """``approxgen.fit`` and ``approxgen.emit`` are the API's functions (:mod:`approxgen.api`),
+    though subpackages share their names: importing one would set the attribute to the module,
+    so that is not done (the subpackage is ``sys.modules["approxgen.fit"]``, which every
+    ``from approxgen.fit... import`` reads)."""
 
     def __setattr__(self, name, value):
-        if name in _CALLABLE and type(value) is types.ModuleType:
-            value.__class__ = _CALLABLE[name]
+        if name in _API and isinstance(value, types.ModuleType):
+            return
         super().__setattr__(name, value)
 
 
@@ -51,14 +37,12 @@ sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):
-    if name in _CALLABLE:
-        import importlib
+    if name in _API:
+        from approxgen import api
 
-        return importlib.import_module(f"approxgen.{name}")
-    if name == "load":
-        from approxgen.api import load
-
-        return load
+        value = getattr(api, name)
+        globals()[name] = value  # from now on a plain attribute
+        return value
     if name == "Fit":
         from approxgen.artifact import Fit
 

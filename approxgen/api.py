@@ -12,20 +12,18 @@ path every spec takes. Errors are :class:`~approxgen.errors.ApproxgenError` nami
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from pathlib import Path
 from typing import Any
 
-from approxgen import artifact, spec as specs
-from approxgen.artifact import Fit
+from typing import TYPE_CHECKING
+
 from approxgen.errors import ApproxgenError
 
-SOURCE = "approxgen.fit()"
+if TYPE_CHECKING:  # the library loads on first use: importing the API imports no numpy
+    from approxgen.artifact import Fit
 
-# The emit registry: target name -> module whose ``render(fit, **options) -> str`` renders it.
-EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
-            "vectors": "approxgen.emit.vectors", "vhdl": "approxgen.emit.vhdl"}
+SOURCE = "approxgen.fit()"
 
 
 def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
@@ -38,17 +36,19 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     scale, output scale and domain not given explicitly (see :mod:`approxgen.calibrate`);
     ``calibration``: ``absmax``, ``percentile:P`` or ``mse``.
     """
+    from approxgen import spec as specs
+
     raw, source = spec_source(function_or_spec)
     raw = specs.merge(raw, overrides(keys))
     if calibrate is None:
         if calibration is not None:
             raise ApproxgenError("needs calibrate (the samples)", "calibration")
-        from approxgen.fit import fit as fit_spec
+        from approxgen.fitting import fit as fit_spec
 
         return fit_spec(specs.resolve(raw, source), progress=progress)
-    from approxgen import calibrate as calibration_module
+    from approxgen.fitting import fit_calibrated
 
-    return calibration_module.fit_calibrated(raw, source, calibrate, calibration, progress)
+    return fit_calibrated(raw, source, calibrate, calibration, progress)
 
 
 def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, str]:
@@ -61,7 +61,9 @@ def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, 
         if str(target).endswith(".json"):
             raise ApproxgenError("a fit artifact is loaded with approxgen.load(), not fitted",
                                  str(target))
-        return specs.load_yaml(target), str(target)
+        from approxgen.spec import load_yaml
+
+        return load_yaml(target), str(target)
     if isinstance(target, str):
         return {"function": target}, source
     raise ApproxgenError(f"expected a function name, a spec mapping or a spec path, got "
@@ -85,19 +87,23 @@ def overrides(keys: dict) -> dict:
 
 def load(path: str | Path) -> Fit:
     """Read and fully re-validate a fit artifact written by ``Fit.save`` or ``approxgen fit -o``."""
+    from approxgen import artifact
+
     return artifact.load(path)
 
 
 def emit(fit: Fit, target: str, **options: Any) -> str:
-    """Render ``fit`` as ``"c"``, ``"verilog"`` or ``"vectors"`` text; ``options`` are the
-    emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    """Render ``fit`` as the text of ``target``, a name of the emitter registry
+    (:data:`approxgen.emit.EMITTERS`: ``"c"``, ``"verilog"``, ``"vectors"``...); ``options`` are
+    the emitter's own (c: ``segment_search``; verilog: ``part``, ``pipeline``)."""
+    from approxgen.artifact import Fit
+
     if not isinstance(fit, Fit):
         raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
                              f"{type(fit).__name__}", "fit")
-    if not isinstance(target, str) or target not in EMITTERS:
-        raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
-                             "target")
-    render = importlib.import_module(EMITTERS[target]).render
+    from approxgen.emit import get as emitter
+
+    render = emitter(target).render
     signature = inspect.signature(render)
     try:
         signature.bind(fit, **options)

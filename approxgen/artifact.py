@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, quantize
 from approxgen.metrics import measure_model
@@ -40,6 +40,14 @@ _CHUNK = 1 << 20  # codes evaluated at once by Fit.evaluate
 
 @dataclass(frozen=True)
 class Fit:
+    """One fit: ``spec`` (the validated spec it is a fit of), ``model`` (the golden model: the
+    integers, :mod:`approxgen.model`), ``metrics`` (the model against float64 f over every
+    domain code: max and mean error in LSB, mismatches against the correctly rounded table,
+    saturated codes...; with calibration also over the samples), ``floor_metrics`` (the same for
+    the correctly rounded table: the best any approximation can do), ``search`` (how it was
+    found: method, seed, the search's settings, notes) and ``calibration`` (the samples' record,
+    or None). Saved as a versioned JSON artifact (:meth:`dumps`) and re-validated on load."""
+
     spec: Spec
     model: Model
     metrics: dict
@@ -215,16 +223,21 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 def _spec_from_json(data, where) -> Spec:
     if not isinstance(data, dict):
         raise ApproxgenError("corrupted fit artifact: spec missing", where)
-    _keys(data, _SPEC_KEYS | (_OPTIONAL_SPEC_KEYS & set(data)), "spec.", where)
+    own = forms.declared_keys().values()  # the forms' own keys, recorded as each declares
+    required = _SPEC_KEYS | {k.name for k in own if not k.optional}
+    _keys(data, required | (({k.name for k in own if k.optional} | _OPTIONAL_SPEC_KEYS)
+                            & set(data)), "spec.", where)
     try:
         inp, domain = data["input"], data["domain"]
         raw = {key: data[key] for key in ("name", "form", "segments", "search", "search_options",
                                           "objective", "seed", "max_error_lsb", "input",
-                                          "output", "acc_bits")}
-        for key in _OPTIONAL_SPEC_KEYS - {"order"}:  # recorded only when set
+                                          "output")}
+        for key in _OPTIONAL_SPEC_KEYS:  # recorded only when set
             if key in data:
                 raw[key] = data[key]
-        raw["order"] = data.get("order", 1)  # interp: recorded unless 1 (older artifacts: 1)
+        for key in own:  # unrecorded: the value it then means (interp order: 1)
+            raw[key.name] = data[key.name] if key.name in data or not key.optional \
+                else key.implicit
         raw["function" if data.get("function") else "expr"] = data.get("function") or data["expr"]
         raw["coef_format"] = dict(data["coef_format"])
         # half a code above hi_code: a one-code domain still gives lo < hi
@@ -247,9 +260,9 @@ def _spec_from_json(data, where) -> Spec:
 
 
 _SPEC_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
-              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-              "acc_bits"}
-_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "order", "max_regions"}  # when set
+              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb"}
+# when set (and forms' keys: Key.optional)
+_OPTIONAL_SPEC_KEYS = {"weights", "max_bytes", "fold", "bytes_target"}
 
 
 def _model_from_json(data, spec: Spec, where: str) -> Model:
@@ -279,9 +292,11 @@ def _disagreement(model: Model, spec: Spec) -> str | None:
     tables must fit the spec's ``max_bytes``."""
     form = forms.of(model)
     problem = form.disagreement(model, spec) or forms.wrapping_problem(model, spec)
-    if problem is None and spec.max_bytes is not None \
-            and form.table_bytes(model) > spec.max_bytes:
-        problem = f"its C tables take {form.table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
+    if problem is None and spec.max_bytes is not None:
+        from approxgen.emit.c import table_bytes
+
+        if table_bytes(model) > spec.max_bytes:
+            problem = f"its C tables take {table_bytes(model)} bytes, max_bytes {spec.max_bytes}"
     return problem
 
 

@@ -1,5 +1,5 @@
 """Bytes as a budget (``max_bytes``): what the C header really ships, its ``static const``
-tables (:meth:`approxgen.forms.Form.table_bytes`), kept within the spec's budget.
+tables (:func:`approxgen.emit.c.table_bytes`), kept within the spec's budget.
 
 A form that meets the budget itself (:attr:`~approxgen.forms.Form.fits_bytes`, e.g. ``interp``,
 whose node count is its byte count) fits the spec as it is. For another segmented form:
@@ -11,6 +11,11 @@ whose node count is its byte count) fits the spec as it is. For another segmente
   tried that fits, the lowest max error wins.
 
 Whatever the form, a fit whose tables exceed the budget is never returned (one error line).
+
+``bytes_target`` other than ``tables`` counts the whole compiled kernel instead (tables +
+constants + code, :func:`approxgen.footprint.footprint`): the segment counts are tried on it, and
+a form that meets a budget itself is given a table budget lowered by the code and constants it
+compiles to, until the whole fits.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ def fit_form(form, spec, progress: bool, weights=None):
     def fit(spec_):
         return folded.fit(spec_, form, progress, weights)
 
+    if spec.max_bytes is not None and form.fits_bytes and spec.bytes_target != "tables":
+        return _fit_whole(fit, spec)
     if spec.max_bytes is None or form.fits_bytes or not form.segmented \
             or spec.max_error_lsb is not None:
         model, info = fit(spec)
@@ -46,29 +53,86 @@ def fit_form(form, spec, progress: bool, weights=None):
         if k not in tried:
             model, info = fit(dataclasses.replace(spec, segments=k))
             err = measure(model.evaluate(codes), reference, spec.output)["max_error_lsb"]
-            tried[k] = (model, info, forms.of(model).table_bytes(model), err)
+            tried[k] = (model, info, counted_bytes(model, spec), err)
         return tried[k][2] <= budget
 
     if not attempt(1):
         raise ApproxgenError(f"even 1 segment of form {form.name} ships {tried[1][2]} bytes of "
-                             f"tables, more than max_bytes {budget}", spec.at("max_bytes"))
+                             f"{_counted(spec)}, more than max_bytes {budget}",
+                             spec.at("max_bytes"))
     first_count(lambda k: not attempt(k), codes.size, lower=2)  # every count it tries is kept
     fitting = [k for k, row in tried.items() if row[2] <= budget]
     best = min(fitting, key=lambda k: (tried[k][3], tried[k][2]))
     model, info, size, err = tried[best]
-    note = (f"max_bytes {budget}: {best} segments ({size} bytes) give the lowest max error "
+    note = (f"max_bytes {budget}: {best} segments ({size} bytes{_on(spec)}) give the lowest "
+            f"max error "
             f"({err:.4f} LSB) of the counts tried that fit, {sorted(fitting)}")
     return model, dict(info, notes=info["notes"] + [note])
 
 
+def counted_bytes(model, spec) -> int:
+    """The bytes ``max_bytes`` counts for ``model``: its C tables, or with ``bytes_target`` the
+    whole compiled kernel's (a missing or failing compiler: one error line at the key)."""
+    if spec.bytes_target == "tables":
+        from approxgen.emit.c import table_bytes
+
+        return table_bytes(model)
+    return whole_bytes(model, spec)["total"]
+
+
+def whole_bytes(model, spec) -> dict:
+    """:func:`approxgen.footprint.footprint` on ``spec.bytes_target``; a missing or failing
+    compiler is one error line at the key."""
+    from approxgen import footprint, tools
+
+    try:
+        return footprint.footprint(model, spec.bytes_target)
+    except (tools.ToolMissing, tools.ToolFailed) as exc:
+        raise ApproxgenError(f"cannot count the compiled kernel's bytes: {exc}",
+                             spec.at("bytes_target")) from None
+
+
+def _counted(spec) -> str:
+    return "tables" if spec.bytes_target == "tables" else f"compiled kernel on {spec.bytes_target}"
+
+
+def _on(spec) -> str:
+    return "" if spec.bytes_target == "tables" else f" whole on {spec.bytes_target}"
+
+
+# a form that meets a table budget itself: at most this many refits with a lower one
+WHOLE_ROUNDS = 6
+
+
+def _fit_whole(fit, spec):
+    """A form that meets ``max_bytes`` on its tables itself, with the whole kernel counted: fit
+    at a table budget, compile, lower the table budget by the excess, until the whole fits."""
+    from approxgen.emit.c import table_bytes
+
+    budget, tables = spec.max_bytes, spec.max_bytes
+    for _ in range(WHOLE_ROUNDS):
+        model, info = fit(dataclasses.replace(spec, max_bytes=tables))
+        whole = counted_bytes(model, spec)
+        if whole <= budget:
+            note = (f"max_bytes {budget} whole on {spec.bytes_target}: {whole} bytes "
+                    f"({table_bytes(model)} of tables)")
+            return model, dict(info, notes=info["notes"] + [note])
+        tables -= max(2, whole - budget)
+        if tables < 1:
+            break
+    raise ApproxgenError(f"the compiled kernel on {spec.bytes_target} takes {whole} bytes, more "
+                         f"than max_bytes {budget}, whatever its tables", spec.at("max_bytes"))
+
+
 def check(model, spec) -> None:
-    """Refuse ``model`` when its tables exceed ``spec.max_bytes``."""
+    """Refuse ``model`` when its tables (or with ``bytes_target``, its whole compiled kernel)
+    exceed ``spec.max_bytes``."""
     if spec.max_bytes is None:
         return
     form = forms.of(model)
-    size = form.table_bytes(model)
+    size = counted_bytes(model, spec)
     if size > spec.max_bytes:
         what = (f"max_error_lsb {spec.max_error_lsb:g} needs" if spec.max_error_lsb is not None
                 else f"form {form.name} ships")
-        raise ApproxgenError(f"{what} {size} bytes of tables, more than max_bytes "
+        raise ApproxgenError(f"{what} {size} bytes of {_counted(spec)}, more than max_bytes "
                              f"{spec.max_bytes}", spec.at("max_bytes"))

@@ -16,14 +16,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError, OSFailure
 from approxgen.safeload import MAX_JSON_BYTES, read_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-# the files of spec NAME: NAME + each suffix (the artifact first), and NAME.png with plots
-FILE_SUFFIXES = (".json", ".h", ".v", "_tb.v", ".hex", ".md")
-PLOT_SUFFIX = ".png"
+ARTIFACT_SUFFIX, REPORT_SUFFIX, PLOT_SUFFIX = ".json", ".md", ".png"
+
+
+def file_suffixes() -> tuple[str, ...]:
+    """The files of spec NAME: NAME + each suffix: the artifact, every registered emitter's
+    ``BUILD_FILES`` (:data:`approxgen.emit.EMITTERS` order: ``.h``, ``.v``, ``_tb.v``, ``.hex``)
+    and the Markdown report (with plots, then NAME.png)."""
+    from approxgen.emit import modules
+
+    built = [suffix for module in modules()
+             for suffix, _ in getattr(module, "BUILD_FILES", ())]
+    return (ARTIFACT_SUFFIX, *built, REPORT_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ def check_specs(paths: list[Path]) -> list[str]:
 
 def file_names(name: str, plots: bool = False) -> list[str]:
     """The files a build writes for the spec ``name``, in :func:`render`'s order."""
-    return [name + suffix for suffix in FILE_SUFFIXES + ((PLOT_SUFFIX,) if plots else ())]
+    return [name + suffix for suffix in file_suffixes() + ((PLOT_SUFFIX,) if plots else ())]
 
 
 def check_out(names: list[str], out_dir: Path, sources: list[Path], plots: bool,
@@ -114,32 +123,31 @@ def cached_fit(spec, out_dir: Path):
 def render(fit, plots: bool = False) -> list[tuple[str, str | bytes]]:
     """Every file of one fit: (file name, text; a plot's bytes)."""
     from approxgen import report
-    from approxgen.emit import c, vectors, verilog
+    from approxgen.emit import modules
 
     names = file_names(fit.spec.name, plots)
+    emitted = [render(fit) for module in modules()
+               for _, render in getattr(module, "BUILD_FILES", ())]
     png = [report.plot_bytes(fit, PLOT_SUFFIX)] if plots else []
-    return list(zip(names, [fit.dumps(), c.render(fit, "auto"), verilog.render(fit),
-                            verilog.render_testbench(fit), vectors.render(fit),
-                            report.markdown(fit, names[len(FILE_SUFFIXES):])] + png))
+    return list(zip(names, [fit.dumps(), *emitted,
+                            report.markdown(fit, names[len(file_suffixes()):])] + png))
 
 
-def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = False) -> Product:
-    """Fit (or reuse the cached fit of) one spec file and render its files in memory;
-    ``progress``: plain status lines on stderr during a long fit; ``plots``: add NAME.png."""
-    from approxgen import progress as reporter
-    from approxgen.fit import fit as fit_spec
+def build_one(source: str, spec, cached, progress: bool = False,
+              plots: bool = False) -> Product:
+    """Fit one spec (unless ``cached``, its valid cached fit, is given) and render its files in
+    memory; ``progress``: plain status lines on stderr during a long fit; ``plots``: add
+    NAME.png. It reads no file, so it runs on any worker."""
+    from approxgen import forms, progress as reporter
+    from approxgen.fitting import fit as fit_spec
 
-    spec = load_spec(Path(source))
     reporter.set_mode("plain" if progress else "off", label=spec.name)
     started = time.perf_counter()
-    fit = cached_fit(spec, Path(out_dir))
-    how = "cached"
+    fit, how = cached, "cached"
     if fit is None:
         fit = fit_spec(spec, progress=progress)
         how = f"fitted in {time.perf_counter() - started:.2f} s"
     m = fit.metrics
-    from approxgen import forms
-
     shape = forms.of(fit.model).shape(fit.model)
     line = (f"{spec.name}: {shape}, max error {m['max_error_lsb']:.4f} LSB, "
             f"{m['mismatches']} mismatches, {how}")
@@ -147,15 +155,20 @@ def build_one(source: str, out_dir: str, progress: bool = False, plots: bool = F
 
 
 def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
-          progress: bool = False, plots: bool = False) -> list[Product]:
-    """Build every spec in memory (``jobs`` processes), in the order given; ``on_product`` is
-    called with each product as soon as it and those before it are done. On Ctrl-C (or any
-    error) the worker processes are stopped at once."""
+          progress: bool = False, plots: bool = False, executor=None) -> list[Product]:
+    """Build every spec in memory (``jobs`` processes, or by ``executor``: see
+    :mod:`approxgen.parallel`), in the order given; ``on_product`` is called with each product
+    as soon as it and those before it are done. Specs and cached fits are read here, so the
+    jobs read no file. On Ctrl-C (or any error) the workers are stopped at once."""
     from approxgen.parallel import ordered_map
 
-    args = [(str(s), str(out_dir), progress, plots) for s in sources]
+    progress = progress and (executor is None or executor.here)  # a worker's stderr is not ours
+    args = []
+    for source in sources:
+        spec = load_spec(Path(source))
+        args.append((str(source), spec, cached_fit(spec, Path(out_dir)), progress, plots))
     products = []
-    for product in ordered_map(build_one, args, jobs):
+    for product in ordered_map(build_one, args, jobs, executor):
         products.append(product)
         if on_product:
             on_product(product)

@@ -328,22 +328,6 @@ def attach(fit, samples: np.ndarray, method: str | None):
     return dataclasses.replace(fit, metrics=metrics, calibration=calibration)
 
 
-def fit_calibrated(raw: dict, source: str, samples_source: Any, method: str | None,
-                   progress: bool = False, samples_where: str = "calibrate",
-                   method_where: str = "calibration"):
-    """Calibrate ``raw`` on the samples, fit it, and attach the calibration record."""
-    from approxgen.fit import fit
-
-    parse_method(method, method_where)
-    samples = load_samples(samples_source, samples_where)
-    if isinstance(samples_source, (str, Path)):
-        samples_where = str(samples_source)
-    spec = specs.resolve(calibrated_raw(raw, source, samples, method, method_where,
-                                        samples_where), source)
-    weights = code_weights(spec, record(spec, samples, method))
-    return attach(fit(spec, progress=progress, weights=weights), samples, method)
-
-
 def check_record(data: Any, spec, model, where: str) -> tuple[dict, dict]:
     """Validate a loaded ``calibration`` entry; return it and the sample metrics it implies."""
     def fail(what: str):

@@ -14,21 +14,13 @@ import tempfile
 from pathlib import Path
 
 from approxgen import forms, tools
-from approxgen.emit import verilog
+from approxgen.emit import c, verilog
 
 SYNTH_TIMEOUT = 1800  # seconds for one Yosys run (a 65536-entry int16 table takes minutes)
 
 
-def parts(fit) -> list[str]:
-    """The Verilog parts the fit's form has (``full`` always; pwl: also ``lut``)."""
-    return list(forms.of(fit.model).verilog_parts)
-
-
-def estimate(fit, part: str = "full", pipeline: bool = False) -> dict:
-    """What the emitted module instantiates, counted from the widths (no tools)."""
-    est = {"rom_words": 0, "rom_bits": 0, "comparators": [], "multiplier": None, "adders": [],
-           "flip_flops": 0}
-    return forms.of(fit.model).estimate(fit, part, pipeline, est)
+parts = verilog.parts  # the Verilog parts the fit's form has (full always; pwl: also lut)
+estimate = verilog.estimate  # what the emitted module instantiates, counted from the widths
 
 
 def describe_estimate(est: dict) -> dict:
@@ -139,10 +131,20 @@ def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True
         "segments": forms.of(fit.model).segments(fit.model),
         "input": spec.input.describe(), "output": spec.output.describe(),
         "max_error_lsb": m["max_error_lsb"], "max_abs_error": m["max_abs_error"],
-        "table_bytes": forms.of(fit.model).table_bytes(fit.model),
+        "table_bytes": c.table_bytes(fit.model),
+        "kernel_bytes": _kernel_bytes(fit),
         "yosys_version": yosys_version(yosys) if yosys else None,
         "parts": rows,
     }
+
+
+def _kernel_bytes(fit) -> dict | None:
+    """The whole compiled C kernel's bytes on the spec's ``bytes_target`` (None: tables)."""
+    if fit.spec.bytes_target == "tables":
+        return None
+    from approxgen.budget import whole_bytes
+
+    return whole_bytes(fit.model, fit.spec)
 
 
 def format_table(report: dict) -> str:
@@ -169,6 +171,10 @@ def format_table(report: dict) -> str:
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa
     lines = [head, line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    if report.get("kernel_bytes"):
+        from approxgen.footprint import describe
+
+        lines.append(f"C kernel: {describe(report['kernel_bytes'])}")
     if measured:
         lines.append(f"measured: {report['yosys_version']}, `synth` cells and `synth_ice40` "
                      f"LUT4/carry")

@@ -15,7 +15,7 @@ import numpy as np
 
 from approxgen import libm
 from approxgen.errors import ApproxgenError
-from approxgen.functions import erf as _erf, erfc as _erfc, expit as _expit
+from approxgen.libm import erf as _erf, erfc as _erfc, expit as _expit
 
 # name -> (function, number of arguments): each takes exactly these positional arguments.
 SIGNATURES: dict[str, tuple[Callable, int]] = {

@@ -45,15 +45,26 @@ class Function:
     expr: str | None = None
     symmetry: Symmetry | None = None
 
+    def __reduce__(self):
+        """Pickled by its fields; an expression's compiled ``evaluate`` (a closure) is compiled
+        again from ``expr`` (so a spec can be sent to a worker process)."""
+        if self.expr is None:
+            return object.__reduce__(self)
+        fields = {k: v for k, v in self.__dict__.items() if k != "evaluate"}
+        return _function_of_expr, (fields,)
+
+
+def _function_of_expr(fields: dict) -> Function:
+    """A :class:`Function` of an expression from its fields but ``evaluate``."""
+    from approxgen.expr import compile_expr
+
+    return Function(evaluate=compile_expr(fields["expr"]), **fields)
+
 
 erf, erfc = libm.erf, libm.erfc  # the C library's, element-wise (no scipy at start-up)
 
 
-def expit(x):
-    """The logistic sigmoid 1 / (1 + e^-x), without overflow: e^-|x| only."""
-    x = np.asarray(x, dtype=np.float64)
-    e = libm.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+expit = libm.expit
 
 
 def _gelu(x):

@@ -230,3 +230,10 @@ def erf(x):
 
 def erfc(x):
     return np.asarray(_ERFC(_arr(x)), dtype=np.float64)
+
+
+def expit(x):
+    """The logistic sigmoid 1 / (1 + e^-x), without overflow: e^-|x| only."""
+    x = np.asarray(x, dtype=np.float64)
+    e = exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))

@@ -63,10 +63,9 @@ class StatusLines(_Silent):
         self.interval = INTERVAL if interval is None else interval
         self.started = self.last = time.monotonic()
 
-    def _line(self, now: float, final: bool = False) -> None:
+    def _line(self, now: float, state: str = "working") -> None:
         done = f"{self.n}/{self.total} ({100 * self.n / self.total:.0f}%)" if self.total \
             else f"{self.n} steps"
-        state = "done" if final else "working"
         print(f"approxgen: {self.desc}: {state}, {done}, {now - self.started:.0f} s",
               file=self.stream, flush=True)
         self.last = now
@@ -82,11 +81,11 @@ class StatusLines(_Silent):
         if total is not None:
             self.total = total
 
-    def close(self) -> None:
+    def close(self, state: str = "done") -> None:
         now = time.monotonic()
         if now - self.started >= self.interval:
-            self._line(now, final=True)
+            self._line(now, state)
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, kind, *exc):
+        self.close("done" if kind is None else "stopped")  # an error or Ctrl-C stopped it
         return False

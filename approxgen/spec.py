@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +27,16 @@ FOLDS = ("auto", "none", "on")  # symmetry folding (approxgen.forms.folded)
 INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
-ORDERS = ("auto", 1, 2)  # interp: auto fits both and keeps the better for the objective
-DEFAULT_ORDER = "auto"
 DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
 
+# The keys of every spec; a form's own keys (approxgen.forms.Key) join them (top_keys).
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
              "coef_format", "search", "search_options", "objective", "seed", "max_error_lsb",
-             "acc_bits", "weights", "max_bytes", "fold", "order", "max_regions"}
+             "weights", "max_bytes", "fold", "bytes_target"}
 # The keys every form reads; each form declares the others it reads (Form.spec_keys).
 COMMON_KEYS = frozenset({"name", "function", "expr", "input", "output", "domain", "form",
-                         "max_bytes", "fold"})
+                         "max_bytes", "fold", "bytes_target"})
+_MISSING = object()
 _INPUT_KEYS = {"bits", "signed", "scale", "range"}
 _OUTPUT_KEYS = {"bits", "signed", "scale"}
 _COEF_RE = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
@@ -59,9 +59,20 @@ class CoefFormat:
         return f"{self.bits}:{self.frac}"
 
 
+def top_keys() -> set[str]:
+    """Every key a spec may carry: the common ones and those the forms declare."""
+    return _TOP_KEYS | set(_forms.declared_keys())
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A validated spec. ``domain`` is the closed range of input codes fitted and measured."""
+    """A validated spec. ``domain`` is the closed range of input codes fitted and measured;
+    ``segments`` a count or ``auto``; ``slope_format``/``intercept_format`` a fixed
+    ``coef_format`` (None: automatic); ``search``/``search_options`` the breakpoint search;
+    ``objective`` max, mse or rounding; ``max_error_lsb``/``max_bytes`` the budgets; ``fold``
+    auto, none or on; ``source`` the file (or ``<flags>``) errors name. ``keys``: the values of
+    the forms' own keys (:class:`approxgen.forms.Key`; read as attributes, ``spec.order``), a
+    form that does not read one having its ``unset`` value."""
 
     name: str
     function: functions.Function
@@ -77,13 +88,30 @@ class Spec:
     objective: str = "max"
     seed: int = 0
     max_error_lsb: float | None = None
-    acc_bits: str | int = "auto"  # auto, 32 or 64: the pwl accumulator the shift must fit
     weights: str = "none"  # none, or samples: weighted by the calibration samples' histogram
     max_bytes: int | None = None  # budget on the C header's static const tables (bytes)
     fold: str = "auto"  # auto, none or on: fit one half and reconstruct the other by symmetry
-    order: int | str | None = None  # interp: 1 linear, 2 quadratic, auto (None: no such key)
-    max_regions: int | None = None  # interp: at most this many regions of node steps
+    # what max_bytes counts: the C tables, or the whole compiled kernel on a target
+    # (approxgen.footprint: host, cortex-m0, cortex-m4, cortex-m7)
+    bytes_target: str = "tables"
+    keys: tuple[tuple[str, object], ...] = ()  # (name, value) of the forms' own keys, sorted
     source: str = "<flags>"
+
+    def __getattr__(self, name: str):
+        """A form's own key (``spec.acc_bits``, ``spec.order``): its value, else its unset one."""
+        if name.startswith("__") or name == "keys":
+            raise AttributeError(name)
+        value = dict(self.keys).get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        key = _forms.declared_keys().get(name)
+        if key is None:
+            raise AttributeError(f"'Spec' object has no attribute {name!r}")
+        return key.unset
+
+    def with_keys(self, **values) -> "Spec":
+        """This spec with the forms' own keys ``values`` set (``with_keys(order=2)``)."""
+        return replace(self, keys=tuple(sorted({**dict(self.keys), **values}.items())))
 
     def at(self, key: str) -> str:
         """Where ``key`` of this spec came from, for errors: ``file: key`` or the CLI flag."""
@@ -117,14 +145,14 @@ class Spec:
             "objective": self.objective,
             "seed": self.seed,
             "max_error_lsb": self.max_error_lsb,
-            "acc_bits": self.acc_bits,
-            # only when set, so unweighted specs keep their hash
+            # a form's own keys as they declare (interp order 1 unrecorded: older artifacts'
+            # hash), the others only when set, so unweighted specs keep their hash
+            **{key.name: getattr(self, key.name) for key in _forms.declared_keys().values()
+               if key.recorded(getattr(self, key.name))},
             **({"weights": self.weights} if self.weights != "none" else {}),
             **({"max_bytes": self.max_bytes} if self.max_bytes is not None else {}),
             **({"fold": self.fold} if self.fold != "auto" else {}),
-            # interp order 1 unrecorded: artifacts from before the key keep their hash
-            **({"order": self.order} if self.order not in (None, 1) else {}),
-            **({"max_regions": self.max_regions} if self.max_regions is not None else {}),
+            **({"bytes_target": self.bytes_target} if self.bytes_target != "tables" else {}),
         }
 
     def hash(self) -> str:
@@ -187,15 +215,17 @@ FLAG_OF = {"function": "FUNCTION", "input.bits": "--in-bits/--bits",
            "output.scale": "--out-scale", "input.signed": "--unsigned", "domain": "--domain",
            "form": "--form", "segments": "--segments", "max_error_lsb": "--max-error-lsb",
            "coef_format": "--coef-format", "search": "--search", "objective": "--objective",
-           "seed": "--seed", "name": "--name", "acc_bits": "--acc-bits",
+           "seed": "--seed", "name": "--name",
            "weights": "--weights", "max_bytes": "--max-bytes", "fold": "--fold",
-           "order": "--order", "max_regions": "--max-regions"}
+           "bytes_target": "--bytes-target"}
 
 
 def where_of(source: str, key: str) -> str:
-    """``source: key`` for a spec file, the flag (``--max-error-lsb``) for the command line."""
+    """``source: key`` for a spec file, the flag (``--max-error-lsb``, a form's own key's
+    declared one) for the command line."""
     if source == "<flags>":
-        return FLAG_OF.get(key, key)
+        declared = _forms.declared_keys().get(key)
+        return FLAG_OF.get(key, declared.flag if declared else key)
     return f"{source}: {key}"
 
 
@@ -208,9 +238,10 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     """
     def at(key: str) -> str:
         return where_of(source, key)
-    unknown = sorted(set(map(str, raw)) - _TOP_KEYS)
+    known = top_keys()
+    unknown = sorted(set(map(str, raw)) - known)
     if unknown:
-        raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})",
+        raise ApproxgenError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})",
                              at(unknown[0]))
 
     func = _resolve_function(raw, at)
@@ -298,10 +329,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     objective = _choice(raw.get("objective", DEFAULTS["objective"]), "objective", OBJECTIVES, at)
     seed = _int(raw.get("seed", DEFAULTS["seed"]), "seed", at, 0, 2**32 - 1)
     options = {str(k): v for k, v in options.items()}
-    acc_bits = raw.get("acc_bits", "auto")
-    if acc_bits != "auto" and (type(acc_bits) is not int or acc_bits not in (32, 64)):
-        raise ApproxgenError(f"must be auto, 32 or 64 (an integer), got {acc_bits!r}",
-                             at("acc_bits"))
+    own = tuple(sorted((key.name, _read_key(key, raw.get(key.name), at))
+                       for key in _forms.get(form).keys))
     _check_search_work(search, check_options(search, options, at("search_options"), objective),
                        at)  # before any work
     refusal = _forms.get(form).search_refusal(search) if "search" in form_keys(form) else None
@@ -315,20 +344,6 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     fold = raw.get("fold", "auto")
     fold = {True: "on", False: "none"}.get(fold, fold) if isinstance(fold, bool) else fold
     fold = _choice(fold, "fold", FOLDS, at)  # YAML 1.1 reads an unquoted on/off as true/false
-    order = None  # interpolation order, read by the forms that declare the key
-    if "order" in form_keys(form):
-        order = raw.get("order")
-        order = DEFAULT_ORDER if order is None else order
-        if order != "auto":
-            if type(order) is not int or order not in (1, 2):
-                raise ApproxgenError(f"must be auto, 1 or 2 (an integer), got {order!r}",
-                                     at("order"))
-
-    max_regions = None  # interp: regions of node steps, at most
-    if "max_regions" in form_keys(form) and raw.get("max_regions") is not None:
-        from approxgen.forms.interp import MAX_REGIONS
-
-        max_regions = _int(raw["max_regions"], "max_regions", at, 1, MAX_REGIONS)
 
     name = raw["name"] if raw.get("name") is not None else _default_name(func, in_fmt, out_fmt)
     problem = _name_problem(name)
@@ -340,9 +355,8 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
                 form=form, segments=segments, slope_format=slope_fmt,
                 intercept_format=intercept_fmt, search=search,
                 search_options={str(k): v for k, v in options.items()}, objective=objective,
-                seed=seed, max_error_lsb=max_err, acc_bits=acc_bits, weights=weights,
-                max_bytes=max_bytes, fold=fold, order=order, max_regions=max_regions,
-                source=source)
+                seed=seed, max_error_lsb=max_err, weights=weights, max_bytes=max_bytes,
+                fold=fold, bytes_target=_bytes_target(raw, at), keys=own, source=source)
     if fold == "on":
         from approxgen.forms.folded import plan
 
@@ -382,6 +396,36 @@ def _max_bytes(raw, form: str, segments, at) -> int | None:
         raise ApproxgenError("max_bytes needs segments: auto (the budget picks the segment "
                              "count)", at("max_bytes"))
     return value
+
+
+def _bytes_target(raw, at) -> str:
+    """``bytes_target``: what ``max_bytes`` counts (:data:`approxgen.footprint.BYTES_TARGETS`)."""
+    from approxgen.footprint import BYTES_TARGETS
+
+    return _choice(raw.get("bytes_target", "tables"), "bytes_target", BYTES_TARGETS, at)
+
+
+def _read_key(key, value, at):
+    """A form's own ``key`` (:class:`approxgen.forms.Key`) from its raw ``value`` (None: absent,
+    its default): one of its choices (words as given, integers as integers), an integer in
+    its range, or with ``real`` a number in it (``unit`` named in the refusal)."""
+    if value is None:
+        return key.default
+    if key.choices is not None:
+        words = [c for c in key.choices if isinstance(c, str)]
+        if value not in words and (type(value) is not int or value not in key.choices):
+            *others, last = key.choices
+            raise ApproxgenError(f"must be {', '.join(map(str, others))} or {last} (an integer), "
+                                 f"got {value!r}", at(key.name))
+        return value
+    if key.real:
+        number = _number(value, key.name, at)
+        if not key.lo <= number <= key.hi:
+            raise ApproxgenError(f"{key.name} must be between {key.lo:g} and {key.hi:g}"
+                                 f"{f' ({key.unit})' if key.unit else ''}, got {number:g}",
+                                 at(key.name))
+        return float(number)
+    return _int(value, key.name, at, key.lo, key.hi)
 
 
 def _check_form_keys(raw: dict, form: str, at) -> None:
@@ -473,7 +517,7 @@ def _check_shifts(slope_fmt, intercept_fmt, inp: IntFormat, out: IntFormat, at) 
     """A fixed coef_format fixes the pipeline's shifts; refuse any beyond the int64 model."""
     if slope_fmt is None or inp.scale_exp is None or out.scale_exp is None:
         return
-    from approxgen.model import MAX_ACC_BITS
+    from approxgen.forms import MAX_ACC_BITS
 
     shift = slope_fmt.frac - inp.scale_exp + out.scale_exp
     key = "coef_format.slope" if slope_fmt is not intercept_fmt else "coef_format"

@@ -58,16 +58,17 @@ def table_bytes(header: str) -> int:
 
 
 def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
-        progress: bool = False, applicable_only: bool = False, jobs: int = 1) -> list[dict]:
+        progress: bool = False, applicable_only: bool = False, jobs: int = 1,
+        executor=None) -> list[dict]:
     """Fit every point (the raw spec with the point's keys laid over it) and measure it, in
-    ``jobs`` processes (rows in the order of the points); ``applicable_only``: skip points whose
-    form cannot approximate the function or does not run the point's search (the default grid
-    of every form).
+    ``jobs`` processes or by ``executor`` (:mod:`approxgen.parallel`; rows in the order of the
+    points); ``applicable_only``: skip points whose form cannot approximate the function or does
+    not run the point's search (the default grid of every form). A dask worker needs the same
+    Yosys (its path is this machine's) when cells are counted.
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
-    from approxgen import cost, forms, spec as specs
-    from approxgen.parallel import ordered_map
+    from approxgen import cost, forms, parallel, spec as specs
     from approxgen.progress import bar
 
     merged = [specs.merge(raw, point) for point in points]
@@ -76,28 +77,29 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
                   or not forms.get(p["form"]).search_refusal(p["search"])]
     resolved = [specs.resolve(m, source) for m in merged]
     if applicable_only:
-        merged = [m for m, s in zip(merged, resolved) if forms.get(s.form).supports(s.function)]
+        resolved = [s for s in resolved if forms.get(s.form).supports(s.function)]
     tool = cost.yosys_path() if yosys else None
     # one process: each point's search reports its progress too (a long ga or pso point);
     # several would interleave their bars
-    args = [(m, source, tool, progress and jobs == 1) for m in merged]
+    executor = executor or parallel.Local(jobs)
+    args = [(spec, tool, progress and executor.serial) for spec in resolved]
     rows = []
     with bar(len(args), "sweep", progress) as status:
-        for row in ordered_map(measure, args, jobs):
+        for row in executor.map(measure, args):
             rows.append(row)
             status.update()
     mark_pareto(rows, "cells" if tool else "table_bytes")
     return rows
 
 
-def measure(raw: dict, source: str, yosys_tool, progress: bool = False) -> dict:
-    """One point's row: fit the (valid) raw spec (reporting progress when ``progress``), time
-    it, count its C table bytes and, with a Yosys path, the cells of its full datapath."""
-    from approxgen import cost, forms, spec as specs
+def measure(spec, yosys_tool, progress: bool = False) -> dict:
+    """One point's row: fit the resolved spec (reporting progress when ``progress``), time it,
+    count its C table bytes and, with a Yosys path, the cells of its full datapath. It reads no
+    file, so it runs on any worker."""
+    from approxgen import cost, forms
     from approxgen.emit import c, verilog
-    from approxgen.fit import fit
+    from approxgen.fitting import fit
 
-    spec = specs.resolve(raw, source)
     started = time.perf_counter()
     result = fit(spec, progress=progress)
     seconds = time.perf_counter() - started

@@ -7,11 +7,15 @@ This is the one harness both ``approxgen verify`` and the test suite use:
   input code ascending (or every value of the input's C type), the scalar result and the array
   variant's over the whole buffer, in odd-sized pieces and in place (:data:`C_VARIANTS`); it is
   compiled with strict C99 flags (:data:`C_FLAGS`), or as C++ (:data:`CXX_FLAGS`), at a chosen
-  optimization level, optionally under the sanitizers.
+  optimization level, optionally under the sanitizers. A cross compiler works too: compiled only
+  (``compile_only``), or linked by its own ``link`` command and run under a ``runner`` (an
+  emulator: ``qemu-arm``).
 * Verilog: :func:`simulate_verilog` writes the module, its emitted self-checking test bench and the
   golden vectors, and runs them under Icarus Verilog (``iverilog -g2005`` + ``vvp``); the bench
   compares every code and reports its pass/fail count and first mismatches.
-* :func:`verify` does both for one fit and returns a :class:`Report`; a missing tool is a status
+* :func:`verify` runs the targets the emitter registry declares (each emitter module's
+  ``VERIFIERS``: ``c``, ``c++``, ``verilog``; :func:`verifiers`) for one fit and returns a
+  :class:`Report`; a missing tool is a status
   (``skipped``), a tool that fails (compile error, crash, a bench that stops) is a one-line
   ``error`` with the tool's first error line, never a traceback. Tools run through
   :mod:`approxgen.tools` (its ``ToolMissing``, ``ToolFailed``, ``find_tool`` and ``run_tool`` are
@@ -37,7 +41,6 @@ C_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-pedantic
 CXX_FLAGS = ("-x", "c++", "-Wall", "-Wextra", "-Werror")
 SANITIZE = ("-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g")
 C_VARIANTS = ("scalar", "array", "array in pieces", "array in place")
-TARGETS = ("c", "c++", "verilog")
 SHOWN = 5  # mismatches kept per target
 
 
@@ -155,10 +158,17 @@ def c_flags(cxx: bool = False, sanitize: bool = False, extra: Sequence[str] = ()
 
 
 def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, output: Path,
-              compile_only: bool = False) -> Path:
+              compile_only: bool = False, link: str | Sequence[str] | None = None) -> Path:
     """Compile ``source`` (headers found next to it) into ``output``; :class:`ToolMissing` or
-    :class:`ToolFailed` (with the compiler's first error line) when that fails."""
+    :class:`ToolFailed` (with the compiler's first error line) when that fails. ``link``: a
+    command of its own linking the object (a cross compiler's run-time for an emulator, e.g.
+    ``arm-none-eabi-gcc -mthumb --specs=rdimon.specs``), instead of ``cc`` in one step."""
     argv = find_tool(cc)
+    if link is not None and not compile_only:
+        obj = compile_c(argv, flags, source, output.with_suffix(".o"), compile_only=True)
+        linker = find_tool(link)
+        run_tool([*linker, obj, "-o", output], f"{Path(linker[0]).name} (link) {obj.name}")
+        return output
     run_tool([*argv, *flags, "-I", source.parent, *(["-c"] if compile_only else []), source,
               "-o", output], f"{Path(argv[0]).name} {source.name}")
     return output
@@ -167,12 +177,16 @@ def compile_c(cc: str | Sequence[str], flags: Sequence[str], source: Path, outpu
 def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool = False,
           sanitize: bool = False, extra_flags: Sequence[str] = (),
           segment_search: str | Mapping[str, str] = "auto", every_value: bool = False,
-          opt: str | None = None) -> dict[str, np.ndarray]:
+          opt: str | None = None, compile_only: bool = False,
+          runner: str | Sequence[str] | None = None,
+          link: str | Sequence[str] | None = None) -> dict[str, np.ndarray] | None:
     """Render every fit's header into ``workdir`` with ``segment_search`` (one for all, or per
     fit name), write :func:`c_harness` (``every_value``: over every value of the input's C type),
-    compile it (:func:`c_flags`), run it; ``{name: int64 array (values, 4)}``, the columns
-    :data:`C_VARIANTS`, the rows :func:`input_values` ascending. Names must be unique. A
-    sanitizer report is :class:`ToolFailed`."""
+    compile it (:func:`c_flags`; ``link``: see :func:`compile_c`), run it (under ``runner``, an
+    emulator command, when given); ``{name: int64 array (values, 4)}``, the columns
+    :data:`C_VARIANTS`, the rows :func:`input_values` ascending; ``compile_only``: compile the
+    harness to an object and return None. Names must be unique. A sanitizer report is
+    :class:`ToolFailed`."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     for f in fits:
@@ -181,10 +195,17 @@ def run_c(fits, workdir: str | Path, cc: str | Sequence[str] = "cc", cxx: bool =
         (directory / f"{f.spec.name}.h").write_text(emit_c.render(f, search))
     source = directory / "main.c"
     source.write_text(c_harness(fits, every_value))
-    exe = compile_c(cc, c_flags(cxx, sanitize, extra_flags, opt), source, directory / "harness")
+    flags = c_flags(cxx, sanitize, extra_flags, opt)
+    if compile_only:
+        compile_c(cc, flags, source, directory / "harness.o", compile_only=True)
+        return None
+    exe = compile_c(cc, flags, source, directory / "harness", link=link)
     for f in fits:
         (directory / f"{f.spec.name}.out").unlink(missing_ok=True)
-    result = run_tool([exe], "the compiled harness", timeout=300, cwd=directory)
+    prefix = find_tool(runner) if runner is not None else []
+    result = run_tool([*prefix, exe], "the compiled harness" + (" under " + Path(prefix[0]).name
+                                                               if prefix else ""),
+                      timeout=600 if prefix else 300, cwd=directory)
     if "runtime error" in result.stderr or "Sanitizer" in result.stderr:
         raise ToolFailed(f"the compiled harness: {first_error(result.stderr)}", result.stderr)
     outputs = {}
@@ -221,16 +242,18 @@ class SimResult:
         return self.passed + self.failed
 
 
-def write_verilog(fit, workdir: str | Path, part: str = "full",
-                  pipeline: bool = False) -> VerilogFiles:
-    """Write NAME.v, NAME_tb.v (the emitted self-checking bench) and NAME.hex (golden vectors)."""
+def write_verilog(fit, workdir: str | Path, part: str = "full", pipeline: bool = False,
+                  **hdl) -> VerilogFiles:
+    """Write NAME.v, NAME_tb.v (the emitted self-checking bench) and NAME.hex (golden vectors);
+    ``hdl``: the pipeline's render options (``handshake``, ``depth``)."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     name = emit_verilog.module_name(fit, part)
     files = VerilogFiles(name, directory / f"{name}.v", directory / f"{name}_tb.v",
                          directory / f"{name}.hex")
-    files.dut.write_text(emit_verilog.render(fit, part=part, pipeline=pipeline))
-    files.testbench.write_text(emit_verilog.render_testbench(fit, part=part, pipeline=pipeline))
+    files.dut.write_text(emit_verilog.render(fit, part=part, pipeline=pipeline, **hdl))
+    files.testbench.write_text(emit_verilog.render_testbench(fit, part=part, pipeline=pipeline,
+                                                             **hdl))
     files.vectors.write_text(emit_vectors.render(fit))
     return files
 
@@ -271,9 +294,9 @@ def run_testbench(sim: Path, vectors: Path, module: str,
 
 def simulate_verilog(fit, workdir: str | Path, part: str = "full", pipeline: bool = False,
                      iverilog: str | Sequence[str] = "iverilog",
-                     vvp: str | Sequence[str] = "vvp") -> SimResult:
+                     vvp: str | Sequence[str] = "vvp", **hdl) -> SimResult:
     """Write, compile and run the module with its emitted bench over every input code."""
-    files = write_verilog(fit, workdir, part, pipeline)
+    files = write_verilog(fit, workdir, part, pipeline, **hdl)
     return run_testbench(compile_verilog(files, iverilog), files.vectors, files.module, vvp)
 
 
@@ -281,8 +304,9 @@ def simulate_verilog(fit, workdir: str | Path, part: str = "full", pipeline: boo
 
 @dataclass
 class TargetResult:
-    """One target's verdict: ``status`` is ``pass``, ``fail`` (mismatches), ``error`` (the tool
-    failed: ``message``) or ``skipped`` (``message``: which tool is missing)."""
+    """One target's verdict: ``status`` is ``pass``, ``fail`` (mismatches), ``compiled`` (compile
+    only: the header compiled, nothing ran), ``error`` (the tool failed: ``message``) or
+    ``skipped`` (``message``: which tool is missing)."""
 
     target: str
     status: str
@@ -302,12 +326,13 @@ class Report:
     def ok(self, strict: bool = False) -> bool:
         """Every checked target matched, at least one was checked; ``strict``: none skipped."""
         statuses = [r.status for r in self.results]
-        allowed = {"pass"} if strict else {"pass", "skipped"}
-        return "pass" in statuses and set(statuses) <= allowed
+        allowed = {"pass", "compiled"} | (set() if strict else {"skipped"})
+        return bool({"pass", "compiled"} & set(statuses)) and set(statuses) <= allowed
 
     def table(self) -> str:
         cols = ["target", "tool", "codes", "mismatches", "verdict"]
-        verdicts = {"pass": "ok", "fail": "MISMATCH", "error": "ERROR"}
+        verdicts = {"pass": "ok", "fail": "MISMATCH", "error": "ERROR",
+                    "compiled": "compiled (not run)"}
         rows = [[r.target, r.tool or "-", str(r.codes) if r.status in ("pass", "fail") else "-",
                  str(r.mismatches) if r.status in ("pass", "fail") else "-",
                  verdicts.get(r.status) or f"skipped: {r.message}"] for r in self.results]
@@ -331,55 +356,108 @@ class Report:
         return "\n".join(lines)
 
 
+def verifiers() -> dict[str, tuple[str, str]]:
+    """Every ``verify`` target -> ``(its emitter, "module:function" running it)``: what the
+    emitter modules of :data:`approxgen.emit.EMITTERS` declare (``VERIFIERS``), in that order."""
+    from approxgen.emit import EMITTERS, get
+
+    return {name: (target, runner) for target in EMITTERS
+            for name, runner in getattr(get(target), "VERIFIERS", {}).items()}
+
+
 def verify(fit, targets: Sequence[str] = ("c", "verilog"), workdir: str | Path | None = None,
            cc: str = "cc", cxx: str = "c++", cflags: Sequence[str] = (), part: str = "full",
-           pipeline: bool = False, segment_search: str = "auto") -> Report:
+           pipeline: bool = False, segment_search: str = "auto", compile_only: bool = False,
+           runner: str | None = None, link: str | None = None, **emitter_options) -> Report:
     """Run ``fit``'s emitted code over every input code on each target (``c``: strict C99 with
     ``cc``; ``c++``: the header compiled as C++ with ``cxx``; both with ``segment_search``
     (:data:`approxgen.emit.c.SEGMENT_SEARCHES`); ``verilog``: the ``part`` module,
-    ``pipeline``d or not, under Icarus) and compare with ``fit.model``. ``workdir`` keeps the
-    generated files (default: a temporary directory). Bad arguments raise ApproxgenError; tool
-    problems are statuses in the :class:`Report`."""
-    unknown = [t for t in targets if t not in TARGETS]
+    ``pipeline``d or not, under Icarus; any other target an emitter declares, :func:`verifiers`,
+    with its render options in ``emitter_options``) and compare with ``fit.model``. C and C++:
+    ``compile_only`` compiles the harness and runs nothing; ``runner`` (an emulator command) runs
+    it, linked by ``link`` when given (see :func:`run_c`). ``workdir`` keeps the generated files
+    (default: a temporary directory). Bad arguments raise ApproxgenError; tool problems are
+    statuses in the :class:`Report`."""
+    import importlib
+
+    from approxgen.emit import get as emitter
+
+    known = verifiers()
+    unknown = [t for t in targets if t not in known]
     if unknown or not targets:
-        raise ApproxgenError(f"unknown target {unknown[0]!r} (use {', '.join(TARGETS)})"
+        raise ApproxgenError(f"unknown target {unknown[0]!r} (use {', '.join(known)})"
                              if unknown else "no target to verify")
-    if "verilog" in targets:
-        emit_verilog.render(fit, part=part, pipeline=pipeline)  # bad input before any tool runs
+    options = {"cc": cc, "cxx": cxx, "cflags": cflags, "part": part, "pipeline": pipeline,
+               "segment_search": segment_search, "compile_only": compile_only,
+               "runner": runner, "link": link, **emitter_options}
+    for target in dict.fromkeys(known[t][0] for t in targets):  # bad input before any tool runs
+        module = emitter(target)
+        module.render(fit, **{o.name: options.get(o.name, o.default)
+                              for o in getattr(module, "OPTIONS", ())})
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="approxgen-verify-") as tmp:
-            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search)
-    results = [_verify_one(fit, target, Path(workdir) / target.replace("+", "x"), cc, cxx,
-                           cflags, part, pipeline, segment_search) for target in targets]
+            return verify(fit, targets, tmp, cc, cxx, cflags, part, pipeline, segment_search,
+                          compile_only, runner, link, **emitter_options)
+    results = []
+    for target in targets:
+        module, function = known[target][1].split(":")
+        run = getattr(importlib.import_module(module), function)
+        results.append(run(fit, target, Path(workdir) / target.replace("+", "x"), options))
     return Report(fit.spec.name, int(fit.spec.input.codes().size), results)
 
 
-def _verify_one(fit, target, directory, cc, cxx, cflags, part, pipeline,
-                segment_search) -> TargetResult:
-    label = target
-    if target == "verilog":
-        label = " ".join(["verilog", *(["lut"] if part == "lut" else []),
-                          *(["pipelined"] if pipeline else [])])
-    result = TargetResult(label, "pass")
+def verify_c(fit, target: str, directory: Path, options: dict) -> TargetResult:
+    """The ``c`` (strict C99, ``options["cc"]``) or ``c++`` (``options["cxx"]``) target: the
+    header compiled with ``options["cflags"]`` and ``options["segment_search"]``, run (under
+    ``options["runner"]``, linked by ``options["link"]``, when given), or with
+    ``options["compile_only"]`` only compiled (status ``compiled``)."""
+    def run(result: TargetResult) -> None:
+        compiler = find_tool(options["cc"] if target == "c" else options["cxx"])
+        result.tool = tool_version(compiler)
+        got = run_c([fit], directory, compiler, cxx=target == "c++",
+                    extra_flags=options["cflags"], segment_search=options["segment_search"],
+                    compile_only=options.get("compile_only", False),
+                    runner=options.get("runner"), link=options.get("link"))
+        if got is None:
+            result.status = "compiled"
+            return
+        got = got[fit.spec.name]
+        result.codes = got.shape[0]
+        result.mismatches, result.first = compare(fit, got, C_VARIANTS)
+
+    return verdict(TargetResult(target, "pass"), run)
+
+
+def verify_verilog(fit, target: str, directory: Path, options: dict) -> TargetResult:
+    """The ``verilog`` target: the ``options["part"]`` module (``options["pipeline"]``d or not)
+    simulated with its test bench under Icarus."""
+    part, pipeline = options["part"], options["pipeline"]
+    hdl = {"handshake": bool(options.get("handshake")), "depth": options.get("depth")}
+
+    def run(result: TargetResult) -> None:
+        result.tool = tool_version(find_tool("iverilog"), "-V")
+        find_tool("vvp")
+        sim = simulate_verilog(fit, directory, part, pipeline, **hdl)
+        result.codes, result.mismatches, result.first = sim.codes, sim.failed, sim.first
+        if sim.codes != fit.spec.input.codes().size:
+            raise ToolFailed(f"the test bench checked {sim.codes} codes, not every one")
+
+    label = " ".join([target, *(["lut"] if part == "lut" else []),
+                      *(["pipelined"] if pipeline else []),
+                      *(["stream"] if hdl["handshake"] else [])])
+    return verdict(TargetResult(label, "pass"), run)
+
+
+def verdict(result: TargetResult, run) -> TargetResult:
+    """``result`` after ``run(result)`` filled it: ``skipped`` for a missing tool, ``error``
+    for a failing one, else ``fail`` on a mismatch or the status ``run`` left (``pass``, or
+    ``compiled``: compiled only)."""
     try:
-        if target == "verilog":
-            result.tool = tool_version(find_tool("iverilog"), "-V")
-            find_tool("vvp")
-            sim = simulate_verilog(fit, directory, part, pipeline)
-            result.codes, result.mismatches, result.first = sim.codes, sim.failed, sim.first
-            if sim.codes != fit.spec.input.codes().size:
-                raise ToolFailed(f"the test bench checked {sim.codes} codes, not every one")
-        else:
-            compiler = find_tool(cc if target == "c" else cxx)
-            result.tool = tool_version(compiler)
-            got = run_c([fit], directory, compiler, cxx=target == "c++", extra_flags=cflags,
-                        segment_search=segment_search)[fit.spec.name]
-            result.codes = got.shape[0]
-            result.mismatches, result.first = compare(fit, got, C_VARIANTS)
+        run(result)
     except ToolMissing as exc:
         result.status, result.message = "skipped", str(exc)
     except ToolFailed as exc:
         result.status, result.message = "error", str(exc)
     else:
-        result.status = "fail" if result.mismatches else "pass"
+        result.status = "fail" if result.mismatches else result.status
     return result

@@ -18,10 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kernel_timing import C_CLOCK_AND_RANDOM  # benchmarks/kernel_timing.py
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs, tools
 from approxgen.emit import c as emit_c
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "c.md"
@@ -114,21 +115,7 @@ def program(cases) -> str:
              "#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>"]
     lines += [f'#include "{f.spec.name}.h"' for _, _, f, _ in cases]
     lines += [float_path(w, f) for w, f in widths.items()]
-    lines.append("""
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static unsigned long long state = 0x9E3779B97F4A7C15ULL;
-static unsigned random_bits(void) /* xorshift64*: the same buffer on every run */
-{
-    state ^= state >> 12; state ^= state << 25; state ^= state >> 27;
-    return (unsigned)((state * 0x2545F4914F6CDD1DULL) >> 32);
-}
-""")
+    lines.append(C_CLOCK_AND_RANDOM)
     body, rows = [], []
     variants = [(w, v, f"{f.spec.name}_array", _table_bytes(f, h)) for w, v, f, h in cases]
     variants += [(w, "float (erff)", f"float_{w}", "0") for w in widths]

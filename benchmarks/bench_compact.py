@@ -33,7 +33,7 @@ from machine import cpu_model  # benchmarks/machine.py
 from approxgen import forms, spec as specs
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "compact.md"
@@ -94,7 +94,7 @@ def measure(function: str, form: str, budget: int, order: int | None = None,
     seconds = time.perf_counter() - started
     row = {"function": function, "form": form, "budget": budget, "fit": f,
            "max_error_lsb": f.metrics["max_error_lsb"], "mismatches": f.metrics["mismatches"],
-           "table_bytes": forms.of(f.model).table_bytes(f.model), "fit_seconds": seconds,
+           "table_bytes": emit_c.table_bytes(f.model), "fit_seconds": seconds,
            "shape": forms.of(f.model).shape(f.model)
            + (f", {_regions(f)} regions (max_regions {max_regions})" if max_regions else "")}
     print(f"  {function:8} {form:10} {budget:4} B: {row['max_error_lsb']:7.3f} LSB "

@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 from machine import cpu_model  # benchmarks/machine.py
-from approxgen import cost, forms
+from approxgen import cost
 from approxgen.emit import c, verilog
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.fit.bound import minimax_lower_bound
 from approxgen.spec import resolve
 
@@ -54,7 +54,7 @@ def measure(function, bits, label, yosys, **extra) -> dict:
     row = {"function": function, "bits": bits, "design": label,
            "max_error_lsb": f.metrics["max_error_lsb"], "mismatches": f.metrics["mismatches"],
            "floor_lsb": f.floor_metrics["max_error_lsb"],
-           "table_bytes": forms.of(f.model).table_bytes(f.model), "cells": cells,
+           "table_bytes": c.table_bytes(f.model), "cells": cells,
            "fit_seconds": seconds}
     if extra.get("form") == "quadratic":  # how far its outputs can stray from a real quadratic
         row["slack"] = 0.5 + 2 ** f.model.widths().d_bits / 2 ** f.model.shift

@@ -23,7 +23,7 @@ from pathlib import Path
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import cost
 from approxgen.emit import verilog
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.spec import resolve
 
 IBERT_MAX_ABS_ERROR = 0.018  # I-BERT's i-GELU max error in real units

@@ -53,7 +53,7 @@ def shipped(name: str):
 
 def depth_rows(label: str, f) -> list[dict]:
     rows = []
-    for part in forms.of(f.model).verilog_parts:
+    for part in verilog.parts(f):
         top = verilog.module_name(f, part)
         variants = [("0 (combinational)", verilog.render(f, part), None),
                     ("bare --pipeline", verilog.render(f, part, pipeline=True), None)]

@@ -21,7 +21,7 @@ import numpy as np
 
 from machine import cpu_model  # benchmarks/machine.py
 from approxgen import spec as specs
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 RESULTS = Path(__file__).resolve().parent / "results" / "search.md"
 METHODS = ("uniform", "exact", "pso", "ga")
@@ -225,7 +225,7 @@ def _engine_probe(raw) -> str:
     return (
         "import json, sys, time\n"
         "from approxgen import spec as specs\n"
-        "from approxgen.fit import fit\n"
+        "from approxgen.fitting import fit\n"
         f"raw = {raw!r}\n"
         "if isinstance(raw, tuple):\n"
         "    raw = {**specs.load_yaml(raw[0]), **raw[1]}\n"

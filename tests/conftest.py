@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from approxgen import spec as specs
-from approxgen.fit import fit
+from approxgen.fitting import fit
 
 
 def require_tool(name: str) -> str:
@@ -21,6 +22,17 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is required under CI=true but is not installed")
         pytest.skip(f"{name} not installed")
     return path
+
+
+def require_module(name: str, extra: str):
+    """The module ``name`` (an optional extra's dependency, ``pip install approxgen[extra]``);
+    fail under CI=true (CI installs the extras), else skip when missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{name} (approxgen[{extra}]) is required under CI=true but is missing")
+        pytest.skip(f"{name} not installed (pip install approxgen[{extra}])")
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 
 import approxgen
 from approxgen import ApproxgenError
-from approxgen.fit import fit as fit_spec
+from approxgen.fitting import fit as fit_spec
 from approxgen.emit.c import scale_ratio
 from approxgen.spec import resolve
 from conftest import require_tool

@@ -7,7 +7,7 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from approxgen import forms
+from approxgen.emit import c as emit_c
 from approxgen.fit.auto import first_count
 from conftest import fit_raw
 
@@ -31,12 +31,12 @@ def test_first_count_is_the_least_count_that_holds(n, threshold, lower):
 
 def test_byte_budget_finds_the_boundary_and_keeps_the_best_count_tried():
     f = fit_raw(**GELU8, form="pwl", search="uniform", segments="auto", max_bytes=60)
-    size = forms.of(f.model).table_bytes(f.model)
+    size = emit_c.table_bytes(f.model)
     assert size <= 60
     note = next(n for n in f.search["notes"] if n.startswith("max_bytes 60"))
     tried = [int(k) for k in re.search(r"\[([\d, ]+)\]", note).group(1).split(",")]
     over = fit_raw(**GELU8, form="pwl", search="uniform", segments=max(tried) + 1)
-    assert forms.of(over.model).table_bytes(over.model) > 60  # one more segment does not fit
+    assert emit_c.table_bytes(over.model) > 60  # one more segment does not fit
     for k in tried:  # the lowest error of the counts that fit
         other = fit_raw(**GELU8, form="pwl", search="uniform", segments=k)
         assert other.metrics["max_error_lsb"] >= f.metrics["max_error_lsb"]

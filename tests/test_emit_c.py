@@ -23,7 +23,7 @@ from approxgen.cli import main
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from conftest import CONFIGS, require_tool, shipped_fit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -630,13 +630,11 @@ def test_example_firmware_builds_and_runs(tmp_path, shipped):
 def test_segment_search_option(tmp_path):
     """``--segment-search`` on ``emit c`` and ``verify``: the choices are the emitter's; a forced
     search is what the header uses and what verify proves."""
-    from approxgen.cli.common import segment_search_option
+    from approxgen.cli.common import emitter_options
 
-    @segment_search_option
-    def probe(segment_search):
-        return segment_search
-
-    assert tuple(probe.__click_params__[0].type.choices) == emit_c.SEGMENT_SEARCHES
+    (option,) = emitter_options(["c"])
+    assert option.name == "segment_search"
+    assert tuple(option.type.choices) == emit_c.SEGMENT_SEARCHES
     runner = CliRunner()
     spec = str(ROOT / "configs" / "gelu_int16.yaml")
     art = tmp_path / "g.json"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from approxgen import spec as specs
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.fit.problem import PwlProblem
 from approxgen.search import exact, run
 

@@ -7,7 +7,7 @@ import pytest
 
 from approxgen import artifact
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.fit.arithmetic import PwlArithmetic
 from approxgen.fit.segment import solve_segment
 from approxgen.model import pwl_output
@@ -268,7 +268,7 @@ WIDE = {"function": "gelu", "input": {"bits": 10}, "output": {"bits": 24}, "segm
 
 
 def test_acc_bits_choices_follow_the_rule():
-    from approxgen.fit import ACC_TOLERANCE_LSB
+    from approxgen.fitting import ACC_TOLERANCE_LSB
     from approxgen.fit.arithmetic import auto_shift
 
     wide = fit(resolve({**WIDE, "acc_bits": 64}))
@@ -277,7 +277,7 @@ def test_acc_bits_choices_follow_the_rule():
     assert wide.model.shift == auto_shift(10, 4) and wide.model.widths().acc_bits > 32
     assert narrow.model.widths().acc_bits <= 32
     # the largest shift that fits: one more would not
-    from approxgen.fit import _fit_pwl_at
+    from approxgen.fitting import _fit_pwl_at
     above, _ = _fit_pwl_at(resolve(WIDE), 4, narrow.model.shift + 1, False)
     assert above.widths().acc_bits > 32
     cost = narrow.metrics["max_error_lsb"] - wide.metrics["max_error_lsb"]

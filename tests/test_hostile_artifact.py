@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from approxgen import artifact
 from approxgen.emit import c, vectors, verilog
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit
+from approxgen.fitting import fit
 from approxgen.spec import resolve
 
 GOOD = None

@@ -142,12 +142,12 @@ def test_huge_domain_is_clamped_to_the_codes(work):
 def test_model_contract_errors_name_file_and_key(work, monkeypatch):
     """Errors the integer model raises without a location (the accumulator over 62 bits) are
     reported at the spec's coef_format: file and key, or the flag."""
-    import approxgen.fit
+    import approxgen.fitting
 
     def too_wide(spec, progress=True):
         raise ApproxgenError("the accumulator would need more than 62 bits")
 
-    monkeypatch.setattr(approxgen.fit, "fit", too_wide)
+    monkeypatch.setattr(approxgen.fitting, "fit", too_wide)
     spec = _spec(work, "function: gelu\n")
     assert_refused(["fit", spec, "-q"], work, names=("s.yaml: coef_format", "62 bits"))
     assert_refused(["emit", "c", "gelu"], work, names=("--coef-format", "62 bits"))

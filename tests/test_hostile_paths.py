@@ -218,19 +218,19 @@ def test_a_bare_command_shows_its_help():
 
 
 def test_emit_without_a_target_is_a_usage_error(work):
-    assert_refused(["emit"], work, names=("emit", "c, verilog, vhdl or vectors"))
+    assert_refused(["emit"], work, names=("emit", "c, verilog, vectors or vhdl"))
 
 
 SIGINT_SCRIPT = """
 import os, signal, sys
-import approxgen.fit
+import approxgen.fitting
 from approxgen.cli import main
 
 def interrupted(spec, progress=True):
     os.kill(os.getpid(), signal.SIGINT)
     signal.pause()
 
-approxgen.fit.fit = interrupted
+approxgen.fitting.fit = interrupted
 sys.argv = ["approxgen", "emit", "c", "gelu", "-o", sys.argv[1]]
 main()
 """
@@ -274,7 +274,8 @@ def _commands():
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
         if isinstance(command, click.Group):
-            yield from (([name, sub], c) for sub, c in sorted(command.commands.items()))
+            yield from (([name, sub], command.get_command(ctx, sub))  # lazy: the registry's
+                        for sub in sorted(command.list_commands(ctx)))
         else:
             yield [name], command
 
@@ -309,7 +310,7 @@ def test_no_output_option_overwrites_the_input_spec(work, monkeypatch, words, op
     def no_work(*args, **kwargs):
         raise AssertionError("fitted before the outputs were checked")
 
-    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    monkeypatch.setattr("approxgen.fitting.fit", no_work)
     assert_refused([*words, "s.yaml", option.opts[0], "s.yaml"], work,
                    names=(option.opts[0], "s.yaml"), cwd=work)
 
@@ -326,7 +327,7 @@ def test_bad_output_directories_exit_2_before_any_work(work, monkeypatch, make, 
     def no_work(*args, **kwargs):
         raise AssertionError("fitted before the output directory was checked")
 
-    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    monkeypatch.setattr("approxgen.fitting.fit", no_work)
     if make == "under-a-file":
         out = "keep.out/sub"
     elif make == "dangling":

@@ -61,7 +61,7 @@ def test_build_never_reads_a_fifo_or_a_device_in_out(work, monkeypatch, check, k
     def no_work(*args, **kwargs):
         raise AssertionError("fitted before the files of --out were checked")
 
-    monkeypatch.setattr("approxgen.fit.fit", no_work)
+    monkeypatch.setattr("approxgen.fitting.fit", no_work)
     cache = work / "out" / "g.json"
     if kind == "fifo":
         os.mkfifo(cache)

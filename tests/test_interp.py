@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from approxgen import artifact, cost, forms, sweep, verify
+from approxgen import artifact, cost, sweep, verify
 from approxgen.emit import c as emit_c, verilog
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat
@@ -96,7 +96,7 @@ def test_int16_tanh_layout_and_bytes(tanh16):
     assert m.node_bits == 16 and m.frac == 0 and len(m.nodes) <= 256
     assert 1 < m.regions <= MAX_REGIONS
     size = 2 * len(m.nodes)  # the nodes alone: the regions' constants are in the code
-    assert emit_c.table_bytes(m) == size == forms.of(m).table_bytes(m)
+    assert emit_c.table_bytes(m) == size
     assert sweep.table_bytes(emit_c.render(tanh16)) == size
     assert layout_bytes((m.starts, m.steps), m.codes, 2) == size
     assert tanh16.metrics["max_error_lsb"] < 3.0
@@ -286,7 +286,7 @@ GELU8 = dict(function="gelu", input={"bits": 8, "scale": 2 ** -5})
 def test_max_bytes_is_never_exceeded_and_buys_error(form):
     fits = [fit_raw(**GELU8, form=form, segments="auto", max_bytes=n) for n in (24, 64)]
     for f, n in zip(fits, (24, 64)):
-        assert forms.of(f.model).table_bytes(f.model) <= n
+        assert emit_c.table_bytes(f.model) <= n
         assert any(f"max_bytes {n}" in note for note in f.search["notes"])
     assert fits[1].metrics["max_error_lsb"] <= fits[0].metrics["max_error_lsb"]
 
@@ -294,7 +294,7 @@ def test_max_bytes_is_never_exceeded_and_buys_error(form):
 def test_max_bytes_with_max_error_picks_the_fewest_bytes():
     f = interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=200)
     assert f.metrics["max_error_lsb"] <= 0.9
-    size = forms.of(f.model).table_bytes(f.model)
+    size = emit_c.table_bytes(f.model)
     assert size <= 200
     with pytest.raises(ApproxgenError, match="more than"):
         interp(**GELU8, segments="auto", max_error_lsb=0.9, max_bytes=size - 1)
@@ -349,7 +349,7 @@ def test_artifact_over_its_byte_budget_is_refused(tmp_path):
     data["spec_hash"] = dataclasses.replace(f.spec, max_bytes=20).hash()
     path = tmp_path / "fit.json"
     path.write_text(json.dumps(data))
-    nbytes = forms.of(f.model).table_bytes(f.model)
+    nbytes = emit_c.table_bytes(f.model)
     assert 20 < nbytes <= 40
     with pytest.raises(ApproxgenError, match=f"C tables take {nbytes} bytes, max_bytes 20"):
         artifact.load(path)

@@ -54,7 +54,8 @@ def test_model_is_one_rounding_of_the_quadratic():
 
 def test_order_key_default_and_errors(tmp_path):
     spec = specs.resolve({"function": "gelu", "form": "interp", "segments": 8}, "f.yaml")
-    assert spec.order == specs.DEFAULT_ORDER == "auto" and spec.to_json()["order"] == "auto"
+    default = forms.declared_keys()["order"].default  # declared next to the form
+    assert spec.order == default == "auto" and spec.to_json()["order"] == "auto"
     with pytest.raises(ApproxgenError, match=r"f: order: must be auto, 1 or 2 \(an integer\), "
                                              r"got '2'"):  # a quoted number is text (issue 22)
         specs.resolve({"function": "gelu", "form": "interp", "order": "2"}, "f")
@@ -146,7 +147,7 @@ def test_int16_targets_in_256_bytes(budget_fits):
         f, seconds = budget_fits[function]
         inner = f.model.inner
         assert inner.order == 2 and inner.node_bits == 16 and inner.frac >= 1
-        assert forms.of(f.model).table_bytes(f.model) <= 256
+        assert emit_c.table_bytes(f.model) <= 256
         assert f.metrics["max_error_lsb"] <= goal, function
         assert seconds < 60  # the issue asks < 30 s on an idle machine
     assert budget_fits["tanh"][0].model.inner.base != 0
@@ -199,7 +200,7 @@ def test_order_auto_skips_an_order_the_budget_cannot_hold():
     """Order 2 needs three nodes a region: in 4 bytes only order 1 fits, and auto keeps it;
     a budget neither fits is the first order's error."""
     f = interp(**GELU8, segments="auto", max_bytes=4, fold="none")
-    assert f.model.order == 1 and forms.of(f.model).table_bytes(f.model) <= 4
+    assert f.model.order == 1 and emit_c.table_bytes(f.model) <= 4
     with pytest.raises(ApproxgenError, match="more than max_bytes allows"):
         interp(**GELU8, segments="auto", max_bytes=4, fold="none", order=2)
     with pytest.raises(ApproxgenError, match="more than max_bytes allows"):

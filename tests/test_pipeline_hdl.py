@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import approxgen
-from approxgen import forms
 from approxgen.cli import main
 from approxgen.emit import datapaths, pipelined, rtl, vectors, verilog, vhdl
 from conftest import CONFIGS, fit_raw, require_tool, shipped_fit
@@ -71,7 +71,7 @@ def test_int8_stream_every_code(tmp_path, config):
     """Every shipped int8 fit, every part: AXI4-Stream Verilog (2 registers) and VHDL
     (combinational and 3-register stream) equal the golden vectors over every code."""
     f = shipped_fit(config)
-    for part in forms.of(f.model).verilog_parts:
+    for part in verilog.parts(f):
         (tmp_path / f"v{part}").mkdir()
         icarus(tmp_path / f"v{part}", f, part, 2, True)
         (tmp_path / f"c{part}").mkdir()
@@ -98,7 +98,7 @@ def test_every_form_int8(tmp_path, name):
     raw = {"input": {"bits": 8, "signed": True}, "output": {"bits": 8}, "name": name,
            **OTHER_FORMS[name]}
     f = fit_raw(**raw)
-    for part in forms.of(f.model).verilog_parts:
+    for part in verilog.parts(f):
         for kind, stages in (("v", 3), ("s", 2), ("c", 0)):
             where = tmp_path / f"{kind}{part}"
             where.mkdir()
@@ -184,3 +184,22 @@ def test_api_and_vhdl_names():
     named = dataclasses.replace(f, spec=dataclasses.replace(f.spec, name="Entity"))
     with pytest.raises(Exception, match="reserved word of VHDL"):
         vhdl.render(named)
+
+
+def test_verify_vhdl_target(tmp_path, monkeypatch):
+    """`verify --target vhdl` (the VHDL emitter's verifier): GHDL over every code, pipelined and
+    streaming as asked; another function's entity under the same name is counted as mismatches."""
+    from approxgen.verify import verify
+
+    f, other = (shipped_fit(next(c for c in CONFIGS if c.name == n))
+                for n in ("gelu_int8.yaml", "tanh_int8.yaml"))
+    report = verify(f, ["vhdl"], tmp_path / "ok", pipeline="2", handshake=True)
+    [row] = report.results
+    assert (row.target, row.status, row.codes, row.mismatches) == \
+        ("vhdl pipelined stream", "pass", 256, 0), row
+    impostor = dataclasses.replace(other, spec=dataclasses.replace(other.spec, name=f.spec.name))
+    render = vhdl.render
+    monkeypatch.setattr(vhdl, "render", lambda fit, *a, **k: render(impostor, *a, **k))
+    [row] = verify(f, ["vhdl"], tmp_path / "bad").results
+    assert row.status == "fail" and row.mismatches > 0 and row.first, row
+    assert row.first[0].expected == f.model.evaluate(np.array([row.first[0].code]))[0]

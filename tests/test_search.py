@@ -15,7 +15,8 @@ import pytest
 
 from approxgen import spec as specs
 from approxgen.errors import ApproxgenError
-from approxgen.fit import fit, problem as problem_mod, segment
+from approxgen.fit import problem as problem_mod, segment
+from approxgen.fitting import fit
 from approxgen.fit.problem import PwlProblem
 from approxgen.search import run, snap_breakpoints
 from approxgen.search.ga import rounding_mutation

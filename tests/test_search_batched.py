@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from approxgen import spec as specs
-from approxgen.fit import fit, problem as problem_mod
+from approxgen.fit import problem as problem_mod
+from approxgen.fitting import fit
 from approxgen.fit.problem import PwlProblem
 from approxgen.forms import folded
 from approxgen.search import run

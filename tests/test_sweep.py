@@ -63,8 +63,8 @@ def test_default_grid_is_every_form_that_applies(tmp_path):
 def test_default_grid_leaves_out_a_search_a_form_refuses(monkeypatch):
     """``--search pso`` over every form: interp places its own nodes, so it is not in the grid
     (an explicit ``--form interp --search pso`` is refused before any fit)."""
-    monkeypatch.setattr(sweep, "measure", lambda raw, source, tool, progress: {
-        "form": raw["form"], "max_error_lsb": 1.0, "table_bytes": 1, "cells": None})
+    monkeypatch.setattr(sweep, "measure", lambda spec, tool, progress: {
+        "form": spec.form, "max_error_lsb": 1.0, "table_bytes": 1, "cells": None})
     points = sweep.grid(["pwl", "interp", "table"], [4], ["pso"])
     rows = sweep.run({"function": "silu"}, "<test>", points, yosys=False, applicable_only=True)
     assert [r["form"] for r in rows] == ["pwl", "table"]

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from approxgen import artifact as artifacts, emit, verify
+from approxgen import artifact as artifacts, verify
 from approxgen.cli import main
+from approxgen.emit import comment_text
 from approxgen.emit import c as emit_c, vectors as emit_vectors, verilog as emit_verilog
 from approxgen.errors import ApproxgenError
 from conftest import fit_raw, require_tool
@@ -85,7 +86,7 @@ def test_wrong_emitted_code_is_reported_and_exits_1(monkeypatch, artifact, good,
     it, with the codes and values that differ."""
     require_tool("cc"), require_tool("iverilog"), require_tool("vvp")
     render_c, render_v = emit_c.render, emit_verilog.render
-    monkeypatch.setattr(emit_c, "render", lambda fit, *a: render_c(other, *a))
+    monkeypatch.setattr(emit_c, "render", lambda fit, *a, **kw: render_c(other, *a, **kw))
     monkeypatch.setattr(emit_verilog, "render", lambda fit, **kw: render_v(other, **kw))
     result = invoke(artifact, "--part", part)
     assert result.exit_code == 1, result.output
@@ -112,7 +113,7 @@ def test_wrong_emitted_code_is_reported_and_exits_1(monkeypatch, artifact, good,
 
 def test_compile_error_is_one_line_exit_1(monkeypatch, artifact):
     require_tool("cc")
-    monkeypatch.setattr(emit_c, "render", lambda fit, *a: "int broken(void) { return }\n")
+    monkeypatch.setattr(emit_c, "render", lambda fit, *a, **kw: "int broken(void) { return }\n")
     result = invoke(artifact, "--no-verilog")
     assert result.exit_code == 1, result.output
     assert rows(result.output)["c"][3] == "ERROR"
@@ -182,7 +183,7 @@ def test_library_report(good):
         (q0 + 5, "array in pieces"), (q0 + 9, ", ".join(verify.C_VARIANTS))]
     assert first[0].got == first[0].expected + 1
     with pytest.raises(ApproxgenError, match="unknown target"):
-        verify.verify(good, ["vhdl"])
+        verify.verify(good, ["spice"])
 
 
 # --- hostile strings (issue 9, item 5) -----------------------------------------------------------
@@ -236,7 +237,7 @@ def test_hostile_strings_stay_in_comments(hostile, tmp_path):
     ("tab\tand \u00e9\u2028", "tab<U+0009>and <U+00E9><U+2028>"),
 ])
 def test_comment_text(text, safe):
-    assert emit.comment_text(text) == safe
+    assert comment_text(text) == safe
 
 
 @pytest.mark.parametrize("search", ["chain", "bucket", "binary"])

@@ -18,7 +18,7 @@ import warnings
 
 import click
 
-from approxgen import __version__
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError, OSFailure
 
 

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import (Command, InputArgument, OutputOption, progress_option,
-                                  set_progress)
+from approxgen.cli.common import (Command, InputArgument, OutputOption, executor_options,
+                                  progress_option, set_progress)
 
 
 @click.command("build", cls=Command)
 @click.argument("specs", nargs=-1, type=click.Path(), cls=InputArgument)
 @click.option("-o", "--out", "out_dir", required=True, cls=OutputOption, directory=True,
               help="Output directory (created if missing).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Specs built in parallel (processes).")
+@executor_options("Specs")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name each file (with a short diff) that a build "
                    "would change, 0 when everything is up to date.")
@@ -24,7 +23,7 @@ from approxgen.cli.common import (Command, InputArgument, OutputOption, progress
               help="Also write NAME.png (the report's plots; needs matplotlib, slower).")
 @click.option("-q", "--quiet", is_flag=True, help="No per-spec lines, no progress.")
 @progress_option
-def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
+def build_command(specs, out_dir, executor, check, plots, quiet, progress):
     """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
     the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
     NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report) and,
@@ -52,7 +51,7 @@ def build_command(specs, out_dir, jobs, check, plots, quiet, progress):
             click.echo(product.line)
 
     set_progress(progress, quiet)
-    products = build.build(sources, out, jobs=jobs, on_product=None if check else show,
+    products = build.build(sources, out, executor=executor, on_product=None if check else show,
                            progress=not quiet and (progress or not sys.stderr.isatty()),
                            plots=plots)
     changed = build.changes(products, out)

@@ -42,6 +42,16 @@ class Command(click.Command):
         check_paths(self, ctx.params)
         return super().invoke(ctx)
 
+    def get_params(self, ctx):
+        """Its parameters; with the fit flags (:func:`fit_flags`), the forms' own keys' flags
+        after ``--fold`` (added on first use, so listing the commands imports no form)."""
+        if getattr(self.callback, "fit_flags", False) and not getattr(self, "_keyed", False):
+            self._keyed = True
+            at = next((i + 1 for i, p in enumerate(self.params) if p.name == "fold"),
+                      len(self.params))
+            self.params[at:at] = form_key_options()
+        return super().get_params(ctx)
+
 
 def check_paths(command: click.Command, params: dict) -> None:
     """Validate the output options of ``command`` given ``params`` (see :class:`Command`)."""
@@ -62,9 +72,52 @@ def check_paths(command: click.Command, params: dict) -> None:
     outputs.validate(files, inputs, flags)
 
 
+class EmitterCommand(Command):
+    """A :class:`Command` that also takes the render options (:class:`approxgen.emit.Option`) of
+    the emitters named ``emitters`` (or returned by it, a function), placed before its first
+    option named in ``before``; they are added when the command is first parsed or shown, so
+    listing the commands imports no emitter."""
+
+    def __init__(self, *args, emitters=(), before: tuple[str, ...] = (), **kwargs):
+        self._emitters, self._before = emitters, before
+        self._targets, self._added = None, []
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx):
+        targets = tuple(self._emitters() if callable(self._emitters) else self._emitters)
+        if targets != self._targets:  # first use, or the registry changed since
+            self.params = [p for p in self.params if p not in self._added]
+            at = next((i for i, p in enumerate(self.params) if p.name in self._before),
+                      len(self.params))
+            self._targets, self._added = targets, emitter_options(targets)
+            self.params[at:at] = self._added
+        return super().get_params(ctx)
+
+
+def emitter_options(targets) -> list[click.Option]:
+    """The click options of the render options every emitter of ``targets`` declares."""
+    from approxgen.emit import get as emitter
+
+    made, seen = [], set()
+    for target in targets:
+        for opt in getattr(emitter(target), "OPTIONS", ()):
+            if opt.name in seen:  # one flag for the emitters sharing it (verify: --part)
+                continue
+            seen.add(opt.name)
+            kind = (RegistryChoice(opt.choices) if isinstance(opt.choices, str)
+                    else click.Choice(opt.choices) if opt.choices else opt.type)
+            bare = {} if opt.flag_value is None else {"flag_value": opt.flag_value}
+            made.append(click.Option([opt.flag, opt.name], type=kind, default=opt.default,
+                                     is_flag=opt.is_flag, help=opt.help, metavar=opt.metavar,
+                                     show_default=not opt.is_flag and opt.default is not None,
+                                     **bare))
+    return made
+
+
 class RegistryChoice(click.Choice):
-    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``), imported
-    only when the choices are needed (parsing, ``--help``, shell completion)."""
+    """A :class:`click.Choice` over the names of a registry (``"module:attribute"``; a function
+    there returns it), imported only when the choices are needed (parsing, ``--help``, shell
+    completion)."""
 
     def __init__(self, registry: str):
         self._registry = registry
@@ -75,7 +128,8 @@ class RegistryChoice(click.Choice):
         import importlib
 
         module, attr = self._registry.split(":")
-        return tuple(getattr(importlib.import_module(module), attr))
+        registry = getattr(importlib.import_module(module), attr)
+        return tuple(registry() if callable(registry) else registry)
 
     @choices.setter
     def choices(self, value):  # click.Choice.__init__ assigns; the registry decides
@@ -107,8 +161,6 @@ FIT_FLAGS = [
                       "whose output differs from the correctly rounded table)."),
     click.option("--seed", type=int, help="Random seed of the search."),
     click.option("--name", help="Identifier of the emitted function/module."),
-    click.option("--acc-bits", help="pwl accumulator: auto (32 bits when that costs at most "
-                                    "1/16 LSB), 32 or 64."),
     click.option("--weights", type=RegistryChoice("approxgen.spec:WEIGHTS"),
                  help="none, or samples: weight the objective by the histogram of the "
                       "--calibrate samples over the input codes (mse: weighted mean; max: over "
@@ -117,27 +169,30 @@ FIT_FLAGS = [
                  help="Symmetry folding (odd, f(-x) = 1 - f(x), f(-x) = f(x) - x): fit one half "
                       "and reconstruct the other exactly in integers. auto (default): when exact "
                       "and not worse than the unfolded fit; on: required; none: never."),
-    click.option("--order",
-                 help="Form interp: 1 interpolates linearly between two nodes, 2 "
-                      "quadratically through three; auto (default) fits both and keeps the "
-                      "better for the objective."),
-    click.option("--max-regions", type=str,
-                 help="Form interp: at most this many regions of node steps (1-8, default 8); "
-                      "fewer regions make the C faster (each costs a clamp and two shifts per "
-                      "element), usually for a little more error or more nodes."),
-]
+    click.option("--bytes-target", type=RegistryChoice("approxgen.footprint:BYTES_TARGETS"),
+                 help="What --max-bytes counts and the summary shows: tables (the C header's "
+                      "static const tables, the default) or the whole compiled kernel's "
+                      "read-only bytes (tables + constants + code) on host (cc -O2), "
+                      "cortex-m0, cortex-m4 or cortex-m7 (arm-none-eabi-gcc -Os)."),
+]  # then the forms' own keys' flags (approxgen.forms.Key), added by Command when used
 
 
 def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
     """Decorate ``command`` with every fit flag but ``exclude`` (collected into one ``flags``
-    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``."""
+    dict, excluded ones None): ``@fit_flags`` or ``@fit_flags(exclude=("form",))``. The flags of
+    the forms' own keys (:func:`form_key_options`) join them when a :class:`Command` is used."""
     if command is None:
         return functools.partial(fit_flags, exclude=exclude)
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         flags = {name: None if name in exclude else kwargs.pop(name) for name in _FLAG_NAMES}
+        from approxgen.forms import declared_keys
+
+        flags.update({name: kwargs.pop(name, None) for name in declared_keys()})
         return command(*args, flags=flags, **kwargs)
+
+    wrapper.fit_flags = True  # Command adds the forms' keys' flags after --fold
 
     for name, option in reversed(list(zip(_FLAG_NAMES, FIT_FLAGS))):
         if name not in exclude:
@@ -147,8 +202,14 @@ def fit_flags(command=None, *, exclude: tuple[str, ...] = ()):
 
 _FLAG_NAMES = ["bits", "in_bits", "out_bits", "in_scale", "out_scale", "unsigned", "domain",
                "form", "segments", "max_error_lsb", "max_bytes", "coef_format", "search",
-               "objective", "seed", "name", "acc_bits", "weights", "fold", "order",
-               "max_regions"]
+               "objective", "seed", "name", "weights", "fold", "bytes_target"]
+
+
+def form_key_options() -> list[click.Option]:
+    """The CLI flags of the forms' own spec keys, from their declarations (forms.Key)."""
+    from approxgen.forms import declared_keys
+
+    return [click.Option([key.flag, key.name], help=key.help) for key in declared_keys().values()]
 
 
 progress_option = click.option(
@@ -158,31 +219,41 @@ progress_option = click.option(
          "silences both.")
 
 
+def executor_options(what: str):
+    """``-j/--jobs``, ``--executor``, ``--scheduler`` and ``--per-task`` for a command running
+    many ``what`` (its function then takes one ``executor`` argument: see
+    :mod:`approxgen.parallel`)."""
+    from approxgen.parallel import EXECUTORS
+
+    def decorate(command):
+        @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                      help=f"{what} run in parallel (processes; --executor local).")
+        @click.option("--executor", "executor_name", type=click.Choice(list(EXECUTORS)),
+                      default="local", show_default=True,
+                      help="Where they run: local processes, or the workers of a "
+                           "dask.distributed scheduler (results are identical).")
+        @click.option("--scheduler", metavar="ADDR",
+                      help="The dask scheduler's address (tcp://HOST:8786), with --executor dask.")
+        @click.option("--per-task", type=click.IntRange(min=1), metavar="N",
+                      help=f"{what} per dask task (default: about 4 tasks per worker).")
+        @functools.wraps(command)
+        def wrapper(*args, jobs, executor_name, scheduler, per_task, **kwargs):
+            from approxgen import parallel
+
+            runner = parallel.make(executor_name, jobs, scheduler, per_task)
+            return command(*args, executor=runner, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def set_progress(progress: bool, quiet: bool) -> bool:
     """Set :mod:`approxgen.progress` from the flags; True when fits should report progress."""
     from approxgen import progress as reporter
 
     reporter.set_mode("off" if quiet else "plain" if progress else "auto")
     return not quiet
-
-
-part_option = click.option(
-    "--part", type=RegistryChoice("approxgen.emit.verilog:PARTS"), default="full",
-    show_default=True,
-    help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment decoder and "
-         "coefficient ROM alone (pwl: x -> slope, intercept; quadratic: x -> a, b, c, "
-         "origin) for an existing MAC.")
-
-segment_search_option = click.option(
-    "--segment-search", type=click.Choice(["auto", "chain", "bucket", "binary"]), default="auto",
-    show_default=True,
-    help="C, pwl and quadratic: how a code finds its segment. chain: compare-and-mask over "
-         "every breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table on "
-         "the top input bits, one load and a compare per breakpoint inside the code's bucket; "
-         "binary: branch-free binary search. auto: chain up to 8 segments with a 32-bit "
-         "accumulator (quadratic: up to 4, any accumulator), else bucket with buckets of at "
-         "least 64 codes holding at most 3 breakpoints, else chain up to 48 segments, else "
-         "binary.")
 
 
 def flag_overrides(flags: dict) -> dict:
@@ -198,9 +269,9 @@ def flag_overrides(flags: dict) -> dict:
         "max_error_lsb": flags["max_error_lsb"], "max_bytes": flags["max_bytes"],
         "coef_format": flags["coef_format"],
         "search": flags["search"], "objective": flags["objective"], "seed": flags["seed"],
-        "name": flags["name"], "acc_bits": flag_int(flags["acc_bits"]),
-        "weights": flags["weights"], "fold": flags["fold"], "order": flag_int(flags["order"]),
-        "max_regions": flag_int(flags["max_regions"]),
+        "name": flags["name"], "weights": flags["weights"], "fold": flags["fold"],
+        "bytes_target": flags["bytes_target"],
+        **{name: flag_int(value) for name, value in flags.items() if name not in _FLAG_NAMES},
     }
 
 
@@ -284,10 +355,12 @@ def quiet_option(what: str):
     return click.option("-q", "--quiet", is_flag=True, help=f"{what}; no progress.")
 
 
-def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False):
+def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = False,
+                allow_blocks: bool = False):
     """A Fit from an artifact, a spec file, stdin (``-``) or a function name (fitting first,
     with progress unless ``quiet``; ``announce``: then, when the spec left the segment count
-    to the fit (``segments: auto``), the fit's summary on stderr: what it chose)."""
+    to the fit (``segments: auto``), the fit's summary on stderr: what it chose).
+    ``allow_blocks``: a block spec gives its block (:mod:`approxgen.blocks`), else it is refused."""
     set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
@@ -298,22 +371,45 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
                                  f"or function, not to a fit artifact", read[2])
         return artifact.loads(read[1], read[2])
+    block = _block_target(target, flags, read)
+    if block is not None:
+        if not allow_blocks:
+            raise ApproxgenError("block specs take only approxgen emit c so far",
+                                 f"{read[2]}: block")
+        return block
     import time
 
     started = time.perf_counter()
     spec = spec_from_target(target, flags, read)
     fit = fit_spec(spec, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
-        from approxgen.cli.fit import summary
+        from approxgen.cli.summary import summary
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)
     return fit
 
 
+def _block_target(target: str, flags: dict, read: tuple):
+    """The block (:mod:`approxgen.blocks`) a spec file describes, or None when it is no block;
+    fit flags do not apply to a block."""
+    from approxgen import blocks
+
+    if read[0] != "spec":
+        return None
+    raw, source = raw_from_target(target, {k: None for k in flags}, read)
+    if not blocks.is_block_spec(raw):
+        return None
+    given = [k for k, v in flag_overrides(flags).items() if v is not None]
+    if given:
+        raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} do not apply to a "
+                             f"block spec", read[2])
+    return blocks.load(raw, source)
+
+
 def fit_spec(spec, progress: bool = False):
     """Fit ``spec``; an error of the model's integer contract (raised without a location, such
     as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
-    from approxgen.fit import fit
+    from approxgen.fitting import fit
 
     try:
         return fit(spec, progress=progress)

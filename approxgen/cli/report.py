@@ -48,7 +48,7 @@ def report_command(target, flags, out_dir, plot_path, as_json, quiet):
     if as_json:
         write_output(None, json.dumps(report.to_json(fit), indent=2, sort_keys=True) + "\n")
     elif not quiet:
-        from approxgen.cli.fit import summary
+        from approxgen.cli.summary import summary
 
         click.echo(summary(fit))
         click.echo(report.segment_table(fit))

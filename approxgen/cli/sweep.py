@@ -7,7 +7,8 @@ import json
 import click
 
 from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, input_paths,
-                                  progress_option, raw_from_target, set_progress, write_output)
+                                  executor_options, progress_option,
+                                  raw_from_target, set_progress, write_output)
 
 
 @click.command("sweep", cls=Command)
@@ -26,12 +27,11 @@ from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flag
                    ".png, .svg or .pdf.")
 @click.option("--yosys/--no-yosys", default=True,
               help="Count Yosys cells of each full datapath when Yosys is installed (default).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Points fitted in parallel (processes).")
+@executor_options("Points")
 @click.option("-q", "--quiet", is_flag=True, help="No table, no progress.")
 @progress_option
 def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_json, plot_path,
-                  yosys, jobs, quiet, progress):
+                  yosys, executor, quiet, progress):
     """Fit TARGET (a function name or a SPEC.yaml) at every form, segment count and search
     given, and tabulate max error, mismatches, C table bytes, Yosys cells (when installed) and
     fit seconds, marking the Pareto front of error against cost (cells, else table bytes)."""
@@ -46,7 +46,7 @@ def sweep_command(target, flags, forms, segment_counts, searches, csv_path, as_j
     suffix = report.check_plot_path(plot_path) if plot_path else None
     raw, source = raw_from_target(target, flags)
     rows = sweep.run(raw, source, points, yosys=yosys, progress=set_progress(progress, quiet),
-                     applicable_only=every, jobs=jobs)
+                     applicable_only=every, executor=executor)
     files = []
     if csv_path and csv_path != "-":
         files.append((csv_path, sweep.to_csv(rows)))

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import click
 
-from approxgen.cli.common import (Command, InputArgument, OutputOption, fit_flags, load_target,
-                                  part_option, quiet_option, segment_search_option)
+from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, RegistryChoice,
+                                  fit_flags, load_target, quiet_option)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
 
-@click.command("verify", cls=Command)
+def _verified_emitters() -> list[str]:
+    """The emitters with a ``verify`` target: their render options are verify's too."""
+    from approxgen import verify
+
+    return list(dict.fromkeys(emitter for emitter, _ in verify.verifiers().values()))
+
+
+@click.command("verify", cls=EmitterCommand, emitters=_verified_emitters, before=("strict",))
 @click.argument("target", cls=InputArgument)
 @fit_flags
 @click.option("--c/--no-c", "check_c", default=True,
@@ -26,9 +33,18 @@ from approxgen.outputs import OutputError
 @click.option("--cflags", default="",
               help="Extra compiler flags after the strict ones, e.g. '-O3 -march=native'.")
 @click.option("--cxx", help="Also compile the header as C++ with this compiler (e.g. c++).")
-@segment_search_option
-@part_option
-@click.option("--pipeline", is_flag=True, help="Simulate the pipelined Verilog module.")
+@click.option("--compile-only", is_flag=True,
+              help="C/C++: compile the harness only, run nothing (a cross compiler: --cc "
+                   "'arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb').")
+@click.option("--runner",
+              help="C/C++: run the compiled harness under this command, an emulator "
+                   "(e.g. 'qemu-arm -L /usr/arm-linux-gnueabi').")
+@click.option("--link",
+              help="C/C++: link the compiled harness with this command of its own (e.g. "
+                   "'arm-none-eabi-gcc -mthumb --specs=rdimon.specs' for qemu-arm; default: "
+                   "the compiler, in one step).")
+@click.option("--target", "more", multiple=True, type=RegistryChoice("approxgen.verify:verifiers"),
+              help="Also verify this target (repeatable): any an emitter declares.")
 @click.option("--strict", is_flag=True,
               help="A missing tool is a failure (use in CI, where the tools must be installed).")
 @click.option("--json", "as_json", is_flag=True,
@@ -38,8 +54,8 @@ from approxgen.outputs import OutputError
               help="Write the headers, harness, Verilog and vectors here and keep them "
                    "(default: a temporary directory, removed).")
 @quiet_option("No table: the exit status tells")
-def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segment_search, part,
-                   pipeline, strict, as_json, workdir, quiet):
+def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compile_only, runner,
+                   link, more, strict, as_json, workdir, quiet, **options):
     """Prove TARGET's emitted code on this machine: compile the C header with strict C99 flags
     (-std=c99 -Wall -Wextra -Wconversion -Werror -pedantic -O2) and run its scalar and array
     functions over every input code; simulate the Verilog module with its self-checking test
@@ -50,17 +66,25 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
     Exit status: 0 when every checked target matches; 1 on a mismatch, when a tool fails (the
     table's next line quotes its first error line) or when nothing could be checked; 2 on bad
     input. A missing tool (cc, iverilog/vvp) marks its target "skipped" and is not a failure
-    unless --strict is given.
+    unless --strict is given. With --compile-only the C verdict is "compiled (not run)".
     """
     from approxgen import verify
 
     targets = [t for t, on in (("c", check_c), ("c++", cxx), ("verilog", check_verilog)) if on]
+    targets += [t for t in more if t not in targets]
     if not targets:
         raise ApproxgenError("nothing to verify: --no-c and --no-verilog leave no target")
-    try:
-        extra = shlex.split(cflags)
-    except ValueError as exc:
-        raise ApproxgenError(str(exc), "--cflags") from None
+    for flag, value in (("--cflags", cflags), ("--cc", cc), ("--runner", runner),
+                        ("--link", link)):
+        try:
+            words = shlex.split(value or "")
+        except ValueError as exc:
+            raise ApproxgenError(str(exc), flag) from None
+        if value is not None and not words and flag != "--cflags":
+            raise ApproxgenError("is empty: give a command", flag)
+    if compile_only and (runner or link):
+        raise ApproxgenError("runs nothing: it takes no --runner or --link", "--compile-only")
+    extra = shlex.split(cflags)
     fit = load_target(target, flags, quiet)
     if workdir is not None:
         try:
@@ -69,7 +93,7 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, segme
             raise OutputError(f"cannot create it: {exc.strerror or exc}",
                               f"--workdir {workdir}") from None
     report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
-                           part=part, pipeline=pipeline, segment_search=segment_search)
+                           compile_only=compile_only, runner=runner, link=link, **options)
     if as_json:
         import dataclasses
         import json

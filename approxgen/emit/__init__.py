@@ -1,13 +1,24 @@
 """Emitters: each renders a Fit through Jinja templates into one target (C, Verilog, vectors).
 
 Emitters never fit; they read the integers of a :class:`~approxgen.artifact.Fit` and must match the
-golden model (:mod:`approxgen.model`) bit for bit. What they share lives here: the template
-environment, the provenance header, comment-safe text, and the name rules of every emitter.
+golden model (:mod:`approxgen.model`) bit for bit. What they share lives here: the one registry
+(:data:`EMITTERS`), the template environment, the provenance header, comment-safe text, the name
+rules of every emitter, and the lookup of an emitter's per-form code (:func:`cell`).
 
-Every emitter module listed in :data:`EMITTERS` may declare the identifiers its output reserves
-(``RESERVED``, a set of names) and ``name_problem(name)``: why ``name`` would break its output, or
-``None``. :func:`name_problem` asks all of them and spec validation uses it, so shared code never
-names an emitter's keywords.
+An emitter is a plug-in: one module named in :data:`EMITTERS` (``emit``, ``verify``, ``build``
+and :func:`approxgen.emit` read it), its templates, and nothing else. The module holds
+
+* ``TARGET`` (its name in messages), ``render(fit, **options) -> str`` and ``HELP`` (one line for
+  ``approxgen emit TARGET --help``), ``OUTPUT_HELP`` (its ``-o``);
+* optionally ``OPTIONS`` (:class:`Option`: ``render``'s keywords as CLI flags), ``EXTRA_FILES``
+  (:class:`ExtraFile`: more files one ``emit`` writes, such as Verilog's test bench),
+  ``BUILD_FILES`` (``(suffix, render(fit) -> str)`` for ``approxgen build``), ``VERIFIERS``
+  (``approxgen verify`` targets -> ``"module:function"`` running them), ``RESERVED`` (the
+  identifiers its output reserves) and ``name_problem(name)`` (why ``name`` would break its
+  output, or ``None``: :func:`name_problem` asks all of them, so shared code never names an
+  emitter's keywords);
+* its per-form code, keyed by :attr:`approxgen.forms.Form.key` (``CELLS``; :func:`cell`): a form
+  it has no entry for gets the one refusal :func:`unsupported`.
 """
 
 from __future__ import annotations
@@ -16,21 +27,109 @@ import functools
 import importlib
 import importlib.resources
 import re
+from dataclasses import dataclass
+from typing import Any, Callable
 
-import jinja2
-
-from approxgen import __version__, forms
+from approxgen import forms
+from approxgen.version import __version__
 from approxgen.errors import ApproxgenError
 
-EMITTERS = ("approxgen.emit.c", "approxgen.emit.verilog", "approxgen.emit.vectors")
+# The emitter registry: target name -> the module that renders it (imported only when used).
+EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
+            "vectors": "approxgen.emit.vectors", "vhdl": "approxgen.emit.vhdl"}
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _UNSAFE_RE = re.compile(r"[^ -\[\]-~]")  # anything but printable ASCII, and the backslash
 
 
+def get(target: str):
+    """The emitter module of ``target`` (an ApproxgenError naming ``target`` if there is none)."""
+    if not isinstance(target, str) or target not in EMITTERS:
+        raise ApproxgenError(f"unknown target {target!r} (one of {', '.join(EMITTERS)})",
+                             "target")
+    return importlib.import_module(EMITTERS[target])
+
+
+def modules():
+    """Every registered emitter module, in registry order."""
+    return [importlib.import_module(module) for module in EMITTERS.values()]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A keyword of an emitter's ``render`` as a CLI flag: ``flag`` (``--part``), its ``help``,
+    ``choices`` (a tuple, or ``"module:attribute"`` naming a registry), a boolean ``is_flag``,
+    the ``default``, its value ``type`` (``int``), ``metavar``, and ``flag_value``: the value
+    of the flag given bare (it then also takes a value)."""
+
+    name: str
+    flag: str
+    help: str
+    default: Any = None
+    choices: tuple | str | None = None
+    is_flag: bool = False
+    type: Any = None
+    metavar: str | None = None
+    flag_value: Any = None
+
+
+@dataclass(frozen=True)
+class ExtraFile:
+    """A further file one ``approxgen emit`` may write: its option (``--testbench``), its
+    ``render(fit, **options) -> str`` (given the emitter's :class:`Option` values) and help;
+    ``directory``: the option names a directory and ``render`` returns ``[(file name, text)]``
+    (``render`` ``None``: a file of the :class:`MultiFit` unit only)."""
+
+    name: str
+    flag: str
+    render: Callable[..., Any] | None
+    help: str
+    directory: bool = False
+
+
+@dataclass(frozen=True)
+class MultiFit:
+    """Several fits as one unit (``approxgen emit TARGET TARGET... FLAG``): the boolean option
+    ``name``/``flag`` asks for it; ``render(fits, targets, **options) -> str`` writes ``-o``;
+    ``files`` (:class:`ExtraFile`, ``render(fits, targets, **options)``) the further files."""
+
+    name: str
+    flag: str
+    help: str
+    render: Callable[..., str]
+    files: tuple[ExtraFile, ...] = ()
+
+
+def block_renderer(module, block, where: str | None = None):
+    """The emitter ``module``'s ``render_block(block) -> str`` (blocks: :mod:`approxgen.blocks`),
+    refused in one line (naming ``where``) where it has none."""
+    render = getattr(module, "render_block", None)
+    if render is None:
+        raise ApproxgenError(f"the {block.kind} block has no {module.TARGET} emitter yet", where)
+    return render
+
+
+def unsupported(form, target: str) -> ApproxgenError:
+    """The one refusal of an emitter that has no code for ``form`` (a Form plug-in; a wrapper's
+    key differs from its name: ``folded``)."""
+    wrapped = f" for {form.key} fits" if form.key != form.name else ""
+    return ApproxgenError(f"the {form.name} form has no {target} emitter{wrapped}")
+
+
+def cell(cells: dict, form, target: str):
+    """The per-form code of an emitter (``cells``: :attr:`Form.key` -> a class taking the form)
+    for ``form``, built for it; :func:`unsupported` where the emitter has none."""
+    factory = cells.get(form.key)
+    if factory is None:
+        raise unsupported(form, target)
+    return factory(form)
+
+
 @functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+def environment():
     """The Jinja environment over the shipped ``templates/`` (strict: a missing name fails); built
     once per process, so its compiled templates are reused (budgets and builds render often)."""
+    import jinja2
+
     root = importlib.resources.files("approxgen.templates")
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -53,8 +152,8 @@ def name_problem(name) -> str | None:
     not an identifier, or refused by an emitter of :data:`EMITTERS`."""
     if not isinstance(name, str) or not IDENTIFIER_RE.fullmatch(name):
         return "is not an identifier (a letter or _, then letters, digits or _; at most 63)"
-    for module in EMITTERS:
-        problem = getattr(importlib.import_module(module), "name_problem", lambda _: None)(name)
+    for module in modules():
+        problem = getattr(module, "name_problem", lambda _: None)(name)
         if problem:
             return problem
     return None

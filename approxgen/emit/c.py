@@ -32,7 +32,7 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 * a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body (rendered by
-  ``Form.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
+  ``FormC.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
   ``NAME_half``, and ``NAME`` reconstructing the negative side from ``NAME_half(|q|)``, saturated
   only on the sides it reaches (:func:`_folded_range`). Its array variant runs in blocks of
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
@@ -58,9 +58,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen import forms
+from approxgen.emit import Option, cell as emit_cell
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
+from approxgen.emit import comment_text, programmable
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
+from approxgen.version import __version__
 
 SEGMENT_SEARCHES = ("auto", "chain", "bucket", "binary")
 # The chain costs O(K) per element but vectorizes; the binary search costs O(log K) scalar work.
@@ -76,6 +79,9 @@ CHAIN_PREFERRED_SEGMENTS = 8
 BUCKET_MIN_WIDTH_BITS = 6
 # Three thresholds of up to 17 bits and the segment index still fit one 64-bit entry.
 BUCKET_MAX_COMPARES = 3
+# decode_slack moves breakpoints to the 2^6-code grid from this many input bits on (below, a
+# grid point every 64 codes leaves the breakpoints too little choice)
+DECODER_GRID_MIN_BITS = 12
 # The quadratic's chain only counts the breakpoints reached (its coefficients are then loaded by
 # index, which does not vectorize at -O2), so a bucket table pays from fewer segments: GCC 12 -O2,
 # x86-64, ns per element: int8 gelu 4 segments chain 1.4, one-compare buckets 1.7; 8 segments
@@ -85,7 +91,24 @@ QUADRATIC_CHAIN_SEGMENTS = 4
 # A folded header saturates only the sides its reconstruction reaches, found by evaluating the
 # half over every code up to this many codes a side (wider inputs: the width analysis's bounds).
 EXACT_RANGE_CODES = 1 << 20
-BLOCK = 64  # elements per block of the array variant: a fixed trip count GCC -O2 vectorizes
+# Elements per block of the array variant: the header's macro APPROXGEN_BLOCK (64 where the
+# compiler has a vector unit: a fixed trip count GCC -O2 vectorizes; 1 elsewhere: no scratch).
+BLOCK = "APPROXGEN_BLOCK"
+
+# --- the plug-in (approxgen.emit) ---------------------------------------------------------------
+HELP = ("A standalone integer-only C99 header (--programmable: one kernel taking a pointer to "
+        "a fit's coefficient set, and every fit's set). ")
+OUTPUT_HELP = "Header to write (default: stdout)."
+OPTIONS = (Option(
+    "segment_search", "--segment-search", default="auto", choices=SEGMENT_SEARCHES,
+    help="C, pwl and quadratic: how a code finds its segment. chain: compare-and-mask over "
+         "every breakpoint (no extra memory, vectorizes, O(segments)); bucket: a small table on "
+         "the top input bits, one load and a compare per breakpoint inside the code's bucket; "
+         "binary: branch-free binary search. auto: chain up to 8 segments with a 32-bit "
+         "accumulator (quadratic: up to 4, any accumulator), else bucket with buckets of at "
+         "least 64 codes holding at most 3 breakpoints, else chain up to 48 segments, else "
+         "binary."),)
+VERIFIERS = {"c": "approxgen.verify:verify_c", "c++": "approxgen.verify:verify_c"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "C"
@@ -241,6 +264,16 @@ def choose_segment_search(model, wide: bool = False,
     return ("chain" if model.segments <= CHAIN_MAX_SEGMENTS else "binary"), None
 
 
+def decoder_grid(fmt: IntFormat, segments: int) -> int | None:
+    """The codes between the grid points (from ``fmt``'s least code) on which breakpoints give
+    the ``auto`` segment decoder an aligned bucket table (no compare), or None where it needs no
+    grid: up to :data:`CHAIN_PREFERRED_SEGMENTS` segments (the chain) or inputs of at most
+    :data:`DECODER_GRID_MIN_BITS` bits (buckets of 2^6 codes would hold too few)."""
+    if segments <= CHAIN_PREFERRED_SEGMENTS or fmt.bits < DECODER_GRID_MIN_BITS:
+        return None
+    return 1 << BUCKET_MIN_WIDTH_BITS
+
+
 def render(fit, segment_search: str = "auto") -> str:
     """The C header of ``fit`` (deterministic: the same fit gives the same bytes).
     ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`."""
@@ -249,10 +282,28 @@ def render(fit, segment_search: str = "auto") -> str:
     if segment_search not in SEGMENT_SEARCHES:
         raise ApproxgenError(f"unknown segment search {segment_search!r} "
                              f"(one of {', '.join(SEGMENT_SEARCHES)})", "--segment-search")
-    form = forms.of(model)
+    form = cell(forms.of(model))
     context.update(form.c_context(model, segment_search))
     return environment().get_template(form.c_template()).render(**context)
 
+
+MULTI_FIT = programmable.C_UNIT  # emit c A.json B.json --programmable: one kernel, every set
+BUILD_FILES = ((".h", render),)  # approxgen build: NAME.h
+
+
+def render_block(block) -> str:
+    """The C header of a block (:mod:`approxgen.blocks`): ``templates/c/<block>.h.j2``, the
+    function ``NAME(const intN_t *x, intM_t *y, size_t n)`` over one row."""
+    name, context = block.name, block.c_context()
+    lines = [f"Generated by approxgen {__version__}; do not edit.",
+             f"name {name}: block {block.kind}, rows of at most {block.length} codes",
+             f"input  {block.input.describe()}", f"output {block.output.describe()}",
+             *block.provenance_lines()]
+    context.update({"name": name, "macro": name.upper(), "guard": f"APPROXGEN_{name.upper()}_H",
+                    "provenance": [comment_text(line) for line in lines],
+                    "input": _format_context(block.input),
+                    "output": _format_context(block.output)})
+    return environment().get_template(f"c/{block.kind}.h.j2").render(**context)
 
 _C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4,
                  "uint32_t": 4, "int64_t": 8, "uint64_t": 8}
@@ -264,13 +315,19 @@ def header_table_bytes(header: str) -> int:
     return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
 
 
+def render_model(model, segment_search: str = "auto", name: str = "t") -> str:
+    """The header of ``model`` alone (no spec: no provenance), its function named ``name``."""
+    form = cell(forms.of(model))
+    context = {"name": name, "macro": name.upper(), "guard": f"{name.upper()}_H",
+               "provenance": [], "input": _format_context(model.input),
+               "output": _format_context(model.output)}
+    context.update(form.c_context(model, segment_search))
+    return environment().get_template(form.c_template()).render(**context)
+
+
 def table_bytes(model, segment_search: str = "auto") -> int:
     """Bytes of the ``static const`` tables the header of ``model`` ships (rendered, counted)."""
-    form = forms.of(model)
-    context = {"name": "t", "macro": "T", "guard": "T_H", "provenance": [],
-               "input": _format_context(model.input), "output": _format_context(model.output)}
-    context.update(form.c_context(model, segment_search))
-    return header_table_bytes(environment().get_template(form.c_template()).render(**context))
+    return header_table_bytes(render_model(model, segment_search))
 
 
 def ctype(bits: int, signed: bool) -> str:
@@ -989,3 +1046,88 @@ def _wrap_context(model) -> dict | None:
     return {"bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
             "negative": text[2:] if text.startswith("+ ") else ("0u " + text if text.startswith(
                 "- ") else text)}
+
+
+# --- the C of each form ----------------------------------------------------------------------
+
+class FormC:
+    """The C header of one form (filed under its :attr:`~approxgen.forms.Form.key` in
+    :data:`CELLS`): its template and context. ``form``: the Form plug-in."""
+
+    def __init__(self, form):
+        self.form = form
+
+    def c_template(self) -> str:
+        return f"c/{self.form.name}.h.j2"
+
+    def c_context(self, model, segment_search: str) -> dict:
+        raise NotImplementedError
+
+    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
+        """:meth:`c_context` for a header only ever evaluated on the input codes ``codes``
+        (``lo, hi``; a folded half: ``0..2^(n-1)``), which a form may use to emit less code."""
+        return self.c_context(model, segment_search)
+
+
+class PwlC(FormC):
+    def c_context(self, model, segment_search: str) -> dict:
+        return pwl_context(model, segment_search)
+
+    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
+        return pwl_context(model, segment_search, codes)
+
+
+class TableC(FormC):
+    def c_context(self, model, segment_search: str) -> dict:
+        lo, hi = model.lo_code, model.hi_code
+        stray = _holds_stray_codes(model.input)
+        return {
+            "values": [literal(v) for v in model.values],
+            # the output type, or a narrower one holding every value (a folded fit's half)
+            "value_type": narrowest_ctype(min(model.values), max(model.values),
+                                          model.output),
+            "lo": _macro(lo),
+            "hi": _macro(hi),
+            "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
+            "clamp_lo": lo > model.input.min_code or (stray and (lo > 0 or model.input.signed)),
+            "clamp_hi": hi < model.input.max_code or stray,
+        }
+
+
+class QuadraticC(FormC):
+    def c_context(self, model, segment_search: str) -> dict:
+        return quadratic_context(model, segment_search)
+
+
+class IbertC(FormC):
+    def c_context(self, model, segment_search: str) -> dict:
+        return ibert_context(model)
+
+
+class InterpC(FormC):
+    def c_context(self, model, segment_search: str) -> dict:
+        return interp_context(model)
+
+
+class FoldedC(FormC):
+    """A folded model: the inner form's C, plus the reconstruction."""
+
+    def __init__(self, form):
+        super().__init__(form)
+        self.inner = cell(form.inner)
+
+    def c_template(self) -> str:
+        return "c/folded.h.j2"
+
+    def c_context(self, model, segment_search: str) -> dict:
+        return folded_context(model, self.inner, segment_search)
+
+
+# The C of each form, by its key; a form without an entry has no C header (emit.unsupported).
+CELLS = {"pwl": PwlC, "table": TableC, "quadratic": QuadraticC, "ibert": IbertC,
+         "interp": InterpC, "folded": FoldedC}
+
+
+def cell(form) -> FormC:
+    """The C of ``form`` (a Form plug-in), or the one refusal where there is none."""
+    return emit_cell(CELLS, form, TARGET)

@@ -23,7 +23,7 @@ def decode_step(model, x: Sig, prefix: str = "", mirror=None) -> tuple[Step, Sig
     """``seg`` from ``x``: compares of ``x >>> key_shift`` with every breakpoint (parallel).
     ``mirror`` (a folded half: ``(m, sign)`` with ``m = x ^ sign``, see :func:`folded`): compare
     ``m`` with ``t - 1`` where the sign is set, as ``|x| >= t`` is ``m >= t - 1`` there."""
-    from approxgen.emit.verilog import key_shift
+    from approxgen.emit.widths import key_shift
 
     if model.segments == 1:
         return Step("decode", []), None
@@ -70,7 +70,7 @@ def pwl_lut(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], dic
 
 def pwl_full(fit, x: Sig, prefix: str = "", mirror=None) -> tuple[list[Step], Sig]:
     """decode, read, multiply, add: ``y = sat((slope * x + bias) >>> SHIFT)``."""
-    from approxgen.emit.verilog import pwl_datapath
+    from approxgen.emit.widths import pwl_datapath
 
     model = fit.model
     out = fit.spec.output
@@ -265,7 +265,7 @@ def quadratic_lut(fit, x: Sig, prefix: str = "") -> tuple[list[Step], dict[str, 
 def quadratic_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     """decode (and the domain clamp), read, offset ``d``, multiply ``a*d``, inner ``h``,
     multiply ``h*d``, add: Horner's rule of :mod:`approxgen.forms.quadratic`."""
-    from approxgen.emit.verilog import quadratic_datapath
+    from approxgen.emit.widths import quadratic_datapath
 
     model, inp, out = fit.model, fit.spec.input, fit.spec.output
     q = quadratic_datapath(model)
@@ -393,7 +393,7 @@ def interp_full(fit, x: Sig, prefix: str = "") -> tuple[list[Step], Sig]:
     """The interpolated node table (:mod:`approxgen.forms.interp`; widths of
     :func:`approxgen.emit.verilog.interp_datapath`): decode (clamp, offset u, region), read (the
     region's constants), index (node k0, fraction t), nodes (ROM reads), multiply, add."""
-    from approxgen.emit.verilog import interp_datapath, interp_region_constants
+    from approxgen.emit.widths import interp_datapath, interp_region_constants
 
     model, inp, out = fit.model, fit.spec.input, fit.spec.output
     d = interp_datapath(model)
@@ -510,7 +510,7 @@ BUILDERS = {
 
 def problem(fit) -> str | None:
     """Why ``fit``'s form has no netlist (pipelined, streaming, VHDL), or None (its parts are
-    the form's own: :meth:`approxgen.forms.Form.part_problem`)."""
+    the form's own: the Verilog cell's ``part_problem``)."""
     if _builder(fit.model) is None:
         return (f"the {_kind(fit.model)} form has no pipelined/streaming/VHDL datapath yet "
                 f"({', '.join(BUILDERS)}, folded or not, have)")

@@ -22,9 +22,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from approxgen import forms
-from approxgen.emit import check_name, datapaths, provenance, rtl
+from approxgen.emit import Option, check_name, datapaths, provenance, rtl
 from approxgen.errors import ApproxgenError
+
+PIPELINE_HELP = ("N: N registers at the datapath's stage boundaries (input, segment decode, "
+                 "coefficient read, multiply, add/shift/saturate), placed for the shallowest "
+                 "stage, with a clock enable ce; auto: the fewest registers whose stages are "
+                 "estimated at most --depth logic levels. Ports clk, rst_n, ce, in_valid, "
+                 "out_valid; LATENCY in the module.")
+# The render options both HDL emitters declare beside --part and --pipeline.
+OPTIONS = (
+    Option("handshake", "--handshake", default=False, is_flag=True,
+           help="AXI4-Stream ports (s_tvalid/s_tready/s_tdata, m_tvalid/m_tready/m_tdata, ce "
+                "as ACLKEN) with back-pressure; needs --pipeline N >= 1 (default 1)."),
+    Option("depth", "--depth", type=int, metavar="LEVELS",
+           help="Logic levels per stage that --pipeline auto aims at (default 32, an "
+                "estimate)."),
+)
 
 DEFAULT_DEPTH = 32  # logic levels per stage that --pipeline auto aims at (an estimate)
 
@@ -57,13 +71,21 @@ def parse_stages(value) -> int | str:
     return n
 
 
+def split(pipeline, stages=None) -> tuple[bool, int | str | None]:
+    """``(registered, stages)`` from ``--pipeline`` (``None``/``False``: combinational; bare,
+    ``True`` or ``"registered"``: the single-register version; ``N`` or ``"auto"``: ``N``
+    registers) and an explicit ``stages`` (the API's, which wins)."""
+    if stages is not None or pipeline in (None, False):
+        return False, stages
+    if pipeline is True or pipeline == "registered":
+        return True, None
+    return False, parse_stages(pipeline)
+
+
 def plan(fit, part: str, stages, handshake: bool = False, depth: int | None = None) -> Plan:
     """Place ``stages`` registers (or ``"auto"``: for ``depth`` levels a stage, default
     :data:`DEFAULT_DEPTH`) in ``fit``'s ``part`` (refusals: one line)."""
     depth = DEFAULT_DEPTH if depth is None else depth
-    problem = forms.of(fit.model).part_problem(part)
-    if problem:
-        raise ApproxgenError(problem, "--part")
     problem = datapaths.problem(fit)
     if problem:
         raise ApproxgenError(problem, "form")
@@ -124,6 +146,17 @@ def stage_summary(p: Plan) -> str:
     return f"LATENCY {p.latency}: registers at {where}, plus {p.latency} valid bits"
 
 
+def summary(fit, part: str = "full", pipeline=None, stages=None, handshake: bool = False,
+            depth: int | None = None, **_) -> str | None:
+    """``MODULE: LATENCY n: registers at...`` for a pipelined or streaming module (the line
+    ``emit`` prints on stderr), else ``None``."""
+    registered, stages = split(pipeline, stages)
+    if not (stages or handshake):
+        return None
+    p = plan(fit, part, 1 if stages is None else stages, handshake, depth)
+    return f"{p.module}: {stage_summary(p)}"
+
+
 def render_verilog(fit, part: str = "full", stages=1, handshake: bool = False,
                    depth: int | None = None) -> str:
     """The pipelined (or streaming) module as Verilog-2001 text."""
@@ -139,7 +172,7 @@ def render_verilog(fit, part: str = "full", stages=1, handshake: bool = False,
 
 def testbench_context(fit, part: str, stages, handshake: bool, depth: int, seed: int) -> dict:
     """What the stream branch of ``verilog/testbench.v.j2`` needs (plus the vector fields)."""
-    from approxgen.emit.verilog import lit
+    from approxgen.emit.widths import lit
 
     p = plan(fit, part, stages, handshake, depth)
     ctx = context(fit, p, rtl.VerilogWriter(p.pipe))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from approxgen.emit import check_name, comment_text, environment, rtl
+from approxgen.emit import ExtraFile, MultiFit, check_name, comment_text, environment, rtl
 from approxgen.emit.rtl import (Bit, Cast, Cmp, Const, Decoder, Neg, Ref, Rom, Select,
                                 ShiftRight, Sig, Slice, Step, ToSigned, add, mul, resize)
 from approxgen.errors import ApproxgenError
@@ -292,3 +292,32 @@ def _c_set(lay: Layout, k: int) -> dict:
             "bias": [values[f"bias{i}"] for i in range(n)], "shift": values["shift"],
             **({key: values[key] for key in ("g_min", "g_max", "fold_a", "fold_neg", "fold_b")}
                if lay.folded else {})}
+
+
+# --- the plug-in side: `emit verilog|c A.json B.json --programmable` (approxgen.emit.MultiFit) ---
+
+UNIT_HELP = ("Several fits of one shape (pwl, all folded or none, one segment count and "
+             "input/output width; scales and domains may differ): one unit taking each fit's "
+             "coefficient set (see README, 'Pipelines, streams, VHDL').")
+
+
+def _combinational_full(part: str = "full", pipeline=None, stages=None, handshake: bool = False,
+                        **_) -> None:
+    if pipeline not in (None, False) or stages is not None or handshake or part != "full":
+        raise ApproxgenError("--programmable is the combinational full part: no --pipeline, "
+                             "--handshake or --part lut", "--programmable")
+
+
+def _verilog_unit(fits, targets, **options) -> str:
+    _combinational_full(**options)
+    return render_verilog(fits, targets)
+
+
+VERILOG_UNIT = MultiFit("programmable", "--programmable", UNIT_HELP, _verilog_unit, files=(
+    ExtraFile("testbench", "--testbench", lambda fits, targets, **_: render_testbench(fits, targets),
+              "a test bench loading every image"),
+    ExtraFile("images", "--images", lambda fits, targets, **_: images(fits, targets),
+              "With --programmable: write every fit's image NAME_image.hex here.",
+              directory=True)))
+C_UNIT = MultiFit("programmable", "--programmable", UNIT_HELP,
+                  lambda fits, targets, **_: render_c(fits, targets))

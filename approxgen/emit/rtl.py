@@ -652,7 +652,7 @@ class Writer:
 
 
 def v_lit(value: int, bits: int, signed: bool) -> str:
-    from approxgen.emit.verilog import lit
+    from approxgen.emit.widths import lit
 
     return lit(value, bits, signed)
 

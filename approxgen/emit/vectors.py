@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen import forms
+from approxgen.emit import cell as emit_cell
 from approxgen.emit import provenance
+from approxgen.forms.quadratic import COEFFICIENTS
 
 TARGET = "vectors"  # a data file: it reserves no name
+HELP = ("Golden vectors ($readmemh) for every input code: x, y (pwl: slope, intercept;\n"
+        "    quadratic: a, b, c, origin).")
+OUTPUT_HELP = "Vector file to write (default: stdout)."
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ def fields(fit) -> list[Field]:
     """The fields of a vector word, most significant first."""
     spec, model = fit.spec, fit.model
     named = [("x", spec.input.bits, spec.input.signed), ("y", spec.output.bits, spec.output.signed)]
-    named += forms.of(model).vector_fields(model)
+    named += cell(forms.of(model)).vector_fields(model)
     out, lo = [], 0
     for name, bits, signed in reversed(named):
         out.append(Field(name, bits, signed, lo))
@@ -57,7 +62,7 @@ def golden(fit) -> dict[str, np.ndarray]:
     model = fit.model
     x = fit.spec.input.codes()
     values = {"x": x, "y": model.evaluate(x)}
-    values.update(forms.of(model).vector_values(model, x))
+    values.update(cell(forms.of(model)).vector_values(model, x))
     return values
 
 
@@ -76,3 +81,70 @@ def render(fit) -> str:
                  + " (two's complement, zero-padded to hex digits)")
     lines += ["_".join(row) for row in zip(*columns)]
     return "\n".join(lines) + "\n"
+
+
+BUILD_FILES = ((".hex", render),)  # approxgen build: NAME.hex
+
+
+# --- the fields of each form -----------------------------------------------------------------
+
+class FormVectors:
+    """The vector fields of one form beyond ``x`` and ``y`` (filed under its
+    :attr:`~approxgen.forms.Form.key` in :data:`CELLS`; the default: none)."""
+
+    def __init__(self, form):
+        self.form = form
+
+    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
+        """Extra vector fields after x and y: (name, bits, signed)."""
+        return []
+
+    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Values of :meth:`vector_fields` for every code ``x``."""
+        return {}
+
+
+class PwlVectors(FormVectors):
+    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
+        return [("slope", model.slope_bits, True), ("intercept", model.intercept_bits, True)]
+
+    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
+        idx = model.segment_index(x)
+        return {"slope": np.asarray(model.slopes, dtype=np.int64)[idx],
+                "intercept": np.asarray(model.intercepts, dtype=np.int64)[idx]}
+
+
+class QuadraticVectors(FormVectors):
+    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
+        return [*((k, getattr(model, f"{k}_bits"), True) for k in COEFFICIENTS),
+                ("origin", model.input.bits, model.input.signed)]
+
+    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
+        idx = model.segment_index(x)
+        values = {k: np.asarray(getattr(model, k), dtype=np.int64)[idx] for k in COEFFICIENTS}
+        values["origin"] = np.asarray(model.origins, dtype=np.int64)[idx]
+        return values
+
+
+class FoldedVectors(FormVectors):
+    """A folded model: the inner form's fields, at ``h = |x|``."""
+
+    def __init__(self, form):
+        super().__init__(form)
+        self.inner = cell(form.inner)
+
+    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
+        return self.inner.vector_fields(model.inner)  # the half's, at h = |x|
+
+    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
+        return self.inner.vector_values(model.inner, np.abs(np.asarray(x, dtype=np.int64)))
+
+
+# The fields of each form, by its key; a form without an entry has no vectors (emit.unsupported).
+CELLS = {"pwl": PwlVectors, "table": FormVectors, "quadratic": QuadraticVectors,
+         "ibert": FormVectors, "interp": FormVectors, "folded": FoldedVectors}
+
+
+def cell(form) -> FormVectors:
+    """The vector fields of ``form`` (a Form plug-in), or the one refusal where there is none."""
+    return emit_cell(CELLS, form, TARGET)

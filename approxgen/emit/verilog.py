@@ -18,15 +18,34 @@ every wire exactly as wide as its value range needs (:func:`pwl_datapath`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from approxgen import forms
+from approxgen.emit import ExtraFile, Option, cell as emit_cell
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
-from approxgen.emit import vectors as vec
+from approxgen.emit import pipelined, programmable, vectors as vec
+from approxgen.emit.widths import (PwlDatapath, interp_datapath, interp_region_constants, lit,
+                                    pwl_datapath, quadratic_datapath)
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import signed_bits
+from approxgen.forms.folded import inner_fit, plan
+from approxgen.forms.quadratic import COEFFICIENTS
 
 PARTS = ("full", "lut")
+
+# --- the plug-in (approxgen.emit) ---------------------------------------------------------------
+HELP = ("Synthesizable Verilog-2001: module NAME (combinational, x -> y), or NAME_lut "
+        "(--programmable: NAME_prog with a load port, NAME the first fit's).")
+OUTPUT_HELP = "Verilog file to write (default: stdout)."
+OPTIONS = (
+    Option("part", "--part", default="full", choices="approxgen.emit.verilog:PARTS",
+                help="Verilog part. full: the whole datapath; lut: module NAME_lut, the segment "
+                     "decoder and coefficient ROM alone (pwl: x -> slope, intercept; quadratic: "
+                     "x -> a, b, c, origin) for an existing MAC."),
+    Option("pipeline", "--pipeline", metavar="[N|auto]", flag_value="registered",
+           help="Bare: the registered version (clk, rst_n synchronous clearing the valid "
+                "bits, in_valid, out_valid, LATENCY). " + pipelined.PIPELINE_HELP),
+    *pipelined.OPTIONS,
+)
+VERIFIERS = {"verilog": "approxgen.verify:verify_verilog"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "Verilog"
@@ -83,93 +102,6 @@ def name_problem(name: str) -> str | None:
                                 "the Verilog of a fit named {base} defines module")
 
 
-@dataclass(frozen=True)
-class PwlDatapath:
-    """Widths (bits) of every pwl wire, from the exact value ranges over all input codes."""
-
-    segments: int
-    seg_bits: int  # the segment index
-    key_shift: int  # every breakpoint is a multiple of 2^key_shift: compare x >>> key_shift
-    low_bits: int | None  # offset form: the multiplier takes x[low_bits-1:0] (see pwl_datapath)
-    x_bits: int  # the multiplier's x operand, signed (zero-extended when x or x's low bits)
-    slope_bits: int  # needed by the slopes (may be below the declared slope_bits)
-    bias: tuple[int, ...]  # per segment: (m_i << cs) + rounding offset (+ k_i * base_i)
-    bias_bits: int
-    multiply: bool  # False when no product can be nonzero
-    product_bits: int
-    acc_bits: int
-    shift: int
-    shifted_bits: int  # acc >>> shift, before saturation
-    shifted_min: int
-    shifted_max: int
-    clamp_hi: bool
-    clamp_lo: bool
-
-
-def aligned_low_bits(model) -> int | None:
-    """The fewest low bits D such that every segment lies in one aligned block of 2^D codes."""
-    ranges = model.segment_ranges()
-    return next((d for d in range(model.input.bits + 1)
-                 if all(lo >> d == hi >> d for lo, hi in ranges)), None)
-
-
-def key_shift(model) -> int:
-    """The most low bits of x the segment decoder can drop: the breakpoints' common trailing
-    zeros (at most ``in_bits - 1``); ``x >= t`` is then ``x >>> c >= t >>> c`` exactly."""
-    zeros = [(t & -t).bit_length() - 1 for t in model.breakpoints if t]
-    return min([model.input.bits - 1, *zeros]) if model.breakpoints else 0
-
-
-def pwl_datapath(model) -> PwlDatapath:
-    """Derive every width of the full pwl datapath from ``model`` (a :class:`PwlModel`).
-
-    Offset form: when every segment lies in one aligned block of 2^D codes and ``D + 1`` bits are
-    fewer than x's, ``k*q = k*base + k*x[D-1:0]`` with ``base = (q >> D) << D`` constant per
-    segment; ``k*base`` joins the ROM constant and the multiplier shrinks to ``x[D-1:0]``, exactly.
-    """
-    w = model.widths()
-    out = model.output
-    bias = model.offsets()
-    x_bits = model.input.bits + (0 if model.input.signed else 1)
-    low = aligned_low_bits(model)
-    low_bits = low if low is not None and low + 1 < x_bits else None
-    products = []  # (segment's operand range, slope)
-    for i, ((lo, hi), k) in enumerate(zip(model.segment_ranges(), model.slopes)):
-        if low_bits is not None:
-            base = (lo >> low_bits) << low_bits
-            bias[i] += k * base
-            lo, hi = lo - base, hi - base
-        products += [k * lo, k * hi]
-    if low_bits is not None:
-        x_bits = low_bits + 1
-    slope_bits = signed_bits(min(model.slopes), max(model.slopes))
-    multiply = any(products)
-    # The product is exact in product_bits; widening to the operands keeps the multiply lint-clean.
-    product_bits = max(signed_bits(min(products), max(products)), slope_bits, x_bits) \
-        if multiply else 0
-    bias_bits = signed_bits(min(bias), max(bias))
-    acc_bits = max(w.acc_bits, product_bits, bias_bits)
-    lo, hi = w.acc_min >> model.shift, w.acc_max >> model.shift
-    return PwlDatapath(
-        segments=model.segments, seg_bits=max(1, (model.segments - 1).bit_length()),
-        key_shift=key_shift(model), low_bits=low_bits, x_bits=x_bits, slope_bits=slope_bits,
-        bias=tuple(bias), bias_bits=bias_bits, multiply=multiply, product_bits=product_bits,
-        acc_bits=acc_bits,
-        shift=model.shift, shifted_bits=signed_bits(lo, hi), shifted_min=lo, shifted_max=hi,
-        clamp_hi=hi > out.max_code, clamp_lo=lo < out.min_code)
-
-
-def lit(value: int, bits: int, signed: bool = True) -> str:
-    """A sized Verilog literal: ``-8'sd5``, ``8'sh80`` (the most negative), ``8'd200``."""
-    if not signed:
-        return f"{bits}'d{value}"
-    if value >= 0:
-        return f"{bits}'sd{value}"
-    if value == -(1 << (bits - 1)):
-        return f"{bits}'sh{(1 << (bits - 1)):x}"
-    return f"-{bits}'sd{-value}"
-
-
 def extend(name: str, have: int, want: int) -> str:
     """Signal ``name`` (``have`` bits) sign-extended to ``want >= have`` bits."""
     if want == have:
@@ -187,7 +119,7 @@ def module_name(fit, part: str = "full") -> str:
 def _check(fit, part: str) -> None:
     if part not in PARTS:
         raise ApproxgenError(f"unknown part {part!r} (known: {', '.join(PARTS)})", "--part")
-    problem = forms.of(fit.model).part_problem(part)
+    problem = cell(forms.of(fit.model)).part_problem(part)
     if problem:
         raise ApproxgenError(problem, "--part")
 
@@ -196,7 +128,7 @@ def latency(fit, part: str, pipeline: bool) -> int:
     """Clock cycles from ``in_valid`` to ``out_valid`` (0: combinational)."""
     if not pipeline:
         return 0
-    return forms.of(fit.model).latency(part)
+    return cell(forms.of(fit.model)).latency(part)
 
 
 def _context(fit, part: str, pipeline: bool, module: str | None = None,
@@ -211,7 +143,7 @@ def _context(fit, part: str, pipeline: bool, module: str | None = None,
         "out_signed": out.signed, "lit": lit,
         "out_lit": lambda v: lit(v, out.bits, out.signed),
     }
-    ctx.update(forms.of(model).verilog_context(fit, part, pipeline))
+    ctx.update(cell(forms.of(model)).verilog_context(fit, part, pipeline))
     return ctx
 
 
@@ -230,18 +162,17 @@ def render(fit, part: str = "full", pipeline: bool = False, stages=None,
     (registers, or ``"auto"`` for ``depth`` levels per stage) the pipelined module with a clock
     enable, streaming with ``handshake`` (:mod:`approxgen.emit.pipelined`)."""
     _check(fit, part)
+    pipeline, stages = pipelined.split(pipeline, stages)
     if stages is not None or handshake:
-        from approxgen.emit import pipelined
-
         return pipelined.render_verilog(fit, part, 1 if stages is None else stages, handshake,
                                         depth)
-    return environment().get_template(forms.of(fit.model).verilog_template(part)).render(
+    return environment().get_template(cell(forms.of(fit.model)).verilog_template(part)).render(
         _context(fit, part, pipeline))
 
 
 def testbench_fields(fit, part: str) -> dict:
     """The vector layout the test benches read and the fields they compare for ``part``."""
-    widths = forms.of(fit.model).testbench_checked(fit.model, part)
+    widths = cell(forms.of(fit.model)).testbench_checked(fit.model, part)
     layout = {f.name: f for f in vec.fields(fit)}
     return dict(fields=layout, checked=[layout[n] for n in widths], widths=widths,
                 word_bits=vec.word_bits(fit),
@@ -254,9 +185,8 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False, stages=Non
     """A self-checking test bench for :func:`render`'s module, fed by :mod:`vectors`' file
     (pipelined/streaming: random ce drops and idles from ``seed``, stalls with ``handshake``)."""
     _check(fit, part)
+    pipeline, stages = pipelined.split(pipeline, stages)
     if stages is not None or handshake:
-        from approxgen.emit import pipelined
-
         ctx = pipelined.testbench_context(fit, part, 1 if stages is None else stages,
                                           handshake, depth, seed)
     else:
@@ -265,32 +195,16 @@ def render_testbench(fit, part: str = "full", pipeline: bool = False, stages=Non
     return environment().get_template("verilog/testbench.v.j2").render(ctx)
 
 
-# --- form quadratic ------------------------------------------------------------------------------
+EXTRA_FILES = (ExtraFile("testbench", "--testbench", render_testbench,
+                         "Also write a self-checking test bench here; it reads the vectors of "
+                         "`emit vectors` (NAME.hex or +vectors=PATH; --programmable: every "
+                         "NAME.hex and NAME_image.hex)."),)
+MULTI_FIT = programmable.VERILOG_UNIT  # emit verilog A.json B.json --programmable: NAME_prog
+summary = pipelined.summary  # the stderr line of a pipelined module: its latency and registers
+BUILD_FILES = ((".v", render), ("_tb.v", render_testbench))  # approxgen build: NAME.v, _tb.v
 
-def quadratic_datapath(model) -> dict:
-    """Every width of the quadratic datapath (see :mod:`approxgen.forms.quadratic`): exact value
-    widths, widened where needed to the operands' so every multiply and add is lint-clean."""
-    w = model.widths()
-    inp, out = model.input, model.output
-    a_bits = signed_bits(min(model.a), max(model.a))
-    b_bits = signed_bits(min(model.b), max(model.b))
-    offsets = model.offsets()
-    offset_bits = signed_bits(min(offsets), max(offsets))
-    origin_bits = inp.bits + (0 if inp.signed else 1)
-    d_bits = w.d_bits
-    p1_bits = max(w.bits("p1"), a_bits, d_bits + 1)
-    p1_shifted = max(1, p1_bits - model.inner_shift)
-    h_bits = max(w.bits("h"), p1_shifted, b_bits)
-    p2_bits = max(w.bits("p2"), h_bits, d_bits + 1)
-    shifted_bits = w.bits("shifted")
-    acc_bits = max(w.bits("acc"), p2_bits, offset_bits, model.shift + shifted_bits)
-    return {"a_bits": a_bits, "b_bits": b_bits, "offset_bits": offset_bits,
-            "origin_bits": origin_bits, "d_bits": d_bits, "p1_bits": p1_bits,
-            "p1_shifted_bits": p1_shifted, "h_bits": h_bits, "p2_bits": p2_bits,
-            "acc_bits": acc_bits, "shifted_bits": shifted_bits,
-            "clamp_hi": w.shifted[1] > out.max_code, "clamp_lo": w.shifted[0] < out.min_code,
-            "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code),
-            "clamp_bits": inp.bits, "seg_bits": max(1, (model.segments - 1).bit_length())}
+
+# --- form quadratic ------------------------------------------------------------------------------
 
 
 def saturate_expr(shifted_bits: int, clamp_lo: bool, clamp_hi: bool, out) -> tuple[int, str]:
@@ -409,48 +323,6 @@ def _reverse_chain(zmax: int, zb: int, n: int, q_ln2: int, what: str) -> str:
 
 # --- form interp ---------------------------------------------------------------------------------
 
-def interp_datapath(model) -> dict:
-    """Every width of the interp datapath (see :mod:`approxgen.forms.interp`), from the exact
-    value ranges over every input code; shared by the template and the cost estimate. The ROM
-    holds the node values with their base. Order 2 computes d1, d2, the inner term, the product
-    and the accumulator in one width ``acc_bits`` (two's complement: each is exact once the
-    accumulator's range fits it)."""
-    w = model.widths()
-    inp, out = model.input, model.output
-    u_bits = max(1, (model.codes - 1).bit_length())
-    nodes = len(model.nodes)
-    k_bits = max(u_bits, (nodes - 1).bit_length())
-    values = model.values()
-    v_bits = signed_bits(int(values.min()), int(values.max()))
-    diff_bits = min(v_bits + 1, w.bits("diff"))
-    t_bits = max(1, min(max(model.steps), u_bits))
-    if model.order == 1:
-        product_bits = max(w.bits("product"), diff_bits, t_bits + 1)
-        shifts = [g + model.frac for g in model.steps]
-        acc_bits = max(w.bits("acc"), product_bits, v_bits, max(shifts) + 1)
-    else:
-        shifts = [2 * g + 1 for g in model.steps]
-        acc_bits = max(w.bits("acc"), w.bits("product"), w.bits("inner"), w.bits("total"),
-                       w.bits("d2"), diff_bits, v_bits + 1, t_bits + 2,
-                       2 * max(model.steps) + model.frac + 2)
-        product_bits = acc_bits
-    return {"u_bits": u_bits, "k_bits": k_bits, "v_bits": v_bits, "diff_bits": diff_bits,
-            "t_bits": t_bits, "product_bits": product_bits, "acc_bits": acc_bits,
-            "g_bits": max(1, max(model.steps).bit_length()),
-            "s_bits": max(1, max(shifts).bit_length()),
-            "region_bits": max(1, (model.regions - 1).bit_length()),
-            "shifted_bits": min(w.bits("shifted"), acc_bits),
-            "clamp_hi": w.shifted[1] > out.max_code, "clamp_lo": w.shifted[0] < out.min_code,
-            "input_clamps": int(model.lo_code > inp.min_code) + int(model.hi_code < inp.max_code)}
-
-
-def interp_region_constants(model):
-    """``(shift(g), rounding(g))``: a region of node step ``2^g``'s final shift and rounding
-    constant (see the interp template's header)."""
-    if model.order == 1:
-        return (lambda g: g + model.frac), (lambda g: (1 << (g + model.frac)) >> 1)
-    return (lambda g: 2 * g + 1), (lambda g: 1 << (2 * g + model.frac))
-
 
 def interp_context(fit, pipeline: bool) -> dict:
     model, inp = fit.model, fit.spec.input
@@ -534,7 +406,290 @@ def folded_lut_context(fit, half_fit, half_form, pipeline: bool, fold: str) -> d
     half_module, half_text = _half(fit, half_fit, half_form, "lut", pipeline,
                                    f"{name}_lut below feeds it |x|")
     checked = half_form.testbench_checked(model.inner, "lut")
-    ports = [(n, bits, signed) for n, bits, signed in half_form.vector_fields(model.inner)
+    ports = [(n, bits, signed) for n, bits, signed
+             in vec.cell(forms.of(model.inner)).vector_fields(model.inner)
              if n in checked]
     return {"half_text": half_text, "half_module": half_module, "ports": ports,
             "g_bits": model.inner.output.bits, "wide_bits": model.wide_bits(), "fold": fold}
+
+
+# --- the Verilog of each form ----------------------------------------------------------------
+
+class FormVerilog:
+    """The Verilog of one form (filed under its :attr:`~approxgen.forms.Form.key` in
+    :data:`CELLS`): its parts, templates, contexts, latency, what its test bench checks, and the
+    hardware it instantiates (:meth:`estimate`). ``form``: the Form plug-in."""
+
+    def __init__(self, form):
+        self.form = form
+
+    verilog_parts: tuple[str, ...] = ("full",)
+
+    missing_parts: dict[str, str] = {}  # part -> why this form has none (for the refusal)
+
+    def verilog_template(self, part: str) -> str:
+        return f"verilog/{self.form.name}{'_lut' if part == 'lut' else ''}.v.j2"
+
+    def part_problem(self, part: str) -> str | None:
+        """Why this form has no Verilog ``part`` (None when it has), with the form's reason
+        (:attr:`missing_parts`) when it gives one."""
+        if part in self.verilog_parts:
+            return None
+        why = self.missing_parts.get(part)
+        return f"the {self.form.name} form has no {part} part" + (f": {why}" if why else "")
+
+    def latency(self, part: str) -> int:
+        """Pipelined latency (clock cycles) of ``part``."""
+        return 1
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        raise NotImplementedError
+
+    def testbench_checked(self, model, part: str) -> dict[str, int]:
+        """Vector fields the test bench compares for ``part`` -> their widths."""
+        return {"y": model.output.bits}
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        """Fill the hardware estimate ``est`` (keys of :func:`approxgen.cost.estimate`)."""
+        raise NotImplementedError
+
+
+class SegmentedVerilog(FormVerilog):
+    """A segment decoder and coefficient ROM: the lut part alone, or feeding the datapath of the
+    full part (two cycles when pipelined; the lut part one)."""
+
+    verilog_parts = ("full", "lut")
+
+    def latency(self, part: str) -> int:
+        return 2 if part == "full" else 1
+
+
+class PwlVerilog(SegmentedVerilog):
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        model, inp = fit.model, fit.spec.input
+        d = pwl_datapath(model)
+        key_bits = inp.bits - d.key_shift
+        ctx = {"d": d, "model": model,
+               "decoder": [(i, lit(t >> d.key_shift, key_bits, inp.signed))
+                           for i, t in enumerate(model.breakpoints, start=1)]}
+        if part == "lut":
+            ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits),
+                               "intercept": lit(m, model.intercept_bits)})
+                          for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
+        else:
+            ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
+                          for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
+            ctx.update(mac_expressions(d, fit.spec.output, "_s1" if pipeline else "_rom"))
+        return ctx
+
+    def testbench_checked(self, model, part: str) -> dict[str, int]:
+        if part == "lut":
+            return {"slope": model.slope_bits, "intercept": model.intercept_bits}
+        return super().testbench_checked(model, part)
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        model, in_bits, out_bits = fit.model, fit.spec.input.bits, fit.spec.output.bits
+        d = pwl_datapath(model)
+        k = model.segments
+        est["comparators"] = [in_bits - d.key_shift] * (k - 1)  # x >>> c >= breakpoint >>> c
+        if part == "lut":
+            word = model.slope_bits + model.intercept_bits
+            est.update(rom_words=k, rom_bits=k * word)
+            est["flip_flops"] = (word + 1) if pipeline else 0
+            return est
+        word = (d.slope_bits if d.multiply else 0) + d.bias_bits
+        est.update(rom_words=k, rom_bits=k * word)
+        if d.multiply:
+            est["multiplier"] = {"a": d.slope_bits, "b": d.x_bits, "product": d.product_bits}
+        est["adders"] = [d.acc_bits]
+        est["comparators"] += [d.shifted_bits] * (int(d.clamp_hi) + int(d.clamp_lo))
+        if pipeline:
+            x_reg = d.low_bits or in_bits
+            stage1 = (x_reg + d.slope_bits if d.multiply else 0) + d.bias_bits
+            est["flip_flops"] = stage1 + out_bits + self.latency(part)
+        return est
+
+
+class TableVerilog(FormVerilog):
+    missing_parts = {"lut": "a table has no coefficients to feed a multiply-accumulate (the lut "
+                            "part exists for segmented forms); emit the full part (it is the ROM)"}
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        inp, model = fit.spec.input, fit.model
+        codes = inp.codes()
+        return {"rom": [(format(int(q) & ((1 << inp.bits) - 1), f"0{(inp.bits + 3) // 4}x"),
+                         int(y)) for q, y in zip(codes, model.evaluate(codes))]}
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        in_bits, out_bits = fit.spec.input.bits, fit.spec.output.bits
+        est.update(rom_words=1 << in_bits, rom_bits=(1 << in_bits) * out_bits)
+        est["flip_flops"] = (out_bits + 1) if pipeline else 0
+        return est
+
+
+class QuadraticVerilog(SegmentedVerilog):
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        return quadratic_context(fit, part, pipeline)
+
+    def testbench_checked(self, model, part: str) -> dict[str, int]:
+        if part == "lut":
+            return {**{k: getattr(model, f"{k}_bits") for k in COEFFICIENTS},
+                    "origin": model.input.bits}
+        return super().testbench_checked(model, part)
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        model, in_bits, out_bits = fit.model, fit.spec.input.bits, fit.spec.output.bits
+        q = quadratic_datapath(model)
+        k = model.segments
+        est["comparators"] = [q["clamp_bits"]] * q["input_clamps"] + [in_bits] * (k - 1)
+        if part == "lut":
+            word = model.a_bits + model.b_bits + model.c_bits
+            est.update(rom_words=k, rom_bits=k * word)
+            est["flip_flops"] = (word + 1) if pipeline else 0
+            return est
+        word = q["a_bits"] + q["b_bits"] + q["offset_bits"] + q["origin_bits"]
+        est.update(rom_words=k, rom_bits=k * word)
+        est["multiplier"] = {"a": q["a_bits"], "b": q["d_bits"] + 1, "product": q["p1_bits"]}
+        est["adders"] = [q["d_bits"] + 1, q["h_bits"], q["acc_bits"]]
+        est["multipliers"] = [est["multiplier"],
+                              {"a": q["h_bits"], "b": q["d_bits"] + 1, "product": q["p2_bits"]}]
+        est["comparators"] += [q["shifted_bits"]] * (int(q["clamp_hi"]) + int(q["clamp_lo"]))
+        if pipeline:
+            est["flip_flops"] = (q["a_bits"] + q["b_bits"] + q["offset_bits"] + q["d_bits"]
+                                 + out_bits + self.latency(part))
+        return est
+
+
+class IbertVerilog(FormVerilog):
+    missing_parts = {"lut": "the lut part is a segment decoder and coefficient ROM feeding an "
+                            "existing multiply-accumulate, and I-BERT has neither (one polynomial "
+                            "whose constants the input scale fixes); emit the full part"}
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        return ibert_context(fit.model)
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        model, bits = fit.model, fit.model.bits()
+        in_bits = model.input.bits
+        if model.kind == "gelu":
+            muls = [(bits["u"], bits["u"], bits["L"]), (in_bits + 1, bits["s"], bits["v"])]
+            adders = [bits["u"], bits["L"], bits["s"]]
+            comps = [in_bits + 1]
+        else:
+            zmax = model.ranges()["z"][1]
+            muls = [(bits["u"], bits["u"], bits["L"])]
+            adders = [bits["r"], bits["u"], bits["L"]]
+            comps = [in_bits + 1] * zmax
+        muls.append((bits["v"], signed_bits(model.multiplier, model.multiplier), bits["acc"]))
+        est["multipliers"] = [{"a": a, "b": b, "product": p} for a, b, p in muls]
+        est["multiplier"] = est["multipliers"][-1]
+        est["adders"] = adders + [bits["acc"]]
+        r = model.ranges()["shifted"]
+        out = model.output
+        est["comparators"] = comps + [bits["shifted"]] * (int(r[0] < out.min_code)
+                                                          + int(r[1] > out.max_code))
+        est["flip_flops"] = (out.bits + 1) if pipeline else 0
+        return est
+
+
+class InterpVerilog(FormVerilog):
+    verilog_parts = ("full",)
+
+    def part_problem(self, part: str) -> str | None:
+        if part == "lut":
+            return ("an interp table has no per-segment coefficients: each code reads two "
+                    "neighbouring nodes of one node ROM; emit the full part (it holds the ROM)")
+        return super().part_problem(part)
+
+    def latency(self, part: str) -> int:
+        return 2
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        return interp_context(fit, pipeline)
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        d = interp_datapath(fit.model)
+        n, ports = len(fit.model.nodes), fit.model.order + 1
+        est.update(rom_words=ports * n, rom_bits=ports * n * d["v_bits"])  # a read port a node
+        est["comparators"] = [fit.spec.input.bits + 1] * d["input_clamps"] \
+            + [d["u_bits"]] * (fit.model.regions - 1) \
+            + [d["shifted_bits"]] * (int(d["clamp_lo"]) + int(d["clamp_hi"]))
+        if fit.model.order == 1:
+            est["multiplier"] = {"a": d["diff_bits"], "b": d["t_bits"] + 1,
+                                 "product": d["product_bits"]}
+            est["adders"] = [d["u_bits"] + 1, d["diff_bits"], d["acc_bits"]]
+        else:  # d2 (t - 2^g), then t times the inner term
+            est["multiplier"] = {"a": d["acc_bits"], "b": d["acc_bits"],
+                                 "product": d["acc_bits"]}
+            est["adders"] = [d["u_bits"] + 1] + [d["acc_bits"]] * 6
+        if pipeline:
+            est["flip_flops"] = ((2 * d["v_bits"] if fit.model.order == 1 else 3 * d["acc_bits"])
+                                 + d["t_bits"] + d["region_bits"] + fit.spec.output.bits + 2)
+        return est
+
+
+class FoldedVerilog(FormVerilog):
+    """A folded model: the inner form's Verilog on ``h = |x|``, plus the
+    reconstruction."""
+
+    def __init__(self, form):
+        super().__init__(form)
+        self.inner = cell(form.inner)
+        self.verilog_parts = self.inner.verilog_parts  # lut: the half's decoder and ROM on |x|
+
+    def verilog_template(self, part: str) -> str:
+        return "verilog/folded_lut.v.j2" if part == "lut" else "verilog/folded.v.j2"
+
+    def part_problem(self, part: str) -> str | None:
+        return self.inner.part_problem(part)
+
+    def latency(self, part: str) -> int:
+        return self.inner.latency(part) if part == "lut" else 1
+
+    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
+        if part == "lut":
+            return folded_lut_context(fit, inner_fit(fit), self.inner, pipeline,
+                                              plan(fit.spec).formula())
+        return folded_context(fit, inner_fit(fit), self.inner)
+
+    def testbench_checked(self, model, part: str) -> dict[str, int]:
+        if part == "lut":
+            return self.inner.testbench_checked(model.inner, part)
+        return {"y": model.output.bits}
+
+    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
+        if part == "lut":  # the half's decoder and ROM, behind |x|
+            est = self.inner.estimate(inner_fit(fit), part, pipeline, est)
+            est["adders"] = list(est["adders"]) + [fit.spec.input.bits]
+            return est
+        est = self.inner.estimate(inner_fit(fit), "full", False, est)
+        model = fit.model
+        bits = model.wide_bits()
+        est["adders"] = list(est["adders"]) + [fit.spec.input.bits, bits]  # |x|, reconstruction
+        est["comparators"] = list(est["comparators"]) + [bits, bits]  # saturation
+        if pipeline:
+            est["flip_flops"] = fit.spec.output.bits + 1
+        return est
+
+
+# The Verilog of each form, by its key; a form without an entry has none (emit.unsupported).
+CELLS = {"pwl": PwlVerilog, "table": TableVerilog, "quadratic": QuadraticVerilog,
+         "ibert": IbertVerilog, "interp": InterpVerilog, "folded": FoldedVerilog}
+
+
+def cell(form) -> FormVerilog:
+    """The Verilog of ``form`` (a Form plug-in), or the one refusal where there is none."""
+    return emit_cell(CELLS, form, TARGET)
+
+
+def parts(fit) -> list[str]:
+    """The Verilog parts ``fit``'s form has (``full`` always; pwl: also ``lut``)."""
+    return list(cell(forms.of(fit.model)).verilog_parts)
+
+
+def estimate(fit, part: str = "full", pipeline: bool = False) -> dict:
+    """What the module of ``part`` instantiates, counted from the widths (no tools): the keys
+    of :func:`approxgen.cost.estimate`."""
+    est = {"rom_words": 0, "rom_bits": 0, "comparators": [], "multiplier": None, "adders": [],
+           "flip_flops": 0}
+    return cell(forms.of(fit.model)).estimate(fit, part, pipeline, est)

@@ -721,8 +721,6 @@ def fit_orders(spec, progress: bool = False):
     """``order: auto``: both orders fitted, the better for the objective kept (ties: the lower
     max error, then fewer table bytes; with ``max_error_lsb`` alone, fewer bytes first); an
     order that cannot meet the budget is skipped (when neither can, the first error is raised)."""
-    from dataclasses import replace
-
     from approxgen.metrics import measure
 
     codes = spec.domain_codes()
@@ -733,7 +731,7 @@ def fit_orders(spec, progress: bool = False):
     rows, failure = [], None
     for order in (1, 2):
         try:
-            model, info = fit_interp(replace(spec, order=order), progress)
+            model, info = fit_interp(spec.with_keys(order=order), progress)
         except ApproxgenError as exc:
             failure = failure or exc
             continue
@@ -751,3 +749,9 @@ def fit_orders(spec, progress: bool = False):
         f"bytes)" for _, o, mo, _, om in others))
     return model, info
 
+
+def fit_form(spec, progress: bool, weights=None):
+    """``(model, search info)`` of ``form: interp`` (:attr:`approxgen.forms.Form.fitter`)."""
+    if spec.order == "auto":
+        return fit_orders(spec, progress)
+    return fit_interp(spec, progress)

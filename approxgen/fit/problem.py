@@ -57,6 +57,13 @@ class Evaluation:
 
 
 class PwlProblem:
+    """What a breakpoint search sees for a pwl fit of ``spec`` with ``segments`` segments: the
+    domain ``codes`` and their ``targets`` (sat(f) in output LSB), the integer arithmetic
+    ``arith`` (shifts and coefficient ranges; ``shift`` forces one), the ``objective``, optional
+    per-code ``weights``, and :meth:`evaluate`: the total cost of a set of breakpoints (every
+    segment's best integer coefficients, :func:`~approxgen.fit.segment.solve_segment`, cached
+    per segment), which :meth:`model` turns into a :class:`~approxgen.model.PwlModel`."""
+
     reach: Reach | None = None  # every-code max-error reach (:mod:`approxgen.fit.reach`)
 
     def __init__(self, spec: Spec, segments: int, shift: int | None = None,

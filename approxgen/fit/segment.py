@@ -40,6 +40,9 @@ PRUNE_MIN_SLOPES = 8
 
 @dataclass(frozen=True)
 class SegmentFit:
+    """One segment's best integer coefficients: ``slope`` and ``intercept`` (as the model stores
+    them), the objective's ``cost``, and the ``max_error`` and ``sse`` they reach."""
+
     slope: int
     intercept: int
     cost: float  # the objective: max |y - t| or sum (y - t)^2 (weighted: see the module doc)

@@ -2,15 +2,18 @@
 instance of a :class:`Form` subclass, and is named in :data:`FORMS` (imported only when used).
 
 A form brings its golden model class (``evaluate``, ``to_json``/``from_json``, ``check``; the one
-definition of its integer arithmetic), how it is fitted, its C and Verilog templates and their
-context, its vector fields, its cost estimate, and its report rows and summary lines. Shared code
-asks the form (:func:`get`) and never branches on its name. Adding a form = one module here, its
-templates, and one line in :data:`FORMS`.
+definition of its integer arithmetic), how it is fitted, and its report rows and summary lines.
+What an emitter makes of it (C and Verilog contexts, vector fields, the hardware estimate) lives in
+that emitter's module, filed under the form's :attr:`Form.key` (:mod:`approxgen.emit`). Shared
+code asks the form (:func:`get`) and never branches on its name. Adding a form = one module here,
+its templates with their emitter code, and one line in :data:`FORMS`.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
+from typing import Any
 
 from approxgen.errors import ApproxgenError
 
@@ -25,6 +28,40 @@ MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are ref
 # Wrappers: a model-JSON key -> the module whose model wraps another form's model (its
 # ``model_from_json`` and ``wrapping_problem``; the wrapped model names its plug-in, ``plugin``).
 WRAPPERS = {"fold": "approxgen.forms.folded"}
+
+
+@dataclass(frozen=True)
+class Key:
+    """A spec key of its own that a form declares (:attr:`Form.keys`): the spec, the CLI and the
+    artifact read it from here. ``choices`` (the words and integers it takes) or an integer
+    range ``lo..hi``; ``default`` when a spec of the form leaves it out (or sets it null);
+    ``unset``: its value in a spec of a form that does not read it; ``flag`` and ``help`` for
+    the CLI. Recorded in the canonical spec (what the hash covers) unless ``optional`` and
+    ``None`` or ``implicit`` (the value an artifact that does not record it means), so specs
+    from before a key keep their hash. ``real``: any number in ``lo..hi`` (``unit`` named in a
+    refusal), not only an integer."""
+
+    name: str
+    flag: str
+    help: str
+    default: Any = None
+    choices: tuple | None = None
+    lo: int | None = None
+    hi: int | None = None
+    unset: Any = None
+    optional: bool = True
+    implicit: Any = None
+    real: bool = False
+    unit: str = ""
+
+    def recorded(self, value) -> bool:
+        """Whether the canonical spec records ``value`` of this key."""
+        return not self.optional or value not in (None, self.implicit)
+
+
+def declared_keys() -> dict[str, Key]:
+    """Every key a registered form declares (:attr:`Form.keys`), by name, in form order."""
+    return {key.name: key for name in FORMS for key in get(name).keys}
 
 
 def get(name: str) -> "Form":
@@ -65,7 +102,12 @@ def objective_phrase(spec) -> str:
 
 class Form:
     """The protocol every form implements. Defaults suit an unsegmented form without
-    coefficients; segmented forms override the hooks marked so."""
+    coefficients; segmented forms override the hooks marked so. ``name``: its spec name;
+    ``model_class``: its golden model; ``segmented``: it has segments, a breakpoint search and an
+    objective; ``weighted``: it fits weighted objectives; ``fits_bytes``: it meets ``max_bytes``
+    itself; ``foldable``: it may fit one half of a symmetric function; ``spec_keys``: the keys
+    it reads beyond :data:`approxgen.spec.COMMON_KEYS`, ``keys`` its own (:class:`Key`);
+    ``fitter``: what fits it."""
 
     name: str = ""
     model_class: type = object
@@ -73,20 +115,32 @@ class Form:
     weighted = False  # fits an objective weighted per code (weights: samples)
     fits_bytes = False  # meets max_bytes itself (else approxgen.budget tries segment counts)
     foldable = True  # may fit one half of a symmetric function (approxgen.forms.folded)
-    verilog_parts: tuple[str, ...] = ("full",)
-    missing_parts: dict[str, str] = {}  # part -> why this form has none (for the refusal)
     # the spec keys it reads beyond spec.COMMON_KEYS; any other is refused (spec.resolve)
     spec_keys: frozenset[str] = frozenset()
+    keys: tuple[Key, ...] = ()  # its own keys (among spec_keys), declared: type, default, flag
+
+    @property
+    def key(self) -> str:
+        """What emitters file their code for this form under (its name; a wrapper: its own)."""
+        return self.name
 
     # --- fitting -------------------------------------------------------------------------------
     def supports(self, function) -> bool:
         """Whether the form can approximate ``function`` (a ``functions.Function``)."""
         return True
 
+    # "module:function" fitting it (the default fit calls it): by name, as the solvers above
+    # the golden models build its models (a form imports no solver)
+    fitter: str | None = None
+
     def fit(self, spec, progress: bool, weights=None):
         """``(model, search info)`` for a validated spec (info: method, seed, settings, notes);
-        ``weights`` (one per domain code) only for a form that is :attr:`weighted`."""
-        raise NotImplementedError
+        ``weights`` (one per domain code) only for a form that is :attr:`weighted`. The
+        default: :attr:`fitter` (``fitter(spec, progress, weights)``)."""
+        if self.fitter is None:
+            raise NotImplementedError
+        module, function = self.fitter.split(":")
+        return getattr(importlib.import_module(module), function)(spec, progress, weights)
 
     def search_refusal(self, search: str) -> str | None:
         """Why the form does not run breakpoint search ``search`` (None: it does); checked when
@@ -149,59 +203,6 @@ class Form:
     def boundaries(self, model) -> tuple[int, ...]:
         """Input codes where a new segment starts (drawn in plots)."""
         return ()
-
-    # --- emitters -------------------------------------------------------------------------------
-    def c_template(self) -> str:
-        return f"c/{self.name}.h.j2"
-
-    def c_context(self, model, segment_search: str) -> dict:
-        raise NotImplementedError
-
-    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
-        """:meth:`c_context` for a header only ever evaluated on the input codes ``codes``
-        (``lo, hi``; a folded half: ``0..2^(n-1)``), which a form may use to emit less code."""
-        return self.c_context(model, segment_search)
-
-    def table_bytes(self, model) -> int:
-        """Bytes of the ``static const`` tables the C header of ``model`` ships (with the segment
-        search ``emit c`` picks by default): what ``max_bytes`` budgets."""
-        from approxgen.emit.c import table_bytes
-
-        return table_bytes(model)
-
-    def verilog_template(self, part: str) -> str:
-        return f"verilog/{self.name}{'_lut' if part == 'lut' else ''}.v.j2"
-
-    def part_problem(self, part: str) -> str | None:
-        """Why this form has no Verilog ``part`` (None when it has), with the form's reason
-        (:attr:`missing_parts`) when it gives one."""
-        if part in self.verilog_parts:
-            return None
-        why = self.missing_parts.get(part)
-        return f"the {self.name} form has no {part} part" + (f": {why}" if why else "")
-
-    def latency(self, part: str) -> int:
-        """Pipelined latency (clock cycles) of ``part``."""
-        return 1
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        raise NotImplementedError
-
-    def testbench_checked(self, model, part: str) -> dict[str, int]:
-        """Vector fields the test bench compares for ``part`` -> their widths."""
-        return {"y": model.output.bits}
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        """Extra vector fields after x and y: (name, bits, signed)."""
-        return []
-
-    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Values of :meth:`vector_fields` for every code ``x``."""
-        return {}
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        """Fill the hardware estimate ``est`` (keys of :func:`approxgen.cost.estimate`)."""
-        raise NotImplementedError
 
 
 def json_int(data: dict, key: str) -> int:

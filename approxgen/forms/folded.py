@@ -121,7 +121,10 @@ def _wide_bits(a: int, s: int, b: int, inner_bits: int, h_max: int) -> int:
 
 @dataclass(frozen=True)
 class FoldedModel:
-    """``inner`` on ``|q|``, mirrored for ``q < 0`` (see the module doc): the one definition."""
+    """``inner`` on ``|q|``, mirrored for ``q < 0`` (see the module doc): the one definition.
+    ``inner`` is the half's model (any form's, on an unsigned input ``h = |q|``, an output
+    ``g`` wider than the whole's when the reconstruction needs it); ``q < 0`` gives
+    ``sat(a + s g(|q|) + b |q|)`` (``s`` is +1 or -1), ``q >= 0`` gives ``sat(g(q))``."""
 
     input: IntFormat
     output: IntFormat
@@ -276,6 +279,7 @@ class FoldedForm(Form):
     """The plug-in of a folded model: the inner form's, plus the reconstruction."""
 
     model_class = FoldedModel
+    key = "folded"  # emitters file the reconstruction under it (and reach the inner form's code)
 
     def __init__(self, inner: Form):
         self.inner = inner
@@ -283,7 +287,7 @@ class FoldedForm(Form):
         self.segmented = inner.segmented
         self.weighted = inner.weighted
         self.spec_keys = inner.spec_keys
-        self.verilog_parts = inner.verilog_parts  # lut: the half's decoder and ROM on |x|
+        self.keys = inner.keys
 
     def supports(self, function) -> bool:
         return self.inner.supports(function)
@@ -341,53 +345,3 @@ class FoldedForm(Form):
     def boundaries(self, model) -> tuple[int, ...]:
         return tuple(sorted({c for t in self.inner.boundaries(model.inner) for c in (t, -t)}))
 
-    # --- emitters -------------------------------------------------------------------------------
-    def c_template(self) -> str:
-        return "c/folded.h.j2"
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit import c
-
-        return c.folded_context(model, self.inner, segment_search)
-
-    def verilog_template(self, part: str) -> str:
-        return "verilog/folded_lut.v.j2" if part == "lut" else "verilog/folded.v.j2"
-
-    def part_problem(self, part: str) -> str | None:
-        return self.inner.part_problem(part)
-
-    def latency(self, part: str) -> int:
-        return self.inner.latency(part) if part == "lut" else 1
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit import verilog
-
-        if part == "lut":
-            return verilog.folded_lut_context(fit, inner_fit(fit), self.inner, pipeline,
-                                              plan(fit.spec).formula())
-        return verilog.folded_context(fit, inner_fit(fit), self.inner)
-
-    def testbench_checked(self, model, part: str) -> dict[str, int]:
-        if part == "lut":
-            return self.inner.testbench_checked(model.inner, part)
-        return {"y": model.output.bits}
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return self.inner.vector_fields(model.inner)  # the half's, at h = |x|
-
-    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
-        return self.inner.vector_values(model.inner, np.abs(np.asarray(x, dtype=np.int64)))
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        if part == "lut":  # the half's decoder and ROM, behind |x|
-            est = self.inner.estimate(inner_fit(fit), part, pipeline, est)
-            est["adders"] = list(est["adders"]) + [fit.spec.input.bits]
-            return est
-        est = self.inner.estimate(inner_fit(fit), "full", False, est)
-        model = fit.model
-        bits = model.wide_bits()
-        est["adders"] = list(est["adders"]) + [fit.spec.input.bits, bits]  # |x|, reconstruction
-        est["comparators"] = list(est["comparators"]) + [bits, bits]  # saturation
-        if pipeline:
-            est["flip_flops"] = fit.spec.output.bits + 1
-        return est

@@ -38,6 +38,11 @@ M_BITS = 8  # the multiplier's bits beyond the output's: its rounding costs <= 2
 
 @dataclass(frozen=True)
 class IbertModel:
+    """I-BERT's integer-only ``kind`` (gelu or exp, Kim et al. 2021): the second-order
+    polynomial constants ``q_b``, ``q_c`` and ``q_1`` the input scale fixes, and the requantize
+    ``y = sat((v * multiplier + 2^(shift-1)) >> shift)`` into the output format (see the module
+    doc for ``v``)."""
+
     input: IntFormat
     output: IntFormat
     kind: str  # "gelu" or "exp"
@@ -150,12 +155,12 @@ def constants(kind: str, inp: IntFormat, out: IntFormat) -> IbertModel:
 
 
 class IbertForm(Form):
+    """The ``ibert`` plug-in: I-BERT's closed-form :class:`IbertModel` (gelu and exp only; never
+    folded)."""
+
     foldable = False  # a fixed closed form over the whole range
     name = "ibert"
     model_class = IbertModel
-    missing_parts = {"lut": "the lut part is a segment decoder and coefficient ROM feeding an "
-                            "existing multiply-accumulate, and I-BERT has neither (one polynomial "
-                            "whose constants the input scale fixes); emit the full part"}
 
     def supports(self, function) -> bool:
         return not function.expr and function.name in KINDS
@@ -191,39 +196,6 @@ class IbertForm(Form):
 
     def segment_table(self, fit) -> str:
         return self.integers_line(fit.model, fit.spec)
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import ibert_context
-
-        return ibert_context(model)
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import ibert_context
-
-        return ibert_context(fit.model)
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        model, bits = fit.model, fit.model.bits()
-        in_bits = model.input.bits
-        if model.kind == "gelu":
-            muls = [(bits["u"], bits["u"], bits["L"]), (in_bits + 1, bits["s"], bits["v"])]
-            adders = [bits["u"], bits["L"], bits["s"]]
-            comps = [in_bits + 1]
-        else:
-            zmax = model.ranges()["z"][1]
-            muls = [(bits["u"], bits["u"], bits["L"])]
-            adders = [bits["r"], bits["u"], bits["L"]]
-            comps = [in_bits + 1] * zmax
-        muls.append((bits["v"], signed_bits(model.multiplier, model.multiplier), bits["acc"]))
-        est["multipliers"] = [{"a": a, "b": b, "product": p} for a, b, p in muls]
-        est["multiplier"] = est["multipliers"][-1]
-        est["adders"] = adders + [bits["acc"]]
-        r = model.ranges()["shifted"]
-        out = model.output
-        est["comparators"] = comps + [bits["shifted"]] * (int(r[0] < out.min_code)
-                                                          + int(r[1] > out.max_code))
-        est["flip_flops"] = (out.bits + 1) if pipeline else 0
-        return est
 
 
 FORM = IbertForm()

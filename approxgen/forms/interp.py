@@ -36,7 +36,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, saturate, signed_bits
-from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
+from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int, json_ints
 
 NODE_BITS = (16, 32)
 ORDERS = (1, 2)
@@ -77,6 +77,13 @@ class InterpWidths:
 
 @dataclass(frozen=True)
 class InterpModel:
+    """The interpolated node table (see the module doc): input codes clamped to ``lo_code..
+    hi_code``; the offset ``u = q - lo_code`` falls in region r (from ``starts[r]``) whose nodes
+    are ``2^steps[r]`` codes apart; ``nodes`` are stored in ``node_bits`` (signed or not, with
+    ``base`` added in the arithmetic) with ``frac`` fraction bits; ``order`` 1 interpolates
+    linearly between two neighbouring nodes, 2 quadratically through three; the result is
+    rounded half up to the output format and saturated."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -239,20 +246,25 @@ class InterpModel:
 
 
 class InterpForm(Form):
+    """The ``interp`` plug-in: :class:`InterpModel`, its node layout and values fitted by
+    :mod:`approxgen.fit.interp`; its own keys ``order`` and ``max_regions``; it meets
+    ``max_bytes`` itself."""
+
     name = "interp"
     model_class = InterpModel
     segmented = True
     fits_bytes = True
-    verilog_parts = ("full",)
-    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb", "order",
-                           "max_regions"})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.interp import fit_interp, fit_orders
-
-        if spec.order == "auto":
-            return fit_orders(spec, progress)
-        return fit_interp(spec, progress)
+    keys = (Key("order", "--order", "Form interp: 1 interpolates linearly between two nodes, 2 "
+                                    "quadratically through three; auto (default) fits both and "
+                                    "keeps the better for the objective.",
+                default="auto", choices=("auto", 1, 2), implicit=1),
+            Key("max_regions", "--max-regions",
+                "Form interp: at most this many regions of node steps (1-8, default 8); fewer "
+                "regions make the C faster (each costs a clamp and two shifts per element), "
+                "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS))
+    spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb",
+                           *(k.name for k in keys)})
+    fitter = "approxgen.fit.interp:fit_form"
 
     def search_refusal(self, search: str) -> str | None:
         if search not in ("exact", "uniform"):
@@ -302,50 +314,6 @@ class InterpForm(Form):
 
     def boundaries(self, model) -> tuple[int, ...]:
         return tuple(model.lo_code + s for s in model.starts[1:])
-
-    def part_problem(self, part: str) -> str | None:
-        if part == "lut":
-            return ("an interp table has no per-segment coefficients: each code reads two "
-                    "neighbouring nodes of one node ROM; emit the full part (it holds the ROM)")
-        return super().part_problem(part)
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import interp_context
-
-        return interp_context(model)
-
-    def latency(self, part: str) -> int:
-        return 2
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import interp_context
-
-        return interp_context(fit, pipeline)
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return []
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        from approxgen.emit.verilog import interp_datapath
-
-        d = interp_datapath(fit.model)
-        n, ports = len(fit.model.nodes), fit.model.order + 1
-        est.update(rom_words=ports * n, rom_bits=ports * n * d["v_bits"])  # a read port a node
-        est["comparators"] = [fit.spec.input.bits + 1] * d["input_clamps"] \
-            + [d["u_bits"]] * (fit.model.regions - 1) \
-            + [d["shifted_bits"]] * (int(d["clamp_lo"]) + int(d["clamp_hi"]))
-        if fit.model.order == 1:
-            est["multiplier"] = {"a": d["diff_bits"], "b": d["t_bits"] + 1,
-                                 "product": d["product_bits"]}
-            est["adders"] = [d["u_bits"] + 1, d["diff_bits"], d["acc_bits"]]
-        else:  # d2 (t - 2^g), then t times the inner term
-            est["multiplier"] = {"a": d["acc_bits"], "b": d["acc_bits"],
-                                 "product": d["acc_bits"]}
-            est["adders"] = [d["u_bits"] + 1] + [d["acc_bits"]] * 6
-        if pipeline:
-            est["flip_flops"] = ((2 * d["v_bits"] if fit.model.order == 1 else 3 * d["acc_bits"])
-                                 + d["t_bits"] + d["region_bits"] + fit.spec.output.bits + 2)
-        return est
 
 
 FORM = InterpForm()

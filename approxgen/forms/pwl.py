@@ -13,7 +13,9 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, round_shift, saturate, signed_bits
-from approxgen.forms import MAX_ACC_BITS, Form, json_int as _int, json_ints as _ints
+from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int as _int, json_ints as _ints
+
+DECODE_SLACK = 0.25  # LSB of max error the C decoder's grid may cost (spec key decode_slack)
 
 
 def pwl_output(slope, intercept, q, intercept_shift: int, shift: int, out: IntFormat):
@@ -36,6 +38,12 @@ class PwlWidths:
 
 @dataclass(frozen=True)
 class PwlModel:
+    """The pwl golden model: ``input``/``output`` formats; ``breakpoints`` ``t_1 < ... <
+    t_{K-1}`` (input codes; segment i holds ``t_i <= q < t_{i+1}``); per segment the integer
+    ``slopes`` k_i and ``intercepts`` m_i; ``y = sat((k_i q + (m_i << intercept_shift) +
+    2^(shift-1)) >> shift)``; ``slope_bits``/``intercept_bits`` the signed widths the
+    coefficients are declared in (each fits its own)."""
+
     input: IntFormat
     output: IntFormat
     breakpoints: tuple[int, ...]
@@ -133,30 +141,27 @@ class PwlModel:
 
 
 class PwlForm(Form):
+    """The ``pwl`` plug-in: :class:`PwlModel` fitted by a breakpoint search
+    (:func:`approxgen.fitting.fit_pwl`), weighted objectives, its own ``acc_bits`` key."""
+
     name = "pwl"
     model_class = PwlModel
     segmented = True
     weighted = True
-    verilog_parts = ("full", "lut")
+    keys = (Key("acc_bits", "--acc-bits", "pwl accumulator: auto (32 bits when that costs at most "
+                                          "1/16 LSB), 32 or 64.",
+                default="auto", choices=("auto", 32, 64), unset="auto", optional=False),
+            # the unset value is the default: every segmented fit placed by
+            # approxgen.fitting.place reads it (approxgen.fit.decode.on_grid)
+            Key("decode_slack", "--decode-slack",
+                "pwl: move the breakpoints to the C decoder's 64-code grid (a bucket table "
+                "without compares: faster C) when that costs at most this many LSB of max "
+                "error (0-1, default 0.25; 0: off). Inputs of 12+ bits, 9+ segments.",
+                default=DECODE_SLACK, lo=0, hi=1, real=True, unit="LSB", unset=DECODE_SLACK,
+                implicit=DECODE_SLACK))
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
-                           "max_error_lsb", "seed", "acc_bits", "weights"})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen import fit as fitting
-
-        if spec.segments == "auto" and spec.objective == "rounding":
-            from approxgen.fit.rounding import RoundingPwlProblem, fit_exact
-
-            return fit_exact(spec, RoundingPwlProblem)
-        if spec.segments == "auto":
-            from approxgen.metrics import correctly_rounded, target
-
-            reference = target(spec, spec.domain_codes())  # sat(f)
-
-            return fitting._fit_auto_segments(spec, reference,
-                                              correctly_rounded(reference, spec.output), progress,
-                                              weights)
-        return fitting._fit_pwl(spec, spec.segments, progress, weights)
+                           "max_error_lsb", "seed", "weights", *(k.name for k in keys)})
+    fitter = "approxgen.fitting:fit_pwl"
 
     def disagreement(self, model, spec) -> str | None:
         from approxgen.fit.arithmetic import PwlArithmetic
@@ -199,75 +204,6 @@ class PwlForm(Form):
 
     def boundaries(self, model) -> tuple[int, ...]:
         return model.breakpoints
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import pwl_context
-
-        return pwl_context(model, segment_search)
-
-    def c_context_on(self, model, segment_search: str, codes: tuple[int, int]) -> dict:
-        from approxgen.emit.c import pwl_context
-
-        return pwl_context(model, segment_search, codes)
-
-    def latency(self, part: str) -> int:
-        return 2 if part == "full" else 1
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import lit, mac_expressions, pwl_datapath
-
-        model, inp = fit.model, fit.spec.input
-        d = pwl_datapath(model)
-        key_bits = inp.bits - d.key_shift
-        ctx = {"d": d, "model": model,
-               "decoder": [(i, lit(t >> d.key_shift, key_bits, inp.signed))
-                           for i, t in enumerate(model.breakpoints, start=1)]}
-        if part == "lut":
-            ctx["rom"] = [(i, {"slope": lit(k, model.slope_bits),
-                               "intercept": lit(m, model.intercept_bits)})
-                          for i, (k, m) in enumerate(zip(model.slopes, model.intercepts))]
-        else:
-            ctx["rom"] = [(i, {"slope": lit(k, d.slope_bits), "bias": lit(c, d.bias_bits)})
-                          for i, (k, c) in enumerate(zip(model.slopes, d.bias))]
-            ctx.update(mac_expressions(d, fit.spec.output, "_s1" if pipeline else "_rom"))
-        return ctx
-
-    def testbench_checked(self, model, part: str) -> dict[str, int]:
-        if part == "lut":
-            return {"slope": model.slope_bits, "intercept": model.intercept_bits}
-        return super().testbench_checked(model, part)
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return [("slope", model.slope_bits, True), ("intercept", model.intercept_bits, True)]
-
-    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
-        idx = model.segment_index(x)
-        return {"slope": np.asarray(model.slopes, dtype=np.int64)[idx],
-                "intercept": np.asarray(model.intercepts, dtype=np.int64)[idx]}
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        from approxgen.emit import verilog
-
-        model, in_bits, out_bits = fit.model, fit.spec.input.bits, fit.spec.output.bits
-        d = verilog.pwl_datapath(model)
-        k = model.segments
-        est["comparators"] = [in_bits - d.key_shift] * (k - 1)  # x >>> c >= breakpoint >>> c
-        if part == "lut":
-            word = model.slope_bits + model.intercept_bits
-            est.update(rom_words=k, rom_bits=k * word)
-            est["flip_flops"] = (word + 1) if pipeline else 0
-            return est
-        word = (d.slope_bits if d.multiply else 0) + d.bias_bits
-        est.update(rom_words=k, rom_bits=k * word)
-        if d.multiply:
-            est["multiplier"] = {"a": d.slope_bits, "b": d.x_bits, "product": d.product_bits}
-        est["adders"] = [d.acc_bits]
-        est["comparators"] += [d.shifted_bits] * (int(d.clamp_hi) + int(d.clamp_lo))
-        if pipeline:
-            x_reg = d.low_bits or in_bits
-            stage1 = (x_reg + d.slope_bits if d.multiply else 0) + d.bias_bits
-            est["flip_flops"] = stage1 + out_bits + self.latency(part)
-        return est
 
 
 FORM = PwlForm()

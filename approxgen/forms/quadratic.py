@@ -50,6 +50,12 @@ class QuadraticWidths:
 
 @dataclass(frozen=True)
 class QuadraticModel:
+    """The quadratic golden model (see the module doc): input codes clamped to ``lo_code..
+    hi_code``, segments split at ``breakpoints``; per segment the integer coefficients ``a``,
+    ``b``, ``c`` (declared ``a_bits``, ``b_bits``, ``c_bits`` wide), evaluated by Horner's rule
+    on the offset ``d = q - origin`` with the floor shifts ``inner_shift`` (s1, after ``a d``)
+    and ``shift`` (s, at the end, rounding half up), then saturated."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -154,17 +160,15 @@ class QuadraticModel:
 
 
 class QuadraticForm(Form):
+    """The ``quadratic`` plug-in: :class:`QuadraticModel` fitted by a breakpoint search
+    (:func:`approxgen.fitting.fit_quadratic`)."""
+
     name = "quadratic"
     model_class = QuadraticModel
     segmented = True
-    verilog_parts = ("full", "lut")
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
                            "max_error_lsb", "seed"})
-
-    def fit(self, spec, progress: bool, weights=None):
-        from approxgen.fit.quadratic import fit_quadratic
-
-        return fit_quadratic(spec, progress)
+    fitter = "approxgen.fitting:fit_quadratic"
 
     def disagreement(self, model, spec) -> str | None:
         lo, hi = spec.domain
@@ -188,59 +192,6 @@ class QuadraticForm(Form):
 
     def boundaries(self, model) -> tuple[int, ...]:
         return model.breakpoints
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import quadratic_context
-
-        return quadratic_context(model, segment_search)
-
-    def latency(self, part: str) -> int:
-        return 2 if part == "full" else 1
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        from approxgen.emit.verilog import quadratic_context
-
-        return quadratic_context(fit, part, pipeline)
-
-    def testbench_checked(self, model, part: str) -> dict[str, int]:
-        if part == "lut":
-            return {**{k: getattr(model, f"{k}_bits") for k in COEFFICIENTS},
-                    "origin": model.input.bits}
-        return super().testbench_checked(model, part)
-
-    def vector_fields(self, model) -> list[tuple[str, int, bool]]:
-        return [*((k, getattr(model, f"{k}_bits"), True) for k in COEFFICIENTS),
-                ("origin", model.input.bits, model.input.signed)]
-
-    def vector_values(self, model, x: np.ndarray) -> dict[str, np.ndarray]:
-        idx = model.segment_index(x)
-        values = {k: np.asarray(getattr(model, k), dtype=np.int64)[idx] for k in COEFFICIENTS}
-        values["origin"] = np.asarray(model.origins, dtype=np.int64)[idx]
-        return values
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        from approxgen.emit.verilog import quadratic_datapath
-
-        model, in_bits, out_bits = fit.model, fit.spec.input.bits, fit.spec.output.bits
-        q = quadratic_datapath(model)
-        k = model.segments
-        est["comparators"] = [q["clamp_bits"]] * q["input_clamps"] + [in_bits] * (k - 1)
-        if part == "lut":
-            word = model.a_bits + model.b_bits + model.c_bits
-            est.update(rom_words=k, rom_bits=k * word)
-            est["flip_flops"] = (word + 1) if pipeline else 0
-            return est
-        word = q["a_bits"] + q["b_bits"] + q["offset_bits"] + q["origin_bits"]
-        est.update(rom_words=k, rom_bits=k * word)
-        est["multiplier"] = {"a": q["a_bits"], "b": q["d_bits"] + 1, "product": q["p1_bits"]}
-        est["adders"] = [q["d_bits"] + 1, q["h_bits"], q["acc_bits"]]
-        est["multipliers"] = [est["multiplier"],
-                              {"a": q["h_bits"], "b": q["d_bits"] + 1, "product": q["p2_bits"]}]
-        est["comparators"] += [q["shifted_bits"]] * (int(q["clamp_hi"]) + int(q["clamp_lo"]))
-        if pipeline:
-            est["flip_flops"] = (q["a_bits"] + q["b_bits"] + q["offset_bits"] + q["d_bits"]
-                                 + out_bits + self.latency(part))
-        return est
 
 
 FORM = QuadraticForm()

@@ -14,6 +14,9 @@ from approxgen.forms import Form, json_int, json_ints
 
 @dataclass(frozen=True)
 class TableModel:
+    """The exact table: ``values[i]`` is the output code of input code ``lo_code + i`` (the
+    correctly rounded f over the domain codes); codes outside clamp to the nearest end."""
+
     input: IntFormat
     output: IntFormat
     lo_code: int
@@ -49,10 +52,10 @@ class TableModel:
 
 
 class TableForm(Form):
+    """The ``table`` plug-in: the correctly rounded :class:`TableModel` (no search)."""
+
     name = "table"
     model_class = TableModel
-    missing_parts = {"lut": "a table has no coefficients to feed a multiply-accumulate (the lut "
-                            "part exists for segmented forms); emit the full part (it is the ROM)"}
 
     def fit(self, spec, progress: bool, weights=None):
         from approxgen.metrics import correctly_rounded
@@ -80,35 +83,6 @@ class TableForm(Form):
     def segment_table(self, fit) -> str:
         m = fit.model
         return f"table of {len(m.values)} entries, codes {m.lo_code}..{m.hi_code}"
-
-    def c_context(self, model, segment_search: str) -> dict:
-        from approxgen.emit.c import _holds_stray_codes, _macro, literal, narrowest_ctype
-
-        lo, hi = model.lo_code, model.hi_code
-        stray = _holds_stray_codes(model.input)
-        return {
-            "values": [literal(v) for v in model.values],
-            # the output type, or a narrower one holding every value (a folded fit's half)
-            "value_type": narrowest_ctype(min(model.values), max(model.values),
-                                          model.output),
-            "lo": _macro(lo),
-            "hi": _macro(hi),
-            "index": "q" if lo == 0 else (f"q + {-lo}" if lo < 0 else f"q - {lo}"),
-            "clamp_lo": lo > model.input.min_code or (stray and (lo > 0 or model.input.signed)),
-            "clamp_hi": hi < model.input.max_code or stray,
-        }
-
-    def verilog_context(self, fit, part: str, pipeline: bool) -> dict:
-        inp, model = fit.spec.input, fit.model
-        codes = inp.codes()
-        return {"rom": [(format(int(q) & ((1 << inp.bits) - 1), f"0{(inp.bits + 3) // 4}x"),
-                         int(y)) for q, y in zip(codes, model.evaluate(codes))]}
-
-    def estimate(self, fit, part: str, pipeline: bool, est: dict) -> dict:
-        in_bits, out_bits = fit.spec.input.bits, fit.spec.output.bits
-        est.update(rom_words=1 << in_bits, rom_bits=(1 << in_bits) * out_bits)
-        est["flip_flops"] = (out_bits + 1) if pipeline else 0
-        return est
 
 
 FORM = TableForm()

@@ -29,6 +29,10 @@ SEARCHES = {
 
 @dataclass
 class SearchResult:
+    """What a search returns: the ``breakpoints`` it chose (input codes, ascending), the
+    ``settings`` it ran with (recorded in the artifact's ``search``) and human-readable
+    ``notes``."""
+
     breakpoints: tuple[int, ...]
     settings: dict = field(default_factory=dict)  # recorded in the artifact
     notes: list[str] = field(default_factory=list)

@@ -33,16 +33,46 @@
 #define GELU_TABLE_INT8_OUT_SCALE_EXP (-4) /* scale = 2^GELU_TABLE_INT8_OUT_SCALE_EXP */
 
 /* Folded by symmetry: f(-x) = a0 + s*f(x) + b*x, in output codes y(-h) = A + s*g(h) + B*h. */
+/* A, output codes */
 #define GELU_TABLE_INT8_FOLD_A 0
+/* s, 1 or -1 */
 #define GELU_TABLE_INT8_FOLD_S 1
+/* B, output codes per input code */
 #define GELU_TABLE_INT8_FOLD_B -1
 
+/* Settings shared by every approxgen header, each overridable with -D (the results are the same):
+ *   APPROXGEN_INLINE     how helper functions are declared (GCC/clang: always inlined).
+ *   APPROXGEN_BLOCK      elements per block of the _array variants, whose scratch arrays (a few
+ *                        bytes per element) live on the stack: 64 where the compiler has a vector
+ *                        unit, a fixed trip count its -O2 loops vectorize; 1 elsewhere (Cortex-M,
+ *                        RISC-V without V: element by element, no scratch). Any value >= 1.
+ *   APPROXGEN_UNALIGNED  1 where a 4-byte load from a 2-byte aligned address is one instruction
+ *                        (x86, AArch64, Armv7-M/v8-M: __ARM_FEATURE_UNALIGNED), else 0: no such
+ *                        load is emitted (Cortex-M0 would call memcpy for it).
+ *   APPROXGEN_PORTABLE_LOADS  (define it) every table read element by element in plain C. */
 #ifndef APPROXGEN_INLINE
 #if defined(__GNUC__)
 /* Inlined even where GCC's heuristics would not, so that the array loops vectorize at -O2. */
 #define APPROXGEN_INLINE static inline __attribute__((always_inline))
 #else
 #define APPROXGEN_INLINE static inline
+#endif
+#endif
+#ifndef APPROXGEN_BLOCK
+#if defined(__SSE2__) || defined(__AVX__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE) \
+    || defined(__ALTIVEC__) || defined(__VSX__) || defined(__riscv_vector) \
+    || defined(__wasm_simd128__) || defined(_M_X64) || defined(_M_ARM64)
+#define APPROXGEN_BLOCK 64
+#else
+#define APPROXGEN_BLOCK 1
+#endif
+#endif
+#ifndef APPROXGEN_UNALIGNED
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) \
+    || defined(__ARM_FEATURE_UNALIGNED) || defined(_M_X64) || defined(_M_IX86) || defined(_M_ARM64)
+#define APPROXGEN_UNALIGNED 1
+#else
+#define APPROXGEN_UNALIGNED 0
 #endif
 #endif
 
@@ -52,7 +82,9 @@ extern "C" {
 
 /* ---- The half: g(h) = gelu_table_int8_half(h) for h = |q|, 9-bit codes (f not saturated). ---- */
 /* Exact table over the input codes 0..128 (codes outside are clamped to that range). */
+/* the input code of entry 0 */
 #define GELU_TABLE_INT8_HALF_TABLE_LO 0
+/* the input code of the last entry */
 #define GELU_TABLE_INT8_HALF_TABLE_HI 128
 
 /* y = table[clamp(q, 0, 128) - 0]: one output code per input code. */
@@ -99,22 +131,22 @@ static inline int8_t gelu_table_int8(int8_t x)
     return gelu_table_int8_affine(q, gelu_table_int8_half((uint8_t)(q < 0 ? -q : q)));
 }
 
-/* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of 64, each
+/* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
  * read whole before any of it is written: |q| (vectorized), the half's own array variant, then
  * the reconstruction (vectorized). */
 static inline void gelu_table_int8_array(const int8_t *x, int8_t *y, size_t n)
 {
-    size_t i, j, blocks_end = n - n % 64;
-    for (i = 0; i < blocks_end; i += 64) {
-        int8_t q[64];
-        uint8_t u[64];
-        int16_t r[64];
-        for (j = 0; j < 64; ++j) {
+    size_t i, j, blocks_end = APPROXGEN_BLOCK > 1 ? n - n % APPROXGEN_BLOCK : 0;
+    for (i = 0; i < blocks_end; i += APPROXGEN_BLOCK) {
+        int8_t q[APPROXGEN_BLOCK];
+        uint8_t u[APPROXGEN_BLOCK];
+        int16_t r[APPROXGEN_BLOCK];
+        for (j = 0; j < APPROXGEN_BLOCK; ++j) {
             q[j] = (x[i + j]);
             u[j] = (uint8_t)(q[j] < 0 ? -(int32_t)q[j] : (int32_t)q[j]);
         }
-        gelu_table_int8_half_array(u, r, 64);
-        for (j = 0; j < 64; ++j)
+        gelu_table_int8_half_array(u, r, APPROXGEN_BLOCK);
+        for (j = 0; j < APPROXGEN_BLOCK; ++j)
             y[i + j] = gelu_table_int8_affine(q[j], r[j]);
     }
     for (; i < n; ++i)

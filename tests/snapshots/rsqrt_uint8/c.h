@@ -33,15 +33,44 @@
 #define RSQRT_UINT8_OUT_SCALE_EXP (-6) /* scale = 2^RSQRT_UINT8_OUT_SCALE_EXP */
 
 /* Piecewise linear, 8 segments. */
+/* segments (slope, offset pairs) */
 #define RSQRT_UINT8_SEGMENTS 8
+/* y = (k_i * q + offset_i) >> SHIFT, less the bias, saturated */
 #define RSQRT_UINT8_SHIFT 8
 
+/* Settings shared by every approxgen header, each overridable with -D (the results are the same):
+ *   APPROXGEN_INLINE     how helper functions are declared (GCC/clang: always inlined).
+ *   APPROXGEN_BLOCK      elements per block of the _array variants, whose scratch arrays (a few
+ *                        bytes per element) live on the stack: 64 where the compiler has a vector
+ *                        unit, a fixed trip count its -O2 loops vectorize; 1 elsewhere (Cortex-M,
+ *                        RISC-V without V: element by element, no scratch). Any value >= 1.
+ *   APPROXGEN_UNALIGNED  1 where a 4-byte load from a 2-byte aligned address is one instruction
+ *                        (x86, AArch64, Armv7-M/v8-M: __ARM_FEATURE_UNALIGNED), else 0: no such
+ *                        load is emitted (Cortex-M0 would call memcpy for it).
+ *   APPROXGEN_PORTABLE_LOADS  (define it) every table read element by element in plain C. */
 #ifndef APPROXGEN_INLINE
 #if defined(__GNUC__)
 /* Inlined even where GCC's heuristics would not, so that the array loops vectorize at -O2. */
 #define APPROXGEN_INLINE static inline __attribute__((always_inline))
 #else
 #define APPROXGEN_INLINE static inline
+#endif
+#endif
+#ifndef APPROXGEN_BLOCK
+#if defined(__SSE2__) || defined(__AVX__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE) \
+    || defined(__ALTIVEC__) || defined(__VSX__) || defined(__riscv_vector) \
+    || defined(__wasm_simd128__) || defined(_M_X64) || defined(_M_ARM64)
+#define APPROXGEN_BLOCK 64
+#else
+#define APPROXGEN_BLOCK 1
+#endif
+#endif
+#ifndef APPROXGEN_UNALIGNED
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) \
+    || defined(__ARM_FEATURE_UNALIGNED) || defined(_M_X64) || defined(_M_IX86) || defined(_M_ARM64)
+#define APPROXGEN_UNALIGNED 1
+#else
+#define APPROXGEN_UNALIGNED 0
 #endif
 #endif
 
@@ -115,18 +144,18 @@ static inline uint8_t rsqrt_uint8(uint8_t x)
 /* y[i] = rsqrt_uint8(x[i]) for i < n; x and y may be the same buffer. */
 static inline void rsqrt_uint8_array(const uint8_t *x, uint8_t *y, size_t n)
 {
-    size_t i, j, blocks_end = n - n % 64;
-    for (i = 0; i < blocks_end; i += 64) {
+    size_t i, j, blocks_end = APPROXGEN_BLOCK > 1 ? n - n % APPROXGEN_BLOCK : 0;
+    for (i = 0; i < blocks_end; i += APPROXGEN_BLOCK) {
         /* The whole block is read before any of it is written. Pass 1: s and the segment search;
          * pass 2: the arithmetic (both vectorized in 16-bit lanes; two passes, so that GCC sees
          * the multiply's 16-bit factors). */
-        int16_t s[64], k[64];
-        uint16_t e[64];
-        for (j = 0; j < 64; ++j) {
+        int16_t s[APPROXGEN_BLOCK], k[APPROXGEN_BLOCK];
+        uint16_t e[APPROXGEN_BLOCK];
+        for (j = 0; j < APPROXGEN_BLOCK; ++j) {
             s[j] = (int16_t)((x[i + j]));
             rsqrt_uint8_segment(s[j], &k[j], &e[j]);
         }
-        for (j = 0; j < 64; ++j)
+        for (j = 0; j < APPROXGEN_BLOCK; ++j)
             y[i + j] = (uint8_t)((int32_t)rsqrt_uint8_affine(k[j], e[j], s[j]) + 32);
     }
     for (; i < n; ++i)
