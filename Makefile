@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-softmax readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-softmax readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -38,6 +38,10 @@ bench-c:
 
 bench-hw:
 	$(PYTHON) benchmarks/bench_hw.py
+
+# Yosys longest path, cells and flip-flops against the register count; programmable vs fixed.
+bench-pipeline:
+	$(PYTHON) benchmarks/bench_pipeline.py
 
 bench-calibration:
 	$(PYTHON) benchmarks/bench_calibration.py

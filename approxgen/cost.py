@@ -9,6 +9,7 @@ Yosys: generic ``synth`` (cell count) and ``synth_ice40`` (LUT4 and carry counts
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -74,21 +75,55 @@ def measure(text: str, top: str, ice40: bool = True, yosys: str | None = None,
         return out
 
 
+def measure_depth(text: str, top: str, yosys: str | None = None,
+                  timeout: float = SYNTH_TIMEOUT) -> dict:
+    """Yosys ``synth -flatten -top TOP``: ``cells``, ``flip_flops`` (cells of a ``DFF`` type) and
+    ``levels``, the longest topological path (``ltp -noff``: paths stop at flip-flops)."""
+    argv = [yosys] if yosys else tools.find_tool("yosys")
+    with tempfile.TemporaryDirectory(prefix="approxgen-yosys-") as tmp:
+        src = Path(tmp) / f"{top}.v"
+        src.write_text(text)
+        log = Path(tmp) / "ltp.log"
+        script = [f"read_verilog {src}", f"synth -flatten -top {top}",
+                  f"tee -q -o {tmp}/synth.json stat -json", f"tee -q -o {log} ltp -noff"]
+        tools.run_tool([*argv, "-q", "-p", "; ".join(script)], f"yosys on {top}", timeout)
+        by_type = _stat(Path(tmp) / "synth.json")["num_cells_by_type"]
+        match = re.search(r"length=(\d+)", log.read_text())
+        return {"cells": sum(by_type.values()),
+                "flip_flops": sum(n for cell, n in by_type.items() if "DFF" in cell.upper()),
+                "levels": int(match.group(1)) if match else 0}
+
+
 def _stat(path: Path) -> dict:
     return json.loads(path.read_text())["design"]
 
 
-def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True) -> dict:
-    """Estimate (and, when Yosys is installed and ``use_yosys``, measure) every part of ``fit``."""
+def cost(fit, pipeline: bool = False, use_yosys: bool = True, ice40: bool = True,
+         stages=None) -> dict:
+    """Estimate (and, when Yosys is installed and ``use_yosys``, measure) every part of ``fit``;
+    ``stages`` (a register count or ``"auto"``): the ``--pipeline N`` modules, whose estimate
+    counts the placed registers' flip-flops and whose measure adds the longest path."""
     yosys = yosys_path() if use_yosys else None
     rows = []
     for part in parts(fit):
-        row = {"part": part, "module": verilog.module_name(fit, part), "pipeline": pipeline,
+        row = {"part": part, "module": verilog.module_name(fit, part),
+               "pipeline": pipeline or stages is not None,
                "latency": verilog.latency(fit, part, pipeline),
                "estimate": estimate(fit, part, pipeline)}
+        text = None
+        if stages is not None:
+            from approxgen.emit import pipelined
+
+            plan = pipelined.plan(fit, part, stages)
+            row["latency"] = plan.latency
+            row["estimate"]["flip_flops"] = plan.pipe.flip_flops() + plan.latency
+            row["stages"] = plan.pipe.flops_at()
+            text = verilog.render(fit, part=part, stages=stages)
         if yosys:
-            row["yosys"] = measure(verilog.render(fit, part=part, pipeline=pipeline),
-                                   row["module"], ice40=ice40, yosys=yosys)
+            text = text or verilog.render(fit, part=part, pipeline=pipeline)
+            row["yosys"] = measure(text, row["module"], ice40=ice40, yosys=yosys)
+            if stages is not None:
+                row["yosys"].update(levels=measure_depth(text, row["module"], yosys)["levels"])
         rows.append(row)
     spec, m = fit.spec, fit.metrics
     return {
@@ -146,6 +181,11 @@ def format_table(report: dict) -> str:
     else:
         lines.append("estimate only: yosys not installed (or --no-yosys)")
     if report["parts"][0]["pipeline"]:
-        lines.append("pipelined: " + ", ".join(f"{r['module']} latency {r['latency']}"
-                                              for r in report["parts"]))
+        lines.append("pipelined: " + ", ".join(
+            f"{r['module']} latency {r['latency']}"
+            + (f" ({', '.join(f'{k} {n} FF' for k, n in r['stages'].items())})"
+               if "stages" in r else "")
+            + (f", longest path {r['yosys']['levels']} levels"
+               if "levels" in r.get("yosys", {}) else "")
+            for r in report["parts"]))
     return "\n".join(lines)

@@ -242,16 +242,18 @@ class SimResult:
         return self.passed + self.failed
 
 
-def write_verilog(fit, workdir: str | Path, part: str = "full",
-                  pipeline: bool = False) -> VerilogFiles:
-    """Write NAME.v, NAME_tb.v (the emitted self-checking bench) and NAME.hex (golden vectors)."""
+def write_verilog(fit, workdir: str | Path, part: str = "full", pipeline: bool = False,
+                  **hdl) -> VerilogFiles:
+    """Write NAME.v, NAME_tb.v (the emitted self-checking bench) and NAME.hex (golden vectors);
+    ``hdl``: the pipeline's render options (``handshake``, ``depth``)."""
     directory = Path(workdir).resolve()  # the tools run inside it
     directory.mkdir(parents=True, exist_ok=True)
     name = emit_verilog.module_name(fit, part)
     files = VerilogFiles(name, directory / f"{name}.v", directory / f"{name}_tb.v",
                          directory / f"{name}.hex")
-    files.dut.write_text(emit_verilog.render(fit, part=part, pipeline=pipeline))
-    files.testbench.write_text(emit_verilog.render_testbench(fit, part=part, pipeline=pipeline))
+    files.dut.write_text(emit_verilog.render(fit, part=part, pipeline=pipeline, **hdl))
+    files.testbench.write_text(emit_verilog.render_testbench(fit, part=part, pipeline=pipeline,
+                                                             **hdl))
     files.vectors.write_text(emit_vectors.render(fit))
     return files
 
@@ -292,9 +294,9 @@ def run_testbench(sim: Path, vectors: Path, module: str,
 
 def simulate_verilog(fit, workdir: str | Path, part: str = "full", pipeline: bool = False,
                      iverilog: str | Sequence[str] = "iverilog",
-                     vvp: str | Sequence[str] = "vvp") -> SimResult:
+                     vvp: str | Sequence[str] = "vvp", **hdl) -> SimResult:
     """Write, compile and run the module with its emitted bench over every input code."""
-    files = write_verilog(fit, workdir, part, pipeline)
+    files = write_verilog(fit, workdir, part, pipeline, **hdl)
     return run_testbench(compile_verilog(files, iverilog), files.vectors, files.module, vvp)
 
 
@@ -423,28 +425,30 @@ def verify_c(fit, target: str, directory: Path, options: dict) -> TargetResult:
         result.codes = got.shape[0]
         result.mismatches, result.first = compare(fit, got, C_VARIANTS)
 
-    return _verdict(TargetResult(target, "pass"), run)
+    return verdict(TargetResult(target, "pass"), run)
 
 
 def verify_verilog(fit, target: str, directory: Path, options: dict) -> TargetResult:
     """The ``verilog`` target: the ``options["part"]`` module (``options["pipeline"]``d or not)
     simulated with its test bench under Icarus."""
     part, pipeline = options["part"], options["pipeline"]
+    hdl = {"handshake": bool(options.get("handshake")), "depth": options.get("depth")}
 
     def run(result: TargetResult) -> None:
         result.tool = tool_version(find_tool("iverilog"), "-V")
         find_tool("vvp")
-        sim = simulate_verilog(fit, directory, part, pipeline)
+        sim = simulate_verilog(fit, directory, part, pipeline, **hdl)
         result.codes, result.mismatches, result.first = sim.codes, sim.failed, sim.first
         if sim.codes != fit.spec.input.codes().size:
             raise ToolFailed(f"the test bench checked {sim.codes} codes, not every one")
 
     label = " ".join([target, *(["lut"] if part == "lut" else []),
-                      *(["pipelined"] if pipeline else [])])
-    return _verdict(TargetResult(label, "pass"), run)
+                      *(["pipelined"] if pipeline else []),
+                      *(["stream"] if hdl["handshake"] else [])])
+    return verdict(TargetResult(label, "pass"), run)
 
 
-def _verdict(result: TargetResult, run) -> TargetResult:
+def verdict(result: TargetResult, run) -> TargetResult:
     """``result`` after ``run(result)`` filled it: ``skipped`` for a missing tool, ``error``
     for a failing one, else ``fail`` on a mismatch or the status ``run`` left (``pass``, or
     ``compiled``: compiled only)."""

@@ -16,7 +16,7 @@ SPECS = {
     "act_silu.yaml": "function: silu\ninput: {bits: 6}\nsegments: 3\n",
     "act_table.yaml": "function: sigmoid\ninput: {bits: 6}\nform: table\n",
 }
-SUFFIXES = [".json", ".h", ".v", "_tb.v", ".hex", ".md"]
+SUFFIXES = [".json", ".h", ".v", "_tb.v", ".hex", ".vhd", "_tb.vhd", ".md"]
 
 
 def run(*args, cwd):
@@ -49,7 +49,7 @@ def test_build_writes_every_file_then_check_is_clean(project):
     assert "act_gelu(" in (project / "out/act_gelu.h").read_text()  # named after the file
     check = run("build", "specs", "--out", "out", "--check", cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "up to date: 3 specs, 18 files" in check.stdout
+    assert "up to date: 3 specs, 24 files" in check.stdout
     again = run("build", "specs", "--out", "out", cwd=project)
     assert again.stdout.count(", cached") == 3 and "0 files written" in again.stdout
 
@@ -93,7 +93,7 @@ def test_files_of_a_removed_spec_are_named_not_deleted_and_fail_check(project):
     assert "notes.json" not in check.stdout and "act_silu_extra" not in check.stdout
     assert files(project / "out") == before
     built = run("build", "specs", "--out", "out", cwd=project)
-    assert built.returncode == 0 and "6 files in out belong to no spec built" in built.stdout
+    assert built.returncode == 0 and "8 files in out belong to no spec built" in built.stdout
     assert (project / "out/act_silu.json").exists()  # named, not deleted
     # one spec file given: the other specs' files are not its business
     alone = run("build", "specs/act_gelu.yaml", "--out", "out", "--check", cwd=project)
@@ -185,7 +185,7 @@ def test_example_project_builds_runs_and_checks_without_an_activated_venv(tmp_pa
     result = subprocess.run(argv + ["run", "check"], capture_output=True, text=True, env=env,
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "up to date: 3 specs, 18 files" in result.stdout
+    assert "up to date: 3 specs, 24 files" in result.stdout
     assert "act_gelu: pwl, 8 segments" in result.stdout and "exp(logit-max)" in result.stdout
     header = build_dir / "generated/act_silu.h"
     header.write_text(header.read_text() + "/* edited */\n")

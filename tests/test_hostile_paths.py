@@ -218,7 +218,7 @@ def test_a_bare_command_shows_its_help():
 
 
 def test_emit_without_a_target_is_a_usage_error(work):
-    assert_refused(["emit"], work, names=("emit", "c, verilog or vectors"))
+    assert_refused(["emit"], work, names=("emit", "c, verilog, vectors or vhdl"))
 
 
 SIGINT_SCRIPT = """

@@ -183,7 +183,7 @@ def test_library_report(good):
         (q0 + 5, "array in pieces"), (q0 + 9, ", ".join(verify.C_VARIANTS))]
     assert first[0].got == first[0].expected + 1
     with pytest.raises(ApproxgenError, match="unknown target"):
-        verify.verify(good, ["vhdl"])
+        verify.verify(good, ["spice"])
 
 
 # --- hostile strings (issue 9, item 5) -----------------------------------------------------------

@@ -98,14 +98,19 @@ def emitter_options(targets) -> list[click.Option]:
     """The click options of the render options every emitter of ``targets`` declares."""
     from approxgen.emit import get as emitter
 
-    made = []
+    made, seen = [], set()
     for target in targets:
         for opt in getattr(emitter(target), "OPTIONS", ()):
+            if opt.name in seen:  # one flag for the emitters sharing it (verify: --part)
+                continue
+            seen.add(opt.name)
             kind = (RegistryChoice(opt.choices) if isinstance(opt.choices, str)
-                    else click.Choice(opt.choices) if opt.choices else None)
+                    else click.Choice(opt.choices) if opt.choices else opt.type)
+            bare = {} if opt.flag_value is None else {"flag_value": opt.flag_value}
             made.append(click.Option([opt.flag, opt.name], type=kind, default=opt.default,
-                                     is_flag=opt.is_flag, help=opt.help,
-                                     show_default=not opt.is_flag and opt.default is not None))
+                                     is_flag=opt.is_flag, help=opt.help, metavar=opt.metavar,
+                                     show_default=not opt.is_flag and opt.default is not None,
+                                     **bare))
     return made
 
 

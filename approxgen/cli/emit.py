@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
+from approxgen.errors import ApproxgenError
 from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, fit_flags,
                                   input_paths, load_target, quiet_option)
 
@@ -39,12 +42,14 @@ class _EmitGroup(click.Group):
 
 @click.group("emit", cls=_EmitGroup)
 def emit_group():
-    """Render a fit as C, Verilog or golden test vectors."""
+    """Render a fit as C, Verilog, VHDL or golden test vectors."""
 
 
 def emit_command(target: str) -> click.Command:
     """``approxgen emit TARGET`` for the emitter ``target``: the fit flags, ``-o``, the
-    emitter's options (``OPTIONS``) and further files (``EXTRA_FILES``)."""
+    emitter's options (``OPTIONS``) and further files (``EXTRA_FILES``); ``TARGET...`` and its
+    flag where the emitter makes one unit of several fits (``MULTI_FIT``); the emitter's
+    ``summary(fit, **options)`` line on stderr where it has one."""
     from approxgen import outputs
     from approxgen.blocks import Block
     from approxgen.emit import block_renderer, get as emitter
@@ -52,30 +57,68 @@ def emit_command(target: str) -> click.Command:
     module = emitter(target)
     extra_files = getattr(module, "EXTRA_FILES", ())
 
-    def run(target, flags, output, quiet, **options):
-        extra = {f.name: options.pop(f.name) for f in extra_files}
-        inputs = input_paths(target)
-        fit = load_target(target, flags, quiet, announce=True, allow_blocks=True)
-        if isinstance(fit, Block):
-            _refuse_fit_options(module, extra_files, target)
-            files, names = [(output, block_renderer(module, fit, target)(fit))], ["-o"]
-            outputs.write_all(files, inputs, names)
-            return
-        files, names = [(output, module.render(fit, **options))], ["-o"]
-        for f in extra_files:
-            if extra[f.name]:
-                files.append((extra[f.name], f.render(fit, **options)))
+    multi = getattr(module, "MULTI_FIT", None)
+    multi_files = multi.files if multi else ()
+    files_by_name = {f.name: f for f in (*extra_files, *multi_files)}  # one flag for a name
+    summary = getattr(module, "summary", None)
+
+    def run(targets, flags, output, quiet, **options):
+        targets = (targets,) if isinstance(targets, str) else targets
+        extra = {name: options.pop(name) for name in files_by_name}
+        as_unit = bool(multi and options.pop(multi.name))
+        inputs = input_paths(*targets)
+        if len(targets) > 1 and not as_unit:
+            how = f"one {multi.flag} unit" if multi else f"no {target} output"
+            raise ApproxgenError(f"{len(targets)} targets: several fits make {how}; give one "
+                                 f"target otherwise", "TARGET")
+        if as_unit:
+            fits = [load_target(t, flags, quiet, announce=True) for t in targets]
+            files = [(output, multi.render(fits, targets, **options))]
+            written = {f.name: f for f in multi_files}
+            render_extra = lambda f: f.render(fits, targets, **options)  # noqa: E731
+        else:
+            fit = load_target(targets[0], flags, quiet, announce=True, allow_blocks=True)
+            if isinstance(fit, Block):
+                _refuse_fit_options(module, files_by_name.values(), targets[0])
+                files = [(output, block_renderer(module, fit, targets[0])(fit))]
+                outputs.write_all(files, inputs, ["-o"])
+                return
+            files = [(output, module.render(fit, **options))]
+            written = {f.name: f for f in extra_files}
+            render_extra = lambda f: f.render(fit, **options)  # noqa: E731
+        names = ["-o"]
+        for name, path in extra.items():
+            if not path:
+                continue
+            f = written.get(name)
+            if f is None:
+                flag = files_by_name[name].flag
+                raise ApproxgenError(f"writes a file of the {multi.flag} unit only" if not
+                                     as_unit else f"is no file of the {multi.flag} unit", flag)
+            texts = render_extra(f)
+            if f.directory:
+                files += [(os.path.join(path, file), text) for file, text in texts]
+                names += [f.flag] * len(texts)
+            else:
+                files.append((path, texts))
                 names.append(f.flag)
         outputs.write_all(files, inputs, names)
+        line = summary and not as_unit and not quiet and summary(fit, **options)
+        if line:
+            click.echo(line, err=True)
 
     run = QUIET(run)
-    for f in reversed(extra_files):
-        run = click.option(f.flag, f.name, cls=OutputOption, help=f.help)(run)
+    for f in reversed(files_by_name.values()):
+        run = click.option(f.flag, f.name, cls=OutputOption, directory=f.directory,
+                           help=f.help)(run)
+    if multi:
+        run = click.option(multi.flag, multi.name, is_flag=True, help=multi.help)(run)
     run = click.option("-o", "--output", cls=OutputOption, help=module.OUTPUT_HELP)(run)
     run = fit_flags(run)
-    run = click.argument("target", cls=InputArgument)(run)
-    return click.command(target, cls=EmitterCommand, emitters=(target,),
-                         before=(*(f.name for f in extra_files), "quiet"),
+    run = click.argument("targets", metavar="TARGET..." if multi else "TARGET",
+                         nargs=-1 if multi else 1, required=True, cls=InputArgument)(run)
+    before = (*((multi.name,) if multi else ()), *files_by_name, "quiet")
+    return click.command(target, cls=EmitterCommand, emitters=(target,), before=before,
                          help=f"{module.HELP}\n\n{TARGET_HELP}")(run)
 
 
@@ -83,8 +126,6 @@ def _refuse_fit_options(module, extra_files, where: str) -> None:
     """A block spec takes none of the emitter's fit options (``--segment-search``) or further
     files: one given on the command line is refused, not ignored."""
     from click.core import ParameterSource
-
-    from approxgen.errors import ApproxgenError
 
     ctx = click.get_current_context()
     for name, flag in [(o.name, o.flag) for o in getattr(module, "OPTIONS", ())] + \

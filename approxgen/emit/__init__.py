@@ -36,7 +36,7 @@ from approxgen.errors import ApproxgenError
 
 # The emitter registry: target name -> the module that renders it (imported only when used).
 EMITTERS = {"c": "approxgen.emit.c", "verilog": "approxgen.emit.verilog",
-            "vectors": "approxgen.emit.vectors"}
+            "vectors": "approxgen.emit.vectors", "vhdl": "approxgen.emit.vhdl"}
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _UNSAFE_RE = re.compile(r"[^ -\[\]-~]")  # anything but printable ASCII, and the backslash
 
@@ -58,7 +58,8 @@ def modules():
 class Option:
     """A keyword of an emitter's ``render`` as a CLI flag: ``flag`` (``--part``), its ``help``,
     ``choices`` (a tuple, or ``"module:attribute"`` naming a registry), a boolean ``is_flag``,
-    and the ``default``."""
+    the ``default``, its value ``type`` (``int``), ``metavar``, and ``flag_value``: the value
+    of the flag given bare (it then also takes a value)."""
 
     name: str
     flag: str
@@ -66,17 +67,36 @@ class Option:
     default: Any = None
     choices: tuple | str | None = None
     is_flag: bool = False
+    type: Any = None
+    metavar: str | None = None
+    flag_value: Any = None
 
 
 @dataclass(frozen=True)
 class ExtraFile:
     """A further file one ``approxgen emit`` may write: its option (``--testbench``), its
-    ``render(fit, **options) -> str`` (given the emitter's :class:`Option` values) and help."""
+    ``render(fit, **options) -> str`` (given the emitter's :class:`Option` values) and help;
+    ``directory``: the option names a directory and ``render`` returns ``[(file name, text)]``
+    (``render`` ``None``: a file of the :class:`MultiFit` unit only)."""
 
     name: str
     flag: str
-    render: Callable[..., str]
+    render: Callable[..., Any] | None
     help: str
+    directory: bool = False
+
+
+@dataclass(frozen=True)
+class MultiFit:
+    """Several fits as one unit (``approxgen emit TARGET TARGET... FLAG``): the boolean option
+    ``name``/``flag`` asks for it; ``render(fits, targets, **options) -> str`` writes ``-o``;
+    ``files`` (:class:`ExtraFile`, ``render(fits, targets, **options)``) the further files."""
+
+    name: str
+    flag: str
+    help: str
+    render: Callable[..., str]
+    files: tuple[ExtraFile, ...] = ()
 
 
 def block_renderer(module, block, where: str | None = None):

@@ -60,7 +60,7 @@ import numpy as np
 from approxgen import forms
 from approxgen.emit import Option, cell as emit_cell
 from approxgen.emit import check_name, derived_name_problem, environment, provenance
-from approxgen.emit import comment_text
+from approxgen.emit import comment_text, programmable
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, signed_bits
 from approxgen.version import __version__
@@ -96,7 +96,8 @@ EXACT_RANGE_CODES = 1 << 20
 BLOCK = "APPROXGEN_BLOCK"
 
 # --- the plug-in (approxgen.emit) ---------------------------------------------------------------
-HELP = "A standalone integer-only C99 header. "
+HELP = ("A standalone integer-only C99 header (--programmable: one kernel taking a pointer to "
+        "a fit's coefficient set, and every fit's set). ")
 OUTPUT_HELP = "Header to write (default: stdout)."
 OPTIONS = (Option(
     "segment_search", "--segment-search", default="auto", choices=SEGMENT_SEARCHES,
@@ -320,6 +321,7 @@ def exported(header: str, name: str) -> str:
     return out.replace(_LINKAGE, EXPORT_MACRO.format(name=name) + _LINKAGE)
 
 
+MULTI_FIT = programmable.C_UNIT  # emit c A.json B.json --programmable: one kernel, every set
 BUILD_FILES = ((".h", render),)  # approxgen build: NAME.h
 
 

@@ -12,20 +12,7 @@ summary measures it) is at most ``decode_slack`` LSB above the searched one's an
 
 from __future__ import annotations
 
-from approxgen.forms import Key
 from approxgen.metrics import measure, target
-
-DECODE_SLACK = 0.25  # LSB of max error the C decoder's grid may cost
-
-# Declared by every segmented form whose fit :func:`approxgen.fitting.place` places (pwl,
-# quadratic): they share the C segment decoder. Unset, it is the default.
-DECODE_SLACK_KEY = Key(
-    "decode_slack", "--decode-slack",
-    "pwl, quadratic: move the breakpoints to the C decoder's 64-code grid (a bucket table "
-    "without compares: faster C) when that costs at most this many LSB of max error (0-1, "
-    "default 0.25; 0: off). Inputs of 12+ bits, 9+ segments.",
-    default=DECODE_SLACK, lo=0, hi=1, real=True, unit="LSB", unset=DECODE_SLACK,
-    implicit=DECODE_SLACK)
 
 
 def on_grid(spec, problem, evaluation):

@@ -59,6 +59,19 @@ class Key:
         return not self.optional or value not in (None, self.implicit)
 
 
+DECODE_SLACK = 0.25  # LSB of max error the C decoder's grid may cost
+
+# Declared by every segmented form whose fit :func:`approxgen.fitting.place` places (pwl,
+# quadratic): they share the C segment decoder. Unset, it is the default.
+DECODE_SLACK_KEY = Key(
+    "decode_slack", "--decode-slack",
+    "pwl, quadratic: move the breakpoints to the C decoder's 64-code grid (a bucket table "
+    "without compares: faster C) when that costs at most this many LSB of max error (0-1, "
+    "default 0.25; 0: off). Inputs of 12+ bits, 9+ segments.",
+    default=DECODE_SLACK, lo=0, hi=1, real=True, unit="LSB", unset=DECODE_SLACK,
+    implicit=DECODE_SLACK)  # read by approxgen.fit.decode.on_grid
+
+
 def declared_keys() -> dict[str, Key]:
     """Every key a registered form declares (:attr:`Form.keys`), by name, in form order."""
     return {key.name: key for name in FORMS for key in get(name).keys}

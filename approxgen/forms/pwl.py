@@ -13,9 +13,8 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, round_shift, saturate, signed_bits
-from approxgen.fit.decode import DECODE_SLACK_KEY
-from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int as _int, json_ints as _ints
-
+from approxgen.forms import (DECODE_SLACK_KEY, MAX_ACC_BITS, Form, Key, json_int as _int,
+                             json_ints as _ints)
 
 
 def pwl_output(slope, intercept, q, intercept_shift: int, shift: int, out: IntFormat):

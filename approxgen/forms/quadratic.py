@@ -28,8 +28,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, saturate, signed_bits
-from approxgen.fit.decode import DECODE_SLACK_KEY
-from approxgen.forms import MAX_ACC_BITS, Form, json_int, json_ints
+from approxgen.forms import DECODE_SLACK_KEY, MAX_ACC_BITS, Form, json_int, json_ints
 
 COEFFICIENTS = ("a", "b", "c")
 
