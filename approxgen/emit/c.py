@@ -987,9 +987,14 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     if model.b:
         expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
                                                         if abs(model.b) != 1 else "u")
+    offset = literal(model.a) if model.a else ""
+    if model.b:
+        b = f"{literal(abs(model.b))} * u" if abs(model.b) != 1 else "u"
+        offset = f"{offset} {'-' if model.b < 0 else '+'} {b}" if offset else (
+            b if model.b > 0 else f"-{b}")
     out = model.output
     sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
-    return {"half": half, "fused_array": fused_array,
+    return {"half": half, "offset": offset, "fused_array": fused_array,
             "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
             "wrap": None if sat_lo or sat_hi else _wrap_context(model),
             "range": f"{lo}..{hi}",
@@ -1041,7 +1046,13 @@ def _wrap_context(model) -> dict | None:
         b = abs(model.b) & mask
         terms.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
     text = " ".join(terms)
-    return {"bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
+    offset = [f"{model.a & mask}u"] if model.a & mask else []
+    if model.b:
+        offset.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
+    offset = " ".join(offset)
+    return {"offset": offset[2:] if offset.startswith("+ ") else (
+                "0u " + offset if offset.startswith("- ") else offset),
+            "bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
             "negative": text[2:] if text.startswith("+ ") else ("0u " + text if text.startswith(
                 "- ") else text)}
 

@@ -114,21 +114,26 @@ static inline void gelu_table_int8_half_array(const uint8_t *x, int16_t *y, size
 
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - u) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
-/* The reconstruction from the input code q and r = g(|q|), branch-free. It lies in -3..127, codes
+/* The reconstruction from m (all ones for q < 0, else 0), u = |q| and r = g(u), branch-free by
+ * mask arithmetic: y = r for q >= 0, y = A + s r + B u as (r ^ m) - m + ((A + B u) & m) for q < 0
+ * (the s = -1 case; s = 1: r + ((A + B u) & m)). It lies in -3..127, codes
  * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
  * the array variant work in 8-bit lanes. */
-APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t q, int32_t r)
+APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t sign, int32_t magnitude, int32_t r)
 {
     unsigned v = (unsigned)r;
-    unsigned u = (unsigned)(q < 0 ? -q : q);
-    v = (uint8_t)(q < 0 ? v - u : v);
+    unsigned m = (unsigned)sign; /* all ones for q < 0 */
+    unsigned u = (unsigned)magnitude; /* |q| */
+    v += (0u - u) & m;
+    v = (uint8_t)v;
     return (int8_t)((int32_t)(v ^ 128u) - 128); /* the code whose two's complement is v */
 }
 
 static inline int8_t gelu_table_int8(int8_t x)
 {
     int32_t q = (x);
-    return gelu_table_int8_affine(q, gelu_table_int8_half((uint8_t)(q < 0 ? -q : q)));
+    int32_t m = -(int32_t)(q < 0), u = (q ^ m) - m; /* the sign mask and |q|: no branch */
+    return gelu_table_int8_affine(m, u, gelu_table_int8_half((uint8_t)u));
 }
 
 /* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
@@ -147,7 +152,7 @@ static inline void gelu_table_int8_array(const int8_t *x, int8_t *y, size_t n)
         }
         gelu_table_int8_half_array(u, r, APPROXGEN_BLOCK);
         for (j = 0; j < APPROXGEN_BLOCK; ++j)
-            y[i + j] = gelu_table_int8_affine(q[j], r[j]);
+            y[i + j] = gelu_table_int8_affine(-(int32_t)(q[j] < 0), u[j], r[j]);
     }
     for (; i < n; ++i)
         y[i] = gelu_table_int8(x[i]);
