@@ -119,7 +119,7 @@ static inline void gelu_table_int8_half_array(const uint8_t *x, int16_t *y, size
  * (the s = -1 case; s = 1: r + ((A + B u) & m)). It lies in -3..127, codes
  * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
  * the array variant work in 8-bit lanes. */
-APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t sign, int32_t magnitude, int32_t r)
+APPROXGEN_INLINE int8_t gelu_table_int8_masked(int32_t sign, int32_t magnitude, int32_t r)
 {
     unsigned v = (unsigned)r;
     unsigned m = (unsigned)sign; /* all ones for q < 0 */
@@ -128,12 +128,21 @@ APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t sign, int32_t magnitude, 
     v = (uint8_t)v;
     return (int8_t)((int32_t)(v ^ 128u) - 128); /* the code whose two's complement is v */
 }
+/* The same from q and r, by ?: (vector blends: the array variant's reconstruction, in
+ * 8-bit lanes; GCC compiles a scalar ?: on the sign into a branch, hence NAME_masked). */
+APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t q, int32_t r)
+{
+    unsigned v = (unsigned)r;
+    unsigned u = (unsigned)(q < 0 ? -q : q);
+    v = (uint8_t)(q < 0 ? v - u : v);
+    return (int8_t)((int32_t)(v ^ 128u) - 128);
+}
 
 static inline int8_t gelu_table_int8(int8_t x)
 {
     int32_t q = (x);
     int32_t m = -(int32_t)(q < 0), u = (q ^ m) - m; /* the sign mask and |q|: no branch */
-    return gelu_table_int8_affine(m, u, gelu_table_int8_half((uint8_t)u));
+    return gelu_table_int8_masked(m, u, gelu_table_int8_half((uint8_t)u));
 }
 
 /* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
@@ -152,7 +161,7 @@ static inline void gelu_table_int8_array(const int8_t *x, int8_t *y, size_t n)
         }
         gelu_table_int8_half_array(u, r, APPROXGEN_BLOCK);
         for (j = 0; j < APPROXGEN_BLOCK; ++j)
-            y[i + j] = gelu_table_int8_affine(-(int32_t)(q[j] < 0), u[j], r[j]);
+            y[i + j] = gelu_table_int8_affine(q[j], r[j]);
     }
     for (; i < n; ++i)
         y[i] = gelu_table_int8(x[i]);
