@@ -163,7 +163,7 @@ RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
                     "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half",
                     "_origins", "_coef_a", "_coef_b", "_coef_c", "_arith", "_arith_fixed",
-                    "_locate", "_saturate")
+                    "_locate", "_saturate", "_masked")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -527,6 +527,7 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
         "sat_lo": out.min_code - rmin if rmin < out.min_code else None,
         "sat_hi": out.max_code - rmin if rmax > out.max_code else None,
         "segments": last - first + 1,
+        "first": first,
     }
 
 
