@@ -38,7 +38,8 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
   (vectorized); so it works with any inner form through that signature alone. A form whose
   template defines the block ``folded_array`` renders the whole's array itself instead, given
-  the reconstruction in 16-bit lanes (:func:`_fused_reconstruction`; interp does).
+  the reconstruction in 16-bit lanes (:func:`_fused_reconstruction`; interp does), and the table
+  (its half read at ``|q|`` directly: no clamp, as fast as a plain table).
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
@@ -969,6 +970,9 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     def half(name: str) -> str:
         return embedded(inner_form.c_template(), half_context(name))
 
+    wide_bits = model.wide_bits()
+    wide_type = "int32_t" if wide_bits <= 32 else "int64_t"
+
     def fused_array(name: str) -> str:
         """The whole's array variant from the half's template (its block ``folded_array``,
         given ``fold``: the reconstruction in 16-bit lanes), or "" where it has none."""
@@ -976,12 +980,13 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         if fold is None:
             return ""
         fold.update(name=name, code=f"{name}_code" if _input_clamp(inp) else "",
+                    block=BLOCK, wide_type=wide_type,
+                    h_max=_macro(model.h_max),
                     input_type=ctype(inp.bits, inp.signed),
                     output_type=ctype(model.output.bits, model.output.signed))
         return embedded(inner_form.c_template(), {**half_context(name), "fold": fold},
                         blocks=("folded_array",))
 
-    wide_bits = model.wide_bits()
     lo, hi = _folded_range(sides, model)
     expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
             else ("-r" if model.s < 0 else "r"))
@@ -996,7 +1001,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     out = model.output
     sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
     return {"half": half, "offset": offset, "fused_array": fused_array,
-            "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+            "wide_type": wide_type,
             "wrap": None if sat_lo or sat_hi else _wrap_context(model),
             "range": f"{lo}..{hi}",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),

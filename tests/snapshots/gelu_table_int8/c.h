@@ -146,20 +146,21 @@ static inline int8_t gelu_table_int8(int8_t x)
 }
 
 /* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
- * read whole before any of it is written: |q| (vectorized), the half's own array variant, then
- * the reconstruction (vectorized). */
+ * read whole before any of it is written: u = |q| (vectorized), the half's table read at u (|q| of
+ * an input code is one of its entries: no clamp), then the reconstruction (vectorized). */
 static inline void gelu_table_int8_array(const int8_t *x, int8_t *y, size_t n)
 {
     size_t i, j, blocks_end = APPROXGEN_BLOCK > 1 ? n - n % APPROXGEN_BLOCK : 0;
     for (i = 0; i < blocks_end; i += APPROXGEN_BLOCK) {
         int8_t q[APPROXGEN_BLOCK];
         uint8_t u[APPROXGEN_BLOCK];
-        int16_t r[APPROXGEN_BLOCK];
+        uint8_t r[APPROXGEN_BLOCK];
         for (j = 0; j < APPROXGEN_BLOCK; ++j) {
             q[j] = (x[i + j]);
             u[j] = (uint8_t)(q[j] < 0 ? -(int32_t)q[j] : (int32_t)q[j]);
         }
-        gelu_table_int8_half_array(u, r, APPROXGEN_BLOCK);
+        for (j = 0; j < APPROXGEN_BLOCK; ++j)
+            r[j] = gelu_table_int8_half_values[u[j]];
         for (j = 0; j < APPROXGEN_BLOCK; ++j)
             y[i + j] = gelu_table_int8_affine(q[j], r[j]);
     }
