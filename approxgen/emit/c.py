@@ -970,6 +970,13 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     def half(name: str) -> str:
         return embedded(inner_form.c_template(), half_context(name))
 
+    def half_at(name: str) -> str:
+        """The half's value at ``u = |q|`` as one C expression from the half's template (its
+        block ``folded_half_at``; a table: its entry, no clamp), or "" (``NAME_half(u)``)."""
+        return embedded(inner_form.c_template(),
+                        {**half_context(name), "half_at": {"h_max": _macro(model.h_max)}},
+                        blocks=("folded_half_at",)).strip()
+
     wide_bits = model.wide_bits()
     wide_type = "int32_t" if wide_bits <= 32 else "int64_t"
 
@@ -1000,7 +1007,7 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
             b if model.b > 0 else f"-{b}")
     out = model.output
     sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
-    return {"half": half, "offset": offset, "fused_array": fused_array,
+    return {"half": half, "half_at": half_at, "offset": offset, "fused_array": fused_array,
             "wide_type": wide_type,
             "wrap": None if sat_lo or sat_hi else _wrap_context(model),
             "range": f"{lo}..{hi}",

@@ -142,7 +142,7 @@ static inline int8_t gelu_table_int8(int8_t x)
 {
     int32_t q = (x);
     int32_t m = -(int32_t)(q < 0), u = (q ^ m) - m; /* the sign mask and |q|: no branch */
-    return gelu_table_int8_masked(m, u, gelu_table_int8_half((uint8_t)u));
+    return gelu_table_int8_masked(m, u, gelu_table_int8_half_values[u]);
 }
 
 /* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
