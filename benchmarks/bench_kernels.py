@@ -165,9 +165,9 @@ def main() -> None:
                      ("int8 quadratic", q8), ("int8 interp", i8), ("int8 table", t8)):
         rows.append((f"scalar function called in a loop: {label}", ns(f, "scalar"),
                      f"its array variant: {ns(f)}; {ratio(f, f, 'scalar'):.2f}x"))
-    rows.append(("`form: table`, folded (gelu int8 `fold: auto`)",
-                 f"array {ns(t8f)}; scalar {ns(t8f, 'scalar')}",
-                 f"plain 256-entry table: {ns(t8)}"))
+    rows.append(("`form: table`, folded (gelu int8 `fold: auto`; the sign by mask arithmetic)",
+                 f"array {ns(t8f)}, {ratio(t8f, t8):.2f}x; scalar {ns(t8f, 'scalar')}, "
+                 f"{ratio(t8f, t8, 'scalar'):.2f}x", f"plain 256-entry table: {ns(t8)}"))
     for label, f in (("decode_slack 0.25 (default: breakpoints on the 64-code grid)", s16),
                      ("decode_slack 0 (the searched breakpoints)", s16x)):
         e, _ = error(f)
@@ -217,7 +217,8 @@ def main() -> None:
           f"(every int16 code once, each int8 code 256 times) in a random order, best of 31 "
           f"rounds; instructions per element from `valgrind --tool=callgrind` (one call, "
           f"inclusive). The scalar rows call `NAME(x[i])` in a loop of their own "
-          f"(`noinline` wrapper; GCC -O2 does not vectorize such a loop)",
+          f"(`noinline` wrapper, `for (i = 0; i < n; ++i) y[i] = NAME(x[i]);` over the same "
+          f"random codes; GCC -O2 does not vectorize such a loop)",
           "- Cortex-M: `arm-none-eabi-gcc -mcpu=cortex-mN -mthumb`; bytes at -Os from the "
           "object file (`approxgen/footprint.py`: the `.rodata` of the header's tables, other "
           "read-only data, `.text` with its literal pools) of one function calling "

@@ -38,7 +38,8 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   :data:`BLOCK`: ``|q|`` (vectorized), the half's own ``NAME_half_array``, the reconstruction
   (vectorized); so it works with any inner form through that signature alone. A form whose
   template defines the block ``folded_array`` renders the whole's array itself instead, given
-  the reconstruction in 16-bit lanes (:func:`_fused_reconstruction`; interp does).
+  the reconstruction in 16-bit lanes (:func:`_fused_reconstruction`; interp does), and the table
+  (its half read at ``|q|`` directly: no clamp, as fast as a plain table).
 * A value of the input's C type that is no code of the format (a 12-bit format in ``int16_t``)
   is clamped to the code range first (:func:`_input_clamp`; the table form's clamp does the
   same), so it gets the nearest code's result and no table index or accumulator leaves the range
@@ -167,7 +168,7 @@ RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
                     "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half",
                     "_origins", "_coef_a", "_coef_b", "_coef_c", "_arith", "_arith_fixed",
-                    "_locate", "_saturate")
+                    "_locate", "_saturate", "_masked")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -565,6 +566,7 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
         "sat_lo": out.min_code - rmin if rmin < out.min_code else None,
         "sat_hi": out.max_code - rmin if rmax > out.max_code else None,
         "segments": last - first + 1,
+        "first": first,
     }
 
 
@@ -1006,6 +1008,16 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
     def half(name: str) -> str:
         return embedded(inner_form.c_template(), half_context(name))
 
+    def half_at(name: str) -> str:
+        """The half's value at ``u = |q|`` as one C expression from the half's template (its
+        block ``folded_half_at``; a table: its entry, no clamp), or "" (``NAME_half(u)``)."""
+        return embedded(inner_form.c_template(),
+                        {**half_context(name), "half_at": {"h_max": _macro(model.h_max)}},
+                        blocks=("folded_half_at",)).strip()
+
+    wide_bits = model.wide_bits()
+    wide_type = "int32_t" if wide_bits <= 32 else "int64_t"
+
     def fused_array(name: str) -> str:
         """The whole's array variant from the half's template (its block ``folded_array``,
         given ``fold``: the reconstruction in 16-bit lanes), or "" where it has none."""
@@ -1013,22 +1025,28 @@ def folded_context(model, inner_form, segment_search: str) -> dict:
         if fold is None:
             return ""
         fold.update(name=name, code=f"{name}_code" if _input_clamp(inp) else "",
+                    block=BLOCK, wide_type=wide_type,
+                    h_max=_macro(model.h_max),
                     input_type=ctype(inp.bits, inp.signed),
                     output_type=ctype(model.output.bits, model.output.signed))
         return embedded(inner_form.c_template(), {**half_context(name), "fold": fold},
                         blocks=("folded_array",))
 
-    wide_bits = model.wide_bits()
     lo, hi = _folded_range(sides, model)
     expr = (f"{literal(model.a)} {'-' if model.s < 0 else '+'} r" if model.a
             else ("-r" if model.s < 0 else "r"))
     if model.b:
         expr += f" {'-' if model.b < 0 else '+'} " + (f"{literal(abs(model.b))} * u"
                                                         if abs(model.b) != 1 else "u")
+    offset = literal(model.a) if model.a else ""
+    if model.b:
+        b = f"{literal(abs(model.b))} * u" if abs(model.b) != 1 else "u"
+        offset = f"{offset} {'-' if model.b < 0 else '+'} {b}" if offset else (
+            b if model.b > 0 else f"-{b}")
     out = model.output
     sat_lo, sat_hi = lo < out.min_code, hi > out.max_code
-    return {"half": half, "fused_array": fused_array,
-            "wide_type": "int32_t" if wide_bits <= 32 else "int64_t",
+    return {"half": half, "half_at": half_at, "offset": offset, "fused_array": fused_array,
+            "wide_type": wide_type,
             "wrap": None if sat_lo or sat_hi else _wrap_context(model),
             "range": f"{lo}..{hi}",
             "wide_bits": wide_bits, "half_in": ctype(inner.input.bits, False),
@@ -1079,7 +1097,13 @@ def _wrap_context(model) -> dict | None:
         b = abs(model.b) & mask
         terms.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
     text = " ".join(terms)
-    return {"bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
+    offset = [f"{model.a & mask}u"] if model.a & mask else []
+    if model.b:
+        offset.append(f"{'-' if model.b < 0 else '+'} {'' if b == 1 else f'{b}u * '}u")
+    offset = " ".join(offset)
+    return {"offset": offset[2:] if offset.startswith("+ ") else (
+                "0u " + offset if offset.startswith("- ") else offset),
+            "bits": bits, "type": ctype(bits, False), "sign": 1 << (bits - 1),
             "negative": text[2:] if text.startswith("+ ") else ("0u " + text if text.startswith(
                 "- ") else text)}
 

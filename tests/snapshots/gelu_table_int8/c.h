@@ -114,38 +114,53 @@ static inline void gelu_table_int8_half_array(const uint8_t *x, int16_t *y, size
 
 /* ---- The whole: u = |q|, r = g(u); y = sat(r) for q >= 0, y = sat(r - u) for q < 0.
  * Every intermediate fits in 10 bits, hence int32_t. ---- */
-/* The reconstruction from the input code q and r = g(|q|), branch-free. It lies in -3..127, codes
+/* The reconstruction from m (all ones for q < 0, else 0), u = |q| and r = g(u), branch-free by
+ * mask arithmetic: y = r for q >= 0, y = A + s r + B u as (r ^ m) - m + ((A + B u) & m) for q < 0
+ * (the s = -1 case; s = 1: r + ((A + B u) & m)). It lies in -3..127, codes
  * of the output: computed modulo 2^8 in unsigned arithmetic, which is exact here and lets
  * the array variant work in 8-bit lanes. */
+APPROXGEN_INLINE int8_t gelu_table_int8_masked(int32_t sign, int32_t magnitude, int32_t r)
+{
+    unsigned v = (unsigned)r;
+    unsigned m = (unsigned)sign; /* all ones for q < 0 */
+    unsigned u = (unsigned)magnitude; /* |q| */
+    v += (0u - u) & m;
+    v = (uint8_t)v;
+    return (int8_t)((int32_t)(v ^ 128u) - 128); /* the code whose two's complement is v */
+}
+/* The same from q and r, by ?: (vector blends: the array variant's reconstruction, in
+ * 8-bit lanes; GCC compiles a scalar ?: on the sign into a branch, hence NAME_masked). */
 APPROXGEN_INLINE int8_t gelu_table_int8_affine(int32_t q, int32_t r)
 {
     unsigned v = (unsigned)r;
     unsigned u = (unsigned)(q < 0 ? -q : q);
     v = (uint8_t)(q < 0 ? v - u : v);
-    return (int8_t)((int32_t)(v ^ 128u) - 128); /* the code whose two's complement is v */
+    return (int8_t)((int32_t)(v ^ 128u) - 128);
 }
 
 static inline int8_t gelu_table_int8(int8_t x)
 {
     int32_t q = (x);
-    return gelu_table_int8_affine(q, gelu_table_int8_half((uint8_t)(q < 0 ? -q : q)));
+    int32_t m = -(int32_t)(q < 0), u = (q ^ m) - m; /* the sign mask and |q|: no branch */
+    return gelu_table_int8_masked(m, u, gelu_table_int8_half_values[u]);
 }
 
 /* y[i] = gelu_table_int8(x[i]) for i < n; x and y may be the same buffer. In blocks of APPROXGEN_BLOCK, each
- * read whole before any of it is written: |q| (vectorized), the half's own array variant, then
- * the reconstruction (vectorized). */
+ * read whole before any of it is written: u = |q| (vectorized), the half's table read at u (|q| of
+ * an input code is one of its entries: no clamp), then the reconstruction (vectorized). */
 static inline void gelu_table_int8_array(const int8_t *x, int8_t *y, size_t n)
 {
     size_t i, j, blocks_end = APPROXGEN_BLOCK > 1 ? n - n % APPROXGEN_BLOCK : 0;
     for (i = 0; i < blocks_end; i += APPROXGEN_BLOCK) {
         int8_t q[APPROXGEN_BLOCK];
         uint8_t u[APPROXGEN_BLOCK];
-        int16_t r[APPROXGEN_BLOCK];
+        uint8_t r[APPROXGEN_BLOCK];
         for (j = 0; j < APPROXGEN_BLOCK; ++j) {
             q[j] = (x[i + j]);
             u[j] = (uint8_t)(q[j] < 0 ? -(int32_t)q[j] : (int32_t)q[j]);
         }
-        gelu_table_int8_half_array(u, r, APPROXGEN_BLOCK);
+        for (j = 0; j < APPROXGEN_BLOCK; ++j)
+            r[j] = gelu_table_int8_half_values[u[j]];
         for (j = 0; j < APPROXGEN_BLOCK; ++j)
             y[i + j] = gelu_table_int8_affine(q[j], r[j]);
     }
