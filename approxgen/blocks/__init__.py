@@ -40,7 +40,8 @@ class Block:
     """The protocol of a block: ``kind`` (its ``block:`` name), ``name``, ``length`` (the
     maximum row length), ``input``/``output`` (IntFormat), ``model(rows)`` (the golden model),
     ``exact``/``reference(rows)`` (the float block), ``c_context()``, ``provenance_lines()`` and
-    :meth:`inner_models`."""
+    :meth:`inner_models`; a block with a streaming Verilog unit also has ``verilog_context()``
+    (what ``templates/verilog/<kind>.v.j2`` reads)."""
 
     kind = ""
 
