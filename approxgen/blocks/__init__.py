@@ -50,6 +50,11 @@ class Block:
         name)}`` (C: each key holds that model's header, :func:`approxgen.emit.c.render_model`)."""
         return {}
 
+    def inner_fits(self) -> dict:
+        """The inner fits (``{context key: Fit}``) an HDL emitter renders as modules beside the
+        block's unit (the unit instantiates them by their spec names)."""
+        return {}
+
 
 def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):
     """What every block spec has: ``(at, name, length, input, output, input bits)`` with

@@ -209,8 +209,10 @@ def render_block(block) -> str:
     context = {**block.verilog_context(), "module": block.name,
                "provenance": block_provenance(block),
                "in_bits": block.input.bits, "in_signed": block.input.signed,
-               "out_bits": block.output.bits, "zext": zero_extend}
-    return environment().get_template(f"verilog/{block.kind}.v.j2").render(**context)
+               "out_bits": block.output.bits, "zext": zero_extend, "lit": lit}
+    context.update({key: render(fit) for key, fit in block.inner_fits().items()})
+    template = context.get("template", block.kind)
+    return environment().get_template(f"verilog/{template}.v.j2").render(**context)
 
 
 def zero_extend(expr: str, have: int, want: int) -> str:
