@@ -227,8 +227,7 @@ def test_bad_block_specs_are_one_line_exit_2(text, key, words, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args,words", [(("emit", "verilog"), "no Verilog emitter"),
-                                        (("verify",), "only approxgen emit c"),
+@pytest.mark.parametrize("args,words", [(("verify",), "only approxgen emit c"),
                                         (("emit", "c", "--segments", "4"), "fit flags"),
                                         (("emit", "c", "--segment-search", "chain"),
                                          "--segment-search applies to a fit")])

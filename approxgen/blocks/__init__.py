@@ -40,13 +40,19 @@ class Block:
     """The protocol of a block: ``kind`` (its ``block:`` name), ``name``, ``length`` (the
     maximum row length), ``input``/``output`` (IntFormat), ``model(rows)`` (the golden model),
     ``exact``/``reference(rows)`` (the float block), ``c_context()``, ``provenance_lines()`` and
-    :meth:`inner_models`."""
+    :meth:`inner_models`; a block with a streaming Verilog unit also has ``verilog_context()``
+    (what ``templates/verilog/<kind>.v.j2`` reads)."""
 
     kind = ""
 
     def inner_models(self) -> dict:
         """The block's inner fits an emitter renders beside it: ``{context key: (model, function
         name)}`` (C: each key holds that model's header, :func:`approxgen.emit.c.render_model`)."""
+        return {}
+
+    def inner_fits(self) -> dict:
+        """The inner fits (``{context key: Fit}``) an HDL emitter renders as modules beside the
+        block's unit (the unit instantiates them by their spec names)."""
         return {}
 
 

@@ -189,6 +189,18 @@ class Norm(Block):
     def inner_models(self) -> dict:
         return {"rsqrt_header": (self.rsqrt_fit.model, f"{self.name}_rsqrt0")}
 
+    def inner_fits(self) -> dict:
+        return {"rsqrt_module": self.rsqrt_fit}
+
+    def verilog_context(self) -> dict:
+        """What ``templates/verilog/norm.v.j2`` reads: :meth:`c_context`'s constants, the
+        gamma/beta codes as ints, and the widths of the streaming unit."""
+        return {**self.c_context(), "gamma": [int(v) for v in self.gamma],
+                "beta": [int(v) for v in self.beta], "rsqrt_module_name": self.rsqrt_fit.spec.name,
+                "code_bits": self.mantissa_bits + 2, "rsqrt_bits": self.rsqrt_bits,
+                "index_bits": max(1, (self.length - 1).bit_length()),
+                "count_bits": self.length.bit_length(), "template": "norm"}
+
     def c_context(self) -> dict:
         return {"length": self.length, "centred": self.centred,
                 "mantissa_bits": self.mantissa_bits, "rsqrt_shift": R_BITS - (self.rsqrt_bits - 1),

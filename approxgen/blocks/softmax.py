@@ -116,6 +116,22 @@ class Softmax(Block):
                 "tables": [[str(int(v)) for v in t] for t in tables],
                 "table_type": "uint16_t" if max(t[0] for t in tables) <= 0xFFFF else "uint32_t"}
 
+    def verilog_context(self) -> dict:
+        """What ``templates/verilog/softmax.v.j2`` reads beyond the name and formats: the widths
+        of the streaming unit's registers and the exp table(s) as ``(code, value)`` pairs."""
+        tables = [self.exp_table] if not self.low_bits else list(self.split_tables)
+        quotient_bits = self.out_shift + 1  # y <= 2^P before saturation: e <= s
+        largest = (1 << (self.exp_bits + quotient_bits)) + (1 << self.sum_bits)
+        numerator_bits = largest.bit_length()
+        return {"length": self.length, "index_bits": max(1, (self.length - 1).bit_length()),
+                "exp_bits": self.exp_bits, "e_bits": self.exp_bits + 1,
+                "sum_bits": self.sum_bits, "quotient_bits": quotient_bits,
+                "div_bits": max(numerator_bits, self.sum_bits + quotient_bits),
+                "step_bits": max(1, self.out_shift.bit_length()), "out_max": self.output.max_code,
+                "low_bits": self.low_bits,
+                "tables": [[(code, int(v), int(t[0]).bit_length()) for code, v in enumerate(t)]
+                           for t in tables]}
+
     def provenance_lines(self) -> list[str]:
         """What an emitted file states about the arithmetic."""
         if self.low_bits:

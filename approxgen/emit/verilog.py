@@ -111,6 +111,30 @@ def extend(name: str, have: int, want: int) -> str:
     return f"{{{fill}, {name}}}"
 
 
+def renders_block(block) -> bool:
+    """Whether ``block`` has a streaming Verilog unit (it declares ``verilog_context()``)."""
+    return hasattr(block, "verilog_context")
+
+
+def render_block(block) -> str:
+    """The streaming Verilog unit of a block: ``templates/verilog/<block>.v.j2`` (module NAME,
+    AXI4-Stream in and out, one row framed by ``tlast``)."""
+    from approxgen.emit import block_provenance
+
+    context = {**block.verilog_context(), "module": block.name,
+               "provenance": block_provenance(block),
+               "in_bits": block.input.bits, "in_signed": block.input.signed,
+               "out_bits": block.output.bits, "zext": zero_extend, "lit": lit}
+    context.update({key: render(fit) for key, fit in block.inner_fits().items()})
+    template = context.get("template", block.kind)
+    return environment().get_template(f"verilog/{template}.v.j2").render(**context)
+
+
+def zero_extend(expr: str, have: int, want: int) -> str:
+    """``expr`` (``have`` bits) zero-extended to ``want >= have`` bits."""
+    return expr if want == have else f"{{{want - have}'d0, {expr}}}"
+
+
 def module_name(fit, part: str = "full") -> str:
     """``NAME`` for the full part, ``NAME_lut`` for the lut part."""
     return check_name(fit) + ("_lut" if part == "lut" else "")
