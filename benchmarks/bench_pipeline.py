@@ -93,7 +93,7 @@ def programmable_rows(bits: int, segments: int) -> dict:
 
 
 def markdown(rows, prog, args, seconds) -> str:
-    out = ["# HDL pipelines: longest path, cells and flip-flops against the register count", "",
+    out = ["### HDL pipelines: longest path, cells and flip-flops against the register count", "",
            f"Command: `{args.command}`, {seconds:.0f} s.  ",
            f"Machine: {_machine()}.  ",
            f"Tools: {cost.yosys_version()}; `synth -flatten -top TOP`, then `ltp -noff` (logic "
@@ -108,7 +108,7 @@ def markdown(rows, prog, args, seconds) -> str:
     for r in rows:
         out.append(f"| {r['fit']} | int{r['bits']} | {r['part']} | {r['registers']} | "
                    f"{r['levels']} | {r['cells']} | {r['flip_flops']} | {r['stages']} |")
-    out += ["", "## Verdict", ""]
+    out += ["", "#### Verdict", ""]
     for label in sorted({r["fit"] for r in rows if r["bits"] == 16}):
         at = {r["registers"]: r for r in rows if r["fit"] == label and r["part"] == "full"}
         comb, base, three = at.get("0 (combinational)"), at.get("bare --pipeline"), \
@@ -123,7 +123,7 @@ def markdown(rows, prog, args, seconds) -> str:
                        f"cells and {three['flip_flops'] - base['flip_flops']:+d} flip-flops.")
     out += ["", "Where more registers stop helping, the deepest step is one multiplier (its "
             "levels are the floor: a register goes between steps, never inside one)."]
-    out += ["", "## One programmable unit vs fixed modules", "",
+    out += ["", "#### One programmable unit vs fixed modules", "",
             "Three GELU fits of one shape at different input scales (fold auto); the unit holds "
             "the breakpoints and coefficients in registers written through its load port "
             "(the register file's flip-flops are counted), the fixed modules are the "
