@@ -46,6 +46,7 @@ OPTIONS = (
     *pipelined.OPTIONS,
 )
 VERIFIERS = {"verilog": "approxgen.verify:verify_verilog"}
+BLOCK_VERIFIERS = {"verilog": "approxgen.verify_block:verify_verilog"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "Verilog"
