@@ -108,3 +108,37 @@ def test_verify_refuses_what_a_block_does_not_take(args, words, tmp_path):
     spec.write_text(SOFTMAX)
     assert_refused(["verify", spec, "--workdir", tmp_path / "work", *args], tmp_path)
     assert words in invoke(["verify", spec, *args]).stderr
+
+
+def test_build_writes_block_files_beside_function_files(tmp_path):
+    """A directory with a function spec and two block specs: each block gives NAME.h and NAME.v
+    (the emitters' render_block bytes); a second build writes nothing, --check is up to date."""
+    from approxgen.blocks import load
+    from approxgen.spec import load_yaml
+
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    specs.mkdir()
+    (specs / "sm.yaml").write_text(SOFTMAX)
+    (specs / "ln.yaml").write_text(layernorm(tmp_path))
+    (specs / "g.yaml").write_text("function: gelu\nname: g8\ninput: {bits: 8, scale: 2^-4}\n"
+                                  "segments: 4\n")
+    first = invoke(["build", specs, "-o", out])
+    assert first.exit_code == 0, first.output
+    names = sorted(p.name for p in out.iterdir())
+    assert {"sm8.h", "sm8.v", "ln16.h", "ln16.v", "g8.h", "g8.json"} <= set(names)
+    assert not [n for n in names if n.startswith(("sm8", "ln16")) and n[-2:] not in (".h", ".v")]
+    for spec, name in (("sm.yaml", "sm8"), ("ln.yaml", "ln16")):
+        block = load(load_yaml(specs / spec), str(specs / spec))
+        assert (out / f"{name}.h").read_text() == emit_c.render_block(block)
+        assert (out / f"{name}.v").read_text() == emit_verilog.render_block(block)
+    again = invoke(["build", specs, "-o", out])
+    assert again.exit_code == 0 and "0 files written" in again.stdout
+    assert invoke(["build", specs, "-o", out, "--check"]).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == names
+
+
+def test_a_block_cannot_be_swept(tmp_path):
+    spec = tmp_path / "sm.yaml"
+    spec.write_text(SOFTMAX)
+    assert_refused(["sweep", spec, "--csv", tmp_path / "out.csv"], tmp_path)
+    assert "cannot be swept" in invoke(["sweep", spec]).stderr

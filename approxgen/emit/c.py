@@ -324,6 +324,7 @@ def exported(header: str, name: str) -> str:
 
 MULTI_FIT = programmable.C_UNIT  # emit c A.json B.json --programmable: one kernel, every set
 BUILD_FILES = ((".h", render),)  # approxgen build: NAME.h
+BLOCK_SUFFIX = ".h"  # approxgen build of a block spec: NAME.h (render_block)
 
 
 def render_block(block) -> str:
