@@ -2,8 +2,9 @@
 
 A block spec (:mod:`approxgen.blocks`) gives the file of each emitter that renders it
 (``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``), rendered anew every build (no fit to cache: its inner
-fits are made when it is read). Each function spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
-``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
+fits are made when it is read). Each function spec gives ``NAME.json`` (the fit artifact),
+``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
+``NAME.png``) in the output directory. The artifact doubles as the cache: when it
 records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
 samples' digest and method) and re-validates, the fit is reused
 instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
