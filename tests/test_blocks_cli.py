@@ -142,3 +142,34 @@ def test_a_block_cannot_be_swept(tmp_path):
     spec.write_text(SOFTMAX)
     assert_refused(["sweep", spec, "--csv", tmp_path / "out.csv"], tmp_path)
     assert "cannot be swept" in invoke(["sweep", spec]).stderr
+
+
+def test_api_block_evaluate_and_emit(tmp_path):
+    """approxgen.block reads a mapping or a file; evaluate is the golden model on a row (1-D)
+    and on rows (2-D); emit gives render_block's text; misuse is one ApproxgenError."""
+    import approxgen
+    from approxgen.errors import ApproxgenError
+
+    spec = tmp_path / "ln.yaml"
+    spec.write_text(layernorm(tmp_path))
+    sm = approxgen.block({"block": "softmax", "name": "sm", "length": 8,
+                          "input": {"scale": "2^-4"}})
+    ln = approxgen.block(spec)
+    row = np.array([3, -2, 7, 0, -128, 127, 5, 5])
+    assert np.array_equal(sm.evaluate(row), sm.model(row[None, :])[0])
+    assert sm.evaluate(row).dtype == np.int64
+    rows = np.stack([row, row[::-1]])
+    assert np.array_equal(sm.evaluate(rows), sm.model(rows))
+    assert np.array_equal(ln.evaluate(np.arange(12) * 300), ln.model(np.arange(12)[None] * 300)[0])
+    assert approxgen.emit(ln, "c") == emit_c.render_block(ln)
+    assert approxgen.emit(sm, "verilog") == emit_verilog.render_block(sm)
+    for call, words in [(lambda: sm.evaluate(np.zeros(9, int)), "1..8 codes"),
+                        (lambda: sm.evaluate([0.5]), "codes"),
+                        (lambda: sm.evaluate([300]), "codes"),
+                        (lambda: approxgen.emit(sm, "c", export=True), "no c options"),
+                        (lambda: approxgen.emit(sm, "vectors"), "no vectors emitter"),
+                        (lambda: approxgen.block("gelu"), "a block spec mapping"),
+                        (lambda: approxgen.block({"function": "gelu"}), "approxgen.fit()"),
+                        (lambda: approxgen.fit(spec), "approxgen.block()")]:
+        with pytest.raises(ApproxgenError, match=words):
+            call()

@@ -58,6 +58,18 @@ class Block:
         block's unit (the unit instantiates them by their spec names)."""
         return {}
 
+    def evaluate(self, codes) -> np.ndarray:
+        """The golden model of one row (1-D input codes) or of rows of one length (2-D): int64
+        output codes, the same shape; what the emitted C and Verilog compute. Codes that are not
+        integers of the input format, or a row longer than ``length``, are an error."""
+        from approxgen.fixedpoint import integer_codes
+
+        q = integer_codes(codes, self.input, "codes")
+        if q.ndim not in (1, 2) or not 1 <= q.shape[-1] <= self.length:
+            raise ApproxgenError(f"expected a row (1-D) or rows (2-D) of 1..{self.length} codes, "
+                                 f"got shape {q.shape}", "codes")
+        return self.model(q.reshape(-1, q.shape[-1])).astype(np.int64).reshape(q.shape)
+
     def probes(self) -> list:
         """The block's inner scalar functions a verifier can call in its C header, each with
         every value it checks and the golden model's results (:class:`Probe`): every code of
