@@ -209,7 +209,7 @@ def test_bad_block_specs_are_one_line_exit_2(text, key, words, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args,words", [(("report",), "only approxgen emit and verify"),
+@pytest.mark.parametrize("args,words", [(("report",), "only approxgen emit, verify and build"),
                                         (("emit", "c", "--segments", "4"), "fit flags"),
                                         (("emit", "c", "--segment-search", "chain"),
                                          "--segment-search applies to a fit")])

@@ -173,3 +173,14 @@ def test_api_block_evaluate_and_emit(tmp_path):
                         (lambda: approxgen.fit(spec), "approxgen.block()")]:
         with pytest.raises(ApproxgenError, match=words):
             call()
+
+
+@pytest.mark.parametrize("command, words", [
+    (["fit"], "not fitted (no block artifact yet)"),
+    (["report"], "only approxgen emit, verify and build"),
+])
+def test_fit_and_report_refuse_a_block_spec(command, words, tmp_path):
+    spec = tmp_path / "sm.yaml"
+    spec.write_text(SOFTMAX)
+    assert_refused([*command, spec, "-o", tmp_path / "out"], tmp_path)
+    assert words in invoke([*command, spec]).stderr

@@ -374,7 +374,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     block, plan = _block_or_plan(target, flags, read)
     if block is not None:
         if not allow_blocks:
-            raise ApproxgenError("block specs take only approxgen emit and verify so far",
+            raise ApproxgenError("block specs take only approxgen emit, verify and build so far",
                                  f"{read[2]}: block")
         return block
     import time
