@@ -184,3 +184,11 @@ def test_fit_and_report_refuse_a_block_spec(command, words, tmp_path):
     spec.write_text(SOFTMAX)
     assert_refused([*command, spec, "-o", tmp_path / "out"], tmp_path)
     assert words in invoke([*command, spec]).stderr
+
+
+def test_build_with_a_bad_block_spec_writes_nothing(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "g.yaml").write_text("function: gelu\nname: g8\ninput: {bits: 8, scale: 2^-4}\n")
+    (specs / "sm.yaml").write_text(SOFTMAX.replace("length: 24", "length: 0"))
+    assert_refused(["build", specs, "-o", tmp_path / "out"], tmp_path, names=("length",))
