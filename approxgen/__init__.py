@@ -5,7 +5,8 @@ such as GELU or exp on a fixed-point input grid, and renders them as C and Veril
 Python golden model bit for bit.
 
 Python API (see :mod:`approxgen.api`): ``approxgen.fit(...) -> Fit``, ``approxgen.load(path)``,
-``approxgen.emit(fit, target)``, ``approxgen.Fit``, ``approxgen.ApproxgenError``. They are loaded
+``approxgen.emit(fit, target)``, ``approxgen.block(spec)`` (softmax, LayerNorm, RMSNorm blocks),
+``approxgen.Fit``, ``approxgen.ApproxgenError``. They are loaded
 on first use, so ``import approxgen`` stays cheap (no numpy).
 """
 
@@ -15,11 +16,12 @@ import types
 from approxgen.errors import ApproxgenError
 from approxgen.version import __version__
 
-__all__ = ["ApproxgenError", "Fit", "emit", "fit", "load", "load_vectors", "__version__"]
+__all__ = ["ApproxgenError", "Fit", "block", "emit", "fit", "load", "load_vectors",
+           "__version__"]
 
 
 # approxgen.fit(...), approxgen.emit(...), ...: functions of api.py
-_API = ("fit", "emit", "load", "load_vectors")
+_API = ("fit", "emit", "load", "load_vectors", "block")
 
 
 class _Package(types.ModuleType):

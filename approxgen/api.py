@@ -4,6 +4,9 @@
 >>> fit = approxgen.fit("gelu", bits=8, segments=8)
 >>> y = fit.apply([-1.0, 0.5, 2.0])        # float -> input codes -> integer model -> float
 >>> header = approxgen.emit(fit, "c")
+>>> sm = approxgen.block({"block": "softmax", "length": 64, "input": {"scale": "2^-4"}})
+>>> y = sm.evaluate([3, -2, 7])             # the block's golden model on one row of codes
+>>> unit = approxgen.emit(sm, "verilog")
 
 Keys are those of a spec file (nested mappings allowed, e.g. ``input={"bits": 8}``); they are laid
 over the spec with :func:`approxgen.spec.merge` and validated by :func:`approxgen.spec.resolve`, the
@@ -37,9 +40,12 @@ def fit(function_or_spec: str | Path | dict, *, calibrate: Any = None,
     ``calibration``: ``absmax``, ``percentile:P``, ``mse`` or ``output-mse``. A spec's own
     ``calibrate:``/``calibration:`` keys apply unless these are given.
     """
-    from approxgen import fitting, spec as specs
+    from approxgen import blocks, fitting, spec as specs
 
     raw, source = spec_source(function_or_spec)
+    if blocks.is_block_spec(raw):
+        raise ApproxgenError("a block spec is read with approxgen.block(), not fitted",
+                             blocks.where_of(source, "block"))
     raw = specs.merge(raw, overrides(keys))
     return fitting.plan(raw, source, calibrate, calibration).fit(progress=progress)
 
@@ -78,6 +84,22 @@ def overrides(keys: dict) -> dict:
     return dotted
 
 
+def block(spec: str | Path | dict):
+    """The block (:mod:`approxgen.blocks`: softmax, layernorm, rmsnorm) a block spec mapping or
+    file describes: ``evaluate(codes)`` is its golden model, ``approxgen.emit(block, "c")`` its
+    code. A mapping's relative ``gamma``/``beta`` paths are the current directory's."""
+    from approxgen import blocks
+
+    if isinstance(spec, str) and not spec.endswith((".yaml", ".yml")):
+        raise ApproxgenError(f"expected a block spec mapping or a .yaml path, got {spec!r}",
+                             "approxgen.block(): spec")
+    raw, source = spec_source(spec, "approxgen.block()")
+    if not blocks.is_block_spec(raw):
+        raise ApproxgenError("not a block spec (it has no block key): fit it with "
+                             "approxgen.fit()", source)
+    return blocks.load(raw, source)
+
+
 def load(path: str | Path) -> Fit:
     """Read and fully re-validate a fit artifact written by ``Fit.save`` or ``approxgen fit -o``."""
     from approxgen import artifact
@@ -96,13 +118,20 @@ def load_vectors(path: str | Path, fit: Fit | None = None) -> dict:
 def emit(fit: Fit, target: str, **options: Any) -> str:
     """Render ``fit`` as the text of ``target``, a name of the emitter registry
     (:data:`approxgen.emit.EMITTERS`: ``"c"``, ``"verilog"``, ``"vectors"``...); ``options`` are
-    the emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``)."""
+    the emitter's own (c: ``segment_search``, ``export``; verilog: ``part``, ``pipeline``).
+    ``fit`` may be a block (:func:`block`): its emitters' code, no options."""
     from approxgen.artifact import Fit
+    from approxgen.blocks import Block
+    from approxgen.emit import block_renderer, get as emitter
 
+    if isinstance(fit, Block):
+        if options:
+            raise ApproxgenError(f"a block takes no {target} options, got "
+                                 f"{', '.join(sorted(options))}", "options")
+        return block_renderer(emitter(target), fit, "target")(fit)
     if not isinstance(fit, Fit):
-        raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load), got "
-                             f"{type(fit).__name__}", "fit")
-    from approxgen.emit import get as emitter
+        raise ApproxgenError(f"expected a Fit (from approxgen.fit or approxgen.load) or a "
+                             f"block (approxgen.block), got {type(fit).__name__}", "fit")
 
     render = emitter(target).render
     signature = inspect.signature(render)

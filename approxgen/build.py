@@ -1,7 +1,10 @@
 """``approxgen build``: fit and emit every spec of a project, cached, in parallel, checkable.
 
-Each spec gives ``NAME.json`` (the fit artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``,
-``NAME.hex`` and ``NAME.md`` (with ``plots``, also ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
+A block spec (:mod:`approxgen.blocks`) gives the file of each emitter that renders it
+(``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``), rendered anew every build (no fit to cache: its inner
+fits are made when it is read). Each function spec gives ``NAME.json`` (the fit artifact),
+``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
+``NAME.png``) in the output directory. The artifact doubles as the cache: when it
 records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
 samples' digest and method) and re-validates, the fit is reused
 instead of re-run. :func:`build` produces every file's text in memory; a build writes those that
@@ -64,15 +67,35 @@ def collect(paths) -> list[Path]:
 
 
 def load_spec(path: Path):
-    return load_plan(path).spec
+    """The Spec of a spec file, or the block (:mod:`approxgen.blocks`) of a block spec."""
+    plan = load_plan(path)
+    return plan if is_block(plan) else plan.spec
 
 
 def load_plan(path: Path):
     """The :class:`approxgen.fitting.Plan` of a spec file: its specs, and its samples when
-    it names them (``calibrate:``, relative to the file)."""
-    from approxgen import fitting, spec as specs
+    it names them (``calibrate:``, relative to the file); a block spec's block."""
+    from approxgen import blocks, fitting, spec as specs
 
-    return fitting.plan(specs.load_yaml(path), str(path))
+    raw = specs.load_yaml(path)
+    if blocks.is_block_spec(raw):
+        return blocks.load(raw, str(path))
+    return fitting.plan(raw, str(path))
+
+
+def is_block(item) -> bool:
+    from approxgen.blocks import Block
+
+    return isinstance(item, Block)
+
+
+def render_block(block) -> list[tuple[str, str]]:
+    """Every file of a block: NAME + the ``BLOCK_SUFFIX`` of each emitter that renders it."""
+    from approxgen.emit import modules
+
+    return [(block.name + module.BLOCK_SUFFIX, module.render_block(block))
+            for module in modules() if hasattr(module, "BLOCK_SUFFIX")
+            and getattr(module, "renders_block", lambda _: True)(block)]
 
 
 def check_specs(paths: list[Path]) -> list[str]:
@@ -153,6 +176,11 @@ def build_one(source: str, plan, cached, progress: bool = False,
     from approxgen import forms, progress as reporter
     from approxgen.fitting import as_plan
 
+    if is_block(plan):
+        files = render_block(plan)
+        return Product(source, plan.name, tuple(files),
+                       f"{plan.name}: {plan.kind} block of length {plan.length}, "
+                       f"{', '.join(name for name, _ in files)}")
     plan = as_plan(plan)
     spec = plan.spec
     reporter.set_mode("plain" if progress else "off", label=spec.name)
@@ -180,7 +208,8 @@ def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
     args = []
     for source in sources:
         plan = load_plan(Path(source))  # its calibrate: samples read here too
-        args.append((str(source), plan, cached_fit(plan, Path(out_dir)), progress, plots))
+        cached = None if is_block(plan) else cached_fit(plan, Path(out_dir))
+        args.append((str(source), plan, cached, progress, plots))
     products = []
     for product in ordered_map(build_one, args, jobs, executor):
         products.append(product)

@@ -68,9 +68,13 @@ def run(raw: dict, source: str, points: list[dict], yosys: bool = True,
 
     Every spec is validated before the first fit, so bad input fails fast.
     """
-    from approxgen import cost, fitting, forms, parallel, spec as specs
+    from approxgen import blocks, cost, fitting, forms, parallel, spec as specs
     from approxgen.progress import bar
 
+    if blocks.is_block_spec(raw):
+        raise ApproxgenError("a block spec cannot be swept (its inner fits are set in the spec: "
+                             "use approxgen verify or build on it)",
+                             blocks.where_of(source, "block"))
     merged = [specs.merge(raw, point) for point in points]
     if applicable_only:  # the default grid: every form, with the searches it runs
         merged = [m for m, p in zip(merged, points) if "search" not in p

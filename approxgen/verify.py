@@ -322,6 +322,7 @@ class Report:
     name: str
     codes: int
     results: list[TargetResult]
+    what: str = ""  # what was checked; default: every input code
 
     def ok(self, strict: bool = False) -> bool:
         """Every checked target matched, at least one was checked; ``strict``: none skipped."""
@@ -343,7 +344,8 @@ class Report:
             return "  ".join(c.rjust(w) if i in right else c.ljust(w)
                              for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-        lines = [f"{self.name}: every input code ({self.codes}) against the golden model",
+        what = self.what or f"every input code ({self.codes})"
+        lines = [f"{self.name}: {what} against the golden model",
                  line(cols), line(["-" * w for w in widths]), *(line(row) for row in rows)]
         if all(r.status == "skipped" for r in self.results):
             lines.append("nothing was checked: no tool found")

@@ -16,6 +16,7 @@ import pytest
 from approxgen.blocks import load
 from approxgen.blocks.softmax import metrics, sample_rows
 from approxgen.emit.c import render_block
+from approxgen.verify_block import model_rows
 from conftest import require_tool
 
 SOFTMAX8 = {"block": "softmax", "name": "sm8", "length": 768,
@@ -94,15 +95,6 @@ def run_rows(exe: Path, block, rows: list[np.ndarray]) -> list[np.ndarray]:
     return pieces
 
 
-def d_code_rows(block) -> list[np.ndarray]:
-    """Rows reaching every ``d = x - max`` code: ``[max, max - u]`` for every ``u``, and one row of
-    every input code (length permitting, else of the ``length`` highest)."""
-    lo, hi = block.input.min_code, block.input.max_code
-    pairs = [np.array([hi, hi - u]) for u in range(hi - lo + 1)]
-    every = np.arange(lo, hi + 1)[-block.length:]
-    return pairs + [every, every[::-1].copy()]
-
-
 def stated_rows(block, seed: int = 7) -> list[np.ndarray]:
     """The seeded and adversarial rows at lengths 1, 2, 64, 100 and the maximum."""
     rows = []
@@ -110,16 +102,6 @@ def stated_rows(block, seed: int = 7) -> list[np.ndarray]:
         for batch in sample_rows(block, n, 8, seed + n).values():
             rows.extend(batch)
     return rows
-
-
-def model_of(block, rows: list[np.ndarray]) -> list[np.ndarray]:
-    """The golden model of each row (rows of one length in one call)."""
-    out = [None] * len(rows)
-    for n in {r.size for r in rows}:
-        at = [i for i, r in enumerate(rows) if r.size == n]
-        for i, y in zip(at, block.model(np.stack([rows[i] for i in at]))):
-            out[i] = y
-    return out
 
 
 @pytest.mark.parametrize("raw", [SOFTMAX8, SOFTMAX8_U16, SOFTMAX16],
@@ -137,12 +119,12 @@ def test_c_is_bit_exact_with_the_golden_model(raw, tmp_path):
         table = block.exp_table
         assert np.array_equal(expected[:table.size], table) and not expected[table.size:].any()
     assert np.array_equal(exp_c.astype(np.int64), expected)
-    rows = d_code_rows(block) + stated_rows(block)
-    for got, want in zip(run_rows(exe, block, rows), model_of(block, rows)):
+    rows = block.reach_rows() + stated_rows(block)
+    for got, want in zip(run_rows(exe, block, rows), model_rows(block, rows)):
         assert np.array_equal(got, want)
     if block.output.bits == block.input.bits:
         in_place = compile_block(block, tmp_path / "in_place", in_place=True)
-        for got, want in zip(run_rows(in_place, block, rows), model_of(block, rows)):
+        for got, want in zip(run_rows(in_place, block, rows), model_rows(block, rows)):
             assert np.array_equal(got, want)
 
 
@@ -227,7 +209,7 @@ def test_bad_block_specs_are_one_line_exit_2(text, key, words, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args,words", [(("verify",), "only approxgen emit c"),
+@pytest.mark.parametrize("args,words", [(("report",), "only approxgen emit, verify and build"),
                                         (("emit", "c", "--segments", "4"), "fit flags"),
                                         (("emit", "c", "--segment-search", "chain"),
                                          "--segment-search applies to a fit")])

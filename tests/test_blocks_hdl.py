@@ -5,15 +5,15 @@ synth (softmax), and the CLI."""
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from approxgen.blocks import BLOCKS, load
+from approxgen.blocks import load
 from approxgen.emit.verilog import render_block
+from approxgen.verify_block import simulate_rows
 from conftest import require_tool
 from test_blocks import cli
 
@@ -24,102 +24,29 @@ SOFTMAX16 = {"block": "softmax", "name": "sm16", "length": 16,
              "input": {"bits": 16, "signed": True, "scale": "2^-11"},
              "output": {"bits": 16, "signed": False, "scale": "2^-15"}}
 
-# Feeds IN_FILE ({last, data} words) through the unit and compares every output beat with
-# OUT_FILE ({last, y} words). STALLS: random s_tvalid gaps and m_tready stalls ($random, SEED).
-TESTBENCH = r"""
-`timescale 1ns/1ps
-module tb;
-    reg clk = 1'b0, rst_n = 1'b0, s_tvalid = 1'b0, m_tready = 1'b0;
-    wire s_tready, m_tvalid, m_tlast;
-    wire [IN_BITS-1:0] s_tdata;
-    wire s_tlast;
-    wire [OUT_BITS-1:0] m_tdata;
-    reg [IN_BITS:0] in_mem [0:N_IN-1];
-    reg [OUT_BITS:0] out_mem [0:N_IN-1];
-    integer in_i = 0, out_i = 0, errors = 0, cycle = 0, seed = SEED;
-    wire [31:0] next_i = in_i + (s_tvalid && s_tready);
-    assign s_tdata = in_mem[in_i][IN_BITS-1:0];
-    assign s_tlast = in_mem[in_i][IN_BITS];
-    DUT dut (.clk(clk), .rst_n(rst_n), .s_tvalid(s_tvalid), .s_tready(s_tready),
-             .s_tdata(s_tdata), .s_tlast(s_tlast), .m_tvalid(m_tvalid), .m_tready(m_tready),
-             .m_tdata(m_tdata), .m_tlast(m_tlast));
-    always #5 clk = ~clk;
-    initial begin
-        $readmemh("in.hex", in_mem);
-        $readmemh("out.hex", out_mem);
-        repeat (2) @(posedge clk);
-        rst_n <= 1'b1;
-    end
-    always @(posedge clk) if (rst_n) begin
-        cycle <= cycle + 1;
-        in_i <= next_i;
-        if (!s_tvalid || s_tready)
-            s_tvalid <= next_i < N_IN && (STALLS == 0 || ($random(seed) & 3) != 0);
-        m_tready <= STALLS == 0 || ($random(seed) % 3) != 0;
-        if (m_tvalid && m_tready) begin
-            if ({m_tlast, m_tdata} !== out_mem[out_i]) begin
-                errors = errors + 1;
-                if (errors < 5)
-                    $display("MISMATCH %0d: got %h want %h", out_i, {m_tlast, m_tdata},
-                             out_mem[out_i]);
-            end
-            out_i <= out_i + 1;
-            if (out_i == N_IN - 1) begin
-                $display("DONE errors %0d cycles %0d", errors, cycle + 1);
-                $finish;
-            end
-        end
-        if (cycle > 400 * N_IN) begin
-            $display("TIMEOUT at output %0d", out_i);
-            $finish;
-        end
-    end
-endmodule
-"""
-
-
 def hdl_rows(block, seed: int) -> list[tuple[np.ndarray, bool]]:
     """``(row, tlast on its last element)``: the seeded and adversarial rows of the C tests
-    (the block module's ``sample_rows``) at the maximum length, seeded rows of random lengths (1
+    (the block's ``sample_rows``) at the maximum length, seeded rows of random lengths (1
     included), and one maximum-length row framed only by the length."""
-    sample = importlib.import_module(BLOCKS[block.kind]).sample_rows
     n = block.length
-    rows = [(r, True) for kind in sample(block, n, 2, seed).values() for r in kind]
+    rows = [(r, True) for kind in block.sample_rows(n, 2, seed).values() for r in kind]
     rng = np.random.default_rng(seed)
     for length in (1, 1, 2, 3, *rng.integers(1, n, 4)):
-        first = next(iter(sample(block, int(length), 1, seed).values()))
+        first = next(iter(block.sample_rows(int(length), 1, seed).values()))
         rows += [(r, True) for r in first]
     fmt = block.input
     rows.append((rng.integers(fmt.min_code, fmt.max_code + 1, n), False))
     return rows
 
 
-def simulate(block, rows, tmp_path: Path, stalls: bool, seed: int = 1) -> str:
-    """The Icarus run of the unit over ``rows`` (compared in the bench with the golden model)."""
-    iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
-    tmp_path.mkdir(exist_ok=True)
-    b, o = block.input.bits, block.output.bits
-    ins, outs = [], []
-    for row, framed in rows:
-        y = block.model(row[None, :])[0]
-        for i, (x, v) in enumerate(zip(row, y)):
-            last = i == len(row) - 1
-            ins.append(f"{((last and framed) << b) | (int(x) & ((1 << b) - 1)):x}")
-            outs.append(f"{(last << o) | (int(v) & ((1 << o) - 1)):x}")
-    (tmp_path / "in.hex").write_text("\n".join(ins) + "\n")
-    (tmp_path / "out.hex").write_text("\n".join(outs) + "\n")
-    (tmp_path / "dut.v").write_text(render_block(block))
-    defines = {"IN_BITS": b, "OUT_BITS": o, "N_IN": len(ins), "SEED": seed,
-               "STALLS": int(stalls), "DUT": block.name}
-    tb = TESTBENCH
-    for key, value in defines.items():
-        tb = tb.replace(key, str(value))
-    (tmp_path / "tb.v").write_text(tb)
-    subprocess.run([iverilog, "-g2005", "-Wall", "-o", "sim", "tb.v", "dut.v"], cwd=tmp_path,
-                   check=True, capture_output=True, text=True)
-    run = subprocess.run([vvp, "-n", "sim"], cwd=tmp_path, check=True, capture_output=True,
-                         text=True, timeout=120)
-    return run.stdout
+def simulate(block, rows, tmp_path: Path, stalls: bool, seed: int = 1) -> tuple[int, int]:
+    """``(mismatching beats, cycles)`` of the unit over ``rows`` under Icarus (the product's
+    bench, :func:`approxgen.verify_block.simulate_rows`)."""
+    require_tool("iverilog"), require_tool("vvp")
+    failed, first, cycles = simulate_rows(block, [r for r, _ in rows], tmp_path, stalls, seed,
+                                          framed=[f for _, f in rows])
+    assert not first or failed, first
+    return failed, cycles
 
 
 def norm(kind: str, bits: int, length: int, vectors: Path | None = None) -> dict:
@@ -153,8 +80,7 @@ def test_streaming_unit_is_bit_exact_with_stalls(raw, tmp_path):
             raw["rsqrt"] = {"form": form[0], "segments": 4, "newton": 0}
     block = load(raw, "<test>")
     rows = hdl_rows(block, seed=5)
-    out = simulate(block, rows, tmp_path, stalls=True, seed=7)
-    assert "DONE errors 0 " in out, out
+    assert simulate(block, rows, tmp_path, stalls=True, seed=7)[0] == 0
 
 
 @pytest.mark.parametrize("kind", ["softmax", "layernorm"])
@@ -163,9 +89,8 @@ def test_cycles_without_stalls_are_as_stated(kind, tmp_path):
     (the norms), as the module header states."""
     block = load(SOFTMAX8 if kind == "softmax" else norm(kind, 8, 16), "<test>")
     rows = hdl_rows(block, seed=9)
-    out = simulate(block, rows, tmp_path, stalls=False)
-    assert "DONE errors 0 " in out, out
-    cycles = int(out.split("cycles ")[1].split()[0])
+    failed, cycles = simulate(block, rows, tmp_path, stalls=False)
+    assert failed == 0
     elements = sum(len(r) for r, _ in rows)
     if kind == "softmax":
         stated, claim = elements * (block.out_shift + 5), f"n ({block.out_shift + 5}) cycles"

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from approxgen.blocks import load
-from approxgen.blocks.norm import metrics, sample_rows
+from approxgen.blocks.norm import metrics, sample_rows, v_sweep
 from approxgen.emit.c import render_block
+from approxgen.verify_block import model_rows
 from conftest import require_tool
 
 HARNESS = r"""
@@ -97,15 +98,6 @@ def run_rows(exe, block, rows, in_place=False):
     return np.split(out.astype(np.int64), np.cumsum([r.size for r in rows])[:-1])
 
 
-def v_sweep(seed=5) -> np.ndarray:
-    """Every power-of-four boundary (and of two) +-1 over 1 .. 2^63 - 1, and seeded values."""
-    edges = [(1 << k) + d for k in range(63) for d in (-1, 0, 1)]
-    rng = np.random.default_rng(seed)
-    seeded = [int(rng.integers(1, 1 << 62)) >> int(rng.integers(0, 62)) for _ in range(2000)]
-    values = sorted({v for v in edges + seeded + [(1 << 63) - 1] if 1 <= v < 1 << 63})
-    return np.array(values, dtype=np.int64)
-
-
 def stated_rows(block, seed=11):
     rows = []
     for n in sorted({1, 2, 64, 100, block.length}):
@@ -113,15 +105,6 @@ def stated_rows(block, seed=11):
             for batch in sample_rows(block, n, 6, seed + n).values():
                 rows.extend(batch)
     return rows
-
-
-def model_of(block, rows):
-    out = [None] * len(rows)
-    for n in {r.size for r in rows}:
-        at = [i for i, r in enumerate(rows) if r.size == n]
-        for i, y in zip(at, block.model(np.stack([rows[i] for i in at]))):
-            out[i] = y
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +149,7 @@ def test_c_is_bit_exact_with_the_golden_model(kind, bits, length, rsqrt, vectors
     bound = 2 ** -27 if block.newton >= 2 else 2 ** -16  # two steps: ~2^-28; one: ~2^-18
     assert np.abs(r / real - 1).max() < bound
     rows = stated_rows(block)
-    want = model_of(block, rows)
+    want = model_rows(block, rows)
     for in_place in (False, True):
         for g, w in zip(run_rows(exe, block, rows, in_place), want):
             assert np.array_equal(g, w)

@@ -9,6 +9,9 @@ blocks. Registered blocks: :data:`BLOCKS` (name -> module; the module has ``from
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
+
+import numpy as np
 
 from approxgen.errors import ApproxgenError
 
@@ -54,6 +57,59 @@ class Block:
         """The inner fits (``{context key: Fit}``) an HDL emitter renders as modules beside the
         block's unit (the unit instantiates them by their spec names)."""
         return {}
+
+    def evaluate(self, codes) -> np.ndarray:
+        """The golden model of one row (1-D input codes) or of rows of one length (2-D): int64
+        output codes, the same shape; what the emitted C and Verilog compute. Codes that are not
+        integers of the input format, or a row longer than ``length``, are an error."""
+        from approxgen.fixedpoint import integer_codes
+
+        q = integer_codes(codes, self.input, "codes")
+        if q.ndim not in (1, 2) or not 1 <= q.shape[-1] <= self.length:
+            raise ApproxgenError(f"expected a row (1-D) or rows (2-D) of 1..{self.length} codes, "
+                                 f"got shape {q.shape}", "codes")
+        return self.model(q.reshape(-1, q.shape[-1])).astype(np.int64).reshape(q.shape)
+
+    def probes(self) -> list:
+        """The block's inner scalar functions a verifier can call in its C header, each with
+        every value it checks and the golden model's results (:class:`Probe`): every code of
+        each inner fit or table, and every reachable intermediate the block states."""
+        return []
+
+    def reach_rows(self) -> list:
+        """Rows (1-D int64 code arrays) that reach the block's intermediates a row can show."""
+        return []
+
+    def sample_rows(self, n: int, count: int, seed: int) -> dict:
+        """The block module's stated seeded and adversarial rows of length ``n``."""
+        return importlib.import_module(BLOCKS[self.kind]).sample_rows(self, n, count, seed)
+
+    def check_rows(self, seed: int = 7, count: int = 4) -> list:
+        """What verification runs through the whole block: :meth:`reach_rows`, then ``count``
+        of each kind of :meth:`sample_rows` at lengths 1, 2, 64, 100 and the maximum."""
+        rows = list(self.reach_rows())
+        for n in sorted({1, 2, 64, 100, self.length}):
+            if n <= self.length:
+                for batch in self.sample_rows(n, count, seed + n).values():
+                    rows.extend(np.asarray(batch, dtype=np.int64))
+        return rows
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One scalar function of a block's C header checked over ``values`` (int64): ``call``, a C
+    expression of ``x`` (an ``arg_bits``-bit integer, ``arg_signed`` or not) that may set the
+    ``int`` ``ag_e``;
+    ``columns``: the C expressions read after it (the call's result first, e.g.
+    ``("r", "ag_e")``); ``expected``: the golden model's, int64 (values, len(columns))."""
+
+    what: str
+    arg_bits: int
+    arg_signed: bool
+    call: str
+    values: np.ndarray
+    expected: np.ndarray
+    columns: tuple = ("r",)
 
 
 def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):

@@ -192,6 +192,20 @@ class Norm(Block):
     def inner_fits(self) -> dict:
         return {"rsqrt_module": self.rsqrt_fit}
 
+    def probes(self) -> list:
+        """The rsqrt fit ``NAME_rsqrt0`` over every code of its input, and ``NAME_rsqrt30(V)``
+        (``r`` and ``e``) over :func:`v_sweep`: every reachable variance range."""
+        from approxgen.blocks import Probe
+
+        fit = self.rsqrt_fit
+        codes = fit.spec.input.codes().astype(np.int64)
+        v = v_sweep()
+        r, e = self.rsqrt(v)
+        return [Probe("rsqrt fit", fit.spec.input.bits, fit.spec.input.signed,
+                      f"{self.name}_rsqrt0(x)", codes, fit.model.evaluate(codes)[:, None]),
+                Probe("rsqrt30", 64, False, f"{self.name}_rsqrt30(x, &ag_e)", v,
+                      np.stack([r, e], axis=1), ("r", "ag_e"))]
+
     def verilog_context(self) -> dict:
         """What ``templates/verilog/norm.v.j2`` reads: :meth:`c_context`'s constants, the
         gamma/beta codes as ints, and the widths of the streaming unit."""
@@ -378,6 +392,16 @@ def _check_widths(block: Norm, at) -> None:
     acc = (1 << 31) * (1 << (block.gamma_bits - 1)) + (1 << (block.beta_bits - 1 + align))
     if acc >= 1 << 62:
         raise ApproxgenError("z G + beta would exceed 62 bits", at("beta_format"))
+
+
+def v_sweep(seed: int = 5) -> np.ndarray:
+    """Every power-of-four boundary (and of two) +-1 over 1 .. 2^63 - 1, and seeded values,
+    ascending, int64."""
+    edges = [(1 << k) + d for k in range(63) for d in (-1, 0, 1)]
+    rng = np.random.default_rng(seed)
+    seeded = [int(rng.integers(1, 1 << 62)) >> int(rng.integers(0, 62)) for _ in range(2000)]
+    values = sorted({v for v in edges + seeded + [(1 << 63) - 1] if 1 <= v < 1 << 63})
+    return np.array(values, dtype=np.int64)
 
 
 def sample_rows(block: Norm, n: int, count: int, seed: int) -> dict[str, np.ndarray]:

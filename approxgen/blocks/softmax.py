@@ -93,6 +93,22 @@ class Softmax(Block):
         product = hi[np.minimum(h, hi.size - 1)] * lo[u & ((1 << SPLIT_BITS) - 1)]
         return np.where(h < hi.size, round_shift(product, self.exp_bits), 0)
 
+    def probes(self) -> list:
+        """``NAME_exp_of(u)`` over every ``u = max - x`` code (its tables: every entry)."""
+        from approxgen.blocks import Probe
+
+        u = np.arange(self.span + 1, dtype=np.int64)
+        return [Probe("exp_of", 32, False, f"{self.name}_exp_of(x)", u,
+                      self.exp_of(u)[:, None])]
+
+    def reach_rows(self) -> list:
+        """Every ``d = x - max`` code: ``[max, max - u]`` for every ``u``, and a row of every
+        input code ascending and descending (the ``length`` highest when it is shorter)."""
+        lo, hi = self.input.min_code, self.input.max_code
+        every = np.arange(lo, hi + 1, dtype=np.int64)[-self.length:]
+        pairs = [np.array([hi, hi - u], dtype=np.int64) for u in range(hi - lo + 1)]
+        return (pairs if self.length >= 2 else []) + [every, every[::-1].copy()]
+
     @property
     def sum_bits(self) -> int:
         """Unsigned bits of the largest row sum (every ``e = 2^E``, ``length`` of them)."""

@@ -27,7 +27,8 @@ def build_command(specs, out_dir, executor, check, plots, quiet, progress):
     """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
     the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
     NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report) and,
-    with --plots, NAME.png.
+    with --plots, NAME.png. A block spec (block: softmax, layernorm, rmsnorm) gives NAME.h and
+    NAME.v, rendered every build (cheap; its inner fits are made when it is read).
 
     A fit is reused from OUT/NAME.json when the spec's canonical hash and the approxgen version
     are unchanged; only files whose content changes are written. One line per spec: name, form,

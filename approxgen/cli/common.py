@@ -374,7 +374,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     block, plan = _block_or_plan(target, flags, read)
     if block is not None:
         if not allow_blocks:
-            raise ApproxgenError("block specs take only approxgen emit c so far",
+            raise ApproxgenError("block specs take only approxgen emit, verify and build so far",
                                  f"{read[2]}: block")
         return block
     import time
@@ -388,6 +388,17 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)
     return fit
+
+
+def refuse_given(options, problem: str, where: str) -> None:
+    """Refuse (``FLAG problem``, at ``where``) the first of ``options`` (``(parameter name,
+    flag)``) given on the command line rather than left at its default."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    for name, flag in options:
+        if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+            raise ApproxgenError(f"{flag} {problem}", where)
 
 
 def _block_or_plan(target: str, flags: dict, read: tuple):

@@ -9,7 +9,7 @@ import click
 
 from approxgen.errors import ApproxgenError
 from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, fit_flags,
-                                  input_paths, load_target, quiet_option)
+                                  input_paths, load_target, quiet_option, refuse_given)
 
 TARGET_HELP = ("TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted "
                "first; with --segments auto its summary then goes to stderr: what was chosen).")
@@ -125,10 +125,6 @@ def emit_command(target: str) -> click.Command:
 def _refuse_fit_options(module, extra_files, where: str) -> None:
     """A block spec takes none of the emitter's fit options (``--segment-search``) or further
     files: one given on the command line is refused, not ignored."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context()
-    for name, flag in [(o.name, o.flag) for o in getattr(module, "OPTIONS", ())] + \
-            [(f.name, f.flag) for f in extra_files]:
-        if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
-            raise ApproxgenError(f"{flag} applies to a fit, not to a block spec", where)
+    refuse_given([(o.name, o.flag) for o in getattr(module, "OPTIONS", ())] +
+                 [(f.name, f.flag) for f in extra_files], "applies to a fit, not to a block spec",
+                 where)

@@ -11,6 +11,7 @@ from approxgen.cli.common import (Command, InputArgument, InputOption, OutputOpt
                                   fit_plan, input_paths, progress_option, raw_from_target,
                                   set_progress)
 from approxgen.cli.summary import summary
+from approxgen.errors import ApproxgenError
 
 
 @click.command("fit", cls=Command)
@@ -42,9 +43,13 @@ def fit_command(target, flags, output, as_json, quiet, samples, method, progress
     outputs.validate(planned, inputs, names)
     show = set_progress(progress, quiet)
     started = time.perf_counter()
-    from approxgen import fitting
+    from approxgen import blocks, fitting
 
-    plan = fitting.plan(*raw_from_target(target, flags), samples, method,
+    raw, source = raw_from_target(target, flags)
+    if blocks.is_block_spec(raw):
+        raise ApproxgenError("a block spec is not fitted (no block artifact yet): give it to "
+                             "approxgen emit c|verilog, verify or build", f"{source}: block")
+    plan = fitting.plan(raw, source, samples, method,
                         samples_where="--calibrate", method_where="--calibration")
     result = fit_plan(plan, progress=show)
     seconds = time.perf_counter() - started

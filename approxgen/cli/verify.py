@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from approxgen.cli.common import (EmitterCommand, InputArgument, OutputOption, RegistryChoice,
-                                  fit_flags, load_target, quiet_option)
+                                  fit_flags, load_target, quiet_option, refuse_given)
 from approxgen.errors import ApproxgenError
 from approxgen.outputs import OutputError
 
@@ -61,7 +61,10 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
     functions over every input code; simulate the Verilog module with its self-checking test
     bench under Icarus Verilog; compare both with the golden model and print a table.
 
-    TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first).
+    TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first). A
+    block spec (block: softmax, layernorm, rmsnorm) is checked through its C function and its
+    streaming Verilog unit on every code of its inner fits and tables, its reachable
+    intermediates and its seeded and adversarial rows.
 
     Exit status: 0 when every checked target matches; 1 on a mismatch, when a tool fails (the
     table's next line quotes its first error line) or when nothing could be checked; 2 on bad
@@ -85,15 +88,22 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
     if compile_only and (runner or link):
         raise ApproxgenError("runs nothing: it takes no --runner or --link", "--compile-only")
     extra = shlex.split(cflags)
-    fit = load_target(target, flags, quiet)
+    fit = load_target(target, flags, quiet, allow_blocks=True)
+    block = _block_checked(fit, targets, options, target)
     if workdir is not None:
         try:
             Path(workdir).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create it: {exc.strerror or exc}",
                               f"--workdir {workdir}") from None
-    report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++", cflags=extra,
-                           compile_only=compile_only, runner=runner, link=link, **options)
+    if block:
+        from approxgen import verify_block
+
+        report = verify_block.verify(fit, targets, workdir, cc, extra)
+    else:
+        report = verify.verify(fit, targets, workdir=workdir, cc=cc, cxx=cxx or "c++",
+                               cflags=extra, compile_only=compile_only, runner=runner, link=link,
+                               **options)
     if as_json:
         import dataclasses
         import json
@@ -104,3 +114,20 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
         click.echo(report.table())
     if not report.ok(strict=strict):
         sys.exit(1)
+
+
+def _block_checked(target, targets, options, where: str) -> bool:
+    """Whether ``target`` is a block (:mod:`approxgen.blocks`); a block's bad targets and the
+    flags that apply to a fit only (the emitters' options, C++ and cross compiling) are refused
+    before anything is written."""
+    from approxgen.blocks import Block
+
+    if not isinstance(target, Block):
+        return False
+    from approxgen import verify_block
+
+    refuse_given([(name, f"--{name.replace('_', '-')}") for name in options] +
+                 [("cxx", "--cxx"), ("compile_only", "--compile-only"), ("runner", "--runner"),
+                  ("link", "--link")], "applies to a fit, not to a block spec", where)
+    verify_block.check_targets(target, targets)
+    return True

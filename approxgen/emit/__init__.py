@@ -17,8 +17,10 @@ and :func:`approxgen.emit` read it), its templates, and nothing else. The module
   identifiers its output reserves) and ``name_problem(name)`` (why ``name`` would break its
   output, or ``None``: :func:`name_problem` asks all of them, so shared code never names an
   emitter's keywords);
-* optionally ``render_block(block) -> str`` (a block spec, :mod:`approxgen.blocks`) and
-  ``renders_block(block)`` (whether it has code for that block; :func:`block_renderer`);
+* optionally ``render_block(block) -> str`` (a block spec, :mod:`approxgen.blocks`),
+  ``renders_block(block)`` (whether it has code for that block; :func:`block_renderer`) and
+  ``BLOCK_VERIFIERS`` (the ``verify`` targets it checks for a block -> ``"module:function"``,
+  :mod:`approxgen.verify_block`);
 * its per-form code, keyed by :attr:`approxgen.forms.Form.key` (``CELLS``; :func:`cell`): a form
   it has no entry for gets the one refusal :func:`unsupported`.
 """

@@ -112,6 +112,7 @@ OPTIONS = (Option(
     help="NAME and NAME_array as external, visible functions (not static inline): a C file to "
          "build into a shared library."))
 VERIFIERS = {"c": "approxgen.verify:verify_c", "c++": "approxgen.verify:verify_c"}
+BLOCK_VERIFIERS = {"c": "approxgen.verify_block:verify_c"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "C"
@@ -323,6 +324,7 @@ def exported(header: str, name: str) -> str:
 
 MULTI_FIT = programmable.C_UNIT  # emit c A.json B.json --programmable: one kernel, every set
 BUILD_FILES = ((".h", render),)  # approxgen build: NAME.h
+BLOCK_SUFFIX = ".h"  # approxgen build of a block spec: NAME.h (render_block)
 
 
 def render_block(block) -> str:

@@ -46,6 +46,7 @@ OPTIONS = (
     *pipelined.OPTIONS,
 )
 VERIFIERS = {"verilog": "approxgen.verify:verify_verilog"}
+BLOCK_VERIFIERS = {"verilog": "approxgen.verify_block:verify_verilog"}
 
 # --- names: what a fit's name must not be (asked by approxgen.emit.name_problem) ----------------
 TARGET = "Verilog"
@@ -226,6 +227,7 @@ EXTRA_FILES = (ExtraFile("testbench", "--testbench", render_testbench,
 MULTI_FIT = programmable.VERILOG_UNIT  # emit verilog A.json B.json --programmable: NAME_prog
 summary = pipelined.summary  # the stderr line of a pipelined module: its latency and registers
 BUILD_FILES = ((".v", render), ("_tb.v", render_testbench))  # approxgen build: NAME.v, _tb.v
+BLOCK_SUFFIX = ".v"  # approxgen build of a block spec: NAME.v (render_block)
 
 
 # --- form quadratic ------------------------------------------------------------------------------
