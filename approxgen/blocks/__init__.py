@@ -55,6 +55,13 @@ class Block:
         block's unit (the unit instantiates them by their spec names)."""
         return {}
 
+    def compile(self, compiler: str | None = None):
+        """The block's C built by the system compiler into a cached shared library, as a numpy
+        callable over rows of codes (see :func:`approxgen.native.compile_block`)."""
+        from approxgen.native import compile_block
+
+        return compile_block(self, compiler)
+
 
 def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):
     """What every block spec has: ``(at, name, length, input, output, input bits)`` with
