@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_encoder  # noqa: E402
 
 TINY = {"layers": 1, "d_model": 32, "heads": 2, "ffn": 64, "seq": 8, "batch": 2}
-MARGIN = 1e-4  # approxgen int16 may trail quantization alone by at most this much cosine
+MARGIN = 1e-6  # approxgen int16 may trail quantization alone by at most this much cosine
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_cosines_and_the_int16_margin(results):
         assert 0.0 < r["token_cos_min"] <= 1.0 + 1e-12 and r["max_abs"] > 0
     ours, alone = results[(16, "approxgen")], results[(16, "quantize only")]
     assert np.mean(ours["cos"]) >= np.mean(alone["cos"]) - MARGIN
-    assert np.mean(results[(16, "I-BERT")]["cos"]) < 1.0
+    # the margin tells the blocks apart: I-BERT's (its GELU 75 LSB off at 2^-12) is outside it
+    assert np.mean(results[(16, "I-BERT")]["cos"]) < np.mean(alone["cos"]) - MARGIN
     lines = bench_encoder.table(results, TINY, (1, 2), 0.0)
     assert sum(line.startswith("| int") for line in lines) == 2 * len(results)
