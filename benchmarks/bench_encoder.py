@@ -8,8 +8,8 @@ logits have a trained model's spread), biases N(0, 0.02^2), LayerNorm gamma 1 + 
 0.05 N(0, 1); fixed seed :data:`MODEL_SEED`. Inputs N(0, 1) hidden states with
 :data:`OUTLIER_CHANNELS` channels 10-50x larger (the same channels in every token, as BERT's
 outlier dimensions), each token scaled to unit RMS (as the embedding LayerNorm's output), one
-seed per batch. Only the non-linear blocks are integer: the matmuls,
-residual adds and biases stay float64. Each block's input is quantized (round half up, saturated)
+seed per batch. Only the non-linear blocks are integer: the matmuls, residual adds and biases
+stay float64. Each block's input is quantized (round half up, saturated)
 to its input format and its output codes dequantized:
 
 * ``float``: float64 throughout (the reference).
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from approxgen import libm  # noqa: E402
 from approxgen.blocks import load  # noqa: E402
-from approxgen.fixedpoint import pow2_scale_holding  # noqa: E402
+from approxgen.fixedpoint import pow2_scale_holding, quantize  # noqa: E402
 from norm_errors import ibert_norm  # noqa: E402
 from softmax_errors import ibert_softmax  # noqa: E402
 
@@ -182,11 +182,10 @@ class Stats:
         self.saturated[kind] += int(clipped)
 
 
-def quantize(v, fmt) -> tuple[np.ndarray, int]:
-    """Codes of ``v`` in ``fmt`` (round half up, saturated) and how many saturated."""
-    q = np.floor(v / fmt.scale + 0.5)
-    codes = np.clip(q, fmt.min_code, fmt.max_code)
-    return codes.astype(np.int64), int(np.count_nonzero(codes != q))
+def quantize_counted(v, fmt) -> tuple[np.ndarray, int]:
+    """:func:`approxgen.fixedpoint.quantize` of ``v`` and how many values it saturated."""
+    outside = (v / fmt.scale + 0.5 >= fmt.max_code + 1) | (v / fmt.scale + 0.5 < fmt.min_code)
+    return quantize(v, fmt), int(np.count_nonzero(outside))
 
 
 class IntOps:
@@ -200,7 +199,7 @@ class IntOps:
     def run(self, kind, rows, want, fmt_in, fmt_out, rounded, variants, golden):
         """``rounded``: the correctly rounded block of codes; ``variants``: the approxgen and
         I-BERT ``codes -> codes``; ``golden``: the golden model of the C they call, or None."""
-        codes, clipped = quantize(rows, fmt_in)
+        codes, clipped = quantize_counted(rows, fmt_in)
         exact = rounded(codes)
         run_codes = variants.get(self.variant)
         out = exact if run_codes is None else run_codes(codes).astype(np.int64)
@@ -216,7 +215,7 @@ class IntOps:
         spec = fits["approxgen"].spec
         flat = v.reshape(-1)
         return self.run("GELU", flat, gelu(flat), spec.input, spec.output,
-                        lambda q: quantize(gelu(q * spec.input.scale), spec.output)[0],
+                        lambda q: quantize(gelu(q * spec.input.scale), spec.output),
                         compiled, {k: f.evaluate for k, f in fits.items()}).reshape(v.shape)
 
     def softmax(self, i, v):
@@ -286,7 +285,9 @@ def shipped_gelu_fits() -> dict:
 
 def run(size: dict = FULL, seeds=EVAL_SEEDS, gelu_fits: dict | None = None,
         formats=(8, 16), check: bool = True) -> dict:
-    """``{(bits, variant): {"cos": [per batch], "token_cos_min", "max_abs", "stats"}}``."""
+    """``{(bits, variant): {"cos": [per batch], "token_cos_min", "max_abs", "stats", "blocks"}}``
+    over the batches of ``seeds`` (``check``: compare every compiled C call with its golden
+    model)."""
     gelu_fits = gelu_fits or shipped_gelu_fits()
     model = make_model(size)
     calibration = FloatOps(model)
