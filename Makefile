@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-softmax readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-softmax bench-encoder readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -63,6 +63,10 @@ bench-norms:
 
 bench-softmax:
 	$(PYTHON) benchmarks/softmax_errors.py
+
+# A small Transformer encoder with integer GELU, softmax and LayerNorm (C) beside I-BERT's blocks.
+bench-encoder:
+	$(PYTHON) benchmarks/bench_encoder.py
 
 bench-executors:
 	$(PYTHON) benchmarks/bench_executors.py

@@ -5,7 +5,8 @@ library cached under the user cache directory (``$APPROXGEN_CACHE``, else
 ``$XDG_CACHE_HOME/approxgen``, else ``~/.cache/approxgen``), named by a digest of the C text, the
 compiler's path, its version line and the flags; a second call builds nothing. The C types come
 from the fit's formats (no header parsing). Each library is checked against the golden model on
-every input code the first time a process loads it.
+every input code the first time a process loads it. A block (:mod:`approxgen.blocks`) compiles
+the same way (:func:`compile_block`, ``Block.compile()``), checked on seeded rows.
 """
 
 from __future__ import annotations
@@ -90,23 +91,99 @@ def compile_fit(fit, compiler: str | None = None) -> Compiled:
     emitter with ``export``); the checked callable."""
     from approxgen.emit import get as emitter
 
+    return _load(emitter("c").render(fit, export=True), fit.spec.name, compiler,
+                 lambda library: Compiled(fit, library))
+
+
+def _load(text: str, name: str, compiler: str | None, make):
+    """The checked callable ``make(library)`` of the shared library of C ``text`` (built into the
+    cache unless there, loaded and checked once per process)."""
     cc = find_compiler(compiler)
-    text = emitter("c").render(fit, export=True)
     try:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True,
                                  timeout=60).stdout.splitlines()[:1]
     except (OSError, subprocess.SubprocessError):
         raise ApproxgenError(f"cannot run the C compiler {cc}", "compile(compiler)") from None
     key = hashlib.sha256("\0".join([text, cc, *version, *FLAGS]).encode()).hexdigest()[:20]
-    library = cache_dir() / f"{fit.spec.name}-{key}.so"
+    library = cache_dir() / f"{name}-{key}.so"
     if str(library) in _LOADED:
         return _LOADED[str(library)]
     if not library.is_file():
-        _build(cc, text, fit.spec.name, library)
-    compiled = Compiled(fit, library)
+        _build(cc, text, name, library)
+    compiled = make(library)
     compiled.check()
     _LOADED[str(library)] = compiled
     return compiled
+
+
+BLOCK_ROWS = """
+/* Exported build of the block above (approxgen.native.compile_block): {name} over ``rows``
+ * consecutive rows of ``n`` codes each. */
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+void {name}_rows(const {i} *x, {o} *y, size_t rows, size_t n)
+{{
+    size_t r;
+
+    for (r = 0; r < rows; r++)
+        {name}(x + r * n, y + r * n, n);
+}}
+"""
+CHECK_ROWS = 64  # seeded rows of each checked length a block library is compared on
+
+
+class CompiledBlock:
+    """A block's C (:func:`approxgen.emit.c.render_block`) as a numpy callable: a 2-D array of
+    input codes (rows, ``1 <= n <= length``) in, the output codes (the C output type) out,
+    one C call of the block per row."""
+
+    def __init__(self, block, library: Path):
+        self.block, self.path = block, library
+        self.in_dtype = numpy_dtype(block.input.bits, block.input.signed)
+        self.out_dtype = numpy_dtype(block.output.bits, block.output.signed)
+        self._lib = ctypes.CDLL(str(library))
+        self._rows = getattr(self._lib, f"{block.name}_rows")
+        self._rows.restype = None
+        self._rows.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t]
+
+    def __call__(self, rows) -> np.ndarray:
+        from approxgen.fixedpoint import integer_codes
+
+        q = np.ascontiguousarray(integer_codes(rows, self.block.input, "rows"),
+                                 dtype=self.in_dtype)
+        if q.ndim != 2 or not 1 <= q.shape[1] <= self.block.length:
+            raise ApproxgenError(f"rows must be 2-D with 1..{self.block.length} codes each",
+                                 "rows")
+        out = np.empty(q.shape, dtype=self.out_dtype)
+        self._rows(q.ctypes.data, out.ctypes.data, q.shape[0], q.shape[1])
+        return out
+
+    def check(self) -> None:
+        """Seeded rows (uniform codes; lengths 1, 2 and ``length``; all minimum, all maximum)
+        through the library equal the golden model, or ApproxgenError."""
+        fmt, rng = self.block.input, np.random.default_rng(0)
+        for n in sorted({1, min(2, self.block.length), self.block.length}):
+            rows = rng.integers(fmt.min_code, fmt.max_code + 1, (CHECK_ROWS, n))
+            rows[0], rows[1] = fmt.min_code, fmt.max_code
+            got, want = self(rows).astype(np.int64), self.block.model(rows)
+            bad = np.argwhere(got != want)
+            if bad.size:
+                r, i = bad[0]
+                raise ApproxgenError(f"the compiled C differs from the golden model on "
+                                     f"{len(bad)} outputs, first at row {r} of length {n}, "
+                                     f"element {i}: {got[r, i]} != {want[r, i]}", str(self.path))
+
+
+def compile_block(block, compiler: str | None = None) -> CompiledBlock:
+    """Build (or reuse) the shared library of ``block``'s C header plus an exported
+    ``NAME_rows`` loop over rows; the checked callable."""
+    from approxgen.emit.c import ctype, render_block
+
+    text = render_block(block) + BLOCK_ROWS.format(
+        name=block.name, i=ctype(block.input.bits, block.input.signed),
+        o=ctype(block.output.bits, block.output.signed))
+    return _load(text, block.name, compiler, lambda library: CompiledBlock(block, library))
 
 
 def _build(cc: str, text: str, name: str, library: Path) -> None:

@@ -96,3 +96,40 @@ def test_load_vectors_reads_what_emit_vectors_writes(name, tmp_path):
     path.write_text("// nothing\n00_01\n")
     with pytest.raises(approxgen.ApproxgenError, match="no layout line"):
         approxgen.load_vectors(path)
+
+
+def block_of(raw, tmp_path):
+    from approxgen.blocks import load
+
+    return load(raw, str(tmp_path / "spec.yaml"))
+
+
+def test_a_block_compiles_and_matches_the_golden_model_row_by_row(cache, tmp_path):
+    require_tool("cc")
+    softmax = block_of({"block": "softmax", "name": "sm16", "length": 40,
+                        "input": {"bits": 16, "scale": "2^-11"},
+                        "output": {"bits": 16, "scale": "2^-15"}}, tmp_path)
+    norm = block_of({"block": "layernorm", "name": "ln8", "length": 24,
+                     "input": {"bits": 8, "scale": "2^-2"}, "output": {"bits": 8}}, tmp_path)
+    rng = np.random.default_rng(3)
+    for block in (softmax, norm):
+        run = block.compile()  # checked on seeded rows when loaded
+        assert isinstance(run, native.CompiledBlock)
+        for n in (1, 7, block.length):
+            rows = rng.integers(block.input.min_code, block.input.max_code + 1, (9, n))
+            out = run(rows)
+            assert out.dtype == native.numpy_dtype(block.output.bits, block.output.signed)
+            assert np.array_equal(out.astype(np.int64), block.model(rows))
+        with pytest.raises(approxgen.ApproxgenError, match="2-D"):
+            run(np.zeros((2, block.length + 1), dtype=np.int64))
+    assert len(list((cache / "native").glob("*.so"))) == 2
+    native._LOADED.clear()
+    assert block_of({"block": "softmax", "name": "sm16", "length": 40,
+                     "input": {"bits": 16, "scale": "2^-11"},
+                     "output": {"bits": 16, "scale": "2^-15"}}, tmp_path).compile().path \
+        == softmax.compile().path
+    other = block_of({"block": "layernorm", "name": "ln8", "length": 24,  # another contract
+                      "input": {"bits": 8, "scale": "2^-2"},
+                      "output": {"bits": 8, "scale": "2^-3"}}, tmp_path)
+    with pytest.raises(approxgen.ApproxgenError, match="differs from the golden model"):
+        native.CompiledBlock(other, norm.compile().path).check()

@@ -94,6 +94,13 @@ class Block:
                     rows.extend(np.asarray(batch, dtype=np.int64))
         return rows
 
+    def compile(self, compiler: str | None = None):
+        """The block's C built by the system compiler into a cached shared library, as a numpy
+        callable over rows of codes (see :func:`approxgen.native.compile_block`)."""
+        from approxgen.native import compile_block
+
+        return compile_block(self, compiler)
+
 
 @dataclass(frozen=True)
 class Probe:
