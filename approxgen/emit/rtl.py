@@ -61,25 +61,29 @@ class Const(Expr):
 
 
 @dataclass(frozen=True)
-class Resize(Expr):
-    """Sign- (signed) or zero- (unsigned) extension to ``bits`` >= the operand's."""
+class Unary(Expr):
+    """An expression of one operand, ``arg``, whose signals it reads."""
 
     arg: Expr
-    bits: int
-
-    @property
-    def signed(self):
-        return self.arg.signed
 
     def refs(self):
         return self.arg.refs()
 
 
 @dataclass(frozen=True)
-class ToSigned(Expr):
-    """An unsigned operand as a signed value one bit wider (zero-extended)."""
+class Resize(Unary):
+    """Sign- (signed) or zero- (unsigned) extension to ``bits`` >= the operand's."""
 
-    arg: Expr
+    bits: int
+
+    @property
+    def signed(self):
+        return self.arg.signed
+
+
+@dataclass(frozen=True)
+class ToSigned(Unary):
+    """An unsigned operand as a signed value one bit wider (zero-extended)."""
 
     @property
     def bits(self):
@@ -87,23 +91,16 @@ class ToSigned(Expr):
 
     signed = True
 
-    def refs(self):
-        return self.arg.refs()
-
 
 @dataclass(frozen=True)
-class Cast(Expr):
+class Cast(Unary):
     """The same bits read as signed or unsigned."""
 
-    arg: Expr
     signed: bool
 
     @property
     def bits(self):
         return self.arg.bits
-
-    def refs(self):
-        return self.arg.refs()
 
 
 @dataclass(frozen=True)
@@ -138,17 +135,12 @@ class Binary(Expr):
 
 
 @dataclass(frozen=True)
-class Neg(Expr):
-    arg: Expr
-
+class Neg(Unary):
     @property
     def bits(self):
         return self.arg.bits
 
     signed = True
-
-    def refs(self):
-        return self.arg.refs()
 
 
 @dataclass(frozen=True)
@@ -536,7 +528,7 @@ def bit_reads(node):
         amount = node.amount
         return bit_reads(node.arg) + ([(amount.name, 0, amount.bits - 1)]
                                       if isinstance(amount, Sig) else [])
-    if isinstance(node, (Resize, ToSigned, Cast, Neg)):
+    if isinstance(node, Unary):
         return bit_reads(node.arg)
     if isinstance(node, (Binary, Cmp)):
         return bit_reads(node.a) + bit_reads(node.b)
