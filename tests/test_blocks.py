@@ -15,7 +15,7 @@ import pytest
 
 from approxgen.blocks import load
 from approxgen.blocks.softmax import metrics, sample_rows
-from approxgen.emit.c import render_block
+from approxgen.emit.c import header_table_bytes, render_block
 from approxgen.verify_block import model_rows
 from conftest import require_tool
 
@@ -138,6 +138,16 @@ def test_exp_table_is_correctly_rounded():
         assert Fraction(e) - Fraction(1, 2) <= Fraction(real) * (1 + Fraction(1, 2**50))
         assert Fraction(real) * (1 - Fraction(1, 2**50)) < Fraction(e) + Fraction(1, 2)
     assert table[0] == 1 << block.exp_bits and np.all(np.diff(table) <= 0)
+
+
+def test_int16_split_exp_is_within_one_of_the_rounded_exp_in_1_kib():
+    """The three split tables of int16 fit the issue's 1 KiB, EXP stays within 1 of
+    round_half_up(2^E exp(-u S)) over every u code."""
+    block = load(SOFTMAX16, "<test>")
+    assert block.low_bits and header_table_bytes(render_block(block)) <= 1024
+    u = np.arange(block.span + 1)
+    got, want = block.exp_of(u), block.rounded_exp(u)
+    assert np.abs(got - want).max() <= 1 and got[0] == 1 << block.exp_bits
 
 
 def test_golden_model_contract():

@@ -12,9 +12,9 @@ Golden model of one row ``x`` (input codes, ``n <= length``), every step an inte
    saturated to the output format (a one-hot row reaches 1.0 = ``2^P``).
 
 The only approximation is the tables' rounding of ``exp`` (and the saturation of 1.0). With more
-reachable ``u`` codes than :data:`MAX_TABLE` (int16) ``u`` splits into ``h 2^L + l`` and ``EXP`` is
-the rounded product of two exact tables (:attr:`Softmax.low_bits`), standing in for range
-reduction by ln 2 and a fitted ``2^-r``.
+reachable ``u`` codes than :data:`MAX_TABLE` (int16) ``u`` splits into ``a 2^(2K) + b 2^K + c``
+and ``EXP`` is the rounded product of three exact tables at ``F`` bits (int16: 512 B)
+(:attr:`Softmax.low_bits`), standing in for range reduction by ln 2 and a fitted ``2^-r``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from approxgen.spec import boolean, integer
 
 KEYS = {"block", "name", "length", "input", "output", "exp_bits"}
 MAX_LENGTH = 1 << 16
-MAX_TABLE = 4096  # entries of the direct exp table; wider inputs split u into two tables
-SPLIT_BITS = 8  # the low bits of u in the split tables
+MAX_TABLE = 4096  # entries of the direct exp table; wider inputs split u into three tables
+SPLIT_BITS = 5  # K: u = a 2^(2K) + b 2^K + c, the middle and low tables of 2^K entries each
+TABLE_GUARD = 3  # F = E + 3 (at most 31: uint32 entries, products below 2^62) in the split tables
 DEFAULT_EXP_BITS = {8: 15, 16: 24}  # per input width: int16 outputs (2^-15) need the finer exp
 
 
@@ -53,10 +54,12 @@ class Softmax(Block):
         """``P`` with ``output.scale = 2^-P``."""
         return -self.output.scale_exp
 
-    def rounded_exp(self, u) -> np.ndarray:
-        """``round_half_up(2^E * exp(-u * S_in))`` of int ``u`` codes, int64."""
+    def rounded_exp(self, u, bits: int | None = None) -> np.ndarray:
+        """``round_half_up(2^bits * exp(-u * S_in))`` of int ``u`` codes (``bits``: ``E``),
+        int64."""
         real = libm.exp(-np.asarray(u, dtype=np.float64) * self.input.scale)
-        return np.floor(np.ldexp(real, self.exp_bits) + 0.5).astype(np.int64)
+        return np.floor(np.ldexp(real, self.exp_bits if bits is None else bits) + 0.5).astype(
+            np.int64)
 
     @property
     def exp_table(self) -> np.ndarray:
@@ -71,16 +74,26 @@ class Softmax(Block):
 
     @property
     def low_bits(self) -> int:
-        """``L``: 0 for the direct table; else ``u = h 2^L + l`` and ``EXP[u] =
-        round_half_up(HI[h] * LO[l] / 2^E)`` (two exact tables; a product, one rounding)."""
+        """``K``: 0 for the direct table; else ``u = a 2^(2K) + b 2^K + c``,
+        ``t = round_half_up(MID[b] LO[c] / 2^F)`` and ``EXP[u] = round_half_up(HI[a] t /
+        2^(2F - E))`` (three exact tables at :attr:`table_bits`, two roundings)."""
         return 0 if self.exp_table.size <= MAX_TABLE else SPLIT_BITS
 
     @property
-    def split_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(HI, LO)``: :meth:`rounded_exp` of ``h 2^L`` (cut where it rounds to 0) and of
-        ``l = 0 .. 2^L - 1``."""
-        hi = self.rounded_exp(np.arange((self.span >> SPLIT_BITS) + 1) << SPLIT_BITS)
-        return hi[:int(np.count_nonzero(hi))], self.rounded_exp(np.arange(1 << SPLIT_BITS))
+    def table_bits(self) -> int:
+        """``F``: the split tables' fraction bits, ``E`` + :data:`TABLE_GUARD`, at most 31."""
+        return min(self.exp_bits + TABLE_GUARD, 31)
+
+    @property
+    def split_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(HI, MID, LO)``: :meth:`rounded_exp` at ``F`` bits of ``a 2^(2K)`` for every ``a``
+        (0 where even ``t = 2^F`` rounds ``EXP`` to 0: ``HI[a] < 2^(F - E - 1)``; no bound
+        check), of ``b 2^K`` and of ``c``."""
+        k, f = SPLIT_BITS, self.table_bits
+        hi = self.rounded_exp(np.arange((self.span >> 2 * k) + 1) << 2 * k, f)
+        hi[hi < 1 << (f - self.exp_bits - 1)] = 0
+        codes = np.arange(1 << k)
+        return hi, self.rounded_exp(codes << k, f), self.rounded_exp(codes, f)
 
     def exp_of(self, u) -> np.ndarray:
         """``EXP[u]`` of int ``u`` codes (``0 <= u <= span``), int64: 0 past the table(s)."""
@@ -88,10 +101,10 @@ class Softmax(Block):
         if not self.low_bits:
             table = self.exp_table
             return np.where(u < table.size, table[np.minimum(u, table.size - 1)], 0)
-        hi, lo = self.split_tables
-        h = u >> SPLIT_BITS
-        product = hi[np.minimum(h, hi.size - 1)] * lo[u & ((1 << SPLIT_BITS) - 1)]
-        return np.where(h < hi.size, round_shift(product, self.exp_bits), 0)
+        hi, mid, lo = self.split_tables
+        k, mask, f = SPLIT_BITS, (1 << SPLIT_BITS) - 1, self.table_bits
+        t = round_shift(mid[(u >> k) & mask] * lo[u & mask], f)
+        return round_shift(hi[u >> 2 * k] * t, 2 * f - self.exp_bits)
 
     def probes(self) -> list:
         """``NAME_exp_of(u)`` over every ``u = max - x`` code (its tables: every entry)."""
@@ -129,7 +142,7 @@ class Softmax(Block):
         tables = [self.exp_table] if not self.low_bits else list(self.split_tables)
         return {"length": self.length, "exp_bits": self.exp_bits, "out_shift": self.out_shift,
                 "out_max": self.output.max_code, "low_bits": self.low_bits,
-                "tables": [[str(int(v)) for v in t] for t in tables],
+                "table_bits": self.table_bits, "tables": [[str(int(v)) for v in t] for t in tables],
                 "table_type": "uint16_t" if max(t[0] for t in tables) <= 0xFFFF else "uint32_t"}
 
     def verilog_context(self) -> dict:
@@ -144,16 +157,18 @@ class Softmax(Block):
                 "sum_bits": self.sum_bits, "quotient_bits": quotient_bits,
                 "div_bits": max(numerator_bits, self.sum_bits + quotient_bits),
                 "step_bits": max(1, self.out_shift.bit_length()), "out_max": self.output.max_code,
-                "low_bits": self.low_bits,
+                "low_bits": self.low_bits, "table_bits": self.table_bits,
                 "tables": [[(code, int(v), int(t[0]).bit_length()) for code, v in enumerate(t)]
                            for t in tables]}
 
     def provenance_lines(self) -> list[str]:
         """What an emitted file states about the arithmetic."""
         if self.low_bits:
-            hi, lo = self.split_tables
-            exp = (f"exp: u = h 2^{self.low_bits} + l, round_half_up(HI[h] LO[l] / "
-                   f"2^{self.exp_bits}), exact tables of {hi.size} and {lo.size} entries")
+            k, f = self.low_bits, self.table_bits
+            sizes = " + ".join(str(t.size) for t in self.split_tables)
+            exp = (f"exp: u = a 2^{2 * k} + b 2^{k} + c, t = round_half_up(MID[b] LO[c] / 2^{f}), "
+                   f"round_half_up(HI[a] t / 2^{2 * f - self.exp_bits}), exact tables at "
+                   f"2^{f} of {sizes} entries")
         else:
             exp = (f"exp: exact table of {self.exp_table.size} entries, "
                    f"round_half_up(2^{self.exp_bits} exp(-u S_in)), u = max - x")
