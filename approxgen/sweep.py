@@ -4,7 +4,6 @@ the Pareto front of error against cost."""
 
 from __future__ import annotations
 
-import re
 import time
 
 from approxgen.errors import ApproxgenError
