@@ -24,15 +24,16 @@ def require_tool(name: str) -> str:
     return path
 
 
-def require_module(name: str, extra: str):
-    """The module ``name`` (an optional extra's dependency, ``pip install approxgen[extra]``);
-    fail under CI=true (CI installs the extras), else skip when missing."""
+def require_module(name: str, install: str):
+    """The module ``name`` (``install``: what to pip install for it, e.g. ``approxgen[dask]``);
+    fail under CI=true (CI installs the extras), else skip when missing (a test, or a whole
+    module when called at its top)."""
     try:
         return importlib.import_module(name)
     except ImportError:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{name} (approxgen[{extra}]) is required under CI=true but is missing")
-        pytest.skip(f"{name} not installed (pip install approxgen[{extra}])")
+            pytest.fail(f"{name} ({install}) is required under CI=true but is missing")
+        pytest.skip(f"{name} not installed (pip install {install})", allow_module_level=True)
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ def run(*args, cwd=None):
 @pytest.fixture(scope="module")
 def scheduler():
     """The address of a local dask cluster of two worker processes."""
-    distributed = require_module("distributed", "dask")
+    distributed = require_module("distributed", "approxgen[dask]")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         yield cluster.scheduler_address
@@ -73,7 +73,7 @@ def test_a_dask_build_writes_the_local_files(scheduler, tmp_path):
     (["--executor", "ray"], "--executor: 'ray' is not one of"),
 ])
 def test_bad_executor_flags_exit_2_with_one_line(tmp_path, args, message):
-    require_module("distributed", "dask")
+    require_module("distributed", "approxgen[dask]")
     for command in (["sweep", "gelu", "--bits", "4", "--no-yosys"], ["build", ".", "-o", "g"]):
         result = run(*command, *args, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
@@ -82,7 +82,7 @@ def test_bad_executor_flags_exit_2_with_one_line(tmp_path, args, message):
 
 
 def test_an_unreachable_scheduler_is_one_os_failure(monkeypatch):
-    require_module("distributed", "dask")
+    require_module("distributed", "approxgen[dask]")
     monkeypatch.setattr(parallel, "CONNECT_SECONDS", 0.5)
     executor = parallel.make("dask", scheduler="tcp://127.0.0.1:9")
     with pytest.raises(OSFailure, match="cannot connect to the dask scheduler"):

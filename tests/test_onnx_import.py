@@ -1,7 +1,6 @@
 """``approxgen import``: specs from QDQ ONNX graphs built here with onnx.helper, checked with
 onnxruntime; nonzero zero points are refused naming the node."""
 
-import os
 import subprocess
 import sys
 
@@ -9,18 +8,10 @@ import numpy as np
 import pytest
 
 import approxgen
+from conftest import require_module
 
 
-def require_module(name):
-    try:
-        return __import__(name)
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{name} is required under CI=true but is not installed")
-        pytest.skip(f"{name} not installed")
-
-
-onnx = require_module("onnx")
+onnx = require_module("onnx", "approxgen[onnx]")
 from onnx import TensorProto, helper  # noqa: E402
 
 
@@ -68,7 +59,7 @@ def test_import_writes_a_spec_per_activation_that_onnxruntime_agrees_with(tmp_pa
     fits = {n: approxgen.fit(tmp_path / "specs" / f"{n}.yaml") for n in names}
     assert fits["mlp_silu"].spec.function.name == "silu"
     assert fits["ffn_gelu"].spec.input.scale == 1 / 16 and fits["ffn_gelu"].spec.output.scale == 1 / 32
-    ort = require_module("onnxruntime")
+    ort = require_module("onnxruntime", "onnxruntime")
     codes = np.arange(-128, 128)
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     got = dict(zip(["head_sigmoid", "mlp_silu", "ffn_gelu"],

@@ -9,20 +9,10 @@ import numpy as np
 import pytest
 
 import approxgen
-from conftest import require_tool
+from conftest import require_module, require_tool
 
 
-def require_module(name: str):
-    """Import ``name``; fail under CI=true (CI installs the extras), else skip when missing."""
-    try:
-        return __import__(name)
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{name} is required under CI=true but is not installed")
-        pytest.skip(f"{name} not installed")
-
-
-torch = require_module("torch")
+torch = require_module("torch", "approxgen[torch]")
 from approxgen import torch as integration  # noqa: E402
 
 
