@@ -98,6 +98,15 @@ class Lines:
         return "".join(self.seen)
 
 
+def run_cli(*args: str, cwd=None):
+    """``python -m approxgen ARGS`` in ``cwd``: the finished process, its output as text."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
 def interrupted(args: list[str], wanted: str, cwd=None) -> tuple[int, str, str]:
     """Run ``approxgen ARGS`` and send it SIGINT (Ctrl-C) at its first stderr line containing
     ``wanted``: ``(exit status, that line, all of its stderr)``."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from approxgen.blocks import load
 from approxgen.blocks.softmax import metrics, sample_rows
 from approxgen.emit.c import header_table_bytes, render_block
 from approxgen.verify_block import model_rows
-from conftest import require_tool
+from conftest import require_tool, run_cli as cli
 
 SOFTMAX8 = {"block": "softmax", "name": "sm8", "length": 768,
             "input": {"bits": 8, "signed": True, "scale": "2^-4"},
@@ -169,11 +168,6 @@ def test_golden_model_contract():
             assert m["mismatches"] <= m["outputs"] // 100, name
     with pytest.raises(Exception, match="1..768"):
         block.model(np.zeros((1, 769), dtype=np.int64))
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True)
 
 
 def test_emit_c_of_a_block_spec(tmp_path):

@@ -6,7 +6,6 @@ adversarial rows at int8 and int16."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from approxgen.blocks import load
 from approxgen.blocks.norm import metrics, sample_rows, v_sweep
 from approxgen.emit.c import render_block
 from approxgen.verify_block import model_rows
-from conftest import require_tool
+from conftest import require_tool, run_cli as cli
 
 HARNESS = r"""
 #include <stdio.h>
@@ -186,11 +185,6 @@ def test_golden_model_contract():
     assert np.all(y == 2048)  # x / rms(x) = 1 at 2^-11
     with pytest.raises(Exception, match="1..8"):
         block.model(np.zeros((1, 9), dtype=np.int64))
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True)
 
 
 def test_emit_c_of_a_norm_spec(tmp_path):

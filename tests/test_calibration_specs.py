@@ -2,8 +2,6 @@
 API; the samples' digest in build's cache key; the ``output-mse`` method."""
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +10,7 @@ import pytest
 import approxgen
 from approxgen import build, calibrate, fitting, sweep
 from approxgen.errors import ApproxgenError
-
-
-def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True, cwd=cwd)
+from conftest import run_cli as run
 
 
 def heavy_tailed(seed: int, n: int = 20_000) -> np.ndarray:

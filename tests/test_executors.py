@@ -1,14 +1,12 @@
 """``--executor dask``: sweeps and builds on a dask.distributed cluster equal the local run."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from approxgen import parallel
 from approxgen.errors import ApproxgenError, OSFailure
-from conftest import require_module
+from conftest import require_module, run_cli as run
 
 SWEEP = ["sweep", "gelu", "--bits", "6", "--segments", "2,3,4", "--search", "uniform,exact",
          "--no-yosys", "--form", "pwl,table,quadratic", "--json"]
@@ -17,11 +15,6 @@ SPECS = {"a.yaml": "name: act_a\nfunction: gelu\ninput: {bits: 6, signed: true, 
          "b.yaml": "name: act_b\nexpr: x * tanh(x)\ninput: {bits: 7, signed: true, scale: 0.0625}\n"
                    "output: {bits: 7, signed: true, scale: 0.0625}\nform: quadratic\n"
                    "segments: 3\n"}
-
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

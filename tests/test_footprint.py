@@ -4,11 +4,9 @@ the object file, as the byte budget, in the fit summary and in ``cost``."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
-from conftest import fit_raw, require_tool
+from conftest import fit_raw, require_tool, run_cli as run
 
 from approxgen import footprint
 from approxgen.emit import c as emit_c
@@ -17,11 +15,6 @@ GELU8 = dict(function="gelu", input={"bits": 8}, fold="none", form="pwl", search
 SIGMOID16 = dict(function="sigmoid", input={"bits": 16, "scale": "2^-12"},
                  output={"bits": 16, "signed": True, "scale": "2^-15"}, form="interp", order=2,
                  max_regions=1)
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True)
 
 
 @pytest.mark.parametrize("target", ["host", "cortex-m0", "cortex-m4", "cortex-m7"])

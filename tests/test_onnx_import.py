@@ -1,14 +1,11 @@
 """``approxgen import``: specs from QDQ ONNX graphs built here with onnx.helper, checked with
 onnxruntime; nonzero zero points are refused naming the node."""
 
-import subprocess
-import sys
 
 import numpy as np
-import pytest
 
 import approxgen
-from conftest import require_module
+from conftest import require_module, run_cli as run
 
 
 onnx = require_module("onnx", "approxgen[onnx]")
@@ -43,11 +40,6 @@ def qdq_model(path, zero=0):
                                                                          [256])], outputs, init)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.save(model, str(path))
-
-
-def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "approxgen", *args], capture_output=True,
-                          text=True, cwd=cwd)
 
 
 def test_import_writes_a_spec_per_activation_that_onnxruntime_agrees_with(tmp_path):
