@@ -98,12 +98,15 @@ def render_block(block) -> list[tuple[str, str]]:
             and getattr(module, "renders_block", lambda _: True)(block)]
 
 
-def check_specs(paths: list[Path]) -> list[str]:
-    """Validate every spec and reject two with the same name, or names that differ only in case
-    (they would share files, on a case-insensitive file system too); return the names."""
+def load_specs(paths: list[Path]) -> list:
+    """Every spec file read once (:func:`load_plan`: a Plan, or a block), validated, with two
+    of the same name refused, or names that differ only in case (they would share files, on a
+    case-insensitive file system too)."""
     names: dict[str, tuple[str, Path]] = {}
+    loaded = []
     for path in paths:
-        name = load_spec(path).name
+        item = load_plan(path)
+        name = name_of(item)
         if name.casefold() in names:
             other, where = names[name.casefold()]
             same = "is also the name" if other == name else f"differs only in case from {other!r}"
@@ -111,7 +114,13 @@ def check_specs(paths: list[Path]) -> list[str]:
                                  f"(its files are named after it; macOS and Windows file systems "
                                  f"ignore case)", str(path))
         names[name.casefold()] = (name, path)
-    return [name for name, _ in names.values()]
+        loaded.append(item)
+    return loaded
+
+
+def name_of(item) -> str:
+    """The name of a :func:`load_plan` item (a Plan's spec, or a block): its files' stem."""
+    return item.name if is_block(item) else item.spec.name
 
 
 def file_names(name: str, plots: bool = False) -> list[str]:
@@ -197,17 +206,21 @@ def build_one(source: str, plan, cached, progress: bool = False,
 
 
 def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
-          progress: bool = False, plots: bool = False, executor=None) -> list[Product]:
+          progress: bool = False, plots: bool = False, executor=None,
+          loaded: list | None = None) -> list[Product]:
     """Build every spec in memory (``jobs`` processes, or by ``executor``: see
     :mod:`approxgen.parallel`), in the order given; ``on_product`` is called with each product
     as soon as it and those before it are done. Specs and cached fits are read here, so the
-    jobs read no file (a spec's calibration samples neither). On Ctrl-C (or any error) the workers are stopped at once."""
+    jobs read no file (a spec's calibration samples neither); ``loaded``: the sources as
+    :func:`load_specs` read them already. On Ctrl-C (or any error) the workers are stopped at
+    once."""
     from approxgen.parallel import ordered_map
 
     progress = progress and (executor is None or executor.here)  # a worker's stderr is not ours
+    if loaded is None:
+        loaded = [load_plan(Path(source)) for source in sources]  # calibrate: samples too
     args = []
-    for source in sources:
-        plan = load_plan(Path(source))  # its calibrate: samples read here too
+    for source, plan in zip(sources, loaded):
         cached = None if is_block(plan) else cached_fit(plan, Path(out_dir))
         args.append((str(source), plan, cached, progress, plots))
     products = []

@@ -45,7 +45,8 @@ def build_command(specs, out_dir, executor, check, plots, quiet, progress):
 
     sources = build.collect(specs or ["."])
     out = Path(out_dir)
-    build.check_out(build.check_specs(sources), out, sources, plots, check)
+    loaded = build.load_specs(sources)  # each spec read once, for the checks and the build
+    build.check_out([build.name_of(i) for i in loaded], out, sources, plots, check)
 
     def show(product):
         if not quiet:
@@ -54,7 +55,7 @@ def build_command(specs, out_dir, executor, check, plots, quiet, progress):
     set_progress(progress, quiet)
     products = build.build(sources, out, executor=executor, on_product=None if check else show,
                            progress=not quiet and (progress or not sys.stderr.isatty()),
-                           plots=plots)
+                           plots=plots, loaded=loaded)
     changed = build.changes(products, out)
     files = sum(len(p.files) for p in products)
     # files of a removed or renamed spec: only a build of whole directories knows every spec
