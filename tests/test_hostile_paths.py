@@ -181,7 +181,7 @@ def test_ctrl_c_exits_130_with_one_line(work, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(common, "fit_spec", interrupted)
+    monkeypatch.setattr(common, "fit_plan", interrupted)
     before = snapshot(work)
     result = invoke(["emit", "c", "gelu", "-o", "out.h"], cwd=work)
     assert result.exit_code == 130
@@ -201,13 +201,13 @@ def test_runtime_warnings_never_reach_stderr(work, monkeypatch):
 
     import approxgen.cli.common as common
 
-    real = common.fit_spec
+    real = common.fit_plan
 
     def noisy(*args, **kwargs):
         warnings.warn("overflow encountered", RuntimeWarning)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(common, "fit_spec", noisy)
+    monkeypatch.setattr(common, "fit_plan", noisy)
     result = invoke(["emit", "c", "gelu", "--bits", "4", "--segments", "2"], cwd=work)
     assert result.exit_code == 0 and result.stderr == ""
 

@@ -381,8 +381,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 
     started = time.perf_counter()
     spec = plan.spec
-    fit = fit_spec(spec, progress=not quiet) if plan.samples is None \
-        else fit_plan(plan, progress=not quiet)  # fit_spec: its error placement, a test hook
+    fit = fit_plan(plan, progress=not quiet)
     if announce and not quiet and spec.segments == "auto":
         from approxgen.cli.summary import summary
 
@@ -417,17 +416,10 @@ def _block_or_plan(target: str, flags: dict, read: tuple):
     return blocks.load(raw, source), None
 
 
-def fit_spec(spec, progress: bool = False):
-    """Fit ``spec``; an error of the model's integer contract (raised without a location, such
-    as an accumulator over 62 bits) names the spec's coef_format (file and key, or the flag)."""
-    from approxgen.fitting import Plan
-
-    return fit_plan(Plan([spec]), progress)
-
-
 def fit_plan(plan, progress: bool = False):
-    """Fit a :class:`approxgen.fitting.Plan` (calibrated or not), errors placed as
-    :func:`fit_spec` places them."""
+    """Fit a :class:`approxgen.fitting.Plan` (calibrated or not); an error of the model's
+    integer contract (raised without a location, such as an accumulator over 62 bits) names the
+    spec's coef_format (file and key, or the flag)."""
     try:
         return plan.fit(progress=progress)
     except ApproxgenError as exc:
