@@ -153,6 +153,10 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
             raise ApproxgenError("not an approxgen fit artifact (not JSON)", where) from None
         raise
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        from approxgen.blocks.artifact import is_block_artifact
+
+        if is_block_artifact(data):
+            raise ApproxgenError("is a block artifact, not a fit artifact", where)
         raise ApproxgenError("not an approxgen fit artifact (no \"schema\": \"approxgen-fit\")",
                              where)
     version = data.get("schema_version")
@@ -205,6 +209,28 @@ def load(path: str | Path) -> Fit:
     return loads(read_file(_path(path, "load(path)"), "fit artifact", MAX_JSON_BYTES), str(path))
 
 
+def loads_any(text: str | bytes, where: str = "<artifact>"):
+    """A fit artifact's Fit, or a block artifact's block (:mod:`approxgen.blocks.artifact`),
+    by the ``schema`` it names; either re-validated in full."""
+    from approxgen.blocks import artifact as block_artifact
+
+    try:
+        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
+                               "artifact")
+    except ApproxgenError:
+        data = None  # loads says what is wrong with it
+    if block_artifact.is_block_artifact(data):
+        return block_artifact.from_json(data, where)
+    return loads(text, where)
+
+
+def load_any(path: str | Path):
+    """:func:`loads_any` of the file at ``path``."""
+    from approxgen.safeload import MAX_JSON_BYTES, read_file
+
+    return loads_any(read_file(_path(path, "load(path)"), "artifact", MAX_JSON_BYTES), str(path))
+
+
 def _path(path, where: str) -> str:
     """``path`` (a str or os.PathLike, not empty) as a str; anything else names ``where``."""
     if isinstance(path, os.PathLike):
@@ -215,16 +241,16 @@ def _path(path, where: str) -> str:
     return path
 
 
-def _keys(data, allowed: set, prefix: str, where: str) -> None:
-    """``data`` is a mapping with exactly the keys ``allowed``."""
+def _keys(data, allowed: set, prefix: str, where: str, what: str = "fit artifact") -> None:
+    """``data`` is a mapping with exactly the keys ``allowed`` (else a corrupted ``what``)."""
     if not isinstance(data, dict):
-        raise ApproxgenError(f"corrupted fit artifact: {prefix.rstrip('.') or 'top level'} must "
+        raise ApproxgenError(f"corrupted {what}: {prefix.rstrip('.') or 'top level'} must "
                              f"be a mapping", where)
     missing, unknown = sorted(allowed - set(data)), sorted(set(data) - allowed)
     if missing:
-        raise ApproxgenError(f"corrupted fit artifact: missing key {prefix}{missing[0]}", where)
+        raise ApproxgenError(f"corrupted {what}: missing key {prefix}{missing[0]}", where)
     if unknown:
-        raise ApproxgenError(f"corrupted fit artifact: unknown key {prefix}{unknown[0]}", where)
+        raise ApproxgenError(f"corrupted {what}: unknown key {prefix}{unknown[0]}", where)
 
 
 def _spec_from_json(data, where) -> Spec:

@@ -1,0 +1,177 @@
+"""The block artifact: a versioned JSON file holding a block (:mod:`approxgen.blocks`) whole.
+
+It records the block's canonical spec (:meth:`~approxgen.blocks.Block.canonical`: every key
+explicit, gamma/beta inline as their quantized values), each inner fit as its own fit artifact
+(:mod:`approxgen.artifact`, keyed as :meth:`~approxgen.blocks.Block.inner_fits` names them),
+the block's metrics on its stated rows (:func:`metric_rows`) and a ``digest``, with the fit
+artifact's header conventions (``schema``, ``schema_version``, ``tool_version``, ``spec_hash``).
+No timestamps. Loading re-validates all of it: each inner fit as a fit artifact is, the spec by
+the block module's ``from_raw`` (taking the stored inner fits: nothing is refitted) and equal to
+the canonical spec of the block it gives, the metrics recomputed, and last the digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+
+from approxgen.errors import ApproxgenError
+from approxgen.version import __version__
+
+SCHEMA = "approxgen-block"
+SCHEMA_VERSION = 1
+TOP_KEYS = {"schema", "schema_version", "tool_version", "block", "spec_hash", "spec",
+            "inner_fits", "metrics", "digest"}
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+METRIC_SEED, METRIC_COUNT = 2026, 4  # the rows of the recorded metrics (metric_rows)
+
+
+def metric_rows(block) -> np.ndarray:
+    """The rows the artifact's metrics are measured on: ``METRIC_COUNT`` of each kind of the
+    block's stated seeded and adversarial rows (``sample_rows``) at its full length, seed
+    ``METRIC_SEED``."""
+    rows = block.sample_rows(block.length, METRIC_COUNT, METRIC_SEED).values()
+    return np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])
+
+
+def spec_hash(canonical: dict) -> str:
+    """The first 16 hex digits of the sha256 of a canonical block spec (as a fit's spec_hash)."""
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def to_json(block) -> dict:
+    """The artifact of ``block`` as a JSON mapping."""
+    from approxgen.artifact import digest
+
+    canonical = block.canonical()
+    data = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "tool_version": __version__,
+            "block": block.kind, "spec_hash": spec_hash(canonical), "spec": canonical,
+            "inner_fits": {key: fit.to_json() for key, fit in block.inner_fits().items()},
+            "metrics": block.metrics(metric_rows(block))}
+    data["digest"] = digest(data)
+    return data
+
+
+def dumps(block) -> str:
+    """The artifact's JSON text (sorted keys, indented, never NaN or Infinity)."""
+    try:
+        return json.dumps(to_json(block), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    except ValueError:
+        raise ApproxgenError("the block holds a number that is not finite (its metrics)",
+                             block.name) from None
+
+
+def save(block, path) -> None:
+    """Write the artifact of ``block`` to ``path`` atomically (never half a file)."""
+    from approxgen.artifact import _path
+    from approxgen.outputs import write_all
+
+    write_all([(_path(path, "save(path)"), dumps(block))])
+
+
+def is_block_artifact(data) -> bool:
+    """Whether parsed JSON claims to be a block artifact (its ``schema``)."""
+    return isinstance(data, dict) and data.get("schema") == SCHEMA
+
+
+def loads(text: str | bytes, where: str = "<block>"):
+    """Parse and fully re-validate a block artifact (see the module); the block it holds.
+    Every problem is one ApproxgenError naming ``where`` and the key."""
+    from approxgen.safeload import load_json_bytes
+
+    try:
+        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
+                               "block artifact")
+    except ApproxgenError as exc:
+        if "not valid JSON" in exc.message or "not UTF-8" in exc.message:
+            raise ApproxgenError("not an approxgen block artifact (not JSON)", where) from None
+        raise
+    return from_json(data, where)
+
+
+def from_json(data, where: str):
+    """The block of a parsed artifact, re-validated (see :func:`loads`)."""
+    from approxgen import artifact, blocks
+
+    if not is_block_artifact(data):
+        from approxgen.artifact import SCHEMA as FIT_SCHEMA
+
+        if isinstance(data, dict) and data.get("schema") == FIT_SCHEMA:
+            raise ApproxgenError("is a fit artifact, not a block artifact", where)
+        raise ApproxgenError(f"not an approxgen block artifact (no \"schema\": \"{SCHEMA}\")",
+                             where)
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ApproxgenError("corrupted block artifact: bad schema_version", where)
+    if version != SCHEMA_VERSION:
+        raise ApproxgenError(f"block artifact has schema {version}; this approxgen "
+                             f"{__version__} reads {SCHEMA_VERSION}: fit the block spec again",
+                             where)
+    _keys(data, TOP_KEYS, "", where)
+    if not isinstance(data["tool_version"], str) or \
+            not artifact._VERSION_RE.match(data["tool_version"]):
+        raise ApproxgenError("corrupted block artifact: tool_version", where)
+    kind, spec = data["block"], data["spec"]
+    if not isinstance(kind, str) or kind not in blocks.BLOCKS:
+        raise ApproxgenError(f"corrupted block artifact: block: unknown block {kind!r} (one of "
+                             f"{', '.join(blocks.BLOCKS)})", where)
+    if not isinstance(spec, dict) or spec.get("block") != kind:
+        raise ApproxgenError("corrupted block artifact: spec.block differs from block", where)
+    if data["spec_hash"] != spec_hash(spec):
+        raise ApproxgenError("corrupted block artifact: spec_hash does not match the spec",
+                             where)
+    if not isinstance(data["inner_fits"], dict) or not all(map(_KEY_RE.match,
+                                                                 data["inner_fits"])):
+        raise ApproxgenError("corrupted block artifact: inner_fits must be a mapping of "
+                             "identifiers to fit artifacts", where)
+    fits = {}
+    for key, fit_data in sorted(data["inner_fits"].items()):
+        try:
+            fits[key] = artifact.loads(json.dumps(fit_data, allow_nan=False), where)
+        except (ApproxgenError, ValueError, TypeError) as exc:
+            message = exc.message if isinstance(exc, ApproxgenError) else "not plain JSON"
+            raise ApproxgenError(f"corrupted block artifact: inner_fits.{key}: {message}",
+                                 where) from None
+    with blocks.stored_fits(fits):
+        try:
+            block = blocks.load(spec, f"{where}: spec")
+        except ApproxgenError as exc:
+            raise ApproxgenError(f"corrupted block artifact: {exc}", where) from None
+    inner = block.inner_fits()
+    if set(inner) != set(fits) or any(inner[key] is not fits[key] for key in fits):
+        raise ApproxgenError(f"corrupted block artifact: inner_fits holds {sorted(fits)}, the "
+                             f"block takes {sorted(inner)}", where)
+    canonical = block.canonical()
+    if not artifact._same_json(canonical, spec):
+        key = next(k for k in sorted(set(map(str, spec)) | set(canonical))
+                   if not artifact._same_json(spec.get(k), canonical.get(k)))
+        shown = key if _KEY_RE.match(key) else repr(key)
+        raise ApproxgenError(f"corrupted block artifact: spec.{shown} is not in canonical form",
+                             where)
+    if not artifact._same_metrics(data["metrics"], block.metrics(metric_rows(block))):
+        raise ApproxgenError("corrupted block artifact: stored metrics do not match the block",
+                             where)
+    if not isinstance(data["digest"], str) or data["digest"] != artifact.digest(data):
+        raise ApproxgenError("corrupted block artifact: digest does not match its content "
+                             "(hand-edited?): fit it again", where)
+    return block
+
+
+def _keys(data, allowed: set, prefix: str, where: str) -> None:
+    """``data`` is a mapping with exactly the keys ``allowed`` (a block artifact's error)."""
+    from approxgen import artifact
+
+    artifact._keys(data, allowed, prefix, where, "block artifact")
+
+
+def load(path):
+    """Read and re-validate the block artifact at ``path``."""
+    from approxgen.artifact import _path
+    from approxgen.safeload import MAX_JSON_BYTES, read_file
+
+    return loads(read_file(_path(path, "load(path)"), "block artifact", MAX_JSON_BYTES),
+                 str(path))
