@@ -176,7 +176,7 @@ def test_api_block_evaluate_and_emit(tmp_path):
 
 
 @pytest.mark.parametrize("command, words", [
-    (["fit"], "not fitted (no block artifact yet)"),
+    (["fit", "--segments", "4"], "fit flags such as --segments do not apply to a block"),
     (["report"], "only approxgen emit, verify and build"),
 ])
 def test_fit_and_report_refuse_a_block_spec(command, words, tmp_path):

@@ -59,7 +59,7 @@ def inner_fit(derived: dict, source: str):
         if fit.spec.hash() == spec.hash():
             return fit
     raise ApproxgenError(f"no inner fit of the spec the block derives ({spec.name}, spec_hash "
-                         f"{spec.hash()}) is stored", source)
+                         f"{spec.hash()}) is stored")  # the block names its key
 
 
 @contextlib.contextmanager
@@ -98,6 +98,18 @@ class Block:
         module's ``from_raw`` of it gives this block again (with :func:`stored_fits` of its
         :meth:`inner_fits`, without fitting). What a block artifact records."""
         raise NotImplementedError
+
+    def dumps(self) -> str:
+        """The block artifact's JSON text (:mod:`approxgen.blocks.artifact`)."""
+        from approxgen.blocks.artifact import dumps
+
+        return dumps(self)
+
+    def save(self, path) -> None:
+        """Write the block artifact to ``path`` atomically; ``approxgen.load`` reads it back."""
+        from approxgen.blocks.artifact import save
+
+        save(self, path)
 
     def metrics(self, rows) -> dict:
         """The block module's ``metrics(block, rows)``: errors of the golden model on ``rows``

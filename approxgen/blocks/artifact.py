@@ -140,7 +140,10 @@ def from_json(data, where: str):
         try:
             block = blocks.load(spec, f"{where}: spec")
         except ApproxgenError as exc:
-            raise ApproxgenError(f"corrupted block artifact: {exc}", where) from None
+            at = exc.where or ""
+            at = at[len(where) + 2:] if at.startswith(f"{where}: ") else at
+            raise ApproxgenError(f"corrupted block artifact: {at + ': ' if at else ''}"
+                                 f"{exc.message}", where) from None
     inner = block.inner_fits()
     if set(inner) != set(fits) or any(inner[key] is not fits[key] for key in fits):
         raise ApproxgenError(f"corrupted block artifact: inner_fits holds {sorted(fits)}, the "
