@@ -145,13 +145,22 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
     breakpoints inside the domain's code range, declared widths, shifts), the search record
     (method, seed, plain single-line strings), the metrics (re-measured), and last the digest of
     the canonical content, so any other edit is refused too."""
+    return from_json(parse_json(text, where), where)
+
+
+def parse_json(text: str | bytes, where: str, what: str = "fit artifact"):
+    """The parsed JSON of an artifact's text (:func:`approxgen.safeload.load_json_bytes`: size,
+    depth and numbers bounded); text that is not JSON is "not an approxgen ``what``"."""
     try:
-        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
-                               "fit artifact")
+        return load_json_bytes(text.encode() if isinstance(text, str) else text, where, what)
     except ApproxgenError as exc:
         if "not valid JSON" in exc.message or "not UTF-8" in exc.message:
-            raise ApproxgenError("not an approxgen fit artifact (not JSON)", where) from None
+            raise ApproxgenError(f"not an approxgen {what} (not JSON)", where) from None
         raise
+
+
+def from_json(data, where: str = "<fit>") -> Fit:
+    """The Fit of a parsed fit artifact, re-validated (see :func:`loads`)."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         from approxgen.blocks.artifact import is_block_artifact
 
@@ -214,14 +223,10 @@ def loads_any(text: str | bytes, where: str = "<artifact>"):
     by the ``schema`` it names; either re-validated in full."""
     from approxgen.blocks import artifact as block_artifact
 
-    try:
-        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
-                               "artifact")
-    except ApproxgenError:
-        data = None  # loads says what is wrong with it
+    data = parse_json(text, where)
     if block_artifact.is_block_artifact(data):
         return block_artifact.from_json(data, where)
-    return loads(text, where)
+    return from_json(data, where)
 
 
 def load_any(path: str | Path):
