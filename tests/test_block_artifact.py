@@ -5,7 +5,9 @@ is one line naming the file and key, exit 2, nothing written."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,9 @@ import pytest
 
 import approxgen
 from approxgen import artifact, fitting
-from approxgen.blocks import artifact as block_artifact
+from approxgen.blocks import Block, artifact as block_artifact, format_raw
 from approxgen.errors import ApproxgenError
+from approxgen.fixedpoint import IntFormat, parse_scale
 from conftest import ROOT, fit_raw, require_tool
 from hostile import assert_refused, invoke, sentinel
 
@@ -259,3 +262,78 @@ def test_shipped_example_blocks_fit_and_emit(tmp_path):
         path = tmp_path / f"{spec.stem}.json"
         assert invoke(["fit", spec, "-q", "-o", path]).exit_code == 0
         assert invoke(["emit", "c", path]).stdout == invoke(["emit", "c", spec]).stdout
+
+
+# --- any set of inner fits: a toy block of this module, registered for one test ---------------
+@dataclass(frozen=True)
+class Pair(Block):
+    """``y = A(x >> 2) + B(x >> 2)``: two inner fits on 6-bit codes, whatever they are."""
+
+    name: str
+    length: int
+    input: object
+    output: object
+    fits: tuple = field(compare=False)
+    kind = "pair"
+
+    def canonical(self) -> dict:
+        return {"block": self.kind, "name": self.name, "length": self.length,
+                "input": format_raw(self.input), "output": format_raw(self.output),
+                "functions": [fit.spec.function.name for fit in self.fits]}
+
+    def inner_fits(self) -> dict:
+        return {f"fit{i}": fit for i, fit in enumerate(self.fits)}
+
+    def model(self, rows):
+        rows = np.asarray(rows, dtype=np.int64)
+        return sum((fit.model.evaluate(rows >> 2) for fit in self.fits), np.zeros_like(rows))
+
+
+def from_raw(raw: dict, source: str) -> Pair:
+    from approxgen.blocks import inner_fit, parse_head
+
+    at, name, length, inp, out, bits = parse_head(raw, source, {"block", "name", "length",
+                                                                "input", "output", "functions"},
+                                                  64, "the row length")
+    fits = tuple(inner_fit({"function": f, "name": f"{name}_{f}", "segments": 2,
+                            "input": {"bits": 6, "scale": "2^-3"}}, source)
+                 for f in raw["functions"])
+    fmt = IntFormat(bits, True, parse_scale(inp["scale"], at("input.scale")))
+    return Pair(name, length, fmt, IntFormat(8, True, parse_scale(out.get("scale", 1), "")), fits)
+
+
+def sample_rows(block, n: int, count: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {"random": rng.integers(block.input.min_code, block.input.max_code + 1, (count, n))}
+
+
+def metrics(block, rows) -> dict:
+    return {"max_error_lsb": 0, "mean_error_lsb": 0.0, "mismatches": 0, "outputs": rows.size,
+            "checksum": int(block.model(rows).sum())}
+
+
+@pytest.mark.parametrize("functions", [[], ["tanh"], ["tanh", "sigmoid", "gelu"]])
+def test_any_set_of_inner_fits_round_trips(functions, monkeypatch):
+    """The artifact's machinery knows no block: a block with 0, 1 or 3 inner fits is saved and
+    read back through its own hooks, nothing refitted; a swapped inner fit is refused."""
+    from approxgen import blocks
+
+    monkeypatch.setitem(blocks.BLOCKS, "pair", __name__)
+    block = blocks.load({"block": "pair", "name": "pair8", "length": 8, "input": {"scale": 0.5},
+                         "functions": functions}, "pair.yaml")
+    text = block_artifact.dumps(block)
+    real_fit = fitting.fit
+    monkeypatch.setattr(fitting, "fit", lambda *a, **k: pytest.fail("refitted"))
+    again = block_artifact.loads(text, "pair.json")
+    assert block_artifact.dumps(again) == text and len(again.inner_fits()) == len(functions)
+    assert [f.model for f in again.fits] == [f.model for f in block.fits]
+    if len(functions) > 1:
+        data = json.loads(text)
+        data["inner_fits"]["fit0"], data["inner_fits"]["fit1"] = \
+            data["inner_fits"]["fit1"], data["inner_fits"]["fit0"]
+        with pytest.raises(ApproxgenError, match="inner_fits.fit0 is stored as inner_fits.fit1"):
+            block_artifact.loads(json.dumps(resealed(data)), "pair.json")
+        monkeypatch.setattr(fitting, "fit", real_fit)  # a module that ignores the stored fits
+        monkeypatch.setattr(blocks, "stored_fits", lambda fits: contextlib.nullcontext())
+        with pytest.raises(ApproxgenError, match="made its inner fit fit0 anew"):  # a bad module
+            block_artifact.loads(text, "pair.json")

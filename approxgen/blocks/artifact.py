@@ -140,9 +140,15 @@ def from_json(data, where: str):
     if set(inner) != set(fits):
         raise ApproxgenError(f"corrupted block artifact: inner_fits holds {sorted(fits)}, the "
                              f"block takes {sorted(inner)}", where)
-    made = next((key for key in sorted(fits) if inner[key] is not fits[key]), None)
-    if made is not None:  # a block module's bug, not the file's: it fitted instead
-        raise ApproxgenError(f"the {kind} block made its inner fit {made} anew instead of "
+    stored_as = {id(fit): key for key, fit in fits.items()}
+    for key in sorted(fits):
+        if inner[key] is fits[key]:
+            continue
+        if id(inner[key]) in stored_as:
+            raise ApproxgenError(f"corrupted block artifact: inner_fits.{key} is stored as "
+                                 f"inner_fits.{stored_as[id(inner[key])]}", where)
+        # a block module's bug, not the file's: it fitted instead
+        raise ApproxgenError(f"the {kind} block made its inner fit {key} anew instead of "
                              f"taking the stored one (approxgen.blocks.inner_fit)", where)
     canonical = block.canonical()
     if not artifact._same_json(canonical, spec):
