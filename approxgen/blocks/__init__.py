@@ -50,22 +50,23 @@ def inner_fit(derived: dict, source: str):
     from approxgen import spec as specs
 
     spec = specs.resolve(derived, source)
-    stored = _STORED_FITS.get()
-    if stored is None:
+    stored, fallback = _STORED_FITS.get() or (None, True)
+    for fit in (stored or {}).values():
+        if fit.spec.hash() == spec.hash():
+            return fit
+    if fallback:
         from approxgen.fitting import fit
 
         return fit(spec, progress=False)
-    for fit in stored.values():
-        if fit.spec.hash() == spec.hash():
-            return fit
     raise ApproxgenError(f"no inner fit of the spec the block derives ({spec.name}, spec_hash "
                          f"{spec.hash()}) is stored")  # the block names its key
 
 
 @contextlib.contextmanager
-def stored_fits(fits: dict):
-    """While active, :func:`inner_fit` takes its fits from ``fits`` (``{key: Fit}``)."""
-    token = _STORED_FITS.set(dict(fits))
+def stored_fits(fits: dict, fallback: bool = False):
+    """While active, :func:`inner_fit` takes its fits from ``fits`` (``{key: Fit}``); one of a
+    spec none of them fits is an error, or with ``fallback`` fitted (a cache)."""
+    token = _STORED_FITS.set((dict(fits), fallback))
     try:
         yield
     finally:

@@ -166,6 +166,28 @@ def from_json(data, where: str):
     return block
 
 
+def cached_fits(path) -> dict:
+    """The inner fits (``{key: Fit}``) of the block artifact at ``path`` that re-validate as fit
+    artifacts, whatever the rest of it holds; none when it is no readable block artifact (a
+    cache: :func:`approxgen.blocks.stored_fits` with ``fallback``)."""
+    from approxgen import artifact
+    from approxgen.errors import OSFailure
+    from approxgen.safeload import MAX_JSON_BYTES, read_file
+
+    try:
+        data = artifact.parse_json(read_file(path, "block artifact", MAX_JSON_BYTES), str(path))
+    except (ApproxgenError, OSFailure):
+        return {}
+    inner = data.get("inner_fits") if is_block_artifact(data) else None
+    fits = {}
+    for key, fit_data in (inner.items() if isinstance(inner, dict) else ()):
+        try:
+            fits[key] = artifact.from_json(fit_data, str(path))
+        except ApproxgenError:
+            continue
+    return fits
+
+
 def _keys(data, allowed: set, prefix: str, where: str) -> None:
     """``data`` is a mapping with exactly the keys ``allowed`` (a block artifact's error)."""
     from approxgen import artifact
