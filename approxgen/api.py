@@ -58,7 +58,7 @@ def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, 
     if isinstance(target, Path) or (isinstance(target, str)
                                     and target.endswith((".yaml", ".yml", ".json"))):
         if str(target).endswith(".json"):
-            raise ApproxgenError("a fit artifact is loaded with approxgen.load(), not fitted",
+            raise ApproxgenError("an artifact is loaded with approxgen.load(), not fitted",
                                  str(target))
         from approxgen.spec import load_yaml
 
