@@ -86,7 +86,8 @@ def overrides(keys: dict) -> dict:
 
 def block(spec: str | Path | dict):
     """The block (:mod:`approxgen.blocks`: softmax, layernorm, rmsnorm) a block spec mapping or
-    file describes, or a block artifact (``.json``, from ``block.save`` or ``approxgen fit -o``:
+    file describes, or a block artifact (``.json``, from ``approxgen fit -o`` or
+    :func:`approxgen.blocks.artifact.save`:
     read back, nothing refitted): ``evaluate(codes)`` is its golden model,
     ``approxgen.emit(block, "c")`` its code. A mapping's relative ``gamma``/``beta`` paths are
     the current directory's."""
@@ -108,8 +109,8 @@ def block(spec: str | Path | dict):
 
 def load(path: str | Path) -> Fit:
     """Read and fully re-validate an artifact written by ``Fit.save`` or ``approxgen fit -o``:
-    a Fit, or for a block artifact (``block.save``) the block (nothing is refitted)."""
-    from approxgen import artifact
+    a Fit, or for a block artifact the block (nothing is refitted)."""
+    from approxgen.blocks import artifact
 
     return artifact.load_any(path)
 

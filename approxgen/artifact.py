@@ -28,6 +28,7 @@ from approxgen.safeload import load_json_bytes
 from approxgen.spec import Spec, check_plain, resolve
 
 SCHEMA = "approxgen-fit"
+BLOCK_SCHEMA = "approxgen-block"  # a block's artifact: approxgen.blocks.artifact
 SCHEMA_VERSION = 2  # 2: metrics against sat(f) (+ saturated_codes, max_clip_lsb); every key
 #   checked; "digest" of the canonical content
 _TOP_KEYS = {"schema", "schema_version", "tool_version", "spec_hash", "spec", "model", "search",
@@ -162,9 +163,7 @@ def parse_json(text: str | bytes, where: str, what: str = "fit artifact"):
 def from_json(data, where: str = "<fit>") -> Fit:
     """The Fit of a parsed fit artifact, re-validated (see :func:`loads`)."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        from approxgen.blocks.artifact import is_block_artifact
-
-        if is_block_artifact(data):
+        if isinstance(data, dict) and data.get("schema") == BLOCK_SCHEMA:
             raise ApproxgenError("is a block artifact, not a fit artifact", where)
         raise ApproxgenError("not an approxgen fit artifact (no \"schema\": \"approxgen-fit\")",
                              where)
@@ -216,24 +215,6 @@ def load(path: str | Path) -> Fit:
     from approxgen.safeload import MAX_JSON_BYTES, read_file
 
     return loads(read_file(_path(path, "load(path)"), "fit artifact", MAX_JSON_BYTES), str(path))
-
-
-def loads_any(text: str | bytes, where: str = "<artifact>"):
-    """A fit artifact's Fit, or a block artifact's block (:mod:`approxgen.blocks.artifact`),
-    by the ``schema`` it names; either re-validated in full."""
-    from approxgen.blocks import artifact as block_artifact
-
-    data = parse_json(text, where)
-    if block_artifact.is_block_artifact(data):
-        return block_artifact.from_json(data, where)
-    return from_json(data, where)
-
-
-def load_any(path: str | Path):
-    """:func:`loads_any` of the file at ``path``."""
-    from approxgen.safeload import MAX_JSON_BYTES, read_file
-
-    return loads_any(read_file(_path(path, "load(path)"), "artifact", MAX_JSON_BYTES), str(path))
 
 
 def _path(path, where: str) -> str:

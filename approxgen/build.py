@@ -101,7 +101,9 @@ def render_block(block) -> list[tuple[str, str]]:
     emitter that renders it."""
     from approxgen.emit import modules
 
-    return [(block.name + ARTIFACT_SUFFIX, block.dumps())] + [
+    from approxgen.blocks.artifact import dumps
+
+    return [(block.name + ARTIFACT_SUFFIX, dumps(block))] + [
             (block.name + module.BLOCK_SUFFIX, module.render_block(block))
             for module in modules() if hasattr(module, "BLOCK_SUFFIX")
             and getattr(module, "renders_block", lambda _: True)(block)]

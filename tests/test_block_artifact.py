@@ -81,7 +81,7 @@ def test_artifact_emits_what_the_spec_emits_without_refitting(made, kind, tmp_pa
     assert approxgen.emit(block, "c") == made_emit(spec, "c")
     rows = block_artifact.metric_rows(block)
     assert block.metrics(rows) == good(made, kind)["metrics"]
-    block.save(tmp_path / "again.json")  # written back: the same bytes
+    block_artifact.save(block, tmp_path / "again.json")  # written back: the same bytes
     assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
 
 

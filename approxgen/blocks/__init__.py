@@ -100,18 +100,6 @@ class Block:
         :meth:`inner_fits`, without fitting). What a block artifact records."""
         raise NotImplementedError
 
-    def dumps(self) -> str:
-        """The block artifact's JSON text (:mod:`approxgen.blocks.artifact`)."""
-        from approxgen.blocks.artifact import dumps
-
-        return dumps(self)
-
-    def save(self, path) -> None:
-        """Write the block artifact to ``path`` atomically; ``approxgen.load`` reads it back."""
-        from approxgen.blocks.artifact import save
-
-        save(self, path)
-
     def metrics(self, rows) -> dict:
         """The block module's ``metrics(block, rows)``: errors of the golden model on ``rows``
         against the correctly rounded float block, in output LSB (``max_error_lsb``,

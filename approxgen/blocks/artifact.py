@@ -18,10 +18,10 @@ import re
 
 import numpy as np
 
+from approxgen.artifact import BLOCK_SCHEMA as SCHEMA
 from approxgen.errors import ApproxgenError
 from approxgen.version import __version__
 
-SCHEMA = "approxgen-block"
 SCHEMA_VERSION = 1
 TOP_KEYS = {"schema", "schema_version", "tool_version", "block", "spec_hash", "spec",
             "inner_fits", "metrics", "digest"}
@@ -197,8 +197,25 @@ def _keys(data, allowed: set, prefix: str, where: str) -> None:
 
 def load(path):
     """Read and re-validate the block artifact at ``path``."""
+    return loads(_read(path, "block artifact"), str(path))
+
+
+def loads_any(text: str | bytes, where: str = "<artifact>"):
+    """A fit artifact's Fit (:mod:`approxgen.artifact`), or a block artifact's block, by the
+    ``schema`` it names; either re-validated in full."""
+    from approxgen import artifact
+
+    data = artifact.parse_json(text, where)
+    return from_json(data, where) if is_block_artifact(data) else artifact.from_json(data, where)
+
+
+def load_any(path):
+    """:func:`loads_any` of the file at ``path``."""
+    return loads_any(_read(path, "artifact"), str(path))
+
+
+def _read(path, what: str) -> bytes:
     from approxgen.artifact import _path
     from approxgen.safeload import MAX_JSON_BYTES, read_file
 
-    return loads(read_file(_path(path, "load(path)"), "block artifact", MAX_JSON_BYTES),
-                 str(path))
+    return read_file(_path(path, "load(path)"), what, MAX_JSON_BYTES)

@@ -372,8 +372,7 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
-        from approxgen import artifact
-        from approxgen.blocks import Block
+        from approxgen.blocks import Block, artifact
 
         given = [k for k, v in flag_overrides(flags).items() if v is not None]
         if given:
