@@ -87,10 +87,9 @@ def overrides(keys: dict) -> dict:
 def block(spec: str | Path | dict):
     """The block (:mod:`approxgen.blocks`: softmax, layernorm, rmsnorm) a block spec mapping or
     file describes, or a block artifact (``.json``, from ``approxgen fit -o`` or
-    :func:`approxgen.blocks.artifact.save`:
-    read back, nothing refitted): ``evaluate(codes)`` is its golden model,
-    ``approxgen.emit(block, "c")`` its code. A mapping's relative ``gamma``/``beta`` paths are
-    the current directory's."""
+    :func:`approxgen.blocks.artifact.save`; read back, nothing refitted): ``evaluate(codes)`` is
+    its golden model, ``approxgen.emit(block, "c")`` its code. A mapping's relative
+    ``gamma``/``beta`` paths are the current directory's."""
     from approxgen import blocks
 
     if isinstance(spec, (str, Path)) and str(spec).endswith(".json"):

@@ -2,8 +2,8 @@
 
 A block spec (:mod:`approxgen.blocks`) gives its block artifact ``NAME.json`` (also the cache of
 its inner fits, which are made when it is read) and the file of each emitter that renders it
-(``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``). Each function spec gives ``NAME.json`` (the fit artifact),
-``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
+(``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``). Each function spec gives ``NAME.json`` (the fit
+artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
 ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
 records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
 samples' digest and method) and re-validates, the fit is reused

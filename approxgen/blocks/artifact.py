@@ -12,7 +12,6 @@ the canonical spec of the block it gives, the metrics recomputed, and last the d
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 
@@ -38,9 +37,11 @@ def metric_rows(block) -> np.ndarray:
 
 
 def spec_hash(canonical: dict) -> str:
-    """The first 16 hex digits of the sha256 of a canonical block spec (as a fit's spec_hash)."""
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The first 16 hex digits of the sha256 of a canonical block spec's canonical JSON (as a
+    fit's spec_hash; a block spec has no ``digest`` key, :func:`approxgen.artifact.digest`)."""
+    from approxgen.artifact import digest
+
+    return digest(canonical)[:16]
 
 
 def to_json(block) -> dict:
