@@ -113,7 +113,9 @@ def from_json(data, where: str):
     if not isinstance(kind, str) or kind not in blocks.BLOCKS:
         raise ApproxgenError(f"corrupted block artifact: block: unknown block {kind!r} (one of "
                              f"{', '.join(blocks.BLOCKS)})", where)
-    if not isinstance(spec, dict) or spec.get("block") != kind:
+    if not isinstance(spec, dict):
+        raise ApproxgenError("corrupted block artifact: spec must be a mapping", where)
+    if spec.get("block") != kind:
         raise ApproxgenError("corrupted block artifact: spec.block differs from block", where)
     if data["spec_hash"] != spec_hash(spec):
         raise ApproxgenError("corrupted block artifact: spec_hash does not match the spec",
