@@ -338,3 +338,29 @@ def test_any_set_of_inner_fits_round_trips(functions, monkeypatch):
         monkeypatch.setattr(blocks, "stored_fits", lambda fits: contextlib.nullcontext())
         with pytest.raises(ApproxgenError, match="made its inner fit fit0 anew"):  # a bad module
             block_artifact.loads(text, "pair.json")
+
+
+def test_build_reuses_only_valid_inner_fits_of_this_version(made, tmp_path, monkeypatch):
+    """build's NAME.json of a block is the cache of its inner fits: reused when valid and of this
+    version, else (edited, or another version) fitted again and rewritten."""
+    from approxgen import build
+
+    spec = made["layernorm"][0]
+    out = tmp_path / "out"
+    out.mkdir()
+    good_text = made["layernorm"][1].read_text()
+    data = json.loads(good_text)
+    older = json.loads(good_text)
+    older["inner_fits"]["rsqrt_module"]["tool_version"] = "0.0.1"
+    older["inner_fits"]["rsqrt_module"]["digest"] = artifact.digest(
+        older["inner_fits"]["rsqrt_module"])
+    edited = json.loads(good_text)
+    edited["inner_fits"]["rsqrt_module"]["model"]["slopes"][0] += 1
+    calls = []
+    real_fit = fitting.fit
+    monkeypatch.setattr(fitting, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    for cached, fits in ((data, 0), (older, 1), (edited, 1)):
+        (out / "ln8.json").write_text(json.dumps(cached))
+        calls.clear()
+        block = build.load_plan(spec, out)
+        assert len(calls) == fits and block_artifact.dumps(block) == good_text

@@ -170,9 +170,10 @@ def from_json(data, where: str):
 
 
 def cached_fits(path) -> dict:
-    """The inner fits (``{key: Fit}``) of the block artifact at ``path`` that re-validate as fit
-    artifacts, whatever the rest of it holds; none when it is no readable block artifact (a
-    cache: :func:`approxgen.blocks.stored_fits` with ``fallback``)."""
+    """The inner fits (``{key: Fit}``) of the block artifact at ``path`` that this approxgen
+    version wrote and that re-validate as fit artifacts, whatever the rest of it holds; none when
+    it is no readable block artifact (a cache: :func:`approxgen.blocks.stored_fits` with
+    ``fallback``)."""
     from approxgen import artifact
     from approxgen.errors import OSFailure
     from approxgen.safeload import MAX_JSON_BYTES, read_file
@@ -184,6 +185,8 @@ def cached_fits(path) -> dict:
     inner = data.get("inner_fits") if is_block_artifact(data) else None
     fits = {}
     for key, fit_data in (inner.items() if isinstance(inner, dict) else ()):
+        if not isinstance(fit_data, dict) or fit_data.get("tool_version") != __version__:
+            continue
         try:
             fits[key] = artifact.from_json(fit_data, str(path))
         except ApproxgenError:
