@@ -58,7 +58,7 @@ def spec_source(target: str | Path | dict, source: str = SOURCE) -> tuple[dict, 
     if isinstance(target, Path) or (isinstance(target, str)
                                     and target.endswith((".yaml", ".yml", ".json"))):
         if str(target).endswith(".json"):
-            raise ApproxgenError("a fit artifact is loaded with approxgen.load(), not fitted",
+            raise ApproxgenError("an artifact is loaded with approxgen.load(), not fitted",
                                  str(target))
         from approxgen.spec import load_yaml
 
@@ -86,13 +86,19 @@ def overrides(keys: dict) -> dict:
 
 def block(spec: str | Path | dict):
     """The block (:mod:`approxgen.blocks`: softmax, layernorm, rmsnorm) a block spec mapping or
-    file describes: ``evaluate(codes)`` is its golden model, ``approxgen.emit(block, "c")`` its
-    code. A mapping's relative ``gamma``/``beta`` paths are the current directory's."""
+    file describes, or a block artifact (``.json``, from ``approxgen fit -o`` or
+    :func:`approxgen.blocks.artifact.save`; read back, nothing refitted): ``evaluate(codes)`` is
+    its golden model, ``approxgen.emit(block, "c")`` its code. A mapping's relative
+    ``gamma``/``beta`` paths are the current directory's."""
     from approxgen import blocks
 
+    if isinstance(spec, (str, Path)) and str(spec).endswith(".json"):
+        from approxgen.blocks import artifact as block_artifact
+
+        return block_artifact.load(spec)
     if isinstance(spec, str) and not spec.endswith((".yaml", ".yml")):
-        raise ApproxgenError(f"expected a block spec mapping or a .yaml path, got {spec!r}",
-                             "approxgen.block(): spec")
+        raise ApproxgenError(f"expected a block spec mapping, a .yaml path or a block artifact "
+                             f"(.json), got {spec!r}", "approxgen.block(): spec")
     raw, source = spec_source(spec, "approxgen.block()")
     if not blocks.is_block_spec(raw):
         raise ApproxgenError("not a block spec (it has no block key): fit it with "
@@ -101,10 +107,11 @@ def block(spec: str | Path | dict):
 
 
 def load(path: str | Path) -> Fit:
-    """Read and fully re-validate a fit artifact written by ``Fit.save`` or ``approxgen fit -o``."""
-    from approxgen import artifact
+    """Read and fully re-validate an artifact written by ``Fit.save`` or ``approxgen fit -o``:
+    a Fit, or for a block artifact the block (nothing is refitted)."""
+    from approxgen.blocks import artifact
 
-    return artifact.load(path)
+    return artifact.load_any(path)
 
 
 def load_vectors(path: str | Path, fit: Fit | None = None) -> dict:

@@ -28,6 +28,7 @@ from approxgen.safeload import load_json_bytes
 from approxgen.spec import Spec, check_plain, resolve
 
 SCHEMA = "approxgen-fit"
+BLOCK_SCHEMA = "approxgen-block"  # a block's artifact: approxgen.blocks.artifact
 SCHEMA_VERSION = 2  # 2: metrics against sat(f) (+ saturated_codes, max_clip_lsb); every key
 #   checked; "digest" of the canonical content
 _TOP_KEYS = {"schema", "schema_version", "tool_version", "spec_hash", "spec", "model", "search",
@@ -145,14 +146,25 @@ def loads(text: str | bytes, where: str = "<fit>") -> Fit:
     breakpoints inside the domain's code range, declared widths, shifts), the search record
     (method, seed, plain single-line strings), the metrics (re-measured), and last the digest of
     the canonical content, so any other edit is refused too."""
+    return from_json(parse_json(text, where), where)
+
+
+def parse_json(text: str | bytes, where: str, what: str = "fit artifact"):
+    """The parsed JSON of an artifact's text (:func:`approxgen.safeload.load_json_bytes`: size,
+    depth and numbers bounded); text that is not JSON is "not an approxgen ``what``"."""
     try:
-        data = load_json_bytes(text.encode() if isinstance(text, str) else text, where,
-                               "fit artifact")
+        return load_json_bytes(text.encode() if isinstance(text, str) else text, where, what)
     except ApproxgenError as exc:
         if "not valid JSON" in exc.message or "not UTF-8" in exc.message:
-            raise ApproxgenError("not an approxgen fit artifact (not JSON)", where) from None
+            raise ApproxgenError(f"not an approxgen {what} (not JSON)", where) from None
         raise
+
+
+def from_json(data, where: str = "<fit>") -> Fit:
+    """The Fit of a parsed fit artifact, re-validated (see :func:`loads`)."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        if isinstance(data, dict) and data.get("schema") == BLOCK_SCHEMA:
+            raise ApproxgenError("is a block artifact, not a fit artifact", where)
         raise ApproxgenError("not an approxgen fit artifact (no \"schema\": \"approxgen-fit\")",
                              where)
     version = data.get("schema_version")
@@ -215,16 +227,16 @@ def _path(path, where: str) -> str:
     return path
 
 
-def _keys(data, allowed: set, prefix: str, where: str) -> None:
-    """``data`` is a mapping with exactly the keys ``allowed``."""
+def _keys(data, allowed: set, prefix: str, where: str, what: str = "fit artifact") -> None:
+    """``data`` is a mapping with exactly the keys ``allowed`` (else a corrupted ``what``)."""
     if not isinstance(data, dict):
-        raise ApproxgenError(f"corrupted fit artifact: {prefix.rstrip('.') or 'top level'} must "
+        raise ApproxgenError(f"corrupted {what}: {prefix.rstrip('.') or 'top level'} must "
                              f"be a mapping", where)
     missing, unknown = sorted(allowed - set(data)), sorted(set(data) - allowed)
     if missing:
-        raise ApproxgenError(f"corrupted fit artifact: missing key {prefix}{missing[0]}", where)
+        raise ApproxgenError(f"corrupted {what}: missing key {prefix}{missing[0]}", where)
     if unknown:
-        raise ApproxgenError(f"corrupted fit artifact: unknown key {prefix}{unknown[0]}", where)
+        raise ApproxgenError(f"corrupted {what}: unknown key {prefix}{unknown[0]}", where)
 
 
 def _spec_from_json(data, where) -> Spec:

@@ -1,9 +1,9 @@
 """``approxgen build``: fit and emit every spec of a project, cached, in parallel, checkable.
 
-A block spec (:mod:`approxgen.blocks`) gives the file of each emitter that renders it
-(``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``), rendered anew every build (no fit to cache: its inner
-fits are made when it is read). Each function spec gives ``NAME.json`` (the fit artifact),
-``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
+A block spec (:mod:`approxgen.blocks`) gives its block artifact ``NAME.json`` (also the cache of
+its inner fits, which are made when it is read) and the file of each emitter that renders it
+(``BLOCK_SUFFIX``: ``NAME.h``, ``NAME.v``). Each function spec gives ``NAME.json`` (the fit
+artifact), ``NAME.h``, ``NAME.v``, ``NAME_tb.v``, ``NAME.hex`` and ``NAME.md`` (with ``plots``, also
 ``NAME.png``) in the output directory. The artifact doubles as the cache: when it
 records the spec's canonical hash and this tool version (and, for a spec with `calibrate:`, the
 samples' digest and method) and re-validates, the fit is reused
@@ -72,14 +72,21 @@ def load_spec(path: Path):
     return plan if is_block(plan) else plan.spec
 
 
-def load_plan(path: Path):
+def load_plan(path: Path, out_dir: Path | None = None):
     """The :class:`approxgen.fitting.Plan` of a spec file: its specs, and its samples when
-    it names them (``calibrate:``, relative to the file); a block spec's block."""
+    it names them (``calibrate:``, relative to the file); a block spec's block (its inner fits
+    from ``out_dir/NAME.json`` where an earlier build left fits of the same specs there)."""
     from approxgen import blocks, fitting, spec as specs
 
     raw = specs.load_yaml(path)
     if blocks.is_block_spec(raw):
-        return blocks.load(raw, str(path))
+        from approxgen.blocks.artifact import cached_fits
+
+        name = raw.get("name", raw["block"])
+        cached = cached_fits(out_dir / f"{name}{ARTIFACT_SUFFIX}") if out_dir is not None \
+            and isinstance(name, str) and specs.name_problem(name) is None else {}
+        with blocks.stored_fits(cached, fallback=True):
+            return blocks.load(raw, str(path))
     return fitting.plan(raw, str(path))
 
 
@@ -90,22 +97,27 @@ def is_block(item) -> bool:
 
 
 def render_block(block) -> list[tuple[str, str]]:
-    """Every file of a block: NAME + the ``BLOCK_SUFFIX`` of each emitter that renders it."""
+    """Every file of a block: its artifact NAME.json, and NAME + the ``BLOCK_SUFFIX`` of each
+    emitter that renders it."""
     from approxgen.emit import modules
 
-    return [(block.name + module.BLOCK_SUFFIX, module.render_block(block))
+    from approxgen.blocks.artifact import dumps
+
+    return [(block.name + ARTIFACT_SUFFIX, dumps(block))] + [
+            (block.name + module.BLOCK_SUFFIX, module.render_block(block))
             for module in modules() if hasattr(module, "BLOCK_SUFFIX")
             and getattr(module, "renders_block", lambda _: True)(block)]
 
 
-def load_specs(paths: list[Path]) -> list:
-    """Every spec file read once (:func:`load_plan`: a Plan, or a block), validated, with two
+def load_specs(paths: list[Path], out_dir: Path | None = None) -> list:
+    """Every spec file read once (:func:`load_plan`: a Plan, or a block, its inner fits cached
+    in ``out_dir``), validated, with two
     of the same name refused, or names that differ only in case (they would share files, on a
     case-insensitive file system too)."""
     names: dict[str, tuple[str, Path]] = {}
     loaded = []
     for path in paths:
-        item = load_plan(path)
+        item = load_plan(path, out_dir)
         name = name_of(item)
         if name.casefold() in names:
             other, where = names[name.casefold()]
@@ -218,7 +230,7 @@ def build(sources: list[Path], out_dir: Path, jobs: int = 1, on_product=None,
 
     progress = progress and (executor is None or executor.here)  # a worker's stderr is not ours
     if loaded is None:
-        loaded = [load_plan(Path(source)) for source in sources]  # calibrate: samples too
+        loaded = [load_plan(Path(source), Path(out_dir)) for source in sources]  # samples too
     args = []
     for source, plan in zip(sources, loaded):
         cached = None if is_block(plan) else cached_fit(plan, Path(out_dir))

@@ -110,9 +110,11 @@ def test_verify_refuses_what_a_block_does_not_take(args, words, tmp_path):
     assert words in invoke(["verify", spec, *args]).stderr
 
 
-def test_build_writes_block_files_beside_function_files(tmp_path):
-    """A directory with a function spec and two block specs: each block gives NAME.h and NAME.v
-    (the emitters' render_block bytes); a second build writes nothing, --check is up to date."""
+def test_build_writes_block_files_beside_function_files(tmp_path, monkeypatch):
+    """A directory with a function spec and two block specs: each block gives NAME.json (its
+    block artifact), NAME.h and NAME.v (the emitters' render_block bytes); a second build
+    refits nothing and writes nothing, --check is up to date; a removed block spec's files are
+    named."""
     from approxgen.blocks import load
     from approxgen.spec import load_yaml
 
@@ -125,16 +127,24 @@ def test_build_writes_block_files_beside_function_files(tmp_path):
     first = invoke(["build", specs, "-o", out])
     assert first.exit_code == 0, first.output
     names = sorted(p.name for p in out.iterdir())
-    assert {"sm8.h", "sm8.v", "ln16.h", "ln16.v", "g8.h", "g8.json"} <= set(names)
-    assert not [n for n in names if n.startswith(("sm8", "ln16")) and n[-2:] not in (".h", ".v")]
+    assert {"sm8.h", "sm8.v", "sm8.json", "ln16.h", "ln16.v", "ln16.json", "g8.h",
+            "g8.json"} <= set(names)
+    assert not [n for n in names if n.startswith(("sm8", "ln16"))
+                and not n.endswith((".h", ".v", ".json"))]
     for spec, name in (("sm.yaml", "sm8"), ("ln.yaml", "ln16")):
         block = load(load_yaml(specs / spec), str(specs / spec))
         assert (out / f"{name}.h").read_text() == emit_c.render_block(block)
         assert (out / f"{name}.v").read_text() == emit_verilog.render_block(block)
+    from approxgen import fitting
+
+    monkeypatch.setattr(fitting, "fit", lambda *a, **k: pytest.fail("refitted"))
     again = invoke(["build", specs, "-o", out])
-    assert again.exit_code == 0 and "0 files written" in again.stdout
+    assert again.exit_code == 0 and "0 files written" in again.stdout, again.output
     assert invoke(["build", specs, "-o", out, "--check"]).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == names
+    (specs / "ln.yaml").unlink()
+    stale = invoke(["build", specs, "-o", out]).stdout
+    assert "3 files in" in stale and "ln16.h, ln16.json, ln16.v" in stale, stale
 
 
 def test_a_block_cannot_be_swept(tmp_path):
@@ -176,7 +186,7 @@ def test_api_block_evaluate_and_emit(tmp_path):
 
 
 @pytest.mark.parametrize("command, words", [
-    (["fit"], "not fitted (no block artifact yet)"),
+    (["fit", "--segments", "4"], "fit flags such as --segments do not apply to a block"),
     (["report"], "only approxgen emit, verify and build"),
 ])
 def test_fit_and_report_refuse_a_block_spec(command, words, tmp_path):

@@ -3,11 +3,16 @@ approxgen's integer primitives. A block spec has ``block:`` instead of ``functio
 package reads it (:func:`load`) into the block's object, which holds its golden model.
 
 Blocks import forms, fitting and the fixed-point helpers, never the reverse; emitters may import
-blocks. Registered blocks: :data:`BLOCKS` (name -> module; the module has ``from_raw``).
+blocks. Registered blocks: :data:`BLOCKS` (name -> module; the module has ``from_raw``,
+``sample_rows`` and ``metrics``). A block saves as a block artifact
+(:mod:`approxgen.blocks.artifact`): its :meth:`Block.canonical` spec and its inner fits, which
+the block module makes by :func:`inner_fit` (so reading the artifact back refits nothing).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 from dataclasses import dataclass
 
@@ -34,6 +39,47 @@ def load(raw: dict, source: str):
     return importlib.import_module(BLOCKS[name]).from_raw(raw, source)
 
 
+_STORED_FITS: contextvars.ContextVar = contextvars.ContextVar("approxgen_stored_fits",
+                                                              default=None)
+
+
+def inner_fit(derived: dict, source: str):
+    """The approxgen fit (:class:`approxgen.artifact.Fit`) of a spec a block derives (a raw
+    spec mapping; errors name ``source``): fitted, or while a block artifact is read
+    (:func:`stored_fits`) its stored fit of the same spec (then nothing is fitted)."""
+    from approxgen import spec as specs
+
+    spec = specs.resolve(derived, source)
+    stored, fallback = _STORED_FITS.get() or (None, True)
+    for fit in (stored or {}).values():
+        if fit.spec.hash() == spec.hash():
+            return fit
+    if fallback:
+        from approxgen.fitting import fit
+
+        return fit(spec, progress=False)
+    raise ApproxgenError(f"no inner fit of the spec the block derives ({spec.name}, spec_hash "
+                         f"{spec.hash()}) is stored")  # the block names its key
+
+
+@contextlib.contextmanager
+def stored_fits(fits: dict, fallback: bool = False):
+    """While active, :func:`inner_fit` takes its fits from ``fits`` (``{key: Fit}``); one of a
+    spec none of them fits is an error, or with ``fallback`` fitted (a cache)."""
+    token = _STORED_FITS.set((dict(fits), fallback))
+    try:
+        yield
+    finally:
+        _STORED_FITS.reset(token)
+
+
+def format_raw(fmt) -> dict:
+    """An IntFormat as a spec's ``{bits, signed, scale}`` (``"2^k"`` for a power of two)."""
+    exp = fmt.scale_exp
+    return {"bits": fmt.bits, "signed": fmt.signed,
+            "scale": f"2^{exp}" if exp is not None else fmt.scale}
+
+
 def where_of(source: str, key: str) -> str:
     """``source: key`` (a spec file) or the key alone (flags)."""
     return key if source == "<flags>" else f"{source}: {key}"
@@ -47,6 +93,18 @@ class Block:
     (what ``templates/verilog/<kind>.v.j2`` reads)."""
 
     kind = ""
+
+    def canonical(self) -> dict:
+        """The block's spec with every key explicit and no file named (gamma/beta inline): the
+        module's ``from_raw`` of it gives this block again (with :func:`stored_fits` of its
+        :meth:`inner_fits`, without fitting). What a block artifact records."""
+        raise NotImplementedError
+
+    def metrics(self, rows) -> dict:
+        """The block module's ``metrics(block, rows)``: errors of the golden model on ``rows``
+        against the correctly rounded float block, in output LSB (``max_error_lsb``,
+        ``mean_error_lsb``, ``mismatches``, ``outputs`` and the block's own)."""
+        return importlib.import_module(BLOCKS[self.kind]).metrics(self, rows)
 
     def inner_models(self) -> dict:
         """The block's inner fits an emitter renders beside it: ``{context key: (model, function

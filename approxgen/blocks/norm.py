@@ -34,7 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from approxgen.blocks import Block, c_type_bits, parse_head, where_of
+from approxgen.blocks import Block, c_type_bits, format_raw, inner_fit, parse_head, where_of
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_holding, round_shift
 from approxgen.spec import boolean, integer, number, section
@@ -88,6 +88,7 @@ class Norm(Block):
     rsqrt_bits: int
     newton: int
     kind: str = "layernorm"
+    rsqrt_options: dict = field(default_factory=dict, compare=False)  # the rsqrt section in full
 
     @property
     def centred(self) -> bool:
@@ -147,6 +148,21 @@ class Norm(Block):
     @property
     def final_shift(self) -> int:
         return self.z_shift + self.gamma_shift - self.out_shift
+
+    def canonical(self) -> dict:
+        """The spec in full; gamma and beta inline as their quantized values ``G 2^-FG`` (exact
+        floats), with the formats that give back the same codes."""
+        raw = {"block": self.kind, "name": self.name, "length": self.length,
+               "input": format_raw(self.input), "output": format_raw(self.output),
+               "gamma": [float(v) for v in np.ldexp(self.gamma.astype(np.float64),
+                                                   -self.gamma_shift)],
+               "gamma_format": {"bits": self.gamma_bits, "scale": f"2^-{self.gamma_shift}"},
+               "epsilon": self.epsilon, "rsqrt": dict(self.rsqrt_options)}
+        if self.centred:
+            raw["beta"] = [float(v) for v in np.ldexp(self.beta.astype(np.float64),
+                                                      -self.beta_shift)]
+            raw["beta_format"] = {"bits": self.beta_bits, "scale": f"2^-{self.beta_shift}"}
+        return raw
 
     def rsqrt(self, v):
         """``rsqrt30`` of int64 ``v >= 1`` with this block's fit."""
@@ -253,11 +269,18 @@ def metrics(block: Norm, rows) -> dict:
 
 def load_vector(path, length: int, key: str, source: str, at) -> np.ndarray:
     """A 1-D float .npy of exactly ``length`` finite values (no pickles; at most 1 MiB),
-    resolved relative to the spec file."""
+    resolved relative to the spec file, or a list of them inline."""
     from approxgen.safeload import read_file
 
+    if isinstance(path, list):
+        if len(path) != length:
+            raise ApproxgenError(f"holds {len(path)} values, the block's length is {length}",
+                                 at(key))
+        return np.array([number(v, f"{key}[{i}]", at) for i, v in enumerate(path)],
+                        dtype=np.float64)
     if not isinstance(path, str) or not path:
-        raise ApproxgenError(f"expected the path of a .npy file, got {path!r}", at(key))
+        raise ApproxgenError(f"expected the path of a .npy file or a list of numbers, got "
+                             f"{path!r}", at(key))
     base = os.path.dirname(source) if source not in ("<flags>", "<stdin>") else ""
     full = os.path.join(base, path) if not os.path.isabs(path) else path
     data = read_file(full, f"{key} file {path}", MAX_NPY_BYTES, at(key))
@@ -306,9 +329,9 @@ def _quantize(values, bits: int, frac: int, key: str, at) -> np.ndarray:
 
 
 def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
-    """The approxgen fit of the built-in rsqrt on the mantissa grid (a derived Spec)."""
+    """The approxgen fit of the built-in rsqrt on the mantissa grid (a derived Spec,
+    :func:`approxgen.blocks.inner_fit`), its grid, its options in full."""
     from approxgen import spec as specs
-    from approxgen.fitting import fit
 
     opts = {**RSQRT_DEFAULTS, **section(raw, "rsqrt", RSQRT_KEYS, at)}
     newton = integer(opts["newton"], "rsqrt.newton", at, 0, 4)
@@ -323,7 +346,7 @@ def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
                "output": {"bits": bits, "signed": False, "scale": f"2^-{bits - 1}"}}
     prefix = where_of(source, "")
     try:
-        result = fit(specs.resolve(derived, source), progress=False)
+        result = inner_fit(derived, source)
     except ApproxgenError as exc:
         where = exc.where or ""
         key = where[len(prefix):] if where.startswith(prefix) else where
@@ -332,7 +355,9 @@ def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
     r = result.model.evaluate(codes).astype(np.int64)
     if np.any(r <= 0) or np.any(r >= 1 << bits):
         raise ApproxgenError("the rsqrt fit leaves (0, 1] on the mantissa grid", at("rsqrt"))
-    return result, frac, bits, newton
+    options = {"form": result.spec.form, **{k: getattr(result.spec, k) for k in fit_keys},
+               "newton": newton, "mantissa_bits": frac, "bits": bits}
+    return result, frac, bits, newton, options
 
 
 def from_raw(raw: dict, source: str) -> Norm:
@@ -359,11 +384,12 @@ def from_raw(raw: dict, source: str) -> Norm:
         is not None else np.zeros(length)
     g_bits, g_frac = _vector_format(raw, "gamma_format", gamma, at)
     b_bits, b_frac = _vector_format(raw, "beta_format", beta, at)
-    rsqrt_fit, frac, r_bits, newton = _rsqrt_fit(raw, kind, name, source, at)
+    rsqrt_fit, frac, r_bits, newton, options = _rsqrt_fit(raw, kind, name, source, at)
     block = Norm(name, length, in_fmt, out_fmt,
                  _quantize(gamma, g_bits, g_frac, "gamma", at),
                  _quantize(beta, b_bits, b_frac, "beta", at),
-                 g_bits, g_frac, b_bits, b_frac, eps, rsqrt_fit, frac, r_bits, newton, kind)
+                 g_bits, g_frac, b_bits, b_frac, eps, rsqrt_fit, frac, r_bits, newton, kind,
+                 options)
     _check_widths(block, at)
     return block
 

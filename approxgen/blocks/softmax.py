@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from approxgen import libm
-from approxgen.blocks import Block, parse_head
+from approxgen.blocks import Block, format_raw, parse_head
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, round_shift
 from approxgen.spec import boolean, integer
@@ -53,6 +53,11 @@ class Softmax(Block):
     def out_shift(self) -> int:
         """``P`` with ``output.scale = 2^-P``."""
         return -self.output.scale_exp
+
+    def canonical(self) -> dict:
+        return {"block": self.kind, "name": self.name, "length": self.length,
+                "input": format_raw(self.input), "output": format_raw(self.output),
+                "exp_bits": self.exp_bits}
 
     def rounded_exp(self, u, bits: int | None = None) -> np.ndarray:
         """``round_half_up(2^bits * exp(-u * S_in))`` of int ``u`` codes (``bits``: ``E``),

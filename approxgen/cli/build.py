@@ -27,8 +27,8 @@ def build_command(specs, out_dir, executor, check, plots, quiet, progress):
     """Fit and emit every spec in SPECS (spec files, or directories of *.yaml / *.yml; default:
     the current directory) into OUT: NAME.json (the fit, also the cache), NAME.h (C), NAME.v and
     NAME_tb.v (Verilog and its test bench), NAME.hex (golden vectors), NAME.md (report) and,
-    with --plots, NAME.png. A block spec (block: softmax, layernorm, rmsnorm) gives NAME.h and
-    NAME.v, rendered every build (cheap; its inner fits are made when it is read).
+    with --plots, NAME.png. A block spec (block: softmax, layernorm, rmsnorm) gives NAME.json (its
+    block artifact, whose inner fits are reused as a fit is), NAME.h and NAME.v.
 
     A fit is reused from OUT/NAME.json when the spec's canonical hash and the approxgen version
     are unchanged; only files whose content changes are written. One line per spec: name, form,
@@ -45,7 +45,7 @@ def build_command(specs, out_dir, executor, check, plots, quiet, progress):
 
     sources = build.collect(specs or ["."])
     out = Path(out_dir)
-    loaded = build.load_specs(sources)  # each spec read once, for the checks and the build
+    loaded = build.load_specs(sources, out)  # each spec read once, for the checks and the build
     build.check_out([build.name_of(i) for i in loaded], out, sources, plots, check)
 
     def show(product):

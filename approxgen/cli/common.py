@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import sys
@@ -333,8 +334,15 @@ def raw_from_target(target: str, flags: dict, read: tuple | None = None) -> tupl
 
     kind, text, where = read or read_target(target)
     if kind == "artifact":
-        raise ApproxgenError("is a fit artifact, not a spec: emit, verify, cost and report take "
-                             "it as it is", where)
+        from approxgen.blocks.artifact import is_block_artifact
+
+        try:
+            block = is_block_artifact(json.loads(text))
+        except (ValueError, RecursionError):
+            block = False
+        raise ApproxgenError("is a block artifact, not a spec: emit and verify take it as it is"
+                             if block else "is a fit artifact, not a spec: emit, verify, cost "
+                             "and report take it as it is", where)
     if kind == "spec":
         stem = None if target == "-" else Path(target).stem
         raw, source = specs.loads_yaml(text, where, stem=stem), where
@@ -364,18 +372,20 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
     set_progress(False, quiet)
     read = read_target(target)
     if read[0] == "artifact":
-        from approxgen import artifact
+        from approxgen.blocks import Block, artifact
 
         given = [k for k, v in flag_overrides(flags).items() if v is not None]
         if given:
             raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} apply to a spec "
-                                 f"or function, not to a fit artifact", read[2])
-        return artifact.loads(read[1], read[2])
+                                 f"or function, not to an artifact", read[2])
+        loaded = artifact.loads_any(read[1], read[2])
+        if isinstance(loaded, Block) and not allow_blocks:
+            raise ApproxgenError(BLOCKS_ONLY, f"{read[2]}: block")
+        return loaded
     block, plan = _block_or_plan(target, flags, read)
     if block is not None:
         if not allow_blocks:
-            raise ApproxgenError("block specs take only approxgen emit, verify and build so far",
-                                 f"{read[2]}: block")
+            raise ApproxgenError(BLOCKS_ONLY, f"{read[2]}: block")
         return block
     import time
 
@@ -387,6 +397,9 @@ def load_target(target: str, flags: dict, quiet: bool = True, announce: bool = F
 
         click.echo(summary(fit, time.perf_counter() - started), err=True)
     return fit
+
+
+BLOCKS_ONLY = "a block takes only approxgen emit, verify and build (and fit) so far"
 
 
 def refuse_given(options, problem: str, where: str) -> None:
@@ -409,11 +422,19 @@ def _block_or_plan(target: str, flags: dict, read: tuple):
     raw, source = raw_from_target(target, flags, read)
     if not blocks.is_block_spec(raw):
         return None, fitting.plan(raw, source)
+    return block_of(raw, source, flags, read[2]), None
+
+
+def block_of(raw: dict, source: str, flags: dict, where: str):
+    """The block of a block spec's raw mapping (:func:`approxgen.blocks.load`): fit flags do
+    not apply to one (refused, naming ``where``)."""
+    from approxgen import blocks
+
     given = [k for k, v in flag_overrides(flags).items() if v is not None]
     if given:
         raise ApproxgenError(f"fit flags such as --{given[0].split('.')[-1]} do not apply to a "
-                             f"block spec", read[2])
-    return blocks.load(raw, source), None
+                             f"block spec", where)
+    return blocks.load(raw, source)
 
 
 def fit_plan(plan, progress: bool = False):

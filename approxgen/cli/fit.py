@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import click
 
 from approxgen import outputs
-from approxgen.cli.common import (Command, InputArgument, InputOption, OutputOption, fit_flags,
-                                  fit_plan, input_paths, progress_option, raw_from_target,
-                                  set_progress)
-from approxgen.cli.summary import summary
+from approxgen.cli.common import (Command, InputArgument, InputOption, OutputOption, block_of,
+                                  fit_flags, fit_plan, input_paths, progress_option,
+                                  raw_from_target, set_progress)
+from approxgen.cli.summary import block_summary, summary
 from approxgen.errors import ApproxgenError
 
 
@@ -34,7 +35,8 @@ from approxgen.errors import ApproxgenError
 @progress_option
 def fit_command(target, flags, output, as_json, quiet, samples, method, progress):
     """Fit TARGET (a built-in function name, a SPEC.yaml, or '-' for a spec on stdin) over
-    every input code."""
+    every input code. A block spec (block: softmax, layernorm, rmsnorm) gives a block artifact:
+    its spec in full (gamma/beta inline), its inner fits and its metrics on its stated rows."""
     inputs, planned, names = input_paths(target, samples), [], []
     if output:
         planned, names = [(output, "")], ["-o"]
@@ -47,13 +49,21 @@ def fit_command(target, flags, output, as_json, quiet, samples, method, progress
 
     raw, source = raw_from_target(target, flags)
     if blocks.is_block_spec(raw):
-        raise ApproxgenError("a block spec is not fitted (no block artifact yet): give it to "
-                             "approxgen emit c|verilog, verify or build", f"{source}: block")
-    plan = fitting.plan(raw, source, samples, method,
-                        samples_where="--calibrate", method_where="--calibration")
-    result = fit_plan(plan, progress=show)
+        for flag, value in (("--calibrate", samples), ("--calibration", method)):
+            if value is not None:
+                raise ApproxgenError("applies to a function spec, not to a block spec", flag)
+        from approxgen.blocks import artifact as block_artifact
+
+        block = block_of(raw, source, flags, source)
+        text = block_artifact.dumps(block)
+        shown = lambda s: block_summary(block, json.loads(text)["metrics"], s)  # noqa: E731
+    else:
+        plan = fitting.plan(raw, source, samples, method,
+                            samples_where="--calibrate", method_where="--calibration")
+        result = fit_plan(plan, progress=show)
+        text = result.dumps()
+        shown = lambda s: summary(result, s)  # noqa: E731
     seconds = time.perf_counter() - started
-    text = result.dumps()
     outputs.write_all([(path, text) for path, _ in planned], inputs, names)
     if not quiet and not as_json:
-        click.echo(summary(result, seconds), err=output == "-")
+        click.echo(shown(seconds), err=output == "-")

@@ -53,3 +53,27 @@ def calibration_lines(result) -> list[str]:
             f"{outside} ({100 * outside / n:.3g}%) outside the domain",
             f"  {'over samples':<15}{m['sample_max_error_lsb']:>14.4f}{'':>12}{'':>15}"
             f"{m['sample_mse']:>12.4g}"]
+
+
+def block_summary(block, metrics: dict, seconds: float | None = None) -> str:
+    """A short summary of a block (:mod:`approxgen.blocks`): its formats, each inner fit's
+    errors over every code of its input, and ``metrics``, the block's on the rows of
+    :func:`approxgen.blocks.artifact.metric_rows` (what its artifact records)."""
+    from approxgen import forms
+    from approxgen.blocks.artifact import METRIC_COUNT, METRIC_SEED
+
+    lines = [f"{block.name}: {block.kind} block, rows of at most {block.length} codes",
+             f"  input   {block.input.describe()}", f"  output  {block.output.describe()}"]
+    for key, fit in block.inner_fits().items():
+        m = fit.metrics
+        lines.append(f"  inner fit {fit.spec.name} ({key}): {forms.of(fit.model).shape(fit.model)}"
+                     f", max error {m['max_error_lsb']:.4f} LSB, {m['mismatches']} of "
+                     f"{m['codes']} codes off the correctly rounded table")
+    m = metrics
+    lines.append(f"  block on its stated rows ({METRIC_COUNT} of each kind, {block.length} codes, "
+                 f"seed {METRIC_SEED}): max error {m['max_error_lsb']} LSB, mean "
+                 f"{m['mean_error_lsb']:.3g} LSB, {m['mismatches']} of {m['outputs']} outputs off "
+                 f"the correctly rounded block")
+    if seconds is not None:
+        lines.append(f"  fitted in {seconds:.2f} s")
+    return "\n".join(lines)
