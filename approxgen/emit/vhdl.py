@@ -28,6 +28,8 @@ OPTIONS = (
     *pipelined.OPTIONS,
 )
 VERIFIERS = {"vhdl": "approxgen.emit.vhdl:verify"}
+BLOCK_VERIFIERS = {"vhdl": "approxgen.verify_block:verify_vhdl"}
+BLOCK_SUFFIX = ".vhd"  # approxgen build of a block spec: NAME.vhd (render_block)
 summary = pipelined.summary  # the stderr line of a pipelined entity: its latency and registers
 # VHDL-2008 reserved words (identifiers are case-insensitive: compared in lower case).
 _VHDL_KEYWORDS = frozenset("""
@@ -62,6 +64,25 @@ def vhdl_name_problem(name: str) -> str | None:
     if "__" in name or name.endswith("_") or name.startswith("_"):
         return "is not a VHDL identifier (no leading, trailing or doubled underscore)"
     return derived_name_problem(low, DERIVED_SUFFIXES, "the VHDL of a fit named {base} defines")
+
+
+def renders_block(block) -> bool:
+    """Whether ``block`` has a streaming VHDL unit (it declares ``vhdl_context()``)."""
+    return hasattr(block, "vhdl_context")
+
+
+def render_block(block) -> str:
+    """The streaming VHDL-2008 unit of a block: ``templates/vhdl/<block>.vhd.j2`` (entity NAME,
+    AXI4-Stream in and out, one row framed by ``tlast``), the inner fits' entities before it."""
+    from approxgen.emit import render_block_unit
+
+    problem = vhdl_name_problem(block.name)
+    context = block.vhdl_context()
+    if problem is None and block.name.lower() in {n.lower() for n in context.get("names", ())}:
+        problem = "is a name the VHDL unit uses itself (VHDL ignores case)"
+    if problem:
+        raise ApproxgenError(f"{block.name!r} {problem}", "name")
+    return render_block_unit(block, {**context, "vtype": _vtype}, render, "vhdl/{}.vhd.j2")
 
 
 def _vtype(sig) -> str:
