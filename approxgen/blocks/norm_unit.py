@@ -92,7 +92,7 @@ def ranges(block) -> dict:
     rn, en = block.rsqrt(n)
     nr = n * rn
     k = nr >> (en + 6)
-    v_max = block.max_q + block.eps_term(L)
+    v_max = max(1, block.max_q + block.eps_term(L))  # V = max(1, Q + E)
     out = {"x": (lo, hi), "n": (1, L), "s": (L * lo, L * hi), "dsq": (0, big),
            "sq": (0, L * big), "q": (0, block.max_q), "v": (0, v_max), "m30": (0, (1 << 32) - 1),
            "nr": span(int(nr.min()), int(nr.max())), "k": span(int(k.min()), int(k.max())),
