@@ -15,7 +15,11 @@ from approxgen.blocks.norm import R_BITS, v_sweep
 from approxgen.emit.vhdl import render_block
 from approxgen.verify_block import simulate_rows_vhdl
 from conftest import require_tool, run_cli
-from test_blocks_hdl import hdl_rows, norm
+from test_blocks_hdl import SOFTMAX8, SOFTMAX16, hdl_rows, norm
+
+SOFTMAX_UNSIGNED = {**SOFTMAX8, "name": "smu", "length": 32,
+                    "input": {"bits": 8, "signed": False, "scale": "2^-3"},
+                    "output": {"bits": 16, "scale": "2^-15"}}
 
 
 def simulate(block, rows, tmp_path, stalls: bool = True, seed: int = 3):
@@ -27,30 +31,37 @@ def simulate(block, rows, tmp_path, stalls: bool = True, seed: int = 3):
 
 
 @pytest.mark.parametrize("raw", ["layernorm 8", "rmsnorm 8", "layernorm 16",
-                                 "layernorm 8 quadratic"],
+                                 "layernorm 8 no-newton", SOFTMAX8, SOFTMAX16, SOFTMAX_UNSIGNED],
                          ids=["layernorm-int8", "rmsnorm-int8", "layernorm-int16",
-                              "layernorm-int8-quadratic-rsqrt-no-newton"])
+                              "layernorm-int8-rsqrt-without-newton", "softmax-int8",
+                              "softmax-int16-split-tables", "softmax-unsigned-in-16-out"])
 def test_vhdl_unit_is_bit_exact_with_stalls(raw, tmp_path):
     """Every output beat (data and m_tlast) equals the golden model under random stalls, over
     the seeded and adversarial rows (one framed by the length alone); ghdl --synth accepts it."""
-    kind, bits, *form = raw.split()
-    spec = norm(kind, int(bits), 16 if bits == "8" else 12, tmp_path)
-    if form:
-        spec["rsqrt"] = {"form": form[0], "segments": 4, "newton": 0}
-    block = load(spec, "<test>")
+    if isinstance(raw, str):
+        kind, bits, *newton = raw.split()
+        raw = norm(kind, int(bits), 16 if bits == "8" else 12, tmp_path)
+        if newton:
+            raw["rsqrt"] = {"newton": 0}
+    block = load(raw, "<test>")
     assert simulate(block, hdl_rows(block, seed=5), tmp_path)[0] == 0
 
 
-def test_vhdl_cycles_without_stalls_are_the_verilog_units(tmp_path):
-    """No stalls: 2 n + the row steps per row, as the header states (the Verilog unit's)."""
-    block = load(norm("rmsnorm", 8, 16), "<test>")
+@pytest.mark.parametrize("kind", ["rmsnorm", "softmax"])
+def test_vhdl_cycles_without_stalls_are_as_stated(kind, tmp_path):
+    """No stalls: 2 n + the row steps per row (the norms), n (P + 5) (softmax), as the header
+    states (the Verilog unit's timing)."""
+    block = load(norm(kind, 8, 16) if kind != "softmax" else SOFTMAX8, "<test>")
     rows = hdl_rows(block, seed=9)
     failed, cycles = simulate(block, rows, tmp_path, stalls=False)
-    per_row = block.vhdl_context()["row_cycles"]
-    stated = 2 * sum(len(r) for r, _ in rows) + len(rows) * per_row
+    elements = sum(len(r) for r, _ in rows)
+    if kind == "softmax":
+        stated, claim = elements * (block.out_shift + 5), f"n ({block.out_shift + 5}) cycles"
+    else:
+        per_row = block.vhdl_context()["row_cycles"]
+        stated, claim = 2 * elements + len(rows) * per_row, f"a row every 2 n + {per_row} cycles"
     assert failed == 0 and stated <= cycles <= stated + 2, (cycles, stated)
-    assert f"a row every 2 n + {per_row} cycles" in " ".join(
-        render_block(block).replace("--", " ").split())
+    assert claim in " ".join(render_block(block).replace("--", " ").split())
 
 
 def test_a_wrong_output_is_reported(tmp_path):
@@ -74,8 +85,8 @@ def test_a_wrong_output_is_reported(tmp_path):
 
 def test_emit_and_verify_vhdl_of_a_block_spec(tmp_path):
     """``emit vhdl`` writes render_block's unit; ``verify --target vhdl`` checks the inner fit
-    over every code and the check rows through the unit; a block without a VHDL unit (softmax)
-    and a name the unit uses are refused in one line."""
+    over every code and the check rows through the unit; a name the unit uses is refused in one
+    line, nothing written."""
     require_tool("ghdl")
     spec = tmp_path / "ln.yaml"
     spec.write_text("block: layernorm\nname: ln8\nlength: 16\n"
@@ -98,6 +109,21 @@ def test_emit_and_verify_vhdl_of_a_block_spec(tmp_path):
     refused = run_cli("emit", "vhdl", str(bad), "-o", str(tmp_path / "acc.vhd"))
     assert refused.returncode == 2 and not (tmp_path / "acc.vhd").exists()
     assert refused.stderr.strip().count("\n") == 0 and "VHDL unit uses itself" in refused.stderr
+
+
+def test_a_block_without_a_vhdl_unit_is_refused():
+    """A block without ``vhdl_context`` gets the one refusal; the shipped blocks have units."""
+    from approxgen.blocks import Block
+    from approxgen.emit import block_renderer, get
+    from approxgen.errors import ApproxgenError
+
+    class Bare(Block):
+        kind = "bare"
+
+    with pytest.raises(ApproxgenError, match="the bare block has no VHDL emitter yet"):
+        block_renderer(get("vhdl"), Bare(), "spec.yaml")
+    for raw in (SOFTMAX8, norm("layernorm", 8, 4)):
+        assert block_renderer(get("vhdl"), load(raw, "<test>")) is render_block
 
 
 # --- the norm unit's width analysis ---------------------------------------------------------

@@ -397,9 +397,7 @@ class Unit:
         declarations = [line for st in pipe.datapath.steps[0].statements
                         for line in getattr(writer, "declarations", lambda _: [])(st)]
         b = self.block
-        names = {*(sig.name for sig in inputs), *(sig.name for sig in pipe.signals), "row",
-                 "row_buffer", "last_idx", "out_valid", "rsqrt0", "S_LOAD", "S_OUT"}
-        return {"regs": list(self.regs.values()), "partial": pipe.partial, "names": names,
+        return {"regs": list(self.regs.values()), "partial": pipe.partial,
                 "bits": {name: sig.bits for name, sig in self.regs.items()},
                 "body": body, "declarations": declarations,
                 "steps": [(code, name, [(reg, writer.expr(e, 0)) for reg, e in ups])

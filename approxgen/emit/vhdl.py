@@ -66,6 +66,17 @@ def vhdl_name_problem(name: str) -> str | None:
     return derived_name_problem(low, DERIVED_SUFFIXES, "the VHDL of a fit named {base} defines")
 
 
+# The identifiers a unit declares: signals, constants and types (lists too), instance labels.
+_DECLARED_RE = re.compile(r"^\s*(?:(?:signal|constant|type)\s+([\w, ]+?)\s*(?::|\bis\b)|"
+                          r"(\w+)\s*:\s*entity)", re.M)
+
+
+def declared(text: str) -> set[str]:
+    """The identifiers VHDL ``text`` declares (see :data:`_DECLARED_RE`), in lower case."""
+    return {name.strip().lower() for m in _DECLARED_RE.finditer(text)
+            for name in (m.group(1) or m.group(2)).split(",")}
+
+
 def renders_block(block) -> bool:
     """Whether ``block`` has a streaming VHDL unit (it declares ``vhdl_context()``)."""
     return hasattr(block, "vhdl_context")
@@ -77,12 +88,15 @@ def render_block(block) -> str:
     from approxgen.emit import render_block_unit
 
     problem = vhdl_name_problem(block.name)
-    context = block.vhdl_context()
-    if problem is None and block.name.lower() in {n.lower() for n in context.get("names", ())}:
-        problem = "is a name the VHDL unit uses itself (VHDL ignores case)"
     if problem:
         raise ApproxgenError(f"{block.name!r} {problem}", "name")
-    return render_block_unit(block, {**context, "vtype": _vtype}, render, "vhdl/{}.vhd.j2")
+    text = render_block_unit(block, {**block.vhdl_context(), "vtype": _vtype,
+                                     "ulit": lambda v, bits: rtl.vhd_lit(v, bits, False)},
+                             render, "vhdl/{}.vhd.j2")
+    if block.name.lower() in declared(text):
+        raise ApproxgenError(f"{block.name!r} is a name the VHDL unit uses itself (VHDL "
+                             "ignores case)", "name")
+    return text
 
 
 def _vtype(sig) -> str:
