@@ -293,27 +293,41 @@ def simulate_rows(block, rows: Sequence[np.ndarray], workdir: str | Path, stalls
     return _bench_result(block, run.stdout, _DONE_RE, _BEAT_RE, codes, 16)
 
 
-def verify_verilog(block, target: str, directory: Path, options: dict) -> TargetResult:
-    """The ``verilog`` target of a block: every inner fit's module over every code with its own
-    bench, then the check rows through the unit with seeded stalls."""
+def verify_unit(block, target: str, directory: Path, tool, inner, simulate) -> TargetResult:
+    """One HDL target of a block: ``tool()`` (its version line; finds the tools), ``inner(fit,
+    directory) -> (codes, mismatches, first)`` over every code of each inner fit, then
+    ``simulate(block, rows, directory)`` (:func:`simulate_rows`' result) over the check rows."""
     def run(result: TargetResult) -> None:
-        result.tool = tool_version(find_tool("iverilog"), "-V")
-        find_tool("vvp")
+        result.tool = tool()
         for key, fit in block.inner_fits().items():
-            sim = simulate_verilog(fit, directory / key)
-            if sim.codes != fit.spec.input.codes().size:
-                raise ToolFailed(f"the test bench of {fit.spec.name} checked {sim.codes} codes, "
-                                 "not every one")
-            result.codes += sim.codes
-            result.mismatches += sim.failed
-            result.first += sim.first
+            codes, mismatches, first = inner(fit, directory / key)
+            result.codes += codes
+            result.mismatches += mismatches
+            result.first += first
         rows = block.check_rows()
-        failed, first, _ = simulate_rows(block, rows, directory / "unit")
+        failed, first, _ = simulate(block, rows, directory / "unit")
         result.codes += sum(r.size for r in rows)
         result.mismatches += failed
         result.first = (result.first + first)[:SHOWN]
 
     return verdict(TargetResult(target, "pass"), run)
+
+
+def verify_verilog(block, target: str, directory: Path, options: dict) -> TargetResult:
+    """The ``verilog`` target of a block: every inner fit's module over every code with its own
+    bench, then the check rows through the unit with seeded stalls."""
+    def tool() -> str:
+        find_tool("vvp")
+        return tool_version(find_tool("iverilog"), "-V")
+
+    def inner(fit, workdir):
+        sim = simulate_verilog(fit, workdir)
+        if sim.codes != fit.spec.input.codes().size:
+            raise ToolFailed(f"the test bench of {fit.spec.name} checked {sim.codes} codes, "
+                             "not every one")
+        return sim.codes, sim.failed, sim.first
+
+    return verify_unit(block, target, directory, tool, inner, simulate_rows)
 
 
 # --- VHDL ---------------------------------------------------------------------------------------
@@ -453,22 +467,14 @@ def verify_vhdl(block, target: str, directory: Path, options: dict) -> TargetRes
     from approxgen.emit import vhdl as emit_vhdl
     from approxgen.tools import ToolMissing
 
-    def run(result: TargetResult) -> None:
-        result.tool = tool_version(find_tool("ghdl"))
-        for key, fit in block.inner_fits().items():
-            inner = emit_vhdl.verify(fit, target, directory / key, {"part": "full"})
-            if inner.status in ("skipped", "error"):
-                raise (ToolMissing if inner.status == "skipped" else ToolFailed)(inner.message)
-            result.codes += inner.codes
-            result.mismatches += inner.mismatches
-            result.first += inner.first
-        rows = block.check_rows()
-        failed, first, _ = simulate_rows_vhdl(block, rows, directory / "unit")
-        result.codes += sum(r.size for r in rows)
-        result.mismatches += failed
-        result.first = (result.first + first)[:SHOWN]
+    def inner(fit, workdir):
+        result = emit_vhdl.verify(fit, target, workdir, {"part": "full"})
+        if result.status in ("skipped", "error"):
+            raise (ToolMissing if result.status == "skipped" else ToolFailed)(result.message)
+        return result.codes, result.mismatches, result.first
 
-    return verdict(TargetResult(target, "pass"), run)
+    return verify_unit(block, target, directory, lambda: tool_version(find_tool("ghdl")), inner,
+                       simulate_rows_vhdl)
 
 
 # --- verify: one block, every target --------------------------------------------------------------
