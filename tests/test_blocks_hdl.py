@@ -106,9 +106,11 @@ def test_cycles_without_stalls_are_as_stated(kind, tmp_path):
                                  {**SOFTMAX8, "name": "smu", "length": 32,
                                   "input": {"bits": 8, "signed": False, "scale": "2^-3"},
                                   "output": {"bits": 16, "scale": "2^-15"}},
-                                 "layernorm 8", "rmsnorm 16", "layernorm 1"],
+                                 "layernorm 8", "rmsnorm 16", "layernorm 1",
+                                 {**norm("layernorm", 8, 64), "rsqrt": {"newton": 0}}],
                          ids=["int8", "int16", "length1", "unsigned-in-16-out", "layernorm-int8",
-                              "rmsnorm-int16", "layernorm-length1"])
+                              "rmsnorm-int16", "layernorm-length1",
+                              "layernorm-length64-no-newton"])
 def test_verilator_lint_is_clean(raw, tmp_path):
     verilator = require_tool("verilator")
     if isinstance(raw, str):

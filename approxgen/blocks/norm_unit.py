@@ -247,9 +247,11 @@ class Unit:
 
     @staticmethod
     def _operand(expr, bits: int):
+        """``expr`` in a multiplier slot of ``bits``: a register wider than the slot holds a
+        value of the step's range there, so its low bits are the value."""
         if isinstance(expr, Const):
             return Const(expr.value, bits)
-        return resize(expr, bits)
+        return narrow(expr.sig, bits)
 
     def _normalizer(self) -> None:
         """``rsqrt30``'s argument (``V`` in ``acc``, or ``n``): the leading pair ``e``,
