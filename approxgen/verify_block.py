@@ -450,7 +450,8 @@ def simulate_rows_vhdl(block, rows: Sequence[np.ndarray], workdir: str | Path,
     for args in (["-a", "--std=08", unit, "ag_tb.vhd"], ["-e", "--std=08", "ag_tb"]):
         run_tool([*tool, *args], f"ghdl {args[0]} {unit}", cwd=directory)
     run = run_tool([*tool, "-r", "--std=08", "ag_tb", f"-gN_IN={len(ins)}",
-                    f"-gSTALLS={int(stalls)}", f"-gSEED={seed}", "--ieee-asserts=disable-at-0"],
+                    f"-gSTALLS={int(stalls)}", f"-gSEED={seed}", "--ieee-asserts=disable-at-0",
+                    "--max-stack-alloc=0"],  # the words of long rows: no stack limit
                    "ghdl -r ag_tb", timeout=600, cwd=directory)
     result = _bench_result(block, run.stdout + run.stderr, _VHDL_DONE_RE, _VHDL_BEAT_RE, codes,
                            10)

@@ -1,6 +1,7 @@
 """Hardware cost of the streaming LayerNorm / RMSNorm Verilog units (issue 23), written to
-``benchmarks/results/norm_hw.md``: Yosys ``synth -top NAME`` cells and flip-flops of the emitted
-module (:func:`approxgen.cost.measure_depth`, which also gives the longest path in logic levels)
+``benchmarks/results/norm_hw.md``: Yosys ``synth -top NAME`` cells of the emitted module
+(:func:`approxgen.cost.measure`), and of ``synth -flatten`` the cells, flip-flops and the longest
+path in logic levels (:func:`approxgen.cost.measure_depth`)
 at int8 (in 2^-2, out 2^-4) and int16 (in 2^-9, out 2^-11), lengths 16 and 64, the default rsqrt
 fit (pwl, 16 segments, 2 Newton steps), gamma = 1 + 0.3 N(0, 1), beta = 0.2 N(0, 1) (seed 7).
 Usage: ``python benchmarks/norm_hw.py``.
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from approxgen.blocks import load
-from approxgen.cost import measure_depth, yosys_version, yosys_path
+from approxgen.cost import measure, measure_depth, yosys_path, yosys_version
 from approxgen.emit.verilog import render_block
 
 RESULT = Path(__file__).resolve().parent / "results" / "norm_hw.md"
@@ -46,18 +47,22 @@ def main() -> None:
             for bits in (8, 16):
                 for length in LENGTHS:
                     block = load(spec(kind, bits, length, work), "<benchmark>")
-                    got = measure_depth(render_block(block), block.name)
-                    rows.append(f"| {kind} int{bits} | {length} | {got['cells']:,} | "
+                    text = render_block(block)
+                    cells = measure(text, block.name, ice40=False)["cells"]
+                    got = measure_depth(text, block.name)
+                    rows.append(f"| {kind} int{bits} | {length} | {cells:,} | {got['cells']:,} | "
                                 f"{got['flip_flops']:,} | {got['levels']} |")
                     print(rows[-1], flush=True)
     lines = [f"Measured by `python benchmarks/norm_hw.py` ({yosys_version(yosys_path())}; "
-             "`synth -flatten -top NAME`, `stat` cells and flip-flops (cells of a DFF type), "
-             "`ltp -noff` logic levels of the longest path; the emitted unit with its rsqrt "
+             "`synth -top NAME; stat` cells (the rsqrt module counted once), and "
+             "`synth -flatten -top NAME`: cells, flip-flops (cells of a DFF type) and `ltp -noff` "
+             "logic levels of the longest path; the emitted unit with its rsqrt "
              "module: default rsqrt fit, pwl 16 segments, 2 Newton steps; gamma = 1 + 0.3 "
              "N(0,1), beta = 0.2 N(0,1), seed 7; int8 in 2^-2 out 2^-4, int16 in 2^-9 out "
              f"2^-11; {time.monotonic() - start:.0f} s):", "",
-             "| block | length | Yosys cells | flip-flops | longest path (levels) |",
-             "|---|---|---|---|---|", *rows]
+             "| block | length | cells | cells (flattened) | flip-flops | "
+             "longest path (levels) |",
+             "|---|---|---|---|---|---|", *rows]
     RESULT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -229,7 +229,10 @@ class Unit:
         products = [s for s in self.steps if s["a"] is not None]
         a_bits = max(signed_bits(*s["a_range"]) for s in products)
         b_bits = max(signed_bits(*s["b_range"]) for s in products)
-        self.prod_bits = max(signed_bits(*times(s["a_range"], s["b_range"])) for s in products)
+        rounding = (1 << self.block.eps_shift) >> 1  # E's rounding adds to the product in its width
+        self.prod_bits = max(signed_bits(*span(times(s["a_range"], s["b_range"]),
+                                               times(s["a_range"], s["b_range"])[1] + rounding))
+                             for s in products)
         self.w = Sig("w", max(signed_bits(*self.ranges["w"]), self.regs["tt"].bits)
                      if self.block.newton else 1, True)  # 3 2^30 - t
         mul_a, mul_b = Sig("mul_a", a_bits, True), Sig("mul_b", b_bits, True)
