@@ -11,6 +11,9 @@ and adversarial rows.
   seeded producer gaps and consumer stalls (:data:`TESTBENCH` compares every output beat); the
   inner fits' modules are simulated with their own benches over every code
   (:func:`approxgen.verify.simulate_verilog`).
+* VHDL: :func:`simulate_rows_vhdl` streams the same rows through the unit under GHDL
+  (:data:`VHDL_TESTBENCH`) and runs ``ghdl --synth``; the inner fits' entities are checked over
+  every code by the VHDL emitter's own verifier (:func:`approxgen.emit.vhdl.verify`).
 
 Which targets a block has is what the emitter modules declare (``BLOCK_VERIFIERS``,
 :func:`verifiers`); :func:`verify` returns an :class:`approxgen.verify.Report`.
