@@ -18,13 +18,11 @@ import math
 
 import numpy as np
 
+from approxgen.blocks.norm import K_BITS, R_BITS
 from approxgen.emit import rtl
 from approxgen.emit.rtl import (Assign, Cmp, Concat, Const, Ref, Rom, Select, ShiftLeft,
                                 ShiftRight, Sig, Slice, ToSigned, add, mul, resize, sub)
 from approxgen.fixedpoint import signed_bits
-
-R_BITS = 30
-K_BITS = 24
 
 
 def span(*values) -> tuple[int, int]:
@@ -217,7 +215,7 @@ class Unit:
                      [("tt", "prod_30")])
                 step(f"Newton {i + 1}: r (3 2^30 - t)", Ref(R["r"]), None, rg["r"], rg["w"],
                      [("r", "prod_31")])
-        step(f"K = (n rn) >> (en + 6)", n, Ref(R["r"]), rg["n"], rg["r_final"],
+        step("K = (n rn) >> (en + 6)", n, Ref(R["r"]), rg["n"], rg["r_final"],
              [("kk", "prod_k")])
         step(f"M = (r K) >> {R_BITS + K_BITS - b.m_shift}", Ref(R["rv"]), Ref(R["kk"]),
              rg["r_final"], rg["k"], [("mm", "prod_m")])
