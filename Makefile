@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-softmax bench-encoder readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-norm-hw bench-softmax bench-encoder readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -60,6 +60,10 @@ bench-kernels:
 
 bench-norms:
 	$(PYTHON) benchmarks/norm_errors.py
+
+# Yosys cells, flip-flops and longest path of the streaming LayerNorm / RMSNorm Verilog units.
+bench-norm-hw:
+	$(PYTHON) benchmarks/norm_hw.py
 
 bench-softmax:
 	$(PYTHON) benchmarks/softmax_errors.py

@@ -11,6 +11,9 @@ and adversarial rows.
   seeded producer gaps and consumer stalls (:data:`TESTBENCH` compares every output beat); the
   inner fits' modules are simulated with their own benches over every code
   (:func:`approxgen.verify.simulate_verilog`).
+* VHDL: :func:`simulate_rows_vhdl` streams the same rows through the unit under GHDL
+  (:data:`VHDL_TESTBENCH`) and runs ``ghdl --synth``; the inner fits' entities are checked over
+  every code by the VHDL emitter's own verifier (:func:`approxgen.emit.vhdl.verify`).
 
 Which targets a block has is what the emitter modules declare (``BLOCK_VERIFIERS``,
 :func:`verifiers`); :func:`verify` returns an :class:`approxgen.verify.Report`.
@@ -242,6 +245,33 @@ _DONE_RE = re.compile(r"^DONE errors (\d+) cycles (\d+)$", re.M)
 _BEAT_RE = re.compile(r"^MISMATCH (\d+): got ([0-9a-fx]+) want ([0-9a-fx]+)$", re.M)
 
 
+def stream_words(block, rows: Sequence[np.ndarray], framed: Sequence[bool] | None = None):
+    """What a stream bench feeds and expects for ``rows``: ``(in words, out words, codes)``,
+    each word ``(last, the code's bits)``; ``framed``: per row, whether its last element carries
+    ``tlast`` (default all); the output's last element always does."""
+    b, o = block.input.bits, block.output.bits
+    ins, outs, codes = [], [], []
+    for row, y, last_framed in zip(rows, model_rows(block, rows), framed or [True] * len(rows)):
+        for i, (x, v) in enumerate(zip(row.tolist(), y.tolist())):
+            last = i == len(row) - 1
+            ins.append((int(last and last_framed), x & ((1 << b) - 1)))
+            outs.append((int(last), v & ((1 << o) - 1)))
+            codes.append(x)
+    return ins, outs, codes
+
+
+def _bench_result(block, log: str, done, beats, codes, base: int) -> tuple[int, list, int]:
+    """``(mismatching beats, the first few, cycles)`` from a bench's log (``done``/``beats``:
+    its DONE and MISMATCH patterns; values in ``base``, ``{last, data}`` words)."""
+    found = done.search(log)
+    if found is None:
+        raise ToolFailed(f"test bench of {block.name} stopped: {log.strip()[-200:]}", log)
+    mask = (1 << block.output.bits) - 1
+    first = [Mismatch(codes[int(i)], f"beat {i}", int(want, base) & mask, int(got, base) & mask)
+             for i, got, want in beats.findall(log)]
+    return int(found.group(1)), first, int(found.group(2))
+
+
 def simulate_rows(block, rows: Sequence[np.ndarray], workdir: str | Path, stalls: bool = True,
                   seed: int = 1, framed: Sequence[bool] | None = None,
                   iverilog: str = "iverilog", vvp: str = "vvp") -> tuple[int, list, int]:
@@ -251,15 +281,9 @@ def simulate_rows(block, rows: Sequence[np.ndarray], workdir: str | Path, stalls
     directory = Path(workdir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     b, o = block.input.bits, block.output.bits
-    ins, outs, codes = [], [], []
-    for row, y, last_framed in zip(rows, model_rows(block, rows), framed or [True] * len(rows)):
-        for i, (x, v) in enumerate(zip(row.tolist(), y.tolist())):
-            last = i == len(row) - 1
-            ins.append(f"{((last and last_framed) << b) | (x & ((1 << b) - 1)):x}")
-            outs.append(f"{(last << o) | (v & ((1 << o) - 1)):x}")
-            codes.append(x)
-    (directory / "in.hex").write_text("\n".join(ins) + "\n")
-    (directory / "out.hex").write_text("\n".join(outs) + "\n")
+    ins, outs, codes = stream_words(block, rows, framed)
+    (directory / "in.hex").write_text("".join(f"{(last << b) | v:x}\n" for last, v in ins))
+    (directory / "out.hex").write_text("".join(f"{(last << o) | v:x}\n" for last, v in outs))
     (directory / f"{block.name}.v").write_text(block_renderer(emit_verilog, block)(block))
     bench = TESTBENCH
     for key, value in {"IN_BITS": b, "OUT_BITS": o, "N_IN": len(ins), "SEED": seed,
@@ -269,37 +293,192 @@ def simulate_rows(block, rows: Sequence[np.ndarray], workdir: str | Path, stalls
     run_tool([*find_tool(iverilog), "-g2005", "-Wall", "-o", "sim", "tb.v", f"{block.name}.v"],
              f"iverilog {block.name}.v", cwd=directory)
     run = run_tool([*find_tool(vvp), "-n", "sim"], "vvp sim", timeout=600, cwd=directory)
-    done = _DONE_RE.search(run.stdout)
-    if done is None:
-        raise ToolFailed(f"test bench of {block.name} stopped: {run.stdout.strip()[-200:]}",
-                         run.stdout)
-    mask = (1 << o) - 1
-    first = [Mismatch(codes[int(i)], f"beat {i}", int(want, 16) & mask, int(got, 16) & mask)
-             for i, got, want in _BEAT_RE.findall(run.stdout)]
-    return int(done.group(1)), first, int(done.group(2))
+    return _bench_result(block, run.stdout, _DONE_RE, _BEAT_RE, codes, 16)
 
 
-def verify_verilog(block, target: str, directory: Path, options: dict) -> TargetResult:
-    """The ``verilog`` target of a block: every inner fit's module over every code with its own
-    bench, then the check rows through the unit with seeded stalls."""
+def verify_unit(block, target: str, directory: Path, tool, inner, simulate) -> TargetResult:
+    """One HDL target of a block: ``tool()`` (its version line; finds the tools), ``inner(fit,
+    directory) -> (codes, mismatches, first)`` over every code of each inner fit, then
+    ``simulate(block, rows, directory)`` (:func:`simulate_rows`' result) over the check rows."""
     def run(result: TargetResult) -> None:
-        result.tool = tool_version(find_tool("iverilog"), "-V")
-        find_tool("vvp")
+        result.tool = tool()
         for key, fit in block.inner_fits().items():
-            sim = simulate_verilog(fit, directory / key)
-            if sim.codes != fit.spec.input.codes().size:
-                raise ToolFailed(f"the test bench of {fit.spec.name} checked {sim.codes} codes, "
-                                 "not every one")
-            result.codes += sim.codes
-            result.mismatches += sim.failed
-            result.first += sim.first
+            codes, mismatches, first = inner(fit, directory / key)
+            result.codes += codes
+            result.mismatches += mismatches
+            result.first += first
         rows = block.check_rows()
-        failed, first, _ = simulate_rows(block, rows, directory / "unit")
+        failed, first, _ = simulate(block, rows, directory / "unit")
         result.codes += sum(r.size for r in rows)
         result.mismatches += failed
         result.first = (result.first + first)[:SHOWN]
 
     return verdict(TargetResult(target, "pass"), run)
+
+
+def verify_verilog(block, target: str, directory: Path, options: dict) -> TargetResult:
+    """The ``verilog`` target of a block: every inner fit's module over every code with its own
+    bench, then the check rows through the unit with seeded stalls."""
+    def tool() -> str:
+        find_tool("vvp")
+        return tool_version(find_tool("iverilog"), "-V")
+
+    def inner(fit, workdir):
+        sim = simulate_verilog(fit, workdir)
+        if sim.codes != fit.spec.input.codes().size:
+            raise ToolFailed(f"the test bench of {fit.spec.name} checked {sim.codes} codes, "
+                             "not every one")
+        return sim.codes, sim.failed, sim.first
+
+    return verify_unit(block, target, directory, tool, inner, simulate_rows)
+
+
+# --- VHDL ---------------------------------------------------------------------------------------
+
+# The same bench in VHDL-2008 (entity ag_tb): in.txt / out.txt hold "last code-bits" per line
+# (decimal); generics N_IN, STALLS, SEED; every output beat compared, the counts reported.
+VHDL_TESTBENCH = """library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use ieee.math_real.all;
+use std.textio.all;
+
+entity ag_tb is
+    generic (N_IN : positive := 1; STALLS : natural := 1; SEED : positive := 1);
+end entity ag_tb;
+
+architecture sim of ag_tb is
+    type words is array (natural range <>) of integer;
+    impure function load(path : string) return words is
+        file f : text open read_mode is path;
+        variable l : line;
+        variable v : words(0 to 2 * N_IN - 1);
+    begin
+        for i in 0 to N_IN - 1 loop
+            readline(f, l);
+            read(l, v(2 * i));
+            read(l, v(2 * i + 1));
+        end loop;
+        return v;
+    end function;
+    constant ins : words := load("in.txt");
+    constant outs : words := load("out.txt");
+    signal clk : std_logic := '0';
+    signal rst_n, s_tvalid, m_tready : std_logic := '0';
+    signal s_tready, s_tlast, m_tvalid, m_tlast : std_logic;
+    signal s_tdata : std_logic_vector(IN_BITS - 1 downto 0);
+    signal m_tdata : std_logic_vector(OUT_BITS - 1 downto 0);
+    signal in_i : natural := 0;
+    signal finished : boolean := false;
+begin
+    dut: entity work.DUT port map (clk => clk, rst_n => rst_n, s_tvalid => s_tvalid,
+        s_tready => s_tready, s_tdata => s_tdata, s_tlast => s_tlast, m_tvalid => m_tvalid,
+        m_tready => m_tready, m_tdata => m_tdata, m_tlast => m_tlast);
+    clk <= not clk after 5 ns when not finished;
+    rst_n <= '1' after 25 ns;
+    s_tdata <= std_logic_vector(to_unsigned(ins(2 * in_i + 1), IN_BITS)) when in_i < N_IN
+               else (others => '0');
+    s_tlast <= '1' when in_i < N_IN and ins(2 * in_i) = 1 else '0';
+
+    process (clk)
+        variable s1 : positive := SEED;
+        variable s2 : positive := 7;
+        variable chance : real;
+        variable next_i, out_i, errors, cycle : natural := 0;
+        variable want : integer;
+    begin
+        if rising_edge(clk) and rst_n = '1' and not finished then
+            cycle := cycle + 1;
+            next_i := in_i;
+            if s_tvalid = '1' and s_tready = '1' then
+                next_i := in_i + 1;
+            end if;
+            in_i <= next_i;
+            if s_tvalid = '0' or s_tready = '1' then
+                uniform(s1, s2, chance);
+                s_tvalid <= '1' when next_i < N_IN and (STALLS = 0 or chance < 0.75) else '0';
+            end if;
+            uniform(s1, s2, chance);
+            m_tready <= '1' when STALLS = 0 or chance < 0.67 else '0';
+            if m_tvalid = '1' and m_tready = '1' then
+                want := outs(2 * out_i) * 2 ** OUT_BITS + outs(2 * out_i + 1);
+                if (m_tlast = '1') /= (outs(2 * out_i) = 1)
+                   or to_integer(unsigned(m_tdata)) /= outs(2 * out_i + 1) then
+                    errors := errors + 1;
+                    if errors <= SHOWN then
+                        report "MISMATCH " & integer'image(out_i) & ": got " & integer'image(
+                            to_integer(unsigned'(m_tlast & unsigned(m_tdata)))) & " want "
+                            & integer'image(want);
+                    end if;
+                end if;
+                out_i := out_i + 1;
+                if out_i = N_IN then
+                    report "DONE errors " & integer'image(errors) & " cycles "
+                        & integer'image(cycle);
+                    finished <= true;
+                end if;
+            end if;
+            if cycle > 400 * N_IN then
+                report "TIMEOUT at output " & integer'image(out_i);
+                finished <= true;
+            end if;
+        end if;
+    end process;
+end architecture sim;
+"""
+_VHDL_DONE_RE = re.compile(r"DONE errors (\d+) cycles (\d+)")
+_VHDL_BEAT_RE = re.compile(r"MISMATCH (\d+): got (\d+) want (\d+)")
+
+
+def simulate_rows_vhdl(block, rows: Sequence[np.ndarray], workdir: str | Path,
+                       stalls: bool = True, seed: int = 1, framed: Sequence[bool] | None = None,
+                       ghdl: str = "ghdl", synth: bool = True) -> tuple[int, list, int]:
+    """:func:`simulate_rows` through the block's VHDL unit under GHDL (VHDL-2008,
+    :data:`VHDL_TESTBENCH`); with ``synth``, ``ghdl --synth`` must accept the unit too."""
+    from approxgen.emit import vhdl as emit_vhdl
+
+    directory = Path(workdir).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    ins, outs, codes = stream_words(block, rows, framed)
+    for name, words in (("in.txt", ins), ("out.txt", outs)):
+        (directory / name).write_text("".join(f"{last} {v}\n" for last, v in words))
+    unit = f"{block.name}.vhd"
+    (directory / unit).write_text(block_renderer(emit_vhdl, block)(block))
+    bench = VHDL_TESTBENCH
+    for key, value in {"IN_BITS": block.input.bits, "OUT_BITS": block.output.bits,
+                       "SHOWN": SHOWN, "DUT": block.name}.items():
+        bench = bench.replace(key, str(value))
+    (directory / "ag_tb.vhd").write_text(bench)
+    tool = find_tool(ghdl)
+    for args in (["-a", "--std=08", unit, "ag_tb.vhd"], ["-e", "--std=08", "ag_tb"]):
+        run_tool([*tool, *args], f"ghdl {args[0]} {unit}", cwd=directory)
+    run = run_tool([*tool, "-r", "--std=08", "ag_tb", f"-gN_IN={len(ins)}",
+                    f"-gSTALLS={int(stalls)}", f"-gSEED={seed}", "--ieee-asserts=disable-at-0",
+                    "--max-stack-alloc=0"],  # the words of long rows: no stack limit
+                   "ghdl -r ag_tb", timeout=600, cwd=directory)
+    result = _bench_result(block, run.stdout + run.stderr, _VHDL_DONE_RE, _VHDL_BEAT_RE, codes,
+                           10)
+    if synth:
+        run_tool([*tool, "--synth", "--std=08", unit, "-e", block.name],
+                 f"ghdl --synth {block.name}", cwd=directory)
+    return result
+
+
+def verify_vhdl(block, target: str, directory: Path, options: dict) -> TargetResult:
+    """The ``vhdl`` target of a block: every inner fit's entity over every code (as ``verify
+    --target vhdl`` of a fit), then the check rows through the unit with seeded stalls under
+    GHDL, and ``ghdl --synth`` of the unit."""
+    from approxgen.emit import vhdl as emit_vhdl
+    from approxgen.tools import ToolMissing
+
+    def inner(fit, workdir):
+        result = emit_vhdl.verify(fit, target, workdir, {"part": "full"})
+        if result.status in ("skipped", "error"):
+            raise (ToolMissing if result.status == "skipped" else ToolFailed)(result.message)
+        return result.codes, result.mismatches, result.first
+
+    return verify_unit(block, target, directory, lambda: tool_version(find_tool("ghdl")), inner,
+                       simulate_rows_vhdl)
 
 
 # --- verify: one block, every target --------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from approxgen.emit import c as emit_c, verilog as emit_verilog
+from approxgen.emit import c as emit_c, verilog as emit_verilog, vhdl as emit_vhdl
 from conftest import require_tool
 from hostile import assert_refused, invoke
 
@@ -96,7 +96,6 @@ endmodule
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--target", "vhdl"], "no vhdl target"),
     (["--cxx", "c++"], "--cxx applies to a fit"),
     (["--part", "lut"], "--part applies to a fit"),
     (["--compile-only"], "--compile-only applies to a fit"),
@@ -112,9 +111,9 @@ def test_verify_refuses_what_a_block_does_not_take(args, words, tmp_path):
 
 def test_build_writes_block_files_beside_function_files(tmp_path, monkeypatch):
     """A directory with a function spec and two block specs: each block gives NAME.json (its
-    block artifact), NAME.h and NAME.v (the emitters' render_block bytes); a second build
-    refits nothing and writes nothing, --check is up to date; a removed block spec's files are
-    named."""
+    block artifact), NAME.h, NAME.v and NAME.vhd (the emitters' render_block bytes); a second
+    build refits nothing and writes nothing, --check is up to date; a removed block spec's files
+    are named."""
     from approxgen.blocks import load
     from approxgen.spec import load_yaml
 
@@ -127,14 +126,15 @@ def test_build_writes_block_files_beside_function_files(tmp_path, monkeypatch):
     first = invoke(["build", specs, "-o", out])
     assert first.exit_code == 0, first.output
     names = sorted(p.name for p in out.iterdir())
-    assert {"sm8.h", "sm8.v", "sm8.json", "ln16.h", "ln16.v", "ln16.json", "g8.h",
-            "g8.json"} <= set(names)
+    assert {"sm8.h", "sm8.v", "sm8.vhd", "sm8.json", "ln16.h", "ln16.v", "ln16.vhd",
+            "ln16.json", "g8.h", "g8.json"} <= set(names)
     assert not [n for n in names if n.startswith(("sm8", "ln16"))
-                and not n.endswith((".h", ".v", ".json"))]
+                and n.split(".")[-1] not in ("h", "v", "vhd", "json")]
     for spec, name in (("sm.yaml", "sm8"), ("ln.yaml", "ln16")):
         block = load(load_yaml(specs / spec), str(specs / spec))
         assert (out / f"{name}.h").read_text() == emit_c.render_block(block)
         assert (out / f"{name}.v").read_text() == emit_verilog.render_block(block)
+        assert (out / f"{name}.vhd").read_text() == emit_vhdl.render_block(block)
     from approxgen import fitting
 
     monkeypatch.setattr(fitting, "fit", lambda *a, **k: pytest.fail("refitted"))
@@ -144,7 +144,7 @@ def test_build_writes_block_files_beside_function_files(tmp_path, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == names
     (specs / "ln.yaml").unlink()
     stale = invoke(["build", specs, "-o", out]).stdout
-    assert "3 files in" in stale and "ln16.h, ln16.json, ln16.v" in stale, stale
+    assert "4 files in" in stale and "ln16.h, ln16.json, ln16.v, ln16.vhd" in stale, stale
 
 
 def test_a_block_cannot_be_swept(tmp_path):

@@ -90,7 +90,8 @@ class Block:
     maximum row length), ``input``/``output`` (IntFormat), ``model(rows)`` (the golden model),
     ``exact``/``reference(rows)`` (the float block), ``c_context()``, ``provenance_lines()`` and
     :meth:`inner_models`; a block with a streaming Verilog unit also has ``verilog_context()``
-    (what ``templates/verilog/<kind>.v.j2`` reads)."""
+    (what ``templates/verilog/<kind>.v.j2`` reads), one with a VHDL unit ``vhdl_context()``
+    (``templates/vhdl/<kind>.vhd.j2``)."""
 
     kind = ""
 

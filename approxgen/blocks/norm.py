@@ -223,13 +223,19 @@ class Norm(Block):
                       np.stack([r, e], axis=1), ("r", "ag_e"))]
 
     def verilog_context(self) -> dict:
-        """What ``templates/verilog/norm.v.j2`` reads: :meth:`c_context`'s constants, the
-        gamma/beta codes as ints, and the widths of the streaming unit."""
-        return {**self.c_context(), "gamma": [int(v) for v in self.gamma],
-                "beta": [int(v) for v in self.beta], "rsqrt_module_name": self.rsqrt_fit.spec.name,
-                "code_bits": self.mantissa_bits + 2, "rsqrt_bits": self.rsqrt_bits,
-                "index_bits": max(1, (self.length - 1).bit_length()),
-                "count_bits": self.length.bit_length(), "template": "norm"}
+        """What ``templates/verilog/norm.v.j2`` reads: the streaming unit's netlist
+        (:mod:`approxgen.blocks.norm_unit`) in Verilog."""
+        from approxgen.blocks import norm_unit
+        from approxgen.emit.rtl import VerilogWriter
+
+        return norm_unit.context(self, VerilogWriter)
+
+    def vhdl_context(self) -> dict:
+        """What ``templates/vhdl/norm.vhd.j2`` reads: the same netlist in VHDL."""
+        from approxgen.blocks import norm_unit
+        from approxgen.emit.rtl import VhdlWriter
+
+        return norm_unit.context(self, VhdlWriter)
 
     def c_context(self) -> dict:
         return {"length": self.length, "centred": self.centred,

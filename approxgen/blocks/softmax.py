@@ -166,6 +166,11 @@ class Softmax(Block):
                 "tables": [[(code, int(v), int(t[0]).bit_length()) for code, v in enumerate(t)]
                            for t in tables]}
 
+    def vhdl_context(self) -> dict:
+        """What ``templates/vhdl/softmax.vhd.j2`` reads: :meth:`verilog_context`'s widths and
+        tables (the VHDL unit is the same design; its exp stage is the entity NAME_exp)."""
+        return self.verilog_context()
+
     def provenance_lines(self) -> list[str]:
         """What an emitted file states about the arithmetic."""
         if self.low_bits:

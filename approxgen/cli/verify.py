@@ -63,8 +63,8 @@ def verify_command(target, flags, check_c, check_verilog, cc, cflags, cxx, compi
 
     TARGET is a fit artifact (FIT.json), a SPEC.yaml or a function name (fitted first). A
     block spec (block: softmax, layernorm, rmsnorm) is checked through its C function and its
-    streaming Verilog unit on every code of its inner fits and tables, its reachable
-    intermediates and its seeded and adversarial rows.
+    streaming Verilog unit (--target vhdl: its VHDL unit too) on every code of its inner fits and
+    tables, its reachable intermediates and its seeded and adversarial rows.
 
     Exit status: 0 when every checked target matches; 1 on a mismatch, when a tool fails (the
     table's next line quotes its first error line) or when nothing could be checked; 2 on bad

@@ -122,6 +122,20 @@ def block_provenance(block) -> list[str]:
     return [comment_text(line) for line in lines]
 
 
+def render_block_unit(block, context: dict, render_fit, template: str) -> str:
+    """A block's streaming HDL unit: the block's context for one language (``context``, from
+    its ``verilog_context()``/``vhdl_context()``), the keys every unit reads (``module``,
+    ``provenance``, the formats' widths), each inner fit rendered by ``render_fit`` (under its
+    context key) and the template ``template`` formatted with the context's ``template`` (by
+    default the block's ``kind``), e.g. ``"vhdl/{}.vhd.j2"``."""
+    full = {**context, "module": block.name, "provenance": block_provenance(block),
+            "in_bits": block.input.bits, "in_signed": block.input.signed,
+            "out_bits": block.output.bits}
+    full.update({key: render_fit(fit) for key, fit in block.inner_fits().items()})
+    name = template.format(full.get("template", block.kind))
+    return environment().get_template(name).render(**full)
+
+
 def unsupported(form, target: str) -> ApproxgenError:
     """The one refusal of an emitter that has no code for ``form`` (a Form plug-in; a wrapper's
     key differs from its name: ``folded``)."""

@@ -120,15 +120,10 @@ def renders_block(block) -> bool:
 def render_block(block) -> str:
     """The streaming Verilog unit of a block: ``templates/verilog/<block>.v.j2`` (module NAME,
     AXI4-Stream in and out, one row framed by ``tlast``)."""
-    from approxgen.emit import block_provenance
+    from approxgen.emit import render_block_unit
 
-    context = {**block.verilog_context(), "module": block.name,
-               "provenance": block_provenance(block),
-               "in_bits": block.input.bits, "in_signed": block.input.signed,
-               "out_bits": block.output.bits, "zext": zero_extend, "lit": lit}
-    context.update({key: render(fit) for key, fit in block.inner_fits().items()})
-    template = context.get("template", block.kind)
-    return environment().get_template(f"verilog/{template}.v.j2").render(**context)
+    return render_block_unit(block, {**block.verilog_context(), "zext": zero_extend, "lit": lit},
+                             render, "verilog/{}.v.j2")
 
 
 def zero_extend(expr: str, have: int, want: int) -> str:

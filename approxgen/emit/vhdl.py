@@ -28,6 +28,8 @@ OPTIONS = (
     *pipelined.OPTIONS,
 )
 VERIFIERS = {"vhdl": "approxgen.emit.vhdl:verify"}
+BLOCK_VERIFIERS = {"vhdl": "approxgen.verify_block:verify_vhdl"}
+BLOCK_SUFFIX = ".vhd"  # approxgen build of a block spec: NAME.vhd (render_block)
 summary = pipelined.summary  # the stderr line of a pipelined entity: its latency and registers
 # VHDL-2008 reserved words (identifiers are case-insensitive: compared in lower case).
 _VHDL_KEYWORDS = frozenset("""
@@ -62,6 +64,39 @@ def vhdl_name_problem(name: str) -> str | None:
     if "__" in name or name.endswith("_") or name.startswith("_"):
         return "is not a VHDL identifier (no leading, trailing or doubled underscore)"
     return derived_name_problem(low, DERIVED_SUFFIXES, "the VHDL of a fit named {base} defines")
+
+
+# The identifiers a unit declares: signals, constants and types (lists too), instance labels.
+_DECLARED_RE = re.compile(r"^\s*(?:(?:signal|constant|type)\s+([\w, ]+?)\s*(?::|\bis\b)|"
+                          r"(\w+)\s*:\s*entity)", re.M)
+
+
+def declared(text: str) -> set[str]:
+    """The identifiers VHDL ``text`` declares (see :data:`_DECLARED_RE`), in lower case."""
+    return {name.strip().lower() for m in _DECLARED_RE.finditer(text)
+            for name in (m.group(1) or m.group(2)).split(",")}
+
+
+def renders_block(block) -> bool:
+    """Whether ``block`` has a streaming VHDL unit (it declares ``vhdl_context()``)."""
+    return hasattr(block, "vhdl_context")
+
+
+def render_block(block) -> str:
+    """The streaming VHDL-2008 unit of a block: ``templates/vhdl/<block>.vhd.j2`` (entity NAME,
+    AXI4-Stream in and out, one row framed by ``tlast``), the inner fits' entities before it."""
+    from approxgen.emit import render_block_unit
+
+    problem = vhdl_name_problem(block.name)
+    if problem:
+        raise ApproxgenError(f"{block.name!r} {problem}", "name")
+    text = render_block_unit(block, {**block.vhdl_context(), "vtype": _vtype,
+                                     "ulit": lambda v, bits: rtl.vhd_lit(v, bits, False)},
+                             render, "vhdl/{}.vhd.j2")
+    if block.name.lower() in declared(text):
+        raise ApproxgenError(f"{block.name!r} is a name the VHDL unit uses itself (VHDL "
+                             "ignores case)", "name")
+    return text
 
 
 def _vtype(sig) -> str:
