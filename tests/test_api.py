@@ -18,7 +18,7 @@ from conftest import require_tool
 
 @pytest.fixture(scope="module")
 def gelu8():
-    return approxgen.fit("gelu", bits=8, fold="none")  # with a lut part
+    return approxgen.fit("gelu", bits=8, form="pwl", fold="none")  # a lut part
 
 
 def test_import_is_cheap_and_exports_the_api():
