@@ -385,12 +385,12 @@ def default_form(raw: dict, source: str = "<flags>") -> Spec:
 
     At most :data:`SMALL_INPUT_BITS` input bits, a correctly rounded table (the floor the metrics
     measure against: exact on every code) is also the fastest C kernel (``make bench-kernels``,
-    x86-64 gcc -O2: the former default, pwl 8 folded, took 1.39x a plain 256-entry table's time
+    x86-64 gcc -O2: the former default, pwl 8 folded, took 1.41x a plain 256-entry table's time
     per element). So there the default is the first of :data:`SMALL_INPUT_DEFAULTS` (the spec's
     own ``fold`` replacing theirs) whose bytes fit ``max_bytes`` as ``bytes_target`` counts
-    them: the plain table first (its scalar function runs in half a folded one's time, 0.32
-    against 0.66 ns; the arrays alike, 0.32 and 0.30), then the folded one (129 of 256 B at
-    int8). A spec with a key those forms do not read (``segments``, ``search``: one written for
+    them: the plain table first (its scalar function runs in less than half a folded one's
+    time, 0.32 against 0.72 ns; the arrays alike, 0.32 ns), then the folded one (129 of 256 B
+    at int8). A spec with a key those forms do not read (``segments``, ``search``: one written for
     the other default) or no table fits: :data:`DEFAULTS`' form, pwl."""
     candidates = SMALL_INPUT_DEFAULTS
     if "fold" in raw:
