@@ -391,7 +391,8 @@ def default_form(raw: dict, source: str = "<flags>") -> Spec:
     them: the plain table first (its scalar function runs in less than half a folded one's
     time, 0.32 against 0.72 ns; the arrays alike, 0.32 ns), then the folded one (129 of 256 B
     at int8). A spec with a key those forms do not read (``segments``, ``search``: one written for
-    the other default) or no table fits: :data:`DEFAULTS`' form, pwl."""
+    the other default) or no table fits: :data:`DEFAULTS`' form, pwl (its refusal of a budget
+    then says what the tables would take)."""
     candidates = SMALL_INPUT_DEFAULTS
     if "fold" in raw:
         candidates = ({**candidates[0], "fold": raw["fold"]},)
@@ -399,25 +400,37 @@ def default_form(raw: dict, source: str = "<flags>") -> Spec:
     given = {str(key) for key, value in raw.items() if value is not None}
     if any(given - form_keys(keys["form"]) for keys in candidates):
         return resolve(fallback, source)
+    from approxgen.forms.folded import plan
+
+    sizes = []  # (fold, bytes) of each table over the budget
     for keys in candidates:
         try:
             spec = resolve({**raw, **keys}, source)
         except ApproxgenError:  # the fallback says what is wrong
             break
-        if spec.input.bits > SMALL_INPUT_BITS:
-            break
-        if spec.max_bytes is None or _fits_bytes(spec):
+        if spec.input.bits > SMALL_INPUT_BITS or sizes and isinstance(plan(spec), str):
+            break  # too wide; or it folds nothing, so it is the table tried already
+        size = None if spec.max_bytes is None else _counted_bytes(spec)
+        if size is None or size <= spec.max_bytes:
             return spec
-    return resolve(fallback, source)
+        sizes.append((spec.fold, size))
+    try:
+        return resolve(fallback, source)
+    except ApproxgenError as exc:
+        if not sizes or exc.where != where_of(source, "max_bytes"):
+            raise
+        tables = ", ".join(f"fold {fold}: {size} B" for fold, size in sizes)
+        raise ApproxgenError(f"{exc.message}; the default table does not fit it ({tables})",
+                             exc.where) from None
 
 
-def _fits_bytes(spec: Spec) -> bool:
-    """Whether the fit of ``spec`` (an unsegmented form: fitted as it is) fits ``max_bytes``."""
+def _counted_bytes(spec: Spec) -> int:
+    """The bytes ``max_bytes`` counts of the fit of ``spec`` (an unsegmented form: as it is)."""
     from approxgen.budget import counted_bytes
     from approxgen.forms import folded
 
     model, _ = folded.fit(spec, _forms.get(spec.form), progress=False)
-    return counted_bytes(model, spec) <= spec.max_bytes
+    return counted_bytes(model, spec)
 
 
 # At most this many segments (form, else "*"): a 16-bit fit at the cap takes about a minute.

@@ -44,9 +44,11 @@ def test_the_byte_budget_picks_plain_then_folded_then_pwl():
     spec = resolve({"function": "gelu", "max_bytes": 200})
     assert (spec.form, spec.fold) == ("table", "auto")
     assert table_bytes(fit(spec, progress=False).model) == 129
-    for function, budget in (("gelu", 100), ("recip", 200)):  # recip: 224 codes, no symmetry
-        with pytest.raises(ApproxgenError, match="max_bytes needs segments: auto"):
+    for function, budget, tables in (("gelu", 100, "fold none: 256 B, fold auto: 129 B"),
+                                     ("recip", 200, "fold none: 224 B")):  # no symmetry
+        with pytest.raises(ApproxgenError, match="max_bytes needs segments: auto") as refused:
             resolve({"function": function, "max_bytes": budget})  # pwl's own refusal
+        assert refused.value.message.endswith(f"the default table does not fit it ({tables})")
     assert resolve({"function": "gelu", "max_bytes": 100, "segments": "auto"}).form == "pwl"
 
 
