@@ -28,6 +28,10 @@ INPUT_BITS = (2, 16)
 OUTPUT_BITS = (2, 32)
 COEF_BITS = (2, 32)
 DEFAULTS = {"form": "pwl", "segments": 8, "search": "exact", "objective": "max", "seed": 0}
+# A spec naming no form at most this many input bits wide is a correctly rounded table
+# (default_form): the plain one, else the folded one (fold auto), whichever first fits max_bytes.
+SMALL_INPUT_BITS = 8
+SMALL_INPUT_DEFAULTS = ({"form": "table", "fold": "none"}, {"form": "table", "fold": "auto"})
 
 # The keys of every spec; a form's own keys (approxgen.forms.Key) join them (top_keys).
 _TOP_KEYS = {"name", "function", "expr", "input", "output", "domain", "form", "segments",
@@ -239,6 +243,9 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
     spec's form does not read (:func:`form_keys`) is an error unless ``form_keys_only`` is False
     (an artifact's canonical spec, which records every key).
     """
+    if "form" not in raw:
+        return default_form(raw, source)
+
     def at(key: str) -> str:
         return where_of(source, key)
     known = top_keys()
@@ -371,6 +378,59 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         if isinstance(reason, str):
             raise ApproxgenError(f"cannot fold: {reason}", at("fold"))
     return spec
+
+
+def default_form(raw: dict, source: str = "<flags>") -> Spec:
+    """The spec ``raw`` names when it names no ``form``: the one place the default form is chosen.
+
+    At most :data:`SMALL_INPUT_BITS` input bits, a correctly rounded table (the floor the metrics
+    measure against: exact on every code) is also the fastest C kernel (``make bench-kernels``,
+    x86-64 gcc -O2: the former default, pwl 8 folded, took 1.41x a plain 256-entry table's time
+    per element). So there the default is the first of :data:`SMALL_INPUT_DEFAULTS` (the spec's
+    own ``fold`` replacing theirs) whose bytes fit ``max_bytes`` as ``bytes_target`` counts
+    them: the plain table first (its scalar function runs in less than half a folded one's
+    time, 0.32 against 0.72 ns; the arrays alike, 0.32 ns), then the folded one (129 of 256 B
+    at int8). A spec with a key those forms do not read (``segments``, ``search``: one written for
+    the other default) or no table fits: :data:`DEFAULTS`' form, pwl (its refusal of a budget
+    then says what the tables would take)."""
+    candidates = SMALL_INPUT_DEFAULTS
+    if "fold" in raw:
+        candidates = ({**candidates[0], "fold": raw["fold"]},)
+    fallback = {**raw, "form": DEFAULTS["form"]}
+    given = {str(key) for key, value in raw.items() if value is not None}
+    if any(given - form_keys(keys["form"]) for keys in candidates):
+        return resolve(fallback, source)
+    from approxgen.forms.folded import plan
+
+    sizes = []  # (fold, bytes) of each table over the budget
+    for keys in candidates:
+        try:
+            spec = resolve({**raw, **keys}, source)
+        except ApproxgenError:  # the fallback says what is wrong
+            break
+        if spec.input.bits > SMALL_INPUT_BITS or sizes and isinstance(plan(spec), str):
+            break  # too wide; or it folds nothing, so it is the table tried already
+        size = None if spec.max_bytes is None else _counted_bytes(spec)
+        if size is None or size <= spec.max_bytes:
+            return spec
+        sizes.append((spec.fold, size))
+    try:
+        return resolve(fallback, source)
+    except ApproxgenError as exc:
+        if not sizes or exc.where != where_of(source, "max_bytes"):
+            raise
+        tables = ", ".join(f"fold {fold}: {size} B" for fold, size in sizes)
+        raise ApproxgenError(f"{exc.message}; the default table does not fit it ({tables})",
+                             exc.where) from None
+
+
+def _counted_bytes(spec: Spec) -> int:
+    """The bytes ``max_bytes`` counts of the fit of ``spec`` (an unsegmented form: as it is)."""
+    from approxgen.budget import counted_bytes
+    from approxgen.forms import folded
+
+    model, _ = folded.fit(spec, _forms.get(spec.form), progress=False)
+    return counted_bytes(model, spec)
 
 
 # At most this many segments (form, else "*"): a 16-bit fit at the cap takes about a minute.

@@ -145,7 +145,8 @@ def default_choice() -> None:
             errors, cells = {}, []
             for method in METHODS:
                 started = time.perf_counter()
-                fit = approxgen.fit(function, bits=bits, calibrate=train, calibration=method)
+                fit = approxgen.fit(function, bits=bits, form="pwl", calibrate=train,
+                                    calibration=method)
                 seconds = time.perf_counter() - started
                 errors[method] = calibrate.output_error(fit, held, reference) / held.size
                 cells.append(f"2^{fit.spec.input.scale_exp}, {errors[method]:.4g} "

@@ -18,7 +18,7 @@ from conftest import require_tool
 
 @pytest.fixture(scope="module")
 def gelu8():
-    return approxgen.fit("gelu", bits=8, fold="none")  # with a lut part
+    return approxgen.fit("gelu", bits=8, form="pwl", fold="none")  # a lut part
 
 
 def test_import_is_cheap_and_exports_the_api():
@@ -32,7 +32,7 @@ def test_import_is_cheap_and_exports_the_api():
 
 def test_fit_by_name_equals_the_spec_path(gelu8):
     direct = fit_spec(resolve({"function": "gelu", "input": {"bits": 8}, "output": {"bits": 8},
-                                "fold": "none"}))
+                                "form": "pwl", "fold": "none"}))
     assert isinstance(gelu8, approxgen.Fit)
     assert gelu8.dumps() == direct.dumps()
 

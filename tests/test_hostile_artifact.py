@@ -23,7 +23,8 @@ def good() -> dict:
     global GOOD
     if GOOD is None:
         # unfolded: the edits below address the pwl model (tests/test_fold.py: folded ones)
-        GOOD = json.loads(fit_raw(function="gelu", input={"bits": 8}, fold="none").dumps())
+        GOOD = json.loads(fit_raw(function="gelu", input={"bits": 8}, form="pwl",
+                                  fold="none").dumps())
     return json.loads(json.dumps(GOOD))
 
 

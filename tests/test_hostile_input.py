@@ -282,7 +282,7 @@ def test_a_one_code_domain_is_a_fit(work):
 
 def test_constant_calibration_samples_fit_one_code(work):
     (work / "c.txt").write_text("0.5 0.5 0.5\n")
-    result = invoke(["fit", "gelu", "--calibrate", work / "c.txt", "--json"])
+    result = invoke(["fit", "gelu", "--form", "pwl", "--calibrate", work / "c.txt", "--json"])
     assert result.exit_code == 0, result.stderr
     assert '"segments": 1' in result.stdout
 

@@ -281,7 +281,7 @@ def test_the_headline_command_reaches_the_floor_by_default():
 
     from approxgen.cli import main
 
-    result = CliRunner().invoke(main, ["fit", "gelu", "--bits", "8"])
+    result = CliRunner().invoke(main, ["fit", "gelu", "--bits", "8", "--form", "pwl"])
     assert result.exit_code == 0, result.output
     assert "search exact" in result.output
     row = next(line for line in result.output.splitlines() if "approximation" in line).split()

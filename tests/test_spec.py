@@ -16,6 +16,8 @@ def test_defaults_for_gelu_int8():
     assert (spec.input.bits, spec.input.signed, spec.input.scale) == (8, True, 2.0 ** -4)
     assert (spec.output.bits, spec.output.signed, spec.output.scale) == (8, True, 2.0 ** -4)
     assert spec.domain == (-128, 127)
+    assert (spec.form, spec.fold) == ("table", "none")  # at <= 8 bits (test_default_form.py)
+    spec = resolve({"function": "gelu", "input": {"bits": 8}, "segments": 8}, "t.yaml")
     assert (spec.form, spec.segments, spec.search, spec.objective) == ("pwl", 8, "exact", "max")
 
 
@@ -194,6 +196,6 @@ def test_a_table_on_four_codes_needs_no_segment_count():
     """The default segment count (8) is no table's business: it is not checked against the 4
     codes of a 2-bit input."""
     assert resolve({"function": "gelu", "input": {"bits": 2}, "form": "table"}).form == "table"
-    assert resolve({"function": "gelu", "input": {"bits": 2}}).segments == 4  # the default, capped
+    assert resolve({"function": "gelu", "input": {"bits": 2}, "form": "pwl"}).segments == 4
     with pytest.raises(ApproxgenError, match="segments: must be in 1..4"):
         resolve({"function": "gelu", "input": {"bits": 2}, "segments": 8})

@@ -146,9 +146,10 @@ FIT_FLAGS = [
     click.option("--unsigned", is_flag=True, default=None, help="Unsigned input codes."),
     click.option("--domain", nargs=2, type=float, help="Fitting domain LO HI (real units)."),
     click.option("--form", type=RegistryChoice("approxgen.spec:FORMS"),
-                 help="pwl (piecewise linear, the default), quadratic (piecewise), interp "
-                      "(interpolated node table), ibert (I-BERT's closed form: gelu, exp) or "
-                      "table (correctly rounded)."),
+                 help="pwl (piecewise linear), quadratic (piecewise), interp (interpolated "
+                      "node table), ibert (I-BERT's closed form: gelu, exp) or table (correctly "
+                      "rounded). Default: table at <= 8 input bits (plain, else folded, within "
+                      "--max-bytes), pwl otherwise or with a pwl flag (--segments, --search...)."),
     click.option("--segments", help="Number of segments, or auto (with --max-error-lsb)."),
     click.option("--max-error-lsb", type=float, help="Error budget for --segments auto."),
     click.option("--max-bytes", type=int, help="Byte budget for --segments auto: the C "
