@@ -284,6 +284,9 @@ def render(fit, segment_search: str = "auto", export: bool = False) -> str:
     ``export``: :func:`exported` (a translation unit for a shared library)."""
     if export:
         return exported(render(fit, segment_search), fit.spec.name)
+    source = getattr(fit, "companion_of", None)  # a companion (approxgen.companion): its header
+    if source is not None:
+        return render(source, segment_search)
     model = fit.model
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
@@ -291,7 +294,33 @@ def render(fit, segment_search: str = "auto", export: bool = False) -> str:
                              f"(one of {', '.join(SEGMENT_SEARCHES)})", "--segment-search")
     form = cell(forms.of(model))
     context.update(form.c_context(model, segment_search))
-    return environment().get_template(form.c_template()).render(**context)
+    header = environment().get_template(form.c_template()).render(**context)
+    return with_companion(header, model, fit.spec.companion, context["name"])
+
+
+_CLOSING = "#ifdef __cplusplus\n}\n#endif\n"
+
+
+def with_companion(header: str, model, companion: str | None, name: str) -> str:
+    """``header`` (of ``model``, its function ``name``) with the functions of ``companion``
+    (:mod:`approxgen.companion`; ``none``/None: unchanged) before its closing C++ linkage:
+    ``templates/c/companion_NAME.h.j2``."""
+    from approxgen.companion import NONE, CompanionModel
+
+    if companion in (None, NONE):
+        return header
+    pair = CompanionModel(companion, model)
+    lo, hi = pair.range()
+    inp, out = model.input, model.output
+    context = {"name": name, "companion": companion, "k": pair.k,
+               "sum_offset": literal(2 * pair.k + 2 + pair.bias), "bias4": pair.bias // 4,
+               "sat_lo": lo < out.min_code, "sat_hi": hi > out.max_code,
+               "clamp": _input_clamp(inp), "half_min": _macro(inp.min_code // 2),
+               "input": _format_context(inp), "output": _format_context(out),
+               "I": ctype(inp.bits, inp.signed), "O": ctype(out.bits, out.signed)}
+    code = environment().get_template(f"c/companion_{companion}.h.j2").render(**context)
+    at = header.rindex(_CLOSING)
+    return header[:at] + code + header[at:]
 
 
 EXPORT_MACRO = """/* Exported build (emit c --export): {name} and {name}_array are external, visible functions;
@@ -350,14 +379,17 @@ def header_table_bytes(header: str) -> int:
     return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
 
 
-def render_model(model, segment_search: str = "auto", name: str = "t") -> str:
-    """The header of ``model`` alone (no spec: no provenance), its function named ``name``."""
+def render_model(model, segment_search: str = "auto", name: str = "t",
+                 companion: str | None = None) -> str:
+    """The header of ``model`` alone (no spec: no provenance), its function named ``name``,
+    with the functions of ``companion`` (:func:`with_companion`)."""
     form = cell(forms.of(model))
     context = {"name": name, "macro": name.upper(), "guard": f"{name.upper()}_H",
                "provenance": [], "input": _format_context(model.input),
                "output": _format_context(model.output)}
     context.update(form.c_context(model, segment_search))
-    return environment().get_template(form.c_template()).render(**context)
+    header = environment().get_template(form.c_template()).render(**context)
+    return with_companion(header, model, companion, name)
 
 
 def table_bytes(model, segment_search: str = "auto") -> int:
