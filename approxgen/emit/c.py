@@ -602,33 +602,57 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
 
 def segment_context(model, segment_search: str, wide: bool,
                     chain_preferred: int = CHAIN_PREFERRED_SEGMENTS,
-                    codes: tuple[int, int] | None = None) -> dict:
+                    codes: tuple[int, int] | None = None, compact: bool = False) -> dict:
     """The segment decoder of a segmented form's header (``templates/c/_segment_table.h.j2``,
     ``_segment.h.j2``): the search (``none`` for one segment; ``auto``:
     :func:`choose_segment_search` with the form's ``wide`` and ``chain_preferred``), the binary
     search's steps and the bucket table. ``model`` needs ``input``, ``segments`` and
-    ``breakpoints``."""
+    ``breakpoints``. ``compact``: a form whose header stores its breakpoints anyway (as the
+    origins ``NAME_origins`` of its segments, padded past the domain) gets bucket entries
+    holding only the first segment, compared with those (:func:`compact_plan`)."""
     if model.segments == 1:
         search, plan = "none", None
     elif segment_search == "auto":
         search, plan = choose_segment_search(model, wide, chain_preferred, codes)
+        if search == "bucket" and compact:
+            plan = compact_plan(model, codes) or plan
     else:
         search = segment_search
         plan = bucket_plan(model, 0, codes) if segment_search == "bucket" else None
     return {"search": search,
             "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
-            "bucket": _bucket_context(plan, model) if plan else None}
+            "bucket": _bucket_context(plan, model, compact) if plan else None}
 
 
-def _bucket_context(plan: BucketPlan, model) -> dict:
+# Compact bucket entries (the segment alone) take the widest buckets holding at most this many
+# breakpoints besides their first code: a compare costs no entry bits, a bucket one byte or two.
+COMPACT_BUCKET_COMPARES = 2
+
+
+def compact_plan(model, codes: tuple[int, int] | None) -> BucketPlan | None:
+    """The widest buckets of at least ``2^BUCKET_MIN_WIDTH_BITS`` codes holding at most
+    :data:`COMPACT_BUCKET_COMPARES` breakpoints each besides their first code (None: none)."""
+    bits, lo = model.input.bits, model.input.min_code
+    last = (codes[1] if codes else model.input.max_code) - lo
+    offsets = [b - lo for b in model.breakpoints if b - lo <= last]
+    for width_bits in range(bits, min(bits, BUCKET_MIN_WIDTH_BITS) - 1, -1):
+        inner = Counter(o >> width_bits for o in offsets if o % (1 << width_bits))
+        if max(inner.values(), default=0) <= COMPACT_BUCKET_COMPARES:
+            return _plan(offsets, last, width_bits)
+    return None
+
+
+def _bucket_context(plan: BucketPlan, model, compact: bool = False) -> dict:
     """The bucket table as C: entry ``first | t_1 << b | t_2 << (b + w + 1) | ...`` (``b`` bits
     for the segment, ``w + 1`` per threshold) in the narrowest unsigned type, and the expression
-    that decodes it."""
+    that decodes it; ``compact``: the entry is ``first`` alone (the template compares ``q``
+    with the segments' origins)."""
     segment_bits = max(1, (model.segments - 1).bit_length())
     field = plan.width_bits + 1  # a threshold is 1 .. 2^w
-    entries = [f | sum(t << (segment_bits + i * field) for i, t in enumerate(ts))
+    entries = [f | (0 if compact else sum(t << (segment_bits + i * field)
+                                          for i, t in enumerate(ts)))
                for f, ts in zip(plan.first, plan.thresholds)]
-    entry_type = ctype(segment_bits + plan.compares * field, False)
+    entry_type = ctype(segment_bits + (0 if compact else plan.compares * field), False)
     terms = [f"(unsigned)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(unsigned)e"]
     for i in range(plan.compares):
         shifted = f"(e >> {segment_bits + i * field})"
@@ -649,6 +673,7 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
         # u < 2^bits: the input is clamped to its codes first (see _input_clamp)
         "index": f"u >> {plan.width_bits}" if len(entries) > 1 else "0",
         "decode": (" + " if len(terms) <= 2 else "\n        + ").join(terms),
+        "compact": compact,
     }
 
 
@@ -707,21 +732,25 @@ def quadratic_context(model, segment_search: str) -> dict:
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
-    origins = list(model.origins)
+    segment = segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS,
+                              (inp.min_code, model.hi_code), compact=True)
+    pad = segment["bucket"]["compares"] if segment["bucket"] else 0
+    origins = [*model.origins, *[model.hi_code + 1] * pad]  # compact buckets compare with them
     return {
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
-        "origins": [literal(o) for o in origins],
-        "origin_type": _signed_ctype(min(origins), max(origins)),
+        "origins": [literal(o) for o in origins], "pad": pad,
+        "origin_type": narrowest_ctype(min(origins), max(origins), IntFormat(32, True, 1.0)),
         "a": [literal(v) for v in model.a], "a_type": _signed_ctype(min(model.a), max(model.a)),
         "b": [literal(v) for v in b], "b_type": _signed_ctype(min(b), max(b)),
         "c": [literal(v) for v in c], "c_type": _signed_ctype(min(c), max(c)),
         "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
         "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
-        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
-        **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
+        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's);
+        # the code is clamped to hi first: the bucket table ends there (a folded half's: 2^15)
+        **segment,
         "block": BLOCK,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),
