@@ -732,16 +732,23 @@ def quadratic_context(model, segment_search: str) -> dict:
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    # compact bucket entries compare q with the origins, padded with hi + 1 (when that value
+    # needs no wider origin type: else the entries carry the thresholds)
+    origins = list(model.origins)
+    origin_type = _signed_ctype(min(origins), max(origins))
+    padded_type = narrowest_ctype(min(origins), model.hi_code + 1, IntFormat(32, True, 1.0))
+    compact = _C_TYPE_BYTES[padded_type] <= _C_TYPE_BYTES[origin_type]
     segment = segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS,
-                              (inp.min_code, model.hi_code), compact=True)
-    pad = segment["bucket"]["compares"] if segment["bucket"] else 0
-    origins = [*model.origins, *[model.hi_code + 1] * pad]  # compact buckets compare with them
+                              (inp.min_code, model.hi_code), compact)
+    pad = segment["bucket"]["compares"] if compact and segment["bucket"] else 0
+    if pad:
+        origins, origin_type = [*origins, *[model.hi_code + 1] * pad], padded_type
     return {
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
         "origins": [literal(o) for o in origins], "pad": pad,
-        "origin_type": narrowest_ctype(min(origins), max(origins), IntFormat(32, True, 1.0)),
+        "origin_type": origin_type,
         "a": [literal(v) for v in model.a], "a_type": _signed_ctype(min(model.a), max(model.a)),
         "b": [literal(v) for v in b], "b_type": _signed_ctype(min(b), max(b)),
         "c": [literal(v) for v in c], "c_type": _signed_ctype(min(c), max(c)),
