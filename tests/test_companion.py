@@ -88,6 +88,9 @@ def test_the_cli_records_the_key_and_refuses_what_cannot_serve_it(tmp_path):
     assert json.loads(out.read_text())["spec"]["companion"] == "sigmoid"
     r = run("emit", "c", str(out))
     assert r.returncode == 0 and "tanh_int8_sigmoid(int8_t x)" in r.stdout
+    r = run("emit", "c", str(out), "--export")  # the companion's entry points exported too
+    assert r.returncode == 0 and "APPROXGEN_API int8_t tanh_int8_sigmoid(int8_t x)" in r.stdout
+    assert "APPROXGEN_API void tanh_int8_sigmoid_array(" in r.stdout
     for args, words in ((["gelu"], "served by a fit of tanh, not of gelu"),
                         (["tanh", "--out-scale", "0.3"], "1/S_out an integer in 1..2^15"),
                         (["tanh", "--companion", "cosine"], "")):

@@ -283,7 +283,10 @@ def render(fit, segment_search: str = "auto", export: bool = False) -> str:
     ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`.
     ``export``: :func:`exported` (a translation unit for a shared library)."""
     if export:
-        return exported(render(fit, segment_search), fit.spec.name)
+        header, name = render(fit, segment_search), fit.spec.name
+        companion = fit.spec.companion
+        return exported(header, name, () if companion in (None, "none") else
+                        (f"{name}_{companion}",))
     source = getattr(fit, "companion_of", None)  # a companion (approxgen.companion): its header
     if source is not None:
         return render(source, segment_search)
@@ -339,15 +342,20 @@ EXPORT_MACRO = """/* Exported build (emit c --export): {name} and {name}_array a
 _LINKAGE = '#ifdef __cplusplus\nextern "C" {\n#endif\n'
 
 
-def exported(header: str, name: str) -> str:
+def exported(header: str, name: str, companions: tuple[str, ...] = ()) -> str:
     """``header`` with its two entry points, ``name`` and ``name_array`` (every form defines
-    exactly these, each once at the start of a line), made external ``APPROXGEN_API``
-    functions instead of ``static inline``; everything else unchanged."""
-    out, count = re.subn(rf"^static inline (\w+) ({name}(?:_array)?)\(", r"APPROXGEN_API \1 \2(",
-                         header, flags=re.M)
-    if count != 2 or out.count(_LINKAGE) != 1:
+    exactly these, each once at the start of a line), and those of its ``companions``
+    (``NAME_sigmoid``: :func:`with_companion`), made external ``APPROXGEN_API`` functions
+    instead of ``static inline``; everything else unchanged."""
+    out, count = header, 0
+    for entry in (name, *companions):
+        out, found = re.subn(rf"^static inline (\w+) ({entry}(?:_array)?)\(",
+                             r"APPROXGEN_API \1 \2(", out, flags=re.M)
+        count += found
+    if count != 2 * (1 + len(companions)) or out.count(_LINKAGE) != 1:
         raise ApproxgenError(f"cannot export {name}: its header defines {count} entry points, "
-                             f"not 2 ({name} and {name}_array)")
+                             f"not {2 * (1 + len(companions))} ({name} and {name}_array"
+                             f"{''.join(f', {c}, {c}_array' for c in companions)})")
     return out.replace(_LINKAGE, EXPORT_MACRO.format(name=name) + _LINKAGE)
 
 
