@@ -41,6 +41,11 @@ def test_the_folded_half_table_ends_at_the_domain_and_holds_segments(sigmoid16):
     # no bucket holds more breakpoints besides its first code than the compares read
     inner = np.bincount([t >> width for t in half.breakpoints if t % (1 << width)])
     assert inner.max() <= pad
+    # asked for by name, the bucket table carries the thresholds (one load fewer, more bytes)
+    named = c.render(sigmoid16, "bucket")
+    assert table(named, "sigmoid_int16_half_buckets")[0] == "uint16_t"
+    assert table(named, "sigmoid_int16_half_origins")[1] == half.segments
+    assert c.table_bytes(sigmoid16, "bucket") > c.table_bytes(sigmoid16)
 
 
 @pytest.mark.parametrize("fold", ["auto", "none"])
@@ -49,5 +54,6 @@ def test_bit_exact_over_every_int16_code(sigmoid16, fold, tmp_path):
     f = sigmoid16 if fold == "auto" else fit_raw(function="sigmoid", **CMSIS, form="quadratic",
                                                   segments=24, search="uniform", fold="none")
     assert "Bucket table" in c.render(f)
-    report = verify.verify(f, ["c"], tmp_path)
-    assert report.ok() and report.results[0].codes == 65536, report.table()
+    for search in ("auto", "bucket"):
+        report = verify.verify(f, ["c"], tmp_path / search, segment_search=search)
+        assert report.ok() and report.results[0].codes == 65536, report.table()

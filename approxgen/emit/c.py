@@ -617,7 +617,9 @@ def segment_context(model, segment_search: str, wide: bool,
     search's steps and the bucket table. ``model`` needs ``input``, ``segments`` and
     ``breakpoints``. ``compact``: a form whose header stores its breakpoints anyway (as the
     origins ``NAME_origins`` of its segments, padded past the domain) gets bucket entries
-    holding only the first segment, compared with those (:func:`compact_plan`)."""
+    holding only the first segment, compared with those (:func:`compact_plan`), with
+    ``auto`` (``bucket`` by name: the entries carry the thresholds, one load fewer)."""
+    compact = compact and segment_search == "auto"
     if model.segments == 1:
         search, plan = "none", None
     elif segment_search == "auto":
@@ -748,7 +750,8 @@ def quadratic_context(model, segment_search: str) -> dict:
     compact = _C_TYPE_BYTES[padded_type] <= _C_TYPE_BYTES[origin_type]
     segment = segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS,
                               (inp.min_code, model.hi_code), compact)
-    pad = segment["bucket"]["compares"] if compact and segment["bucket"] else 0
+    bucket = segment["bucket"]
+    pad = bucket["compares"] if bucket and bucket["compact"] else 0
     if pad:
         origins, origin_type = [*origins, *[model.hi_code + 1] * pad], padded_type
     return {
