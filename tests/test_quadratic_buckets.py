@@ -45,7 +45,7 @@ def test_the_folded_half_table_ends_at_the_domain_and_holds_segments(sigmoid16):
     named = c.render(sigmoid16, "bucket")
     assert "origins[f_j + 1" in header and "origins[f_j + 1" not in named
     assert table(named, "sigmoid_int16_half_origins")[1] == half.segments
-    assert c.table_bytes(sigmoid16, "bucket") > c.table_bytes(sigmoid16)
+    assert c.table_bytes(sigmoid16.model, "bucket") > c.table_bytes(sigmoid16.model)
 
 
 @pytest.mark.parametrize("fold", ["auto", "none"])
