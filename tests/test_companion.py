@@ -99,3 +99,14 @@ def test_the_cli_records_the_key_and_refuses_what_cannot_serve_it(tmp_path):
                 "-o", str(tmp_path / "x.json"))
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
         assert not (tmp_path / "x.json").exists()
+
+
+def test_the_pair_under_qemu_on_cortex_m4_over_every_code(pair, tmp_path):
+    """The pair cross-compiled for Cortex-M4 (APPROXGEN_BLOCK 1: element by element) and run
+    under qemu-arm: tanh and its companion bit-exact on every int16 code."""
+    cc = require_tool("arm-none-eabi-gcc")
+    require_tool("qemu-arm")
+    link = "arm-none-eabi-gcc -march=armv7-a -mthumb --specs=rdimon.specs -Wl,--no-warn-mismatch"
+    report = verify.verify(pair, ["c"], tmp_path, cc=f"{cc} -mcpu=cortex-m4 -mthumb",
+                           runner="qemu-arm", link=link)
+    assert report.ok(strict=True) and report.results[0].codes == 65536, report.table()
