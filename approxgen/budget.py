@@ -86,7 +86,7 @@ def whole_bytes(model, spec) -> dict:
     from approxgen import footprint, tools
 
     try:
-        return footprint.footprint(model, spec.bytes_target)
+        return footprint.footprint(model, spec.bytes_target, companion=spec.companion)
     except (tools.ToolMissing, tools.ToolFailed) as exc:
         raise ApproxgenError(f"cannot count the compiled kernel's bytes: {exc}",
                              spec.at("bytes_target")) from None

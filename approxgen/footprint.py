@@ -43,23 +43,29 @@ _NOT_COUNTED = (".comment", ".note", ".eh_frame", ".ARM.exidx", ".ARM.extab", ".
                 ".group", ".debug", ".bss")
 
 
-def kernel_source(model, segment_search: str = "auto") -> tuple[str, str]:
+def kernel_source(model, segment_search: str = "auto",
+                  companion: str | None = None) -> tuple[str, str]:
     """``(header, translation unit)``: the header of ``model`` named :data:`NAME` and the unit
-    defining ``NAME_kernel(x, y, n)``, which calls its array variant."""
+    defining ``NAME_kernel(x, y, n)``, which calls its array variant; with a ``companion``
+    (:mod:`approxgen.companion`) also ``NAME_COMPANION_kernel``, calling the companion's: the
+    pair, its shared tables counted once."""
     in_t = emit_c.ctype(model.input.bits, model.input.signed)
     out_t = emit_c.ctype(model.output.bits, model.output.signed)
-    unit = (f'#include "{NAME}.h"\n'
-            f"void {NAME}_kernel(const {in_t} *x, {out_t} *y, size_t n);\n"
-            f"void {NAME}_kernel(const {in_t} *x, {out_t} *y, size_t n)\n"
-            f"{{\n    {NAME}_array(x, y, n);\n}}\n")
-    return emit_c.render_model(model, segment_search, NAME), unit
+    entries = [NAME] + ([f"{NAME}_{companion}"] if companion not in (None, "none") else [])
+    unit = f'#include "{NAME}.h"\n' + "".join(
+        f"void {entry}_kernel(const {in_t} *x, {out_t} *y, size_t n);\n"
+        f"void {entry}_kernel(const {in_t} *x, {out_t} *y, size_t n)\n"
+        f"{{\n    {entry}_array(x, y, n);\n}}\n" for entry in entries)
+    return emit_c.render_model(model, segment_search, NAME, companion), unit
 
 
-def footprint(model, target: str, segment_search: str = "auto") -> dict:
+def footprint(model, target: str, segment_search: str = "auto",
+              companion: str | None = None) -> dict:
     """``{"target", "tables", "constants", "code", "total", "compiler"}`` (bytes) of ``model``'s
     kernel compiled for ``target`` (:data:`BYTES_TARGETS`; ``tables``: the tables alone, no
-    compiler). :class:`~approxgen.tools.ToolMissing` / ``ToolFailed`` when the compiler is not
-    there or fails."""
+    compiler), with its ``companion``'s (:func:`kernel_source`).
+    :class:`~approxgen.tools.ToolMissing` / ``ToolFailed`` when the compiler is not there or
+    fails."""
     if target not in BYTES_TARGETS:
         raise ApproxgenError(f"unknown bytes target {target!r} (one of "
                              f"{', '.join(BYTES_TARGETS)})")
@@ -67,7 +73,7 @@ def footprint(model, target: str, segment_search: str = "auto") -> dict:
         size = emit_c.table_bytes(model, segment_search)
         return {"target": target, "tables": size, "constants": 0, "code": 0, "total": size,
                 "compiler": None}
-    header, unit = kernel_source(model, segment_search)
+    header, unit = kernel_source(model, segment_search, companion)
     return dict(_compiled(header, unit, target), target=target)
 
 

@@ -32,6 +32,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from approxgen.companion import view as companion_view
 from approxgen.emit import c as emit_c, vectors as emit_vectors, verilog as emit_verilog
 from approxgen.errors import ApproxgenError
 from approxgen.tools import (  # noqa: F401 (ToolFailed, ToolMissing: re-exported)
@@ -426,6 +427,16 @@ def verify_c(fit, target: str, directory: Path, options: dict) -> TargetResult:
         got = got[fit.spec.name]
         result.codes = got.shape[0]
         result.mismatches, result.first = compare(fit, got, C_VARIANTS)
+        pair = companion_view(fit)
+        if pair is not None:  # its functions, in the same header, over every code too
+            got = run_c([pair], directory / "companion", compiler, cxx=target == "c++",
+                        extra_flags=options["cflags"],
+                        segment_search=options["segment_search"],
+                        runner=options.get("runner"), link=options.get("link"))
+            bad, first = compare(pair, got[pair.spec.name],
+                                 tuple(f"{pair.model.name} {v}" for v in C_VARIANTS))
+            result.mismatches += bad
+            result.first = (result.first + first)[:SHOWN]
 
     return verdict(TargetResult(target, "pass"), run)
 

@@ -29,6 +29,13 @@ def summary(result, seconds: float | None = None) -> str:
     for label, m in (("approximation", result.metrics), ("table (floor)", result.floor_metrics)):
         lines.append(f"  {label:<15}{m['max_error_lsb']:>14.4f}{m['mismatches']:>12d}"
                      f"{m['max_abs_error']:>15.6g}{m['mse']:>12.4g}")
+    from approxgen.companion import metrics as companion_metrics
+
+    m = companion_metrics(result)
+    if m is not None:
+        label = f"{spec.companion} (pair)"
+        lines.append(f"  {label:<15}{m['max_error_lsb']:>14.4f}{m['mismatches']:>12d}"
+                     f"{m['max_abs_error']:>15.6g}{m['mse']:>12.4g}")
     m = result.metrics
     lines.append(f"  target: sat(f); f leaves the output range on {m['saturated_codes']} of "
                  f"{m['codes']} domain codes (largest clipping gap {m['max_clip_lsb']:.4g} LSB)")

@@ -283,7 +283,13 @@ def render(fit, segment_search: str = "auto", export: bool = False) -> str:
     ``segment_search`` (segmented forms; the others ignore it): one of :data:`SEGMENT_SEARCHES`.
     ``export``: :func:`exported` (a translation unit for a shared library)."""
     if export:
-        return exported(render(fit, segment_search), fit.spec.name)
+        header, name = render(fit, segment_search), fit.spec.name
+        companion = fit.spec.companion
+        return exported(header, name, () if companion in (None, "none") else
+                        (f"{name}_{companion}",))
+    source = getattr(fit, "companion_of", None)  # a companion (approxgen.companion): its header
+    if source is not None:
+        return render(source, segment_search)
     model = fit.model
     context = _common_context(fit)
     if segment_search not in SEGMENT_SEARCHES:
@@ -291,7 +297,33 @@ def render(fit, segment_search: str = "auto", export: bool = False) -> str:
                              f"(one of {', '.join(SEGMENT_SEARCHES)})", "--segment-search")
     form = cell(forms.of(model))
     context.update(form.c_context(model, segment_search))
-    return environment().get_template(form.c_template()).render(**context)
+    header = environment().get_template(form.c_template()).render(**context)
+    return with_companion(header, model, fit.spec.companion, context["name"])
+
+
+_CLOSING = "#ifdef __cplusplus\n}\n#endif\n"
+
+
+def with_companion(header: str, model, companion: str | None, name: str) -> str:
+    """``header`` (of ``model``, its function ``name``) with the functions of ``companion``
+    (:mod:`approxgen.companion`; ``none``/None: unchanged) before its closing C++ linkage:
+    ``templates/c/companion_NAME.h.j2``."""
+    from approxgen.companion import NONE, CompanionModel
+
+    if companion in (None, NONE):
+        return header
+    pair = CompanionModel(companion, model)
+    lo, hi = pair.range()
+    inp, out = model.input, model.output
+    context = {"name": name, "companion": companion, "k": pair.k,
+               "sum_offset": literal(2 * pair.k + 2 + pair.bias), "bias4": pair.bias // 4,
+               "sat_lo": lo < out.min_code, "sat_hi": hi > out.max_code,
+               "clamp": _input_clamp(inp), "half_min": _macro(inp.min_code // 2),
+               "input": _format_context(inp), "output": _format_context(out),
+               "I": ctype(inp.bits, inp.signed), "O": ctype(out.bits, out.signed)}
+    code = environment().get_template(f"c/companion_{companion}.h.j2").render(**context)
+    at = header.rindex(_CLOSING)
+    return header[:at] + code + header[at:]
 
 
 EXPORT_MACRO = """/* Exported build (emit c --export): {name} and {name}_array are external, visible functions;
@@ -310,15 +342,20 @@ EXPORT_MACRO = """/* Exported build (emit c --export): {name} and {name}_array a
 _LINKAGE = '#ifdef __cplusplus\nextern "C" {\n#endif\n'
 
 
-def exported(header: str, name: str) -> str:
+def exported(header: str, name: str, companions: tuple[str, ...] = ()) -> str:
     """``header`` with its two entry points, ``name`` and ``name_array`` (every form defines
-    exactly these, each once at the start of a line), made external ``APPROXGEN_API``
-    functions instead of ``static inline``; everything else unchanged."""
-    out, count = re.subn(rf"^static inline (\w+) ({name}(?:_array)?)\(", r"APPROXGEN_API \1 \2(",
-                         header, flags=re.M)
-    if count != 2 or out.count(_LINKAGE) != 1:
+    exactly these, each once at the start of a line), and those of its ``companions``
+    (``NAME_sigmoid``: :func:`with_companion`), made external ``APPROXGEN_API`` functions
+    instead of ``static inline``; everything else unchanged."""
+    out, count = header, 0
+    for entry in (name, *companions):
+        out, found = re.subn(rf"^static inline (\w+) ({entry}(?:_array)?)\(",
+                             r"APPROXGEN_API \1 \2(", out, flags=re.M)
+        count += found
+    if count != 2 * (1 + len(companions)) or out.count(_LINKAGE) != 1:
         raise ApproxgenError(f"cannot export {name}: its header defines {count} entry points, "
-                             f"not 2 ({name} and {name}_array)")
+                             f"not {2 * (1 + len(companions))} ({name} and {name}_array"
+                             f"{''.join(f', {c}, {c}_array' for c in companions)})")
     return out.replace(_LINKAGE, EXPORT_MACRO.format(name=name) + _LINKAGE)
 
 
@@ -350,14 +387,17 @@ def header_table_bytes(header: str) -> int:
     return sum(_C_TYPE_BYTES[ctype] * int(n) for ctype, n in _TABLE_RE.findall(header))
 
 
-def render_model(model, segment_search: str = "auto", name: str = "t") -> str:
-    """The header of ``model`` alone (no spec: no provenance), its function named ``name``."""
+def render_model(model, segment_search: str = "auto", name: str = "t",
+                 companion: str | None = None) -> str:
+    """The header of ``model`` alone (no spec: no provenance), its function named ``name``,
+    with the functions of ``companion`` (:func:`with_companion`)."""
     form = cell(forms.of(model))
     context = {"name": name, "macro": name.upper(), "guard": f"{name.upper()}_H",
                "provenance": [], "input": _format_context(model.input),
                "output": _format_context(model.output)}
     context.update(form.c_context(model, segment_search))
-    return environment().get_template(form.c_template()).render(**context)
+    header = environment().get_template(form.c_template()).render(**context)
+    return with_companion(header, model, companion, name)
 
 
 def table_bytes(model, segment_search: str = "auto") -> int:
@@ -570,33 +610,59 @@ def lanes16(model, codes: tuple[int, int]) -> dict | None:
 
 def segment_context(model, segment_search: str, wide: bool,
                     chain_preferred: int = CHAIN_PREFERRED_SEGMENTS,
-                    codes: tuple[int, int] | None = None) -> dict:
+                    codes: tuple[int, int] | None = None, compact: bool = False) -> dict:
     """The segment decoder of a segmented form's header (``templates/c/_segment_table.h.j2``,
     ``_segment.h.j2``): the search (``none`` for one segment; ``auto``:
     :func:`choose_segment_search` with the form's ``wide`` and ``chain_preferred``), the binary
     search's steps and the bucket table. ``model`` needs ``input``, ``segments`` and
-    ``breakpoints``."""
+    ``breakpoints``. ``compact``: a form whose header stores its breakpoints anyway (as the
+    origins ``NAME_origins`` of its segments, padded past the domain) gets bucket entries
+    holding only the first segment, compared with those (:func:`compact_plan`), with
+    ``auto`` (``bucket`` by name: the entries carry the thresholds, one load fewer)."""
+    compact = compact and segment_search == "auto"
     if model.segments == 1:
         search, plan = "none", None
     elif segment_search == "auto":
         search, plan = choose_segment_search(model, wide, chain_preferred, codes)
+        if search == "bucket" and compact:
+            plan = compact_plan(model, codes) or plan
     else:
         search = segment_search
         plan = bucket_plan(model, 0, codes) if segment_search == "bucket" else None
     return {"search": search,
             "halves": _halves(len(model.breakpoints)) if search == "binary" else [],
-            "bucket": _bucket_context(plan, model) if plan else None}
+            "bucket": _bucket_context(plan, model, compact) if plan else None}
 
 
-def _bucket_context(plan: BucketPlan, model) -> dict:
+# Compact bucket entries (the segment alone) take the widest buckets holding at most this many
+# breakpoints besides their first code: a compare costs no entry bits, a bucket one byte or two.
+COMPACT_BUCKET_COMPARES = 2
+
+
+def compact_plan(model, codes: tuple[int, int] | None) -> BucketPlan | None:
+    """The widest buckets of at least ``2^BUCKET_MIN_WIDTH_BITS`` codes holding at most
+    :data:`COMPACT_BUCKET_COMPARES` breakpoints each besides their first code (None: none)."""
+    bits, lo = model.input.bits, model.input.min_code
+    last = (codes[1] if codes else model.input.max_code) - lo
+    offsets = [b - lo for b in model.breakpoints if b - lo <= last]
+    for width_bits in range(bits, min(bits, BUCKET_MIN_WIDTH_BITS) - 1, -1):
+        inner = Counter(o >> width_bits for o in offsets if o % (1 << width_bits))
+        if max(inner.values(), default=0) <= COMPACT_BUCKET_COMPARES:
+            return _plan(offsets, last, width_bits)
+    return None
+
+
+def _bucket_context(plan: BucketPlan, model, compact: bool = False) -> dict:
     """The bucket table as C: entry ``first | t_1 << b | t_2 << (b + w + 1) | ...`` (``b`` bits
     for the segment, ``w + 1`` per threshold) in the narrowest unsigned type, and the expression
-    that decodes it."""
+    that decodes it; ``compact``: the entry is ``first`` alone (the template compares ``q``
+    with the segments' origins)."""
     segment_bits = max(1, (model.segments - 1).bit_length())
     field = plan.width_bits + 1  # a threshold is 1 .. 2^w
-    entries = [f | sum(t << (segment_bits + i * field) for i, t in enumerate(ts))
+    entries = [f | (0 if compact else sum(t << (segment_bits + i * field)
+                                          for i, t in enumerate(ts)))
                for f, ts in zip(plan.first, plan.thresholds)]
-    entry_type = ctype(segment_bits + plan.compares * field, False)
+    entry_type = ctype(segment_bits + (0 if compact else plan.compares * field), False)
     terms = [f"(unsigned)(e & {(1 << segment_bits) - 1}u)"] if plan.compares else ["(unsigned)e"]
     for i in range(plan.compares):
         shifted = f"(e >> {segment_bits + i * field})"
@@ -617,6 +683,7 @@ def _bucket_context(plan: BucketPlan, model) -> dict:
         # u < 2^bits: the input is clamped to its codes first (see _input_clamp)
         "index": f"u >> {plan.width_bits}" if len(entries) > 1 else "0",
         "decode": (" + " if len(terms) <= 2 else "\n        + ").join(terms),
+        "compact": compact,
     }
 
 
@@ -675,21 +742,33 @@ def quadratic_context(model, segment_search: str) -> dict:
     acc_bits = signed_bits(min(values), max(values))
     if acc_bits > 64:
         raise ApproxgenError(f"the C accumulator would need {acc_bits} bits (more than 64)")
+    # compact bucket entries compare q with the origins, padded with hi + 1 (when that value
+    # needs no wider origin type: else the entries carry the thresholds)
     origins = list(model.origins)
+    origin_type = _signed_ctype(min(origins), max(origins))
+    padded_type = narrowest_ctype(min(origins), model.hi_code + 1, IntFormat(32, True, 1.0))
+    compact = _C_TYPE_BYTES[padded_type] <= _C_TYPE_BYTES[origin_type]
+    segment = segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS,
+                              (inp.min_code, model.hi_code), compact)
+    bucket = segment["bucket"]
+    pad = bucket["compares"] if bucket and bucket["compact"] else 0
+    if pad:
+        origins, origin_type = [*origins, *[model.hi_code + 1] * pad], padded_type
     return {
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
-        "origins": [literal(o) for o in origins],
-        "origin_type": _signed_ctype(min(origins), max(origins)),
+        "origins": [literal(o) for o in origins], "pad": pad,
+        "origin_type": origin_type,
         "a": [literal(v) for v in model.a], "a_type": _signed_ctype(min(model.a), max(model.a)),
         "b": [literal(v) for v in b], "b_type": _signed_ctype(min(b), max(b)),
         "c": [literal(v) for v in c], "c_type": _signed_ctype(min(c), max(c)),
         "bias1": literal(bias1), "unbias1": literal(bias1 >> s1), "bias2": literal(bias2),
         "unbias2": literal(bias2 >> s), "rounding": (1 << (s - 1)) if s else 0,
         "acc_type": "int32_t" if acc_bits <= 32 else "int64_t", "acc_bits": acc_bits,
-        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's)
-        **segment_context(model, segment_search, False, QUADRATIC_CHAIN_SEGMENTS),
+        # wide=False: a 64-bit accumulator only matters to a chain that vectorizes (pwl's);
+        # the code is clamped to hi first: the bucket table ends there (a folded half's: 2^15)
+        **segment,
         "block": BLOCK,
         "clamp_lo": model.lo_code > inp.min_code or _holds_stray_codes(inp),
         "clamp_hi": model.hi_code < inp.max_code or _holds_stray_codes(inp),

@@ -71,6 +71,15 @@ DECODE_SLACK_KEY = Key(
     default=DECODE_SLACK, lo=0, hi=1, real=True, unit="LSB", unset=DECODE_SLACK,
     implicit=DECODE_SLACK)  # read by approxgen.fit.decode.on_grid
 
+# Declared by every form whose model a companion can read (approxgen.companion): a second
+# function the fit's kernel serves from its own tables, counted once in the whole footprint.
+COMPANION_KEY = Key(
+    "companion", "--companion",
+    "tanh: also serve sigmoid from the same kernel and tables (sigmoid(x) = (1 + tanh(x/2)) / "
+    "2, C functions NAME_sigmoid and NAME_sigmoid_array; bytes_target counts the pair once). "
+    "Default none.",
+    default="none", choices=("none", "sigmoid"), unset="none", implicit="none")
+
 
 def declared_keys() -> dict[str, Key]:
     """Every key a registered form declares (:attr:`Form.keys`), by name, in form order."""

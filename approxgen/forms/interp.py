@@ -36,7 +36,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, saturate, signed_bits
-from approxgen.forms import MAX_ACC_BITS, Form, Key, json_int, json_ints
+from approxgen.forms import COMPANION_KEY, MAX_ACC_BITS, Form, Key, json_int, json_ints
 
 NODE_BITS = (16, 32)
 ORDERS = (1, 2)
@@ -261,7 +261,8 @@ class InterpForm(Form):
             Key("max_regions", "--max-regions",
                 "Form interp: at most this many regions of node steps (1-8, default 8); fewer "
                 "regions make the C faster (each costs a clamp and two shifts per element), "
-                "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS))
+                "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS),
+            COMPANION_KEY)
     spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb",
                            *(k.name for k in keys)})
     fitter = "approxgen.fit.interp:fit_form"
