@@ -148,6 +148,30 @@ def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):
     return at, name, length, inp, out, in_bits
 
 
+def fit_inner(raw: dict, key: str, keys: set, defaults: dict, derived: dict, source: str, at):
+    """The approxgen fit of a block's inner function: ``derived`` (a spec mapping without the
+    fit's own keys) with ``form``, ``segments``, ``objective`` and ``search`` from
+    ``defaults`` overridden by the spec's ``key:`` section (only those the form reads); returns
+    ``(fit, options)`` with ``options`` the merged section. Fit errors name ``key.KEY``."""
+    from approxgen import spec as specs
+    from approxgen.fitting import fit
+
+    opts = {**defaults, **specs.section(raw, key, keys, at)}
+    given = raw.get(key) or {}
+    read = specs.form_keys(opts["form"]) if opts["form"] in specs.FORMS else {"segments"}
+    fit_keys = {k: opts[k] for k in ("segments", "objective", "search")
+                if k in opts and (k in given or k in read)}
+    prefix = where_of(source, "")
+    try:
+        result = fit(specs.resolve({**derived, "form": opts["form"], **fit_keys}, source),
+                     progress=False)
+    except ApproxgenError as exc:
+        where = exc.where or ""
+        sub = where[len(prefix):] if where.startswith(prefix) else where
+        raise ApproxgenError(exc.message, at(f"{key}.{sub}" if sub else key)) from None
+    return result, opts
+
+
 def c_type_bits(value, key: str, at) -> int:
     """``value`` as the bits of a full C type: 8 or 16 (every value of the type is a code)."""
     from approxgen.spec import integer
