@@ -131,16 +131,25 @@ class Softmax(Block):
         return {"exp_module": self.exp_fit}
 
     def probes(self) -> list:
-        """The exp fit ``NAME_exp2`` over every code of its input, and ``NAME_exp_of(u)`` (the
-        whole exp stage) over every ``u = max - x`` code."""
+        """The exp fit ``NAME_exp2`` over every code of its input, ``NAME_exp_of(u)`` (the
+        whole exp stage) over every ``u = max - x`` code, and ``NAME_quotient(e, s)`` (the
+        output stage) over :meth:`quotient_probe_values` (the sums' range)."""
         from approxgen.blocks import Probe
 
         fit = self.exp_fit
         codes = fit.spec.input.codes().astype(np.int64)
         u = np.arange(self.span + 1, dtype=np.int64)
-        return [Probe("exp fit", fit.spec.input.bits, False, f"{self.name}_exp2(x)", codes,
-                      fit.model.evaluate(codes).astype(np.int64)[:, None]),
-                Probe("exp_of", 32, False, f"{self.name}_exp_of(x)", u, self.exp_of(u)[:, None])]
+        probes = [Probe("exp fit", fit.spec.input.bits, False, f"{self.name}_exp2(x)", codes,
+                        fit.model.evaluate(codes).astype(np.int64)[:, None]),
+                  Probe("exp_of", 32, False, f"{self.name}_exp_of(x)", u, self.exp_of(u)[:, None])]
+        pairs = self.quotient_probe_values()
+        if pairs is not None:
+            sb = self.sum_bits
+            e, s = pairs >> sb, pairs & ((1 << sb) - 1)
+            probes.append(Probe("quotient", 64, False, f"{self.name}_quotient(x >> {sb}, x & "
+                                f"((UINT64_C(1) << {sb}) - 1u))", pairs,
+                                self.quotient(e, s)[:, None]))
+        return probes
 
     def reach_rows(self) -> list:
         """Every ``d = x - max`` code: ``[max, max - u]`` for every ``u``, and a row of every
@@ -161,9 +170,35 @@ class Softmax(Block):
         if x.ndim != 2 or not 1 <= x.shape[1] <= self.length:
             raise ApproxgenError(f"rows must be 2-D with 1..{self.length} codes each")
         e = self.exp_of(x.max(axis=1, keepdims=True) - x)
-        s = e.sum(axis=1, keepdims=True)
-        y = (e * (1 << (self.out_shift + 1)) + s) // (2 * s)
+        return self.quotient(e, e.sum(axis=1, keepdims=True))
+
+    def quotient(self, e, s) -> np.ndarray:
+        """``y = sat(floor((e 2^(P+1) + s) / (2 s)))`` of int64 ``e`` and sums ``s >= 1``."""
+        y = (np.asarray(e, dtype=np.int64) * (1 << (self.out_shift + 1)) + s) // (2 * s)
         return np.minimum(y, self.output.max_code)
+
+    def quotient_probe_values(self, seed: int = 5) -> np.ndarray | None:
+        """``(e << sum_bits) | s`` over the sums' range ``EXP(0) .. length EXP(0)`` (every
+        all-equal row's ``n EXP(0)``, every power of two +-1, seeded values) with ``e`` in 0, 1,
+        ``EXP(0)``, ``s / 2``, ``s - 1``, ``s`` and both sides of rounding boundaries; None when
+        the pair does not fit 63 bits."""
+        top, sb = int(self.exp_of(np.array([0]))[0]), self.sum_bits
+        if self.exp_max.bit_length() + sb > 63:
+            return None
+        lo, hi = top, top * self.length
+        rng = np.random.default_rng(seed)
+        sums = {top * n for n in range(1, self.length + 1)}
+        sums |= {(1 << j) + d for j in range(sb + 1) for d in (-1, 0, 1)}
+        sums |= {int(v) for v in rng.integers(lo, hi + 1, 2000)}
+        pairs = []
+        p1 = self.out_shift + 1
+        for s in sorted(v for v in sums if lo <= v <= hi):
+            es = {0, 1, top, s >> 1, s - 1, s}
+            for k in rng.integers(0, 1 << self.out_shift, 2).tolist():
+                edge = -(-(2 * k + 1) * s >> p1)  # the least e with y > k
+                es |= {edge - 1, edge}
+            pairs += [(e << sb) | s for e in es if 0 <= e <= min(s, self.exp_max)]
+        return np.array(sorted(pairs), dtype=np.int64)
 
     def exp_context(self) -> dict:
         """The exp stage's constants, for both templates."""
