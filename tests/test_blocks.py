@@ -5,9 +5,7 @@ code, and the seeded and adversarial rows."""
 
 from __future__ import annotations
 
-import math
 import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +73,8 @@ def compile_block(block, tmp_path: Path, in_place: bool = False, define: str = "
     (tmp_path / "h.c").write_text(source)
     exe = tmp_path / "h"
     subprocess.run([gcc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic",
-                    f"-DIN={in_t}", f"-DOUT={out_t}", *([f"-D{define}"] if define else []), "-o", str(exe), str(tmp_path / "h.c")],
+                    f"-DIN={in_t}", f"-DOUT={out_t}", *([f"-D{define}"] if define else []),
+                    "-o", str(exe), str(tmp_path / "h.c")],
                    check=True, capture_output=True, text=True)
     return exe
 

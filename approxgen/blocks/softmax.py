@@ -225,7 +225,8 @@ class Softmax(Block):
         e_bits = self.exp_max.bit_length()
         return {**self.exp_context(), "length": self.length,
                 "index_bits": max(1, (self.length - 1).bit_length()),
-                "e_bits": e_bits, "exp_max": self.exp_max, "sum_bits": self.sum_bits, "quotient_bits": quotient_bits,
+                "e_bits": e_bits, "exp_max": self.exp_max, "sum_bits": self.sum_bits,
+                "quotient_bits": quotient_bits,
                 "div_bits": max(numerator_bits, self.sum_bits + quotient_bits),
                 "step_bits": max(1, self.out_shift.bit_length()), "out_max": self.output.max_code}
 
