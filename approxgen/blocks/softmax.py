@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
@@ -119,9 +120,9 @@ class Softmax(Block):
         """The largest ``k`` (that of ``u = span``)."""
         return (self.span * self.z_scale) >> self.z_shift
 
-    @property
+    @cached_property
     def exp_max(self) -> int:
-        """The largest ``EXP(u)`` over every ``u`` code."""
+        """The largest ``EXP(u)`` over every ``u`` code (computed once)."""
         return int(self.exp_of(np.arange(self.span + 1)).max())
 
     def inner_models(self) -> dict:
@@ -182,8 +183,8 @@ class Softmax(Block):
         all-equal row's ``n EXP(0)``, every power of two +-1, seeded values) with ``e`` in 0, 1,
         ``EXP(0)``, ``s / 2``, ``s - 1``, ``s`` and both sides of rounding boundaries; None when
         the pair does not fit 63 bits."""
-        top, sb = int(self.exp_of(np.array([0]))[0]), self.sum_bits
-        if self.exp_max.bit_length() + sb > 63:
+        top, sb, most = int(self.exp_of(np.array([0]))[0]), self.sum_bits, self.exp_max
+        if most.bit_length() + sb > 63:
             return None
         lo, hi = top, top * self.length
         rng = np.random.default_rng(seed)
@@ -197,7 +198,7 @@ class Softmax(Block):
             for k in rng.integers(0, 1 << self.out_shift, 2).tolist():
                 edge = -(-(2 * k + 1) * s >> p1)  # the least e with y > k
                 es |= {edge - 1, edge}
-            pairs += [(e << sb) | s for e in es if 0 <= e <= min(s, self.exp_max)]
+            pairs += [(e << sb) | s for e in es if 0 <= e <= min(s, most)]
         return np.array(sorted(pairs), dtype=np.int64)
 
     def exp_context(self) -> dict:
