@@ -20,6 +20,7 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 
+FIT_KEYS = ("segments", "objective", "search")  # an inner fit's own keys a block section may set
 INPUT_BITS = (8, 16)  # the width of a C type: every value of the C input type is a code
 BLOCKS = {"softmax": "approxgen.blocks.softmax", "layernorm": "approxgen.blocks.norm",
           "rmsnorm": "approxgen.blocks.norm"}
@@ -205,6 +206,30 @@ def parse_head(raw: dict, source: str, keys: set, max_length: int, what: str):
     if "scale" not in inp:
         raise ApproxgenError(f"a {kind} block needs input.scale", at("input"))
     return at, name, length, inp, out, in_bits
+
+
+def fit_inner(raw: dict, key: str, keys: set, defaults: dict, derived: dict, source: str, at):
+    """The approxgen fit of a block's inner function (:func:`inner_fit`): ``derived`` (a spec
+    mapping without the fit's own keys) with ``form``, ``segments``, ``objective`` and
+    ``search`` from ``defaults`` overridden by the spec's ``key:`` section (only those the form
+    reads); returns ``(fit, options)`` with ``options`` the section in full (what the block's
+    canonical spec states). Fit errors name ``key.KEY``."""
+    from approxgen import spec as specs
+
+    opts = {**defaults, **specs.section(raw, key, keys, at)}
+    given = raw.get(key) or {}
+    read = specs.form_keys(opts["form"]) if opts["form"] in specs.FORMS else {"segments"}
+    fit_keys = {k: opts[k] for k in FIT_KEYS if k in opts and (k in given or k in read)}
+    prefix = where_of(source, "")
+    try:
+        result = inner_fit({**derived, "form": opts["form"], **fit_keys}, source)
+    except ApproxgenError as exc:
+        where = exc.where or ""
+        sub = where[len(prefix):] if where.startswith(prefix) else where
+        raise ApproxgenError(exc.message, at(f"{key}.{sub}" if sub else key)) from None
+    options = {**{k: v for k, v in opts.items() if k not in FIT_KEYS and k != "form"},
+               "form": result.spec.form, **{k: getattr(result.spec, k) for k in fit_keys}}
+    return result, options
 
 
 def c_type_bits(value, key: str, at) -> int:

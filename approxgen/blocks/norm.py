@@ -34,7 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from approxgen.blocks import Block, c_type_bits, format_raw, inner_fit, parse_head, where_of
+from approxgen.blocks import Block, c_type_bits, fit_inner, format_raw, parse_head
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, parse_scale, pow2_scale_holding, round_shift
 from approxgen.spec import boolean, integer, number, section
@@ -336,34 +336,23 @@ def _quantize(values, bits: int, frac: int, key: str, at) -> np.ndarray:
 
 def _rsqrt_fit(raw, kind: str, name: str, source: str, at):
     """The approxgen fit of the built-in rsqrt on the mantissa grid (a derived Spec,
-    :func:`approxgen.blocks.inner_fit`), its grid, its options in full."""
-    from approxgen import spec as specs
-
-    opts = {**RSQRT_DEFAULTS, **section(raw, "rsqrt", RSQRT_KEYS, at)}
-    newton = integer(opts["newton"], "rsqrt.newton", at, 0, 4)
-    frac = integer(opts["mantissa_bits"], "rsqrt.mantissa_bits", at, 4, 14)
-    bits = integer(opts["bits"], "rsqrt.bits", at, 8, 24)
-    given = raw.get("rsqrt") or {}
-    read = specs.form_keys(opts["form"]) if opts["form"] in specs.FORMS else {"segments"}
-    fit_keys = {k: opts[k] for k in ("segments", "objective") if k in given or k in read}
-    derived = {"function": "rsqrt", "name": f"{name}_rsqrt0", "form": opts["form"], **fit_keys,
+    :func:`approxgen.blocks.fit_inner`), its grid, its options in full."""
+    given = section(raw, "rsqrt", RSQRT_KEYS, at)
+    newton = integer(given.get("newton", RSQRT_DEFAULTS["newton"]), "rsqrt.newton", at, 0, 4)
+    frac = integer(given.get("mantissa_bits", RSQRT_DEFAULTS["mantissa_bits"]),
+                   "rsqrt.mantissa_bits", at, 4, 14)
+    bits = integer(given.get("bits", RSQRT_DEFAULTS["bits"]), "rsqrt.bits", at, 8, 24)
+    derived = {"function": "rsqrt", "name": f"{name}_rsqrt0",
                "input": {"bits": frac + 2, "signed": False, "scale": f"2^-{frac}"},
                "domain": [1.0, 4.0 - 2.0 ** -frac],
                "output": {"bits": bits, "signed": False, "scale": f"2^-{bits - 1}"}}
-    prefix = where_of(source, "")
-    try:
-        result = inner_fit(derived, source)
-    except ApproxgenError as exc:
-        where = exc.where or ""
-        key = where[len(prefix):] if where.startswith(prefix) else where
-        raise ApproxgenError(exc.message, at(f"rsqrt.{key}" if key else "rsqrt")) from None
+    result, options = fit_inner(raw, "rsqrt", RSQRT_KEYS, RSQRT_DEFAULTS, derived, source, at)
     codes = np.arange(1 << frac, 4 << frac)
     r = result.model.evaluate(codes).astype(np.int64)
     if np.any(r <= 0) or np.any(r >= 1 << bits):
         raise ApproxgenError("the rsqrt fit leaves (0, 1] on the mantissa grid", at("rsqrt"))
-    options = {"form": result.spec.form, **{k: getattr(result.spec, k) for k in fit_keys},
-               "newton": newton, "mantissa_bits": frac, "bits": bits}
-    return result, frac, bits, newton, options
+    return result, frac, bits, newton, {**options, "newton": newton, "mantissa_bits": frac,
+                                        "bits": bits}
 
 
 def from_raw(raw: dict, source: str) -> Norm:

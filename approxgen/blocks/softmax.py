@@ -1,41 +1,54 @@
-"""The integer softmax block (issue 23, first slice): spec, golden model and metrics.
+"""The integer softmax block (issue 23): spec, golden model and metrics.
 
 Golden model of one row ``x`` (input codes, ``n <= length``), every step an integer:
 
 1. ``m = max x``; ``u_i = m - x_i`` (``u = -d >= 0``, at most ``2^bits - 1``).
-2. ``e_i = EXP[u_i]``: an exact table of ``round_half_up(2^E * exp(-u * S_in))`` over every
-   reachable ``u`` code (``E = exp_bits``), cut where it rounds to 0 (``u >= U``: ``e = 0``).
-   ``exp(0) = 2^E``, so every row has ``e >= 2^E`` at its maximum.
-3. ``s = sum e_i`` (``E + 1 + ceil(log2 length)`` bits; int64).
+2. ``e_i = EXP(u_i)``, ``exp(-u S_in)`` by range reduction by ln 2 (:meth:`Softmax.exp_of`):
+   ``z = u C`` with ``C = round_half_up(S_in / ln 2 2^F)`` (``F``: ``C`` in [2^30, 2^31)), so
+   ``exp(-u S_in) ~ 2^-(z 2^-F)``; ``k = z >> F`` (a shift), ``r`` the top ``R`` bits of the
+   fraction (``(z >> (F - R)) & (2^R - 1)``) and ``t`` the next :data:`RESIDUAL_BITS`;
+   ``g = EXP2(r) ~ 2^G 2^-(r 2^-R)``, the approxgen fit of ``2^-x`` on [0, 1) (a derived Spec,
+   quadratic by default, overridable under ``exp:``; ``G`` = its output fraction bits);
+   ``h = g - ((g t L) >> (16 + R + T))`` with ``L = round_half_up(2^16 ln 2)``: the first-order
+   ``2^-t ~ 1 - t ln 2`` of the residual (floors); ``e = round_half_up(h / 2^(k + G - E))`` at
+   ``E = exp_bits < G``, computed as ``((h >> (k + G - E - 1)) + 1) >> 1`` (the same value),
+   0 when ``k > E + 1`` (``h < 2^(G+1)`` rounds to 0 there).
+3. ``s = sum e_i`` (:attr:`Softmax.sum_bits` bits; int64).
 4. ``y_i = sat(floor((e_i * 2^(P+1) + s) / (2 s)))`` with ``S_out = 2^-P``: ``e_i / s`` rounded half
    up to the output grid by one integer division per element (exact: no reciprocal rounding),
    saturated to the output format (a one-hot row reaches 1.0 = ``2^P``).
 
-The only approximation is the tables' rounding of ``exp`` (and the saturation of 1.0). With more
-reachable ``u`` codes than :data:`MAX_TABLE` (int16) ``u`` splits into ``a 2^(2K) + b 2^K + c``
-and ``EXP`` is the rounded product of three exact tables at ``F`` bits (int16: 512 B)
-(:attr:`Softmax.low_bits`), standing in for range reduction by ln 2 and a fitted ``2^-r``.
+The approximations: the fit of ``2^-r`` (about 2^-21 relative with the defaults), ``C``'s and
+the residual's rounding (below 2^-24 relative), ``e``'s rounding at ``2^E``, and the saturation
+of 1.0.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
 from approxgen import libm
-from approxgen.blocks import Block, format_raw, parse_head
+from approxgen.blocks import Block, fit_inner, format_raw, parse_head
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, parse_scale, round_shift
+from approxgen.fixedpoint import IntFormat, parse_scale
 from approxgen.spec import boolean, integer
 
-KEYS = {"block", "name", "length", "input", "output", "exp_bits"}
+KEYS = {"block", "name", "length", "input", "output", "exp_bits", "exp"}
+EXP_KEYS = {"form", "segments", "objective", "search", "fraction_bits", "bits"}
+EXP_DEFAULTS = {"form": "quadratic", "segments": 16, "objective": "max", "search": "uniform",
+                "fraction_bits": 12, "bits": 26}
 MAX_LENGTH = 1 << 16
-MAX_TABLE = 4096  # entries of the direct exp table; wider inputs split u into three tables
-SPLIT_BITS = 5  # K: u = a 2^(2K) + b 2^K + c, the middle and low tables of 2^K entries each
-TABLE_GUARD = 3  # F = E + 3 (at most 31: uint32 entries, products below 2^62) in the split tables
-DEFAULT_EXP_BITS = {8: 15, 16: 24}  # per input width: int16 outputs (2^-15) need the finer exp
+DEFAULT_EXP_BITS = 24  # exp(0) ~ 2^24: the row sum's rounding stays far below 2^-P of a sum
+MAX_CACHE = 1024  # the C keeps a row's EXP values on the stack up to this length (4 KiB)
+C_BITS = 31  # C = round(S_in / ln 2 2^F) in [2^30, 2^31)
+RESIDUAL_BITS = 12  # T: the fraction bits below r that the first-order correction reads
+LN2_BITS = 16  # L = round_half_up(2^16 ln 2)
+LN2 = Fraction("0.69314718055994530941723212145817656807550013436025525412068")
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,9 @@ class Softmax(Block):
     input: IntFormat
     output: IntFormat
     exp_bits: int
+    exp_fit: object = field(compare=False)  # the approxgen fit of 2^-x on [0, 1)
+    fraction_bits: int  # R
+    exp_options: dict = field(default_factory=dict, compare=False)  # the exp section in full
     kind = "softmax"
 
     @property
@@ -55,22 +71,10 @@ class Softmax(Block):
         return -self.output.scale_exp
 
     def canonical(self) -> dict:
+        """The spec in full (the ``exp:`` section with every option)."""
         return {"block": self.kind, "name": self.name, "length": self.length,
                 "input": format_raw(self.input), "output": format_raw(self.output),
-                "exp_bits": self.exp_bits}
-
-    def rounded_exp(self, u, bits: int | None = None) -> np.ndarray:
-        """``round_half_up(2^bits * exp(-u * S_in))`` of int ``u`` codes (``bits``: ``E``),
-        int64."""
-        real = libm.exp(-np.asarray(u, dtype=np.float64) * self.input.scale)
-        return np.floor(np.ldexp(real, self.exp_bits if bits is None else bits) + 0.5).astype(
-            np.int64)
-
-    @property
-    def exp_table(self) -> np.ndarray:
-        """The direct table: :meth:`rounded_exp` of ``u = 0 .. U-1`` (all > 0), int64."""
-        table = self.rounded_exp(np.arange(self.span + 1))
-        return table[:int(np.count_nonzero(table))]  # decreasing: the zeros are the tail
+                "exp_bits": self.exp_bits, "exp": dict(self.exp_options)}
 
     @property
     def span(self) -> int:
@@ -78,46 +82,82 @@ class Softmax(Block):
         return self.input.max_code - self.input.min_code
 
     @property
-    def low_bits(self) -> int:
-        """``K``: 0 for the direct table; else ``u = a 2^(2K) + b 2^K + c``,
-        ``t = round_half_up(MID[b] LO[c] / 2^F)`` and ``EXP[u] = round_half_up(HI[a] t /
-        2^(2F - E))`` (three exact tables at :attr:`table_bits`, two roundings)."""
-        return 0 if self.exp_table.size <= MAX_TABLE else SPLIT_BITS
+    def z_shift(self) -> int:
+        """``F``: ``C = round_half_up(S_in / ln 2 2^F)`` lies in [2^30, 2^31)."""
+        ratio = Fraction(self.input.scale) / LN2
+        shift = C_BITS - 1
+        while ratio * 2 ** shift >= 1 << C_BITS:
+            shift -= 1
+        while ratio * 2 ** shift < 1 << (C_BITS - 1):
+            shift += 1
+        return shift
 
     @property
-    def table_bits(self) -> int:
-        """``F``: the split tables' fraction bits, ``E`` + :data:`TABLE_GUARD`, at most 31."""
-        return min(self.exp_bits + TABLE_GUARD, 31)
+    def z_scale(self) -> int:
+        """``C``."""
+        value = Fraction(self.input.scale) / LN2 * 2 ** self.z_shift
+        return math.floor(value + Fraction(1, 2))
 
     @property
-    def split_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(HI, MID, LO)``: :meth:`rounded_exp` at ``F`` bits of ``a 2^(2K)`` for every ``a``
-        (0 where even ``t = 2^F`` rounds ``EXP`` to 0: ``HI[a] < 2^(F - E - 1)``; no bound
-        check), of ``b 2^K`` and of ``c``."""
-        k, f = SPLIT_BITS, self.table_bits
-        hi = self.rounded_exp(np.arange((self.span >> 2 * k) + 1) << 2 * k, f)
-        hi[hi < 1 << (f - self.exp_bits - 1)] = 0
-        codes = np.arange(1 << k)
-        return hi, self.rounded_exp(codes << k, f), self.rounded_exp(codes, f)
+    def ln2_code(self) -> int:
+        """``L = round_half_up(2^16 ln 2)``."""
+        return math.floor(LN2 * 2 ** LN2_BITS + Fraction(1, 2))
+
+    @property
+    def fit_shift(self) -> int:
+        """``G``: the fit's output fraction bits (``2^-0 = 2^G``)."""
+        return -self.exp_fit.spec.output.scale_exp
 
     def exp_of(self, u) -> np.ndarray:
-        """``EXP[u]`` of int ``u`` codes (``0 <= u <= span``), int64: 0 past the table(s)."""
+        """``EXP(u)`` of int ``u`` codes (``0 <= u <= span``), int64 (step 2)."""
         u = np.asarray(u, dtype=np.int64)
-        if not self.low_bits:
-            table = self.exp_table
-            return np.where(u < table.size, table[np.minimum(u, table.size - 1)], 0)
-        hi, mid, lo = self.split_tables
-        k, mask, f = SPLIT_BITS, (1 << SPLIT_BITS) - 1, self.table_bits
-        t = round_shift(mid[(u >> k) & mask] * lo[u & mask], f)
-        return round_shift(hi[u >> 2 * k] * t, 2 * f - self.exp_bits)
+        f, r_bits, g_bits, e_bits = self.z_shift, self.fraction_bits, self.fit_shift, self.exp_bits
+        z = u * self.z_scale
+        k = z >> f
+        r = (z >> (f - r_bits)) & ((1 << r_bits) - 1)
+        t = (z >> (f - r_bits - RESIDUAL_BITS)) & ((1 << RESIDUAL_BITS) - 1)
+        g = self.exp_fit.model.evaluate(r).astype(np.int64)
+        h = g - ((g * t * self.ln2_code) >> (LN2_BITS + r_bits + RESIDUAL_BITS))
+        shift = np.minimum(k, e_bits + 1) + g_bits - e_bits
+        e = ((h >> (shift - 1)) + 1) >> 1  # round_half_up(h / 2^shift), shift >= 1
+        return np.where(k > e_bits + 1, 0, e)
+
+    @property
+    def max_k(self) -> int:
+        """The largest ``k`` (that of ``u = span``)."""
+        return (self.span * self.z_scale) >> self.z_shift
+
+    @cached_property
+    def exp_max(self) -> int:
+        """The largest ``EXP(u)`` over every ``u`` code (computed once)."""
+        return int(self.exp_of(np.arange(self.span + 1)).max())
+
+    def inner_models(self) -> dict:
+        return {"exp_header": (self.exp_fit.model, f"{self.name}_exp2")}
+
+    def inner_fits(self) -> dict:
+        return {"exp_module": self.exp_fit}
 
     def probes(self) -> list:
-        """``NAME_exp_of(u)`` over every ``u = max - x`` code (its tables: every entry)."""
+        """The exp fit ``NAME_exp2`` over every code of its input, ``NAME_exp_of(u)`` (the
+        whole exp stage) over every ``u = max - x`` code, and ``NAME_quotient(e, s)`` (the
+        output stage) over :meth:`quotient_probe_values` (the sums' range)."""
         from approxgen.blocks import Probe
 
+        fit = self.exp_fit
+        codes = fit.spec.input.codes().astype(np.int64)
         u = np.arange(self.span + 1, dtype=np.int64)
-        return [Probe("exp_of", 32, False, f"{self.name}_exp_of(x)", u,
-                      self.exp_of(u)[:, None])]
+        probes = [Probe("exp fit", fit.spec.input.bits, False, f"{self.name}_exp2(x)", codes,
+                        fit.model.evaluate(codes).astype(np.int64)[:, None]),
+                  Probe("exp_of", 32, False, f"{self.name}_exp_of(x)", u, self.exp_of(u)[:, None])]
+        pairs = self.quotient_probe_values()
+        if pairs is not None:
+            sb = self.sum_bits
+            e, s = pairs >> sb, pairs & ((1 << sb) - 1)
+            probes.append(Probe("quotient", 64, False, f"{self.name}_quotient(x >> {sb}, x & "
+                                f"((UINT64_C(1) << {sb}) - 1u))", pairs,
+                                self.quotient(e, s)[:, None]))
+        return probes
 
     def reach_rows(self) -> list:
         """Every ``d = x - max`` code: ``[max, max - u]`` for every ``u``, and a row of every
@@ -129,8 +169,8 @@ class Softmax(Block):
 
     @property
     def sum_bits(self) -> int:
-        """Unsigned bits of the largest row sum (every ``e = 2^E``, ``length`` of them)."""
-        return self.exp_bits + 1 + math.ceil(math.log2(self.length))
+        """Unsigned bits of the largest row sum (``length`` times :attr:`exp_max`)."""
+        return (self.exp_max * self.length).bit_length()
 
     def model(self, rows) -> np.ndarray:
         """Output codes of ``rows`` (int array, shape (rows, n), ``1 <= n <= length``)."""
@@ -138,52 +178,84 @@ class Softmax(Block):
         if x.ndim != 2 or not 1 <= x.shape[1] <= self.length:
             raise ApproxgenError(f"rows must be 2-D with 1..{self.length} codes each")
         e = self.exp_of(x.max(axis=1, keepdims=True) - x)
-        s = e.sum(axis=1, keepdims=True)
-        y = (e * (1 << (self.out_shift + 1)) + s) // (2 * s)
+        return self.quotient(e, e.sum(axis=1, keepdims=True))
+
+    def quotient(self, e, s) -> np.ndarray:
+        """``y = sat(floor((e 2^(P+1) + s) / (2 s)))`` of int64 ``e`` and sums ``s >= 1``."""
+        y = (np.asarray(e, dtype=np.int64) * (1 << (self.out_shift + 1)) + s) // (2 * s)
         return np.minimum(y, self.output.max_code)
+
+    def quotient_probe_values(self, seed: int = 5) -> np.ndarray | None:
+        """``(e << sum_bits) | s`` over the sums' range ``EXP(0) .. length EXP(0)`` (every
+        all-equal row's ``n EXP(0)``, every power of two +-1, seeded values) with ``e`` in 0, 1,
+        ``EXP(0)``, ``s / 2``, ``s - 1``, ``s`` and both sides of rounding boundaries; None when
+        the pair does not fit 63 bits."""
+        top, sb, most = int(self.exp_of(np.array([0]))[0]), self.sum_bits, self.exp_max
+        if most.bit_length() + sb > 63:
+            return None
+        lo, hi = top, top * self.length
+        rng = np.random.default_rng(seed)
+        sums = {top * n for n in range(1, self.length + 1)}
+        sums |= {(1 << j) + d for j in range(sb + 1) for d in (-1, 0, 1)}
+        sums |= {int(v) for v in rng.integers(lo, hi + 1, 2000)}
+        pairs = []
+        p1 = self.out_shift + 1
+        for s in sorted(v for v in sums if lo <= v <= hi):
+            es = {0, 1, top, s >> 1, s - 1, s}
+            for k in rng.integers(0, 1 << self.out_shift, 2).tolist():
+                edge = -(-(2 * k + 1) * s >> p1)  # the least e with y > k
+                es |= {edge - 1, edge}
+            pairs += [(e << sb) | s for e in es if 0 <= e <= min(s, most)]
+        return np.array(sorted(pairs), dtype=np.int64)
+
+    def exp_context(self) -> dict:
+        """The exp stage's constants, for both templates."""
+        r_bits, f = self.fraction_bits, self.z_shift
+        return {"z_scale": self.z_scale, "z_shift": f, "fraction_bits": r_bits,
+                "residual_bits": RESIDUAL_BITS, "residual_shift": f - r_bits - RESIDUAL_BITS,
+                "ln2_code": self.ln2_code, "correction_shift": LN2_BITS + r_bits + RESIDUAL_BITS,
+                "fit_shift": self.fit_shift, "exp_bits": self.exp_bits,
+                "exp_name": self.exp_fit.spec.name, "fit_bits": self.exp_fit.spec.output.bits,
+                "z_bits": (self.span * self.z_scale).bit_length(), "max_k": self.max_k}
 
     def c_context(self) -> dict:
         """What ``templates/c/softmax.h.j2`` reads beyond the name and formats."""
-        tables = [self.exp_table] if not self.low_bits else list(self.split_tables)
-        return {"length": self.length, "exp_bits": self.exp_bits, "out_shift": self.out_shift,
-                "out_max": self.output.max_code, "low_bits": self.low_bits,
-                "table_bits": self.table_bits, "tables": [[str(int(v)) for v in t] for t in tables],
-                "table_type": "uint16_t" if max(t[0] for t in tables) <= 0xFFFF else "uint32_t"}
+        return {**self.exp_context(), "length": self.length, "out_shift": self.out_shift,
+                "out_max": self.output.max_code, "sum_bits": self.sum_bits,
+                "cache": self.length <= MAX_CACHE}
 
     def verilog_context(self) -> dict:
-        """What ``templates/verilog/softmax.v.j2`` reads beyond the name and formats: the widths
-        of the streaming unit's registers and the exp table(s) as ``(code, value)`` pairs."""
-        tables = [self.exp_table] if not self.low_bits else list(self.split_tables)
+        """What ``templates/verilog/softmax.v.j2`` reads beyond the name and formats: the exp
+        stage's constants and the widths of the streaming unit's registers."""
         quotient_bits = self.out_shift + 1  # y <= 2^P before saturation: e <= s
-        largest = (1 << (self.exp_bits + quotient_bits)) + (1 << self.sum_bits)
+        largest = (self.exp_max << quotient_bits) + (1 << self.sum_bits)
         numerator_bits = largest.bit_length()
-        return {"length": self.length, "index_bits": max(1, (self.length - 1).bit_length()),
-                "exp_bits": self.exp_bits, "e_bits": self.exp_bits + 1,
-                "sum_bits": self.sum_bits, "quotient_bits": quotient_bits,
+        e_bits = self.exp_max.bit_length()
+        return {**self.exp_context(), "length": self.length,
+                "index_bits": max(1, (self.length - 1).bit_length()),
+                "e_bits": e_bits, "exp_max": self.exp_max, "sum_bits": self.sum_bits,
+                "quotient_bits": quotient_bits,
                 "div_bits": max(numerator_bits, self.sum_bits + quotient_bits),
-                "step_bits": max(1, self.out_shift.bit_length()), "out_max": self.output.max_code,
-                "low_bits": self.low_bits, "table_bits": self.table_bits,
-                "tables": [[(code, int(v), int(t[0]).bit_length()) for code, v in enumerate(t)]
-                           for t in tables]}
+                "step_bits": max(1, self.out_shift.bit_length()), "out_max": self.output.max_code}
 
     def vhdl_context(self) -> dict:
-        """What ``templates/vhdl/softmax.vhd.j2`` reads: :meth:`verilog_context`'s widths and
-        tables (the VHDL unit is the same design; its exp stage is the entity NAME_exp)."""
+        """What ``templates/vhdl/softmax.vhd.j2`` reads: :meth:`verilog_context` (the VHDL
+        unit is the same design; its exp stage is the entity NAME_exp)."""
         return self.verilog_context()
 
     def provenance_lines(self) -> list[str]:
         """What an emitted file states about the arithmetic."""
-        if self.low_bits:
-            k, f = self.low_bits, self.table_bits
-            sizes = " + ".join(str(t.size) for t in self.split_tables)
-            exp = (f"exp: u = a 2^{2 * k} + b 2^{k} + c, t = round_half_up(MID[b] LO[c] / 2^{f}), "
-                   f"round_half_up(HI[a] t / 2^{2 * f - self.exp_bits}), exact tables at "
-                   f"2^{f} of {sizes} entries")
-        else:
-            exp = (f"exp: exact table of {self.exp_table.size} entries, "
-                   f"round_half_up(2^{self.exp_bits} exp(-u S_in)), u = max - x")
-        return [exp, f"sum: {self.sum_bits} bits; y = floor((e 2^{self.out_shift + 1} + s) / "
-                     f"(2 s)), saturated"]
+        c = self.exp_context()
+        fit = self.exp_fit.spec
+        return [f"exp: z = u {c['z_scale']} (S_in / ln 2 at 2^-{c['z_shift']}), k = z >> "
+                f"{c['z_shift']}, r = top {c['fraction_bits']} fraction bits, t = next "
+                f"{RESIDUAL_BITS}; g = {fit.name}(r) ~ 2^{c['fit_shift']} 2^-r (approxgen fit: "
+                f"{fit.form}, {fit.segments} segments, objective {fit.objective})",
+                f"exp: h = g - ((g t {c['ln2_code']}) >> {c['correction_shift']}), e = "
+                f"round_half_up(h / 2^(k + {c['fit_shift'] - self.exp_bits})) (0 when k > "
+                f"{self.exp_bits + 1}; k <= {self.max_k}), exp(0) ~ 2^{self.exp_bits}",
+                f"sum: {self.sum_bits} bits; y = floor((e 2^{self.out_shift + 1} + s) / "
+                f"(2 s)), saturated"]
 
     def exact(self, rows) -> np.ndarray:
         """The float64 softmax of the dequantized codes, in output LSB (not rounded)."""
@@ -199,16 +271,21 @@ class Softmax(Block):
 
 def metrics(block: Softmax, rows) -> dict:
     """Errors of the golden model on ``rows`` against :meth:`Softmax.reference`, in output LSB:
-    max/mean absolute error (and against the unrounded float softmax: ``real``), mismatching
-    outputs, rows whose argmax differs (first maximum),
-    and the largest ``|sum y * S_out - 1|`` of the model's rows."""
-    y, ref = block.model(rows), block.reference(rows)
+    max/mean absolute error (and against the unrounded float softmax: ``real``; ``unsaturated``:
+    over the outputs whose correctly rounded value the output format holds), mismatching
+    outputs, saturated outputs (the correctly rounded value above the output maximum), rows
+    whose argmax differs (first maximum), and the largest ``|sum y * S_out - 1|`` of the
+    model's rows."""
+    y, ref, exact = block.model(rows), block.reference(rows), block.exact(rows)
     err = np.abs(y - ref)
-    real_err = np.abs(y - block.exact(rows))
+    real_err = np.abs(y - exact)
+    held = np.floor(exact + 0.5) <= block.output.max_code
     sums = y.sum(axis=1) * block.output.scale
     return {"max_error_lsb": int(err.max()), "mean_error_lsb": float(err.mean()),
             "max_real_error_lsb": float(real_err.max()),
             "mean_real_error_lsb": float(real_err.mean()),
+            "max_unsaturated_real_error_lsb": float(real_err[held].max()),
+            "saturated": int(np.count_nonzero(~held)),
             "mismatches": int(np.count_nonzero(err)), "outputs": int(err.size),
             "argmax_disagreements": int(np.count_nonzero(y.argmax(1) != ref.argmax(1))),
             "max_row_sum_deviation": float(np.abs(sums - 1.0).max())}
@@ -227,11 +304,37 @@ def from_raw(raw: dict, source: str) -> Softmax:
     out_fmt = IntFormat(out_bits, False, out_scale)
     if out_fmt.scale_exp is None or not -32 <= out_fmt.scale_exp <= 0:
         raise ApproxgenError("must be a power of two 2^-32 .. 1", at("output.scale"))
-    exp_bits = integer(raw.get("exp_bits", DEFAULT_EXP_BITS[in_bits]), "exp_bits", at, 4, 30)
-    block = Softmax(name, length, in_fmt, out_fmt, exp_bits)
-    if block.sum_bits + 1 > 63 or exp_bits + block.out_shift + 2 > 63:
+    exp_fit, r_bits, exp_options = _exp_fit(raw, name, source, at)
+    g_bits = -exp_fit.spec.output.scale_exp
+    exp_bits = integer(raw.get("exp_bits", min(DEFAULT_EXP_BITS, g_bits - 1)), "exp_bits", at, 4,
+                       g_bits - 1, f"below the exp fit's {g_bits} fraction bits (exp.bits - 1)")
+    block = Softmax(name, length, in_fmt, out_fmt, exp_bits, exp_fit, r_bits, exp_options)
+    if block.z_shift < r_bits + RESIDUAL_BITS:
+        raise ApproxgenError(f"too coarse for the exp's range reduction (S_in / ln 2 2^"
+                             f"{r_bits + RESIDUAL_BITS} < 2^30)", at("input.scale"))
+    if block.sum_bits + 1 > 63 or block.exp_max.bit_length() + block.out_shift + 2 > 63:
         raise ApproxgenError("the row sum or the division would exceed 62 bits", at("exp_bits"))
     return block
+
+
+def _exp_fit(raw, name: str, source: str, at):
+    """``(fit, R, options)``: the approxgen fit of ``2^-x`` on [0, 1) at input scale ``2^-R`` (unsigned
+    ``R`` bits), output unsigned ``exp.bits`` at ``2^-(bits - 1)`` (a derived Spec)."""
+    from approxgen.spec import section
+
+    given = section(raw, "exp", EXP_KEYS, at)
+    r_bits = integer(given.get("fraction_bits", EXP_DEFAULTS["fraction_bits"]),
+                     "exp.fraction_bits", at, 4, 16)
+    bits = integer(given.get("bits", EXP_DEFAULTS["bits"]), "exp.bits", at, 8, 31)
+    derived = {"expr": "2 ** (-x)", "name": f"{name}_exp2",
+               "input": {"bits": r_bits, "signed": False, "scale": f"2^-{r_bits}"},
+               "domain": [0.0, 1.0 - 2.0 ** -r_bits],
+               "output": {"bits": bits, "signed": False, "scale": f"2^-{bits - 1}"}}
+    result, options = fit_inner(raw, "exp", EXP_KEYS, EXP_DEFAULTS, derived, source, at)
+    g = result.model.evaluate(np.arange(1 << r_bits)).astype(np.int64)
+    if np.any(g <= 0):
+        raise ApproxgenError("the exp fit reaches 0 on [0, 1)", at("exp"))
+    return result, r_bits, {**options, "fraction_bits": r_bits, "bits": bits}
 
 
 def sample_rows(block: Softmax, n: int, count: int, seed: int) -> dict[str, np.ndarray]:
