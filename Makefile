@@ -25,8 +25,11 @@ demo: install
 	$(APPROXGEN) emit c $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.h
 	$(APPROXGEN) emit verilog $(OUT)/gelu_int8.json -o $(OUT)/gelu_int8.v
 
+# The suite in TEST_JOBS processes (pytest-xdist; worksteal: each takes a contiguous run of the
+# tests, so a file's module fixtures are built once, and an idle one takes tests over).
+TEST_JOBS ?= 2
 test: install
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n $(TEST_JOBS) --dist worksteal
 
 bench: bench-search bench-c bench-hw bench-calibration readme-bench
 

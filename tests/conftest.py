@@ -42,8 +42,9 @@ CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))  # the shipped specs
 
 @functools.lru_cache(maxsize=None)
 def shipped_fit(path: Path):
-    """The fit of shipped config ``path``, fitted once per test session (fits are frozen, so the
-    test files that check every shipped config share them)."""
+    """The fit of shipped config ``path``, fitted once per test process (each pytest-xdist
+    worker: ``make test``); fits are frozen, so the test files that check every shipped config
+    share them."""
     return fit(specs.resolve(specs.load_yaml(path), str(path)), progress=False)
 
 

@@ -210,7 +210,7 @@ def test_makefile_runs_the_given_python_and_keeps_a_stamp_per_interpreter(tmp_pa
     # os.path.abspath does), so a path such as /work/x/../venv/bin/python is run as /work/venv/...
     python = os.path.abspath(sys.executable)
     ours = dry(sys.executable)
-    assert ours[-1] == f"{python} -m pytest -q"
+    assert ours[-1] == f"{python} -m pytest -q -n 2 --dist worksteal"
     assert all(line.startswith((python, "touch .install.")) for line in ours)
     assert not any(line.split()[0] in ("approxgen", "pytest", "pip") for line in ours)
     stamps = {line for line in ours if line.startswith("touch")}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, fit_raw, require_tool, shipped_fit
 
-from approxgen import verify
+from approxgen import spec as specs, verify
 from approxgen.emit import c as emit_c
 from approxgen.errors import ApproxgenError
 from approxgen.fitting import fit
@@ -38,7 +38,7 @@ def test_a_slack_the_grid_exceeds_keeps_the_searched_breakpoints():
     on, off = fit_raw(**GELU16), fit_raw(**GELU16, decode_slack=0)
     assert on.model.breakpoints == off.model.breakpoints
     assert any(b % 64 for b in on.model.breakpoints)
-    assert fit_raw(**GELU16, decode_slack=0.5).spec.to_json()["decode_slack"] == 0.5
+    assert specs.resolve(dict(GELU16, decode_slack=0.5), "t").to_json()["decode_slack"] == 0.5
 
 
 @pytest.mark.parametrize("value,message", [(-0.1, "between 0 and 1"), (2, "between 0 and 1"),
@@ -51,8 +51,6 @@ def test_decode_slack_is_checked(value, message):
 def test_quadratic_declares_the_key_it_is_placed_with():
     """Quadratic fits share pwl's C segment decoder and its placement (fitting.place): the key
     is theirs to set too, not a pwl key read behind their back."""
-    from approxgen import spec as specs
-
     quadratic = dict(GELU16, form="quadratic", segments=10)
     assert specs.resolve(dict(quadratic, decode_slack=0.5), "t").to_json()["decode_slack"] == 0.5
     assert specs.resolve(quadratic, "t").decode_slack == 0.25
