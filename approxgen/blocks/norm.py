@@ -30,6 +30,7 @@ import io
 import math
 import os
 from dataclasses import dataclass, field
+from typing import ClassVar
 from fractions import Fraction
 
 import numpy as np
@@ -71,6 +72,9 @@ def rsqrt30(v, rsqrt_model, fraction_bits: int, out_bits: int, newton: int):
 @dataclass(frozen=True)
 class Norm(Block):
     """An integer LayerNorm (``kind`` layernorm) or RMSNorm over rows of ``length`` codes."""
+
+    R_BITS: ClassVar[int] = R_BITS  # for the HDL unit (approxgen.blocks.norm_unit)
+    K_BITS: ClassVar[int] = K_BITS
 
     name: str
     length: int

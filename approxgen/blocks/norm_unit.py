@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 
-from approxgen.blocks.norm import K_BITS, R_BITS
 from approxgen.emit import rtl
 from approxgen.emit.rtl import (Assign, Cmp, Concat, Const, Ref, Rom, Select, ShiftLeft,
                                 ShiftRight, Sig, Slice, ToSigned, add, mul, resize, sub)
@@ -50,6 +49,7 @@ def rsqrt_ranges(block) -> dict:
     through the Newton steps): ``r`` (any step), ``r_final``, ``rr = r r``, ``t`` (both shifted
     products), ``mt = m30 (rr >> 30)``, ``w = 3 2^30 - t``, ``rw = r w``, and ``rm`` =
     ``max_c r_c^2 (m30_c + 1)`` (``r_c`` the final ``r``'s bound over code ``c``)."""
+    R_BITS = block.R_BITS  # Norm's fraction bits
     frac = block.mantissa_bits
     codes = np.arange(1 << frac, 4 << frac)
     m_lo = np.array([int(c) << (R_BITS - frac) for c in codes], dtype=object)
@@ -82,6 +82,7 @@ def rsqrt_ranges(block) -> dict:
 def ranges(block) -> dict:
     """Every value of the unit (see the module doc): name -> ``(lo, hi)``, plus ``e_max`` (the
     largest leading-pair exponent) and the channel codes."""
+    R_BITS, K_BITS = block.R_BITS, block.K_BITS  # Norm's fraction bits
     L, fmt = block.length, block.input
     lo, hi = fmt.min_code, fmt.max_code
     big = max(lo * lo, hi * hi)
@@ -178,6 +179,7 @@ class Unit:
     def _row_steps(self) -> list[dict]:
         """``[{name, a, b, a_range, b_range, updates}]``: ``a``/``b`` the multiplier's operands
         (Expr, or None: no product), ``updates`` ``[(register, key of the value)]``."""
+        R_BITS, K_BITS = self.block.R_BITS, self.block.K_BITS  # Norm's fraction bits
         b, rg, R = self.block, self.ranges, self.regs
         n, acc = Ref(R["n"]), Ref(R["acc"])
         steps = []
@@ -257,6 +259,7 @@ class Unit:
     def _normalizer(self) -> None:
         """``rsqrt30``'s argument (``V`` in ``acc``, or ``n``): the leading pair ``e``,
         ``m30 = v 2^(30 - 2e)`` and the fit's input code."""
+        R_BITS = self.block.R_BITS  # Norm's fraction bits
         R, rg = self.regs, self.ranges
         acc, e_bits = R["acc"], R["e"].bits
         n_start = next(s["code"] for s in self.steps if s["name"].startswith("rsqrt30(n)"))
@@ -283,6 +286,7 @@ class Unit:
                                                       R_BITS - (self.block.rsqrt_bits - 1)))
 
     def _row_wires(self) -> None:
+        R_BITS, K_BITS = self.block.R_BITS, self.block.K_BITS  # Norm's fraction bits
         b, R = self.block, self.regs
         prod, acc = self.prod, R["acc"]
         self.values = {"prod": lambda bits: narrow(prod, bits)}
