@@ -508,6 +508,8 @@ def pwl_context(model, segment_search: str, codes: tuple[int, int] | None = None
         "block": BLOCK,
         "clamp_input": _clamp_to(model.input, codes),
         "lanes16": lanes if search["search"] in ("chain", "none") else None,
+        # the bucket decode with the same 16-bit lanes arithmetic (the array's last pass)
+        "bucket_lanes": lanes if search["search"] == "bucket" else None,
         # codes narrower than the input format's (a folded half): its functions take those only
         "domain": (f"{codes[0]}..{codes[1]}"
                    if codes != (model.input.min_code, model.input.max_code) else None),
