@@ -48,6 +48,12 @@ def _fits() -> list:
                         search="uniform", input={"bits": 16, "scale": "2^-12"},
                         output={"bits": 16, "scale": "2^-12"}))
     fits += [_renamed(fits[-1], name) for name in SEARCHES]
+    # the bucket decode with the 16-bit lanes' offsets (bucket_lanes_array): folded (|q| and
+    # the reconstruction fused in), unfolded on the 64-code grid (no compare) and off it
+    for name, function, segments, fold in BUCKET_LANES:
+        fits.append(fit_raw(name=name, function=function, form="pwl", segments=segments,
+                            fold=fold, search="uniform", input={"bits": 16, "scale": "2^-12"},
+                            output={"bits": 16, "scale": "2^-12"}))
     fits.append(fit_raw(name="tanh16_quadratic", function="tanh", form="quadratic", segments=12,
                         fold="on", search="uniform", **INT16_SIGMOID))
     fits.append(fit_raw(name="gelu12_pwl", function="gelu", segments=9, fold="on",
@@ -60,6 +66,20 @@ def _fits() -> list:
                             input={"bits": 16, "scale": "2^-12"},
                             output={"bits": 16, "scale": "2^-12"}))
     return fits
+
+
+BUCKET_LANES = (("gelu16_folded_lanes", "gelu", 32, "on"), ("gelu16_grid", "gelu", 32, "none"),
+                ("silu16_offgrid", "silu", 40, "none"))
+
+
+def test_bucket_lanes_fits_take_that_decoder(fits):
+    """The BUCKET_LANES fits exercise the bucket decode's lanes array: fused, direct, compares."""
+    headers = {f.spec.name: emit_c.render(f) for f in fits}
+    assert "Pass 1 (vectorized): u = |q|, s = u - 32768, the bucket index;" in headers[
+        "gelu16_folded_lanes"]
+    assert "Pass 1 (vectorized): s = u, the bucket index;" in headers["gelu16_grid"]
+    silu = headers["silu16_offgrid"]
+    assert "Pass 1 (vectorized): s = u;" in silu and "one load and one compare" in silu
 
 
 # fits rendered with another segment search than auto (the wrapping accumulator in each)

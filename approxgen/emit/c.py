@@ -27,7 +27,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   - ``binary``: a branch-free binary search, O(log K) loads, no extra memory.
 
   With ``bucket`` and ``binary`` the array variant runs in blocks of :data:`BLOCK`: the segment
-  search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized).
+  search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized);
+  a pwl bucket decode takes :func:`lanes16`'s offsets where they apply (a 16x16-bit multiply, ``X``
+  in 32-bit lanes; a folded whole fuses ``|q|`` and the reconstruction into it: ``folded_array``).
   The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
   search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
@@ -548,6 +550,8 @@ def pwl_context(model, segment_search: str, codes: tuple[int, int] | None = None
         "block": BLOCK,
         "clamp_input": _clamp_to(model.input, codes),
         "lanes16": lanes if search["search"] in ("chain", "none") else None,
+        # the bucket decode with the same 16-bit lanes arithmetic (the array's last pass)
+        "bucket_lanes": lanes if search["search"] == "bucket" else None,
         # codes narrower than the input format's (a folded half): its functions take those only
         "domain": (f"{codes[0]}..{codes[1]}"
                    if codes != (model.input.min_code, model.input.max_code) else None),
