@@ -731,6 +731,18 @@ def _floor_bias(lo: int, shift: int) -> int:
     return (max(0, -lo) + (1 << shift) - 1) >> shift << shift if shift else 0
 
 
+def _quadratic_lanes(w, bias1: int, bias2: int, s: int, s1: int) -> str | None:
+    """The type of the quadratic array's final sum when its Horner's rule runs modulo 2^32 in
+    ``uint32_t`` lanes (SSE2 has no 64-bit multiply): ``uint32_t`` where both floor shifts see
+    values in 0..2^32-1 (exact), ``uint64_t`` where only the sum does not (the product h * d
+    does); ``None`` where neither holds."""
+    if not (0 <= w.p1[0] + bias1 and w.p1[1] + bias1 < 1 << 32 and s < 32 and s1 < 32):
+        return None
+    if w.acc[1] + bias2 < 1 << 32:
+        return "uint32_t"
+    return "uint64_t" if 0 <= w.p2[0] and w.p2[1] < 1 << 32 else None
+
+
 def quadratic_context(model, segment_search: str) -> dict:
     """The quadratic header's context: both floor shifts see only values >= 0 (biases folded into
     the b and c tables), and one type, int32_t or int64_t, holds every intermediate."""
@@ -759,6 +771,8 @@ def quadratic_context(model, segment_search: str) -> dict:
     if pad:
         origins, origin_type = [*origins, *[model.hi_code + 1] * pad], padded_type
     return {
+        "lanes": _quadratic_lanes(w, bias1, bias2, s, s1) if acc_bits > 32 else None,
+        "bias1_u": f"{bias1}u",
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
