@@ -170,7 +170,7 @@ RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
                     "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half",
                     "_origins", "_coef_a", "_coef_b", "_coef_c", "_arith", "_arith_fixed",
-                    "_locate", "_saturate", "_masked")
+                    "_locate", "_saturate", "_masked", "_segment_at", "_eval_lanes")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -773,6 +773,8 @@ def quadratic_context(model, segment_search: str) -> dict:
     return {
         "lanes": _quadratic_lanes(w, bias1, bias2, s, s1) if acc_bits > 32 else None,
         "bias1_u": f"{bias1}u",
+        # the array finds each code's bucket in a vectorized pass (_segment.h.j2: NAME_segment_at)
+        "bucket_at": True, "bucket_index_type": "uint16_t" if inp.bits <= 16 else "uint32_t",
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
