@@ -30,8 +30,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized);
   a pwl bucket decode takes :func:`lanes16`'s offsets where they apply (a 16x16-bit multiply, ``X``
   in 32-bit lanes; a folded whole fuses ``|q|`` and the reconstruction into it: ``folded_array``).
-  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
-  search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
+  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the clamped
+  code and its bucket (vectorized), the segment search and the coefficient loads (scalar), then
+  Horner's rule (vectorized; in ``uint32_t`` lanes where exact: :func:`_quadratic_lanes`).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 * a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body (rendered by
   ``FormC.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
