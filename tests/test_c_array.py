@@ -1,5 +1,5 @@
 """The ``_array`` variants of the C headers that work in blocks (folded fits: |q|, the half's own
-``_array``, the reconstruction; quadratic: two passes) over every value of the C input type in a
+``_array``, the reconstruction; quadratic: three passes) over every value of the C input type in a
 random order, so blocks mix signs and segments: whole buffer, pieces of 0..200 elements (n = 0,
 tails, several blocks), in place (x == y), and n = 0 writing nothing; gcc and clang, under
 ASan+UBSan and vectorized at -O3."""

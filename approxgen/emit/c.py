@@ -30,8 +30,9 @@ The header computes exactly what the golden model (:mod:`approxgen.model`) compu
   search and the coefficient loads (scalar), then the multiply, shift and saturation (vectorized);
   a pwl bucket decode takes :func:`lanes16`'s offsets where they apply (a 16x16-bit multiply, ``X``
   in 32-bit lanes; a folded whole fuses ``|q|`` and the reconstruction into it: ``folded_array``).
-  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the segment
-  search and the coefficient loads (scalar), then Horner's rule (vectorized with ``int32_t``).
+  The quadratic's array variant runs in blocks of :data:`BLOCK` with every search: the clamped
+  code and its bucket (vectorized), the segment search and the coefficient loads (scalar), then
+  Horner's rule (vectorized; in ``uint32_t`` lanes where exact: :func:`_quadratic_lanes`).
 * ``table``: ``y = T[clamp(q, lo, hi) - lo]``.
 * a folded fit (:mod:`approxgen.forms.folded`): the inner form's header body (rendered by
   ``FormC.c_context_on`` for the codes ``0..H`` it is ever called on), its function named
@@ -170,7 +171,7 @@ RESERVED = _C_KEYWORDS | _CXX_KEYWORDS | _C_LIBRARY | _C_HEADER
 DERIVED_SUFFIXES = ("_array", "_breakpoints", "_buckets", "_slopes", "_offsets", "_affine",
                     "_segment", "_eval", "_code", "_values", "_nodes", "_regions", "_half",
                     "_origins", "_coef_a", "_coef_b", "_coef_c", "_arith", "_arith_fixed",
-                    "_locate", "_saturate", "_masked")
+                    "_locate", "_saturate", "_masked", "_segment_at", "_eval_lanes")
 _INT_MACRO_RE = re.compile(r"U?INT\w*_(MIN|MAX|C)")  # C99 7.26.8: reserved for <stdint.h>
 
 
@@ -731,6 +732,18 @@ def _floor_bias(lo: int, shift: int) -> int:
     return (max(0, -lo) + (1 << shift) - 1) >> shift << shift if shift else 0
 
 
+def _quadratic_lanes(w, bias1: int, bias2: int, s: int, s1: int) -> str | None:
+    """The type of the quadratic array's final sum when its Horner's rule runs modulo 2^32 in
+    ``uint32_t`` lanes (SSE2 has no 64-bit multiply): ``uint32_t`` where both floor shifts see
+    values in 0..2^32-1 (exact), ``uint64_t`` where only the sum does not (the product h * d
+    does); ``None`` where neither holds."""
+    if not (0 <= w.p1[0] + bias1 and w.p1[1] + bias1 < 1 << 32 and s < 32 and s1 < 32):
+        return None
+    if w.acc[1] + bias2 < 1 << 32:
+        return "uint32_t"
+    return "uint64_t" if 0 <= w.p2[0] and w.p2[1] < 1 << 32 else None
+
+
 def quadratic_context(model, segment_search: str) -> dict:
     """The quadratic header's context: both floor shifts see only values >= 0 (biases folded into
     the b and c tables), and one type, int32_t or int64_t, holds every intermediate."""
@@ -759,6 +772,10 @@ def quadratic_context(model, segment_search: str) -> dict:
     if pad:
         origins, origin_type = [*origins, *[model.hi_code + 1] * pad], padded_type
     return {
+        "lanes": _quadratic_lanes(w, bias1, bias2, s, s1) if acc_bits > 32 else None,
+        "bias1_u": f"{bias1}u",
+        # the array finds each code's bucket in a vectorized pass (_segment.h.j2: NAME_segment_at)
+        "bucket_at": True, "bucket_index_type": "uint16_t" if inp.bits <= 16 else "uint32_t",
         "segments": model.segments, "shift": s, "inner_shift": s1,
         "lo": literal(model.lo_code), "hi": literal(model.hi_code),
         "breakpoints": [literal(t) for t in model.breakpoints],
