@@ -225,6 +225,10 @@ def _note(info: dict, note: str) -> dict:
     return dict(info, notes=list(info["notes"]) + [note])
 
 
+def applies(spec) -> bool:
+    return spec.fold != "none"
+
+
 def fit(spec, form: Form, progress: bool, weights=None):
     """``(model, search info)`` of ``spec`` by ``form``: folded when ``spec.fold`` asks for it and
     :func:`plan` allows it. ``auto`` keeps the unfolded fit when folding would raise the
