@@ -257,3 +257,31 @@ def json_ints(data: dict, key: str) -> list[int]:
                                           for v in value):
         raise ApproxgenError(f"model.{key} must be a list of integers")
     return value
+
+
+class WrapperForm(Form):
+    """The plug-in of a wrapping model (:data:`WRAPPERS`): the inner form's, delegated; a wrapper
+    adds its own arithmetic's descriptions."""
+
+    def __init__(self, inner: Form):
+        self.inner = inner
+        self.name = inner.name
+        self.segmented = inner.segmented
+        self.weighted = inner.weighted
+        self.spec_keys = inner.spec_keys
+        self.keys = inner.keys
+
+    def supports(self, function) -> bool:
+        return self.inner.supports(function)
+
+    def method(self, spec) -> str:
+        return self.inner.method(spec)
+
+    def segments(self, model) -> int | None:
+        return self.inner.segments(model.inner)
+
+    def row_columns(self) -> list[tuple[str, int]]:
+        return self.inner.row_columns()
+
+    def row_values(self, model, segment: int) -> dict[str, int]:
+        return self.inner.row_values(model.inner, segment)

@@ -240,28 +240,18 @@ def inner_fit(fit):
     return replace(fit, spec=inner_spec(fit.spec, p), model=fit.model.inner)
 
 
-class RangedForm(Form):
+class RangedForm(forms.WrapperForm):
     """The plug-in of a range-reduced model: the inner form's, plus the reduction."""
 
     model_class = Exp2Model
     key = "ranged"  # emitters file the reduction under it (and reach the inner form's code)
 
     def __init__(self, inner: Form):
-        self.inner = inner
-        self.name = inner.name
-        self.segmented = inner.segmented
+        super().__init__(inner)
         self.weighted = False
-        self.spec_keys = inner.spec_keys
-        self.keys = inner.keys
-
-    def supports(self, function) -> bool:
-        return self.inner.supports(function)
 
     def fit(self, spec, progress: bool, weights=None):
         return fit(spec, self.inner, progress, weights)
-
-    def method(self, spec) -> str:
-        return self.inner.method(spec)
 
     def disagreement(self, model, spec) -> str | None:
         p = plan(spec)
@@ -273,9 +263,6 @@ class RangedForm(Form):
         return self.inner.disagreement(model.inner, inner_spec(spec, p))
 
     # --- descriptions ---------------------------------------------------------------------------
-    def segments(self, model) -> int | None:
-        return self.inner.segments(model.inner)
-
     def shape(self, model) -> str:
         return self.inner.shape(model.inner) + ", range-reduced (exp2)"
 
@@ -294,12 +281,6 @@ class RangedForm(Form):
 
     def segment_table(self, fit) -> str:
         return self.inner.segment_table(inner_fit(fit)) + f"; {describe(fit.model)}"
-
-    def row_columns(self) -> list[tuple[str, int]]:
-        return self.inner.row_columns()
-
-    def row_values(self, model, segment: int) -> dict[str, int]:
-        return self.inner.row_values(model.inner, segment)
 
     def boundaries(self, model) -> tuple[int, ...]:
         return ()  # the segments lie on r, not on the input codes
