@@ -71,3 +71,10 @@ def test_spec_refusals(tmp_path, edit, phrase):
     r = run("fit", "s.yaml", "-o", "f.json", cwd=tmp_path)
     assert r.returncode == 2 and "range_reduction" in r.stderr, r.stderr
     assert not (tmp_path / "f.json").exists()
+
+
+def test_weights_refused(tmp_path):
+    (tmp_path / "s.yaml").write_text(SPEC.replace("form: quadratic", "form: pwl")
+                                     + "weights: samples\n")
+    r = run("fit", "s.yaml", "-o", "f.json", cwd=tmp_path)
+    assert r.returncode == 2 and not (tmp_path / "f.json").exists(), r.stderr

@@ -220,6 +220,8 @@ def spec_problem(spec) -> str | None:
     """Why the spec's ``range_reduction`` cannot be honoured (None when it can)."""
     if not applies(spec):
         return None
+    if spec.weights != "none":
+        return "cannot range-reduce: the wrapped fit of 2^-r is unweighted (weights: samples)"
     p = plan(spec)
     return f"cannot range-reduce: {p}" if isinstance(p, str) else None
 
