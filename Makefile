@@ -10,7 +10,7 @@ OUT    ?= out
 # One stamp per interpreter: switching PYTHON installs into the new one.
 STAMP  := .install.$(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' 2>/dev/null || echo none).stamp
 
-.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-norm-hw bench-softmax bench-encoder readme-bench clean
+.PHONY: install demo test bench bench-search bench-c bench-hw bench-pipeline bench-calibration bench-compact bench-properties bench-torch bench-kernels bench-executors bench-norms bench-norm-hw bench-softmax bench-encoder bench-range-reduction readme-bench clean
 
 # Installs the package (editable) and its dependencies once; again when pyproject.toml changes.
 install: $(STAMP)
@@ -32,6 +32,9 @@ test: install
 	$(PYTHON) -m pytest -q -n $(TEST_JOBS) --dist worksteal
 
 bench: bench-search bench-c bench-hw bench-calibration readme-bench
+
+bench-range-reduction:
+	$(PYTHON) benchmarks/range_reduction.py
 
 bench-search:
 	$(PYTHON) benchmarks/bench_search.py

@@ -28,12 +28,10 @@ from approxgen.fit.auto import first_count
 
 
 def fit_form(form, spec, progress: bool, weights=None):
-    """``(model, info)`` of ``form`` (folded when ``spec.fold`` says so:
-    :func:`approxgen.forms.folded.fit`) within ``spec.max_bytes`` (when set)."""
-    from approxgen.forms import folded
-
+    """``(model, info)`` of ``form`` (wrapped when the spec's wrapper keys say so:
+    :func:`approxgen.forms.wrapped_fit`) within ``spec.max_bytes`` (when set)."""
     def fit(spec_):
-        return folded.fit(spec_, form, progress, weights)
+        return forms.wrapped_fit(spec_, form, progress, weights)
 
     if spec.max_bytes is not None and form.fits_bytes and spec.bytes_target != "tables":
         return _fit_whole(fit, spec)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -183,3 +184,19 @@ def integer_codes(values, fmt: IntFormat, key: str) -> np.ndarray:
                                  f"({fmt.min_code}..{fmt.max_code})", key)
     return arr.astype(np.int64)
 
+
+
+LN2 = Fraction("0.69314718055994530941723212145817656807550013436025525412068")
+
+
+def ln2_reduction(scale, bits: int = 31) -> tuple[int, int]:
+    """``(F, C)``: ``C = round_half_up(scale / ln 2 2^F)`` in ``[2^(bits-1), 2^bits)`` (exact
+    rationals), so ``z = u C`` is ``u scale / ln 2`` at ``F`` fraction bits (the ln 2 range
+    reduction of softmax's exp and of ``range_reduction: exp2``)."""
+    ratio = Fraction(scale) / LN2
+    shift = bits - 1
+    while ratio * 2 ** shift >= 1 << bits:
+        shift -= 1
+    while ratio * 2 ** shift < 1 << (bits - 1):
+        shift += 1
+    return shift, math.floor(ratio * 2 ** shift + Fraction(1, 2))

@@ -377,6 +377,11 @@ def resolve(raw: dict, source: str = "<flags>", form_keys_only: bool = True) -> 
         reason = plan(spec)
         if isinstance(reason, str):
             raise ApproxgenError(f"cannot fold: {reason}", at("fold"))
+    from approxgen.forms.ranged import spec_problem
+
+    reason = spec_problem(spec)
+    if reason:
+        raise ApproxgenError(reason, at("range_reduction"))
     from approxgen.companion import problem as companion_problem
 
     reason = companion_problem(spec)

@@ -149,7 +149,7 @@ def test_fixed_coef_format_needs_pow2_scales():
 FORM_KEY_VALUES = {"segments": 4, "coef_format": "12:8", "search": "uniform",
                    "search_options": {}, "objective": "max", "max_error_lsb": 1.0, "seed": 1,
                    "acc_bits": 32, "weights": "none", "order": 1, "max_regions": 2,
-                   "decode_slack": 0.1, "companion": "none"}
+                   "decode_slack": 0.1, "companion": "none", "range_reduction": "none"}
 
 
 def test_every_form_declares_known_keys():

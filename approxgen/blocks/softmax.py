@@ -35,7 +35,7 @@ import numpy as np
 from approxgen import libm
 from approxgen.blocks import Block, fit_inner, format_raw, parse_head
 from approxgen.errors import ApproxgenError
-from approxgen.fixedpoint import IntFormat, parse_scale
+from approxgen.fixedpoint import LN2, IntFormat, ln2_reduction, parse_scale
 from approxgen.spec import boolean, integer
 
 KEYS = {"block", "name", "length", "input", "output", "exp_bits", "exp"}
@@ -48,7 +48,6 @@ MAX_CACHE = 1024  # the C keeps a row's EXP values on the stack up to this lengt
 C_BITS = 31  # C = round(S_in / ln 2 2^F) in [2^30, 2^31)
 RESIDUAL_BITS = 12  # T: the fraction bits below r that the first-order correction reads
 LN2_BITS = 16  # L = round_half_up(2^16 ln 2)
-LN2 = Fraction("0.69314718055994530941723212145817656807550013436025525412068")
 
 
 @dataclass(frozen=True)
@@ -84,19 +83,12 @@ class Softmax(Block):
     @property
     def z_shift(self) -> int:
         """``F``: ``C = round_half_up(S_in / ln 2 2^F)`` lies in [2^30, 2^31)."""
-        ratio = Fraction(self.input.scale) / LN2
-        shift = C_BITS - 1
-        while ratio * 2 ** shift >= 1 << C_BITS:
-            shift -= 1
-        while ratio * 2 ** shift < 1 << (C_BITS - 1):
-            shift += 1
-        return shift
+        return ln2_reduction(self.input.scale, C_BITS)[0]
 
     @property
     def z_scale(self) -> int:
         """``C``."""
-        value = Fraction(self.input.scale) / LN2 * 2 ** self.z_shift
-        return math.floor(value + Fraction(1, 2))
+        return ln2_reduction(self.input.scale, C_BITS)[1]
 
     @property
     def ln2_code(self) -> int:

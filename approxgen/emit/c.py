@@ -1281,9 +1281,39 @@ class FoldedC(FormC):
         return folded_context(model, self.inner, segment_search)
 
 
+class RangedC(FormC):
+    """A range-reduced model (:mod:`approxgen.forms.ranged`): the inner form's C on ``r``, plus
+    the reduction and the rounded shift."""
+
+    def __init__(self, form):
+        super().__init__(form)
+        self.inner = cell(form.inner)
+
+    def c_template(self) -> str:
+        return "c/ranged.h.j2"
+
+    def c_context(self, model, segment_search: str) -> dict:
+        inner = model.inner
+        context = {"name": "", "macro": "", "guard": "", "provenance": [],
+                   "input": _format_context(inner.input), "output": _format_context(inner.output),
+                   **self.inner.c_context_on(inner, segment_search,
+                                             (0, (1 << model.r_bits) - 1))}
+
+        def half(name: str) -> str:
+            return embedded(self.inner.c_template(),
+                            {**context, "name": f"{name}_exp2", "macro": f"{name}_exp2".upper()})
+
+        drop = model.f - model.r_bits
+        return {"half": half, "half_in": ctype(model.r_bits, False), "c": literal(model.c),
+                "drop": drop, "round": literal(1 << (drop - 1)), "r_bits": model.r_bits,
+                "mask": literal((1 << model.r_bits) - 1), "top": model.top,
+                "base": model.base_shift, "max_shift": model.g_bits + 2,
+                "g_bits": model.g_bits, "f": model.f}
+
+
 # The C of each form, by its key; a form without an entry has no C header (emit.unsupported).
 CELLS = {"pwl": PwlC, "table": TableC, "quadratic": QuadraticC, "ibert": IbertC,
-         "interp": InterpC, "folded": FoldedC}
+         "interp": InterpC, "folded": FoldedC, "ranged": RangedC}
 
 
 def cell(form) -> FormC:

@@ -27,7 +27,7 @@ FORMS = {
 MAX_ACC_BITS = 62  # the golden model computes in int64; wider pipelines are refused
 # Wrappers: a model-JSON key -> the module whose model wraps another form's model (its
 # ``model_from_json`` and ``wrapping_problem``; the wrapped model names its plug-in, ``plugin``).
-WRAPPERS = {"fold": "approxgen.forms.folded"}
+WRAPPERS = {"range_reduction": "approxgen.forms.ranged", "fold": "approxgen.forms.folded"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,13 @@ COMPANION_KEY = Key(
     "Default none.",
     default="none", choices=("none", "sigmoid"), unset="none", implicit="none")
 
+# Declared by every form range reduction may wrap (approxgen.forms.ranged).
+RANGE_REDUCTION_KEY = Key(
+    "range_reduction", "--range-reduction",
+    "pwl, quadratic, interp: exp2 fits exp on d <= 0 as 2^-k 2^-r (k, r from |d| / ln 2 at the "
+    "output's bits; the form fits 2^-r on [0, 1), then a rounded shift by k). Default none.",
+    default="none", choices=("none", "exp2"), unset="none", implicit="none")
+
 
 def declared_keys() -> dict[str, Key]:
     """Every key a registered form declares (:attr:`Form.keys`), by name, in form order."""
@@ -105,6 +112,16 @@ def model_from_json(data: dict, inp, out):
         if key in data:
             return importlib.import_module(module).model_from_json(data, inp, out)
     return get(data.get("form")).model_class.from_json(data, inp, out)
+
+
+def wrapped_fit(spec, form: "Form", progress: bool, weights=None):
+    """``(model, info)`` of ``form``: by the first wrapper whose ``applies(spec)`` (its ``fit``
+    wraps ``form``'s), else by ``form`` itself."""
+    for module in WRAPPERS.values():
+        wrapper = importlib.import_module(module)
+        if wrapper.applies(spec):
+            return wrapper.fit(spec, form, progress, weights)
+    return form.fit(spec, progress, weights)
 
 
 def wrapping_problem(model, spec) -> str | None:
@@ -240,3 +257,31 @@ def json_ints(data: dict, key: str) -> list[int]:
                                           for v in value):
         raise ApproxgenError(f"model.{key} must be a list of integers")
     return value
+
+
+class WrapperForm(Form):
+    """The plug-in of a wrapping model (:data:`WRAPPERS`): the inner form's, delegated; a wrapper
+    adds its own arithmetic's descriptions."""
+
+    def __init__(self, inner: Form):
+        self.inner = inner
+        self.name = inner.name
+        self.segmented = inner.segmented
+        self.weighted = inner.weighted
+        self.spec_keys = inner.spec_keys
+        self.keys = inner.keys
+
+    def supports(self, function) -> bool:
+        return self.inner.supports(function)
+
+    def method(self, spec) -> str:
+        return self.inner.method(spec)
+
+    def segments(self, model) -> int | None:
+        return self.inner.segments(model.inner)
+
+    def row_columns(self) -> list[tuple[str, int]]:
+        return self.inner.row_columns()
+
+    def row_values(self, model, segment: int) -> dict[str, int]:
+        return self.inner.row_values(model.inner, segment)

@@ -225,6 +225,10 @@ def _note(info: dict, note: str) -> dict:
     return dict(info, notes=list(info["notes"]) + [note])
 
 
+def applies(spec) -> bool:
+    return spec.fold != "none"
+
+
 def fit(spec, form: Form, progress: bool, weights=None):
     """``(model, search info)`` of ``spec`` by ``form``: folded when ``spec.fold`` asks for it and
     :func:`plan` allows it. ``auto`` keeps the unfolded fit when folding would raise the
@@ -275,28 +279,14 @@ def inner_fit(fit):
     return replace(fit, spec=inner_spec(fit.spec, p), model=fit.model.inner)
 
 
-class FoldedForm(Form):
+class FoldedForm(forms.WrapperForm):
     """The plug-in of a folded model: the inner form's, plus the reconstruction."""
 
     model_class = FoldedModel
     key = "folded"  # emitters file the reconstruction under it (and reach the inner form's code)
 
-    def __init__(self, inner: Form):
-        self.inner = inner
-        self.name = inner.name
-        self.segmented = inner.segmented
-        self.weighted = inner.weighted
-        self.spec_keys = inner.spec_keys
-        self.keys = inner.keys
-
-    def supports(self, function) -> bool:
-        return self.inner.supports(function)
-
     def fit(self, spec, progress: bool, weights=None):
         return fit(spec, self.inner, progress, weights)
-
-    def method(self, spec) -> str:
-        return self.inner.method(spec)
 
     def disagreement(self, model, spec) -> str | None:
         p = plan(spec)
@@ -309,9 +299,6 @@ class FoldedForm(Form):
         return self.inner.disagreement(model.inner, inner_spec(spec, p))
 
     # --- descriptions ---------------------------------------------------------------------------
-    def segments(self, model) -> int | None:
-        return self.inner.segments(model.inner)
-
     def shape(self, model) -> str:
         return self.inner.shape(model.inner) + ", folded"
 
@@ -335,12 +322,6 @@ class FoldedForm(Form):
 
     def segment_table(self, fit) -> str:
         return self.inner.segment_table(inner_fit(fit)) + self._suffix(fit)
-
-    def row_columns(self) -> list[tuple[str, int]]:
-        return self.inner.row_columns()
-
-    def row_values(self, model, segment: int) -> dict[str, int]:
-        return self.inner.row_values(model.inner, segment)
 
     def boundaries(self, model) -> tuple[int, ...]:
         return tuple(sorted({c for t in self.inner.boundaries(model.inner) for c in (t, -t)}))

@@ -36,7 +36,8 @@ import numpy as np
 
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, saturate, signed_bits
-from approxgen.forms import COMPANION_KEY, MAX_ACC_BITS, Form, Key, json_int, json_ints
+from approxgen.forms import (COMPANION_KEY, MAX_ACC_BITS, RANGE_REDUCTION_KEY, Form, Key,
+                             json_int, json_ints)
 
 NODE_BITS = (16, 32)
 ORDERS = (1, 2)
@@ -262,7 +263,7 @@ class InterpForm(Form):
                 "Form interp: at most this many regions of node steps (1-8, default 8); fewer "
                 "regions make the C faster (each costs a clamp and two shifts per element), "
                 "usually for a little more error or more nodes.", lo=1, hi=MAX_REGIONS),
-            COMPANION_KEY)
+            COMPANION_KEY, RANGE_REDUCTION_KEY)
     spec_keys = frozenset({"segments", "search", "objective", "max_error_lsb",
                            *(k.name for k in keys)})
     fitter = "approxgen.fit.interp:fit_form"

@@ -14,7 +14,7 @@ import numpy as np
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, round_shift, saturate, signed_bits
 from approxgen.forms import (COMPANION_KEY, DECODE_SLACK_KEY, MAX_ACC_BITS, Form, Key,
-                             json_int as _int, json_ints as _ints)
+                             json_int as _int, json_ints as _ints, RANGE_REDUCTION_KEY)
 
 
 def pwl_output(slope, intercept, q, intercept_shift: int, shift: int, out: IntFormat):
@@ -150,7 +150,7 @@ class PwlForm(Form):
     keys = (Key("acc_bits", "--acc-bits", "pwl accumulator: auto (32 bits when that costs at most "
                                           "1/16 LSB), 32 or 64.",
                 default="auto", choices=("auto", 32, 64), unset="auto", optional=False),
-            DECODE_SLACK_KEY, COMPANION_KEY)
+            DECODE_SLACK_KEY, COMPANION_KEY, RANGE_REDUCTION_KEY)
     spec_keys = frozenset({"segments", "coef_format", "search", "search_options", "objective",
                            "max_error_lsb", "seed", "weights", *(k.name for k in keys)})
     fitter = "approxgen.fitting:fit_pwl"

@@ -29,7 +29,7 @@ import numpy as np
 from approxgen.errors import ApproxgenError
 from approxgen.fixedpoint import IntFormat, fits_signed, saturate, signed_bits
 from approxgen.forms import (COMPANION_KEY, DECODE_SLACK_KEY, MAX_ACC_BITS, Form, json_int,
-                             json_ints)
+                             json_ints, RANGE_REDUCTION_KEY)
 
 COEFFICIENTS = ("a", "b", "c")
 
@@ -167,7 +167,7 @@ class QuadraticForm(Form):
     name = "quadratic"
     model_class = QuadraticModel
     segmented = True
-    keys = (DECODE_SLACK_KEY, COMPANION_KEY)
+    keys = (DECODE_SLACK_KEY, COMPANION_KEY, RANGE_REDUCTION_KEY)
     spec_keys = frozenset({"segments", "search", "search_options", "objective",
                            "max_error_lsb", "seed", *(k.name for k in keys)})
     fitter = "approxgen.fitting:fit_quadratic"
