@@ -1267,12 +1267,17 @@ class InterpC(FormC):
         return interp_context(model)
 
 
-class FoldedC(FormC):
-    """A folded model: the inner form's C, plus the reconstruction."""
+class WrapperC(FormC):
+    """A wrapping model's C (:class:`approxgen.forms.WrapperForm`): ``inner``, the wrapped
+    form's C."""
 
     def __init__(self, form):
         super().__init__(form)
         self.inner = cell(form.inner)
+
+
+class FoldedC(WrapperC):
+    """A folded model: the inner form's C, plus the reconstruction."""
 
     def c_template(self) -> str:
         return "c/folded.h.j2"
@@ -1281,13 +1286,9 @@ class FoldedC(FormC):
         return folded_context(model, self.inner, segment_search)
 
 
-class RangedC(FormC):
+class RangedC(WrapperC):
     """A range-reduced model (:mod:`approxgen.forms.ranged`): the inner form's C on ``r``, plus
     the reduction and the rounded shift."""
-
-    def __init__(self, form):
-        super().__init__(form)
-        self.inner = cell(form.inner)
 
     def c_template(self) -> str:
         return "c/ranged.h.j2"
