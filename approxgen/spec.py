@@ -492,7 +492,8 @@ def _read_key(key, value, at):
         words = [c for c in key.choices if isinstance(c, str)]
         if value not in words and (type(value) is not int or value not in key.choices):
             *others, last = key.choices
-            raise ApproxgenError(f"must be {', '.join(map(str, others))} or {last} (an integer), "
+            kind = " (an integer)" if len(words) < len(key.choices) else ""
+            raise ApproxgenError(f"must be {', '.join(map(str, others))} or {last}{kind}, "
                                  f"got {value!r}", at(key.name))
         return value
     if key.real:

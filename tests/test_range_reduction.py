@@ -78,3 +78,12 @@ def test_weights_refused(tmp_path):
                                      + "weights: samples\n")
     r = run("fit", "s.yaml", "-o", "f.json", cwd=tmp_path)
     assert r.returncode == 2 and not (tmp_path / "f.json").exists(), r.stderr
+    assert "range_reduction: cannot range-reduce" in r.stderr and "weights" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["s.yaml"], ["exp", "--bits", "8", "--range-reduction", "log2"]])
+def test_a_bad_value_is_refused_in_one_line(tmp_path, args):
+    (tmp_path / "s.yaml").write_text(SPEC.replace("range_reduction: exp2", "range_reduction: log2"))
+    r = run("fit", *args, "-o", "f.json", cwd=tmp_path)
+    assert r.returncode == 2 and not (tmp_path / "f.json").exists(), r.stderr
+    assert r.stderr.count("\n") == 1 and "must be none or exp2, got 'log2'" in r.stderr
